@@ -1,0 +1,23 @@
+/**
+ * The model registry's single-table design. The CDK construct and the registry client both read these
+ * names, so the deployed table and the code that queries it cannot drift apart.
+ *
+ * | item            | PK                 | SK                          | GSI1PK                | GSI1SK               | GSI2PK             | GSI2SK               |
+ * |-----------------|--------------------|-----------------------------|-----------------------|----------------------|--------------------|----------------------|
+ * | model           | MODEL#<model>      | MODEL                       | MODELS                | <model>              |                    |                      |
+ * | version         | MODEL#<model>      | VERSION#<10-digit version>  |                       |                      |                    |                      |
+ * | alias           | MODEL#<model>      | ALIAS#<alias>               |                       |                      |                    |                      |
+ * | audit event     | MODEL#<model>      | EVENT#<iso time>#<id>       |                       |                      |                    |                      |
+ * | run             | RUN#<runId>        | RUN                         | RUNSTATUS#<status>    | <startedAt>#<runId>  | MODELRUNS#<model>  | <startedAt>#<runId>  |
+ * | idempotency key | IDEMPOTENCY#<key>  | IDEMPOTENCY                 |                       |                      |                    |                      |
+ */
+export const RegistryKeys = {
+  partitionKey: 'PK',
+  sortKey: 'SK',
+  /** Overloaded index: all models; runs by status. */
+  gsi1: { indexName: 'GSI1', partitionKey: 'GSI1PK', sortKey: 'GSI1SK' },
+  /** Overloaded index: runs by model. */
+  gsi2: { indexName: 'GSI2', partitionKey: 'GSI2PK', sortKey: 'GSI2SK' },
+  /** Epoch seconds after which DynamoDB may delete the item (idempotency keys only). */
+  timeToLive: 'expiresAt',
+} as const;

@@ -1,0 +1,310 @@
+import { Duration, Token } from 'aws-cdk-lib';
+import type { z } from 'zod';
+import {
+  DEFAULT_OBJECTIVE,
+  findXgboostMetric,
+  type ProblemType,
+  XGBOOST_METRICS,
+} from '../../lambdas/shared/metrics';
+import { ConfigError, type ConfigIssue, formatPath, fromZodIssues } from './errors';
+import {
+  configSchema,
+  type DriftConfig,
+  type EndpointConfig,
+  MAX_TRAINING_RUNTIME,
+  type ModelSettingsInput,
+  modelSettingsSchema,
+} from './schema';
+import { builtInXgboostImage, DEFAULT_XGBOOST_VERSION, isBuiltInXgboostImage } from './training-images';
+
+/** The `models` entry that applies to every model not listed by name. */
+export const DEFAULTS_KEY = 'defaults';
+
+/** Model names become S3 prefixes, SageMaker job-name parts and metric dimensions: keep them plain. */
+export const MODEL_NAME = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
+
+export interface TrainingSettings {
+  readonly image: string;
+  /** True when the image is SageMaker's built-in XGBoost, whose metrics and data format the stack knows. */
+  readonly builtInAlgorithm: boolean;
+  readonly hyperparameters: Readonly<Record<string, string>>;
+  readonly instanceType: string;
+  readonly instanceCount: number;
+  readonly maxRuntime: Duration;
+  readonly managedSpot: boolean;
+  /** Set only with managed spot: how long SageMaker may wait for capacity, runtime included. */
+  readonly maxWait?: Duration;
+  readonly volumeSizeGb: number;
+  readonly metricDefinitions: readonly { readonly name: string; readonly regex: string }[];
+}
+
+export interface EvaluationSettings {
+  /** Undefined until the problem type is known (it may come from the dataset's schema.json). */
+  readonly metric?: string;
+  readonly higherIsBetter?: boolean;
+  /** Absolute bar the objective must reach; none when undefined. */
+  readonly threshold?: number;
+  /** How much better than the production champion a challenger must be. */
+  readonly minImprovement: number;
+}
+
+export interface ModelSettings {
+  readonly problemType?: ProblemType;
+  readonly targetColumn?: string;
+  readonly training: TrainingSettings;
+  readonly evaluation: EvaluationSettings;
+  readonly approval: 'auto' | 'manual';
+}
+
+export interface MlopsConfig {
+  readonly stage: 'dev' | 'prod';
+  readonly alarmEmails: readonly string[];
+  readonly drift: DriftConfig;
+  readonly endpoint: EndpointConfig;
+  /** Every listed model plus `defaults`, fully resolved. */
+  readonly models: Readonly<Record<string, ModelSettings>>;
+}
+
+/** The settings for a model: its own entry, or `defaults` for a model first seen in an upload. */
+export function settingsForModel(config: MlopsConfig, model: string): ModelSettings {
+  const settings = config.models[model] ?? config.models[DEFAULTS_KEY];
+  if (!settings) throw new Error(`No settings for model "${model}" and no "${DEFAULTS_KEY}" entry`);
+  return settings;
+}
+
+export interface ResolveOptions {
+  /** The stack's region; picks the built-in training image. May be an unresolved token. */
+  readonly region: string;
+}
+
+/**
+ * Validates a raw configuration (already merged from its sources) and resolves every model's settings.
+ * Throws a ConfigError listing every problem, each under its key path.
+ */
+export function resolveConfig(raw: unknown, options: ResolveOptions): MlopsConfig {
+  const issues: ConfigIssue[] = [];
+  const parsed = configSchema.safeParse(raw ?? {}, { reportInput: true });
+  if (!parsed.success) issues.push(...fromZodIssues(parsed.error.issues, configSchema));
+  // Check the models even when a top-level setting is wrong, so one synth reports every problem.
+  const rawModels = (raw as { models?: unknown } | null)?.models;
+  const entries = parseModelEntries(isRecord(rawModels) ? rawModels : {}, issues);
+  if (!parsed.success || issues.length > 0) throw new ConfigError(issues);
+
+  const defaults = entries.get(DEFAULTS_KEY) ?? {};
+  const models: Record<string, ModelSettings> = {};
+  const defaultsResolved = resolveModel(defaults, options, ['models', DEFAULTS_KEY], issues);
+  if (defaultsResolved) models[DEFAULTS_KEY] = defaultsResolved;
+  for (const [name, entry] of entries) {
+    if (name === DEFAULTS_KEY) continue;
+    // A model without its own image inherits the defaults' one; a missing default was reported once already.
+    if (!defaultsResolved && !entry.training?.image && !defaults.training?.image) continue;
+    const resolved = resolveModel(mergeSettings(defaults, entry), options, ['models', name], issues);
+    if (resolved) models[name] = resolved;
+  }
+  if (issues.length > 0) throw new ConfigError(issues);
+
+  const { stage, alarmEmails, drift, endpoint } = parsed.data;
+  return { stage, alarmEmails, drift, endpoint, models };
+}
+
+function parseModelEntries(
+  raw: Record<string, unknown>,
+  issues: ConfigIssue[],
+): Map<string, ModelSettingsInput> {
+  const entries = new Map<string, ModelSettingsInput>();
+  for (const [name, entry] of Object.entries(raw)) {
+    if (name !== DEFAULTS_KEY && !MODEL_NAME.test(name)) {
+      issues.push({
+        path: formatPath(['models', name]),
+        message: `"${name}" is not a valid model name (expected 1-32 lowercase letters, digits or hyphens, starting and ending with a letter or digit)`,
+      });
+      continue;
+    }
+    const result = modelSettingsSchema.safeParse(entry ?? {}, { reportInput: true });
+    if (result.success) entries.set(name, result.data);
+    else
+      issues.push(...fromZodIssues(result.error.issues, modelSettingsSchema as z.ZodType, ['models', name]));
+  }
+  return entries;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** `models.<name>` over `models.defaults`, key by key (hyperparameters too); arrays are replaced. */
+function mergeSettings(base: ModelSettingsInput, over: ModelSettingsInput): ModelSettingsInput {
+  return {
+    ...base,
+    ...over,
+    training: {
+      ...base.training,
+      ...over.training,
+      hyperparameters: { ...base.training?.hyperparameters, ...over.training?.hyperparameters },
+    },
+    evaluation: { ...base.evaluation, ...over.evaluation },
+  };
+}
+
+/** Fills built-in defaults into one model's merged (and already shape-checked) settings; checks cross-field rules. */
+function resolveModel(
+  input: ModelSettingsInput,
+  { region }: ResolveOptions,
+  path: readonly string[],
+  issues: ConfigIssue[],
+): ModelSettings | undefined {
+  const at = (...keys: string[]) => formatPath([...path, ...keys]);
+  const before = issues.length;
+  const training = input.training ?? {};
+  const evaluation = input.evaluation ?? {};
+
+  let image = training.image;
+  if (!image) {
+    image = Token.isUnresolved(region) ? undefined : builtInXgboostImage(region);
+    if (!image) {
+      const where = Token.isUnresolved(region)
+        ? 'the stack has no region at synth time (set CDK_DEFAULT_REGION or env.region)'
+        : `no built-in XGBoost ${DEFAULT_XGBOOST_VERSION} image is known for region "${region}"`;
+      issues.push({
+        path: at('training', 'image'),
+        message: `is not set and ${where}: set an explicit ECR image URI`,
+      });
+    }
+  }
+  const builtInAlgorithm = image !== undefined && isBuiltInXgboostImage(image);
+
+  const maxRuntime = training.maxRuntime ?? Duration.hours(1);
+  if (maxRuntime.toSeconds() > MAX_TRAINING_RUNTIME.toSeconds()) {
+    issues.push({
+      path: at('training', 'maxRuntime'),
+      message: `${maxRuntime.toHumanString()} is longer than SageMaker allows (expected at most 28 days)`,
+    });
+  }
+  const managedSpot = training.managedSpot ?? false;
+  let maxWait: Duration | undefined;
+  if (managedSpot) {
+    maxWait = training.maxWait ?? maxRuntime.plus(maxRuntime);
+    if (maxWait.toSeconds() < maxRuntime.toSeconds()) {
+      issues.push({
+        path: at('training', 'maxWait'),
+        message: `${maxWait.toHumanString()} is shorter than maxRuntime ${maxRuntime.toHumanString()} (SageMaker requires maxWait >= maxRuntime)`,
+      });
+    } else if (maxWait.toSeconds() > MAX_TRAINING_RUNTIME.toSeconds()) {
+      issues.push({
+        path: at('training', 'maxWait'),
+        message: `${maxWait.toHumanString()} is longer than SageMaker allows (expected at most 28 days)`,
+      });
+    }
+  } else if (training.maxWait) {
+    issues.push({
+      path: at('training', 'maxWait'),
+      message: 'is set but managedSpot is off (maxWait only applies to managed spot training)',
+    });
+  }
+
+  if (!image) return undefined;
+  const metricResolution = resolveMetric(
+    input.problemType,
+    evaluation,
+    builtInAlgorithm,
+    training.metricDefinitions ?? [],
+    at,
+    issues,
+  );
+  if (issues.length > before) return undefined;
+
+  return {
+    problemType: input.problemType,
+    targetColumn: input.targetColumn,
+    approval: input.approval ?? 'manual',
+    training: {
+      image,
+      builtInAlgorithm,
+      hyperparameters: stringifyHyperparameters({
+        ...(builtInAlgorithm ? XGBOOST_DEFAULT_HYPERPARAMETERS : {}),
+        ...training.hyperparameters,
+      }),
+      instanceType: training.instanceType ?? 'ml.m5.xlarge',
+      instanceCount: training.instanceCount ?? 1,
+      maxRuntime,
+      managedSpot,
+      maxWait,
+      volumeSizeGb: training.volumeSizeGb ?? 30,
+      metricDefinitions: training.metricDefinitions ?? [],
+    },
+    evaluation: {
+      ...metricResolution,
+      threshold: evaluation.threshold,
+      minImprovement: evaluation.minImprovement ?? 0,
+    },
+  };
+}
+
+/** SageMaker's XGBoost requires num_round; depth and learning rate are XGBoost's own defaults, made explicit. */
+const XGBOOST_DEFAULT_HYPERPARAMETERS = { num_round: 100, max_depth: 6, eta: 0.3 };
+
+function stringifyHyperparameters(values: Record<string, string | number | boolean>): Record<string, string> {
+  return Object.fromEntries(Object.entries(values).map(([key, value]) => [key, String(value)]));
+}
+
+function resolveMetric(
+  problemType: ProblemType | undefined,
+  evaluation: NonNullable<ModelSettingsInput['evaluation']>,
+  builtInAlgorithm: boolean,
+  metricDefinitions: readonly { name: string }[],
+  at: (...keys: string[]) => string,
+  issues: ConfigIssue[],
+): Pick<EvaluationSettings, 'metric' | 'higherIsBetter'> {
+  const metric =
+    evaluation.metric ?? (problemType && builtInAlgorithm ? DEFAULT_OBJECTIVE[problemType] : undefined);
+  if (!builtInAlgorithm) {
+    if (!evaluation.metric || evaluation.higherIsBetter === undefined) {
+      issues.push({
+        path: at('evaluation', evaluation.metric ? 'higherIsBetter' : 'metric'),
+        message:
+          'is required when training.image is not the built-in XGBoost image (the stack cannot know a custom metric)',
+      });
+    } else if (!metricDefinitions.some((definition) => definition.name === evaluation.metric)) {
+      issues.push({
+        path: at('training', 'metricDefinitions'),
+        message: `has no definition named "${evaluation.metric}" (SageMaker needs a regex to read evaluation.metric from a custom image's logs)`,
+      });
+    }
+    return { metric, higherIsBetter: evaluation.higherIsBetter };
+  }
+  if (!metric) return { metric: undefined, higherIsBetter: undefined };
+  const known = findXgboostMetric(metric);
+  if (!known) {
+    issues.push({
+      path: at('evaluation', 'metric'),
+      message: `"${metric}" is not a metric the built-in XGBoost algorithm reports (expected e.g. "validation:auc", "validation:rmse")`,
+    });
+    return {};
+  }
+  if (problemType && !known.problemTypes.includes(problemType)) {
+    issues.push({
+      path: at('evaluation', 'metric'),
+      message: `"${metric}" does not apply to ${problemType} models (expected one of ${metricsFor(problemType)})`,
+    });
+  }
+  if (evaluation.higherIsBetter !== undefined && evaluation.higherIsBetter !== known.higherIsBetter) {
+    issues.push({
+      path: at('evaluation', 'higherIsBetter'),
+      message: `${evaluation.higherIsBetter} contradicts "${metric}", where ${known.higherIsBetter ? 'higher' : 'lower'} is better (remove the setting)`,
+    });
+  }
+  const [low, high] = known.range ?? [Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY];
+  if (evaluation.threshold !== undefined && (evaluation.threshold < low || evaluation.threshold > high)) {
+    issues.push({
+      path: at('evaluation', 'threshold'),
+      message: `${evaluation.threshold} is outside the range of "${metric}" (expected ${low} to ${high})`,
+    });
+  }
+  return { metric, higherIsBetter: known.higherIsBetter };
+}
+
+function metricsFor(problemType: ProblemType): string {
+  return XGBOOST_METRICS.filter((metric) => metric.problemTypes.includes(problemType))
+    .map((metric) => `"${metric.name}"`)
+    .join(', ');
+}

@@ -1,0 +1,143 @@
+import { Duration } from 'aws-cdk-lib';
+import { z } from 'zod';
+import { PROBLEM_TYPES } from '../../lambdas/shared/metrics';
+
+// Messages are written to follow `<path>: <value> ` (see errors.ts), so each one reads as a sentence.
+
+const INSTANCE_TYPE = /^ml\.[a-z][a-z0-9-]*\.(?:\d*xlarge|large|medium|small)$/;
+const DURATION = /^(\d+)\s*(s|m|h|d)$/;
+const DURATION_UNITS = { s: Duration.seconds, m: Duration.minutes, h: Duration.hours, d: Duration.days };
+const SCHEDULE = /^(rate\(\s*\d+\s+(minute|minutes|hour|hours|day|days)\s*\)|cron\(.+\))$/;
+const ECR_IMAGE =
+  /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/[a-z0-9._/-]+(:[\w.-]+|@sha256:[a-f0-9]{64})$/;
+const HYPERPARAMETER_NAME = /^[A-Za-z0-9_.:-]{1,256}$/;
+
+/** SageMaker's own ceiling for MaxRuntimeInSeconds and MaxWaitTimeInSeconds (28 days). */
+export const MAX_TRAINING_RUNTIME = Duration.days(28);
+
+export const instanceType = (example: string) =>
+  z.string().regex(INSTANCE_TYPE, {
+    error: `is not a SageMaker instance type (expected e.g. "${example}")`,
+  });
+
+/** A duration as whole seconds, or a string such as "90s", "30m", "2h", "1d". */
+export const duration = z
+  .union([z.number(), z.string()], {
+    error: 'is not a duration (expected seconds as a number, or a string like "90s", "30m", "2h", "1d")',
+  })
+  .transform((value, ctx) => {
+    if (typeof value === 'number') {
+      if (Number.isInteger(value) && value > 0) return Duration.seconds(value);
+    } else {
+      const match = DURATION.exec(value.trim());
+      const unit = match?.[2] as keyof typeof DURATION_UNITS | undefined;
+      if (match?.[1] && unit && Number(match[1]) > 0) return DURATION_UNITS[unit](Number(match[1]));
+    }
+    ctx.addIssue({
+      code: 'custom',
+      input: value,
+      message:
+        'is not a duration (expected a positive whole number of seconds, or a string like "90s", "30m", "2h", "1d")',
+    });
+    return z.NEVER;
+  });
+
+const int = (min: number, max: number) =>
+  z.number().int({ error: 'is not a whole number' }).min(min).max(max);
+
+export const trainingSchema = z.strictObject({
+  /** ECR image URI of the training algorithm; the built-in XGBoost image of the stack's region when absent. */
+  image: z
+    .string()
+    .regex(ECR_IMAGE, {
+      error: 'is not an ECR image URI (expected "<account>.dkr.ecr.<region>.amazonaws.com/<repo>:<tag>")',
+    })
+    .optional(),
+  hyperparameters: z
+    .record(
+      z.string().regex(HYPERPARAMETER_NAME, { error: 'is not a valid hyperparameter name' }),
+      z.union([z.string(), z.number(), z.boolean()], {
+        error: 'is not a hyperparameter value (expected a string, number or boolean)',
+      }),
+    )
+    .optional(),
+  instanceType: instanceType('ml.m5.xlarge').optional(),
+  instanceCount: int(1, 100).optional(),
+  maxRuntime: duration.optional(),
+  managedSpot: z.boolean().optional(),
+  /** How long a managed-spot job may wait for capacity, runtime included. */
+  maxWait: duration.optional(),
+  volumeSizeGb: int(1, 16384).optional(),
+  /** Regexes SageMaker applies to the trainer's logs; needed only for images other than built-in XGBoost. */
+  metricDefinitions: z
+    .array(z.strictObject({ name: z.string().min(1), regex: z.string().min(1) }))
+    .optional(),
+});
+
+export const evaluationSchema = z.strictObject({
+  metric: z
+    .string()
+    .regex(/^[\w:@.-]{1,255}$/, { error: 'is not a metric name (expected e.g. "validation:auc")' })
+    .optional(),
+  /** Only for metrics the stack does not know (custom images); known metrics carry their direction. */
+  higherIsBetter: z.boolean().optional(),
+  threshold: z.number().finite().optional(),
+  minImprovement: z.number().finite().min(0).optional(),
+});
+
+/** One model's settings as written by the user: every field optional, merged over `models.defaults`. */
+export const modelSettingsSchema = z.strictObject({
+  problemType: z.enum(PROBLEM_TYPES).optional(),
+  targetColumn: z.string().min(1, { error: 'is empty (expected a column name)' }).optional(),
+  training: trainingSchema.optional(),
+  evaluation: evaluationSchema.optional(),
+  approval: z.enum(['auto', 'manual']).optional(),
+});
+
+export const driftSchema = z.strictObject({
+  schedule: z
+    .string()
+    .regex(SCHEDULE, {
+      error: 'is not an EventBridge schedule (expected e.g. "rate(1 day)" or "cron(0 6 * * ? *)")',
+    })
+    .default('rate(1 day)'),
+  /** Population stability index above which a feature counts as drifted. */
+  threshold: z.number().finite().positive().default(0.2),
+  /** Consecutive drifted checks before drift is declared, so one noisy window does not retrain. */
+  consecutiveBreaches: int(1, 100).default(3),
+  minSamples: int(1, 10_000_000).default(500),
+  retrain: z.boolean().default(false),
+});
+
+export const endpointSchema = z.strictObject({
+  instanceType: instanceType('ml.m5.large').default('ml.m5.large'),
+  instanceCount: int(1, 100).default(1),
+  dataCapturePercent: int(0, 100).default(100),
+  deployment: z
+    .strictObject({
+      canaryPercent: int(1, 99).default(10),
+      bakeTime: duration.prefault(600),
+    })
+    .prefault({}),
+  alarms: z
+    .strictObject({
+      latencyP99Ms: z.number().finite().positive().default(1000),
+      errorRatePercent: z.number().finite().positive().max(100).default(1),
+    })
+    .prefault({}),
+});
+
+export const configSchema = z.strictObject({
+  stage: z.enum(['dev', 'prod']).default('dev'),
+  alarmEmails: z.array(z.email({ error: 'is not an e-mail address' })).default([]),
+  drift: driftSchema.prefault({}),
+  endpoint: endpointSchema.prefault({}),
+  /** Validated entry by entry in config.ts, so each model's errors carry its own path. */
+  models: z.record(z.string(), z.unknown()).default({}),
+});
+
+/** One model's entry after parsing: durations are Duration objects, everything still optional. */
+export type ModelSettingsInput = z.output<typeof modelSettingsSchema>;
+export type DriftConfig = z.output<typeof driftSchema>;
+export type EndpointConfig = z.output<typeof endpointSchema>;
+export type RawConfig = z.input<typeof configSchema>;

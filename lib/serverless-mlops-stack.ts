@@ -1,0 +1,54 @@
+import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import type { MlopsConfig } from './config';
+import { DataStorage } from './constructs/data-storage';
+import { Encryption } from './constructs/encryption';
+import { ModelRegistry } from './constructs/model-registry';
+
+export interface ServerlessMlopsStackProps extends StackProps {
+  /** The validated configuration (see lib/config and docs/configuration.md). */
+  readonly config: MlopsConfig;
+}
+
+/** Composes the capabilities; holds no logic beyond wiring and the stage's retention choices. */
+export class ServerlessMlopsStack extends Stack {
+  public readonly config: MlopsConfig;
+  public readonly encryption: Encryption;
+  public readonly storage: DataStorage;
+  public readonly registry: ModelRegistry;
+
+  constructor(scope: Construct, id: string, props: ServerlessMlopsStackProps) {
+    super(scope, id, props);
+    this.config = props.config;
+    const prod = props.config.stage === 'prod';
+    // dev stacks are disposable; prod keeps its data, key and audit trail when the stack goes.
+    const removalPolicy = prod ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+
+    this.encryption = new Encryption(this, 'Encryption', { removalPolicy });
+    this.encryption.grantCloudWatchLogs();
+    this.storage = new DataStorage(this, 'Storage', { encryptionKey: this.encryption.key, removalPolicy });
+    this.registry = new ModelRegistry(this, 'Registry', {
+      encryptionKey: this.encryption.key,
+      removalPolicy,
+      deletionProtection: prod,
+    });
+
+    this.output(
+      'DataBucketName',
+      this.storage.dataBucket.bucketName,
+      'Upload datasets to datasets/<model>/<file>.csv',
+    );
+    this.output(
+      'ArtifactsBucketName',
+      this.storage.artifactsBucket.bucketName,
+      'Run, model and drift artifacts',
+    );
+    this.output('AccessLogsBucketName', this.storage.accessLogsBucket.bucketName, 'S3 server access logs');
+    this.output('RegistryTableName', this.registry.table.tableName, 'The model registry (DynamoDB)');
+    this.output('KmsKeyArn', this.encryption.key.keyArn, 'Customer-managed key for data, registry and logs');
+  }
+
+  private output(id: string, value: string, description: string): void {
+    new CfnOutput(this, id, { value, description });
+  }
+}
