@@ -37,6 +37,10 @@ export function describeValue(value: unknown): string {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
+// zod's names for some types read oddly in a sentence.
+const TYPE_NAMES: Readonly<Record<string, string>> = { int: 'whole number', record: 'object', array: 'list' };
+const typeName = (expected: string) => TYPE_NAMES[expected] ?? expected;
+
 const article = (noun: string) => (/^[aeiou]/.test(noun) ? `an ${noun}` : `a ${noun}`);
 
 /** Turns zod issues into `<value> <what is wrong> (expected ...)` sentences under their key paths. */
@@ -60,8 +64,8 @@ export function fromZodIssues(
             path: formatPath(path),
             message:
               issue.input === undefined
-                ? `is required (expected ${article(issue.expected)})`
-                : `${value} is not ${article(issue.expected)}`,
+                ? `is required (expected ${article(typeName(issue.expected))})`
+                : `${value} is not ${article(typeName(issue.expected))}`,
           },
         ];
       case 'invalid_value':

@@ -43,7 +43,7 @@ export const duration = z
   });
 
 const int = (min: number, max: number) =>
-  z.number().int({ error: 'is not a whole number' }).min(min).max(max);
+  z.number().int().min(min).max(max);
 
 export const trainingSchema = z.strictObject({
   /** ECR image URI of the training algorithm; the built-in XGBoost image of the stack's region when absent. */
