@@ -1,9 +1,10 @@
 import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import type { MlopsConfig } from './config';
+import { type MlopsConfig, toRuntimeModelSettings } from './config';
 import { DataStorage } from './constructs/data-storage';
 import { Encryption } from './constructs/encryption';
 import { ModelRegistry } from './constructs/model-registry';
+import { TrainingPipeline } from './constructs/training-pipeline';
 
 export interface ServerlessMlopsStackProps extends StackProps {
   /** The validated configuration (see lib/config and docs/configuration.md). */
@@ -16,6 +17,7 @@ export class ServerlessMlopsStack extends Stack {
   public readonly encryption: Encryption;
   public readonly storage: DataStorage;
   public readonly registry: ModelRegistry;
+  public readonly trainingPipeline: TrainingPipeline;
 
   constructor(scope: Construct, id: string, props: ServerlessMlopsStackProps) {
     super(scope, id, props);
@@ -32,6 +34,14 @@ export class ServerlessMlopsStack extends Stack {
       removalPolicy,
       deletionProtection: prod,
     });
+    this.trainingPipeline = new TrainingPipeline(this, 'Training', {
+      dataBucket: this.storage.dataBucket,
+      artifactsBucket: this.storage.artifactsBucket,
+      registry: this.registry,
+      encryptionKey: this.encryption.key,
+      modelSettings: toRuntimeModelSettings(props.config),
+      removalPolicy,
+    });
 
     this.output(
       'DataBucketName',
@@ -45,6 +55,11 @@ export class ServerlessMlopsStack extends Stack {
     );
     this.output('AccessLogsBucketName', this.storage.accessLogsBucket.bucketName, 'S3 server access logs');
     this.output('RegistryTableName', this.registry.table.tableName, 'The model registry (DynamoDB)');
+    this.output(
+      'TrainingStateMachineArn',
+      this.trainingPipeline.stateMachine.stateMachineArn,
+      'The training pipeline',
+    );
     this.output('KmsKeyArn', this.encryption.key.keyArn, 'Customer-managed key for data, registry and logs');
   }
 

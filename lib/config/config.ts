@@ -6,6 +6,7 @@ import {
   type ProblemType,
   XGBOOST_METRICS,
 } from '../../lambdas/shared/metrics';
+import type { RuntimeModelSettings, RuntimeModelSettingsMap } from '../../lambdas/shared/model-settings';
 import { ConfigError, type ConfigIssue, formatPath, fromZodIssues } from './errors';
 import {
   configSchema,
@@ -307,4 +308,22 @@ function metricsFor(problemType: ProblemType): string {
   return XGBOOST_METRICS.filter((metric) => metric.problemTypes.includes(problemType))
     .map((metric) => `"${metric.name}"`)
     .join(', ');
+}
+
+/** The configuration's models as the Lambdas receive them (see lambdas/shared/model-settings.ts). */
+export function toRuntimeModelSettings(config: MlopsConfig): RuntimeModelSettingsMap {
+  return Object.fromEntries(
+    Object.entries(config.models).map(([name, settings]) => {
+      const { maxRuntime, maxWait, ...training } = settings.training;
+      const runtime: RuntimeModelSettings = {
+        ...settings,
+        training: {
+          ...training,
+          maxRuntimeSeconds: maxRuntime.toSeconds(),
+          maxWaitSeconds: maxWait?.toSeconds(),
+        },
+      };
+      return [name, runtime];
+    }),
+  );
 }

@@ -42,8 +42,7 @@ export const duration = z
     return z.NEVER;
   });
 
-const int = (min: number, max: number) =>
-  z.number().int().min(min).max(max);
+const int = (min: number, max: number) => z.number().int().min(min).max(max);
 
 export const trainingSchema = z.strictObject({
   /** ECR image URI of the training algorithm; the built-in XGBoost image of the stack's region when absent. */

@@ -1,6 +1,6 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { RegistryKeys } from '../../lambdas/shared/registry/table-design';
@@ -29,7 +29,11 @@ export interface ModelRegistryProps {
 export class ModelRegistry extends Construct {
   public readonly table: dynamodb.Table;
 
-  constructor(scope: Construct, id: string, props: ModelRegistryProps) {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly props: ModelRegistryProps,
+  ) {
     super(scope, id);
     const { partitionKey, sortKey, gsi1, gsi2, timeToLive } = RegistryKeys;
     const string = dynamodb.AttributeType.STRING;
@@ -55,13 +59,38 @@ export class ModelRegistry extends Construct {
     }
   }
 
-  /** Lets the grantee read the registry (and decrypt with its key). */
+  /** Lets the grantee read the registry and its indexes (and decrypt with its key). */
   public grantRead(grantee: iam.IGrantable): iam.Grant {
-    return this.table.grantReadData(grantee);
+    this.props.encryptionKey.grant(grantee, 'kms:Decrypt', 'kms:DescribeKey');
+    return this.grant(grantee, READ_ACTIONS);
   }
 
-  /** Lets the grantee read and write the registry (and use its key). */
+  /** Lets the grantee read and write items, transactions included (and use its key). */
   public grantReadWrite(grantee: iam.IGrantable): iam.Grant {
-    return this.table.grantReadWriteData(grantee);
+    this.props.encryptionKey.grant(
+      grantee,
+      'kms:Decrypt',
+      'kms:DescribeKey',
+      'kms:Encrypt',
+      'kms:GenerateDataKey',
+    );
+    return this.grant(grantee, [...READ_ACTIONS, ...WRITE_ACTIONS]);
+  }
+
+  private grant(grantee: iam.IGrantable, actions: string[]): iam.Grant {
+    const { tableArn } = this.table;
+    const indexes = [RegistryKeys.gsi1, RegistryKeys.gsi2].map(
+      (index) => `${tableArn}/index/${index.indexName}`,
+    );
+    return iam.Grant.addToPrincipal({ grantee, actions, resourceArns: [tableArn, ...indexes] });
   }
 }
+
+// Transactions need no actions of their own: DynamoDB checks the item-level action of each part.
+const READ_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:Query',
+  'dynamodb:ConditionCheckItem',
+];
+const WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem'];

@@ -32,7 +32,7 @@ describe('ServerlessMlopsStack', () => {
     expect(synth).toThrowError(/ServerlessMlops\/Careless\/Resource[\s\S]*AwsSolutions-S1/);
   });
 
-  it('names the buckets, table and key in its outputs', () => {
+  it('names the buckets, table, key and state machine in its outputs', () => {
     // Act
     const { template } = synthStack();
 
@@ -43,6 +43,7 @@ describe('ServerlessMlopsStack', () => {
       'DataBucketName',
       'KmsKeyArn',
       'RegistryTableName',
+      'TrainingStateMachineArn',
     ]);
   });
 
