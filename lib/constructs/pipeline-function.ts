@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { type CfnResource, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -7,6 +7,9 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { acknowledgeWildcardResource } from './nag';
+
+/** Template metadata naming the function's folder under lambdas/ (read by the local runtime). */
+export const ENTRY_METADATA_KEY = 'ServerlessMlops::Entry';
 
 /** Where the Lambda sources live: one folder per function, each with a handler.ts. */
 const LAMBDAS_DIR = path.join(__dirname, '..', '..', 'lambdas');
@@ -96,5 +99,7 @@ export class PipelineFunction extends Construct {
         externalModules: ['@aws-sdk/*'],
       },
     });
+    // The local runtime finds the handler source from the template through this.
+    (this.function.node.defaultChild as CfnResource).addMetadata(ENTRY_METADATA_KEY, props.entry);
   }
 }

@@ -1,0 +1,118 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** An event as PutEvents receives it, plus what EventBridge adds. */
+export interface LocalEvent {
+  readonly id: string;
+  readonly source: string;
+  readonly 'detail-type': string;
+  readonly detail: unknown;
+  readonly time: string;
+  readonly resources: readonly string[];
+  readonly account: string;
+  readonly region: string;
+  readonly eventBusName: string;
+}
+
+export interface LocalEventBridge {
+  readonly endpoint: string;
+  /** Every event put so far, oldest first. */
+  readonly events: readonly LocalEvent[];
+  onEvent(listener: (event: LocalEvent) => void): void;
+  stop(): Promise<void>;
+}
+
+interface PutEventsRequest {
+  readonly Entries?: readonly {
+    readonly Source?: string;
+    readonly DetailType?: string;
+    readonly Detail?: string;
+    readonly EventBusName?: string;
+    readonly Resources?: string[];
+    readonly Time?: string;
+  }[];
+}
+
+/**
+ * The PutEvents operation of EventBridge's JSON 1.1 protocol on 127.0.0.1, enough for the SDK's
+ * EventBridgeClient with its defaults. Hand-written: no npm package serves EventBridge offline.
+ */
+export async function startLocalEventBridge(env: {
+  account: string;
+  region: string;
+}): Promise<LocalEventBridge> {
+  const events: LocalEvent[] = [];
+  const listeners: ((event: LocalEvent) => void)[] = [];
+  const server = createServer((request, response) => {
+    void handle(request, response).catch((error: unknown) =>
+      reply(response, 500, { __type: 'InternalFailure', message: String(error) }),
+    );
+  });
+
+  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const target = String(request.headers['x-amz-target'] ?? '');
+    const body = await readBody(request);
+    if (target !== 'AWSEvents.PutEvents') {
+      reply(response, 400, {
+        __type: 'UnknownOperationException',
+        message: `${target || 'This operation'} is not served locally`,
+      });
+      return;
+    }
+    const { Entries = [] } = JSON.parse(body || '{}') as PutEventsRequest;
+    const results = Entries.map((entry) => {
+      if (!entry.Source || !entry.DetailType || entry.Detail === undefined) {
+        return { ErrorCode: 'MalformedDetail', ErrorMessage: 'Source, DetailType and Detail are required' };
+      }
+      let detail: unknown;
+      try {
+        detail = JSON.parse(entry.Detail);
+      } catch {
+        return { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is not valid JSON' };
+      }
+      const event: LocalEvent = {
+        id: randomUUID(),
+        source: entry.Source,
+        'detail-type': entry.DetailType,
+        detail,
+        time: entry.Time ?? new Date().toISOString(),
+        resources: entry.Resources ?? [],
+        account: env.account,
+        region: env.region,
+        eventBusName: entry.EventBusName ?? 'default',
+      };
+      events.push(event);
+      for (const listener of listeners) listener(event);
+      return { EventId: event.id };
+    });
+    reply(response, 200, {
+      FailedEntryCount: results.filter((r) => 'ErrorCode' in r).length,
+      Entries: results,
+    });
+  }
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    events,
+    onEvent: (listener) => listeners.push(listener),
+    stop: () =>
+      new Promise((resolve, reject) => server.close((error) => (error ? reject(error) : resolve()))),
+  };
+}
+
+function readBody(request: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('error', reject);
+  });
+}
+
+function reply(response: ServerResponse, status: number, body: unknown): void {
+  response.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });
+  response.end(JSON.stringify(body));
+}

@@ -1,0 +1,182 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  CreateTableCommand,
+  DynamoDBClient,
+  UpdateTimeToLiveCommand,
+  waitUntilTableExists,
+} from '@aws-sdk/client-dynamodb';
+import { type DynamoDbLocal, startDynamoDbLocal } from './aws/dynamodb-local';
+import { createTableInputFromTemplate } from './aws/dynamodb-tables';
+import { type LocalEventBridge, startLocalEventBridge } from './aws/eventbridge';
+import { type LocalS3, s3ClientEnvironment, startLocalS3 } from './aws/s3';
+import { type LocalFunction, lambdaTask, loadFunctions } from './lambda/functions';
+import { stateMachineDefinition, taskStates } from './stepfunctions/definition';
+import {
+  type ExecutionOptions,
+  type ExecutionResult,
+  LocalStateMachine,
+  type LocalTaskHandler,
+} from './stepfunctions/executor';
+import { DEFAULT_LOCAL_ENVIRONMENT, type LocalEnvironment, LocalResources } from './template/local-resources';
+import { type CfnTemplate, resourcesOfType } from './template/template';
+
+/** Credentials every local server accepts (s3rver insists on these). */
+export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
+
+export interface LocalRuntimeOptions {
+  /** The synthesized template (cdk.out/<stack>.template.json): what runs locally is what deploys. */
+  readonly template: CfnTemplate;
+  /** Where S3 objects are kept. @default a fresh temporary directory */
+  readonly s3Directory?: string;
+  readonly env?: LocalEnvironment;
+}
+
+/**
+ * The stack on one machine: DynamoDB Local, s3rver and a local EventBridge on 127.0.0.1, the template's
+ * tables and buckets, its Lambdas in-process (their SDK clients reach the local servers through the standard
+ * AWS_ENDPOINT_URL_* variables), and its state machines run by aws-local-stepfunctions.
+ */
+export class LocalRuntime {
+  /** The environment every SDK client in this process uses to reach the local servers. */
+  public readonly clientEnvironment: Readonly<Record<string, string>>;
+
+  private readonly machines = new Map<string, LocalStateMachine>();
+
+  private constructor(
+    public readonly template: CfnTemplate,
+    public readonly resources: LocalResources,
+    public readonly dynamodb: DynamoDbLocal,
+    public readonly s3: LocalS3,
+    public readonly events: LocalEventBridge,
+    public readonly functions: ReadonlyMap<string, LocalFunction>,
+    clientEnvironment: Record<string, string>,
+  ) {
+    this.clientEnvironment = clientEnvironment;
+  }
+
+  static async start(options: LocalRuntimeOptions): Promise<LocalRuntime> {
+    const env = options.env ?? DEFAULT_LOCAL_ENVIRONMENT;
+    const resources = new LocalResources(options.template, env);
+    const buckets = resourcesOfType(options.template, 'AWS::S3::Bucket').map(([id]) =>
+      resources.physicalName(id),
+    );
+    const started: { stop(): Promise<void> }[] = [];
+    try {
+      const dynamodb = await startDynamoDbLocal();
+      started.push(dynamodb);
+      const s3 = await startLocalS3({
+        directory: options.s3Directory ?? mkdtempSync(join(tmpdir(), 'mlops-s3-')),
+        buckets,
+      });
+      started.push(s3);
+      const events = await startLocalEventBridge(env);
+      started.push(events);
+
+      const clientEnvironment = {
+        AWS_REGION: env.region,
+        AWS_DEFAULT_REGION: env.region,
+        AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+        AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
+        AWS_ENDPOINT_URL_EVENTBRIDGE: events.endpoint,
+        ...s3ClientEnvironment(s3.endpoint),
+        // Powertools: no X-Ray daemon here; metrics stay in the logs they are written to anyway.
+        POWERTOOLS_TRACE_ENABLED: 'false',
+        POWERTOOLS_DEV: 'true',
+      };
+      await createTables(options.template, resources, dynamodb.endpoint, env.region);
+      const functions = await loadFunctions(options.template, resources, clientEnvironment);
+      return new LocalRuntime(
+        options.template,
+        resources,
+        dynamodb,
+        s3,
+        events,
+        functions,
+        clientEnvironment,
+      );
+    } catch (error) {
+      await Promise.allSettled(started.map((server) => server.stop()));
+      throw error;
+    }
+  }
+
+  /** The template's state machine, built once. */
+  stateMachine(logicalId: string): LocalStateMachine {
+    let machine = this.machines.get(logicalId);
+    if (!machine) {
+      machine = new LocalStateMachine(
+        stateMachineDefinition(this.template, logicalId, this.resources.resolve),
+      );
+      this.machines.set(logicalId, machine);
+    }
+    return machine;
+  }
+
+  /**
+   * Task handlers for a state machine: Lambda tasks call the template's functions in-process; every other
+   * Task (SageMaker, ...) must be given in `services`, by state name, or the execution is refused.
+   */
+  taskHandlers(
+    logicalId: string,
+    services: Readonly<Record<string, LocalTaskHandler>> = {},
+  ): Record<string, LocalTaskHandler> {
+    const handlers: Record<string, LocalTaskHandler> = {};
+    for (const { name, resource } of taskStates(this.stateMachine(logicalId).definition)) {
+      const service = services[name];
+      const fn = this.functions.get(resource.split(':function:')[1] ?? '');
+      if (service) handlers[name] = service;
+      else if (fn) handlers[name] = lambdaTask(fn);
+    }
+    return handlers;
+  }
+
+  /** Runs a state machine to its end. */
+  execute(
+    logicalId: string,
+    input: unknown,
+    options: Omit<ExecutionOptions, 'tasks'> & {
+      readonly services?: Readonly<Record<string, LocalTaskHandler>>;
+    } = {},
+  ): Promise<ExecutionResult> {
+    const name = `local-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+    return this.stateMachine(logicalId).execute(input, {
+      context: {
+        Execution: {
+          Id: `${this.resources.arn(logicalId).replace(':stateMachine:', ':execution:')}:${name}`,
+          Name: name,
+          StartTime: new Date().toISOString(),
+        },
+      },
+      ...options,
+      tasks: this.taskHandlers(logicalId, options.services),
+    });
+  }
+
+  async stop(): Promise<void> {
+    await Promise.allSettled([this.events.stop(), this.s3.stop(), this.dynamodb.stop()]);
+  }
+}
+
+async function createTables(
+  template: CfnTemplate,
+  resources: LocalResources,
+  endpoint: string,
+  region: string,
+): Promise<void> {
+  const client = new DynamoDBClient({ endpoint, region, credentials: LOCAL_CREDENTIALS });
+  try {
+    for (const [logicalId, resource] of resourcesOfType(template, 'AWS::DynamoDB::Table')) {
+      const inputs = createTableInputFromTemplate(logicalId, resource, {
+        tableName: resources.physicalName(logicalId),
+      });
+      await client.send(new CreateTableCommand(inputs.createTable));
+      await waitUntilTableExists({ client, maxWaitTime: 30 }, { TableName: inputs.createTable.TableName });
+      if (inputs.timeToLive) await client.send(new UpdateTimeToLiveCommand(inputs.timeToLive));
+    }
+  } finally {
+    client.destroy();
+  }
+}

@@ -1,0 +1,103 @@
+import { ExecutionError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import { taskStates } from './definition';
+
+/** One execution event (the package does not export its type). */
+export type EventLog =
+  ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenerator<infer E> ? E : never;
+
+// aws-local-stepfunctions needs Promise.withResolvers (Node 22); Node 20 lacks it and every Task would fail.
+if (typeof (Promise as { withResolvers?: unknown }).withResolvers !== 'function') {
+  Object.assign(Promise, {
+    withResolvers<T>() {
+      let resolve!: (value: T | PromiseLike<T>) => void;
+      let reject!: (reason?: unknown) => void;
+      const promise = new Promise<T>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      return { promise, resolve, reject };
+    },
+  });
+}
+
+/** Runs one Task state locally: receives the state's effective input, returns its result or throws. */
+export type LocalTaskHandler = (input: unknown) => Promise<unknown>;
+
+export interface ExecutionOptions {
+  /** A handler for every Task state, by state name: a Task without one would call real AWS. */
+  readonly tasks: Readonly<Record<string, LocalTaskHandler>>;
+  /** The context object ($$): Step Functions fills it, the local executor leaves it empty unless given. */
+  readonly context?: {
+    readonly Execution: { readonly Id: string; readonly Name: string; readonly StartTime: string };
+  };
+  /** Milliseconds to wait between retries, instead of the definition's intervals (tests, demos). */
+  readonly retryIntervalMs?: number;
+  /** Called with each execution event as it happens (progress display). */
+  readonly onEvent?: (event: EventLog) => void;
+}
+
+export interface ExecutionResult {
+  readonly status: 'SUCCEEDED' | 'FAILED';
+  readonly output?: unknown;
+  readonly error?: string;
+  readonly cause?: string;
+  readonly events: readonly EventLog[];
+  /** States entered, as Step Functions bills them. */
+  readonly stateTransitions: number;
+}
+
+/** A definition validated once (validation costs 100-250 ms), run as many times as needed. */
+export class LocalStateMachine {
+  private readonly machine: StateMachine;
+  private readonly taskNames: string[];
+
+  constructor(public readonly definition: StateMachineDefinition) {
+    this.machine = new StateMachine(definition, { validationOptions: { checkArn: false } });
+    this.taskNames = taskStates(definition).map((task) => task.name);
+  }
+
+  async execute(input: unknown, options: ExecutionOptions): Promise<ExecutionResult> {
+    const missing = this.taskNames.filter((name) => !options.tasks[name]);
+    if (missing.length > 0) throw new Error(`No local handler for Task state(s): ${missing.join(', ')}`);
+    const retryIntervalOverrides =
+      options.retryIntervalMs === undefined
+        ? undefined
+        : Object.fromEntries(this.taskNames.map((name) => [name, options.retryIntervalMs as number]));
+    const execution = this.machine.run(input as never, {
+      overrides: {
+        taskResourceLocalHandlers: options.tasks as Record<string, (input: unknown) => Promise<never>>,
+        retryIntervalOverrides,
+      },
+      context: options.context,
+    });
+    const events: EventLog[] = [];
+    const collecting = (async () => {
+      for await (const event of execution.eventLogs) {
+        events.push(event);
+        options.onEvent?.(event);
+      }
+    })();
+    try {
+      const output = await execution.result;
+      await collecting;
+      return { status: 'SUCCEEDED', output, events, stateTransitions: countTransitions(events) };
+    } catch (error) {
+      await collecting;
+      if (!(error instanceof ExecutionError)) throw error;
+      const failure = events.find((event) => event.type === 'ExecutionFailed') as
+        | { Error?: string; Cause?: unknown }
+        | undefined;
+      return {
+        status: 'FAILED',
+        error: failure?.Error ?? error.name,
+        cause: failure?.Cause === undefined ? error.message : String(failure.Cause),
+        events,
+        stateTransitions: countTransitions(events),
+      };
+    }
+  }
+}
+
+function countTransitions(events: readonly EventLog[]): number {
+  return events.filter((event) => event.type === 'StateEntered').length;
+}
