@@ -31,6 +31,8 @@ export interface LocalRuntimeOptions {
   /** Where S3 objects are kept. @default a fresh temporary directory */
   readonly s3Directory?: string;
   readonly env?: LocalEnvironment;
+  /** Extra environment for the in-process functions, e.g. POWERTOOLS_LOG_LEVEL. */
+  readonly environment?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -85,6 +87,7 @@ export class LocalRuntime {
         // Powertools: no X-Ray daemon here; metrics stay in the logs they are written to anyway.
         POWERTOOLS_TRACE_ENABLED: 'false',
         POWERTOOLS_DEV: 'true',
+        ...options.environment,
       };
       await createTables(options.template, resources, dynamodb.endpoint, env.region);
       const functions = await loadFunctions(options.template, resources, clientEnvironment);

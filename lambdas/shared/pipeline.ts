@@ -44,7 +44,10 @@ export interface TrainingPlan {
     /** Only for instance types whose storage is an EBS volume (NVMe instance storage is always encrypted). */
     readonly VolumeKmsKeyId?: string;
   };
-  readonly stoppingCondition: { readonly MaxRuntimeInSeconds: number; readonly MaxWaitTimeInSeconds?: number };
+  readonly stoppingCondition: {
+    readonly MaxRuntimeInSeconds: number;
+    readonly MaxWaitTimeInSeconds?: number;
+  };
   readonly enableManagedSpotTraining: boolean;
   /** s3:// URIs under the run's prefix in the artifacts bucket. */
   readonly trainUri: string;

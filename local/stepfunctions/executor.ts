@@ -20,6 +20,16 @@ if (typeof (Promise as { withResolvers?: unknown }).withResolvers !== 'function'
   });
 }
 
+/**
+ * The error a Task fails with, shaped as Step Functions reports it: `name` is the Error that Retry and Catch
+ * match, the message is the Cause (the local executor hands a Catch `error.message` as Cause).
+ */
+export function taskFailure(error: string, cause: string): Error {
+  const failure = new Error(cause, { cause });
+  failure.name = error;
+  return failure;
+}
+
 /** Runs one Task state locally: receives the state's effective input, returns its result or throws. */
 export type LocalTaskHandler = (input: unknown) => Promise<unknown>;
 

@@ -3,15 +3,15 @@
  * The Lambda tasks run the real handlers in-process against DynamoDB Local, s3rver and a local EventBridge;
  * the SageMaker task is given a local handler that plays the training job.
  */
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModelRegistryClient } from '../../lambdas/shared/registry';
 import { TrainingStates } from '../../lib/workflows/training-pipeline';
-import { lambdaTask } from '../../local/lambda/functions';
-import type { LocalTaskHandler } from '../../local/stepfunctions/executor';
 import { LOCAL_CREDENTIALS, LocalRuntime } from '../../local/runtime';
+import { type LocalTaskHandler, taskFailure } from '../../local/stepfunctions/executor';
 import { resourcesOfType } from '../../local/template/template';
 import { synthStack } from '../support/cdk';
 
@@ -20,6 +20,8 @@ const CONFIG = {
     defaults: { approval: 'auto' },
     churn: { problemType: 'binary', targetColumn: 'churned', evaluation: { threshold: 0.7 } },
     reviewed: { problemType: 'binary', targetColumn: 'churned', approval: 'manual' },
+    dedupe: { problemType: 'binary', targetColumn: 'churned' },
+    replayed: { problemType: 'binary', targetColumn: 'churned' },
     picky: { problemType: 'binary', targetColumn: 'churned', evaluation: { minImprovement: 0.05 } },
   },
 };
@@ -55,7 +57,10 @@ describe('training pipeline, executed from the synthesized definition', () => {
 
   /** The SageMaker task: checks the splits exist, then completes with the objective the test chose. */
   const trainer: LocalTaskHandler = async (input) => {
-    const request = input as { TrainingJobName: string; InputDataConfig: { DataSource: { S3DataSource: { S3Uri: string } } }[] };
+    const request = input as {
+      TrainingJobName: string;
+      InputDataConfig: { DataSource: { S3DataSource: { S3Uri: string } } }[];
+    };
     trainingCalls.push(request as unknown as Record<string, unknown>);
     for (const channel of request.InputDataConfig) {
       const uri = new URL(channel.DataSource.S3DataSource.S3Uri);
@@ -65,7 +70,9 @@ describe('training pipeline, executed from the synthesized definition', () => {
     return {
       TrainingJobName: request.TrainingJobName,
       TrainingJobStatus: 'Completed',
-      ModelArtifacts: { S3ModelArtifacts: `s3://${artifactsBucket}/runs/${request.TrainingJobName}/output/model.tar.gz` },
+      ModelArtifacts: {
+        S3ModelArtifacts: `s3://${artifactsBucket}/runs/${request.TrainingJobName}/output/model.tar.gz`,
+      },
       FinalMetricDataList: [
         { MetricName: 'validation:auc', Value: objective },
         { MetricName: 'train:auc', Value: 0.99 },
@@ -81,21 +88,28 @@ describe('training pipeline, executed from the synthesized definition', () => {
     return {
       source: 'aws.s3',
       'detail-type': 'Object Created',
-      detail: { bucket: { name: dataBucket }, object: { key, size: Buffer.byteLength(body), 'version-id': `v${version}` } },
+      detail: {
+        bucket: { name: dataBucket },
+        object: { key, size: Buffer.byteLength(body), 'version-id': `v${version}` },
+      },
     };
   }
 
   const run = (event: unknown, services: Record<string, LocalTaskHandler> = {}) =>
-    runtime.execute(stateMachineId, event, { services: { [TrainingStates.train]: trainer, ...services }, retryIntervalMs: 0 });
+    runtime.execute(stateMachineId, event, {
+      services: { [TrainingStates.train]: trainer, ...services },
+      retryIntervalMs: 0,
+    });
 
   beforeAll(async () => {
     const { template } = synthStack({ config: CONFIG });
     const json = template.toJSON() as Parameters<typeof LocalRuntime.start>[0]['template'];
-    runtime = await LocalRuntime.start({ template: json });
+    runtime = await LocalRuntime.start({ template: json, environment: { POWERTOOLS_LOG_LEVEL: 'SILENT' } });
     const [[machineId] = []] = resourcesOfType(json, 'AWS::StepFunctions::StateMachine');
     stateMachineId = machineId as string;
     const bucket = (prefix: string) => {
-      const [id] = resourcesOfType(json, 'AWS::S3::Bucket').find(([logicalId]) => logicalId.startsWith(prefix)) ?? [];
+      const [id] =
+        resourcesOfType(json, 'AWS::S3::Bucket').find(([logicalId]) => logicalId.startsWith(prefix)) ?? [];
       return runtime.resources.physicalName(id as string);
     };
     dataBucket = bucket('StorageData');
@@ -104,7 +118,11 @@ describe('training pipeline, executed from the synthesized definition', () => {
     const [[tableId] = []] = resourcesOfType(json, 'AWS::DynamoDB::Table');
     registry = new ModelRegistryClient({
       client: DynamoDBDocumentClient.from(
-        new DynamoDBClient({ region: 'us-east-1', endpoint: runtime.dynamodb.endpoint, credentials: LOCAL_CREDENTIALS }),
+        new DynamoDBClient({
+          region: 'us-east-1',
+          endpoint: runtime.dynamodb.endpoint,
+          credentials: LOCAL_CREDENTIALS,
+        }),
       ),
       tableName: runtime.resources.physicalName(tableId as string),
     });
@@ -131,13 +149,238 @@ describe('training pipeline, executed from the synthesized definition', () => {
     const stored = await registry.getVersion('churn', 1);
     expect(stored).toMatchObject({
       status: 'Approved',
-      metrics: expect.objectContaining({ 'validation:auc': 0.83 }),
-      lineage: expect.objectContaining({
-        dataset: expect.objectContaining({ bucket: dataBucket, key: 'datasets/churn/data.csv', versionId: 'v1' }),
-        sha256: expect.stringMatching(/^[a-f0-9]{64}$/),
-        rowCount: 300,
-      }),
+      lineage: {
+        dataset: {
+          bucket: dataBucket,
+          key: 'datasets/churn/data.csv',
+          versionId: 'v1',
+          sha256: expect.stringMatching(/^[a-f0-9]{64}$/),
+          rowCount: 300,
+        },
+        trainingJobName: expect.stringMatching(/^churn-[0-9a-f]{16}$/),
+        image: '683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1',
+        hyperparameters: expect.objectContaining({ objective: 'binary:logistic', eval_metric: 'auc' }),
+        metrics: { 'validation:auc': 0.83, 'train:auc': 0.99 },
+        artifactUri: expect.stringMatching(/^s3:\/\/.+\/runs\/churn-[0-9a-f]{16}\/output\/model\.tar\.gz$/),
+        executionArn: expect.stringContaining(':execution:'),
+      },
     });
     expect(runtime.events.events.map((e) => e['detail-type'])).toContain('ModelRegistered');
   });
+
+  it('starts exactly one training job when the same object version is delivered three times', async () => {
+    // Prepare
+    trainingCalls = [];
+    objective = 0.8;
+    const event = await upload('dedupe', churnCsv(120));
+
+    // Act
+    const results = [await run(event), await run(event), await run(event)];
+
+    // Assess
+    expect(results.map((r) => r.status)).toEqual(['SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED']);
+    expect(results.map((r) => (r.output as { run: { duplicate: boolean } }).run.duplicate)).toEqual([
+      false,
+      true,
+      true,
+    ]);
+    expect(trainingCalls).toHaveLength(1);
+    expect((await registry.listVersions('dedupe', {})).items).toHaveLength(1);
+  });
+
+  it('still runs a newer upload that arrives between replays', async () => {
+    // Prepare
+    trainingCalls = [];
+    objective = 0.8;
+    const first = await upload('replayed', churnCsv(120, 2));
+    await run(first);
+    const newer = await upload('replayed', churnCsv(130, 3));
+
+    // Act
+    const results = [await run(first), await run(newer), await run(first)];
+
+    // Assess
+    expect(results.map((r) => (r.output as { run: { duplicate: boolean } }).run.duplicate)).toEqual([
+      true,
+      false,
+      true,
+    ]);
+    expect(trainingCalls).toHaveLength(2);
+    expect((await registry.listVersions('replayed', {})).items.map((v) => v.version)).toEqual([2, 1]);
+  });
+
+  it('records a rejected dataset as a Failed run with the validator reasons and trains nothing', async () => {
+    // Prepare
+    trainingCalls = [];
+    const event = await upload(
+      'churn',
+      'tenure,monthly_spend,plan,churned\n1,abc,basic,0\n2,3.5,plus\n',
+      'bad.csv',
+    );
+
+    // Act
+    const result = await run(event);
+
+    // Assess
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('DatasetRejected');
+    expect(trainingCalls).toHaveLength(0);
+    const failed = await runOf(result);
+    expect(failed).toMatchObject({
+      status: 'Failed',
+      error: 'DatasetRejected',
+      step: TrainingStates.validate,
+    });
+    expect(failed.cause).toMatch(/monthly_spend/);
+    expect(failed.cause).toMatch(/abc/);
+  });
+
+  it('fails a model whose target column is declared nowhere, saying how to declare it', async () => {
+    // Prepare
+    trainingCalls = [];
+    const event = await upload('undeclared', churnCsv(50));
+
+    // Act
+    const result = await run(event);
+
+    // Assess
+    expect(result.error).toBe('ContractMissing');
+    const failed = await runOf(result);
+    expect(failed.cause).toContain('datasets/undeclared/schema.json');
+    expect(failed.cause).toContain('models.undeclared.targetColumn');
+    expect(trainingCalls).toHaveLength(0);
+  });
+
+  it('records a failed training job with SageMaker FailureReason', async () => {
+    // Prepare
+    const event = await upload('churn', churnCsv(100, 4), 'fails.csv');
+    const failingTrainer: LocalTaskHandler = async (input) => {
+      throw taskFailure(
+        'States.TaskFailed',
+        JSON.stringify({
+          TrainingJobName: (input as { TrainingJobName: string }).TrainingJobName,
+          TrainingJobStatus: 'Failed',
+          FailureReason: 'AlgorithmError: num_round must be positive',
+        }),
+      );
+    };
+
+    // Act
+    const result = await run(event, { [TrainingStates.train]: failingTrainer });
+
+    // Assess
+    expect(result.status).toBe('FAILED');
+    const failed = await runOf(result);
+    expect(failed).toMatchObject({ status: 'Failed', step: TrainingStates.train });
+    expect(failed.cause).toContain('AlgorithmError: num_round must be positive');
+  });
+
+  it('rejects a model below the absolute threshold, with the numbers in the reasons', async () => {
+    // Prepare
+    objective = 0.62;
+    const event = await upload('churn', churnCsv(100, 5), 'weak.csv');
+
+    // Act
+    const result = await run(event);
+
+    // Assess
+    expect(result.status).toBe('SUCCEEDED');
+    const registered = (result.output as { registered: { version: number } }).registered;
+    const stored = await registry.getVersion('churn', registered.version);
+    expect(stored?.status).toBe('Rejected');
+    expect(stored?.statusReason).toMatch(/0\.62.*0\.7/);
+  });
+
+  it('rejects a challenger the production champion beats', async () => {
+    // Prepare
+    objective = 0.9;
+    const championRun = await run(await upload('picky', churnCsv(100, 6)));
+    const champion = (championRun.output as { registered: { version: number } }).registered.version;
+    await registry.setAlias('picky', 'production', champion, { expectedVersion: null });
+    objective = 0.92;
+    const event = await upload('picky', churnCsv(100, 7), 'next.csv');
+
+    // Act
+    const result = await run(event);
+
+    // Assess
+    const registered = (result.output as { registered: { version: number } }).registered;
+    const stored = await registry.getVersion('picky', registered.version);
+    expect(stored?.status).toBe('Rejected');
+    expect(stored?.statusReason).toMatch(/champion/);
+  });
+
+  it('leaves a model with manual approval PendingApproval', async () => {
+    // Prepare
+    objective = 0.85;
+    const event = await upload('reviewed', churnCsv(100, 8));
+
+    // Act
+    const result = await run(event);
+
+    // Assess
+    const registered = (result.output as { registered: { version: number } }).registered;
+    expect((await registry.getVersion('reviewed', registered.version))?.status).toBe('PendingApproval');
+  });
+
+  it('retries a transient Lambda error and then succeeds', async () => {
+    // Prepare
+    objective = 0.8;
+    const event = await upload('churn', churnCsv(100, 9), 'flaky.csv');
+    const evaluate = functionFor(TrainingStates.evaluate);
+    let calls = 0;
+    const flaky: LocalTaskHandler = async (input) => {
+      calls += 1;
+      if (calls === 1)
+        throw Object.assign(new Error('Rate exceeded'), { name: 'Lambda.TooManyRequestsException' });
+      return evaluate(input);
+    };
+
+    // Act
+    const result = await run(event, { [TrainingStates.evaluate]: flaky });
+
+    // Assess
+    expect(result.status).toBe('SUCCEEDED');
+    expect(calls).toBe(2);
+    expect(result.events.filter((e) => e.type === 'StateRetried')).toHaveLength(1);
+  });
+
+  it.each([TrainingStates.validate, TrainingStates.train, TrainingStates.evaluate, TrainingStates.register])(
+    'records a failure in %s on the run, with the step, error and cause',
+    async (state) => {
+      // Prepare
+      objective = 0.8;
+      const event = await upload('churn', churnCsv(100, 10), `broken-${state}.csv`);
+      const broken: LocalTaskHandler = async () => {
+        throw taskFailure('Boom', `${state} exploded`);
+      };
+
+      // Act
+      const result = await run(event, { [state]: broken });
+
+      // Assess
+      expect(result.status).toBe('FAILED');
+      expect(await runOf(result)).toMatchObject({ status: 'Failed', step: state, error: 'Boom' });
+    },
+  );
+
+  /** The run the execution recorded (its id is in the output of StartRun, kept on failure). */
+  async function runOf(result: { events: readonly unknown[] }) {
+    const entered = result.events.find(
+      (e) =>
+        (e as { type: string; state?: { name: string } }).type === 'StateExited' &&
+        (e as { state: { name: string } }).state.name === TrainingStates.startRun,
+    ) as { state: { output: { run: { runId: string } } } } | undefined;
+    const runId = entered?.state.output.run.runId;
+    if (!runId) throw new Error('the execution recorded no run');
+    const stored = await registry.getRun(runId);
+    if (!stored) throw new Error(`run ${runId} not found`);
+    return stored;
+  }
+
+  function functionFor(state: string): LocalTaskHandler {
+    const handler = runtime.taskHandlers(stateMachineId)[state];
+    if (!handler) throw new Error(`no handler for ${state}`);
+    return handler;
+  }
 });

@@ -1,0 +1,16 @@
+export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './dynamo';
+export * from './errors';
+export {
+  allowedTransitions,
+  assertRunTransition,
+  assertTransition,
+  canTransition,
+  INITIAL_STATUSES,
+  RUN_TRANSITIONS,
+  VERSION_TRANSITIONS,
+} from './lifecycle';
+export { DEFAULT_PAGE_SIZE } from './paging';
+export { ModelRegistryClient, type ModelRegistryClientOptions } from './registry';
+export { MAX_VERSION, MODEL_NAME_PATTERN } from './schemas';
+export { RegistryKeys } from './table-design';
+export * from './types';

@@ -1,0 +1,64 @@
+import { RegistryKeys } from './table-design';
+
+/** Key builders for the single-table design in table-design.ts (the only place key formats live). */
+const { partitionKey: PK, sortKey: SK, gsi1, gsi2 } = RegistryKeys;
+
+export type ItemKey = Record<string, string>;
+
+export const VERSION_PREFIX = 'VERSION#';
+export const EVENT_PREFIX = 'EVENT#';
+export const MODELS_PARTITION = 'MODELS';
+
+export const modelPartition = (model: string): string => `MODEL#${model}`;
+
+/** Zero-padded so that string order is numeric order. */
+export const versionSortKey = (version: number): string =>
+  `${VERSION_PREFIX}${String(version).padStart(10, '0')}`;
+
+export const modelKey = (model: string): ItemKey => ({ [PK]: modelPartition(model), [SK]: 'MODEL' });
+
+export const versionKey = (model: string, version: number): ItemKey => ({
+  [PK]: modelPartition(model),
+  [SK]: versionSortKey(version),
+});
+
+export const aliasKey = (model: string, alias: string): ItemKey => ({
+  [PK]: modelPartition(model),
+  [SK]: `ALIAS#${alias}`,
+});
+
+/** ISO time first so events sort chronologically; the id keeps same-millisecond events apart. */
+export const eventKey = (model: string, at: string, id: string): ItemKey => ({
+  [PK]: modelPartition(model),
+  [SK]: `${EVENT_PREFIX}${at}#${id}`,
+});
+
+export const runKey = (runId: string): ItemKey => ({ [PK]: `RUN#${runId}`, [SK]: 'RUN' });
+
+export const runStatusPartition = (status: string): string => `RUNSTATUS#${status}`;
+export const modelRunsPartition = (model: string): string => `MODELRUNS#${model}`;
+const runSortKey = (startedAt: string, runId: string): string => `${startedAt}#${runId}`;
+
+/** The index attributes a run item carries: GSI1 lists runs by status, GSI2 by model. */
+export const runIndexAttributes = (run: {
+  runId: string;
+  model: string;
+  status: string;
+  startedAt: string;
+}) => ({
+  [gsi1.partitionKey]: runStatusPartition(run.status),
+  [gsi1.sortKey]: runSortKey(run.startedAt, run.runId),
+  [gsi2.partitionKey]: modelRunsPartition(run.model),
+  [gsi2.sortKey]: runSortKey(run.startedAt, run.runId),
+});
+
+/** GSI1 attributes that put a model in the list of all models. */
+export const modelIndexAttributes = (model: string) => ({
+  [gsi1.partitionKey]: MODELS_PARTITION,
+  [gsi1.sortKey]: model,
+});
+
+export const idempotencyKey = (key: string): ItemKey => ({ [PK]: `IDEMPOTENCY#${key}`, [SK]: 'IDEMPOTENCY' });
+
+/** Human-readable form of a key for error messages. */
+export const describeKey = (key: ItemKey): string => `${key[PK]} / ${key[SK]}`;

@@ -1,0 +1,47 @@
+import { z } from 'zod';
+
+const MIB = 1024 * 1024;
+
+const optionsSchema = z.strictObject({
+  /** Share of each class (all rows for regression) that goes to the validation split. */
+  validationFraction: z.number().gt(0).lt(1).default(0.2),
+  /** Seed of the split and of the reservoir samples: same seed and bytes, same output bytes. */
+  seed: z.number().int().default(42),
+  /** Problems kept in detail in the report (all are counted). */
+  maxProblems: z.number().int().min(1).default(100),
+  /** Longest record in bytes (line end included); also bounds the memory for one record. */
+  maxLineBytes: z.number().int().min(16).default(MIB),
+  /** Fewest data rows accepted. Each class also needs at least 2 rows (one per split). */
+  minRows: z.number().int().min(2).default(10),
+  /** Largest file in bytes, checked against the declared length and while streaming. */
+  maxBytes: z
+    .number()
+    .int()
+    .min(1)
+    .default(10 * 1024 * MIB),
+  /** Most distinct values of a categorical feature (bounds memory; more looks like an identifier). */
+  maxCategories: z.number().int().min(2).default(10_000),
+  /** Most classes of a classification label. */
+  maxClasses: z.number().int().min(2).default(1_000),
+  /** Inference only: an integer label with at most this many distinct values is multiclass, not regression. */
+  maxInferredClasses: z.number().int().min(3).default(20),
+  /** Reservoir sample size per numeric column, for the quantile bin edges. */
+  sampleSize: z.number().int().min(10).default(4096),
+  /** Quantile bins per numeric column in the baseline statistics. */
+  bins: z.number().int().min(1).max(1000).default(10),
+  /** Size of the chunks handed to the split sinks. */
+  outputChunkBytes: z.number().int().min(1024).default(MIB),
+});
+
+/** Tunables of {@link validateDataset}; every one has a default. */
+export type ValidateDatasetOptions = z.output<typeof optionsSchema>;
+
+/** Fills in defaults; throws a RangeError naming the option for invalid values (a configuration bug). */
+export function resolveOptions(options: Partial<ValidateDatasetOptions> = {}): ValidateDatasetOptions {
+  const parsed = optionsSchema.safeParse(options);
+  if (parsed.success) return parsed.data;
+  const details = parsed.error.issues.map(
+    (issue) => `${issue.path.join('.') || '(options)'}: ${issue.message}`,
+  );
+  throw new RangeError(`invalid validateDataset options: ${details.join('; ')}`);
+}

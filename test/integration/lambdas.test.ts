@@ -1,0 +1,642 @@
+import { createHash } from 'node:crypto';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import type { Context } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { evaluateModel } from '../../lambdas/evaluate-model/evaluate';
+import { recordFailure } from '../../lambdas/record-failure/record-failure';
+import { registerModel } from '../../lambdas/register-model/register';
+import type {
+  EvaluationDecision,
+  EvaluationPlan,
+  RunContext,
+  RunPlan,
+  StartRunInput,
+  TrainingResult,
+} from '../../lambdas/shared/pipeline';
+import { type Lineage, ModelRegistryClient } from '../../lambdas/shared/registry';
+import { METRICS_NAMESPACE } from '../../lambdas/shared/runtime/powertools';
+import { startRun } from '../../lambdas/start-run/start-run';
+import { useRegistryTable } from '../support/dynamodb';
+
+const table = useRegistryTable();
+let registry: ModelRegistryClient;
+const eventBridge = mockClient(EventBridgeClient);
+const events = new EventBridgeClient({ region: 'us-east-1' });
+const logger = new Logger({ logLevel: 'SILENT' });
+
+beforeAll(() => {
+  registry = new ModelRegistryClient({ client: table.documentClient, tableName: table.tableName });
+});
+
+beforeEach(() => {
+  eventBridge.reset();
+  eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'event-1' }] });
+});
+
+afterAll(() => {
+  eventBridge.restore();
+});
+
+/** Metrics as the handlers create them: ServerlessMlops namespace, no default `service` dimension. */
+function newMetrics(): Metrics {
+  const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'test' });
+  metrics.clearDefaultDimensions();
+  return metrics;
+}
+
+const executionArn = (name: string) => `arn:aws:states:us-east-1:123456789012:execution:training:${name}`;
+
+function upload(model: string, versionId: string, execution = `exec-${versionId}`): StartRunInput {
+  return {
+    bucket: 'data-bucket',
+    key: `datasets/${model}/data.csv`,
+    versionId,
+    sizeBytes: 2048,
+    executionArn: executionArn(execution),
+  };
+}
+
+const aucPlan: EvaluationPlan = {
+  problemType: 'binary',
+  metric: 'validation:auc',
+  higherIsBetter: true,
+  threshold: 0.75,
+  minImprovement: 0.005,
+  approval: 'auto',
+};
+
+function planFor(run: RunContext, evaluation: EvaluationPlan = aucPlan): RunPlan {
+  const runs = `s3://artifacts-bucket/runs/${run.runId}`;
+  return {
+    reportUri: `${runs}/report.json`,
+    baselineUri: `${runs}/baseline.json`,
+    lineage: {
+      sha256: createHash('sha256').update(run.runId).digest('hex'),
+      rowCount: 1_000,
+      sizeBytes: 2048,
+    },
+    training: {
+      jobName: run.runId,
+      algorithmSpecification: {
+        TrainingImage: '683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1',
+        TrainingInputMode: 'File',
+      },
+      hyperParameters: { objective: 'binary:logistic', num_round: '100' },
+      resourceConfig: { InstanceType: 'ml.m5.xlarge', InstanceCount: 1, VolumeSizeInGB: 10 },
+      stoppingCondition: { MaxRuntimeInSeconds: 3600 },
+      enableManagedSpotTraining: false,
+      trainUri: `${runs}/train/`,
+      validationUri: `${runs}/validation/`,
+      outputUri: `${runs}/output/`,
+      checkpointUri: `${runs}/checkpoints/`,
+    },
+    evaluation,
+  };
+}
+
+function trainingFor(run: RunContext, auc: number): TrainingResult {
+  return {
+    jobName: run.runId,
+    status: 'Completed',
+    artifactUri: `s3://artifacts-bucket/runs/${run.runId}/output/${run.runId}/output/model.tar.gz`,
+    metrics: [
+      { MetricName: 'train:auc', Value: 0.97 },
+      { MetricName: 'validation:auc', Value: auc },
+    ],
+  };
+}
+
+async function started(model: string, versionId: string): Promise<RunContext> {
+  return startRun(upload(model, versionId), { registry, logger, metrics: newMetrics() });
+}
+
+/** A production champion with the given AUC, registered and aliased the way an operator's promotion would. */
+async function promoteChampion(model: string, auc: number): Promise<number> {
+  const runId = `${model}-champion`;
+  const lineage: Lineage = {
+    dataset: {
+      bucket: 'data-bucket',
+      key: `datasets/${model}/old.csv`,
+      versionId: 'v0',
+      sha256: createHash('sha256').update(runId).digest('hex'),
+      rowCount: 500,
+    },
+    trainingJobName: runId,
+    image: '683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1',
+    hyperparameters: {},
+    metrics: { 'validation:auc': auc },
+    artifactUri: `s3://artifacts-bucket/runs/${runId}/model.tar.gz`,
+    executionArn: executionArn(runId),
+    runId,
+  };
+  const { version } = await registry.registerVersion(model, { lineage, status: 'Approved' });
+  await registry.setAlias(model, 'production', version.version, { expectedVersion: null, reason: 'test' });
+  return version.version;
+}
+
+describe('StartRun', () => {
+  it('turns three deliveries of the same upload into one run, the later two marked duplicate', async () => {
+    // Prepare: S3 -> EventBridge delivered the same Object Created event to three executions
+    const deliveries = ['a', 'b', 'c'].map((execution) => upload('dedupe', 'v1', execution));
+    const metrics = deliveries.map(() => newMetrics());
+
+    // Act
+    const results: RunContext[] = [];
+    for (const [i, delivery] of deliveries.entries()) {
+      results.push(await startRun(delivery, { registry, logger, metrics: metrics[i] ?? newMetrics() }));
+    }
+
+    // Assess
+    const [first, ...others] = results;
+    expect(first?.duplicate).toBe(false);
+    expect(others.map((run) => run.duplicate)).toEqual([true, true]);
+    expect(new Set(results.map((run) => run.runId)).size).toBe(1);
+    const runs = await registry.listRunsByModel('dedupe');
+    expect(runs.items).toHaveLength(1);
+    expect(runs.items[0]).toMatchObject({
+      runId: first?.runId,
+      status: 'Running',
+      dataset: { bucket: 'data-bucket', key: 'datasets/dedupe/data.csv', versionId: 'v1' },
+      executionArn: executionArn('a'),
+    });
+    expect(metrics.map((each) => each.serializeMetrics())).toMatchObject([
+      { model: 'dedupe', RunStarted: 1 },
+      { model: 'dedupe', DuplicateDelivery: 1 },
+      { model: 'dedupe', DuplicateDelivery: 1 },
+    ]);
+  });
+
+  it('carries on when its own execution retries StartRun (same executionArn)', async () => {
+    // Prepare
+    const delivery = upload('retry', 'v1');
+    const first = await startRun(delivery, { registry, logger, metrics: newMetrics() });
+
+    // Act
+    const retried = await startRun(delivery, { registry, logger, metrics: newMetrics() });
+
+    // Assess
+    expect(retried).toEqual(first);
+    expect(retried.duplicate).toBe(false);
+  });
+
+  it('starts a new run for a new upload (new object version)', async () => {
+    // Act
+    const first = await started('reupload', 'v1');
+    const second = await started('reupload', 'v2');
+
+    // Assess
+    expect(second.runId).not.toBe(first.runId);
+    expect(second.duplicate).toBe(false);
+    expect((await registry.listRunsByModel('reupload')).items).toHaveLength(2);
+  });
+
+  it('records nothing for a key outside the layout', async () => {
+    // Prepare
+    const delivery = { ...upload('x', 'v1'), key: 'datasets/layout/nested/data.csv' };
+
+    // Act
+    const act = startRun(delivery, { registry, logger, metrics: newMetrics() });
+
+    // Assess
+    await expect(act).rejects.toMatchObject({ name: 'DatasetRejected' });
+    expect((await registry.listRunsByModel('layout')).items).toHaveLength(0);
+  });
+});
+
+describe('EvaluateModel against the registry', () => {
+  it('rejects a challenger that does not beat the production champion by minImprovement', async () => {
+    // Prepare
+    const champion = await promoteChampion('eval-worse', 0.82);
+    const run = await started('eval-worse', 'v1');
+
+    // Act
+    const decision = await evaluateModel(
+      { run, plan: planFor(run), training: trainingFor(run, 0.8123) },
+      { registry, logger },
+    );
+
+    // Assess
+    expect(decision).toEqual({
+      status: 'Rejected',
+      metric: 'validation:auc',
+      value: 0.8123,
+      champion: { version: champion, value: 0.82 },
+      reasons: [
+        'validation:auc 0.8123 meets the threshold 0.75',
+        `validation:auc 0.8123 does not beat the production champion v${champion} (0.8200) by the required 0.0050`,
+      ],
+    });
+  });
+
+  it('approves a challenger that beats the champion, with automatic approval', async () => {
+    // Prepare
+    const champion = await promoteChampion('eval-better', 0.82);
+    const run = await started('eval-better', 'v1');
+
+    // Act
+    const decision = await evaluateModel(
+      { run, plan: planFor(run), training: trainingFor(run, 0.84) },
+      { registry, logger },
+    );
+
+    // Assess
+    expect(decision.status).toBe('Approved');
+    expect(decision.champion).toEqual({ version: champion, value: 0.82 });
+  });
+
+  it('judges the first model of a name by the threshold alone', async () => {
+    // Prepare
+    const run = await started('eval-first', 'v1');
+
+    // Act
+    const decision = await evaluateModel(
+      { run, plan: planFor(run, { ...aucPlan, approval: 'manual' }), training: trainingFor(run, 0.8) },
+      { registry, logger },
+    );
+
+    // Assess
+    expect(decision.status).toBe('PendingApproval');
+    expect(decision.reasons).toContain('no production champion yet');
+  });
+
+  it('fails with MetricMissing when the job did not report the objective', async () => {
+    // Prepare
+    const run = await started('eval-missing', 'v1');
+    const training = { ...trainingFor(run, 0.8), metrics: [{ MetricName: 'train:auc', Value: 0.9 }] };
+
+    // Act
+    const act = evaluateModel({ run, plan: planFor(run), training }, { registry, logger });
+
+    // Assess
+    await expect(act).rejects.toMatchObject({
+      name: 'MetricMissing',
+      message:
+        'The training job reported no value for the objective metric validation:auc (it reported: train:auc)',
+    });
+  });
+});
+
+describe('RegisterModel', () => {
+  async function evaluated(model: string, auc = 0.84) {
+    const run = await started(model, 'v1');
+    const plan = planFor(run);
+    const training = trainingFor(run, auc);
+    const evaluation = await evaluateModel({ run, plan, training }, { registry, logger });
+    return { run, plan, training, evaluation };
+  }
+
+  const deps = (metrics = newMetrics()) => ({ registry, events, eventBusName: 'mlops-bus', logger, metrics });
+
+  it('registers the version with its full lineage, closes the run and announces it', async () => {
+    // Prepare
+    const input = await evaluated('register-once');
+    const metrics = newMetrics();
+
+    // Act
+    const result = await registerModel(input, deps(metrics));
+
+    // Assess: the version and its lineage
+    expect(result).toEqual({ version: 1, status: 'Approved' });
+    const version = await registry.getVersion('register-once', 1);
+    expect(version).toMatchObject({
+      status: 'Approved',
+      statusReason: input.evaluation.reasons.join('; '),
+      lineage: {
+        dataset: {
+          bucket: 'data-bucket',
+          key: 'datasets/register-once/data.csv',
+          versionId: 'v1',
+          sha256: input.plan.lineage.sha256,
+          rowCount: 1_000,
+        },
+        trainingJobName: input.run.runId,
+        image: '683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1',
+        hyperparameters: { objective: 'binary:logistic', num_round: '100' },
+        metrics: { 'train:auc': 0.97, 'validation:auc': 0.84 },
+        artifactUri: input.training.artifactUri,
+        executionArn: executionArn('exec-v1'),
+        runId: input.run.runId,
+      },
+    });
+    // ...the run
+    expect(await registry.getRun(input.run.runId)).toMatchObject({ status: 'Succeeded', version: 1 });
+    // ...the metric
+    expect(metrics.serializeMetrics()).toMatchObject({
+      model: 'register-once',
+      ObjectiveValue: 0.84,
+      metric: 'validation:auc',
+      _aws: { CloudWatchMetrics: [{ Namespace: 'ServerlessMlops', Dimensions: [['model']] }] },
+    });
+    // ...and the event
+    const calls = eventBridge.commandCalls(PutEventsCommand);
+    expect(calls).toHaveLength(1);
+    const [entry] = calls[0]?.args[0].input.Entries ?? [];
+    expect(entry).toMatchObject({
+      Source: 'serverless-mlops',
+      DetailType: 'ModelRegistered',
+      EventBusName: 'mlops-bus',
+    });
+    expect(JSON.parse(entry?.Detail ?? '')).toEqual({
+      model: 'register-once',
+      version: 1,
+      status: 'Approved',
+      metric: 'validation:auc',
+      value: 0.84,
+      runId: input.run.runId,
+    });
+  });
+
+  it('registers one version when the same run is registered twice', async () => {
+    // Prepare
+    const input = await evaluated('register-twice');
+    const first = await registerModel(input, deps());
+    const metrics = newMetrics();
+
+    // Act
+    const second = await registerModel(input, deps(metrics));
+
+    // Assess
+    expect(second).toEqual(first);
+    expect((await registry.listVersions('register-twice')).items).toHaveLength(1);
+    expect(metrics.hasStoredMetrics()).toBe(false);
+    // Announced again: a retry cannot know whether the first attempt's event went out.
+    expect(eventBridge.commandCalls(PutEventsCommand)).toHaveLength(2);
+  });
+
+  it('heals a crash between registering the version and closing the run', async () => {
+    // Prepare: the first attempt registered the version, then died before anything else
+    const input = await evaluated('register-crash');
+    const { version: before } = await registry.registerVersion('register-crash', {
+      lineage: {
+        dataset: {
+          bucket: input.run.dataset.bucket,
+          key: input.run.dataset.key,
+          versionId: 'v1',
+          sha256: input.plan.lineage.sha256,
+          rowCount: 1_000,
+        },
+        trainingJobName: input.training.jobName,
+        image: input.plan.training.algorithmSpecification.TrainingImage,
+        hyperparameters: input.plan.training.hyperParameters,
+        metrics: { 'validation:auc': 0.84 },
+        artifactUri: input.training.artifactUri,
+        executionArn: executionArn('exec-v1'),
+        runId: input.run.runId,
+      },
+      status: 'Approved',
+    });
+
+    // Act: Step Functions retries the task
+    const result = await registerModel(input, deps());
+
+    // Assess
+    expect(result.version).toBe(before.version);
+    expect((await registry.listVersions('register-crash')).items).toHaveLength(1);
+    expect(await registry.getRun(input.run.runId)).toMatchObject({
+      status: 'Succeeded',
+      version: before.version,
+    });
+  });
+
+  it('registers a rejected challenger as Rejected, with the reasons', async () => {
+    // Prepare
+    await promoteChampion('register-rejected', 0.9);
+    const input = await evaluated('register-rejected', 0.8);
+
+    // Act
+    const result = await registerModel(input, deps());
+
+    // Assess
+    expect(result).toEqual({ version: 2, status: 'Rejected' });
+    expect((await registry.getVersion('register-rejected', 2))?.statusReason).toContain(
+      'does not beat the production champion v1 (0.9000)',
+    );
+  });
+
+  it('publishes to the default bus without naming it', async () => {
+    // Prepare
+    const input = await evaluated('register-default-bus');
+
+    // Act
+    await registerModel(input, { ...deps(), eventBusName: 'default' });
+
+    // Assess
+    const entry = eventBridge.commandCalls(PutEventsCommand)[0]?.args[0].input.Entries?.[0];
+    expect(entry).toBeDefined();
+    expect(entry).not.toHaveProperty('EventBusName');
+  });
+
+  it('leaves the run open when the event cannot be published, and succeeds on retry', async () => {
+    // Prepare: PutEvents accepts the request but rejects the entry, every time
+    const input = await evaluated('register-bus-down');
+    eventBridge.on(PutEventsCommand).resolves({
+      FailedEntryCount: 1,
+      Entries: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'try again' }],
+    });
+
+    // Act
+    const act = registerModel(input, deps());
+
+    // Assess
+    await expect(act).rejects.toThrow(
+      'Could not publish ModelRegistered for register-bus-down v1 to event bus mlops-bus after 3 attempts: InternalFailure try again',
+    );
+    expect(await registry.getRun(input.run.runId)).toMatchObject({ status: 'Running' });
+
+    // Act: the bus recovers and the task runs again
+    eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e' }] });
+    const result = await registerModel(input, deps());
+
+    // Assess
+    expect(result.version).toBe(1);
+    expect((await registry.listVersions('register-bus-down')).items).toHaveLength(1);
+    expect(await registry.getRun(input.run.runId)).toMatchObject({ status: 'Succeeded', version: 1 });
+  });
+
+  it('refuses to register for a run that was never recorded', async () => {
+    // Prepare
+    const run: RunContext = {
+      runId: 'ghost-0123456789abcdef',
+      model: 'ghost',
+      dataset: { bucket: 'data-bucket', key: 'datasets/ghost/data.csv', versionId: 'v1' },
+      duplicate: false,
+    };
+    const evaluation: EvaluationDecision = {
+      status: 'Approved',
+      metric: 'validation:auc',
+      value: 0.9,
+      reasons: [],
+    };
+
+    // Act
+    const act = registerModel(
+      { run, plan: planFor(run), training: trainingFor(run, 0.9), evaluation },
+      deps(),
+    );
+
+    // Assess
+    await expect(act).rejects.toThrow('Run ghost-0123456789abcdef is not in the registry');
+    expect((await registry.listVersions('ghost')).items).toHaveLength(0);
+  });
+});
+
+describe('RecordFailure', () => {
+  const sageMakerFailure = {
+    Error: 'States.TaskFailed',
+    Cause: JSON.stringify({
+      TrainingJobName: 'x',
+      TrainingJobStatus: 'Failed',
+      FailureReason: 'ClientError: Data download failed: no file in s3://artifacts-bucket/runs/x/train/',
+    }),
+  };
+
+  it('marks the run Failed with the SageMaker FailureReason, and records RunFailed once', async () => {
+    // Prepare
+    const run = await started('failing', 'v1');
+    const metrics = newMetrics();
+    const clock = () => new Date('2026-11-26T12:00:00.000Z');
+
+    // Act: delivered twice
+    const result = await recordFailure(
+      { run, error: sageMakerFailure, step: 'TrainModel' },
+      { registry, logger, metrics, clock },
+    );
+    await recordFailure(
+      { run, error: sageMakerFailure, step: 'TrainModel' },
+      { registry, logger, metrics: newMetrics(), clock },
+    );
+
+    // Assess
+    const reason =
+      'SageMaker training job x Failed: ClientError: Data download failed: no file in s3://artifacts-bucket/runs/x/train/';
+    expect(result).toEqual({ runId: run.runId, status: 'Failed', error: 'States.TaskFailed', reason });
+    expect(await registry.getRun(run.runId)).toMatchObject({
+      status: 'Failed',
+      error: 'States.TaskFailed',
+      cause: reason,
+      step: 'TrainModel',
+      endedAt: '2026-11-26T12:00:00.000Z',
+    });
+    const failures = (await registry.listEvents('failing')).items.filter(
+      (event) => event.type === 'RunFailed',
+    );
+    expect(failures).toHaveLength(1);
+    expect(failures[0]).toMatchObject({ runId: run.runId, details: { cause: reason, step: 'TrainModel' } });
+    expect(metrics.serializeMetrics()).toMatchObject({ model: 'failing', RunFailed: 1 });
+  });
+
+  it('leaves a run that already succeeded as it is', async () => {
+    // Prepare
+    const run = await started('failing-late', 'v1');
+    await registry.updateRun(run.runId, { status: 'Succeeded', endedAt: new Date() });
+
+    // Act
+    const result = await recordFailure(
+      { run, error: { Error: 'States.Timeout' }, step: 'Notify' },
+      { registry, logger, metrics: newMetrics() },
+    );
+
+    // Assess
+    expect(result.status).toBe('Failed');
+    expect(await registry.getRun(run.runId)).toMatchObject({ status: 'Succeeded' });
+  });
+
+  it('only reports when StartRun failed and there is no run', async () => {
+    // Prepare
+    const error = {
+      Error: 'DatasetRejected',
+      Cause: JSON.stringify({
+        errorType: 'DatasetRejected',
+        errorMessage: 'Object key "datasets/a.csv" names no model folder',
+      }),
+    };
+
+    // Act
+    const result = await recordFailure({ error }, { registry, logger, metrics: newMetrics() });
+
+    // Assess
+    expect(result).toEqual({
+      status: 'Failed',
+      error: 'DatasetRejected',
+      reason: 'Object key "datasets/a.csv" names no model folder',
+    });
+  });
+});
+
+describe('handlers, configured from the environment as the stack deploys them', () => {
+  const context = { functionName: 'test', awsRequestId: 'request-1' } as Context;
+
+  beforeAll(() => {
+    vi.stubEnv('REGISTRY_TABLE_NAME', table.tableName);
+    vi.stubEnv('EVENT_BUS_NAME', 'mlops-bus');
+    // The SDK's service-specific endpoint variable: how the local runtime points Lambdas at DynamoDB Local.
+    vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', table.endpoint);
+    vi.stubEnv('AWS_REGION', 'us-east-1');
+    vi.stubEnv('AWS_ACCESS_KEY_ID', 'local');
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'local');
+    vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
+    vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'true');
+  });
+
+  afterAll(() => {
+    vi.unstubAllEnvs();
+  });
+
+  afterEach(() => {
+    vi.resetModules();
+  });
+
+  it('run the pipeline from upload to registered version, and record a failure', async () => {
+    // Prepare
+    const { handler: startRunHandler } = await import('../../lambdas/start-run/handler');
+    const { handler: evaluateHandler } = await import('../../lambdas/evaluate-model/handler');
+    const { handler: registerHandler } = await import('../../lambdas/register-model/handler');
+    const { handler: recordFailureHandler } = await import('../../lambdas/record-failure/handler');
+
+    // Act
+    const run = await startRunHandler(upload('wired', 'v1'), context);
+    const duplicate = await startRunHandler(upload('wired', 'v1', 'another-execution'), context);
+    const plan = planFor(run);
+    const training = trainingFor(run, 0.9);
+    const evaluation = await evaluateHandler({ run, plan, training }, context);
+    const registered = await registerHandler({ run, plan, training, evaluation }, context);
+    const failedRun = await startRunHandler(upload('wired', 'v2'), context);
+    const failure = await recordFailureHandler(
+      { run: failedRun, error: sageMakerLikeFailure, step: 'TrainModel' },
+      context,
+    );
+
+    // Assess
+    expect(duplicate).toEqual({ ...run, duplicate: true });
+    expect(evaluation.status).toBe('Approved');
+    expect(registered).toEqual({ version: 1, status: 'Approved' });
+    expect(await registry.getRun(run.runId)).toMatchObject({ status: 'Succeeded', version: 1 });
+    expect(failure.reason).toBe('SageMaker training job wired-job Failed: AlgorithmError: out of memory');
+    expect(await registry.getRun(failedRun.runId)).toMatchObject({ status: 'Failed', step: 'TrainModel' });
+    expect(eventBridge.commandCalls(PutEventsCommand)).toHaveLength(1);
+  });
+
+  it('fail at load with a clear message when the stack did not set a variable', async () => {
+    // Prepare
+    vi.stubEnv('REGISTRY_TABLE_NAME', '');
+
+    // Act
+    const load = import('../../lambdas/evaluate-model/handler');
+
+    // Assess
+    await expect(load).rejects.toThrow('Missing environment variable REGISTRY_TABLE_NAME (set by the stack)');
+    vi.stubEnv('REGISTRY_TABLE_NAME', table.tableName);
+  });
+});
+
+const sageMakerLikeFailure = {
+  Error: 'States.TaskFailed',
+  Cause: JSON.stringify({
+    TrainingJobName: 'wired-job',
+    TrainingJobStatus: 'Failed',
+    FailureReason: 'AlgorithmError: out of memory',
+  }),
+};
