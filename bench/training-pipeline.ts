@@ -1,0 +1,91 @@
+/**
+ * State transitions (what Standard workflows bill) of a happy-path training run, counted from the execution
+ * events of the synthesized definition run locally; the SageMaker task completes at once.
+ * Target (training-pipeline issue): at most 20.
+ */
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import cdkJson from '../cdk.json';
+import { loadConfig } from '../lib/config';
+import { ServerlessMlopsStack } from '../lib/serverless-mlops-stack';
+import { TrainingStates } from '../lib/workflows/training-pipeline';
+import { LOCAL_CREDENTIALS, LocalRuntime } from '../local/runtime';
+import type { CfnTemplate } from '../local/template/template';
+import { resourcesOfType } from '../local/template/template';
+
+const RUNS = 5;
+
+async function main(): Promise<void> {
+  const { mlops: _ignored, ...flags } = cdkJson.context;
+  const app = new App({
+    context: {
+      ...flags,
+      'aws:cdk:bundling-stacks': [],
+      mlops: { models: { bench: { problemType: 'binary', targetColumn: 'label', approval: 'auto' } } },
+    },
+  });
+  const env = { account: '123456789012', region: 'us-east-1' };
+  const stack = new ServerlessMlopsStack(app, 'ServerlessMlops', {
+    env,
+    config: loadConfig(app, env.region),
+  });
+  const template = Template.fromStack(stack).toJSON() as CfnTemplate;
+  const runtime = await LocalRuntime.start({ template, environment: { POWERTOOLS_LOG_LEVEL: 'SILENT' } });
+  const s3 = new S3Client({
+    region: env.region,
+    endpoint: runtime.s3.endpoint,
+    credentials: LOCAL_CREDENTIALS,
+  });
+  try {
+    const [[machine] = []] = resourcesOfType(template, 'AWS::StepFunctions::StateMachine');
+    const [dataId] =
+      resourcesOfType(template, 'AWS::S3::Bucket').find(([id]) => id.startsWith('StorageData')) ?? [];
+    const bucket = runtime.resources.physicalName(dataId as string);
+    const rows = [
+      'x1,x2,label',
+      ...Array.from({ length: 200 }, (_, i) => `${i % 17},${(i * 7) % 13},${i % 2}`),
+    ];
+    const transitions: number[] = [];
+    const durations: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const key = `datasets/bench/run-${i}.csv`;
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: `${rows.join('\n')}\n` }));
+      const started = performance.now();
+      const result = await runtime.execute(
+        machine as string,
+        { detail: { bucket: { name: bucket }, object: { key, size: 1, 'version-id': `v${i}` } } },
+        {
+          services: {
+            [TrainingStates.train]: async (input) => ({
+              TrainingJobName: (input as { TrainingJobName: string }).TrainingJobName,
+              TrainingJobStatus: 'Completed',
+              ModelArtifacts: { S3ModelArtifacts: 's3://bench/model.tar.gz' },
+              FinalMetricDataList: [{ MetricName: 'validation:auc', Value: 0.9 }],
+            }),
+          },
+        },
+      );
+      if (result.status !== 'SUCCEEDED')
+        throw new Error(`run ${i} ${result.status}: ${result.error} ${result.cause}`);
+      durations.push(performance.now() - started);
+      transitions.push(result.stateTransitions);
+    }
+    const figure = {
+      bench: 'training-pipeline',
+      stateTransitions: Math.max(...transitions),
+      target: 'at most 20',
+      localRunMsMedian: Math.round(durations.sort((a, b) => a - b)[Math.floor(RUNS / 2)] ?? 0),
+    };
+    console.log(`happy-path run: ${figure.stateTransitions} state transitions (target ${figure.target})`);
+    console.log(`BENCH ${JSON.stringify(figure)}`);
+  } finally {
+    s3.destroy();
+    await runtime.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
