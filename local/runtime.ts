@@ -4,10 +4,11 @@ import { join } from 'node:path';
 import {
   CreateTableCommand,
   DynamoDBClient,
+  ResourceInUseException,
   UpdateTimeToLiveCommand,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
-import { type DynamoDbLocal, startDynamoDbLocal } from './aws/dynamodb-local';
+import { type DynamoDbLocal, type DynamoDbLocalOptions, startDynamoDbLocal } from './aws/dynamodb-local';
 import { createTableInputFromTemplate } from './aws/dynamodb-tables';
 import { type LocalEventBridge, startLocalEventBridge } from './aws/eventbridge';
 import { type LocalS3, s3ClientEnvironment, startLocalS3 } from './aws/s3';
@@ -31,6 +32,8 @@ export interface LocalRuntimeOptions {
   /** Where S3 objects are kept. @default a fresh temporary directory */
   readonly s3Directory?: string;
   readonly env?: LocalEnvironment;
+  /** DynamoDB Local settings, e.g. `{ inMemory: false, dbPath }` to keep the registry across restarts. */
+  readonly dynamodb?: DynamoDbLocalOptions;
   /** Extra environment for the in-process functions, e.g. POWERTOOLS_LOG_LEVEL. */
   readonly environment?: Readonly<Record<string, string>>;
 }
@@ -66,7 +69,7 @@ export class LocalRuntime {
     );
     const started: { stop(): Promise<void> }[] = [];
     try {
-      const dynamodb = await startDynamoDbLocal();
+      const dynamodb = await startDynamoDbLocal(options.dynamodb);
       started.push(dynamodb);
       const s3 = await startLocalS3({
         directory: options.s3Directory ?? mkdtempSync(join(tmpdir(), 'mlops-s3-')),
@@ -175,7 +178,13 @@ async function createTables(
       const inputs = createTableInputFromTemplate(logicalId, resource, {
         tableName: resources.physicalName(logicalId),
       });
-      await client.send(new CreateTableCommand(inputs.createTable));
+      try {
+        await client.send(new CreateTableCommand(inputs.createTable));
+      } catch (error) {
+        // A persistent runtime restarts with its tables in place.
+        if (error instanceof ResourceInUseException) continue;
+        throw error;
+      }
       await waitUntilTableExists({ client, maxWaitTime: 30 }, { TableName: inputs.createTable.TableName });
       if (inputs.timeToLive) await client.send(new UpdateTimeToLiveCommand(inputs.timeToLive));
     }

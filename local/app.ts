@@ -1,0 +1,204 @@
+/**
+ * The whole product on one machine: the local AWS runtime built from the synthesized template, a local
+ * SageMaker that really trains, and event routing by the template's EventBridge rules. `npm start` and
+ * `npm run demo` drive it (local/main.ts); the end-to-end tests use it directly.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { TrainingStates } from '../lib/workflows/training-pipeline';
+import type { S3EventRecord } from './aws/s3';
+import { type LocalRule, matchingTargets, objectCreatedEvent, rulesFromTemplate } from './events/router';
+import { LOCAL_CREDENTIALS, LocalRuntime } from './runtime';
+import { type LocalSageMaker, startLocalSageMaker, type TrainerMapping } from './sagemaker/server';
+import { createTrainingJobSyncTask } from './sagemaker/sync-task';
+import { taskStates } from './stepfunctions/definition';
+import type { EventLog, ExecutionResult } from './stepfunctions/executor';
+import type { CfnTemplate } from './template/template';
+import { builtInXgboostMetricDefinitions, builtInXgboostTrainer } from './trainers/built-in';
+
+export interface LocalAppOptions {
+  readonly template: CfnTemplate;
+  /** Everything the app keeps between restarts lives here (registry, objects, training jobs). */
+  readonly stateDir: string;
+  /** Images to local commands, tried before the built-in XGBoost stand-in. */
+  readonly trainers?: readonly TrainerMapping[];
+  /** Observes executions and training jobs as they happen (progress display). */
+  readonly observer?: LocalAppObserver;
+  /** Extra environment for the in-process Lambdas. */
+  readonly environment?: Readonly<Record<string, string>>;
+  /** How often the SageMaker task polls the job. @default 500 */
+  readonly pollIntervalMs?: number;
+}
+
+export interface LocalAppObserver {
+  executionStarted?(execution: {
+    readonly id: string;
+    readonly stateMachine: string;
+    readonly input: unknown;
+  }): void;
+  executionEvent?(executionId: string, event: EventLog): void;
+  executionFinished?(executionId: string, result: ExecutionResult): void;
+  trainingLog?(jobName: string, line: string): void;
+  trainingMetric?(jobName: string, metric: { readonly name: string; readonly value: number }): void;
+  error?(message: string): void;
+}
+
+export class LocalApp {
+  private readonly running = new Set<Promise<unknown>>();
+  private readonly rules: LocalRule[];
+  private uploads = 0;
+
+  private constructor(
+    public readonly runtime: LocalRuntime,
+    public readonly sagemaker: LocalSageMaker,
+    private readonly sagemakerClient: SageMakerClient,
+    private readonly options: LocalAppOptions,
+  ) {
+    this.rules = rulesFromTemplate(runtime.template, runtime.resources);
+  }
+
+  static async start(options: LocalAppOptions): Promise<LocalApp> {
+    mkdirSync(options.stateDir, { recursive: true });
+    const runtime = await LocalRuntime.start({
+      template: options.template,
+      s3Directory: join(options.stateDir, 's3'),
+      dynamodb: { inMemory: false, dbPath: mkdir(join(options.stateDir, 'dynamodb')) },
+      ...(options.environment ? { environment: options.environment } : {}),
+    });
+    try {
+      const sagemaker = await startLocalSageMaker({
+        workDir: mkdir(join(options.stateDir, 'sagemaker')),
+        region: runtime.resources.env.region,
+        account: runtime.resources.env.account,
+        s3: { endpoint: runtime.s3.endpoint, credentials: LOCAL_CREDENTIALS },
+        trainers: [...(options.trainers ?? []), builtInXgboostTrainer()],
+        builtInMetricDefinitions: builtInXgboostMetricDefinitions,
+      });
+      const client = new SageMakerClient({
+        region: runtime.resources.env.region,
+        endpoint: sagemaker.endpoint,
+        credentials: LOCAL_CREDENTIALS,
+      });
+      const app = new LocalApp(runtime, sagemaker, client, options);
+      app.watch();
+      return app;
+    } catch (error) {
+      await runtime.stop();
+      throw error;
+    }
+  }
+
+  /** Physical names of the stack's main resources, as its outputs name them in the cloud. */
+  get resources(): {
+    dataBucket: string;
+    artifactsBucket: string;
+    registryTable: string;
+    trainingStateMachine: string;
+  } {
+    const { template, resources } = this.runtime;
+    const find = (type: string, prefix: string) => {
+      const id = Object.entries(template.Resources).find(
+        ([key, r]) => r.Type === type && key.startsWith(prefix),
+      )?.[0];
+      if (!id) throw new Error(`The template has no ${type} ${prefix}*`);
+      return id;
+    };
+    return {
+      dataBucket: resources.physicalName(find('AWS::S3::Bucket', 'StorageData')),
+      artifactsBucket: resources.physicalName(find('AWS::S3::Bucket', 'StorageArtifacts')),
+      registryTable: resources.physicalName(find('AWS::DynamoDB::Table', 'Registry')),
+      trainingStateMachine: resources.arn(find('AWS::StepFunctions::StateMachine', 'Training')),
+    };
+  }
+
+  /**
+   * Routes an event through the template's rules, starting every matching target, as EventBridge would.
+   * Resolves with the results of the executions it started.
+   */
+  deliver(event: unknown): Promise<ExecutionResult[]> {
+    const machines = matchingTargets(this.rules, event).filter((arn) => arn.includes(':stateMachine:'));
+    return Promise.all(machines.map((arn) => this.track(this.startExecution(arn, event))));
+  }
+
+  /** True while an execution is running. */
+  get busy(): boolean {
+    return this.running.size > 0;
+  }
+
+  /** Resolves when no execution is running (new ones may start while waiting). */
+  async idle(): Promise<void> {
+    while (this.running.size > 0) await Promise.allSettled([...this.running]);
+  }
+
+  async stop(): Promise<void> {
+    this.sagemakerClient.destroy();
+    await Promise.allSettled([this.sagemaker.stop(), this.runtime.stop()]);
+  }
+
+  private watch(): void {
+    const { observer } = this.options;
+    this.runtime.s3.onEvent((record) => this.onS3Event(record));
+    this.runtime.events.onEvent((event) => {
+      void this.deliver(event).catch((error: unknown) =>
+        observer?.error?.(`Routing ${event['detail-type']}: ${String(error)}`),
+      );
+    });
+    this.sagemaker.onJobEvent((event) => {
+      if (event.type === 'log') observer?.trainingLog?.(event.jobName, event.line);
+      if (event.type === 'metric')
+        observer?.trainingMetric?.(event.jobName, { name: event.name, value: event.value });
+    });
+  }
+
+  private onS3Event(record: S3EventRecord): void {
+    if (!record.eventName.startsWith('ObjectCreated')) return;
+    // A versioned bucket gives every upload a new version id; s3rver has none, so one is made per upload.
+    this.uploads += 1;
+    const versionId = `local-${Date.now().toString(36)}-${this.uploads}`;
+    const event = objectCreatedEvent(record, this.runtime.resources.env, versionId);
+    void this.deliver(event).catch((error: unknown) =>
+      this.options.observer?.error?.(`Routing an upload: ${String(error)}`),
+    );
+  }
+
+  private async startExecution(stateMachineArn: string, input: unknown): Promise<ExecutionResult> {
+    const logicalId = stateMachineArn.split(':stateMachine:')[1] ?? '';
+    const { observer } = this.options;
+    const id = randomUUID();
+    observer?.executionStarted?.({ id, stateMachine: logicalId, input });
+    const result = await this.runtime.execute(logicalId, input, {
+      services: this.serviceTasks(logicalId),
+      onEvent: (event) => observer?.executionEvent?.(id, event),
+    });
+    observer?.executionFinished?.(id, result);
+    return result;
+  }
+
+  /** Non-Lambda tasks: SageMaker training runs on the local SageMaker. */
+  private serviceTasks(logicalId: string): Record<string, ReturnType<typeof createTrainingJobSyncTask>> {
+    const sync = createTrainingJobSyncTask(this.sagemakerClient, {
+      pollIntervalMs: this.options.pollIntervalMs ?? 500,
+    });
+    const tasks: Record<string, ReturnType<typeof createTrainingJobSyncTask>> = {};
+    for (const { name, resource } of taskStates(this.runtime.stateMachine(logicalId).definition)) {
+      if (resource.endsWith(':sagemaker:createTrainingJob.sync')) tasks[name] = sync;
+    }
+    return tasks;
+  }
+
+  private track<T>(promise: Promise<T>): Promise<T> {
+    this.running.add(promise);
+    void promise.finally(() => this.running.delete(promise)).catch(() => undefined);
+    return promise;
+  }
+}
+
+/** The state the training workflow names, for progress displays. */
+export const TRAINING_STATE = TrainingStates.train;
+
+function mkdir(path: string): string {
+  mkdirSync(path, { recursive: true });
+  return path;
+}

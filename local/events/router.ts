@@ -1,0 +1,73 @@
+/**
+ * Routes events the way the template's EventBridge rules do: each enabled rule whose pattern matches
+ * starts its targets. S3 notifications are turned into the "Object Created" events S3 sends EventBridge.
+ */
+import { randomUUID } from 'node:crypto';
+import type { S3EventRecord } from '../aws/s3';
+import type { LocalResources } from '../template/local-resources';
+import { type CfnTemplate, resolveIntrinsics, resourcesOfType } from '../template/template';
+import { type EventPattern, matchesPattern } from './pattern';
+
+export interface LocalRule {
+  readonly logicalId: string;
+  readonly pattern: EventPattern;
+  /** Target ARNs, references resolved. */
+  readonly targets: readonly string[];
+}
+
+/** The template's enabled pattern rules (scheduled rules have no pattern and are not routed here). */
+export function rulesFromTemplate(template: CfnTemplate, resources: LocalResources): LocalRule[] {
+  return resourcesOfType(template, 'AWS::Events::Rule').flatMap(([logicalId, resource]) => {
+    const properties = resolveIntrinsics(resource.Properties ?? {}, resources.resolve) as {
+      EventPattern?: EventPattern;
+      State?: string;
+      Targets?: { Arn: string }[];
+    };
+    if (!properties.EventPattern || properties.State === 'DISABLED') return [];
+    return [
+      { logicalId, pattern: properties.EventPattern, targets: (properties.Targets ?? []).map((t) => t.Arn) },
+    ];
+  });
+}
+
+/** The targets of every rule the event matches. */
+export function matchingTargets(rules: readonly LocalRule[], event: unknown): string[] {
+  return rules.filter((rule) => matchesPattern(rule.pattern, event)).flatMap((rule) => rule.targets);
+}
+
+/**
+ * The EventBridge event S3 sends for a created object. s3rver keeps no versions, so the caller supplies the
+ * version id a versioned bucket would have given this upload.
+ */
+export function objectCreatedEvent(
+  record: S3EventRecord,
+  env: { account: string; region: string },
+  versionId: string,
+): Record<string, unknown> {
+  const { bucket, object } = record.s3;
+  return {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': 'Object Created',
+    source: 'aws.s3',
+    account: env.account,
+    time: record.eventTime,
+    region: env.region,
+    resources: [`arn:aws:s3:::${bucket.name}`],
+    detail: {
+      version: '0',
+      bucket: { name: bucket.name },
+      object: {
+        // s3rver reports keys URL-encoded, as S3 notifications do; EventBridge events carry them decoded.
+        key: decodeURIComponent(object.key.replace(/\+/g, ' ')),
+        size: object.size ?? 0,
+        etag: object.eTag,
+        'version-id': versionId,
+        sequencer: object.sequencer,
+      },
+      'request-id': randomUUID(),
+      requester: env.account,
+      reason: 'PutObject',
+    },
+  };
+}

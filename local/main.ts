@@ -1,0 +1,159 @@
+/**
+ * `npm start` / `npm run demo`: synthesize the stack, boot it on this machine, run the sample dataset through
+ * the training pipeline, and (start) stay up for exploration until Ctrl-C, or (demo) exit with the outcome.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { LocalApp } from './app';
+import { DEFAULT_STATE_DIR, removeDiscovery, writeDiscovery } from './discovery';
+import { ProgressPrinter } from './progress';
+import { LOCAL_CREDENTIALS } from './runtime';
+import { readTemplate } from './template/template';
+
+const ROOT = resolve(__dirname, '..');
+const STACK = 'ServerlessMlops';
+const SAMPLE = { file: join(ROOT, 'samples', 'penguins', 'penguins.csv'), model: 'penguins' };
+/** The account and region the local template is synthesized for (no AWS account is involved). */
+const LOCAL_ENV = { CDK_DEFAULT_ACCOUNT: '000000000000', CDK_DEFAULT_REGION: 'us-east-1' };
+
+const USAGE = `Usage: npm start [-- options]      (or: npm run demo)
+
+  --demo            run the sample dataset once and exit (0 when the model is registered)
+  --reset           delete the saved state (${DEFAULT_STATE_DIR}/) first
+  --no-sample       do not upload the sample dataset
+  --state-dir DIR   where state is kept (default ${DEFAULT_STATE_DIR})
+  --help`;
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      demo: { type: 'boolean', default: false },
+      reset: { type: 'boolean', default: false },
+      'no-sample': { type: 'boolean', default: false },
+      'state-dir': { type: 'string', default: DEFAULT_STATE_DIR },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const stateDir = resolve(ROOT, values['state-dir']);
+  if (values.reset) rmSync(stateDir, { recursive: true, force: true });
+  const print = new ProgressPrinter();
+
+  const templateFile = print.step('Synthesizing the stack (cdk synth)', () =>
+    synthesize(join(stateDir, 'cdk.out')),
+  );
+  const app = await print.stepAsync('Starting local AWS (DynamoDB Local, S3, EventBridge, SageMaker)', () =>
+    LocalApp.start({
+      template: readTemplate(templateFile),
+      stateDir,
+      observer: print,
+      environment: { POWERTOOLS_LOG_LEVEL: 'WARN' },
+    }),
+  );
+  const resources = app.resources;
+  writeDiscovery(stateDir, {
+    formatVersion: 1,
+    pid: process.pid,
+    startedAt: new Date().toISOString(),
+    region: LOCAL_ENV.CDK_DEFAULT_REGION,
+    credentials: LOCAL_CREDENTIALS,
+    endpoints: {
+      s3: app.runtime.s3.endpoint,
+      dynamodb: app.runtime.dynamodb.endpoint,
+      eventbridge: app.runtime.events.endpoint,
+      sagemaker: app.sagemaker.endpoint,
+    },
+    resources,
+  });
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      removeDiscovery(stateDir);
+      await app.stop();
+    })();
+    return stopping;
+  };
+  process.once('SIGINT', () => void stop().then(() => process.exit(130)));
+  process.once('SIGTERM', () => void stop().then(() => process.exit(143)));
+  print.resources(resources, stateDir);
+
+  try {
+    let outcome = 0;
+    if (!values['no-sample']) {
+      const key = `datasets/${SAMPLE.model}/${basename(SAMPLE.file)}`;
+      print.info(
+        `Uploading the sample dataset (Palmer penguins, CC0) to s3://${resources.dataBucket}/${key}`,
+      );
+      await upload(app, resources.dataBucket, key, SAMPLE.file);
+      await waitForRuns(app);
+      outcome = await print.summary(app, SAMPLE.model);
+    }
+    if (values.demo) return outcome;
+    print.ready();
+    await new Promise<never>(() => undefined);
+    return 0;
+  } finally {
+    await stop();
+  }
+}
+
+/** `cdk synth` as a deploy would run it (cdk.json, its context and flags), minus asset bundling. */
+function synthesize(outDir: string): string {
+  const result = spawnSync(
+    process.execPath,
+    [
+      join(ROOT, 'node_modules', 'aws-cdk', 'bin', 'cdk'),
+      'synth',
+      '--quiet',
+      '--output',
+      outDir,
+      '-c',
+      'aws:cdk:bundling-stacks=[]',
+    ],
+    { cwd: ROOT, env: { ...process.env, ...LOCAL_ENV, CDK_DISABLE_CLI_TELEMETRY: 'true' }, encoding: 'utf8' },
+  );
+  if (result.status !== 0) throw new Error(`cdk synth failed:\n${result.stderr || result.stdout}`);
+  const file = join(outDir, `${STACK}.template.json`);
+  if (!existsSync(file)) throw new Error(`cdk synth wrote no ${file}`);
+  return file;
+}
+
+async function upload(app: LocalApp, bucket: string, key: string, file: string): Promise<void> {
+  const s3 = new S3Client({
+    region: app.runtime.resources.env.region,
+    endpoint: app.runtime.s3.endpoint,
+    credentials: LOCAL_CREDENTIALS,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+  try {
+    const { readFile } = await import('node:fs/promises');
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: await readFile(file) }));
+  } finally {
+    s3.destroy();
+  }
+}
+
+/** The upload's notification arrives asynchronously; wait for the execution it starts, then for idle. */
+async function waitForRuns(app: LocalApp): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!app.busy && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  await app.idle();
+}
+
+main().then(
+  (code) => {
+    // Servers and SDK keep-alive sockets are stopped; exit now rather than wait on stray timers.
+    process.exit(code);
+  },
+  (error: unknown) => {
+    console.error(`\n✖ ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  },
+);

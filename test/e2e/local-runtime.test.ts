@@ -1,0 +1,144 @@
+/**
+ * The local runtime end to end: the synthesized stack on local servers, uploads routed by the template's
+ * EventBridge rule, the real Lambdas, and the local SageMaker training the stand-in XGBoost for real.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DescribeTrainingJobCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ModelRegistryClient } from '../../lambdas/shared/registry';
+import { LocalApp } from '../../local/app';
+import type { S3EventRecord } from '../../local/aws/s3';
+import { objectCreatedEvent } from '../../local/events/router';
+import { LOCAL_CREDENTIALS } from '../../local/runtime';
+import type { ExecutionResult } from '../../local/stepfunctions/executor';
+import type { CfnTemplate } from '../../local/template/template';
+import { synthStack } from '../support/cdk';
+
+const SAMPLE = join(__dirname, '..', '..', 'samples', 'penguins', 'penguins.csv');
+const CONFIG = {
+  models: {
+    penguins: {
+      problemType: 'multiclass',
+      targetColumn: 'species',
+      approval: 'auto',
+      evaluation: { metric: 'validation:merror', threshold: 0.1 },
+      training: { hyperparameters: { num_round: 30 } },
+    },
+  },
+};
+
+describe('local runtime, end to end', () => {
+  let app: LocalApp;
+  let stateDir: string;
+  let s3: S3Client;
+  let registry: ModelRegistryClient;
+  const results: ExecutionResult[] = [];
+
+  beforeAll(async () => {
+    stateDir = mkdtempSync(join(tmpdir(), 'mlops-e2e-'));
+    const template = synthStack({ config: CONFIG }).template.toJSON() as CfnTemplate;
+    app = await LocalApp.start({
+      template,
+      stateDir,
+      pollIntervalMs: 100,
+      environment: { POWERTOOLS_LOG_LEVEL: 'SILENT' },
+      observer: { executionFinished: (_id, result) => results.push(result) },
+    });
+    const { region } = app.runtime.resources.env;
+    s3 = new S3Client({
+      region,
+      endpoint: app.runtime.s3.endpoint,
+      credentials: LOCAL_CREDENTIALS,
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    });
+    registry = new ModelRegistryClient({
+      client: DynamoDBDocumentClient.from(
+        new DynamoDBClient({ region, endpoint: app.runtime.dynamodb.endpoint, credentials: LOCAL_CREDENTIALS }),
+      ),
+      tableName: app.resources.registryTable,
+    });
+  });
+
+  afterAll(async () => {
+    s3?.destroy();
+    await app?.stop();
+    rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  /** Uploads like a user would and waits for what the upload's notification started. */
+  async function uploadAndWait(key: string, body: string | Buffer): Promise<ExecutionResult> {
+    const before = results.length;
+    await s3.send(new PutObjectCommand({ Bucket: app.resources.dataBucket, Key: key, Body: body }));
+    const deadline = Date.now() + 10_000;
+    while (results.length === before && !app.busy && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await app.idle();
+    const result = results[before];
+    if (!result) throw new Error(`no execution started for ${key}`);
+    return result;
+  }
+
+  it('trains the sample dataset into version 1 with lineage and its metric', async () => {
+    // Act
+    const result = await uploadAndWait('datasets/penguins/penguins.csv', readFileSync(SAMPLE));
+
+    // Assess
+    expect(result.status).toBe('SUCCEEDED');
+    const version = await registry.getVersion('penguins', 1);
+    expect(version?.status).toBe('Approved');
+    expect(version?.lineage.dataset).toMatchObject({ key: 'datasets/penguins/penguins.csv', rowCount: 344 });
+    expect(version?.lineage.metrics['validation:merror']).toBeLessThan(0.1);
+    expect(version?.lineage.artifactUri).toMatch(/\/output\/model\.tar\.gz$/);
+  });
+
+  it('fails a malformed upload with the validator reason, and starts no training job', async () => {
+    // Act
+    const result = await uploadAndWait('datasets/penguins/broken.csv', 'species,island\nadelie\n');
+
+    // Assess
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('DatasetRejected');
+    const runId = (result.events.find((e) => e.type === 'StateExited' && e.state.name === 'StartRun') as {
+      state: { output: { run: { runId: string } } };
+    }).state.output.run.runId;
+    const run = await registry.getRun(runId);
+    expect(run).toMatchObject({ status: 'Failed', error: 'DatasetRejected' });
+    expect(run?.cause).toMatch(/row 1.*expected/i);
+    const sagemaker = new SageMakerClient({
+      region: app.runtime.resources.env.region,
+      endpoint: app.sagemaker.endpoint,
+      credentials: LOCAL_CREDENTIALS,
+    });
+    await expect(sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: runId }))).rejects.toMatchObject({
+      name: 'ValidationException',
+    });
+    sagemaker.destroy();
+  });
+
+  it('starts one run when the same S3 event is delivered three times', async () => {
+    // Prepare
+    const key = 'datasets/penguins/again.csv';
+    await s3.send(new PutObjectCommand({ Bucket: app.resources.dataBucket, Key: key, Body: readFileSync(SAMPLE) }));
+    await app.idle();
+    const record: S3EventRecord = {
+      eventName: 'ObjectCreated:Put',
+      eventTime: new Date().toISOString(),
+      s3: { bucket: { name: app.resources.dataBucket }, object: { key, size: 1 } },
+    };
+    const event = objectCreatedEvent(record, app.runtime.resources.env, 'replayed-version');
+
+    // Act
+    const deliveries = [await app.deliver(event), await app.deliver(event), await app.deliver(event)];
+
+    // Assess
+    const outputs = deliveries.flat().map((r) => (r.output as { run: { duplicate: boolean; runId: string } }).run);
+    expect(outputs.map((o) => o.duplicate)).toEqual([false, true, true]);
+    const runs = await registry.listRunsByModel('penguins', {});
+    expect(runs.items.filter((r) => r.runId === outputs[0]?.runId)).toHaveLength(1);
+  });
+});
