@@ -24,9 +24,13 @@ export const ArtifactPrefixes = {
 } as const;
 
 export interface TrainingPipelineProps {
+  /** Where datasets are uploaded (`datasets/<model>/<file>.csv`); its EventBridge notifications start runs. */
   readonly dataBucket: s3.IBucket;
+  /** Where runs write their reports, splits, baselines and models (`runs/<runId>/`). */
   readonly artifactsBucket: s3.IBucket;
+  /** Records runs, versions and audit events. */
   readonly registry: ModelRegistry;
+  /** Encrypts logs, the dead-letter queue, training volumes and model artifacts. */
   readonly encryptionKey: kms.IKey;
   /** Every model's resolved settings plus `defaults` (lib/config toRuntimeModelSettings). */
   readonly modelSettings: RuntimeModelSettingsMap;

@@ -10,6 +10,8 @@
  * | audit event     | MODEL#<model>      | EVENT#<iso time>#<id>       |                       |                      |                    |                      |
  * | run             | RUN#<runId>        | RUN                         | RUNSTATUS#<status>    | <startedAt>#<runId>  | MODELRUNS#<model>  | <startedAt>#<runId>  |
  * | idempotency key | IDEMPOTENCY#<key>  | IDEMPOTENCY                 |                       |                      |                    |                      |
+ *
+ * Idempotency keys that guard a one-off write (a version per run) are permanent; others carry `expiresAt`.
  */
 export const RegistryKeys = {
   partitionKey: 'PK',
