@@ -3,7 +3,7 @@
  * the training pipeline, and (start) stay up for exploration until Ctrl-C, or (demo) exit with the outcome.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -103,21 +103,21 @@ async function main(): Promise<number> {
   }
 }
 
-/** `cdk synth` as a deploy would run it (cdk.json, its context and flags), minus asset bundling. */
+/**
+ * Synthesizes the stack the way `cdk synth` does (the CLI runs the app with its context in CDK_CONTEXT_JSON
+ * and its output folder in CDK_OUTDIR: cdk.json's context and flags, cdk-nag included), but without bundling
+ * the Lambda assets, which the local runtime does not use and which the CLI cannot be told to skip.
+ */
 function synthesize(outDir: string): string {
-  const result = spawnSync(
-    process.execPath,
-    [
-      join(ROOT, 'node_modules', 'aws-cdk', 'bin', 'cdk'),
-      'synth',
-      '--quiet',
-      '--output',
-      outDir,
-      '-c',
-      'aws:cdk:bundling-stacks=[]',
-    ],
-    { cwd: ROOT, env: { ...process.env, ...LOCAL_ENV, CDK_DISABLE_CLI_TELEMETRY: 'true' }, encoding: 'utf8' },
-  );
+  const cdkJson = JSON.parse(readFileSync(join(ROOT, 'cdk.json'), 'utf8')) as {
+    context?: Record<string, unknown>;
+  };
+  const context = { ...cdkJson.context, 'aws:cdk:bundling-stacks': [] };
+  const result = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'bin', 'app.ts')], {
+    cwd: ROOT,
+    env: { ...process.env, ...LOCAL_ENV, CDK_CONTEXT_JSON: JSON.stringify(context), CDK_OUTDIR: outDir },
+    encoding: 'utf8',
+  });
   if (result.status !== 0) throw new Error(`cdk synth failed:\n${result.stderr || result.stdout}`);
   const file = join(outDir, `${STACK}.template.json`);
   if (!existsSync(file)) throw new Error(`cdk synth wrote no ${file}`);

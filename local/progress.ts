@@ -9,7 +9,6 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
 /** Prints progress for people; every line goes to stdout as it happens. */
 export class ProgressPrinter implements LocalAppObserver {
   private readonly entered = new Map<string, number>();
-  private readonly lastMetricRound = new Map<string, number>();
   private lastResult: ExecutionResult | undefined;
 
   constructor(private readonly write: (line: string) => void = (line) => console.log(line)) {}
@@ -64,16 +63,14 @@ export class ProgressPrinter implements LocalAppObserver {
   }
 
   trainingLog(jobName: string, line: string): void {
-    // Metric lines are shown through trainingMetric; other trainer output is context worth a dim line.
-    if (!/^\[\d+\]/.test(line)) this.write(dim(`    ${jobName} | ${line}`));
-  }
-
-  trainingMetric(jobName: string, metric: { name: string; value: number }): void {
-    if (!metric.name.startsWith('validation:')) return;
-    const shown = this.lastMetricRound.get(jobName) ?? 0;
-    this.lastMetricRound.set(jobName, shown + 1);
-    // Every 10th report keeps long trainings readable.
-    if (shown % 10 === 0) this.write(`    ${metric.name} = ${metric.value.toFixed(5)}`);
+    const round = /^\[(\d+)\]\s+(.*)$/.exec(line);
+    if (!round) {
+      this.write(dim(`    ${jobName} | ${line}`));
+      return;
+    }
+    // Every 10th round keeps long trainings readable; the final metrics come with the summary.
+    if (Number(round[1]) % 10 === 0)
+      this.write(`    round ${round[1]?.padStart(4)}  ${(round[2] ?? '').replace(/\t/g, '  ')}`);
   }
 
   error(message: string): void {

@@ -59,7 +59,11 @@ describe('local runtime, end to end', () => {
     });
     registry = new ModelRegistryClient({
       client: DynamoDBDocumentClient.from(
-        new DynamoDBClient({ region, endpoint: app.runtime.dynamodb.endpoint, credentials: LOCAL_CREDENTIALS }),
+        new DynamoDBClient({
+          region,
+          endpoint: app.runtime.dynamodb.endpoint,
+          credentials: LOCAL_CREDENTIALS,
+        }),
       ),
       tableName: app.resources.registryTable,
     });
@@ -76,7 +80,8 @@ describe('local runtime, end to end', () => {
     const before = results.length;
     await s3.send(new PutObjectCommand({ Bucket: app.resources.dataBucket, Key: key, Body: body }));
     const deadline = Date.now() + 10_000;
-    while (results.length === before && !app.busy && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    while (results.length === before && !app.busy && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20));
     await app.idle();
     const result = results[before];
     if (!result) throw new Error(`no execution started for ${key}`);
@@ -96,25 +101,29 @@ describe('local runtime, end to end', () => {
     expect(version?.lineage.artifactUri).toMatch(/\/output\/model\.tar\.gz$/);
   });
 
-  it('fails a malformed upload with the validator reason, and starts no training job', async () => {
+  it('fails an upload that breaks the model contract with the validator reason, and starts no training job', async () => {
     // Act
     const result = await uploadAndWait('datasets/penguins/broken.csv', 'species,island\nadelie\n');
 
     // Assess
     expect(result.status).toBe('FAILED');
     expect(result.error).toBe('DatasetRejected');
-    const runId = (result.events.find((e) => e.type === 'StateExited' && e.state.name === 'StartRun') as {
-      state: { output: { run: { runId: string } } };
-    }).state.output.run.runId;
+    const startRun = result.events.find((e) => e.type === 'StateExited' && e.state.name === 'StartRun');
+    const runId = (startRun as unknown as { state: { output: { run: { runId: string } } } }).state.output.run
+      .runId;
     const run = await registry.getRun(runId);
     expect(run).toMatchObject({ status: 'Failed', error: 'DatasetRejected' });
-    expect(run?.cause).toMatch(/row 1.*expected/i);
+    // The first accepted upload's inferred contract now applies to every later upload of the model.
+    expect(run?.cause).toContain('the contract column "bill_length_mm" is missing from the file');
+    expect(run?.cause).toMatch(/Full report: s3:\/\/.+\/validation-report\.json$/);
     const sagemaker = new SageMakerClient({
       region: app.runtime.resources.env.region,
       endpoint: app.sagemaker.endpoint,
       credentials: LOCAL_CREDENTIALS,
     });
-    await expect(sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: runId }))).rejects.toMatchObject({
+    await expect(
+      sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: runId })),
+    ).rejects.toMatchObject({
       name: 'ValidationException',
     });
     sagemaker.destroy();
@@ -123,7 +132,9 @@ describe('local runtime, end to end', () => {
   it('starts one run when the same S3 event is delivered three times', async () => {
     // Prepare
     const key = 'datasets/penguins/again.csv';
-    await s3.send(new PutObjectCommand({ Bucket: app.resources.dataBucket, Key: key, Body: readFileSync(SAMPLE) }));
+    await s3.send(
+      new PutObjectCommand({ Bucket: app.resources.dataBucket, Key: key, Body: readFileSync(SAMPLE) }),
+    );
     await app.idle();
     const record: S3EventRecord = {
       eventName: 'ObjectCreated:Put',
@@ -136,7 +147,9 @@ describe('local runtime, end to end', () => {
     const deliveries = [await app.deliver(event), await app.deliver(event), await app.deliver(event)];
 
     // Assess
-    const outputs = deliveries.flat().map((r) => (r.output as { run: { duplicate: boolean; runId: string } }).run);
+    const outputs = deliveries
+      .flat()
+      .map((r) => (r.output as { run: { duplicate: boolean; runId: string } }).run);
     expect(outputs.map((o) => o.duplicate)).toEqual([false, true, true]);
     const runs = await registry.listRunsByModel('penguins', {});
     expect(runs.items.filter((r) => r.runId === outputs[0]?.runId)).toHaveLength(1);

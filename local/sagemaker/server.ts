@@ -1,0 +1,184 @@
+import { mkdir } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { resourceNotFound, SageMakerApiError } from './api-error';
+import type { MetricDefinition } from './metrics';
+import { type TrainerMapping, TrainingJob, type TrainingJobEvent } from './training-job';
+import { validateCreateTrainingJob } from './validation';
+
+export type { MetricDefinition } from './metrics';
+export type { SecondaryStatus, TrainerMapping, TrainingJobEvent, TrainingJobStatus } from './training-job';
+
+export interface LocalSageMakerOptions {
+  /** Job directories (`<workDir>/<jobName>`, laid out like /opt/ml) and job logs go here. */
+  readonly workDir: string;
+  /**
+   * How the local S3 is reached (input channels, model artifacts). s3rver's settings are the defaults:
+   * `region` from below, path-style URLs, checksums only when required.
+   */
+  readonly s3: S3ClientConfig;
+  /** The commands that stand in for training images; a job whose image matches none fails. */
+  readonly trainers: readonly TrainerMapping[];
+  /** The metric definitions SageMaker has built in for an image (e.g. XGBoost's), [] for custom images. */
+  readonly builtInMetricDefinitions?: (image: string) => readonly MetricDefinition[];
+  /** Account and region in the ARNs. @default 000000000000, us-east-1 */
+  readonly account?: string;
+  readonly region?: string;
+  /** How long a stopped trainer has between SIGTERM and SIGKILL. @default 120000 - SageMaker's 120 s */
+  readonly stopGracePeriodMs?: number;
+  /** @default 0 - a free port */
+  readonly port?: number;
+}
+
+export interface LocalSageMaker {
+  readonly endpoint: string;
+  /** Status transitions, log lines and metrics of every job, as they happen. Returns an unsubscribe. */
+  onJobEvent(listener: (event: TrainingJobEvent) => void): () => void;
+  /** A job's log lines so far (its full log is `<workDir>/<jobName>.log`). */
+  logs(jobName: string): readonly string[];
+  /** Kills running trainers (their jobs end Stopped), then closes the server. */
+  stop(): Promise<void>;
+}
+
+type Operation = (body: unknown) => unknown;
+
+/**
+ * SageMaker's training API (CreateTrainingJob, DescribeTrainingJob, StopTrainingJob) over its JSON 1.1
+ * protocol on 127.0.0.1, so the SDK's SageMakerClient works against it with only an `endpoint`. Jobs
+ * really train: each runs a local command under SageMaker's training contract (see TrainingJob).
+ */
+export async function startLocalSageMaker(options: LocalSageMakerOptions): Promise<LocalSageMaker> {
+  await mkdir(options.workDir, { recursive: true });
+  const account = options.account ?? '000000000000';
+  const region = options.region ?? 'us-east-1';
+  const s3 = new S3Client({
+    region,
+    forcePathStyle: true,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    ...options.s3,
+  });
+  const jobs = new Map<string, TrainingJob>();
+  const listeners = new Set<(event: TrainingJobEvent) => void>();
+  const context = {
+    s3,
+    workDir: options.workDir,
+    trainers: options.trainers,
+    builtInMetricDefinitions: options.builtInMetricDefinitions ?? (() => []),
+    stopGracePeriodMs: options.stopGracePeriodMs ?? 120_000,
+    emit: (event: TrainingJobEvent) => notify(listeners, event),
+  };
+  // SageMaker names are unique regardless of case; its ARNs carry the name in lower case.
+  const find = (body: unknown): TrainingJob => {
+    const name = (body as { TrainingJobName?: unknown } | null)?.TrainingJobName;
+    const job = typeof name === 'string' ? jobs.get(name.toLowerCase()) : undefined;
+    if (!job) throw resourceNotFound();
+    return job;
+  };
+  const operations: Record<string, Operation> = {
+    CreateTrainingJob: (body) => {
+      const request = validateCreateTrainingJob(body);
+      const key = request.TrainingJobName.toLowerCase();
+      const arn = `arn:aws:sagemaker:${region}:${account}:training-job/${key}`;
+      if (jobs.has(key)) throw duplicateName(arn);
+      jobs.set(key, new TrainingJob(request, arn, context));
+      return { TrainingJobArn: arn };
+    },
+    DescribeTrainingJob: (body) => find(body).describe(),
+    StopTrainingJob: (body) => {
+      find(body).stop();
+      return {};
+    },
+  };
+
+  const server = createServer((request, response) => {
+    void handle(operations, request, response).catch((error: unknown) =>
+      reply(response, 500, { __type: 'InternalFailure', message: String(error) }),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    onJobEvent: (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    logs: (jobName) => jobs.get(jobName.toLowerCase())?.log ?? [],
+    stop: async () => {
+      for (const job of jobs.values()) job.stop('shutdown');
+      await Promise.all([...jobs.values()].map((job) => job.done));
+      s3.destroy();
+      server.closeAllConnections();
+      await new Promise<void>((resolve, reject) =>
+        server.close((error) => (error ? reject(error) : resolve())),
+      );
+    },
+  };
+}
+
+async function handle(
+  operations: Record<string, Operation>,
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<void> {
+  const target = String(request.headers['x-amz-target'] ?? '');
+  const body = await readBody(request);
+  try {
+    const operation = operations[target.replace(/^SageMaker\./, '')];
+    if (!target.startsWith('SageMaker.') || !operation)
+      throw unknownOperation(target, Object.keys(operations));
+    reply(response, 200, operation(parseJson(body)));
+  } catch (error) {
+    if (!(error instanceof SageMakerApiError)) throw error;
+    reply(response, error.status, error.body());
+  }
+}
+
+function duplicateName(arn: string): SageMakerApiError {
+  return new SageMakerApiError(
+    'ResourceInUse',
+    'Training job names must be unique within an AWS account and region, and a training job with this name ' +
+      `already exists (${arn})`,
+  );
+}
+
+function unknownOperation(target: string, served: readonly string[]): SageMakerApiError {
+  return new SageMakerApiError(
+    'UnknownOperationException',
+    `${target || 'This operation'} is not served locally: the local SageMaker serves ${served.join(', ')}`,
+  );
+}
+
+function parseJson(body: string): unknown {
+  try {
+    return JSON.parse(body || '{}');
+  } catch {
+    throw new SageMakerApiError('SerializationException', 'The request body is not valid JSON');
+  }
+}
+
+function notify(listeners: ReadonlySet<(event: TrainingJobEvent) => void>, event: TrainingJobEvent): void {
+  for (const listener of listeners) {
+    try {
+      listener(event);
+    } catch {
+      // A broken progress display must not break the job.
+    }
+  }
+}
+
+function readBody(request: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('error', reject);
+  });
+}
+
+function reply(response: ServerResponse, status: number, body: unknown): void {
+  response.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });
+  response.end(JSON.stringify(body));
+}
