@@ -112,7 +112,7 @@ export class ProgressPrinter implements LocalAppObserver {
     );
     this.write('    npx mlops upload my-data.csv --model my-model --wait');
     this.write(`  (or put it in s3://${dataBucket}/datasets/my-model/ with any S3 client)`);
-    this.write('    npx mlops runs list   |   npx mlops models show ' + model);
+    this.write(`    npx mlops runs list   |   npx mlops models show ${model}`);
     return 0;
   }
 
