@@ -2,8 +2,7 @@
  * `npm start` / `npm run demo`: synthesize the stack, boot it on this machine, run the sample dataset through
  * the training pipeline, and (start) stay up for exploration until Ctrl-C, or (demo) exit with the outcome.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -11,13 +10,11 @@ import { LocalApp } from './app';
 import { DEFAULT_STATE_DIR, removeDiscovery, writeDiscovery } from './discovery';
 import { ProgressPrinter } from './progress';
 import { LOCAL_CREDENTIALS } from './runtime';
+import { LOCAL_ENV, synthesize } from './synth';
 import { readTemplate } from './template/template';
 
 const ROOT = resolve(__dirname, '..');
-const STACK = 'ServerlessMlops';
 const SAMPLE = { file: join(ROOT, 'samples', 'penguins', 'penguins.csv'), model: 'penguins' };
-/** The account and region the local template is synthesized for (no AWS account is involved). */
-const LOCAL_ENV = { CDK_DEFAULT_ACCOUNT: '000000000000', CDK_DEFAULT_REGION: 'us-east-1' };
 
 const USAGE = `Usage: npm start [-- options]      (or: npm run demo)
 
@@ -101,27 +98,6 @@ async function main(): Promise<number> {
   } finally {
     await stop();
   }
-}
-
-/**
- * Synthesizes the stack the way `cdk synth` does (the CLI runs the app with its context in CDK_CONTEXT_JSON
- * and its output folder in CDK_OUTDIR: cdk.json's context and flags, cdk-nag included), but without bundling
- * the Lambda assets, which the local runtime does not use and which the CLI cannot be told to skip.
- */
-function synthesize(outDir: string): string {
-  const cdkJson = JSON.parse(readFileSync(join(ROOT, 'cdk.json'), 'utf8')) as {
-    context?: Record<string, unknown>;
-  };
-  const context = { ...cdkJson.context, 'aws:cdk:bundling-stacks': [] };
-  const result = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'bin', 'app.ts')], {
-    cwd: ROOT,
-    env: { ...process.env, ...LOCAL_ENV, CDK_CONTEXT_JSON: JSON.stringify(context), CDK_OUTDIR: outDir },
-    encoding: 'utf8',
-  });
-  if (result.status !== 0) throw new Error(`cdk synth failed:\n${result.stderr || result.stdout}`);
-  const file = join(outDir, `${STACK}.template.json`);
-  if (!existsSync(file)) throw new Error(`cdk synth wrote no ${file}`);
-  return file;
 }
 
 async function upload(app: LocalApp, bucket: string, key: string, file: string): Promise<void> {

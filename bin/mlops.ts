@@ -1,0 +1,21 @@
+#!/usr/bin/env node
+/**
+ * The `mlops` operator CLI (see docs/cli.md). Run it as `npx mlops ...` or `npm run mlops -- ...`.
+ */
+import { processIo } from '../cli/output';
+import { runCli } from '../cli/program';
+
+// The SDK's multi-line notice about its future Node.js requirement would drown the CLI's one-line
+// output on every command; the project supports the Node.js it runs on. Set the variable to opt back in.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+runCli(process.argv.slice(2), { io: processIo }).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    // runCli reports every failure itself; this is a last resort that still keeps stack traces out.
+    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,102 @@
+/**
+ * `mlops runs list` and `mlops runs show`: the training pipeline's runs as the registry records them.
+ */
+import { type ModelRegistryClient, RUN_STATUSES, type Run, type RunStatus } from '../lambdas/shared/registry';
+import { parseInteger, parseModelName } from './arguments';
+import { NotFoundError } from './errors';
+import { formatDuration, formatTime, NONE, oneLine, renderFields, renderTable } from './output';
+import { collect, MAX_PAGE_SIZE } from './paging';
+
+/** What the run commands read. */
+export type RunReader = Pick<ModelRegistryClient, 'getRun' | 'listRunsByModel' | 'listRunsByStatus'>;
+
+export const DEFAULT_RUN_LIMIT = 20;
+
+export interface ListRunsOptions {
+  readonly model?: string;
+  readonly status?: RunStatus;
+  /** 1..1000. @default DEFAULT_RUN_LIMIT */
+  readonly limit?: number;
+}
+
+/**
+ * Runs, newest first: of one model, in one status, or both (a model's runs filtered by status). Without
+ * either, the newest runs of every status (the registry indexes runs by status, so all of them are the
+ * union of the three listings).
+ *
+ * @throws UsageError for an invalid model name or limit
+ */
+export async function listRuns(registry: RunReader, options: ListRunsOptions = {}): Promise<Run[]> {
+  const limit = parseInteger(String(options.limit ?? DEFAULT_RUN_LIMIT), 'limit', 1, MAX_PAGE_SIZE);
+  const { status } = options;
+  if (options.model !== undefined) {
+    const model = parseModelName(options.model);
+    const keep = status === undefined ? undefined : (run: Run) => run.status === status;
+    return collect((page) => registry.listRunsByModel(model, page), limit, keep);
+  }
+  const statuses = status === undefined ? RUN_STATUSES : [status];
+  const lists = await Promise.all(
+    statuses.map((each) => collect((page) => registry.listRunsByStatus(each, page), limit)),
+  );
+  return lists.flat().sort(newestFirst).slice(0, limit);
+}
+
+/**
+ * One run.
+ *
+ * @throws NotFoundError naming the run when the registry has no such run
+ */
+export async function showRun(registry: Pick<RunReader, 'getRun'>, runId: string): Promise<Run> {
+  const run = await registry.getRun(runId);
+  if (run === undefined) {
+    throw new NotFoundError(`Run ${runId} does not exist (list runs with \`mlops runs list\`)`);
+  }
+  return run;
+}
+
+/** The registry's order: start time, then run id, both descending. */
+function newestFirst(a: Run, b: Run): number {
+  if (a.startedAt !== b.startedAt) return a.startedAt < b.startedAt ? 1 : -1;
+  return a.runId < b.runId ? 1 : a.runId > b.runId ? -1 : 0;
+}
+
+/** How long a run took, or has been running. */
+export function runDuration(run: Run, now: Date): string {
+  const end = run.endedAt === undefined ? now.getTime() : Date.parse(run.endedAt);
+  return formatDuration(end - Date.parse(run.startedAt));
+}
+
+/** `runs list` as a table. */
+export function renderRunsTable(runs: readonly Run[], now: Date): string {
+  if (runs.length === 0) return 'No runs.\n';
+  const rows = runs.map((run) => [
+    run.runId,
+    run.model,
+    run.status,
+    run.step ?? NONE,
+    formatTime(run.startedAt),
+    runDuration(run, now),
+    run.version === undefined ? NONE : `v${run.version}`,
+  ]);
+  return renderTable(['RUN', 'MODEL', 'STATUS', 'STEP', 'STARTED', 'DURATION', 'VERSION'], rows);
+}
+
+/** `runs show` as labelled fields. */
+export function renderRun(run: Run, now: Date): string {
+  const { dataset } = run;
+  const versionId = dataset.versionId === undefined ? '' : ` (version ${dataset.versionId})`;
+  return renderFields([
+    ['Run', run.runId],
+    ['Model', run.model],
+    ['Status', run.status],
+    ['Step', run.step],
+    ['Dataset', `s3://${dataset.bucket}/${dataset.key}${versionId}`],
+    ['Started', formatTime(run.startedAt)],
+    ['Ended', formatTime(run.endedAt)],
+    ['Duration', runDuration(run, now)],
+    ['Version', run.version === undefined ? undefined : `${run.model} v${run.version}`],
+    ['Error', run.error],
+    ['Cause', run.cause === undefined ? undefined : oneLine(run.cause)],
+    ['Execution', run.executionArn],
+  ]);
+}
