@@ -97,7 +97,7 @@ export async function synthRegistryTable(tableName: string): Promise<LocalTableI
     import('aws-cdk-lib'),
     import('aws-cdk-lib/assertions'),
     import('aws-cdk-lib/aws-kms'),
-    import('../../lib/constructs/model-registry.js'),
+    import('../../lib/constructs/model-registry'),
   ]);
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   const stack = new Stack(app, 'RegistryTest');
