@@ -17,10 +17,12 @@ export const FIELD_QUOTED = 1;
 /** The (quoted) field contains `""` escapes that must be unescaped when decoded. */
 export const FIELD_ESCAPED = 2;
 /**
- * A numeric column's field was plain decimal text (`-?digits(.digits)?`, unquoted, unpadded) and its
- * value is already in {@link CsvRecord.values}.
+ * A numeric column's field was plain decimal text (see {@link FIELD_PLAIN}) short enough to convert
+ * exactly on the fly: its value is already in {@link CsvRecord.values}.
  */
 export const FIELD_PARSED = 4;
+/** A numeric column's field is unquoted, unpadded plain decimal text: `-?digits(.digits)?`. */
+export const FIELD_PLAIN = 8;
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -70,7 +72,7 @@ export class CsvRecord {
   starts = new Int32Array(64);
   /** End (exclusive) of each field's content in `bytes`. */
   ends = new Int32Array(64);
-  /** {@link FIELD_QUOTED} / {@link FIELD_ESCAPED} / {@link FIELD_PARSED} bits per field. */
+  /** {@link FIELD_QUOTED}, {@link FIELD_ESCAPED}, {@link FIELD_PARSED} and {@link FIELD_PLAIN} bits per field. */
   flags = new Uint8Array(64);
   /** The value of fields flagged {@link FIELD_PARSED}. */
   values = new Float64Array(64);
@@ -158,8 +160,8 @@ export class CsvScanner {
   }
 
   /**
-   * Marks the columns (by 0-based field index) whose plain decimals the scanner should parse itself
-   * (see {@link FIELD_PARSED}); may be called from the header's callback.
+   * Marks the columns (by 0-based field index) whose plain decimals the scanner should recognise and
+   * parse itself (see {@link FIELD_PLAIN}, {@link FIELD_PARSED}); may be called from the header's callback.
    */
   setNumericColumns(numeric: readonly boolean[]): void {
     this.numeric = Uint8Array.from(numeric, (isNumeric) => (isNumeric ? 1 : 0));
@@ -260,46 +262,48 @@ export class CsvScanner {
           // else (exponents, padding, quotes, a chunk end) falls through to the generic code below.
           let k = i;
           if (buf[k] === MINUS) k++;
-          // Up to 9 digits accumulate in `high`, 9 more in `low`: int32 arithmetic has a much shorter
-          // dependency chain per digit than float64, which is what bounds this loop.
-          let high = 0;
-          let low = 0;
-          let digits = 0;
-          let dotAt = -1;
-          let c = -1;
-          for (; k < to; k++) {
-            c = buf[k] as number;
-            const d = c - ZERO;
-            if (d >>> 0 <= 9) {
-              if (digits < 9) high = high * 10 + d;
-              else low = low * 10 + d;
-              digits++;
-            } else if (c === DOT && dotAt < 0) dotAt = digits;
-            else break;
+          // Small integers (up to 9 digits) stay int32 in V8, a shorter dependency chain per digit than
+          // float64; longer mantissas switch to doubles, exact while below 2^53 (checked below).
+          const intStart = k;
+          let mantissa = 0;
+          while (k < to) {
+            const d = (buf[k] as number) - ZERO;
+            if (d >>> 0 > 9) break;
+            mantissa = mantissa * 10 + d;
+            k++;
           }
-          const intDigits = dotAt < 0 ? digits : dotAt;
-          const fraction = digits - intDigits;
-          if (intDigits > 0 && (dotAt < 0 || fraction > 0) && digits <= 18 && k < to) {
-            const mantissa = digits <= 9 ? high : high * (POW10[digits - 9] as number) + low;
-            if (mantissa < MAX_EXACT) {
-              const magnitude = mantissa / (POW10[fraction] as number);
-              if (c === COMMA) {
+          const intDigits = k - intStart;
+          let fraction = 0;
+          let plain = intDigits > 0;
+          if (plain && k < to && buf[k] === DOT) {
+            const fractionStart = ++k;
+            while (k < to) {
+              const d = (buf[k] as number) - ZERO;
+              if (d >>> 0 > 9) break;
+              mantissa = mantissa * 10 + d;
+              k++;
+            }
+            fraction = k - fractionStart;
+            plain = fraction > 0;
+          }
+          if (plain && k < to) {
+            const c = buf[k] as number;
+            const crlf = c === CR && k + 1 < to && buf[k + 1] === LF;
+            if (c === COMMA || c === LF || crlf) {
+              // Longer mantissas are left to NumberParser (still flagged plain, so copied verbatim).
+              if (mantissa < MAX_EXACT && fraction <= 22) {
+                const magnitude = mantissa / (POW10[fraction] as number);
                 values[n] = buf[i] === MINUS ? -magnitude : magnitude;
-                flags[n] = FIELD_PARSED;
-                ends[n] = k;
-                n++;
+                flags[n] = FIELD_PARSED | FIELD_PLAIN;
+              } else flags[n] = FIELD_PLAIN;
+              ends[n] = k;
+              n++;
+              if (c === COMMA) {
                 i = k + 1;
                 continue;
               }
-              const crlf = c === CR && k + 1 < to && buf[k + 1] === LF;
-              if (c === LF || crlf) {
-                values[n] = buf[i] === MINUS ? -magnitude : magnitude;
-                flags[n] = FIELD_PARSED;
-                ends[n] = k;
-                n++;
-                i = crlf ? k + 2 : k + 1;
-                break;
-              }
+              i = crlf ? k + 2 : k + 1;
+              break;
             }
           }
         }

@@ -31,6 +31,8 @@ const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
 export class NumberParser {
   status = NUMBER_OK;
   plain = true;
+  private view: Buffer = Buffer.alloc(0);
+  private viewOf: Uint8Array | undefined;
 
   /** Parses buf[start, end); read `status` before using the value. */
   parse(buf: Uint8Array, start: number, end: number): number {
@@ -38,6 +40,7 @@ export class NumberParser {
     let e = end;
     while (i < e && (buf[i] === SPACE || buf[i] === TAB)) i++;
     while (e > i && (buf[e - 1] === SPACE || buf[e - 1] === TAB)) e--;
+    const first = i;
     let plain = i === start && e === end;
     let negative = false;
     let c = buf[i];
@@ -99,10 +102,19 @@ export class NumberParser {
       value = scale < 0 ? mantissa / (POW10[-scale] as number) : mantissa * (POW10[scale] as number);
       if (negative) value = -value;
     } else {
-      value = Number(latin1(buf, start, end).trim());
+      value = Number(this.text(buf, first, e));
     }
     this.status = Number.isFinite(value) ? NUMBER_OK : NUMBER_NON_FINITE;
     return value;
+  }
+
+  /** ASCII text of buf[start, end) (the syntax was checked), through a Buffer view kept per buffer. */
+  private text(buf: Uint8Array, start: number, end: number): string {
+    if (this.viewOf !== buf) {
+      this.view = Buffer.from(buf.buffer, buf.byteOffset, buf.length);
+      this.viewOf = buf;
+    }
+    return this.view.toString('latin1', start, end);
   }
 
   private invalid(): number {

@@ -25,7 +25,7 @@ const optionsSchema = z.strictObject({
   maxClasses: z.number().int().min(2).default(1_000),
   /** Inference only: an integer label with at most this many distinct values is multiclass, not regression. */
   maxInferredClasses: z.number().int().min(3).default(20),
-  /** Reservoir sample size per numeric column, for the quantile bin edges. */
+  /** Rows in the reservoir sample the quantile bin edges come from. */
   sampleSize: z.number().int().min(10).default(4096),
   /** Quantile bins per numeric column in the baseline statistics. */
   bins: z.number().int().min(1).max(1000).default(10),

@@ -9,7 +9,10 @@ import { rename, unlink } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 
-/** Opens the dataset from its start; called once per pass (e.g. an S3 GetObject pinned to a version). */
+/**
+ * Opens the dataset from its start; called once per pass (e.g. an S3 GetObject pinned to a version).
+ * A chunk is only read until the next one is requested, so a source may reuse one buffer for all chunks.
+ */
 export type OpenDataset = () => AsyncIterable<Uint8Array>;
 
 /** The two files pass 2 writes. */

@@ -20,6 +20,7 @@ import {
   CsvScanner,
   FIELD_ESCAPED,
   FIELD_PARSED,
+  FIELD_PLAIN,
 } from './csv-scanner';
 import { NUMBER_OK, NumberParser } from './numbers';
 import { SeededRandom } from './random';
@@ -32,6 +33,7 @@ const CR = 0x0d;
 const ZERO = 0x30;
 // Local copies: imported bindings are property reads in the CommonJS output, and these are read per field.
 const PARSED = FIELD_PARSED;
+const PLAIN = FIELD_PLAIN;
 const ESCAPED = FIELD_ESCAPED;
 
 /** How many rows of each stratum (class code; one stratum for regression) go to validation. */
@@ -331,13 +333,14 @@ export class SplitWriter extends Splitter implements CsvRecordVisitor {
       return;
     }
     let value: number;
-    let plain = true;
-    if (((record.flags[j] as number) & PARSED) !== 0) value = record.values[j] as number;
+    const flags = record.flags[j] as number;
+    let plain = (flags & PLAIN) !== 0;
+    if ((flags & PARSED) !== 0) value = record.values[j] as number;
     else {
       value = this.parser.parse(record.bytes, start, end);
       if (this.parser.status !== NUMBER_OK)
         throw new DatasetChangedError(`row ${record.index} changed between reads`);
-      plain = this.parser.plain && ((record.flags[j] as number) & ESCAPED) === 0;
+      plain = plain || (this.parser.plain && (flags & ESCAPED) === 0);
     }
     bins?.add(value);
     if (plain) {
@@ -410,8 +413,10 @@ export class LineSplitWriter extends Splitter {
       input.constructor === Uint8Array ? input : new Uint8Array(input.buffer, input.byteOffset, input.length);
     let from = Math.max(0, Math.min(chunk.length, this.dataOffset - this.offset));
     this.offset += chunk.length;
+    // Buffer#indexOf is memchr, several times faster than Uint8Array#indexOf for a line of ~200 bytes.
+    const search = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
     if (this.carryLength > 0) {
-      const lf = chunk.indexOf(LF, from);
+      const lf = search.indexOf(LF, from);
       const end = lf < 0 ? chunk.length : lf + 1;
       this.appendCarry(chunk, from, end);
       from = end;
@@ -420,7 +425,7 @@ export class LineSplitWriter extends Splitter {
       this.carryLength = 0;
     }
     for (;;) {
-      const lf = chunk.indexOf(LF, from);
+      const lf = search.indexOf(LF, from);
       if (lf < 0) break;
       this.writeLine(chunk, from, lf);
       from = lf + 1;

@@ -9,15 +9,17 @@ import {
   type CsvScanner,
   decodeField,
   FIELD_PARSED,
+  FIELD_PLAIN,
 } from './csv-scanner';
 import { NUMBER_INVALID, NUMBER_NON_FINITE, NumberParser } from './numbers';
 import type { ValidateDatasetOptions } from './options';
-import { cellPlace, cellProblem, type ProblemCollector, truncateValue } from './problems';
-import { NumericAccumulator } from './statistics';
+import { cellPlace, cellProblem, type ProblemCollector, type ProblemKind, truncateValue } from './problems';
+import { NumericAccumulator, RowSampler } from './statistics';
 import { ValueIndex } from './value-index';
 
-// A local copy: imported bindings are property reads in the CommonJS output, and this is read per cell.
+// Local copies: imported bindings are property reads in the CommonJS output, and these are read per cell.
 const PARSED = FIELD_PARSED;
+const PLAIN = FIELD_PLAIN;
 
 /**
  * Grid histogram cells per numeric column: fewer for wide files (memory stays under ~8 MB), and few enough
@@ -51,7 +53,7 @@ export class ColumnState {
   nonNull = 0;
   /** Numeric columns: running statistics and sample. */
   numeric: NumericAccumulator | null = null;
-  /** Every value was unquoted plain decimal text (FIELD_PARSED), so pass 2 may copy the bytes verbatim. */
+  /** Every value was unquoted plain decimal text (FIELD_PLAIN), so pass 2 may copy the bytes verbatim. */
   allPlain = true;
   /** Categorical columns and classification targets: distinct values (first-seen or declared order). */
   categories: ValueIndex | null = null;
@@ -109,6 +111,7 @@ export class ValidationPass implements CsvRecordVisitor {
   private readonly options: ValidateDatasetOptions;
   private scanner: CsvScanner | undefined;
   private gridCells = MAX_GRID_CELLS;
+  private readonly sampler: RowSampler;
   private dataOffset = 0;
   private headerQuotes = 0;
 
@@ -117,6 +120,7 @@ export class ValidationPass implements CsvRecordVisitor {
     private readonly problems: ProblemCollector,
   ) {
     this.options = settings.options;
+    this.sampler = new RowSampler(settings.options.sampleSize, settings.options.seed);
   }
 
   /** Connects the scanner, so the header can declare numeric columns and header errors can stop it. */
@@ -143,10 +147,22 @@ export class ValidationPass implements CsvRecordVisitor {
       this.fieldCountProblem(record);
       return;
     }
+    const slot = this.sampler.offer();
     const columns = this.columns;
+    const flags = record.flags;
+    const values = record.values;
     for (let c = 0; c < columns.length; c++) {
       const column = columns[c] as ColumnState;
       const j = column.fileIndex;
+      // The common case first: a plain decimal the scanner already parsed, within range.
+      if (((flags[j] as number) & PARSED) !== 0 && column.categories === null) {
+        const x = values[j] as number;
+        if (x >= column.min && x <= column.max) {
+          column.nonNull++;
+          (column.numeric as NumericAccumulator).add(x);
+          continue;
+        }
+      }
       const start = record.starts[j] as number;
       const end = record.ends[j] as number;
       if (start === end) this.onNull(column, record);
@@ -155,6 +171,24 @@ export class ValidationPass implements CsvRecordVisitor {
         if (column.type === 'numeric') this.onNumber(column, record, j, start, end);
         else this.onCategory(column, record, start, end, record.flags[j] as number);
       }
+    }
+    if (slot >= 0) this.storeSample(record, slot);
+  }
+
+  /** Puts every numeric column's value of a sampled row into its slot (NaN for nulls and bad values). */
+  private storeSample(record: CsvRecord, slot: number): void {
+    for (const column of this.columns) {
+      if (column.numeric === null) continue;
+      const j = column.fileIndex;
+      const start = record.starts[j] as number;
+      const end = record.ends[j] as number;
+      let x = Number.NaN;
+      if (((record.flags[j] as number) & PARSED) !== 0) x = record.values[j] as number;
+      else if (start < end) {
+        const value = this.parser.parse(record.bytes, start, end);
+        if (this.parser.status === 0 && value >= column.min && value <= column.max) x = value;
+      }
+      column.numeric.store(slot, x);
     }
   }
 
@@ -197,9 +231,10 @@ export class ValidationPass implements CsvRecordVisitor {
 
   private onNumber(column: ColumnState, record: CsvRecord, j: number, start: number, end: number): void {
     let x: number;
-    if (((record.flags[j] as number) & PARSED) !== 0) x = record.values[j] as number;
+    const flags = record.flags[j] as number;
+    if ((flags & PARSED) !== 0) x = record.values[j] as number;
     else {
-      column.allPlain = false;
+      if ((flags & PLAIN) === 0) column.allPlain = false;
       const parser = this.parser;
       x = parser.parse(record.bytes, start, end);
       if (parser.status !== 0) {
@@ -297,7 +332,7 @@ export class ValidationPass implements CsvRecordVisitor {
   }
 
   private cellIssue(
-    kind: Parameters<typeof cellProblem>[0],
+    kind: ProblemKind,
     column: ColumnState,
     record: CsvRecord,
     value: string,
@@ -478,8 +513,7 @@ export class ValidationPass implements CsvRecordVisitor {
     values: readonly string[] | undefined,
   ): void {
     if (state.type === 'numeric') {
-      const { sampleSize, seed } = this.options;
-      state.numeric = new NumericAccumulator(sampleSize, seed, state.fileIndex + 1, this.gridCells);
+      state.numeric = new NumericAccumulator(this.options.sampleSize, this.gridCells);
     }
     if (state.type === 'categorical' || tracksClasses) {
       state.categories = values === undefined ? new ValueIndex() : ValueIndex.of(values);

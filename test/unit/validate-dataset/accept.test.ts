@@ -203,6 +203,26 @@ describe('validateDataset accepts legal CSV', () => {
     expect(values).toEqual(expect.arrayContaining(['1000', '2.5', '7', '19']));
   });
 
+  it('copies full-precision decimals verbatim and computes with their exact values', async () => {
+    // Prepare
+    const values = twenty((i) => `${i % 2 === 0 ? '-' : ''}0.123456789${String(12_345_678 + i * 7919)}`);
+    const csv = csvOf(
+      'x,y',
+      values.map((value, i) => `${value},${i % 2}`),
+    );
+
+    // Act
+    const { result, train, validation } = await run(csv);
+
+    // Assess
+    expect(result.status).toBe('accepted');
+    const written = [...train, ...validation].map((line) => line.split(',')[1]);
+    expect(written.sort()).toEqual([...values].sort());
+    const numbers = values.map(Number);
+    const x = result.status === 'accepted' ? result.statistics.features[0] : undefined;
+    expect(x).toMatchObject({ min: Math.min(...numbers), max: Math.max(...numbers) });
+  });
+
   it('reports lineage: the sha256 and size of the bytes read', async () => {
     // Prepare
     const csv = csvOf(

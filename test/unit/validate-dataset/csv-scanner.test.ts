@@ -5,6 +5,7 @@ import {
   CsvSyntaxError,
   decodeField,
   FIELD_PARSED,
+  FIELD_PLAIN,
   FIELD_QUOTED,
   utf8SequenceLength,
 } from '../../../lambdas/validate-dataset/csv-scanner';
@@ -16,6 +17,7 @@ interface Seen {
   readonly index: number;
   readonly blank: boolean;
   readonly parsed: (number | null)[];
+  readonly plain: boolean[];
   readonly quoted: boolean[];
 }
 
@@ -34,14 +36,24 @@ function scan(
         if (record.index === 0) scanner.setNumericColumns(numeric);
         const fields: string[] = [];
         const parsed: (number | null)[] = [];
+        const plain: boolean[] = [];
         const quoted: boolean[] = [];
         for (let j = 0; j < record.count; j++) {
           const flags = record.flags[j] as number;
           fields.push(decodeField(record.bytes, record.starts[j] as number, record.ends[j] as number, flags));
           parsed.push((flags & FIELD_PARSED) !== 0 ? (record.values[j] as number) : null);
+          plain.push((flags & FIELD_PLAIN) !== 0);
           quoted.push((flags & FIELD_QUOTED) !== 0);
         }
-        seen.push({ fields, line: record.line, index: record.index, blank: record.blank, parsed, quoted });
+        seen.push({
+          fields,
+          line: record.line,
+          index: record.index,
+          blank: record.blank,
+          parsed,
+          plain,
+          quoted,
+        });
       },
     },
     { maxRecordBytes },
@@ -119,6 +131,18 @@ describe('CsvScanner', () => {
       expect(record.parsed[0]).toBe(Number(values[i]));
       expect(record.parsed[1]).toBeNull();
     });
+  });
+
+  it('flags long plain decimals as plain but leaves their value to the slow path', () => {
+    // Prepare
+    const csv = 'a,b\n0.12345678901234567,-123456789012345678901\n';
+
+    // Act
+    const records = scan(csv, 1 << 20, [true, true]);
+
+    // Assess
+    expect(records[1]?.parsed).toEqual([null, null]);
+    expect(records[1]?.plain).toEqual([true, true]);
   });
 
   it('leaves exponents, padding and quoted numbers to the slow path', () => {

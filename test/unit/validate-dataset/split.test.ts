@@ -117,11 +117,12 @@ describe('the train/validation split', () => {
 
 describe('the pass-2 writers', () => {
   it.each([
-    ['last', 2],
-    ['first', 0],
+    ['last', 2, 97],
+    ['first', 0, 97],
+    ['last', 2, 3],
   ])(
-    'write identical bytes through the line fast path and the general scanner (label %s)',
-    (_name, labelIndex) => {
+    'write identical bytes through the line fast path and the general scanner (label %s, chunks of %i)',
+    (_name, labelIndex, chunkSize) => {
       // Prepare
       const lines = Array.from({ length: 400 }, (_, i) => {
         const fields = [i % 3 === 0 ? '' : (i * 1.25).toFixed(2), `-${i}`];
@@ -144,8 +145,8 @@ describe('the pass-2 writers', () => {
       const fast = new LineSplitWriter(layout, plan, 42, 1024, 7);
 
       // Act
-      for (let offset = 0; offset < bytes.length; offset += 97) {
-        const chunk = bytes.subarray(offset, Math.min(bytes.length, offset + 97));
+      for (let offset = 0; offset < bytes.length; offset += chunkSize) {
+        const chunk = bytes.subarray(offset, Math.min(bytes.length, offset + chunkSize));
         general.push(chunk);
         fast.push(chunk);
       }

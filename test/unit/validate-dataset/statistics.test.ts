@@ -6,6 +6,7 @@ import {
   encodingOrder,
   NumericAccumulator,
   quantile,
+  RowSampler,
 } from '../../../lambdas/validate-dataset/statistics';
 
 /** Brute-force count of values per bin: bin i is [edges[i], edges[i+1]), the last one closed. */
@@ -19,9 +20,15 @@ function countBins(values: readonly number[], edges: readonly number[]): number[
   return counts;
 }
 
+/** Feeds one value per row, sampled as pass 1 does. */
 function accumulate(values: readonly number[], sampleSize = 256): NumericAccumulator {
-  const accumulator = new NumericAccumulator(sampleSize, 42, 1, 4096);
-  for (const x of values) accumulator.add(x);
+  const sampler = new RowSampler(sampleSize, 42);
+  const accumulator = new NumericAccumulator(sampleSize, 4096);
+  for (const x of values) {
+    const slot = sampler.offer();
+    accumulator.add(x);
+    if (slot >= 0) accumulator.store(slot, x);
+  }
   return accumulator;
 }
 
