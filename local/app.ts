@@ -10,6 +10,7 @@ import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { TrainingStates } from '../lib/workflows/training-pipeline';
 import type { S3EventRecord } from './aws/s3';
 import { type LocalRule, matchingTargets, objectCreatedEvent, rulesFromTemplate } from './events/router';
+import { type ScheduledRule, Scheduler, scheduledEvent, scheduledRulesFromTemplate } from './events/schedule';
 import { LOCAL_CREDENTIALS, LocalRuntime } from './runtime';
 import { type LocalSageMaker, startLocalSageMaker, type TrainerMapping } from './sagemaker/server';
 import { createTrainingJobSyncTask } from './sagemaker/sync-task';
@@ -30,6 +31,8 @@ export interface LocalAppOptions {
   readonly environment?: Readonly<Record<string, string>>;
   /** How often the SageMaker task polls the job. @default 500 */
   readonly pollIntervalMs?: number;
+  /** Scheduled rules run this many times faster than real time (demos). @default 1 */
+  readonly timeScale?: number;
 }
 
 export interface LocalAppObserver {
@@ -48,6 +51,7 @@ export interface LocalAppObserver {
 export class LocalApp {
   private readonly running = new Set<Promise<unknown>>();
   private readonly rules: LocalRule[];
+  private readonly scheduler: Scheduler;
   private uploads = 0;
 
   private constructor(
@@ -57,6 +61,16 @@ export class LocalApp {
     private readonly options: LocalAppOptions,
   ) {
     this.rules = rulesFromTemplate(runtime.template, runtime.resources);
+    this.scheduler = new Scheduler(
+      scheduledRulesFromTemplate(runtime.template, runtime.resources),
+      (rule, at) => this.onSchedule(rule, at),
+      { timeScale: options.timeScale ?? 1 },
+    );
+  }
+
+  /** The template's scheduled rules, as the scheduler runs them. */
+  get scheduledRules(): number {
+    return scheduledRulesFromTemplate(this.runtime.template, this.runtime.resources).length;
   }
 
   static async start(options: LocalAppOptions): Promise<LocalApp> {
@@ -133,12 +147,14 @@ export class LocalApp {
   }
 
   async stop(): Promise<void> {
+    this.scheduler.stop();
     this.sagemakerClient.destroy();
     await Promise.allSettled([this.sagemaker.stop(), this.runtime.stop()]);
   }
 
   private watch(): void {
     const { observer } = this.options;
+    this.scheduler.start();
     this.runtime.s3.onEvent((record) => this.onS3Event(record));
     this.runtime.events.onEvent((event) => {
       void this.deliver(event).catch((error: unknown) =>
@@ -161,6 +177,16 @@ export class LocalApp {
     void this.deliver(event).catch((error: unknown) =>
       this.options.observer?.error?.(`Routing an upload: ${String(error)}`),
     );
+  }
+
+  private onSchedule(rule: ScheduledRule, at: Date): void {
+    const ruleArn = this.runtime.resources.arn(rule.logicalId);
+    for (const target of rule.targets.filter((t) => t.arn.includes(':stateMachine:'))) {
+      const input = target.input ?? scheduledEvent(ruleArn, at, this.runtime.resources.env);
+      void this.track(this.startExecution(target.arn, input)).catch((error: unknown) =>
+        this.options.observer?.error?.(`Scheduled rule ${rule.logicalId}: ${String(error)}`),
+      );
+    }
   }
 
   private async startExecution(stateMachineArn: string, input: unknown): Promise<ExecutionResult> {

@@ -21,6 +21,7 @@ const USAGE = `Usage: npm start [-- options]      (or: npm run demo)
   --demo            run the sample dataset once and exit (0 when the model is registered)
   --reset           delete the saved state (${DEFAULT_STATE_DIR}/) first
   --no-sample       do not upload the sample dataset
+  --time-scale N    run scheduled rules N times faster than real time (default 1)
   --state-dir DIR   where state is kept (default ${DEFAULT_STATE_DIR})
   --help`;
 
@@ -30,6 +31,7 @@ async function main(): Promise<number> {
       demo: { type: 'boolean', default: false },
       reset: { type: 'boolean', default: false },
       'no-sample': { type: 'boolean', default: false },
+      'time-scale': { type: 'string', default: '1' },
       'state-dir': { type: 'string', default: DEFAULT_STATE_DIR },
       help: { type: 'boolean', default: false },
     },
@@ -39,6 +41,8 @@ async function main(): Promise<number> {
     return 0;
   }
   const stateDir = resolve(ROOT, values['state-dir']);
+  const timeScale = Number(values['time-scale']);
+  if (!(timeScale > 0)) throw new Error(`--time-scale: "${values['time-scale']}" is not a positive number`);
   if (values.reset) rmSync(stateDir, { recursive: true, force: true });
   const print = new ProgressPrinter();
 
@@ -50,6 +54,7 @@ async function main(): Promise<number> {
       template: readTemplate(templateFile),
       stateDir,
       observer: print,
+      timeScale,
       environment: { POWERTOOLS_LOG_LEVEL: 'WARN' },
     }),
   );
@@ -78,7 +83,10 @@ async function main(): Promise<number> {
   };
   process.once('SIGINT', () => void stop().then(() => process.exit(130)));
   process.once('SIGTERM', () => void stop().then(() => process.exit(143)));
-  print.resources(resources, stateDir);
+  print.resources(
+    { ...resources, scheduledRules: `${app.scheduledRules} (time scale ${timeScale})` },
+    stateDir,
+  );
 
   try {
     let outcome = 0;
