@@ -2,10 +2,11 @@
  * `npm start` / `npm run demo`: synthesize the stack, boot it on this machine, run the sample dataset through
  * the training pipeline, and (start) stay up for exploration until Ctrl-C, or (demo) exit with the outcome.
  */
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { resolveConfig } from '../lib/config';
 import { LocalApp } from './app';
 import { DEFAULT_STATE_DIR, removeDiscovery, writeDiscovery } from './discovery';
 import { ProgressPrinter } from './progress';
@@ -46,6 +47,7 @@ async function main(): Promise<number> {
   if (values.reset) rmSync(stateDir, { recursive: true, force: true });
   const print = new ProgressPrinter();
 
+  const trainers = localTrainers();
   const templateFile = print.step('Synthesizing the stack (cdk synth)', () =>
     synthesize(join(stateDir, 'cdk.out')),
   );
@@ -55,6 +57,7 @@ async function main(): Promise<number> {
       stateDir,
       observer: print,
       timeScale,
+      trainers,
       environment: { POWERTOOLS_LOG_LEVEL: 'WARN' },
     }),
   );
@@ -106,6 +109,18 @@ async function main(): Promise<number> {
   } finally {
     await stop();
   }
+}
+
+/** `mlops.local.trainers` from cdk.json, validated like the rest of the configuration. */
+function localTrainers(): { image: string; command: string[] }[] {
+  const cdkJson = JSON.parse(readFileSync(join(ROOT, 'cdk.json'), 'utf8')) as {
+    context?: { mlops?: unknown };
+  };
+  const config = resolveConfig(cdkJson.context?.mlops ?? {}, { region: LOCAL_ENV.CDK_DEFAULT_REGION });
+  return config.local.trainers.map(({ image, command }) => ({
+    image,
+    command: command.map((part) => (part.startsWith('./') ? join(ROOT, part) : part)),
+  }));
 }
 
 async function upload(app: LocalApp, bucket: string, key: string, file: string): Promise<void> {

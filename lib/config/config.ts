@@ -12,6 +12,7 @@ import {
   configSchema,
   type DriftConfig,
   type EndpointConfig,
+  type LocalConfig,
   MAX_TRAINING_RUNTIME,
   type ModelSettingsInput,
   modelSettingsSchema,
@@ -62,6 +63,8 @@ export interface MlopsConfig {
   readonly alarmEmails: readonly string[];
   readonly drift: DriftConfig;
   readonly endpoint: EndpointConfig;
+  /** Settings for the local runtime only. */
+  readonly local: LocalConfig;
   /** Every listed model plus `defaults`, fully resolved. */
   readonly models: Readonly<Record<string, ModelSettings>>;
 }
@@ -104,8 +107,8 @@ export function resolveConfig(raw: unknown, options: ResolveOptions): MlopsConfi
   }
   if (issues.length > 0) throw new ConfigError(issues);
 
-  const { stage, alarmEmails, drift, endpoint } = parsed.data;
-  return { stage, alarmEmails, drift, endpoint, models };
+  const { stage, alarmEmails, drift, endpoint, local } = parsed.data;
+  return { stage, alarmEmails, drift, endpoint, local, models };
 }
 
 function parseModelEntries(

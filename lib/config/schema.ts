@@ -126,11 +126,30 @@ export const endpointSchema = z.strictObject({
     .prefault({}),
 });
 
+/** The local runtime only (`npm start`); the deployed stack ignores it. */
+export const localSchema = z.strictObject({
+  /**
+   * Training images mapped to local commands, tried before the built-in XGBoost stand-in. `image` matches
+   * the full URI, or the URI without its tag; a command element starting with `./` is a path from the project.
+   */
+  trainers: z
+    .array(
+      z.strictObject({
+        image: z.string().min(1, { error: 'is empty (expected a training image URI)' }),
+        command: z
+          .array(z.string().min(1))
+          .min(1, { error: 'is empty (expected e.g. ["python3", "./train.py"])' }),
+      }),
+    )
+    .default([]),
+});
+
 export const configSchema = z.strictObject({
   stage: z.enum(['dev', 'prod']).default('dev'),
   alarmEmails: z.array(z.email({ error: 'is not an e-mail address' })).default([]),
   drift: driftSchema.prefault({}),
   endpoint: endpointSchema.prefault({}),
+  local: localSchema.prefault({}),
   /** Validated entry by entry in config.ts, so each model's errors carry its own path. */
   models: z.record(z.string(), z.unknown()).default({}),
 });
@@ -139,4 +158,5 @@ export const configSchema = z.strictObject({
 export type ModelSettingsInput = z.output<typeof modelSettingsSchema>;
 export type DriftConfig = z.output<typeof driftSchema>;
 export type EndpointConfig = z.output<typeof endpointSchema>;
+export type LocalConfig = z.output<typeof localSchema>;
 export type RawConfig = z.input<typeof configSchema>;

@@ -342,3 +342,35 @@ describe('resolveConfig rejects bad configurations, naming the key path, the val
     expect(settingsForModel(config, 'm').training.image).toBe(image);
   });
 });
+
+describe('local runtime settings', () => {
+  it('maps training images to local commands', () => {
+    // Act
+    const config = resolveConfig(
+      {
+        local: {
+          trainers: [
+            {
+              image: '111122223333.dkr.ecr.us-east-1.amazonaws.com/mine',
+              command: ['python3', './train.py'],
+            },
+          ],
+        },
+      },
+      { region },
+    );
+
+    // Assess
+    expect(config.local.trainers).toEqual([
+      { image: '111122223333.dkr.ecr.us-east-1.amazonaws.com/mine', command: ['python3', './train.py'] },
+    ]);
+  });
+
+  it('refuses a trainer without a command', () => {
+    // Act
+    const issues = issuesOf({ local: { trainers: [{ image: 'x', command: [] }] } });
+
+    // Assess
+    expect(issues).toEqual(['local.trainers[0].command: [] is too small (expected at least 1)']);
+  });
+});
