@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { readBody, reply } from '../aws/json-protocol';
 import { resourceNotFound, SageMakerApiError } from './api-error';
 import type { MetricDefinition } from './metrics';
 import { type TrainerMapping, TrainingJob, type TrainingJobEvent } from './training-job';
@@ -167,18 +168,4 @@ function notify(listeners: ReadonlySet<(event: TrainingJobEvent) => void>, event
       // A broken progress display must not break the job.
     }
   }
-}
-
-function readBody(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    request.on('error', reject);
-  });
-}
-
-function reply(response: ServerResponse, status: number, body: unknown): void {
-  response.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });
-  response.end(JSON.stringify(body));
 }
