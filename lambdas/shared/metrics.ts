@@ -22,7 +22,6 @@ const unit: readonly [number, number] = [0, 1];
  */
 export const XGBOOST_METRICS: readonly ObjectiveMetric[] = [
   { name: 'validation:auc', higherIsBetter: true, range: unit, problemTypes: ['binary'] },
-  { name: 'validation:aucpr', higherIsBetter: true, range: unit, problemTypes: ['binary'] },
   { name: 'validation:error', higherIsBetter: false, range: unit, problemTypes: ['binary'] },
   { name: 'validation:f1', higherIsBetter: true, range: unit, problemTypes: ['binary', 'multiclass'] },
   { name: 'validation:accuracy', higherIsBetter: true, range: unit, problemTypes: ['binary', 'multiclass'] },
@@ -57,7 +56,6 @@ export const XGBOOST_METRICS: readonly ObjectiveMetric[] = [
     range: [0, Number.POSITIVE_INFINITY],
     problemTypes: ['regression'],
   },
-  { name: 'validation:rsquared', higherIsBetter: true, problemTypes: ['regression'] },
 ];
 
 /** The objective each problem type is judged on unless the model's config names another. */

@@ -38,4 +38,4 @@ function main(): void {
   );
 }
 
-if (process.argv[1]?.endsWith("benchmark.ts")) main();
+if (process.argv[1]?.endsWith('benchmark.ts')) main();

@@ -28,8 +28,9 @@ export interface BinnedData {
 
 /**
  * Cut values of one feature from its sorted present values: every distinct value gets its own bin when
- * there are at most `maxBin` of them, else the values at evenly spaced ranks (ties merged), so no bin holds
- * much more than 1/maxBin of the rows unless a single value does.
+ * there are at most `maxBin` of them, else bins of about equal row counts, cut one after another: each cut
+ * splits the rows left by the bins still available. A run of ties is never split, and a value covering
+ * many ranks (e.g. mostly zeros) takes one bin, leaving the rest of the budget to the other values.
  */
 export function quantileCuts(sorted: Float64Array, maxBin: number): Float64Array {
   const distinct: number[] = [];
@@ -39,15 +40,31 @@ export function quantileCuts(sorted: Float64Array, maxBin: number): Float64Array
   }
   if (distinct.length <= maxBin) return Float64Array.from(distinct.slice(1));
   const cuts: number[] = [];
-  let last = sorted[0] as number;
-  for (let i = 1; i < maxBin; i++) {
-    const value = sorted[Math.floor((i * sorted.length) / maxBin)] as number;
-    if (value > last) {
-      cuts.push(value);
-      last = value;
+  let start = 0;
+  while (cuts.length < maxBin - 1) {
+    const binsLeft = maxBin - cuts.length;
+    let rank = start + Math.ceil((sorted.length - start) / binsLeft);
+    if (rank < sorted.length && (sorted[rank] as number) <= (sorted[start] as number)) {
+      rank = binOf(sorted, sorted[start] as number);
     }
+    if (rank >= sorted.length) break;
+    const cut = sorted[rank] as number;
+    cuts.push(cut);
+    start = firstAtLeast(sorted, cut);
   }
   return Float64Array.from(cuts);
+}
+
+/** Index of the first value >= x in ascending `sorted` (its length when there is none). */
+function firstAtLeast(sorted: Float64Array, x: number): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if ((sorted[mid] as number) < x) low = mid + 1;
+    else high = mid;
+  }
+  return low;
 }
 
 /** The bin of a present value: the number of cuts <= x. */

@@ -19,6 +19,7 @@ export interface ChannelData {
   readonly features: FeatureMatrix;
 }
 
+/** How {@link readChannel} checks the rows. */
 export interface ReadChannelOptions {
   /** Feature columns every row must have (the train channel's, when reading validation). */
   readonly features?: number;

@@ -16,6 +16,7 @@ export interface CompiledForest {
   readonly value: Float64Array;
 }
 
+/** Flattens trees (in order) into one {@link CompiledForest}. */
 export function compileTrees(trees: readonly GbdtTree[]): CompiledForest {
   const total = trees.reduce((sum, tree) => sum + tree.left.length, 0);
   const forest = {

@@ -35,6 +35,7 @@ export { seededRandom } from './sampling';
 /** Learning objectives the stand-in implements (XGBoost's names). */
 export const OBJECTIVES = ['binary:logistic', 'multi:softprob', 'multi:softmax', 'reg:squarederror'] as const;
 
+/** One of {@link OBJECTIVES}. */
 export type Objective = (typeof OBJECTIVES)[number];
 
 /** Training parameters, named after XGBoost's (`numRound` is `num_round`, `lambda` is `reg_lambda`, ...). */
@@ -149,6 +150,7 @@ export interface GbdtModel {
   readonly metadata?: Readonly<Record<string, unknown>>;
 }
 
+/** The `format` of a saved model: this learner's JSON, not XGBoost's. */
 export const MODEL_FORMAT = 'serverless-mlops/gbdt';
 
 /** A data set whose predictions {@link fitModel} reports after each round. */
@@ -165,6 +167,7 @@ export interface RoundReport {
   readonly watches: readonly Float64Array[];
 }
 
+/** What {@link fitModel} reports during training, and what it saves besides the trees. */
 export interface FitOptions {
   readonly watches?: readonly WatchSet[];
   /** Called after each round; returning true stops training (early stopping). */
@@ -230,7 +233,7 @@ export function toRowMajor(input: FeatureInput, columns?: number): FeatureMatrix
       );
     }
     if (matrix.layout === 'row-major') return matrix;
-    return { ...matrix, layout: 'row-major', values: transpose(matrix.values, matrix.columns, matrix.rows) };
+    return { ...matrix, layout: 'row-major', values: transpose(matrix.values, matrix.rows, matrix.columns) };
   }
   const rows = input as readonly ArrayLike<number>[];
   const width = columns ?? rows[0]?.length ?? 0;
@@ -454,7 +457,7 @@ const modelSchema = z.object({
  * Reads a saved model (the text of `xgboost-model.json`, or its parsed JSON), checking its shape and that
  * every tree is well formed; throws an Error saying what is wrong.
  */
-export function loadModel(source: string | unknown): GbdtModel {
+export function loadModel(source: unknown): GbdtModel {
   const json: unknown = typeof source === 'string' ? JSON.parse(source) : source;
   const parsed = modelSchema.safeParse(json);
   if (!parsed.success) throw new Error(`not a ${MODEL_FORMAT} model: ${z.prettifyError(parsed.error)}`);

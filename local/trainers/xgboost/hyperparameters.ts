@@ -200,6 +200,11 @@ export function parseNumber(name: string, value: string, spec: NumericRange): nu
   return parsed;
 }
 
+/** A table's own entry: a name such as "constructor" must not find Object.prototype's. */
+function own<T>(table: Readonly<Record<string, T>>, name: string): T | undefined {
+  return Object.hasOwn(table, name) ? table[name] : undefined;
+}
+
 function describe(spec: NumericRange): string {
   const kind = spec.integer ? 'an integer' : 'a number';
   const min = spec.min === undefined ? '' : `${spec.minOpen ? '>' : '>='} ${spec.min}`;
@@ -213,7 +218,7 @@ export function parseHyperparameters(raw: Readonly<Record<string, string>>): Tra
   const warnings: string[] = [];
   const numbers: Partial<Record<NumericKey, number>> = {};
   for (const [name, value] of Object.entries(raw)) {
-    const spec = NUMERIC[name];
+    const spec = own(NUMERIC, name);
     if (spec) numbers[spec.key] = parseNumber(name, value, spec);
     else checkOther(name, value, warnings);
   }
@@ -266,9 +271,9 @@ function parseObjective(value: string | undefined, warnings: string[]): Objectiv
 /** Validates a hyperparameter that is not a honoured number; records a warning when it is ignored. */
 function checkOther(name: string, value: string, warnings: string[]): void {
   if (['objective', 'eval_metric', '_tuning_objective_metric'].includes(name)) return;
-  const fixed = FIXED_CHOICES[name];
-  const choices = NO_EFFECT_CHOICES[name];
-  const range = NO_EFFECT_NUMBERS[name];
+  const fixed = own(FIXED_CHOICES, name);
+  const choices = own(NO_EFFECT_CHOICES, name);
+  const range = own(NO_EFFECT_NUMBERS, name);
   if (fixed) {
     if (value.trim() === fixed.supported) return;
     if (fixed.others.includes(value.trim())) {

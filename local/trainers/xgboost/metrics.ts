@@ -87,30 +87,79 @@ function sweepCurve(
   area: (fpPrev: number, fp: number, tpPrev: number, tp: number) => number,
   normalize: boolean,
 ): number {
-  const n = labels.length;
-  if (n === 0) return Number.NaN;
-  const order = Uint32Array.from({ length: n }, (_, i) => i).sort(
-    (a, b) => (scores[b] as number) - (scores[a] as number),
-  );
+  if (labels.length === 0) return Number.NaN;
+  const groups = isZeroOne(labels) ? tieGroupsByClass(labels, scores) : tieGroupsByRow(labels, scores);
   let total = 0;
   let tp = 0;
   let fp = 0;
-  let tpPrev = 0;
-  let fpPrev = 0;
-  for (let i = 0; i < n; i++) {
-    const row = order[i] as number;
-    if (i > 0 && scores[row] !== scores[order[i - 1] as number]) {
-      total += area(fpPrev, fp, tpPrev, tp);
-      tpPrev = tp;
-      fpPrev = fp;
-    }
-    const y = labels[row] as number;
-    tp += y;
-    fp += 1 - y;
+  for (let g = 0; g < groups.positives.length; g++) {
+    const tpNext = tp + (groups.positives[g] as number);
+    const fpNext = fp + (groups.negatives[g] as number);
+    total += area(fp, fpNext, tp, tpNext);
+    tp = tpNext;
+    fp = fpNext;
   }
-  total += area(fpPrev, fp, tpPrev, tp);
   if (!normalize) return total;
   return fp > 0 && tp > 0 ? total / (fp * tp) : Number.NaN;
+}
+
+/** Positive and negative weight of each group of equal predictions, highest prediction first. */
+interface TieGroups {
+  readonly positives: number[];
+  readonly negatives: number[];
+}
+
+function isZeroOne(labels: ArrayLike<number>): boolean {
+  for (let i = 0; i < labels.length; i++) if (labels[i] !== 0 && labels[i] !== 1) return false;
+  return true;
+}
+
+/**
+ * Tie groups for 0/1 labels: the two classes' scores sorted apart with the native numeric sort (several
+ * times faster than sorting indexes with a comparator, and this runs every round), then merged.
+ */
+function tieGroupsByClass(labels: ArrayLike<number>, scores: Float64Array): TieGroups {
+  const positive: number[] = [];
+  const negative: number[] = [];
+  for (let i = 0; i < labels.length; i++) (labels[i] === 1 ? positive : negative).push(scores[i] as number);
+  const pos = Float64Array.from(positive).sort();
+  const neg = Float64Array.from(negative).sort();
+  const groups: TieGroups = { positives: [], negatives: [] };
+  let i = pos.length - 1;
+  let j = neg.length - 1;
+  while (i >= 0 || j >= 0) {
+    const value = Math.max(
+      i >= 0 ? (pos[i] as number) : Number.NEGATIVE_INFINITY,
+      j >= 0 ? (neg[j] as number) : Number.NEGATIVE_INFINITY,
+    );
+    let p = 0;
+    let n = 0;
+    for (; i >= 0 && pos[i] === value; i--) p++;
+    for (; j >= 0 && neg[j] === value; j--) n++;
+    groups.positives.push(p);
+    groups.negatives.push(n);
+  }
+  return groups;
+}
+
+/** Tie groups for any labels in [0, 1]: rows sorted by score, each adding y positive and 1 - y negative. */
+function tieGroupsByRow(labels: ArrayLike<number>, scores: Float64Array): TieGroups {
+  const order = Uint32Array.from({ length: labels.length }, (_, i) => i).sort(
+    (a, b) => (scores[b] as number) - (scores[a] as number),
+  );
+  const groups: TieGroups = { positives: [], negatives: [] };
+  for (let i = 0; i < order.length; i++) {
+    const row = order[i] as number;
+    const y = labels[row] as number;
+    if (i === 0 || scores[row] !== scores[order[i - 1] as number]) {
+      groups.positives.push(0);
+      groups.negatives.push(0);
+    }
+    const last = groups.positives.length - 1;
+    groups.positives[last] = (groups.positives[last] as number) + y;
+    groups.negatives[last] = (groups.negatives[last] as number) + 1 - y;
+  }
+  return groups;
 }
 
 /** Binary negative log-likelihood, probabilities clipped to [1e-16, 1 - 1e-16]. */
@@ -143,14 +192,17 @@ export function merror(labels: ArrayLike<number>, probabilities: Float64Array, g
   return mean(labels.length, (i) => (predictedClass(probabilities, i, groups) === labels[i] ? 0 : 1));
 }
 
+/** Root mean squared error. */
 export function rmse(labels: ArrayLike<number>, predictions: Float64Array): number {
   return Math.sqrt(mse(labels, predictions));
 }
 
+/** Mean squared error (the SageMaker container's `mse`). */
 export function mse(labels: ArrayLike<number>, predictions: Float64Array): number {
   return mean(labels.length, (i) => ((predictions[i] as number) - (labels[i] as number)) ** 2);
 }
 
+/** Mean absolute error. */
 export function mae(labels: ArrayLike<number>, predictions: Float64Array): number {
   return mean(labels.length, (i) => Math.abs((predictions[i] as number) - (labels[i] as number)));
 }

@@ -18,6 +18,7 @@ export function baseMargin(params: Pick<GbdtParams, 'objective' | 'baseScore'>):
   return params.baseScore;
 }
 
+/** The logistic function: a binary margin (log-odds) to a probability. */
 export function sigmoid(margin: number): number {
   return 1 / (1 + Math.exp(-margin));
 }

@@ -9,7 +9,14 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type ChannelData, readChannel } from './channel-data';
 import { ClientError, failureReason } from './errors';
-import { fitModel, type GbdtModel, labelProblem, type RoundReport, resolveParams } from './gbdt';
+import {
+  fitModel,
+  type GbdtModel,
+  type GbdtParams,
+  labelProblem,
+  type RoundReport,
+  resolveParams,
+} from './gbdt';
 import { normalizeHyperparameters, parseHyperparameters, type TrainingConfig } from './hyperparameters';
 import { formatMetricValue, type Metric } from './metrics';
 
@@ -177,9 +184,9 @@ async function train(
   if (config.earlyStoppingRounds !== undefined && !validation) {
     throw new ClientError('early_stopping_rounds needs a validation channel');
   }
-  output.out(`${LOG} training: ${describeParams(config)}`);
+  output.out(`${LOG} training: ${describeParams(config, params)}`);
   const started = performance.now();
-  const progress = trackRounds(config, trainData, validation, output);
+  const progress = trackRounds(config, params, trainData, validation, output);
   const model = fitModel(trainData.features, trainData.labels, params, {
     watches: validation ? [{ features: validation.features }] : [],
     onRound: progress.onRound,
@@ -198,21 +205,28 @@ function describeChannel(data: ChannelData): string {
   return `${LOG} ${data.name}: ${data.labels.length} rows x ${data.features.columns} features from ${data.files.length} file(s)`;
 }
 
-function describeParams(config: TrainingConfig): string {
+function describeParams(config: TrainingConfig, params: GbdtParams): string {
   const metrics = config.metrics.map((metric) => metric.name).join(',');
   const early =
     config.earlyStoppingRounds === undefined ? '' : `, early_stopping_rounds ${config.earlyStoppingRounds}`;
-  return `${JSON.stringify(resolveParams(config.params))}, eval_metric ${metrics}${early}`;
+  return `${JSON.stringify(params)}, eval_metric ${metrics}${early}`;
 }
 
-/** The per-round callback: prints the round line, keeps the last scores and drives early stopping. */
+/** The per-round callback, and the run's facts saved with the model. */
+interface RoundTracker {
+  readonly onRound: (report: RoundReport) => boolean;
+  readonly metadata: (train: ChannelData, validation: ChannelData | undefined) => Record<string, unknown>;
+}
+
+/** Prints each round's line, keeps the last scores and drives early stopping. */
 function trackRounds(
   config: TrainingConfig,
+  params: GbdtParams,
   trainData: ChannelData,
   validation: ChannelData | undefined,
   output: TrainerOutput,
-) {
-  const groups = resolveParams(config.params).numClass;
+): RoundTracker {
+  const groups = params.numClass;
   const last = config.metrics.at(-1);
   const stopping =
     config.earlyStoppingRounds !== undefined && last

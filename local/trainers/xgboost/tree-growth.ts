@@ -256,7 +256,7 @@ export interface GrowContext {
 
 interface OpenNode {
   readonly id: number;
-  /** Absent when the node may not be split (too deep, too light or too few rows). */
+  /** Kept from the parent's split; absent for a small node, whose histogram is built when its turn comes. */
   readonly hist: Float64Array | undefined;
 }
 
@@ -276,10 +276,14 @@ function growTree(
     G += gpair[2 * r] as number;
     H += gpair[2 * r + 1] as number;
   }
+  const rowCount = (id: number): number => (tree.end[id] as number) - (tree.begin[id] as number);
   const mayGrow = (id: number, depth: number): boolean =>
     (params.maxDepth === 0 || depth < params.maxDepth) &&
-    (tree.end[id] as number) - (tree.begin[id] as number) >= 2 &&
+    rowCount(id) >= 2 &&
     (tree.sumH[id] as number) >= 2 * params.minChildWeight;
+  // Holding a histogram until the next level only pays for nodes with more values than it has slots:
+  // this bounds the memory held to about one histogram's worth per slot-sized share of the data.
+  const worthKeeping = (id: number): boolean => rowCount(id) * treeFeatures.length >= data.slotCount;
   const histogramOf = (id: number): Float64Array => {
     const hist = pool.acquire();
     buildHistogram(
@@ -294,41 +298,45 @@ function growTree(
     return hist;
   };
   const root = tree.addLeaf(G, H, 0, rows);
-  let open: OpenNode[] = [{ id: root, hist: mayGrow(root, 0) ? histogramOf(root) : undefined }];
+  let open: OpenNode[] = mayGrow(root, 0) ? [{ id: root, hist: undefined }] : [];
   for (let depth = 0; open.length > 0; depth++) {
     const levelFeatures = sampleFeatures(treeFeatures, params.colsampleBylevel, ctx.random);
     const next: OpenNode[] = [];
-    for (const { id, hist } of open) {
-      if (!hist) continue;
+    for (const node of open) {
+      const hist = node.hist ?? histogramOf(node.id);
       const nodeFeatures = sampleFeatures(levelFeatures, params.colsampleBynode, ctx.random);
-      const nodeG = tree.sumG[id] as number;
-      const nodeH = tree.sumH[id] as number;
+      const nodeG = tree.sumG[node.id] as number;
+      const nodeH = tree.sumH[node.id] as number;
       const split = findBestSplit(hist, nodeG, nodeH, nodeFeatures, data, params);
       if (!split) {
         pool.release(hist);
         continue;
       }
-      const begin = tree.begin[id] as number;
-      const end = tree.end[id] as number;
+      const begin = tree.begin[node.id] as number;
+      const end = tree.end[node.id] as number;
       const middle = partitionRows(rowIndex, scratch, begin, end, data, split);
       const left = tree.addLeaf(split.leftG, split.leftH, begin, middle);
       const right = tree.addLeaf(nodeG - split.leftG, nodeH - split.leftH, middle, end);
-      tree.setSplit(id, split, left, right);
-      const growLeft = mayGrow(left, depth + 1);
-      const growRight = mayGrow(right, depth + 1);
-      if (!growLeft && !growRight) {
+      tree.setSplit(node.id, split, left, right);
+      const children = [left, right].filter((child) => mayGrow(child, depth + 1));
+      if (!children.some(worthKeeping)) {
         pool.release(hist);
+        next.push(...children.map((id) => ({ id, hist: undefined })));
         continue;
       }
       // The smaller child's histogram is built; the larger one's is the parent's minus it.
-      const leftIsSmall = middle - begin <= end - middle;
-      const smallHist = histogramOf(leftIsSmall ? left : right);
+      const small = middle - begin <= end - middle ? left : right;
+      const smallHist = histogramOf(small);
       subtractHistogram(hist, smallHist);
-      const [leftHist, rightHist] = leftIsSmall ? [smallHist, hist] : [hist, smallHist];
-      if (growLeft) next.push({ id: left, hist: leftHist });
-      else pool.release(leftHist);
-      if (growRight) next.push({ id: right, hist: rightHist });
-      else pool.release(rightHist);
+      const histograms = new Map([
+        [small, smallHist],
+        [small === left ? right : left, hist],
+      ]);
+      for (const [id, childHist] of histograms) {
+        const keep = children.includes(id) && worthKeeping(id);
+        if (!keep) pool.release(childHist);
+      }
+      for (const id of children) next.push({ id, hist: worthKeeping(id) ? histograms.get(id) : undefined });
     }
     open = next;
   }

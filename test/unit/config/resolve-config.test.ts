@@ -200,7 +200,7 @@ describe('resolveConfig rejects bad configurations, naming the key path, the val
       'metric of another problem type',
       { models: { churn: { problemType: 'binary', evaluation: { metric: 'validation:rmse' } } } },
       [
-        'models.churn.evaluation.metric: "validation:rmse" does not apply to binary models (expected one of "validation:auc", "validation:aucpr", "validation:error", "validation:f1", "validation:accuracy", "validation:logloss")',
+        'models.churn.evaluation.metric: "validation:rmse" does not apply to binary models (expected one of "validation:auc", "validation:error", "validation:f1", "validation:accuracy", "validation:logloss")',
       ],
     ],
     [
