@@ -1,12 +1,13 @@
 /**
- * Training speed of the stand-in learner: `npx tsx local/trainers/xgboost/benchmark.ts [rows] [features]`.
- * Prints rows/s for 100 rounds of depth-6 trees on a synthetic binary problem (default 100k x 20).
+ * Training speed of the local XGBoost stand-in: `npx tsx bench/local-trainer.ts [--rows N] [--features N]`.
+ * Rows/s for 100 rounds of depth-6 trees on a synthetic binary problem (default 100k x 20).
  */
-import { fitModel, predict, seededRandom } from './gbdt';
-import { auc } from './metrics';
+import { parseArgs } from 'node:util';
+import { fitModel, predict, seededRandom } from '../local/trainers/xgboost/gbdt';
+import { auc } from '../local/trainers/xgboost/metrics';
 
 /** A synthetic binary problem: the label depends non-linearly on the first few features, plus noise. */
-export function syntheticBinary(rows: number, features: number, seed: number) {
+function syntheticBinary(rows: number, features: number, seed: number) {
   const random = seededRandom(seed);
   const values = new Float64Array(rows * features);
   const labels = new Float64Array(rows);
@@ -20,8 +21,13 @@ export function syntheticBinary(rows: number, features: number, seed: number) {
 }
 
 function main(): void {
-  const rows = Number(process.argv[2] ?? 100_000);
-  const features = Number(process.argv[3] ?? 20);
+  // bench/index.ts passes every script the same arguments; ignore the ones meant for others.
+  const { values } = parseArgs({
+    options: { rows: { type: 'string' }, features: { type: 'string' } },
+    strict: false,
+  });
+  const rows = Number(values.rows ?? 100_000);
+  const features = Number(values.features ?? 20);
   const train = syntheticBinary(rows, features, 1);
   const test = syntheticBinary(20_000, features, 2);
   const started = performance.now();
@@ -36,6 +42,15 @@ function main(): void {
     `gbdt: ${rows} rows x ${features} features, 100 rounds, depth 6: ${seconds.toFixed(2)} s, ` +
       `${Math.round(rows / seconds)} rows/s (${Math.round((rows * 100) / seconds)} row-rounds/s), held-out AUC ${heldOut.toFixed(4)}`,
   );
+  const figure = {
+    bench: 'local-trainer',
+    rows,
+    features,
+    rounds: 100,
+    seconds: Number(seconds.toFixed(2)),
+    heldOutAuc: Number(heldOut.toFixed(4)),
+  };
+  console.log(`BENCH ${JSON.stringify(figure)}`);
 }
 
-if (process.argv[1]?.endsWith('benchmark.ts')) main();
+main();
