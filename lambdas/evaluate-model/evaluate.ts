@@ -41,6 +41,7 @@ export async function evaluateModel(
   const { run, plan, training } = input;
   const { registry, logger } = deps;
   logger.appendKeys({ runId: run.runId, model: run.model });
+  logger.setCorrelationId(run.runId);
   const { metric } = plan.evaluation;
   const value = objectiveValue(training, metric);
   const champion = await productionChampion(registry, run.model, metric);

@@ -51,6 +51,7 @@ export async function recordFailure(
 
   const { runId, model } = input.run;
   logger.appendKeys({ runId, model });
+  logger.setCorrelationId(runId);
   try {
     await registry.updateRun(runId, {
       status: 'Failed',

@@ -77,6 +77,7 @@ export async function registerModel(
   const { run, evaluation } = input;
   const { registry, logger, metrics } = deps;
   logger.appendKeys({ runId: run.runId, model: run.model });
+  logger.setCorrelationId(run.runId);
 
   const stored = await registry.getRun(run.runId);
   if (stored?.executionArn === undefined) {

@@ -3,8 +3,8 @@
  * from the first accepted dataset when no schema.json exists (the inferred contract is stored and later
  * uploads must conform to it). Documented in docs/data-contract.md.
  */
-import { z } from 'zod';
 import type { ProblemType } from './metrics';
+import * as z from './zod';
 
 export type { ProblemType } from './metrics';
 
@@ -56,30 +56,35 @@ const problemTypesMatch: [ProblemType] extends [(typeof PROBLEM_TYPE_VALUES)[num
 void problemTypesMatch;
 
 /** JSON labels may be written as numbers (`[0, 1]`); they are compared with the CSV text as strings. */
-const labelValue = z.union([z.string().min(1), z.number()]).transform((value) => String(value));
+const labelValue = z.pipe(
+  z.union([z.string().check(z.minLength(1)), z.number()]),
+  z.transform((value) => String(value)),
+);
 
 const columnSchema = z.strictObject({
-  name: z.string().min(1),
+  name: z.string().check(z.minLength(1)),
   type: z.enum(COLUMN_TYPE_VALUES),
-  nullable: z.boolean().optional(),
-  min: z.number().optional(),
-  max: z.number().optional(),
-  values: z.array(z.string().min(1)).min(1).optional(),
-  description: z.string().optional(),
+  nullable: z.optional(z.boolean()),
+  min: z.optional(z.number()),
+  max: z.optional(z.number()),
+  values: z.optional(z.array(z.string().check(z.minLength(1))).check(z.minLength(1))),
+  description: z.optional(z.string()),
 });
 
 const contractSchema = z
   .strictObject({
-    $schema: z.string().optional(),
-    description: z.string().optional(),
-    target: z.string().min(1),
+    $schema: z.optional(z.string()),
+    description: z.optional(z.string()),
+    target: z.string().check(z.minLength(1)),
     problemType: z.enum(PROBLEM_TYPE_VALUES),
-    columns: z.array(columnSchema).min(1),
-    labels: z.array(labelValue).min(2).optional(),
+    columns: z.array(columnSchema).check(z.minLength(1)),
+    labels: z.optional(z.array(labelValue).check(z.minLength(2))),
   })
-  .superRefine((contract, ctx) => {
-    for (const message of crossFieldProblems(contract)) ctx.addIssue({ code: 'custom', message });
-  });
+  .check(
+    z.superRefine((contract, ctx) => {
+      for (const message of crossFieldProblems(contract)) ctx.addIssue({ code: 'custom', message });
+    }),
+  );
 
 /** Checks that need several fields at once; each message already names its field. */
 function crossFieldProblems(contract: z.output<typeof contractSchema>): string[] {

@@ -87,6 +87,7 @@ export async function startRun(input: StartRunInput, deps: StartRunDependencies)
     : { bucket: input.bucket, key: input.key };
   const runId = runIdFor(model, dataset);
   logger.appendKeys({ runId, model });
+  logger.setCorrelationId(runId);
   metrics.addDimension(MODEL_DIMENSION, model);
 
   const { created, run } = await registry.createRun({

@@ -1,36 +1,32 @@
-import { z } from 'zod';
+import * as z from '../shared/zod';
 
 const MIB = 1024 * 1024;
 
 const optionsSchema = z.strictObject({
   /** Share of each class (all rows for regression) that goes to the validation split. */
-  validationFraction: z.number().gt(0).lt(1).default(0.2),
+  validationFraction: z._default(z.number().check(z.gt(0), z.lt(1)), 0.2),
   /** Seed of the split and of the reservoir samples: same seed and bytes, same output bytes. */
-  seed: z.number().int().default(42),
+  seed: z._default(z.number().check(z.int()), 42),
   /** Problems kept in detail in the report (all are counted). */
-  maxProblems: z.number().int().min(1).default(100),
+  maxProblems: z._default(z.number().check(z.int(), z.gte(1)), 100),
   /** Longest record in bytes (line end included); also bounds the memory for one record. */
-  maxLineBytes: z.number().int().min(16).default(MIB),
+  maxLineBytes: z._default(z.number().check(z.int(), z.gte(16)), MIB),
   /** Fewest data rows accepted. Each class also needs at least 2 rows (one per split). */
-  minRows: z.number().int().min(2).default(10),
+  minRows: z._default(z.number().check(z.int(), z.gte(2)), 10),
   /** Largest file in bytes, checked against the declared length and while streaming. */
-  maxBytes: z
-    .number()
-    .int()
-    .min(1)
-    .default(10 * 1024 * MIB),
+  maxBytes: z._default(z.number().check(z.int(), z.gte(1)), 10 * 1024 * MIB),
   /** Most distinct values of a categorical feature (bounds memory; more looks like an identifier). */
-  maxCategories: z.number().int().min(2).default(10_000),
+  maxCategories: z._default(z.number().check(z.int(), z.gte(2)), 10_000),
   /** Most classes of a classification label. */
-  maxClasses: z.number().int().min(2).default(1_000),
+  maxClasses: z._default(z.number().check(z.int(), z.gte(2)), 1_000),
   /** Inference only: an integer label with at most this many distinct values is multiclass, not regression. */
-  maxInferredClasses: z.number().int().min(3).default(20),
+  maxInferredClasses: z._default(z.number().check(z.int(), z.gte(3)), 20),
   /** Rows in the reservoir sample the quantile bin edges come from. */
-  sampleSize: z.number().int().min(10).default(4096),
+  sampleSize: z._default(z.number().check(z.int(), z.gte(10)), 4096),
   /** Quantile bins per numeric column in the baseline statistics. */
-  bins: z.number().int().min(1).max(1000).default(10),
+  bins: z._default(z.number().check(z.int(), z.gte(1), z.lte(1000)), 10),
   /** Size of the chunks handed to the split sinks. */
-  outputChunkBytes: z.number().int().min(1024).default(MIB),
+  outputChunkBytes: z._default(z.number().check(z.int(), z.gte(1024)), MIB),
 });
 
 /** Tunables of {@link validateDataset}; every one has a default. */

@@ -9,7 +9,7 @@ import {
   type TransactWriteCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { ZodType, z } from 'zod';
+import type * as z from '../zod';
 import {
   CONDITION_FAILED,
   cancellationReasons,
@@ -120,7 +120,7 @@ interface PageQuery<T> {
   readonly sortPrefix?: string;
   /** false = descending sort key (newest first). */
   readonly forward: boolean;
-  readonly schema: ZodType<T>;
+  readonly schema: z.ZodMiniType<T>;
 }
 
 const { partitionKey: PK, sortKey: SK, gsi1, gsi2 } = RegistryKeys;
@@ -707,7 +707,7 @@ export class ModelRegistryClient {
   }
 
   /** Strongly consistent read of one item, parsed. */
-  private async getItem<T>(key: ItemKey, schema: ZodType<T>): Promise<T | undefined> {
+  private async getItem<T>(key: ItemKey, schema: z.ZodMiniType<T>): Promise<T | undefined> {
     const output = await this.doc.send(
       new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }),
     );

@@ -1,4 +1,4 @@
-import { type ZodType, z } from 'zod';
+import * as z from '../zod';
 import { CorruptItemError, ValidationError } from './errors';
 import { INITIAL_STATUSES } from './lifecycle';
 import {
@@ -24,14 +24,23 @@ export const MAX_VERSION = 9_999_999_999;
 
 export const modelNameSchema = z
   .string()
-  .regex(MODEL_NAME_PATTERN, 'expected 1-32 of a-z, 0-9 and "-", starting and ending with a letter or digit');
+  .check(
+    z.regex(
+      MODEL_NAME_PATTERN,
+      'expected 1-32 of a-z, 0-9 and "-", starting and ending with a letter or digit',
+    ),
+  );
 export const versionSchema = z
   .int('expected a positive integer')
-  .min(1, 'expected a positive integer')
-  .max(MAX_VERSION, `expected at most ${MAX_VERSION}`);
+  .check(z.gte(1, 'expected a positive integer'), z.lte(MAX_VERSION, `expected at most ${MAX_VERSION}`));
 export const idSchema = z
   .string()
-  .regex(ID_PATTERN, 'expected 1-128 of A-Z, a-z, 0-9, ".", "_", ":", "-", starting with a letter or digit');
+  .check(
+    z.regex(
+      ID_PATTERN,
+      'expected 1-128 of A-Z, a-z, 0-9, ".", "_", ":", "-", starting with a letter or digit',
+    ),
+  );
 export const aliasNameSchema = z.enum(ALIAS_NAMES, `expected one of ${ALIAS_NAMES.join(', ')}`);
 export const versionStatusSchema = z.enum(
   MODEL_VERSION_STATUSES,
@@ -40,153 +49,163 @@ export const versionStatusSchema = z.enum(
 export const runStatusSchema = z.enum(RUN_STATUSES, `expected one of ${RUN_STATUSES.join(', ')}`);
 export const eventTypeSchema = z
   .string()
-  .regex(/^[A-Z][A-Za-z0-9]{1,63}$/, 'expected a PascalCase name of 2-64 letters and digits');
+  .check(z.regex(/^[A-Z][A-Za-z0-9]{1,63}$/, 'expected a PascalCase name of 2-64 letters and digits'));
 
 const text = (max: number) =>
-  z.string().min(1, 'must not be empty').max(max, `expected at most ${max} characters`);
+  z
+    .string()
+    .check(z.minLength(1, 'must not be empty'), z.maxLength(max, `expected at most ${max} characters`));
 export const actorSchema = text(256);
 export const reasonSchema = text(2_000);
-const timestamp = z
-  .union([z.date(), z.iso.datetime({ offset: true })], 'expected an ISO-8601 date-time or a Date')
-  .transform((value) => new Date(value).toISOString());
+const timestamp = z.pipe(
+  z.union([z.date(), z.iso.datetime({ offset: true })], 'expected an ISO-8601 date-time or a Date'),
+  z.transform((value: Date | string) => new Date(value).toISOString()),
+);
 
 export const pageRequestSchema = z.strictObject({
-  limit: z.int('expected an integer').min(1, 'expected 1..1000').max(1000, 'expected 1..1000').optional(),
-  nextToken: z.string().optional(),
+  limit: z.optional(
+    z.int('expected an integer').check(z.gte(1, 'expected 1..1000'), z.lte(1000, 'expected 1..1000')),
+  ),
+  nextToken: z.optional(z.string()),
 });
 
 const datasetObjectShape = {
   bucket: text(63),
   key: text(1024),
   versionId: text(1024),
-  sha256: z.string().regex(/^[a-f0-9]{64}$/, 'expected 64 lowercase hex characters'),
-  rowCount: z.int('expected a non-negative integer').min(0, 'expected a non-negative integer'),
+  sha256: z.string().check(z.regex(/^[a-f0-9]{64}$/, 'expected 64 lowercase hex characters')),
+  rowCount: z.int('expected a non-negative integer').check(z.gte(0, 'expected a non-negative integer')),
 };
 const lineageShape = {
   trainingJobName: text(63),
   image: text(2048),
   hyperparameters: z.record(z.string(), z.string()),
   metrics: z.record(z.string(), z.number()),
-  artifactUri: z.string().regex(/^s3:\/\/[^/]+\/.+/, 'expected an s3://bucket/key URI'),
+  artifactUri: z.string().check(z.regex(/^s3:\/\/[^/]+\/.+/, 'expected an s3://bucket/key URI')),
   executionArn: text(2048),
   runId: idSchema,
 };
 
 export const registerVersionInputSchema = z.strictObject({
   lineage: z.strictObject({ ...lineageShape, dataset: z.strictObject(datasetObjectShape) }),
-  status: z.enum(INITIAL_STATUSES, `expected one of ${INITIAL_STATUSES.join(', ')}`).optional(),
-  reason: reasonSchema.optional(),
-  actor: actorSchema.optional(),
+  status: z.optional(z.enum(INITIAL_STATUSES, `expected one of ${INITIAL_STATUSES.join(', ')}`)),
+  reason: z.optional(reasonSchema),
+  actor: z.optional(actorSchema),
 });
 
 export const changeStatusOptionsSchema = z.strictObject({ reason: reasonSchema, actor: actorSchema });
 
 export const setAliasOptionsSchema = z.strictObject({
-  expectedVersion: versionSchema.nullable(),
-  reason: reasonSchema.optional(),
-  actor: actorSchema.optional(),
+  expectedVersion: z.nullable(versionSchema),
+  reason: z.optional(reasonSchema),
+  actor: z.optional(actorSchema),
 });
 
-const datasetPointerShape = { bucket: text(63), key: text(1024), versionId: text(1024).optional() };
+const datasetPointerShape = { bucket: text(63), key: text(1024), versionId: z.optional(text(1024)) };
 const runFieldsShape = {
-  executionArn: text(2048).optional(),
-  step: text(256).optional(),
-  error: text(2_000).optional(),
-  cause: text(32_000).optional(),
-  version: versionSchema.optional(),
+  executionArn: z.optional(text(2048)),
+  step: z.optional(text(256)),
+  error: z.optional(text(2_000)),
+  cause: z.optional(text(32_000)),
+  version: z.optional(versionSchema),
 };
 
 export const createRunInputSchema = z.strictObject({
   ...runFieldsShape,
   runId: idSchema,
   model: modelNameSchema,
-  status: runStatusSchema.optional(),
+  status: z.optional(runStatusSchema),
   dataset: z.strictObject(datasetPointerShape),
-  startedAt: timestamp.optional(),
-  endedAt: timestamp.optional(),
-  actor: actorSchema.optional(),
+  startedAt: z.optional(timestamp),
+  endedAt: z.optional(timestamp),
+  actor: z.optional(actorSchema),
 });
 
 export const runPatchSchema = z
-  .strictObject({ ...runFieldsShape, status: runStatusSchema.optional(), endedAt: timestamp.optional() })
-  .refine(
-    (patch) => Object.values(patch).some((value) => value !== undefined),
-    'expected at least one field',
+  .strictObject({ ...runFieldsShape, status: z.optional(runStatusSchema), endedAt: z.optional(timestamp) })
+  .check(
+    z.refine(
+      (patch) => Object.values(patch).some((value) => value !== undefined),
+      'expected at least one field',
+    ),
   );
 
 export const updateRunOptionsSchema = z.strictObject({
-  expectedStatus: runStatusSchema.optional(),
-  actor: actorSchema.optional(),
+  expectedStatus: z.optional(runStatusSchema),
+  actor: z.optional(actorSchema),
 });
 
 export const appendEventInputSchema = z.strictObject({
   model: modelNameSchema,
   type: eventTypeSchema,
-  at: timestamp.optional(),
+  at: z.optional(timestamp),
   actor: actorSchema,
-  reasons: z.array(reasonSchema).max(50, 'expected at most 50 reasons').optional(),
+  reasons: z.optional(z.array(reasonSchema).check(z.maxLength(50, 'expected at most 50 reasons'))),
   details: z.record(z.string(), z.unknown()),
-  runId: idSchema.optional(),
-  version: versionSchema.optional(),
-  id: idSchema.optional(),
+  runId: z.optional(idSchema),
+  version: z.optional(versionSchema),
+  id: z.optional(idSchema),
 });
 
 // Stored items are read leniently (unknown attributes such as the keys are dropped) so that a newer writer
 // adding a field does not break older readers.
 const storedLineage = z.object({ ...lineageShape, dataset: z.object(datasetObjectShape) });
 
-export const storedVersionSchema: ZodType<ModelVersion> = z.object({
+export const storedVersionSchema: z.ZodMiniType<ModelVersion> = z.object({
   model: z.string(),
   version: z.int(),
   status: versionStatusSchema,
-  statusReason: z.string().optional(),
+  statusReason: z.optional(z.string()),
   statusChangedAt: z.string(),
   statusChangedBy: z.string(),
   createdAt: z.string(),
-  lineage: storedLineage satisfies ZodType<Lineage>,
+  lineage: storedLineage satisfies z.ZodMiniType<Lineage>,
 });
 
-export const storedModelSchema: ZodType<ModelSummary> = z.object({
+export const storedModelSchema: z.ZodMiniType<ModelSummary> = z.object({
   model: z.string(),
-  latestVersion: z.int().min(0),
+  latestVersion: z.int().check(z.gte(0)),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
 
-export const storedAliasSchema: ZodType<Alias> = z.object({
+export const storedAliasSchema: z.ZodMiniType<Alias> = z.object({
   model: z.string(),
   alias: aliasNameSchema,
   version: z.int(),
   revision: z.int(),
   updatedAt: z.string(),
   updatedBy: z.string(),
-  reason: z.string().optional(),
+  reason: z.optional(z.string()),
 });
 
-export const storedRunSchema: ZodType<Run> = z.object({
+export const storedRunSchema: z.ZodMiniType<Run> = z.object({
   runId: z.string(),
   model: z.string(),
   status: runStatusSchema,
-  dataset: z.object({ bucket: z.string(), key: z.string(), versionId: z.string().optional() }),
-  executionArn: z.string().optional(),
+  dataset: z.object({ bucket: z.string(), key: z.string(), versionId: z.optional(z.string()) }),
+  executionArn: z.optional(z.string()),
   startedAt: z.string(),
-  endedAt: z.string().optional(),
-  step: z.string().optional(),
-  error: z.string().optional(),
-  cause: z.string().optional(),
-  version: z.int().optional(),
+  endedAt: z.optional(z.string()),
+  step: z.optional(z.string()),
+  error: z.optional(z.string()),
+  cause: z.optional(z.string()),
+  version: z.optional(z.int()),
 });
 
-export const storedEventSchema: ZodType<AuditEvent> = z.object({
+export const storedEventSchema: z.ZodMiniType<AuditEvent> = z.object({
   id: z.string(),
   model: z.string(),
   type: z.string(),
   at: z.string(),
   actor: z.string(),
   reasons: z.array(z.string()),
-  details: z.record(z.string(), z.unknown()).transform((details) => toJsonObject(details, 'details')),
-  runId: z.string().optional(),
-  version: z.int().optional(),
+  details: z.pipe(
+    z.record(z.string(), z.unknown()),
+    z.transform((details: Record<string, unknown>) => toJsonObject(details, 'details')),
+  ),
+  runId: z.optional(z.string()),
+  version: z.optional(z.int()),
 });
 
 /** Missing fields say so plainly instead of zod's "expected string, received undefined". */
@@ -197,7 +216,7 @@ const requiredMessage = (issue: { code?: string; input?: unknown }): string | un
  * Parses caller input.
  * @throws ValidationError naming every offending field, e.g. `lineage.dataset.sha256: expected 64 ...`
  */
-export function parseInput<T>(schema: ZodType<T>, value: unknown, field: string): T {
+export function parseInput<T>(schema: z.ZodMiniType<T>, value: unknown, field: string): T {
   const result = schema.safeParse(value, { error: requiredMessage });
   if (result.success) return result.data;
   const [first, ...rest] = result.error.issues.map((issue) => ({
@@ -211,7 +230,7 @@ export function parseInput<T>(schema: ZodType<T>, value: unknown, field: string)
  * Parses an item read from the table.
  * @throws CorruptItemError naming the item's key and what is wrong
  */
-export function parseItem<T>(schema: ZodType<T>, item: Record<string, unknown>, key: string): T {
+export function parseItem<T>(schema: z.ZodMiniType<T>, item: Record<string, unknown>, key: string): T {
   const result = schema.safeParse(item);
   if (result.success) return result.data;
   const problems = result.error.issues.map(

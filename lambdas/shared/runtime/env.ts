@@ -2,7 +2,7 @@
  * Environment configuration for the Lambdas. Handlers read it once at module load, so a function deployed
  * without a variable fails at init with a message naming it, not later inside some invocation.
  */
-import type { z } from 'zod';
+import * as z from '../zod';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -30,7 +30,7 @@ export function requireEnv(name: string, env: Env = process.env): string {
  * @returns the parsed value, typed by the schema
  * @throws Error naming the variable when it is missing, not JSON, or does not match the schema
  */
-export function parseJsonEnv<T>(name: string, schema: z.ZodType<T>, env: Env = process.env): T {
+export function parseJsonEnv<T>(name: string, schema: z.core.$ZodType<T>, env: Env = process.env): T {
   const raw = requireEnv(name, env);
   let json: unknown;
   try {
@@ -38,7 +38,7 @@ export function parseJsonEnv<T>(name: string, schema: z.ZodType<T>, env: Env = p
   } catch (error) {
     throw new Error(`Environment variable ${name} is not valid JSON: ${(error as Error).message}`);
   }
-  const parsed = schema.safeParse(json);
+  const parsed = z.safeParse(schema, json);
   if (!parsed.success) {
     const problems = parsed.error.issues.map(
       (issue) => `${issue.path.length === 0 ? '(root)' : issue.path.join('.')}: ${issue.message}`,

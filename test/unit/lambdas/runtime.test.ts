@@ -1,6 +1,6 @@
 import type { Context } from 'aws-lambda';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { PipelineErrors } from '../../../lambdas/shared/pipeline';
 import { parseJsonEnv, requireEnv } from '../../../lambdas/shared/runtime/env';
 import {
