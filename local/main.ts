@@ -14,6 +14,9 @@ import { LOCAL_CREDENTIALS } from './runtime';
 import { LOCAL_ENV, synthesize } from './synth';
 import { readTemplate } from './template/template';
 
+// The SDK's notice about its future Node requirement would interrupt the progress display; Node 20 is supported.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 const ROOT = resolve(__dirname, '..');
 const SAMPLE = { file: join(ROOT, 'samples', 'penguins', 'penguins.csv'), model: 'penguins' };
 
