@@ -8,7 +8,13 @@ import { parseArgs } from 'node:util';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { resolveConfig } from '../lib/config';
 import { LocalApp } from './app';
-import { DEFAULT_STATE_DIR, removeDiscovery, writeDiscovery } from './discovery';
+import {
+  DEFAULT_STATE_DIR,
+  type RuntimeDiscovery,
+  readDiscovery,
+  removeDiscovery,
+  writeDiscovery,
+} from './discovery';
 import { ProgressPrinter } from './progress';
 import { LOCAL_CREDENTIALS } from './runtime';
 import { LOCAL_ENV, synthesize } from './synth';
@@ -47,6 +53,12 @@ async function main(): Promise<number> {
   const stateDir = resolve(ROOT, values['state-dir']);
   const timeScale = Number(values['time-scale']);
   if (!(timeScale > 0)) throw new Error(`--time-scale: "${values['time-scale']}" is not a positive number`);
+  const running = runningDiscovery(stateDir);
+  if (running) {
+    throw new Error(
+      `A local runtime is already running from ${stateDir} (pid ${running.pid}); stop it first (Ctrl-C in its terminal).`,
+    );
+  }
   if (values.reset) rmSync(stateDir, { recursive: true, force: true });
   const print = new ProgressPrinter();
 
@@ -124,6 +136,15 @@ function localTrainers(): { image: string; command: string[] }[] {
     image,
     command: command.map((part) => (part.startsWith('./') ? join(ROOT, part) : part)),
   }));
+}
+
+/** The runtime already serving this state directory, if any (two would fight over the same files). */
+function runningDiscovery(stateDir: string): RuntimeDiscovery | undefined {
+  try {
+    return readDiscovery(stateDir);
+  } catch {
+    return undefined;
+  }
 }
 
 async function upload(app: LocalApp, bucket: string, key: string, file: string): Promise<void> {
