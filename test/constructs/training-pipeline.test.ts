@@ -1,5 +1,9 @@
+import aslValidator from 'asl-validator';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { stateMachineDefinition } from '../../local/stepfunctions/definition';
+import { LocalResources } from '../../local/template/local-resources';
+import type { CfnTemplate } from '../../local/template/template';
 import { synthStack } from '../support/cdk';
 
 type Statement = { Action: string | string[]; Resource: unknown; Condition?: unknown; Effect: string };
@@ -61,6 +65,21 @@ describe('TrainingPipeline', () => {
         }),
       ],
     });
+  });
+
+  it('synthesizes valid Amazon States Language, in JSONPath (the local executor cannot run JSONata)', () => {
+    // Prepare
+    const json = template.toJSON() as CfnTemplate;
+    const [machineId] = Object.keys(template.findResources('AWS::StepFunctions::StateMachine'));
+    const definition = stateMachineDefinition(json, machineId as string, new LocalResources(json).resolve);
+
+    // Act
+    const result = aslValidator(structuredClone(definition));
+
+    // Assess
+    expect(result.errorsText()).toBe('');
+    expect(result.isValid).toBe(true);
+    expect(JSON.stringify(definition)).not.toContain('JSONata');
   });
 
   it('trains with network isolation, encrypted output and inter-container encryption', () => {
