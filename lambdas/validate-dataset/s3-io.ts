@@ -43,15 +43,34 @@ export function s3Sink(s3: S3Client, bucket: string, key: string): ArtifactSink 
 }
 
 export async function putJson(s3: S3Client, bucket: string, key: string, value: unknown): Promise<string> {
-  await s3.send(
-    new PutObjectCommand({
-      Bucket: bucket,
-      Key: key,
-      Body: `${JSON.stringify(value, null, 2)}\n`,
-      ContentType: 'application/json',
-    }),
-  );
+  await s3.send(new PutObjectCommand(jsonObject(bucket, key, value)));
   return `s3://${bucket}/${key}`;
+}
+
+/** Writes the JSON only if the key holds no object yet; false when another writer got there first. */
+export async function putJsonIfAbsent(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  value: unknown,
+): Promise<boolean> {
+  try {
+    await s3.send(new PutObjectCommand({ ...jsonObject(bucket, key, value), IfNoneMatch: '*' }));
+    return true;
+  } catch (error) {
+    const { name, $metadata } = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+    if (name === 'PreconditionFailed' || $metadata?.httpStatusCode === 412) return false;
+    throw error;
+  }
+}
+
+function jsonObject(bucket: string, key: string, value: unknown) {
+  return {
+    Bucket: bucket,
+    Key: key,
+    Body: `${JSON.stringify(value, null, 2)}\n`,
+    ContentType: 'application/json',
+  };
 }
 
 /** The object's text, or undefined when it does not exist. */

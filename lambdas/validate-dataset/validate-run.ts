@@ -7,7 +7,7 @@ import { type RuntimeModelSettingsMap, runtimeSettingsFor } from '../shared/mode
 import type { RunContext, RunPlan } from '../shared/pipeline';
 import { contractMissing, datasetRejected } from '../shared/runtime/errors';
 import { type ValidationReport, validateDataset } from './index';
-import { getOptionalText, putJson, s3Dataset, s3Sink } from './s3-io';
+import { getOptionalText, putJson, putJsonIfAbsent, s3Dataset, s3Sink } from './s3-io';
 import { buildEvaluationPlan, buildTrainingPlan, runPrefix } from './training-plan';
 
 export interface ValidateRunConfig {
@@ -61,6 +61,17 @@ export async function validateRun(
   });
   const reportUri = await putJson(s3, bucket, `${prefix}validation-report.json`, result.report);
   if (result.status === 'rejected') throw datasetRejected(rejectionMessage(run, result.report, reportUri));
+  if (source === 'none') {
+    // The first accepted dataset's contract becomes the model's; later uploads are checked against it.
+    // Two first uploads may race: only one contract is stored, and the other run is validated again
+    // against it (its splits and report are rewritten before anything else of the run is).
+    const key = contractKeys(run.model).stored;
+    if (!(await putJsonIfAbsent(s3, bucket, key, result.contract))) {
+      logger.warn('Another run stored the contract first; validating against it', { model: run.model, key });
+      return validateRun(run, { s3, logger, config });
+    }
+    logger.info('Stored the inferred contract', { model: run.model, key });
+  }
 
   const lineage = {
     dataset: run.dataset,
@@ -71,11 +82,6 @@ export async function validateRun(
   await putJson(s3, bucket, `${prefix}encoding.json`, result.encoding);
   await putJson(s3, bucket, `${prefix}lineage.json`, lineage);
   const baselineUri = await putJson(s3, bucket, `${prefix}baseline.json`, result.statistics);
-  if (source === 'none') {
-    // The first accepted dataset's contract becomes the model's; later uploads are checked against it.
-    await putJson(s3, bucket, contractKeys(run.model).stored, result.contract);
-    logger.info('Stored the inferred contract', { model: run.model, key: contractKeys(run.model).stored });
-  }
   return {
     reportUri,
     baselineUri,

@@ -116,10 +116,10 @@ export class TrainingPipeline extends Construct {
     ) as Record<keyof TrainingPipeline['functions'], PipelineFunction['function']>;
 
     registry.grantReadWrite(lambdas.startRun);
-    registry.grantReadWrite(lambdas.validateDataset);
     registry.grantRead(lambdas.evaluateModel);
     registry.grantReadWrite(lambdas.registerModel);
     registry.grantReadWrite(lambdas.recordFailure);
+    // The validator gets no registry access: it only reads and writes S3.
     this.grantValidatorStorage(
       this.functions.validateDataset.role,
       dataBucket,
@@ -212,7 +212,8 @@ export class TrainingPipeline extends Construct {
         conditions: { StringLike: { 's3:prefix': [`${ArtifactPrefixes.runs}*`] } },
       }),
     );
-    key.grant(role, 'kms:Decrypt', 'kms:GenerateDataKey');
+    // CreateGrant: SageMaker encrypts the EBS training volume with the key (VolumeKmsKeyId) through a grant.
+    key.grant(role, 'kms:Decrypt', 'kms:GenerateDataKey', 'kms:CreateGrant');
     role.addToPolicy(
       new iam.PolicyStatement({
         actions: [
@@ -312,6 +313,14 @@ export class TrainingPipeline extends Construct {
       new iam.PolicyStatement({
         actions: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'],
         resources: [runs, contracts],
+      }),
+    );
+    // Without ListBucket S3 answers 403, not 404, for a missing object: the optional schema.json and the
+    // stored contract lookups must be able to see that there is none.
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:ListBucket'],
+        resources: [data.bucketArn, artifacts.bucketArn],
       }),
     );
     key.grant(role, 'kms:Decrypt', 'kms:GenerateDataKey');

@@ -115,6 +115,12 @@ describe('TrainingPipeline', () => {
     expect(actions(statements).filter((a) => a.startsWith('s3:') || a.startsWith('kms:'))).not.toContain(
       's3:*',
     );
+    // SageMaker encrypts the training volume (VolumeKmsKeyId) through a grant on the key.
+    expect(actions(statements).filter((a) => a.startsWith('kms:'))).toEqual([
+      'kms:CreateGrant',
+      'kms:Decrypt',
+      'kms:GenerateDataKey',
+    ]);
     template.hasResourceProperties('AWS::IAM::Role', {
       AssumeRolePolicyDocument: {
         Statement: [
@@ -158,7 +164,10 @@ describe('TrainingPipeline', () => {
         ['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject'],
         expect.stringMatching(/contracts\/\*.*runs\/\*/),
       ],
+      // Without it a missing schema.json is a 403, not a 404, and every run of an undeclared model fails.
+      [['s3:ListBucket'], expect.stringMatching(/^(?=.*StorageData)(?=.*StorageArtifacts).*"Arn".*$/)],
     ]);
+    expect(actions(statements).some((a) => a.startsWith('dynamodb:'))).toBe(false);
   });
 
   it('gives the evaluator read-only registry access and no bucket access', () => {
@@ -167,7 +176,6 @@ describe('TrainingPipeline', () => {
 
     // Assess
     expect(granted.filter((a) => a.startsWith('dynamodb:'))).toEqual([
-      'dynamodb:BatchGetItem',
       'dynamodb:ConditionCheckItem',
       'dynamodb:GetItem',
       'dynamodb:Query',
