@@ -13,6 +13,9 @@ export const TrainingStates = {
   isDuplicate: 'IsDuplicateDelivery',
   validate: 'ValidateDataset',
   train: 'TrainModel',
+  hasMetrics: 'HasFinalMetrics',
+  noMetrics: 'NoMetricsReported',
+  collectTraining: 'CollectTrainingResult',
   evaluate: 'EvaluateModel',
   register: 'RegisterModel',
   succeeded: 'Registered',
@@ -117,6 +120,28 @@ export function trainingPipelineDefinition(
     invoke(TrainingStates.validate, functions.validateDataset, { 'run.$': '$.run' }, '$.plan'),
   );
   const train = catchInto(trainTask(scope, props));
+  // Keeps ids and pointers only (the description is dropped); a job without metrics reaches EvaluateModel,
+  // which fails it with MetricMissing, recorded like any other failure.
+  const collectTraining = new sfn.Pass(scope, TrainingStates.collectTraining, {
+    parameters: {
+      'run.$': '$.run',
+      'plan.$': '$.plan',
+      training: {
+        'jobName.$': '$.trainingJob.TrainingJobName',
+        'status.$': '$.trainingJob.TrainingJobStatus',
+        'artifactUri.$': '$.trainingJob.ModelArtifacts.S3ModelArtifacts',
+        'metrics.$': '$.trainingJob.FinalMetricDataList',
+      },
+    },
+  });
+  const metricsReported = new sfn.Choice(scope, TrainingStates.hasMetrics)
+    .when(sfn.Condition.isPresent('$.trainingJob.FinalMetricDataList'), collectTraining)
+    .otherwise(
+      new sfn.Pass(scope, TrainingStates.noMetrics, {
+        result: sfn.Result.fromArray([]),
+        resultPath: '$.trainingJob.FinalMetricDataList',
+      }).next(collectTraining),
+    );
   const evaluate = catchInto(
     invoke(
       TrainingStates.evaluate,
@@ -137,16 +162,11 @@ export function trainingPipelineDefinition(
   const alreadyStarted = new sfn.Succeed(scope, TrainingStates.alreadyStarted, {
     comment: 'S3 and EventBridge deliver at least once: this object version already has a run.',
   });
+  collectTraining.next(evaluate).next(register).next(new sfn.Succeed(scope, TrainingStates.succeeded));
   return startRun.next(
     new sfn.Choice(scope, TrainingStates.isDuplicate)
       .when(sfn.Condition.booleanEquals('$.run.duplicate', true), alreadyStarted)
-      .otherwise(
-        validate
-          .next(train)
-          .next(evaluate)
-          .next(register)
-          .next(new sfn.Succeed(scope, TrainingStates.succeeded)),
-      ),
+      .otherwise(validate.next(train).next(metricsReported)),
   );
 }
 
@@ -193,13 +213,9 @@ function trainTask(scope: Construct, props: TrainingPipelineDefinitionProps): sf
           { Key: 'serverless-mlops:run', 'Value.$': '$.run.runId' },
         ],
       },
-      ResultSelector: {
-        'jobName.$': '$.TrainingJobName',
-        'status.$': '$.TrainingJobStatus',
-        'artifactUri.$': '$.ModelArtifacts.S3ModelArtifacts',
-        'metrics.$': '$.FinalMetricDataList',
-      },
-      ResultPath: '$.training',
+      // The whole description, briefly: a ResultSelector naming FinalMetricDataList would fail with an
+      // uncatchable States.Runtime for a job that reported no metric (DescribeTrainingJob then omits it).
+      ResultPath: '$.trainingJob',
     },
   });
   // Throttling and other API errors surface as SageMaker.AmazonSageMakerException; a failed job as

@@ -275,6 +275,53 @@ describe('training pipeline, executed from the synthesized definition', () => {
     expect(failed.cause).toContain('AlgorithmError: num_round must be positive');
   });
 
+  it('records a job that reported no metric as MetricMissing, not a stuck run', async () => {
+    // Prepare: DescribeTrainingJob omits FinalMetricDataList when the job emitted no metric
+    const event = await upload('churn', churnCsv(100, 11), 'silent.csv');
+    const silentTrainer: LocalTaskHandler = async (input) => {
+      const { FinalMetricDataList: _omitted, ...description } = (await trainer(input)) as Record<
+        string,
+        unknown
+      >;
+      return description;
+    };
+
+    // Act
+    const result = await run(event, { [TrainingStates.train]: silentTrainer });
+
+    // Assess
+    expect(result.status).toBe('FAILED');
+    expect(await runOf(result)).toMatchObject({
+      status: 'Failed',
+      step: TrainingStates.evaluate,
+      error: 'MetricMissing',
+    });
+  });
+
+  it('passes only ids and pointers on after training, not the job description', async () => {
+    // Prepare
+    objective = 0.8;
+    const event = await upload('churn', churnCsv(100, 12), 'lean.csv');
+
+    // Act
+    const result = await run(event);
+
+    // Assess
+    expect(Object.keys(result.output as object).sort()).toEqual([
+      'evaluation',
+      'plan',
+      'registered',
+      'run',
+      'training',
+    ]);
+    expect(Object.keys((result.output as { training: object }).training).sort()).toEqual([
+      'artifactUri',
+      'jobName',
+      'metrics',
+      'status',
+    ]);
+  });
+
   it('rejects a model below the absolute threshold, with the numbers in the reasons', async () => {
     // Prepare
     objective = 0.62;
