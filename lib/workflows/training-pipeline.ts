@@ -221,7 +221,7 @@ function trainTask(scope: Construct, props: TrainingPipelineDefinitionProps): sf
   // Throttling and other API errors surface as SageMaker.AmazonSageMakerException; a failed job as
   // States.TaskFailed, which is a verdict, not a hiccup, and is not retried.
   state.addRetry({
-    errors: ['SageMaker.AmazonSageMakerException', 'ThrottlingException'],
+    errors: ['SageMaker.AmazonSageMakerException'],
     interval: Duration.seconds(5),
     maxAttempts: 3,
     backoffRate: 2,

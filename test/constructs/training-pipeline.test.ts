@@ -96,7 +96,7 @@ describe('TrainingPipeline', () => {
       'ResourceConfig.$': '$.plan.training.resourceConfig',
     });
     expect(train.Retry).toEqual([
-      expect.objectContaining({ ErrorEquals: ['SageMaker.AmazonSageMakerException', 'ThrottlingException'] }),
+      expect.objectContaining({ ErrorEquals: ['SageMaker.AmazonSageMakerException'] }),
     ]);
   });
 
