@@ -109,7 +109,10 @@ function buildProgram(session: Session): Command {
   const program = new Command('mlops')
     .description('Operate the serverless MLOps stack: upload datasets, follow runs, inspect models.')
     .option('--json', 'machine-readable output: one JSON document on stdout')
-    .option('--state-dir <dir>', 'the local runtime state directory (default: .mlops-local)')
+    .option(
+      '--state-dir <dir>',
+      'the local runtime state directory (default: the project folder’s .mlops-local)',
+    )
     .configureHelp({ showGlobalOptions: true })
     .configureOutput({
       writeOut: (text) => session.io.out(text),

@@ -32,12 +32,15 @@ export interface Target {
 
 /** How the operator chose the target on the command line. */
 export interface TargetOptions {
-  /** The local runtime's state directory. @default .mlops-local */
+  /** The local runtime's state directory. @default the project folder's .mlops-local */
   readonly stateDir?: string;
 }
 
 /** Builds the target a command runs against. Tests pass their own. */
 export type TargetResolver = (options: TargetOptions) => Target;
+
+/** Where `npm start` keeps its state by default: the project folder, wherever the CLI is run from. */
+export const PROJECT_STATE_DIR = join(__dirname, '..', DEFAULT_STATE_DIR);
 
 /**
  * The target for the options: the running local runtime of `stateDir`.
@@ -45,7 +48,7 @@ export type TargetResolver = (options: TargetOptions) => Target;
  * @throws CliError when no runtime is running there (the discovery file is missing, stale or unreadable)
  */
 export function resolveTarget(options: TargetOptions): Target {
-  return localTarget(discover(options.stateDir ?? DEFAULT_STATE_DIR));
+  return localTarget(discover(options.stateDir ?? PROJECT_STATE_DIR));
 }
 
 /**

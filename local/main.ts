@@ -101,6 +101,8 @@ async function main(): Promise<number> {
   };
   process.once('SIGINT', () => void stop().then(() => process.exit(130)));
   process.once('SIGTERM', () => void stop().then(() => process.exit(143)));
+  // A closed terminal (or tmux kill-session) sends SIGHUP: stop as cleanly as on Ctrl-C.
+  process.once('SIGHUP', () => void stop().then(() => process.exit(129)));
   print.resources(
     { ...resources, scheduledRules: `${app.scheduledRules} (time scale ${timeScale})` },
     stateDir,

@@ -11,7 +11,13 @@ export function matchesPattern(pattern: EventPattern, event: unknown): boolean {
     if (key === '$or') return (expected as EventPattern[]).some((branch) => matchesPattern(branch, event));
     const actual = isObject(event) ? event[key] : undefined;
     if (Array.isArray(expected)) return matchesField(expected, actual);
-    if (isObject(expected)) return isObject(actual) && matchesPattern(expected, actual);
+    if (isObject(expected)) {
+      // EventBridge flattens the event: an array of objects matches when one element does, and under an
+      // absent parent only `exists: false` can match.
+      return Array.isArray(actual)
+        ? actual.some((item) => matchesPattern(expected, item))
+        : matchesPattern(expected, actual);
+    }
     throw new Error(`Event pattern field "${key}" must be an array of matchers or a nested object`);
   });
 }

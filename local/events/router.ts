@@ -58,8 +58,9 @@ export function objectCreatedEvent(
       version: '0',
       bucket: { name: bucket.name },
       object: {
-        // s3rver reports keys URL-encoded, as S3 notifications do; EventBridge events carry them decoded.
-        key: decodeURIComponent(object.key.replace(/\+/g, ' ')),
+        // Unlike S3 notifications, s3rver's records carry the key decoded, as EventBridge events do: decoding
+        // again would turn `a+b.csv` into `a b.csv` and throw on `100%.csv`.
+        key: object.key,
         size: object.size ?? 0,
         etag: object.eTag,
         'version-id': versionId,

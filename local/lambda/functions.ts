@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import type { Context } from 'aws-lambda';
 import { ENTRY_METADATA_KEY } from '../../lib/constructs/pipeline-function';
-import type { LocalTaskHandler } from '../stepfunctions/executor';
+import { type LocalTaskHandler, taskFailure } from '../stepfunctions/executor';
 import type { LocalResources } from '../template/local-resources';
 import { type CfnTemplate, resolveIntrinsics, resourcesOfType } from '../template/template';
 
@@ -68,7 +68,8 @@ export async function loadFunctions(
 
 /**
  * A Lambda task as Step Functions sees it: a function error becomes a task error named by the error's type,
- * with Lambda's JSON error document as its cause, so Retry and Catch match as they would in AWS.
+ * with Lambda's JSON error document as its Cause (in a Catch's output too), so Retry and Catch match and the
+ * caught error reads as they would in AWS.
  */
 export function lambdaTask(fn: LocalFunction): LocalTaskHandler {
   return async (input) => {
@@ -76,15 +77,12 @@ export function lambdaTask(fn: LocalFunction): LocalTaskHandler {
       return await fn.invoke(input);
     } catch (error) {
       const err = error instanceof Error ? error : new Error(String(error));
-      const failure = new Error(err.message, {
-        cause: JSON.stringify({
-          errorType: err.name,
-          errorMessage: err.message,
-          trace: err.stack?.split('\n') ?? [],
-        }),
-      });
-      failure.name = err.name;
-      throw failure;
+      const document = {
+        errorType: err.name,
+        errorMessage: err.message,
+        trace: err.stack?.split('\n') ?? [],
+      };
+      throw taskFailure(err.name, JSON.stringify(document));
     }
   };
 }

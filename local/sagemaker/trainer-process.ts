@@ -23,6 +23,23 @@ export interface TrainerProcessOptions {
   readonly onLine: (stream: 'stdout' | 'stderr', line: string) => void;
 }
 
+/**
+ * Process groups of the trainers still running. Being detached, they would outlive a crash of this process
+ * (which skips the local SageMaker's stop()): one exit hook kills them all.
+ */
+const runningGroups = new Set<number>();
+process.on('exit', () => {
+  for (const pid of runningGroups) killGroup(pid, 'SIGKILL');
+});
+
+function killGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // ESRCH: the group is gone already.
+  }
+}
+
 /** Starts `command` (program and arguments) as a trainer. */
 export function startTrainer(command: readonly string[], options: TrainerProcessOptions): TrainerProcess {
   const [program = '', ...args] = command;
@@ -34,13 +51,9 @@ export function startTrainer(command: readonly string[], options: TrainerProcess
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const signalGroup = (signal: NodeJS.Signals): void => {
-    if (child.pid === undefined) return;
-    try {
-      process.kill(-child.pid, signal);
-    } catch {
-      // ESRCH: the group is gone already.
-    }
+    if (child.pid !== undefined) killGroup(child.pid, signal);
   };
+  if (child.pid !== undefined) runningGroups.add(child.pid);
   createInterface({ input: child.stdout }).on('line', (line) => options.onLine('stdout', line));
   createInterface({ input: child.stderr }).on('line', (line) => options.onLine('stderr', line));
 
@@ -54,6 +67,7 @@ export function startTrainer(command: readonly string[], options: TrainerProcess
   }).finally(() => {
     ended = true;
     clearTimeout(killTimer);
+    if (child.pid !== undefined) runningGroups.delete(child.pid);
   });
 
   return {

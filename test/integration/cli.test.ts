@@ -3,6 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../../cli/errors';
@@ -91,10 +92,11 @@ async function mlops(argv: readonly string[], resolved: TargetOptions[] = []): P
   return { code, stdout: out.join(''), stderr: err.join('') };
 }
 
-/** Runs the real entry point in a child process. */
-function mlopsProcess(argv: readonly string[]): Promise<Outcome> {
+/** Runs the real entry point in a child process, by default from the project folder. */
+function mlopsProcess(argv: readonly string[], cwd = ROOT): Promise<Outcome> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bin/mlops.ts', ...argv], { cwd: ROOT });
+    const tsx = pathToFileURL(require.resolve('tsx')).href;
+    const child = spawn(process.execPath, ['--import', tsx, join(ROOT, 'bin', 'mlops.ts'), ...argv], { cwd });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
@@ -486,6 +488,14 @@ describe('mlops target resolution and the real entry point', () => {
       `error: No local runtime is running (no ${join(empty, 'runtime.json')}). ` +
         'Start one with `npm start` in the project folder.\n',
     );
+  });
+
+  it('looks for the runtime in the project folder when run from another folder', async () => {
+    // Act
+    const { code, stderr } = await mlopsProcess(['models', 'list', '--json'], workDir);
+
+    // Assess: whether or not `npm start` is up, the CLI looked in the project folder, not in the working one.
+    if (code !== 0) expect(stderr).toContain(`no ${join(ROOT, '.mlops-local', 'runtime.json')})`);
   });
 
   it('refuses a stale discovery file whose process is gone', async () => {

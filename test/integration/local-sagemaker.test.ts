@@ -1,8 +1,9 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { pathToFileURL } from 'node:url';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   CreateEndpointCommand,
@@ -481,6 +482,38 @@ describe('local SageMaker (training API over the real SDK client, s3rver for dat
     expect(statuses.at(-1)).toBe('Stopped');
     expect(trainerProcesses()).toEqual([]);
   });
+
+  it('a crash of the process that runs the trainers kills them too', async () => {
+    // Prepare: a quiet trainer (it never writes, so no broken pipe would end it) in a process that crashes.
+    const pidFile = join(root, 'quiet-trainer.pid');
+    const script = join(root, 'crashing-runtime.ts');
+    const module = join(__dirname, '..', '..', 'local', 'sagemaker', 'trainer-process.ts');
+    writeFileSync(
+      script,
+      `import { startTrainer } from ${JSON.stringify(module)};
+      startTrainer(['sh', '-c', 'echo $$ > ${pidFile}; exec sleep 60'], {
+        cwd: ${JSON.stringify(root)}, env: { PATH: process.env.PATH ?? '' }, onLine: () => undefined,
+      });
+      setTimeout(() => { throw new Error('crash'); }, 500);`,
+    );
+    const tsx = pathToFileURL(require.resolve('tsx')).href;
+
+    // Act
+    const crash = spawnSync(process.execPath, ['--import', tsx, script], { encoding: 'utf8' });
+
+    // Assess
+    expect(crash.status).toBe(1);
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    const running = isRunning(pid);
+    if (running) process.kill(pid, 'SIGKILL'); // not left behind by a failing test
+    expect(running).toBe(false);
+  });
+
+  /** A killed orphan may stay a zombie until init reaps it: that is not running. */
+  function isRunning(pid: number): boolean {
+    const state = spawnSync('ps', ['-o', 'stat=', '-p', String(pid)], { encoding: 'utf8' }).stdout.trim();
+    return state !== '' && !state.startsWith('Z');
+  }
 
   function trainerProcesses(): string[] {
     const table = execFileSync('ps', ['-eo', 'args='], { encoding: 'utf8' });

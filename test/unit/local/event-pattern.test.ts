@@ -49,6 +49,8 @@ describe('matchesPattern (EventBridge semantics)', () => {
     ['exists', { detail: { object: { 'version-id': [{ exists: true }] } } }, true],
     ['exists false on a present field', { detail: { object: { 'version-id': [{ exists: false }] } } }, false],
     ['exists false on an absent field', { detail: { object: { etag: [{ exists: false }] } } }, true],
+    ['exists false under an absent parent', { detail: { owner: { id: [{ exists: false }] } } }, true],
+    ['exists under an absent parent', { detail: { owner: { id: [{ exists: true }] } } }, false],
     ['equals-ignore-case', { 'detail-type': [{ 'equals-ignore-case': 'object created' }] }, true],
     [
       '$or, one branch matching',
@@ -64,6 +66,22 @@ describe('matchesPattern (EventBridge semantics)', () => {
   it('matches an array field when any element matches', () => {
     // Act / Assess
     expect(matchesPattern({ resources: ['arn:b'] }, { resources: ['arn:a', 'arn:b'] })).toBe(true);
+  });
+
+  it('matches a field of the objects in an array when one element matches', () => {
+    // Prepare
+    const event = {
+      detail: {
+        items: [
+          { sku: 'a', qty: 1 },
+          { sku: 'b', qty: 5 },
+        ],
+      },
+    };
+
+    // Act / Assess
+    expect(matchesPattern({ detail: { items: { qty: [{ numeric: ['>', 3] }] } } }, event)).toBe(true);
+    expect(matchesPattern({ detail: { items: { sku: ['c'] } } }, event)).toBe(false);
   });
 
   it('refuses operators it does not model instead of guessing', () => {

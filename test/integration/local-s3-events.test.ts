@@ -1,0 +1,57 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalS3, type S3EventRecord, startLocalS3 } from '../../local/aws/s3';
+import { objectCreatedEvent } from '../../local/events/router';
+import { LOCAL_CREDENTIALS } from '../../local/runtime';
+
+const BUCKET = 'events-bucket';
+const ENV = { account: '000000000000', region: 'us-east-1' };
+
+describe('local S3 notifications as EventBridge "Object Created" events', () => {
+  let directory: string;
+  let s3: LocalS3;
+  let client: S3Client;
+  const records: S3EventRecord[] = [];
+
+  beforeAll(async () => {
+    directory = mkdtempSync(join(tmpdir(), 'mlops-s3-events-'));
+    s3 = await startLocalS3({ directory, buckets: [BUCKET] });
+    s3.onEvent((record) => records.push(record));
+    client = new S3Client({
+      region: ENV.region,
+      endpoint: s3.endpoint,
+      credentials: LOCAL_CREDENTIALS,
+      forcePathStyle: true,
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    });
+  });
+
+  afterAll(async () => {
+    client?.destroy();
+    await s3?.stop();
+    rmSync(directory, { recursive: true, force: true });
+  });
+
+  it.each(['datasets/churn/a+b.csv', 'datasets/churn/100% sure.csv', 'datasets/churn/%41 é.csv'])(
+    'carries the key %s exactly as uploaded',
+    async (key) => {
+      // Prepare
+      const before = records.length;
+
+      // Act
+      await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: 'a,b\n1,2\n' }));
+
+      // Assess
+      const record = records[before];
+      expect(record).toBeDefined();
+      const event = objectCreatedEvent(record as S3EventRecord, ENV, 'v1') as {
+        detail: { object: { key: string } };
+      };
+      expect(event.detail.object.key).toBe(key);
+    },
+  );
+});
