@@ -128,12 +128,22 @@ export class LocalApp {
   }
 
   /**
-   * Routes an event through the template's rules, starting every matching target, as EventBridge would.
-   * Resolves with the results of the executions it started.
+   * Routes an event through the template's rules, starting every matching target, as EventBridge would:
+   * state machines and the template's Lambda functions. Resolves with the results of the executions it
+   * started, once the functions it invoked have returned too.
    */
-  deliver(event: unknown): Promise<ExecutionResult[]> {
-    const machines = matchingTargets(this.rules, event).filter((arn) => arn.includes(':stateMachine:'));
-    return Promise.all(machines.map((arn) => this.track(this.startExecution(arn, event))));
+  async deliver(event: unknown): Promise<ExecutionResult[]> {
+    const targets = matchingTargets(this.rules, event);
+    const functions = targets.flatMap((arn) => {
+      const fn = this.runtime.functions.get(arn.split(':function:')[1] ?? '');
+      return fn ? [fn] : [];
+    });
+    const machines = targets.filter((arn) => arn.includes(':stateMachine:'));
+    const [results] = await Promise.all([
+      Promise.all(machines.map((arn) => this.track(this.startExecution(arn, event)))),
+      Promise.all(functions.map((fn) => this.track(fn.invoke(event)))),
+    ]);
+    return results;
   }
 
   /** True while an execution is running. */
@@ -193,12 +203,37 @@ export class LocalApp {
     const logicalId = stateMachineArn.split(':stateMachine:')[1] ?? '';
     const { observer } = this.options;
     const id = randomUUID();
+    const context = this.runtime.executionContext(logicalId);
+    const ended = (status: 'FAILED' | 'ABORTED', error?: string, cause?: string) =>
+      // As Step Functions tells EventBridge: rules on execution status changes (ReconcileExecution) run.
+      this.deliver(
+        executionStatusChange(this.runtime.resources.env, {
+          executionArn: context.Execution.Id,
+          stateMachineArn,
+          name: context.Execution.Name,
+          status,
+          input,
+          ...(error === undefined ? {} : { error }),
+          ...(cause === undefined ? {} : { cause }),
+        }),
+      ).catch((failure: unknown) =>
+        observer?.error?.(`Routing the end of execution ${context.Execution.Name}: ${String(failure)}`),
+      );
     observer?.executionStarted?.({ id, stateMachine: logicalId, input });
-    const result = await this.runtime.execute(logicalId, input, {
-      services: this.serviceTasks(logicalId),
-      onEvent: (event) => observer?.executionEvent?.(id, event),
-    });
+    let result: ExecutionResult;
+    try {
+      result = await this.runtime.execute(logicalId, input, {
+        context,
+        services: this.serviceTasks(logicalId),
+        onEvent: (event) => observer?.executionEvent?.(id, event),
+      });
+    } catch (error) {
+      // The local executor itself gave up: the execution ends without reaching an end state.
+      await ended('ABORTED', undefined, String(error));
+      throw error;
+    }
     observer?.executionFinished?.(id, result);
+    if (result.status === 'FAILED') await ended('FAILED', result.error, result.cause);
     return result;
   }
 
@@ -219,6 +254,40 @@ export class LocalApp {
     void promise.finally(() => this.running.delete(promise)).catch(() => undefined);
     return promise;
   }
+}
+
+/** The "Step Functions Execution Status Change" event Step Functions sends EventBridge when an execution ends. */
+function executionStatusChange(
+  env: { account: string; region: string },
+  execution: {
+    executionArn: string;
+    stateMachineArn: string;
+    name: string;
+    status: 'FAILED' | 'ABORTED';
+    input: unknown;
+    error?: string;
+    cause?: string;
+  },
+): Record<string, unknown> {
+  const { input, error, cause, ...rest } = execution;
+  return {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': 'Step Functions Execution Status Change',
+    source: 'aws.states',
+    account: env.account,
+    time: new Date().toISOString(),
+    region: env.region,
+    resources: [execution.executionArn],
+    detail: {
+      ...rest,
+      stopDate: Date.now(),
+      input: JSON.stringify(input),
+      output: null,
+      error: error ?? null,
+      cause: cause ?? null,
+    },
+  };
 }
 
 /** The state the training workflow names, for progress displays. */

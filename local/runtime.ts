@@ -139,7 +139,19 @@ export class LocalRuntime {
     return handlers;
   }
 
-  /** Runs a state machine to its end. */
+  /** The context object of a new execution of a state machine: its execution ARN, name and start time. */
+  executionContext(logicalId: string): NonNullable<ExecutionOptions['context']> {
+    const name = `local-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+    return {
+      Execution: {
+        Id: `${this.resources.arn(logicalId).replace(':stateMachine:', ':execution:')}:${name}`,
+        Name: name,
+        StartTime: new Date().toISOString(),
+      },
+    };
+  }
+
+  /** Runs a state machine to its end (in a new execution unless `options.context` names one). */
   execute(
     logicalId: string,
     input: unknown,
@@ -147,15 +159,8 @@ export class LocalRuntime {
       readonly services?: Readonly<Record<string, LocalTaskHandler>>;
     } = {},
   ): Promise<ExecutionResult> {
-    const name = `local-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
     return this.stateMachine(logicalId).execute(input, {
-      context: {
-        Execution: {
-          Id: `${this.resources.arn(logicalId).replace(':stateMachine:', ':execution:')}:${name}`,
-          Name: name,
-          StartTime: new Date().toISOString(),
-        },
-      },
+      context: this.executionContext(logicalId),
       ...options,
       tasks: this.taskHandlers(logicalId, options.services),
     });

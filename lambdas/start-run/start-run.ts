@@ -55,6 +55,33 @@ export function runIdFor(model: string, dataset: DatasetPointer): string {
   return `${model}-${digest.slice(0, RUN_ID_HASH_CHARS)}`;
 }
 
+/** What names a run: the uploaded object version (an S3 event's bucket, key and version id). */
+export interface UploadedObject {
+  readonly bucket: string;
+  readonly key: string;
+  /** Absent (or null from a JSONPath) for an unversioned bucket. */
+  readonly versionId?: string | null;
+}
+
+/**
+ * The model, dataset pointer and run id StartRun records for an uploaded object version. Anything that has
+ * to find the run of an upload (e.g. ReconcileExecution) derives it here, so the two cannot drift apart.
+ *
+ * @throws PipelineError `DatasetRejected` when the key is not `datasets/<model>/<file>.csv`
+ */
+export function runForUpload(upload: UploadedObject): {
+  readonly runId: string;
+  readonly model: string;
+  readonly dataset: DatasetPointer;
+} {
+  const model = modelFromKey(upload.key);
+  // An unversioned bucket's events carry no version id (or null from a JSONPath); keep the pointer clean.
+  const dataset: DatasetPointer = upload.versionId
+    ? { bucket: upload.bucket, key: upload.key, versionId: upload.versionId }
+    : { bucket: upload.bucket, key: upload.key };
+  return { runId: runIdFor(model, dataset), model, dataset };
+}
+
 export interface StartRunDependencies {
   readonly registry: Pick<ModelRegistryClient, 'createRun'>;
   readonly logger: Logger;
@@ -80,12 +107,7 @@ export async function startRun(input: StartRunInput, deps: StartRunDependencies)
       'StartRun needs the bucket and key of the uploaded object (from the S3 Object Created event)',
     );
   }
-  const model = modelFromKey(input.key);
-  // An unversioned bucket's events carry no version id (or null from a JSONPath); keep the pointer clean.
-  const dataset: DatasetPointer = input.versionId
-    ? { bucket: input.bucket, key: input.key, versionId: input.versionId }
-    : { bucket: input.bucket, key: input.key };
-  const runId = runIdFor(model, dataset);
+  const { runId, model, dataset } = runForUpload(input);
   logger.appendKeys({ runId, model });
   logger.setCorrelationId(runId);
   metrics.addDimension(MODEL_DIMENSION, model);

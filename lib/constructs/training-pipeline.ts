@@ -23,6 +23,22 @@ export const ArtifactPrefixes = {
   contracts: 'contracts/',
 } as const;
 
+/** Time the steps around training may take: validation (up to 15 min), evaluation, registration, retries. */
+export const NON_TRAINING_ALLOWANCE = Duration.hours(2);
+
+/**
+ * How long an execution may run: the longest training window any model (or `defaults`) can have, maxWait
+ * with managed spot (queueing for capacity counts) else maxRuntime, plus {@link NON_TRAINING_ALLOWANCE}.
+ */
+export function executionTimeout(modelSettings: RuntimeModelSettingsMap): Duration {
+  const windows = Object.values(modelSettings).map(({ training }) =>
+    training.managedSpot
+      ? (training.maxWaitSeconds ?? training.maxRuntimeSeconds)
+      : training.maxRuntimeSeconds,
+  );
+  return Duration.seconds(Math.max(0, ...windows) + NON_TRAINING_ALLOWANCE.toSeconds());
+}
+
 export interface TrainingPipelineProps {
   /** Where datasets are uploaded (`datasets/<model>/<file>.csv`); its EventBridge notifications start runs. */
   readonly dataBucket: s3.IBucket;
@@ -56,6 +72,8 @@ export class TrainingPipeline extends Construct {
   public readonly stateMachine: sfn.StateMachine;
   public readonly trainingRole: iam.Role;
   public readonly rule: events.Rule;
+  /** Routes executions that ended FAILED, TIMED_OUT or ABORTED to ReconcileExecution. */
+  public readonly executionEndedRule: events.Rule;
   public readonly deadLetterQueue: sqs.Queue;
   public readonly functions: {
     readonly startRun: PipelineFunction;
@@ -63,6 +81,7 @@ export class TrainingPipeline extends Construct {
     readonly evaluateModel: PipelineFunction;
     readonly registerModel: PipelineFunction;
     readonly recordFailure: PipelineFunction;
+    readonly reconcileExecution: PipelineFunction;
   };
 
   constructor(scope: Construct, id: string, props: TrainingPipelineProps) {
@@ -95,7 +114,7 @@ export class TrainingPipeline extends Construct {
           ...extra,
         },
       );
-    this.functions = {
+    const workflowFunctions = {
       startRun: fn('start-run', {}),
       validateDataset: fn(
         'validate-dataset',
@@ -111,14 +130,17 @@ export class TrainingPipeline extends Construct {
       registerModel: fn('register-model', { EVENT_BUS_NAME: eventBus.eventBusName }),
       recordFailure: fn('record-failure', {}),
     };
+    // Not part of the workflow: EventBridge invokes it when an execution ends without closing its run.
+    this.functions = { ...workflowFunctions, reconcileExecution: fn('reconcile-execution', {}) };
     const lambdas = Object.fromEntries(
-      Object.entries(this.functions).map(([name, f]) => [name, f.function]),
-    ) as Record<keyof TrainingPipeline['functions'], PipelineFunction['function']>;
+      Object.entries(workflowFunctions).map(([name, f]) => [name, f.function]),
+    ) as Record<keyof typeof workflowFunctions, PipelineFunction['function']>;
 
     registry.grantReadWrite(lambdas.startRun);
     registry.grantRead(lambdas.evaluateModel);
     registry.grantReadWrite(lambdas.registerModel);
     registry.grantReadWrite(lambdas.recordFailure);
+    registry.grantReadWrite(this.functions.reconcileExecution.function);
     // The validator gets no registry access: it only reads and writes S3.
     this.grantValidatorStorage(
       this.functions.validateDataset.role,
@@ -147,8 +169,11 @@ export class TrainingPipeline extends Construct {
       tracingEnabled: true,
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
       comment: 'serverless-mlops training pipeline: validate, train, evaluate, register',
+      // Not the Standard default of a year: an execution stuck past any training window its config allows
+      // would keep its run Running for that long. Timing out ends it, and ReconcileExecution closes the run.
+      timeout: executionTimeout(props.modelSettings),
     });
-    this.grantSageMakerSync(this.stateMachine);
+    this.grantSageMakerSync(this.stateMachine, Object.values(workflowFunctions));
 
     this.deadLetterQueue = new sqs.Queue(this, 'TriggerDeadLetters', {
       encryptionMasterKey: encryptionKey,
@@ -158,8 +183,14 @@ export class TrainingPipeline extends Construct {
     });
     Validations.of(this.deadLetterQueue).acknowledge({
       id: 'AwsSolutions-SQS3',
-      reason: 'This queue is the dead-letter queue of the upload rule; a DLQ of a DLQ would never be read.',
+      reason:
+        "This queue is the dead-letter queue of the pipeline's rules; a DLQ of a DLQ would never be read.",
     });
+    const ruleTarget = {
+      deadLetterQueue: this.deadLetterQueue,
+      retryAttempts: 8,
+      maxEventAge: Duration.hours(24),
+    };
     this.rule = new events.Rule(this, 'DatasetUploaded', {
       description: 'A CSV under datasets/<model>/ in the data bucket starts a training run',
       eventPattern: {
@@ -170,13 +201,20 @@ export class TrainingPipeline extends Construct {
           object: { key: [{ wildcard: 'datasets/*.csv' }] },
         },
       },
-      targets: [
-        new targets.SfnStateMachine(this.stateMachine, {
-          deadLetterQueue: this.deadLetterQueue,
-          retryAttempts: 8,
-          maxEventAge: Duration.hours(24),
-        }),
-      ],
+      targets: [new targets.SfnStateMachine(this.stateMachine, ruleTarget)],
+    });
+    // Step Functions sends status changes to the default bus only, whatever props.eventBus is.
+    this.executionEndedRule = new events.Rule(this, 'ExecutionEnded', {
+      description: 'A training execution that ended FAILED, TIMED_OUT or ABORTED has its run closed',
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: {
+          status: ['FAILED', 'TIMED_OUT', 'ABORTED'],
+          stateMachineArn: [this.stateMachine.stateMachineArn],
+        },
+      },
+      targets: [new targets.LambdaFunction(this.functions.reconcileExecution.function, ruleTarget)],
     });
   }
 
@@ -254,7 +292,7 @@ export class TrainingPipeline extends Construct {
   }
 
   /** What createTrainingJob.sync needs: start, watch and stop jobs, pass the role, and its EventBridge rule. */
-  private grantSageMakerSync(stateMachine: sfn.StateMachine): void {
+  private grantSageMakerSync(stateMachine: sfn.StateMachine, invoked: readonly PipelineFunction[]): void {
     const { partition, region, account } = Stack.of(this);
     stateMachine.addToRolePolicy(
       new iam.PolicyStatement({
@@ -287,7 +325,7 @@ export class TrainingPipeline extends Construct {
       '*',
       'X-Ray tracing and CloudWatch Logs delivery (logs:*LogDelivery) have no resource-level permissions.',
     );
-    for (const pipelineFunction of Object.values(this.functions)) {
+    for (const pipelineFunction of invoked) {
       acknowledgeWildcardResource(
         stateMachine.role,
         `${pipelineFunction.function.functionArn}:*`,

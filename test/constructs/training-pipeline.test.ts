@@ -26,14 +26,21 @@ function policyStatements(template: Template, rolePrefix: string): Statement[] {
 const actions = (statements: Statement[]) =>
   statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])).sort();
 
-function trainState(template: Template): Record<string, unknown> {
+function definition(template: Template): {
+  States: Record<string, Record<string, unknown>>;
+  TimeoutSeconds?: number;
+} {
   const [machine] = Object.values(template.findResources('AWS::StepFunctions::StateMachine')) as {
     Properties: { DefinitionString: { 'Fn::Join': [string, unknown[]] } };
   }[];
-  // Render references as placeholders: enough to read the fixed settings of the Train state.
+  // Render references as placeholders: enough to read the fixed settings of the definition.
   const parts = machine?.Properties.DefinitionString['Fn::Join'][1] ?? [];
   const text = parts.map((part) => (typeof part === 'string' ? part : 'REF')).join('');
-  return (JSON.parse(text) as { States: Record<string, Record<string, unknown>> }).States.TrainModel ?? {};
+  return JSON.parse(text) as { States: Record<string, Record<string, unknown>>; TimeoutSeconds?: number };
+}
+
+function trainState(template: Template): Record<string, unknown> {
+  return definition(template).States.TrainModel ?? {};
 }
 
 describe('TrainingPipeline', () => {
@@ -65,6 +72,71 @@ describe('TrainingPipeline', () => {
         }),
       ],
     });
+  });
+
+  it('sends executions that ended FAILED, TIMED_OUT or ABORTED to ReconcileExecution, with retries and the DLQ', () => {
+    // Assess
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.states'],
+        'detail-type': ['Step Functions Execution Status Change'],
+        detail: {
+          status: ['FAILED', 'TIMED_OUT', 'ABORTED'],
+          stateMachineArn: [{ Ref: Match.stringLikeRegexp('^TrainingStateMachine') }],
+        },
+      },
+      Targets: [
+        Match.objectLike({
+          Arn: {
+            'Fn::GetAtt': [Match.stringLikeRegexp('^TrainingFunctionsReconcileExecution'), 'Arn'],
+          },
+          DeadLetterConfig: {
+            Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^TrainingTriggerDeadLetters'), 'Arn'] },
+          },
+          RetryPolicy: { MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 86400 },
+        }),
+      ],
+    });
+    const rules = Object.values(template.findResources('AWS::Events::Rule')) as {
+      Properties: { EventPattern?: { source?: string[] }; EventBusName?: unknown };
+    }[];
+    const ended = rules.find((rule) => rule.Properties.EventPattern?.source?.includes('aws.states'));
+    // Step Functions publishes status changes on the default bus only.
+    expect(ended?.Properties.EventBusName).toBeUndefined();
+  });
+
+  it('lets ReconcileExecution read and update the registry, and nothing else', () => {
+    // Act
+    const granted = actions(policyStatements(template, 'TrainingFunctionsReconcileExecutionRole'));
+
+    // Assess
+    expect(granted).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:UpdateItem']));
+    expect(granted.some((a) => /^(s3|states|sagemaker|events):/.test(a))).toBe(false);
+  });
+
+  it('times executions out after the longest default training window plus 2 hours', () => {
+    // Assess: maxRuntime defaults to 1 hour, no managed spot
+    expect(definition(template).TimeoutSeconds).toBe(3 * 3600);
+  });
+
+  it('times executions out after the longest maxWait of a managed-spot model plus 2 hours', () => {
+    // Prepare
+    const config = {
+      models: {
+        churn: { problemType: 'binary', targetColumn: 'churned' },
+        big: {
+          problemType: 'regression',
+          targetColumn: 'y',
+          training: { managedSpot: true, maxRuntime: '10h', maxWait: '2d' },
+        },
+      },
+    };
+
+    // Act
+    const spot = synthStack({ config }).template;
+
+    // Assess
+    expect(definition(spot).TimeoutSeconds).toBe(2 * 86400 + 2 * 3600);
   });
 
   it('synthesizes valid Amazon States Language, in JSONPath (the local executor cannot run JSONata)', () => {
@@ -190,7 +262,7 @@ describe('TrainingPipeline', () => {
     ) as { Properties: Record<string, unknown> }[];
 
     // Assess
-    expect(functions).toHaveLength(5);
+    expect(functions).toHaveLength(6);
     for (const fn of functions) {
       expect(fn.Properties).toMatchObject({
         Architectures: ['arm64'],

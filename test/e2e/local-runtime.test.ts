@@ -11,6 +11,7 @@ import { DescribeTrainingJobCommand, SageMakerClient } from '@aws-sdk/client-sag
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModelRegistryClient } from '../../lambdas/shared/registry';
+import { runForUpload } from '../../lambdas/start-run/start-run';
 import { LocalApp } from '../../local/app';
 import type { S3EventRecord } from '../../local/aws/s3';
 import { objectCreatedEvent } from '../../local/events/router';
@@ -38,6 +39,7 @@ describe('local runtime, end to end', () => {
   let s3: S3Client;
   let registry: ModelRegistryClient;
   const results: ExecutionResult[] = [];
+  const errors: string[] = [];
 
   beforeAll(async () => {
     stateDir = mkdtempSync(join(tmpdir(), 'mlops-e2e-'));
@@ -47,7 +49,10 @@ describe('local runtime, end to end', () => {
       stateDir,
       pollIntervalMs: 100,
       environment: { POWERTOOLS_LOG_LEVEL: 'SILENT' },
-      observer: { executionFinished: (_id, result) => results.push(result) },
+      observer: {
+        executionFinished: (_id, result) => results.push(result),
+        error: (message) => errors.push(message),
+      },
     });
     const { region } = app.runtime.resources.env;
     s3 = new S3Client({
@@ -153,5 +158,42 @@ describe('local runtime, end to end', () => {
     expect(outputs.map((o) => o.duplicate)).toEqual([false, true, true]);
     const runs = await registry.listRunsByModel('penguins', {});
     expect(runs.items.filter((r) => r.runId === outputs[0]?.runId)).toHaveLength(1);
+  });
+
+  it('closes a run its execution left Running when Step Functions reports the execution timed out', async () => {
+    // Prepare: a run whose execution ended without RegisterModel or RecordFailure
+    const upload = { bucket: app.resources.dataBucket, key: 'datasets/penguins/stuck.csv', versionId: 'v1' };
+    const { runId, model, dataset } = runForUpload(upload);
+    const executionArn = `${app.resources.trainingStateMachine.replace(':stateMachine:', ':execution:')}:stuck`;
+    await registry.createRun({ runId, model, dataset, executionArn, startedAt: new Date() });
+    const event = {
+      version: '0',
+      id: 'status-change-1',
+      'detail-type': 'Step Functions Execution Status Change',
+      source: 'aws.states',
+      account: app.runtime.resources.env.account,
+      region: app.runtime.resources.env.region,
+      time: new Date().toISOString(),
+      resources: [executionArn],
+      detail: {
+        executionArn,
+        stateMachineArn: app.resources.trainingStateMachine,
+        status: 'TIMED_OUT',
+        input: JSON.stringify({
+          detail: { bucket: { name: upload.bucket }, object: { key: upload.key, 'version-id': 'v1' } },
+        }),
+        error: null,
+        cause: null,
+      },
+    };
+
+    // Act: routed by the template's rule to the ReconcileExecution function
+    const started = await app.deliver(event);
+
+    // Assess
+    expect(started).toEqual([]);
+    expect(await registry.getRun(runId)).toMatchObject({ status: 'Failed', error: 'ExecutionTimedOut' });
+    // The failed executions above were routed the same way without trouble.
+    expect(errors).toEqual([]);
   });
 });

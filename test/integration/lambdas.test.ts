@@ -6,6 +6,7 @@ import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { evaluateModel } from '../../lambdas/evaluate-model/evaluate';
+import { reconcileExecution } from '../../lambdas/reconcile-execution/reconcile';
 import { recordFailure } from '../../lambdas/record-failure/record-failure';
 import { registerModel } from '../../lambdas/register-model/register';
 import type {
@@ -563,6 +564,70 @@ describe('RecordFailure', () => {
       error: 'DatasetRejected',
       reason: 'Object key "datasets/a.csv" names no model folder',
     });
+  });
+});
+
+describe('ReconcileExecution', () => {
+  /** What Step Functions sends EventBridge when the execution that started `upload` ends. */
+  function statusChange(input: StartRunInput, status: string, executionArn = input.executionArn) {
+    const execution = {
+      detail: {
+        bucket: { name: input.bucket },
+        object: { key: input.key, size: input.sizeBytes, 'version-id': input.versionId },
+      },
+    };
+    return {
+      'detail-type': 'Step Functions Execution Status Change',
+      detail: {
+        executionArn,
+        stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:training',
+        status,
+        input: JSON.stringify(execution),
+        error: null,
+        cause: null,
+      },
+    };
+  }
+
+  it('closes the Running run of a timed-out execution once, with the explanation, and records RunFailed', async () => {
+    // Prepare
+    const input = upload('stuck', 'v1');
+    const run = await startRun(input, { registry, logger, metrics: newMetrics() });
+    const clock = () => new Date('2026-11-26T15:00:00.000Z');
+
+    // Act: delivered twice
+    const first = await reconcileExecution(statusChange(input, 'TIMED_OUT'), { registry, logger, clock });
+    const second = await reconcileExecution(statusChange(input, 'TIMED_OUT'), { registry, logger, clock });
+
+    // Assess
+    const cause =
+      'Execution exec-v1 exceeded the state machine timeout and was stopped before the run was closed';
+    expect(first).toEqual({ action: 'Closed', runId: run.runId, error: 'ExecutionTimedOut', cause });
+    expect(second).toEqual({ action: 'Skipped', reason: 'RunAlreadyClosed', runId: run.runId });
+    expect(await registry.getRun(run.runId)).toMatchObject({
+      status: 'Failed',
+      error: 'ExecutionTimedOut',
+      cause,
+      endedAt: '2026-11-26T15:00:00.000Z',
+    });
+    const failures = (await registry.listEvents('stuck')).items.filter((e) => e.type === 'RunFailed');
+    expect(failures).toHaveLength(1);
+  });
+
+  it('leaves the run alone when the event is for another execution of the same upload', async () => {
+    // Prepare
+    const input = upload('stuck-dup', 'v1');
+    const run = await startRun(input, { registry, logger, metrics: newMetrics() });
+
+    // Act
+    const result = await reconcileExecution(statusChange(input, 'ABORTED', executionArn('duplicate')), {
+      registry,
+      logger,
+    });
+
+    // Assess
+    expect(result).toEqual({ action: 'Skipped', reason: 'OtherExecution', runId: run.runId });
+    expect(await registry.getRun(run.runId)).toMatchObject({ status: 'Running' });
   });
 });
 
