@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { LocalApp } from '../local/app';
-import { LOCAL_CREDENTIALS } from '../local/runtime';
+import { localS3ClientConfig } from '../local/aws/s3-client';
 import type { ExecutionResult } from '../local/stepfunctions/executor';
 import { LOCAL_ENV, synthesize } from '../local/synth';
 import { readTemplate } from '../local/template/template';
@@ -56,13 +56,7 @@ async function main(): Promise<void> {
     observer: { executionFinished: (_id, result) => results.push(result) },
   });
   const startSeconds = (performance.now() - startedAt) / 1000;
-  const s3 = new S3Client({
-    region: env.region,
-    endpoint: local.runtime.s3.endpoint,
-    credentials: LOCAL_CREDENTIALS,
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
+  const s3 = new S3Client(localS3ClientConfig(local.runtime.s3.endpoint, env.region));
   try {
     await new Promise((resolve) => setTimeout(resolve, 2000));
     const idleMb = treeRssMb(process.pid);

@@ -2,12 +2,13 @@
  * Argument rules shared by the command parsers (which report them as usage errors) and the command
  * functions (which check them again, since tests and other callers reach them without commander).
  */
-import { MODEL_NAME_PATTERN, RUN_STATUSES, type RunStatus } from '../lambdas/shared/registry';
+import {
+  MODEL_NAME_PATTERN,
+  MODEL_NAME_RULE,
+  RUN_STATUSES,
+  type RunStatus,
+} from '../lambdas/shared/registry';
 import { UsageError } from './errors';
-
-/** The registry's rule for model names (they become S3 prefixes and metric dimensions), in words. */
-export const MODEL_NAME_RULE =
-  '1-32 lowercase letters, digits or hyphens, starting and ending with a letter or digit';
 
 /**
  * @returns the name, if the registry accepts it

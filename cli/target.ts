@@ -9,6 +9,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ModelRegistryClient } from '../lambdas/shared/registry';
+import { localS3ClientConfig } from '../local/aws/s3-client';
 import { DEFAULT_STATE_DIR, DISCOVERY_FILE, type RuntimeDiscovery, readDiscovery } from '../local/discovery';
 import { CliError } from './errors';
 
@@ -57,14 +58,7 @@ export function resolveTarget(options: TargetOptions): Target {
  */
 export function localTarget(discovery: RuntimeDiscovery): Target {
   const { region, credentials, endpoints, resources } = discovery;
-  const s3 = new S3Client({
-    region,
-    credentials,
-    endpoint: endpoints.s3,
-    forcePathStyle: true,
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
+  const s3 = new S3Client(localS3ClientConfig(endpoints.s3, region, credentials));
   const dynamodb = new DynamoDBClient({ region, credentials, endpoint: endpoints.dynamodb });
   const registry = new ModelRegistryClient({
     client: DynamoDBDocumentClient.from(dynamodb),

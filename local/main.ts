@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { resolveConfig } from '../lib/config';
 import { LocalApp } from './app';
+import { localS3ClientConfig } from './aws/s3-client';
 import {
   DEFAULT_STATE_DIR,
   type RuntimeDiscovery,
@@ -150,13 +151,7 @@ function runningDiscovery(stateDir: string): RuntimeDiscovery | undefined {
 }
 
 async function upload(app: LocalApp, bucket: string, key: string, file: string): Promise<void> {
-  const s3 = new S3Client({
-    region: app.runtime.resources.env.region,
-    endpoint: app.runtime.s3.endpoint,
-    credentials: LOCAL_CREDENTIALS,
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
+  const s3 = new S3Client(localS3ClientConfig(app.runtime.s3.endpoint, app.runtime.resources.env.region));
   try {
     const { readFile } = await import('node:fs/promises');
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: await readFile(file) }));

@@ -11,7 +11,8 @@ import {
 import { type DynamoDbLocal, type DynamoDbLocalOptions, startDynamoDbLocal } from './aws/dynamodb-local';
 import { createTableInputFromTemplate } from './aws/dynamodb-tables';
 import { type LocalEventBridge, startLocalEventBridge } from './aws/eventbridge';
-import { type LocalS3, s3ClientEnvironment, startLocalS3 } from './aws/s3';
+import { type LocalS3, startLocalS3 } from './aws/s3';
+import { LOCAL_CREDENTIALS, s3ClientEnvironment } from './aws/s3-client';
 import { type LocalFunction, lambdaTask, loadFunctions } from './lambda/functions';
 import { stateMachineDefinition, taskStates } from './stepfunctions/definition';
 import {
@@ -23,8 +24,7 @@ import {
 import { DEFAULT_LOCAL_ENVIRONMENT, type LocalEnvironment, LocalResources } from './template/local-resources';
 import { type CfnTemplate, resourcesOfType } from './template/template';
 
-/** Credentials every local server accepts (s3rver insists on these). */
-export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
+export { LOCAL_CREDENTIALS };
 
 export interface LocalRuntimeOptions {
   /** The synthesized template (cdk.out/<stack>.template.json): what runs locally is what deploys. */

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { DatasetPointer, RunContext, StartRunInput } from '../shared/pipeline';
-import { MODEL_NAME_PATTERN, type ModelRegistryClient } from '../shared/registry';
+import { MODEL_NAME_PATTERN, MODEL_NAME_RULE, type ModelRegistryClient } from '../shared/registry';
 import { datasetRejected } from '../shared/runtime/errors';
 import { MODEL_DIMENSION } from '../shared/runtime/powertools';
 
@@ -17,8 +17,6 @@ export const DATASET_PREFIX = 'datasets/';
 export const RUN_ID_HASH_CHARS = 16;
 
 const LAYOUT = `expected ${DATASET_PREFIX}<model>/<file>.csv`;
-/** What the registry's MODEL_NAME_PATTERN (also lib/config's MODEL_NAME) allows, in words. */
-const MODEL_NAMES = '1-32 lowercase letters, digits or hyphens, starting and ending with a letter or digit';
 
 /**
  * Derives the model from a dataset key, `datasets/<model>/<file>.csv`, exactly one folder deep.
@@ -27,7 +25,7 @@ const MODEL_NAMES = '1-32 lowercase letters, digits or hyphens, starting and end
  */
 export function modelFromKey(key: string): string {
   const reject = (problem: string) =>
-    datasetRejected(`Object key "${key}" ${problem} (${LAYOUT}, model names being ${MODEL_NAMES})`);
+    datasetRejected(`Object key "${key}" ${problem} (${LAYOUT}, model names being ${MODEL_NAME_RULE})`);
   if (!key.startsWith(DATASET_PREFIX)) throw reject(`is not under ${DATASET_PREFIX}`);
   const parts = key.slice(DATASET_PREFIX.length).split('/');
   if (parts.length !== 2) {

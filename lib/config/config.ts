@@ -7,6 +7,8 @@ import {
   XGBOOST_METRICS,
 } from '../../lambdas/shared/metrics';
 import type { RuntimeModelSettings, RuntimeModelSettingsMap } from '../../lambdas/shared/model-settings';
+// The registry's rule: a name the config accepts is one every run can be recorded under.
+import { MODEL_NAME_PATTERN, MODEL_NAME_RULE } from '../../lambdas/shared/registry/schemas';
 import { ConfigError, type ConfigIssue, formatPath, fromZodIssues } from './errors';
 import {
   configSchema,
@@ -21,9 +23,6 @@ import { builtInXgboostImage, DEFAULT_XGBOOST_VERSION, isBuiltInXgboostImage } f
 
 /** The `models` entry that applies to every model not listed by name. */
 export const DEFAULTS_KEY = 'defaults';
-
-/** Model names become S3 prefixes, SageMaker job-name parts and metric dimensions: keep them plain. */
-export const MODEL_NAME = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
 
 export interface TrainingSettings {
   readonly image: string;
@@ -117,10 +116,10 @@ function parseModelEntries(
 ): Map<string, ModelSettingsInput> {
   const entries = new Map<string, ModelSettingsInput>();
   for (const [name, entry] of Object.entries(raw)) {
-    if (name !== DEFAULTS_KEY && !MODEL_NAME.test(name)) {
+    if (name !== DEFAULTS_KEY && !MODEL_NAME_PATTERN.test(name)) {
       issues.push({
         path: formatPath(['models', name]),
-        message: `"${name}" is not a valid model name (expected 1-32 lowercase letters, digits or hyphens, starting and ending with a letter or digit)`,
+        message: `"${name}" is not a valid model name (expected ${MODEL_NAME_RULE})`,
       });
       continue;
     }

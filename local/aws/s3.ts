@@ -35,7 +35,7 @@ export interface LocalS3Options {
 /**
  * s3rver on 127.0.0.1 (the only offline S3 server). Clients must sign with S3RVER/S3RVER, use an IP endpoint
  * (the SDK then uses path-style URLs) and set AWS_REQUEST_CHECKSUM_CALCULATION=WHEN_REQUIRED, or streamed
- * uploads are stored with their aws-chunked framing: see s3ClientEnvironment.
+ * uploads are stored with their aws-chunked framing: see s3-client.ts.
  */
 export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
   mkdirSync(options.directory, { recursive: true });
@@ -57,14 +57,5 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
     stop: async () => {
       await server.close();
     },
-  };
-}
-
-/** The standard SDK environment that points every S3 client at s3rver, with the settings s3rver needs. */
-export function s3ClientEnvironment(endpoint: string): Record<string, string> {
-  return {
-    AWS_ENDPOINT_URL_S3: endpoint,
-    AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
-    AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
   };
 }

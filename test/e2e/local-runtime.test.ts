@@ -14,6 +14,7 @@ import { ModelRegistryClient } from '../../lambdas/shared/registry';
 import { runForUpload } from '../../lambdas/start-run/start-run';
 import { LocalApp } from '../../local/app';
 import type { S3EventRecord } from '../../local/aws/s3';
+import { localS3ClientConfig } from '../../local/aws/s3-client';
 import { objectCreatedEvent } from '../../local/events/router';
 import { LOCAL_CREDENTIALS } from '../../local/runtime';
 import type { ExecutionResult } from '../../local/stepfunctions/executor';
@@ -55,13 +56,7 @@ describe('local runtime, end to end', () => {
       },
     });
     const { region } = app.runtime.resources.env;
-    s3 = new S3Client({
-      region,
-      endpoint: app.runtime.s3.endpoint,
-      credentials: LOCAL_CREDENTIALS,
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-    });
+    s3 = new S3Client(localS3ClientConfig(app.runtime.s3.endpoint, region));
     registry = new ModelRegistryClient({
       client: DynamoDBDocumentClient.from(
         new DynamoDBClient({

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalS3, type S3EventRecord, startLocalS3 } from '../../local/aws/s3';
+import { localS3ClientConfig } from '../../local/aws/s3-client';
 import { objectCreatedEvent } from '../../local/events/router';
-import { LOCAL_CREDENTIALS } from '../../local/runtime';
 
 const BUCKET = 'events-bucket';
 const ENV = { account: '000000000000', region: 'us-east-1' };
@@ -20,14 +20,7 @@ describe('local S3 notifications as EventBridge "Object Created" events', () => 
     directory = mkdtempSync(join(tmpdir(), 'mlops-s3-events-'));
     s3 = await startLocalS3({ directory, buckets: [BUCKET] });
     s3.onEvent((record) => records.push(record));
-    client = new S3Client({
-      region: ENV.region,
-      endpoint: s3.endpoint,
-      credentials: LOCAL_CREDENTIALS,
-      forcePathStyle: true,
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-    });
+    client = new S3Client(localS3ClientConfig(s3.endpoint, ENV.region));
   });
 
   afterAll(async () => {

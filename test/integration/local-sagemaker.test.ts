@@ -17,6 +17,7 @@ import {
 import { x as extractTar } from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalS3, startLocalS3 } from '../../local/aws/s3';
+import { localS3ClientConfig } from '../../local/aws/s3-client';
 import {
   type LocalSageMaker,
   type LocalSageMakerOptions,
@@ -71,14 +72,7 @@ describe('local SageMaker (training API over the real SDK client, s3rver for dat
   beforeAll(async () => {
     root = mkdtempSync(join(tmpdir(), 'local-sagemaker-'));
     s3Server = await startLocalS3({ directory: join(root, 's3'), buckets: ['data', 'artifacts'] });
-    const s3Config = {
-      region: REGION,
-      endpoint: s3Server.endpoint,
-      credentials: CREDENTIALS,
-      forcePathStyle: true,
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-    } as const;
+    const s3Config = localS3ClientConfig(s3Server.endpoint, REGION, CREDENTIALS);
     s3 = new S3Client(s3Config);
     await put('data', 'runs/r1/train/train.csv', 'y,x\n1,0.5\n0,0.1\n1,0.9\n');
     await put('data', 'runs/r1/validation/validation.csv', 'y,x\n0,0.2\n');

@@ -11,6 +11,6 @@ export {
 } from './lifecycle';
 export { DEFAULT_PAGE_SIZE } from './paging';
 export { ModelRegistryClient, type ModelRegistryClientOptions } from './registry';
-export { MAX_VERSION, MODEL_NAME_PATTERN } from './schemas';
+export { MAX_VERSION, MODEL_NAME_PATTERN, MODEL_NAME_RULE } from './schemas';
 export { RegistryKeys } from './table-design';
 export * from './types';

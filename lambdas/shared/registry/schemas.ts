@@ -17,6 +17,9 @@ import {
 
 /** Model names become S3 prefixes, metric dimensions and resource names, hence the tight pattern. */
 export const MODEL_NAME_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
+/** {@link MODEL_NAME_PATTERN} in words, for error messages. */
+export const MODEL_NAME_RULE =
+  '1-32 lowercase letters, digits or hyphens, starting and ending with a letter or digit';
 /** '#' is the key separator, so ids must not contain it. */
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 /** Version numbers are stored zero-padded to 10 digits. */
