@@ -12,7 +12,7 @@ import { ServerlessMlopsStack } from '../lib/serverless-mlops-stack';
 import { TrainingStates } from '../lib/workflows/training-pipeline';
 import { LOCAL_CREDENTIALS, LocalRuntime } from '../local/runtime';
 import type { CfnTemplate } from '../local/template/template';
-import { resourcesOfType } from '../local/template/template';
+import { findLogicalId } from '../local/template/template';
 
 const RUNS = 5;
 
@@ -38,10 +38,8 @@ async function main(): Promise<void> {
     credentials: LOCAL_CREDENTIALS,
   });
   try {
-    const [[machine] = []] = resourcesOfType(template, 'AWS::StepFunctions::StateMachine');
-    const [dataId] =
-      resourcesOfType(template, 'AWS::S3::Bucket').find(([id]) => id.startsWith('StorageData')) ?? [];
-    const bucket = runtime.resources.physicalName(dataId as string);
+    const machine = findLogicalId(template, 'AWS::StepFunctions::StateMachine');
+    const bucket = runtime.resources.physicalName(findLogicalId(template, 'AWS::S3::Bucket', 'StorageData'));
     const rows = [
       'x1,x2,label',
       ...Array.from({ length: 200 }, (_, i) => `${i % 17},${(i * 7) % 13},${i % 2}`),
@@ -53,7 +51,7 @@ async function main(): Promise<void> {
       await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: `${rows.join('\n')}\n` }));
       const started = performance.now();
       const result = await runtime.execute(
-        machine as string,
+        machine,
         { detail: { bucket: { name: bucket }, object: { key, size: 1, 'version-id': `v${i}` } } },
         {
           services: {

@@ -16,7 +16,7 @@ import { type LocalSageMaker, startLocalSageMaker, type TrainerMapping } from '.
 import { createTrainingJobSyncTask } from './sagemaker/sync-task';
 import { taskStates } from './stepfunctions/definition';
 import type { EventLog, ExecutionResult } from './stepfunctions/executor';
-import type { CfnTemplate } from './template/template';
+import { type CfnTemplate, findLogicalId } from './template/template';
 import { builtInXgboostMetricDefinitions, builtInXgboostTrainer } from './trainers/built-in';
 
 export interface LocalAppOptions {
@@ -112,13 +112,7 @@ export class LocalApp {
     trainingStateMachine: string;
   } {
     const { template, resources } = this.runtime;
-    const find = (type: string, prefix: string) => {
-      const id = Object.entries(template.Resources).find(
-        ([key, r]) => r.Type === type && key.startsWith(prefix),
-      )?.[0];
-      if (!id) throw new Error(`The template has no ${type} ${prefix}*`);
-      return id;
-    };
+    const find = (type: string, prefix: string) => findLogicalId(template, type, prefix);
     return {
       dataBucket: resources.physicalName(find('AWS::S3::Bucket', 'StorageData')),
       artifactsBucket: resources.physicalName(find('AWS::S3::Bucket', 'StorageArtifacts')),

@@ -21,6 +21,13 @@ export function resourcesOfType(template: CfnTemplate, type: string): [string, C
   return Object.entries(template.Resources).filter(([, resource]) => resource.Type === type);
 }
 
+/** The logical id of the resource of `type` whose id starts with `prefix` (CDK ids start with the construct path). */
+export function findLogicalId(template: CfnTemplate, type: string, prefix = ''): string {
+  const found = resourcesOfType(template, type).find(([logicalId]) => logicalId.startsWith(prefix));
+  if (!found) throw new Error(`The template has no ${type} ${prefix}*`);
+  return found[0];
+}
+
 /** Resolves a logical id or physical reference to a value; throws for anything the runtime does not model. */
 export type ReferenceResolver = (logicalId: string, attribute?: string) => string;
 

@@ -12,7 +12,7 @@ import { ModelRegistryClient } from '../../lambdas/shared/registry';
 import { TrainingStates } from '../../lib/workflows/training-pipeline';
 import { LOCAL_CREDENTIALS, LocalRuntime } from '../../local/runtime';
 import { type LocalTaskHandler, taskFailure } from '../../local/stepfunctions/executor';
-import { resourcesOfType } from '../../local/template/template';
+import { findLogicalId } from '../../local/template/template';
 import { synthStack } from '../support/cdk';
 
 const CONFIG = {
@@ -105,17 +105,13 @@ describe('training pipeline, executed from the synthesized definition', () => {
     const { template } = synthStack({ config: CONFIG });
     const json = template.toJSON() as Parameters<typeof LocalRuntime.start>[0]['template'];
     runtime = await LocalRuntime.start({ template: json, environment: { POWERTOOLS_LOG_LEVEL: 'SILENT' } });
-    const [[machineId] = []] = resourcesOfType(json, 'AWS::StepFunctions::StateMachine');
-    stateMachineId = machineId as string;
-    const bucket = (prefix: string) => {
-      const [id] =
-        resourcesOfType(json, 'AWS::S3::Bucket').find(([logicalId]) => logicalId.startsWith(prefix)) ?? [];
-      return runtime.resources.physicalName(id as string);
-    };
+    stateMachineId = findLogicalId(json, 'AWS::StepFunctions::StateMachine');
+    const bucket = (prefix: string) =>
+      runtime.resources.physicalName(findLogicalId(json, 'AWS::S3::Bucket', prefix));
     dataBucket = bucket('StorageData');
     artifactsBucket = bucket('StorageArtifacts');
     s3 = new S3Client({ region: 'us-east-1', endpoint: runtime.s3.endpoint, credentials: LOCAL_CREDENTIALS });
-    const [[tableId] = []] = resourcesOfType(json, 'AWS::DynamoDB::Table');
+    const tableId = findLogicalId(json, 'AWS::DynamoDB::Table');
     registry = new ModelRegistryClient({
       client: DynamoDBDocumentClient.from(
         new DynamoDBClient({
@@ -124,7 +120,7 @@ describe('training pipeline, executed from the synthesized definition', () => {
           credentials: LOCAL_CREDENTIALS,
         }),
       ),
-      tableName: runtime.resources.physicalName(tableId as string),
+      tableName: runtime.resources.physicalName(tableId),
     });
   });
 
