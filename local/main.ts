@@ -153,8 +153,7 @@ function runningDiscovery(stateDir: string): RuntimeDiscovery | undefined {
 async function upload(app: LocalApp, bucket: string, key: string, file: string): Promise<void> {
   const s3 = new S3Client(localS3ClientConfig(app.runtime.s3.endpoint, app.runtime.resources.env.region));
   try {
-    const { readFile } = await import('node:fs/promises');
-    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: await readFile(file) }));
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: readFileSync(file) }));
   } finally {
     s3.destroy();
   }
