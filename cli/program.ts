@@ -6,9 +6,33 @@
 import { Command, CommanderError } from 'commander';
 import { RUN_STATUSES } from '../lambdas/shared/registry';
 import { parseInteger, parseModelName, parseRunStatus, parseSeconds } from './arguments';
-import { CliError, describeError, EXIT_OK, EXIT_USAGE } from './errors';
+import {
+  ARTIFACT_DESCRIPTIONS,
+  ARTIFACT_NAMES,
+  downloadArtifact,
+  findArtifact,
+  listArtifacts,
+  parseArtifactName,
+  readArtifact,
+  renderArtifacts,
+} from './artifacts';
+import {
+  type FileValidation,
+  fileValidation,
+  inferContract,
+  modelContract,
+  parseProblemType,
+  readContractFile,
+  renderInit,
+  renderValidation,
+  uploadContract,
+  validateFile,
+  writeContractFile,
+} from './contract';
+import { CliError, describeError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './errors';
 import { listModels, renderModel, renderModelsTable, renderVersion, showModel, showVersion } from './models';
-import { type Io, renderJson } from './output';
+import { formatBytes, type Io, renderJson } from './output';
+import { renderRetry, requestRetry } from './retry';
 import { DEFAULT_RUN_LIMIT, listRuns, renderRun, renderRunsTable, showRun } from './runs';
 import { resolveTarget, type Target, type TargetResolver } from './target';
 import {
@@ -17,7 +41,6 @@ import {
   renderProgress,
   renderSucceeded,
   renderUpload,
-  type UploadResult,
   uploadDataset,
   waitFailure,
   waitForRun,
@@ -32,6 +55,10 @@ export interface CliContext {
   readonly pollIntervalMs?: number;
   /** @default () => new Date() */
   readonly now?: () => Date;
+  /** The actor recorded for requests (`runs retry`). @default `<os user>@<host>` */
+  readonly operator?: string;
+  /** Ids of requests (`runs retry`). @default crypto.randomUUID */
+  readonly newRequestId?: () => string;
 }
 
 interface UploadOptions {
@@ -120,8 +147,11 @@ function buildProgram(session: Session): Command {
     })
     // Throw instead of exiting, so runCli decides the exit code and closes the clients.
     .exitOverride();
+  addInitCommand(program, session);
+  addValidateCommand(program, session);
   addUploadCommand(program, session);
   addRunsCommands(program, session);
+  addArtifactsCommand(program, session);
   addModelsCommands(program, session);
   return program;
 }
@@ -143,29 +173,38 @@ function addUploadCommand(program: Command, session: Session): void {
       const target = session.target(globals);
       const deps = { s3: target.s3, dataBucket: target.resources.dataBucket, now: () => session.now };
       const upload = await uploadDataset(deps, file, options.model);
-      if (!wait) return session.print(globals, { upload }, () => renderUpload(upload));
-      await followRun(session, globals, target, upload, timeoutMs);
+      if (!wait || upload.runId === undefined) {
+        return session.print(globals, { upload }, () => renderUpload(upload));
+      }
+      session.io.err(`${renderUpload(upload).split('\n')[0]}; waiting for run ${upload.runId}...\n`);
+      await followRun(session, globals, target, upload.runId, upload.uri, timeoutMs, { upload });
     });
 }
 
-/** upload --wait: progress on stderr, the outcome on stdout; a failed or timed-out run is an error. */
+/**
+ * --wait: progress on stderr, the outcome on stdout; a failed or timed-out run is an error.
+ *
+ * @param what - what starts the run, for a timeout message
+ * @param extra - fields the --json document starts with (e.g. the upload)
+ */
 async function followRun(
   session: Session,
   globals: GlobalOptions,
   target: Target,
-  upload: UploadResult,
+  runId: string,
+  what: string,
   timeoutMs: number,
+  extra: Record<string, unknown>,
 ): Promise<void> {
-  const { io, context } = session;
-  io.err(`${renderUpload(upload).split('\n')[0]}; waiting for its run...\n`);
-  const result = await waitForRun(target.registry, upload, {
+  const { context } = session;
+  const result = await waitForRun(target.registry, runId, {
     timeoutMs,
     ...(context.pollIntervalMs === undefined ? {} : { pollIntervalMs: context.pollIntervalMs }),
-    onProgress: (progress) => io.err(renderProgress(progress)),
+    onProgress: (progress) => session.io.err(renderProgress(progress)),
   });
-  if (globals.json) io.out(renderJson({ upload, ...result }));
-  else if (result.outcome === 'Succeeded') io.out(renderSucceeded(result, upload));
-  if (result.outcome !== 'Succeeded') throw new CliError(waitFailure(result, upload, timeoutMs));
+  if (globals.json) session.io.out(renderJson({ ...extra, ...result }));
+  else if (result.outcome === 'Succeeded') session.io.out(renderSucceeded(result));
+  if (result.outcome !== 'Succeeded') throw new CliError(waitFailure(result, runId, what, timeoutMs));
 }
 
 function addRunsCommands(program: Command, session: Session): void {
@@ -195,6 +234,181 @@ function addRunsCommands(program: Command, session: Session): void {
       const run = await showRun(session.target(globals).registry, runId);
       session.print(globals, { run }, () => renderRun(run, session.now));
     });
+  runs
+    .command('retry')
+    .description(
+      'run an ended run’s dataset version again, as a new run linked to it (trained even if trained before)',
+    )
+    .argument('<runId>', 'the run to retry (Failed or Succeeded)')
+    .option('--reason <text>', 'why, recorded in the audit trail')
+    .option('--wait', 'follow the new run; exit 0 when it succeeds, 1 when it fails')
+    .option('--timeout <seconds>', 'give up waiting after this long', String(DEFAULT_TIMEOUT_SECONDS))
+    .action(
+      async (
+        runId: string,
+        options: { reason?: string; wait?: boolean; timeout: string },
+        command: Command,
+      ) => {
+        const globals = command.optsWithGlobals() as GlobalOptions;
+        const timeoutMs = parseSeconds(options.timeout, '--timeout') * 1000;
+        const target = session.target(globals);
+        const { context } = session;
+        const request = await requestRetry(
+          { registry: target.registry, events: target.events, eventBus: target.resources.eventBus },
+          runId,
+          {
+            ...(options.reason === undefined ? {} : { reason: options.reason }),
+            ...(context.operator === undefined ? {} : { requestedBy: context.operator }),
+            ...(context.newRequestId === undefined ? {} : { requestId: context.newRequestId() }),
+          },
+        );
+        if (options.wait !== true)
+          return session.print(globals, { retry: request }, () => renderRetry(request));
+        session.io.err(`${renderRetry(request).split('\n')[0]} Waiting for it...\n`);
+        await followRun(
+          session,
+          globals,
+          target,
+          request.runId,
+          `the retry of ${request.retryOf}`,
+          timeoutMs,
+          {
+            retry: request,
+          },
+        );
+      },
+    );
+}
+
+function addInitCommand(program: Command, session: Session): void {
+  program
+    .command('init')
+    .description(
+      'infer a model’s data contract from a local CSV with the pipeline’s validator, print it, and upload it as datasets/<model>/schema.json',
+    )
+    .argument('<file>', 'a CSV file with a header row, like the datasets the model will get')
+    .requiredOption('--model <name>', 'the model the contract is for')
+    .requiredOption('--target <column>', 'the label column')
+    .option('--problem-type <type>', 'binary, multiclass or regression (default: inferred from the label)')
+    .option('--out <file>', 'write the contract to this file instead of uploading it')
+    .option('--force', 'replace an existing schema.json (or --out file)')
+    .action(
+      async (
+        file: string,
+        options: { model: string; target: string; problemType?: string; out?: string; force?: boolean },
+        command: Command,
+      ) => {
+        const globals = command.optsWithGlobals() as GlobalOptions;
+        const model = parseModelName(options.model);
+        const problemType =
+          options.problemType === undefined ? undefined : parseProblemType(options.problemType);
+        const result = await inferContract(file, {
+          model,
+          target: options.target,
+          ...(problemType === undefined ? {} : { problemType }),
+        });
+        if (result.contract === undefined) {
+          session.print(globals, result, () => renderValidation(result));
+          throw new CliError(`${file} was rejected: no contract was written (the problems are listed above)`);
+        }
+        const force = options.force === true;
+        let writtenTo: string;
+        if (options.out !== undefined) {
+          writeContractFile(options.out, result.contract, force);
+          writtenTo = options.out;
+        } else {
+          const target = session.target(globals);
+          writtenTo = await uploadContract(
+            target.s3,
+            target.resources.dataBucket,
+            model,
+            result.contract,
+            force,
+          );
+        }
+        const done = { ...result, writtenTo };
+        session.print(globals, done, () => renderInit(done));
+      },
+    );
+}
+
+function addValidateCommand(program: Command, session: Session): void {
+  program
+    .command('validate')
+    .description(
+      'check a local CSV with the pipeline’s validator against a model’s contract (--model) or a schema file (--schema); nothing is uploaded',
+    )
+    .argument('<file>', 'the CSV file to check')
+    .option('--model <name>', 'check against this model’s contract in the runtime')
+    .option('--schema <file>', 'check against this schema.json')
+    .action(async (file: string, options: { model?: string; schema?: string }, command: Command) => {
+      const globals = command.optsWithGlobals() as GlobalOptions;
+      if ((options.model === undefined) === (options.schema === undefined)) {
+        throw new UsageError('validate needs exactly one of --model <name> or --schema <file>');
+      }
+      let validation: FileValidation;
+      if (options.schema !== undefined) {
+        const contract = readContractFile(options.schema);
+        const result = await validateFile(file, { contract });
+        validation = fileValidation(file, result, { kind: 'file', location: options.schema });
+      } else {
+        const model = parseModelName(options.model ?? '');
+        const target = session.target(globals);
+        const found = await modelContract(target.s3, target.resources, model);
+        const result = await validateFile(file, { contract: found.contract });
+        validation = fileValidation(file, result, found.source);
+      }
+      session.print(globals, validation, () => renderValidation(validation));
+      if (validation.status === 'rejected') {
+        throw new CliError(
+          `${file} was rejected: ${validation.report.problemCount} problem${validation.report.problemCount === 1 ? '' : 's'}`,
+          EXIT_FAILURE,
+        );
+      }
+    });
+}
+
+function addArtifactsCommand(program: Command, session: Session): void {
+  const names = ARTIFACT_NAMES.map((name) => `  ${name.padEnd(9)}${ARTIFACT_DESCRIPTIONS[name]}`).join('\n');
+  program
+    .command('artifacts')
+    .description('list a run’s artifacts, print one, or save one with --out')
+    .argument('<runId>', 'the run id')
+    .argument('[artifact]', `one of ${ARTIFACT_NAMES.join(', ')}`)
+    .option('--out <file>', 'save the artifact to this file (needed for model)')
+    .addHelpText('after', `\nArtifacts:\n${names}\n`)
+    .action(
+      async (runId: string, artifact: string | undefined, options: { out?: string }, command: Command) => {
+        const globals = command.optsWithGlobals() as GlobalOptions;
+        const name = artifact === undefined ? undefined : parseArtifactName(artifact);
+        if (name === 'model' && options.out === undefined) {
+          throw new UsageError('model.tar.gz is binary: save it with --out <file>');
+        }
+        if (name === undefined && options.out !== undefined) {
+          throw new UsageError(`--out needs an artifact: one of ${ARTIFACT_NAMES.join(', ')}`);
+        }
+        const target = session.target(globals);
+        const deps = { s3: target.s3, registry: target.registry, resources: target.resources };
+        if (name === undefined) {
+          const artifacts = await listArtifacts(deps, runId);
+          return session.print(globals, { runId, artifacts }, () => renderArtifacts(runId, artifacts));
+        }
+        const { location } = await findArtifact(deps, runId, name);
+        if (options.out === undefined)
+          return session.io.out(ensureNewline(await readArtifact(target.s3, location)));
+        await downloadArtifact(target.s3, location, options.out);
+        const saved = { artifact: location, file: options.out };
+        session.print(
+          globals,
+          saved,
+          () => `Saved ${location.uri} (${formatBytes(location.size ?? 0)}) to ${options.out}\n`,
+        );
+      },
+    );
+}
+
+function ensureNewline(text: string): string {
+  return text.endsWith('\n') ? text : `${text}\n`;
 }
 
 function addModelsCommands(program: Command, session: Session): void {

@@ -2,6 +2,7 @@
  * `mlops runs list` and `mlops runs show`: the training pipeline's runs as the registry records them.
  */
 import { type ModelRegistryClient, RUN_STATUSES, type Run, type RunStatus } from '../lambdas/shared/registry';
+import { RunArtifacts } from '../lambdas/shared/s3-layout';
 import { parseInteger, parseModelName } from './arguments';
 import { NotFoundError } from './errors';
 import { formatDuration, formatTime, NONE, oneLine, renderFields, renderTable } from './output';
@@ -66,9 +67,28 @@ export function runDuration(run: Run, now: Date): string {
   return formatDuration(end - Date.parse(run.startedAt));
 }
 
-/** `runs list` as a table. */
+/** `retry of <run>`, `duplicate of <run>`: how a run relates to another, or undefined. */
+export function runLink(run: Run): string | undefined {
+  const links = [
+    ...(run.retryOf === undefined ? [] : [`retry of ${run.retryOf}`]),
+    ...(run.duplicateOf === undefined ? [] : [`duplicate of ${run.duplicateOf}`]),
+  ];
+  return links.length === 0 ? undefined : links.join(', ');
+}
+
+/** The run's error cause with the pipeline's `Full report: s3://…` pointer turned into the command that prints it. */
+export function withArtifactHints(cause: string): string {
+  const report = RunArtifacts.report.replaceAll('.', '\\.');
+  return cause.replace(
+    new RegExp(`Full report: s3://\\S+?/runs/([^/\\s]+)/${report}`, 'g'),
+    (_match, runId: string) => `Full report: \`mlops artifacts ${runId} report\``,
+  );
+}
+
+/** `runs list` as a table; a NOTE column appears when a run is a retry or a duplicate. */
 export function renderRunsTable(runs: readonly Run[], now: Date): string {
   if (runs.length === 0) return 'No runs.\n';
+  const notes = runs.some((run) => runLink(run) !== undefined);
   const rows = runs.map((run) => [
     run.runId,
     run.model,
@@ -77,8 +97,10 @@ export function renderRunsTable(runs: readonly Run[], now: Date): string {
     formatTime(run.startedAt),
     runDuration(run, now),
     run.version === undefined ? NONE : `v${run.version}`,
+    ...(notes ? [runLink(run) ?? ''] : []),
   ]);
-  return renderTable(['RUN', 'MODEL', 'STATUS', 'STEP', 'STARTED', 'DURATION', 'VERSION'], rows);
+  const headers = ['RUN', 'MODEL', 'STATUS', 'STEP', 'STARTED', 'DURATION', 'VERSION'];
+  return renderTable(notes ? [...headers, 'NOTE'] : headers, rows);
 }
 
 /** `runs show` as labelled fields. */
@@ -90,13 +112,17 @@ export function renderRun(run: Run, now: Date): string {
     ['Model', run.model],
     ['Status', run.status],
     ['Step', run.step],
+    ...(run.retryOf === undefined ? [] : [['Retry of', run.retryOf] as const]),
+    ...(run.duplicateOf === undefined
+      ? []
+      : [['Duplicate of', `${run.duplicateOf} (same data; not trained again)`] as const]),
     ['Dataset', `s3://${dataset.bucket}/${dataset.key}${versionId}`],
     ['Started', formatTime(run.startedAt)],
     ['Ended', formatTime(run.endedAt)],
     ['Duration', runDuration(run, now)],
     ['Version', run.version === undefined ? undefined : `${run.model} v${run.version}`],
     ['Error', run.error],
-    ['Cause', run.cause === undefined ? undefined : oneLine(run.cause)],
+    ['Cause', run.cause === undefined ? undefined : withArtifactHints(oneLine(run.cause))],
     ['Execution', run.executionArn],
   ]);
 }

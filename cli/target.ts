@@ -6,6 +6,7 @@
  */
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ModelRegistryClient } from '../lambdas/shared/registry';
@@ -18,6 +19,8 @@ export interface TargetResources {
   readonly dataBucket: string;
   readonly artifactsBucket: string;
   readonly registryTable: string;
+  /** The bus the stack's rules listen on (`mlops runs retry` sends there): a name or ARN; `default` locally. */
+  readonly eventBus: string;
 }
 
 /** A stack to operate on: clients bound to its endpoints and credentials, and its resource names. */
@@ -27,6 +30,7 @@ export interface Target {
   readonly resources: TargetResources;
   readonly s3: S3Client;
   readonly registry: ModelRegistryClient;
+  readonly events: EventBridgeClient;
   /** Releases the clients' connections; call once the command is done. */
   close(): void;
 }
@@ -39,6 +43,9 @@ export interface TargetOptions {
 
 /** Builds the target a command runs against. Tests pass their own. */
 export type TargetResolver = (options: TargetOptions) => Target;
+
+/** The bus name the local runtime's rules listen on. */
+export const LOCAL_EVENT_BUS = 'default';
 
 /** Where `npm start` keeps its state by default: the project folder, wherever the CLI is run from. */
 export const PROJECT_STATE_DIR = join(__dirname, '..', DEFAULT_STATE_DIR);
@@ -64,18 +71,23 @@ export function localTarget(discovery: RuntimeDiscovery): Target {
     client: DynamoDBDocumentClient.from(dynamodb),
     tableName: resources.registryTable,
   });
+  const events = new EventBridgeClient({ region, credentials, endpoint: endpoints.eventbridge });
   return {
     description: `the local runtime (pid ${discovery.pid})`,
     resources: {
       dataBucket: resources.dataBucket,
       artifactsBucket: resources.artifactsBucket,
       registryTable: resources.registryTable,
+      // The local EventBridge routes PutEvents on the default bus to the template's rules.
+      eventBus: LOCAL_EVENT_BUS,
     },
     s3,
     registry,
+    events,
     close: () => {
       s3.destroy();
       dynamodb.destroy();
+      events.destroy();
     },
   };
 }

@@ -2,26 +2,31 @@
  * `mlops upload <file> --model <name> [--wait]`: puts a dataset where the pipeline picks it up
  * (`datasets/<model>/<file>` in the data bucket) and, with --wait, follows the run the upload started.
  */
-import { createReadStream, type Stats, statSync } from 'node:fs';
+import { createReadStream, readFileSync, type Stats, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { ModelRegistryClient, ModelVersion, Run } from '../lambdas/shared/registry';
+import { runForUpload } from '../lambdas/shared/runs';
+import {
+  DATASET_EXTENSION,
+  datasetKey,
+  datasetKeyProblem,
+  Prefixes,
+  SCHEMA_FILE,
+  s3Uri,
+} from '../lambdas/shared/s3-layout';
 import { parseModelName } from './arguments';
+import { checkContract } from './contract';
 import { CliError, UsageError } from './errors';
 import { type Objective, objectiveOf } from './models';
 import { formatBytes, formatDuration, formatMetricValue, oneLine, renderFields } from './output';
+import { withArtifactHints } from './runs';
 
-/** Where datasets go; the pipeline's trigger matches `datasets/*.csv`. */
-export const DATASET_PREFIX = 'datasets/';
-/** The optional data contract beside a model's datasets; uploading it starts no run. */
-export const SCHEMA_FILE = 'schema.json';
+export { SCHEMA_FILE };
 
 export const DEFAULT_TIMEOUT_SECONDS = 1800;
 export const DEFAULT_POLL_INTERVAL_MS = 2000;
-/** How far the uploader's clock may be ahead of the pipeline's before --wait stops looking at older runs. */
-const CLOCK_SKEW_MS = 60_000;
-const RUN_PAGE_SIZE = 25;
 
 /** A local file checked and ready to upload. */
 export interface DatasetFile {
@@ -44,9 +49,11 @@ export interface UploadResult {
   readonly size: number;
   /** Present when the bucket is versioned: the exact object version the run will train on. */
   readonly versionId?: string;
-  /** When the upload began (ISO-8601): the run it starts cannot have started before. */
+  /** When the upload began (ISO-8601). */
   readonly startedAt: string;
   readonly startsRun: boolean;
+  /** The run the upload starts (a .csv only): derived from the object version as StartRun derives it. */
+  readonly runId?: string;
 }
 
 export interface UploadDependencies {
@@ -57,23 +64,31 @@ export interface UploadDependencies {
 }
 
 /**
- * Checks an upload before anything is sent: a valid model name, a `.csv` (or the model's schema.json), an
- * existing non-empty file; and that --wait has a run to wait for.
+ * Checks an upload before anything is sent: a valid model name, a `.csv` (or the model's schema.json, which
+ * must be a valid data contract), an existing non-empty file; and that --wait has a run to wait for.
  *
- * @throws UsageError for a bad model name or file name; CliError for a missing, unreadable or empty file
+ * @throws UsageError for a bad model name or file name; CliError for a missing, unreadable or empty file,
+ *   and (exit code 2) for a schema.json the pipeline's contract parser refuses, with every field error
  */
 export function prepareUpload(path: string, model: string, wait = false): DatasetFile {
   const name = parseModelName(model);
   const file = basename(path);
-  const startsRun = file.endsWith('.csv') && file.length > '.csv'.length;
-  if (!startsRun && file !== SCHEMA_FILE) throw new UsageError(unsupportedName(file));
+  const startsRun = file !== SCHEMA_FILE;
+  const key = datasetKey(name, file);
+  if (startsRun && datasetKeyProblem(key) !== undefined) throw new UsageError(unsupportedName(file));
   if (wait && !startsRun) throw new UsageError(`--wait needs a .csv: uploading ${SCHEMA_FILE} starts no run`);
   const stats = statFile(path);
-  if (stats.size === 0) throw new CliError(`${path} is empty: a dataset needs at least a header row`);
+  if (stats.size === 0) {
+    throw new CliError(
+      `${path} is empty: ${startsRun ? 'a dataset needs at least a header row' : 'a data contract is a JSON object'}`,
+    );
+  }
+  // The pipeline's own parser decides, before anything is sent: a bad contract would fail the next run.
+  if (!startsRun) checkContract(readFileSync(path, 'utf8'), path, 'nothing was uploaded');
   return {
     path,
     model: name,
-    key: `${DATASET_PREFIX}${name}/${file}`,
+    key,
     size: stats.size,
     contentType: startsRun ? 'text/csv' : 'application/json',
     startsRun,
@@ -81,10 +96,9 @@ export function prepareUpload(path: string, model: string, wait = false): Datase
 }
 
 function unsupportedName(file: string): string {
-  const hint = /\.csv$/i.test(file) ? ` (rename it to end in lowercase ".csv")` : '';
   return (
-    `Cannot upload ${file}${hint}: only <file>.csv (starts a training run) and ${SCHEMA_FILE} ` +
-    `(the model's data contract) belong under ${DATASET_PREFIX}<model>/`
+    `Cannot upload ${file}: only <file>${DATASET_EXTENSION} (starts a training run) and ${SCHEMA_FILE} ` +
+    `(the model's data contract) belong under ${Prefixes.datasets}<model>/`
   );
 }
 
@@ -122,21 +136,24 @@ export async function uploadDataset(
     },
   });
   const output = await upload.done();
+  const versionId = output.VersionId || undefined;
+  const object = { bucket: deps.dataBucket, key: dataset.key, ...(versionId ? { versionId } : {}) };
   return {
     file: dataset.path,
     model: dataset.model,
     bucket: deps.dataBucket,
     key: dataset.key,
-    uri: `s3://${deps.dataBucket}/${dataset.key}`,
+    uri: s3Uri(deps.dataBucket, dataset.key),
     size: dataset.size,
-    ...(output.VersionId ? { versionId: output.VersionId } : {}),
+    ...(versionId ? { versionId } : {}),
     startedAt,
     startsRun: dataset.startsRun,
+    ...(dataset.startsRun ? { runId: runForUpload(object).runId } : {}),
   };
 }
 
 /** What the registry is asked while waiting. */
-export type RunWatcher = Pick<ModelRegistryClient, 'getRun' | 'getVersion' | 'listRunsByModel'>;
+export type RunWatcher = Pick<ModelRegistryClient, 'getRun' | 'getVersion'>;
 
 /** A change --wait reports: the run appeared, or its status or step changed. */
 export interface WaitProgress {
@@ -163,22 +180,22 @@ export interface WaitResult {
 }
 
 /**
- * Polls the registry for the run the upload started and follows it until it ends or the time is up.
+ * Polls the registry for the run `runId` (named before it exists: StartRun derives it from the uploaded
+ * object version, see lambdas/shared/runs.ts) and follows it until it ends or the time is up.
  * Never throws for the run's outcome: a failed run and a timeout are results, for the caller to report.
  */
 export async function waitForRun(
   registry: RunWatcher,
-  upload: UploadResult,
+  runId: string,
   options: WaitOptions,
 ): Promise<WaitResult> {
   const now = options.now ?? Date.now;
   const interval = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
   const begin = now();
   const deadline = begin + options.timeoutMs;
-  let run: Run | undefined;
   let seen = '';
   for (;;) {
-    run = run === undefined ? await findRun(registry, upload) : ((await registry.getRun(run.runId)) ?? run);
+    const run = await registry.getRun(runId);
     if (run !== undefined && `${run.status}/${run.step}` !== seen) {
       seen = `${run.status}/${run.step}`;
       options.onProgress?.({ run, elapsedMs: now() - begin });
@@ -188,40 +205,6 @@ export async function waitForRun(
     if (left <= 0) return { outcome: 'TimedOut', run: run ?? null, version: null, objective: null };
     await sleep(Math.min(interval, left));
   }
-}
-
-/**
- * The run started by this upload: the model's runs for this object (its version when the bucket is
- * versioned, else one started at or after the upload began), searched newest first.
- */
-export async function findRun(
-  registry: Pick<RunWatcher, 'listRunsByModel'>,
-  upload: UploadResult,
-): Promise<Run | undefined> {
-  const since = Date.parse(upload.startedAt);
-  let nextToken: string | undefined;
-  do {
-    const page = await registry.listRunsByModel(upload.model, {
-      limit: RUN_PAGE_SIZE,
-      ...(nextToken ? { nextToken } : {}),
-    });
-    const match = page.items.find((run) => startedBy(run, upload, since));
-    if (match !== undefined) return match;
-    // Newest first: once a page reaches runs from before the upload, ours is not further down.
-    const oldest = page.items.at(-1);
-    if (oldest !== undefined && Date.parse(oldest.startedAt) < since - CLOCK_SKEW_MS) return undefined;
-    nextToken = page.nextToken;
-  } while (nextToken !== undefined);
-  return undefined;
-}
-
-function startedBy(run: Run, upload: UploadResult, since: number): boolean {
-  const { dataset } = run;
-  if (dataset.bucket !== upload.bucket || dataset.key !== upload.key) return false;
-  if (upload.versionId !== undefined && dataset.versionId !== undefined) {
-    return dataset.versionId === upload.versionId;
-  }
-  return Date.parse(run.startedAt) >= since;
 }
 
 async function ended(registry: RunWatcher, run: Run): Promise<WaitResult> {
@@ -241,8 +224,8 @@ export function renderUpload(upload: UploadResult): string {
   const where = `Uploaded ${file} (${formatBytes(upload.size)}) to ${upload.uri}\n`;
   if (!upload.startsRun) return `${where}It is ${upload.model}'s data contract from now on; no run starts.\n`;
   return (
-    `${where}A training run starts for ${upload.model}: follow it with ` +
-    `\`mlops runs list --model ${upload.model}\`, or upload with --wait.\n`
+    `${where}Run ${upload.runId} starts for ${upload.model}: follow it with ` +
+    `\`mlops runs show ${upload.runId}\`, or upload with --wait.\n`
   );
 }
 
@@ -253,14 +236,19 @@ export function renderProgress(progress: WaitProgress): string {
   return `[${formatDuration(elapsedMs)}] run ${run.runId} ${run.status}${step}\n`;
 }
 
-/** A succeeded run: its id, the version it registered, that version's status and objective. */
-export function renderSucceeded(result: WaitResult, upload: UploadResult): string {
+/** A succeeded run: its id, the version it registered (or the run it duplicates), status and objective. */
+export function renderSucceeded(result: WaitResult): string {
   const { run, version, objective } = result;
   const value = objective === null ? undefined : `${objective.metric} ${formatMetricValue(objective.value)}`;
+  const dataset = run === null ? undefined : s3Uri(run.dataset.bucket, run.dataset.key);
   return renderFields([
-    ['Dataset', upload.uri],
+    ['Dataset', dataset],
     ['Run', run?.runId],
     ['Run status', run?.status],
+    ...(run?.retryOf === undefined ? [] : [['Retry of', run.retryOf] as const]),
+    ...(run?.duplicateOf === undefined
+      ? []
+      : [['Duplicate of', `${run.duplicateOf} (same data; not trained again)`] as const]),
     ['Version', version === null ? undefined : `${version.model} v${version.version}`],
     ['Status', version?.status],
     ['Objective', value],
@@ -268,18 +256,22 @@ export function renderSucceeded(result: WaitResult, upload: UploadResult): strin
   ]);
 }
 
-/** Why --wait did not succeed, as one line for stderr. */
-export function waitFailure(result: WaitResult, upload: UploadResult, timeoutMs: number): string {
+/**
+ * Why --wait did not succeed, as one line for stderr.
+ *
+ * @param what - what should have started the run, e.g. `s3://…/datasets/churn/a.csv`
+ */
+export function waitFailure(result: WaitResult, runId: string, what: string, timeoutMs: number): string {
   const { run } = result;
   if (result.outcome === 'Failed' && run !== null) {
     const step = run.step === undefined ? '' : ` in ${run.step}`;
-    const cause = run.cause === undefined ? '' : `: ${oneLine(run.cause)}`;
+    const cause = run.cause === undefined ? '' : `: ${withArtifactHints(oneLine(run.cause))}`;
     return `Run ${run.runId} failed${step}: ${run.error ?? 'unknown error'}${cause}`;
   }
   // Short timeouts as given (0.5s), not rounded to a misleading 0s or 1s.
   const after = `Timed out after ${timeoutMs < 60_000 ? `${timeoutMs / 1000}s` : formatDuration(timeoutMs)}`;
   if (run === null) {
-    return `${after}: no run has started for ${upload.uri} (is the pipeline running? see \`mlops runs list\`)`;
+    return `${after}: run ${runId} for ${what} has not started (is the pipeline running? see \`mlops runs list\`)`;
   }
   const step = run.step === undefined ? '' : ` in ${run.step}`;
   return `${after}: run ${run.runId} is still ${run.status}${step} (follow it with \`mlops runs show ${run.runId}\`)`;

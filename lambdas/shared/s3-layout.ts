@@ -173,3 +173,11 @@ export function parseDatasetKey(
   const [model = '', ...rest] = key.slice(Prefixes.datasets.length).split('/');
   return { ok: true, value: { model, relativePath: rest.join('/') } };
 }
+
+/**
+ * `runs/<runId>/output/<jobName>/output/model.tar.gz`: where SageMaker puts a training job's model under
+ * the run's {@link RunArtifacts.output} (S3OutputPath), as `<S3OutputPath>/<job>/output/model.tar.gz`.
+ */
+export function modelArtifactKey(runId: string, jobName: string): string {
+  return runArtifactKey(runId, `${RunArtifacts.output}${jobName}/output/model.tar.gz`);
+}

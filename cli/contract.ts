@@ -1,0 +1,389 @@
+/**
+ * `mlops init` and `mlops validate`: the pipeline's own validator (lambdas/validate-dataset) run on a local
+ * file, so what passes here passes ValidateDataset, and the contract `init` writes is the one the pipeline
+ * would infer. Nothing here trains or starts a run.
+ */
+import { createReadStream, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  type DatasetContract,
+  type ProblemType,
+  parseDatasetContractJson,
+} from '../lambdas/shared/dataset-contract';
+import { PROBLEM_TYPES } from '../lambdas/shared/metrics';
+import { declaredContractKey, s3Uri, storedContractKey } from '../lambdas/shared/s3-layout';
+import {
+  type ArtifactSink,
+  type BaselineStatistics,
+  type ColumnStatistics,
+  type ValidateDatasetResult,
+  type ValidationReport,
+  validateDataset,
+} from '../lambdas/validate-dataset/index';
+import { parseModelName } from './arguments';
+import { CliError, EXIT_USAGE, NotFoundError, UsageError } from './errors';
+import { formatBytes, NONE, renderFields, renderTable } from './output';
+
+/** Where a contract came from, for people. */
+export interface ContractSource {
+  /** `declared` (schema.json beside the datasets), `stored` (inferred from the first dataset), `file`. */
+  readonly kind: 'declared' | 'stored' | 'file';
+  /** s3:// URI or local path. */
+  readonly location: string;
+}
+
+/** A contract and where it was read. */
+export interface FoundContract {
+  readonly contract: DatasetContract;
+  readonly source: ContractSource;
+}
+
+/** What `validate` and `init` report: the validator's result for one local file. */
+export interface FileValidation {
+  readonly file: string;
+  readonly status: 'accepted' | 'rejected';
+  readonly report: ValidationReport;
+  /** Where the contract came from; absent when it was inferred from this file. */
+  readonly contractSource?: ContractSource;
+  /** Accepted only: the contract checked against, or the one inferred from the file. */
+  readonly contract?: DatasetContract;
+  /** Accepted only. */
+  readonly statistics?: BaselineStatistics;
+}
+
+/** `init`: the inferred contract, and where it went. */
+export interface InitResult extends FileValidation {
+  readonly model: string;
+  /** `s3://…/datasets/<model>/schema.json`, or the --out path. */
+  readonly writtenTo?: string;
+}
+
+/** @throws UsageError unless `value` is one of the problem types */
+export function parseProblemType(value: string): ProblemType {
+  const type = PROBLEM_TYPES.find((candidate) => candidate === value.toLowerCase());
+  if (type === undefined) {
+    throw new UsageError(`Invalid --problem-type "${value}": expected one of ${PROBLEM_TYPES.join(', ')}`);
+  }
+  return type;
+}
+
+/** A sink that counts nothing and keeps nothing: a local check needs no splits. */
+const discard: ArtifactSink = {
+  write: () => undefined,
+  close: async () => undefined,
+  abort: async () => undefined,
+};
+
+/**
+ * Runs the pipeline's validator on a local file, with the pipeline's default options.
+ *
+ * @throws CliError when the file is missing or not a file
+ */
+export async function validateFile(
+  path: string,
+  input: { contract?: DatasetContract; targetColumn?: string; problemType?: ProblemType },
+): Promise<ValidateDatasetResult> {
+  const size = fileSize(path);
+  return validateDataset({
+    open: () => createReadStream(path),
+    openSink: () => discard,
+    contentLength: size,
+    ...input,
+  });
+}
+
+function fileSize(path: string): number {
+  try {
+    const stats = statSync(path);
+    if (!stats.isFile()) throw new CliError(`${path} is not a file`);
+    return stats.size;
+  } catch (error) {
+    if (error instanceof CliError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new CliError(code === 'ENOENT' ? `File not found: ${path}` : `Cannot read ${path} (${code})`);
+  }
+}
+
+/**
+ * Reads and checks a local schema.json with the pipeline's parser.
+ *
+ * @throws CliError (exit code 2) listing every field error; CliError when the file cannot be read
+ */
+export function readContractFile(path: string): DatasetContract {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new CliError(code === 'ENOENT' ? `File not found: ${path}` : `Cannot read ${path} (${code})`);
+  }
+  return checkContract(text, path);
+}
+
+/**
+ * The pipeline's parser decides; every error is listed, one per line, naming its field.
+ *
+ * @param where - the file or URI, for the message
+ * @param consequence - what did not happen because of it
+ */
+export function checkContract(text: string, where: string, consequence?: string): DatasetContract {
+  const parsed = parseDatasetContractJson(text);
+  if (parsed.ok) return parsed.contract;
+  const count = parsed.errors.length === 1 ? '1 error' : `${parsed.errors.length} errors`;
+  const lines = parsed.errors.map((error) => `  ${error}`).join('\n');
+  const then = consequence === undefined ? '' : `; ${consequence}`;
+  throw new CliError(
+    `${where} is not a valid data contract (${count})${then} (see docs/data-contract.md):\n${lines}`,
+    EXIT_USAGE,
+  );
+}
+
+/**
+ * The model's contract as the pipeline finds it: `datasets/<model>/schema.json` in the data bucket if
+ * declared, else the contract stored from its first accepted dataset in the artifacts bucket.
+ *
+ * @throws NotFoundError when the model has neither; CliError when the one found is invalid
+ */
+export async function modelContract(
+  s3: S3Client,
+  buckets: { readonly dataBucket: string; readonly artifactsBucket: string },
+  model: string,
+): Promise<FoundContract> {
+  const name = parseModelName(model);
+  const declared = { bucket: buckets.dataBucket, key: declaredContractKey(name) };
+  const stored = { bucket: buckets.artifactsBucket, key: storedContractKey(name) };
+  for (const [kind, where] of [
+    ['declared', declared],
+    ['stored', stored],
+  ] as const) {
+    const text = await getOptionalText(s3, where.bucket, where.key);
+    if (text === undefined) continue;
+    const location = s3Uri(where.bucket, where.key);
+    return { contract: checkContract(text, location), source: { kind, location } };
+  }
+  throw new NotFoundError(
+    `Model ${name} has no contract yet (neither ${s3Uri(declared.bucket, declared.key)} nor ` +
+      `${s3Uri(stored.bucket, stored.key)} exists): create one with ` +
+      `\`mlops init <file.csv> --model ${name} --target <column>\`, or check the file against a local ` +
+      'schema with `mlops validate <file.csv> --schema <schema.json>`',
+  );
+}
+
+/** An object's text, or undefined when it does not exist. */
+export async function getOptionalText(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+): Promise<string | undefined> {
+  try {
+    const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    return await object.Body?.transformToString('utf8');
+  } catch (error) {
+    if (error instanceof NoSuchKey || (error as { name?: string }).name === 'NoSuchKey') return undefined;
+    throw error;
+  }
+}
+
+/** The validator's result as `validate` reports it. */
+export function fileValidation(
+  file: string,
+  result: ValidateDatasetResult,
+  contractSource?: ContractSource,
+): FileValidation {
+  const source = contractSource === undefined ? {} : { contractSource };
+  if (result.status === 'rejected') return { file, status: 'rejected', report: result.report, ...source };
+  return {
+    file,
+    status: 'accepted',
+    report: result.report,
+    ...source,
+    contract: result.contract,
+    statistics: result.statistics,
+  };
+}
+
+export interface InitOptions {
+  readonly model: string;
+  readonly target: string;
+  readonly problemType?: ProblemType;
+}
+
+/**
+ * Infers the contract of a local file as the pipeline would from a first dataset.
+ *
+ * @throws UsageError for a bad model name; CliError for a missing file
+ */
+export async function inferContract(path: string, options: InitOptions): Promise<InitResult> {
+  const model = parseModelName(options.model);
+  const result = await validateFile(path, {
+    targetColumn: options.target,
+    ...(options.problemType === undefined ? {} : { problemType: options.problemType }),
+  });
+  return { ...fileValidation(path, result), model };
+}
+
+/**
+ * Writes the contract to a local file.
+ *
+ * @throws CliError when the file exists and `force` is not set
+ */
+export function writeContractFile(path: string, contract: DatasetContract, force: boolean): void {
+  if (!force && existsSync(path)) {
+    throw new CliError(`${path} already exists (use --force to overwrite it)`);
+  }
+  writeFileSync(path, contractJson(contract));
+}
+
+/**
+ * Uploads the contract as the model's declared schema.json.
+ *
+ * @returns its s3:// URI
+ * @throws CliError when the model already declares one and `force` is not set
+ */
+export async function uploadContract(
+  s3: S3Client,
+  dataBucket: string,
+  model: string,
+  contract: DatasetContract,
+  force: boolean,
+): Promise<string> {
+  const key = declaredContractKey(model);
+  const uri = s3Uri(dataBucket, key);
+  if (!force && (await getOptionalText(s3, dataBucket, key)) !== undefined) {
+    throw new CliError(
+      `${uri} already exists: ${model} has a declared contract (use --force to replace it, or --out <file> to write this one locally)`,
+    );
+  }
+  await s3.send(
+    new PutObjectCommand({
+      Bucket: dataBucket,
+      Key: key,
+      Body: contractJson(contract),
+      ContentType: 'application/json',
+    }),
+  );
+  return uri;
+}
+
+function contractJson(contract: DatasetContract): string {
+  return `${JSON.stringify(contract, null, 2)}\n`;
+}
+
+/** How many problems `validate` prints in text; --json has all the report holds. */
+const PROBLEMS_SHOWN = 20;
+
+/** The report as text: the verdict, the facts, the columns (when accepted) and the problems. */
+export function renderValidation(validation: FileValidation): string {
+  const { report, contract, contractSource } = validation;
+  const source =
+    contractSource === undefined
+      ? 'inferred from this file'
+      : `${contractSource.kind} (${contractSource.location})`;
+  const target =
+    report.target === undefined
+      ? undefined
+      : `${report.target}${report.problemType === undefined ? '' : ` (${report.problemType})`}`;
+  const split =
+    report.split === undefined
+      ? undefined
+      : `${report.split.trainRows} train, ${report.split.validationRows} validation (seed ${report.split.seed})`;
+  const fields = renderFields([
+    ['File', validation.file],
+    ['Status', report.status],
+    ['Contract', source],
+    ['Rows', report.rows],
+    ['Size', formatBytes(report.bytes)],
+    ['SHA-256', report.sha256],
+    ['Target', target],
+    ['Split', split],
+    ['Problems', report.problemCount],
+  ]);
+  const parts = [fields];
+  if (contract !== undefined) parts.push(renderColumns(contract, validation.statistics));
+  if (report.problems.length > 0) parts.push(renderProblems(report));
+  return parts.join('\n');
+}
+
+/** `init`'s output: the contract as a table, and where it went. */
+export function renderInit(result: InitResult): string {
+  if (result.status === 'rejected' || result.contract === undefined) return renderValidation(result);
+  const { contract } = result;
+  const labels = contract.labels === undefined ? undefined : contract.labels.join(', ');
+  const fields = renderFields([
+    ['Model', result.model],
+    ['File', result.file],
+    ['Rows', result.report.rows],
+    ['Target', contract.target],
+    ['Problem type', contract.problemType],
+    ['Labels', labels],
+  ]);
+  const written =
+    result.writtenTo === undefined
+      ? ''
+      : `\nWrote the contract to ${result.writtenTo}.${result.writtenTo.startsWith('s3://') ? ` Uploads to datasets/${result.model}/ are checked against it.` : ''}\n`;
+  return `${fields}\n${renderColumns(contract, result.statistics)}${written}`;
+}
+
+function renderColumns(contract: DatasetContract, statistics: BaselineStatistics | undefined): string {
+  const byName = new Map<string, ColumnStatistics>(
+    (statistics?.features ?? []).map((column) => [column.name, column]),
+  );
+  const rows = contract.columns.map((column) => {
+    const isTarget = column.name === contract.target;
+    const observed = isTarget ? labelSummary(statistics) : byName.get(column.name);
+    return [
+      column.name,
+      column.type,
+      column.nullable === true ? 'yes' : 'no',
+      isTarget ? 'target' : 'feature',
+      typeof observed === 'string' ? observed : columnSummary(observed),
+    ];
+  });
+  return renderTable(['COLUMN', 'TYPE', 'NULLABLE', 'ROLE', 'OBSERVED'], rows);
+}
+
+/** How many categories a summary names before `…`. */
+const CATEGORIES_SHOWN = 4;
+
+function columnSummary(column: ColumnStatistics | undefined): string {
+  if (column === undefined) return NONE;
+  const nulls = column.nulls > 0 ? `, ${column.nulls} empty` : '';
+  if (column.type === 'numeric') {
+    if (column.min === null || column.max === null) return `no values${nulls}`;
+    return `${column.min} to ${column.max}, mean ${round(column.mean ?? 0)}${nulls}`;
+  }
+  const shown = column.frequencies.slice(0, CATEGORIES_SHOWN).map((f) => `${f.value} ${f.count}`);
+  const more = column.frequencies.length > CATEGORIES_SHOWN ? ', …' : '';
+  const count = column.frequencies.length;
+  return `${count} value${count === 1 ? '' : 's'}: ${shown.join(', ')}${more}${nulls}`;
+}
+
+function labelSummary(statistics: BaselineStatistics | undefined): string | undefined {
+  const label = statistics?.label;
+  if (label === undefined) return undefined;
+  if (label.classes !== undefined) {
+    const shown = label.classes.slice(0, CATEGORIES_SHOWN).map((c) => `${c.value} ${c.count}`);
+    const more = label.classes.length > CATEGORIES_SHOWN ? ', …' : '';
+    return `${label.classes.length} classes: ${shown.join(', ')}${more}`;
+  }
+  return label.numeric === undefined ? undefined : columnSummary(label.numeric);
+}
+
+function round(value: number): string {
+  return Number(value.toPrecision(6)).toString();
+}
+
+function renderProblems(report: ValidationReport): string {
+  const shown = report.problems.slice(0, PROBLEMS_SHOWN);
+  const rows = shown.map((problem) => [problem.kind, problem.message]);
+  const hidden = report.problemCount - shown.length;
+  const more =
+    hidden > 0 ? `… and ${hidden} more (all kinds: ${kinds(report)}; --json has the details)\n` : '';
+  return `${renderTable(['PROBLEM', 'DETAIL'], rows)}${more}`;
+}
+
+function kinds(report: ValidationReport): string {
+  return Object.entries(report.countsByKind)
+    .map(([kind, count]) => `${kind} ${count}`)
+    .join(', ');
+}
