@@ -8,8 +8,8 @@ import type {
   EvaluationDecision,
   EvaluationPlan,
   RunContext,
-  RunPlan,
   TrainingResult,
+  TrainingRunPlan,
 } from '../shared/pipeline';
 import type { ModelRegistryClient } from '../shared/registry';
 import { metricMissing } from '../shared/runtime/errors';
@@ -17,7 +17,7 @@ import { metricMissing } from '../shared/runtime/errors';
 /** EvaluateModel's input, as the state machine passes it. */
 export interface EvaluateModelInput {
   readonly run: RunContext;
-  readonly plan: RunPlan;
+  readonly plan: TrainingRunPlan;
   readonly training: TrainingResult;
 }
 

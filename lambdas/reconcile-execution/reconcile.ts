@@ -3,9 +3,16 @@
  * RecordFailure closing it (timed out, aborted, or failed with an error no Catch handles).
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { describeFailure, truncate } from '../record-failure/record-failure';
+import {
+  objectCreatedDetailSchema,
+  RUN_RETRY_REQUESTED,
+  retryRunId,
+  runRetryRequestedDetailSchema,
+} from '../shared/events';
+import { describeFailure, truncate } from '../shared/failures';
 import { type ModelRegistryClient, RunNotFoundError, RunStatusConflictError } from '../shared/registry';
-import { runForUpload } from '../start-run/start-run';
+import { runForUpload } from '../shared/runs';
+import * as z from '../shared/zod';
 
 /** Execution statuses that end an execution; the rule routes only these here. */
 export type EndedExecutionStatus = 'FAILED' | 'TIMED_OUT' | 'ABORTED';
@@ -69,9 +76,11 @@ export async function reconcileExecution(
     return { action: 'Skipped', reason: 'StatusNotHandled' };
   }
 
-  const runId = runIdOfExecution(event.detail.input);
+  const runId = await runIdOfExecution(event.detail.input, registry);
   if (runId === undefined) {
-    logger.info('Execution input is not an S3 Object Created event for a dataset; no run to close');
+    logger.info(
+      'Execution input names no run (not a dataset upload or a retry of a known run); no run to close',
+    );
     return { action: 'Skipped', reason: 'NotADatasetExecution' };
   }
   logger.appendKeys({ runId });
@@ -122,30 +131,39 @@ function isEnded(status: string): status is EndedExecutionStatus {
   return Object.hasOwn(ERRORS, status);
 }
 
+/** An execution input: the EventBridge event the rule started the execution with. */
+const executionInputSchema = z.object({ 'detail-type': z.optional(z.string()), detail: z.unknown() });
+
 /**
- * The run id StartRun gave this execution's upload, read from the execution input (the S3 "Object Created"
- * event) the way the workflow passes it to StartRun; undefined when the input names no dataset.
+ * The run id StartRun gave this execution, from the execution input (the EventBridge event that started
+ * it), derived the way StartRun derives it; undefined when the input names no run (not an upload or retry
+ * request, a key StartRun rejects, or a retry of a run that does not exist).
  */
-export function runIdOfExecution(input: string | null | undefined): string | undefined {
+export async function runIdOfExecution(
+  input: string | null | undefined,
+  registry: Pick<ModelRegistryClient, 'getRun'>,
+): Promise<string | undefined> {
   if (!input) return undefined;
-  let parsed: unknown;
+  let json: unknown;
   try {
-    parsed = JSON.parse(input);
+    json = JSON.parse(input);
   } catch {
     return undefined;
   }
-  const detail = field(parsed, 'detail');
-  const bucket = field(field(detail, 'bucket'), 'name');
-  const object = field(detail, 'object');
-  const key = field(object, 'key');
-  const versionId = field(object, 'version-id');
-  if (typeof bucket !== 'string' || typeof key !== 'string') return undefined;
+  const event = z.safeParse(executionInputSchema, json);
+  if (!event.success) return undefined;
+  if (event.data['detail-type'] === RUN_RETRY_REQUESTED) {
+    const retry = z.safeParse(runRetryRequestedDetailSchema, event.data.detail);
+    if (!retry.success) return undefined;
+    const original = await registry.getRun(retry.data.retryOf);
+    return original === undefined ? undefined : retryRunId(original, retry.data.requestId);
+  }
+  const upload = z.safeParse(objectCreatedDetailSchema, event.data.detail);
+  if (!upload.success) return undefined;
+  const { bucket, object } = upload.data;
   try {
-    return runForUpload({
-      bucket,
-      key,
-      ...(typeof versionId === 'string' ? { versionId } : {}),
-    }).runId;
+    return runForUpload({ bucket: bucket.name, key: object.key, versionId: object['version-id'] ?? null })
+      .runId;
   } catch {
     // StartRun rejected this key too (DatasetRejected), so it recorded no run.
     return undefined;
@@ -187,8 +205,4 @@ export function explain(
       };
     }
   }
-}
-
-function field(value: unknown, name: string): unknown {
-  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[name] : undefined;
 }

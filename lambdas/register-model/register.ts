@@ -15,14 +15,14 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import type { EvaluationDecision, RunContext, RunPlan, TrainingResult } from '../shared/pipeline';
+import type { EvaluationDecision, RunContext, TrainingResult, TrainingRunPlan } from '../shared/pipeline';
 import type { Lineage, ModelRegistryClient, ModelVersionStatus } from '../shared/registry';
 import { MODEL_DIMENSION } from '../shared/runtime/powertools';
 
 /** RegisterModel's input, as the state machine passes it. */
 export interface RegisterModelInput {
   readonly run: RunContext;
-  readonly plan: RunPlan;
+  readonly plan: TrainingRunPlan;
   readonly training: TrainingResult;
   readonly evaluation: EvaluationDecision;
 }

@@ -13,18 +13,29 @@ export interface DatasetPointer {
   readonly versionId?: string;
 }
 
-/** StartRun input (from the S3 "Object Created" EventBridge event and the execution context). */
-export interface StartRunInput extends DatasetPointer {
-  readonly sizeBytes?: number;
+/**
+ * StartRun input, as the state machine passes it: the triggering EventBridge event's `detail` and
+ * `detail-type`, and the execution (`$$.Execution.Id`). Two events start a run: S3's `Object Created` (an
+ * upload) and the stack's `Run Retry Requested` (`mlops runs retry`, see events.ts). StartRun parses
+ * `detail` with a schema for the detail type; nothing is picked out of it by JSONPath, so an absent field
+ * is StartRun's clear error, not a States.Runtime failure.
+ */
+export interface StartRunInput {
+  readonly detail: unknown;
+  readonly detailType: string;
   readonly executionArn: string;
 }
 
-/** StartRun result, at `$.run`. `duplicate` is true when this object version already has a run. */
+/** StartRun result, at `$.run`. `duplicate` is true when this object version (or request) already has a run. */
 export interface RunContext {
   readonly runId: string;
   readonly model: string;
   readonly dataset: DatasetPointer;
   readonly duplicate: boolean;
+  /** Train even if these bytes were trained before (retries): ValidateDataset skips the duplicate check. */
+  readonly forced?: boolean;
+  /** The run this one retries. */
+  readonly retryOf?: string;
 }
 
 /** How the run's model is trained, built by ValidateDataset from config, schema.json and the data. */
@@ -65,17 +76,52 @@ export interface EvaluationPlan {
   readonly approval: 'auto' | 'manual';
 }
 
-/** ValidateDataset result, at `$.plan`. A rejected dataset is an error (DatasetRejected), not a result. */
-export interface RunPlan {
+/** What ValidateDataset learned about the bytes. */
+export interface PlanLineage {
+  readonly sha256: string;
+  readonly rowCount: number;
+  readonly sizeBytes: number;
+}
+
+/** ValidateDataset's plan for a dataset to train on. */
+export interface TrainingRunPlan {
   readonly reportUri: string;
   readonly baselineUri: string;
-  readonly lineage: {
-    readonly sha256: string;
-    readonly rowCount: number;
-    readonly sizeBytes: number;
-  };
+  readonly lineage: PlanLineage;
   readonly training: TrainingPlan;
   readonly evaluation: EvaluationPlan;
+  readonly duplicateOf?: undefined;
+}
+
+/**
+ * ValidateDataset's plan for bytes the model already trained on (same sha256 as a run that registered a
+ * version; not for forced runs): no training. The workflow's IsTrainedDataset Choice tests
+ * `$.plan.duplicateOf` (IsPresent) and RecordDuplicateRun closes the run.
+ */
+export interface DuplicateRunPlan {
+  readonly reportUri: string;
+  readonly lineage: PlanLineage;
+  /** The run that trained these bytes and the version it registered. */
+  readonly duplicateOf: { readonly runId: string; readonly version: number };
+  readonly training?: undefined;
+  readonly evaluation?: undefined;
+}
+
+/** ValidateDataset result, at `$.plan`. A rejected dataset is an error (DatasetRejected), not a result. */
+export type RunPlan = TrainingRunPlan | DuplicateRunPlan;
+
+/** RecordDuplicate's input: the run and ValidateDataset's duplicate plan. */
+export interface RecordDuplicateInput {
+  readonly run: RunContext;
+  readonly plan: DuplicateRunPlan;
+}
+
+/** RecordDuplicate's result. */
+export interface RecordDuplicateResult {
+  readonly runId: string;
+  readonly status: 'Succeeded';
+  readonly duplicateOf: string;
+  readonly version: number;
 }
 
 /** The training task's ResultSelector output, at `$.training`. */
@@ -110,4 +156,17 @@ export const PipelineErrors = {
   contractMissing: 'ContractMissing',
   /** The training job reported no value for the objective metric. Not retried. */
   metricMissing: 'MetricMissing',
+  /** A retry request names a run that does not exist or has not ended. Not retried. */
+  retryRejected: 'RetryRejected',
+} as const;
+
+/**
+ * The steps a run records in `Run.step` while Running (and keeps when it fails there). StartRun and the
+ * Lambdas set theirs; the workflow records TrainModel and EvaluateModel with DynamoDB tasks.
+ */
+export const RunSteps = {
+  validateDataset: 'ValidateDataset',
+  trainModel: 'TrainModel',
+  evaluateModel: 'EvaluateModel',
+  registerModel: 'RegisterModel',
 } as const;

@@ -13,9 +13,9 @@ import type {
   EvaluationDecision,
   EvaluationPlan,
   RunContext,
-  RunPlan,
   StartRunInput,
   TrainingResult,
+  TrainingRunPlan,
 } from '../../lambdas/shared/pipeline';
 import { type Lineage, ModelRegistryClient } from '../../lambdas/shared/registry';
 import { METRICS_NAMESPACE } from '../../lambdas/shared/runtime/powertools';
@@ -50,12 +50,23 @@ function newMetrics(): Metrics {
 
 const executionArn = (name: string) => `arn:aws:states:us-east-1:123456789012:execution:training:${name}`;
 
-function upload(model: string, versionId: string, execution = `exec-${versionId}`): StartRunInput {
+/** StartRun's input for an upload, as the state machine passes it: the S3 Object Created event's detail. */
+function upload(
+  model: string,
+  versionId: string,
+  execution = `exec-${versionId}`,
+  key = `datasets/${model}/data.csv`,
+): StartRunInput {
   return {
-    bucket: 'data-bucket',
-    key: `datasets/${model}/data.csv`,
-    versionId,
-    sizeBytes: 2048,
+    detailType: 'Object Created',
+    detail: {
+      version: '0',
+      bucket: { name: 'data-bucket' },
+      object: { key, size: 2048, etag: 'e', 'version-id': versionId, sequencer: '00' },
+      'request-id': 'r',
+      requester: '123456789012',
+      reason: 'PutObject',
+    },
     executionArn: executionArn(execution),
   };
 }
@@ -69,7 +80,7 @@ const aucPlan: EvaluationPlan = {
   approval: 'auto',
 };
 
-function planFor(run: RunContext, evaluation: EvaluationPlan = aucPlan): RunPlan {
+function planFor(run: RunContext, evaluation: EvaluationPlan = aucPlan): TrainingRunPlan {
   const runs = `s3://artifacts-bucket/runs/${run.runId}`;
   return {
     reportUri: `${runs}/report.json`,
@@ -196,14 +207,14 @@ describe('StartRun', () => {
 
   it('records nothing for a key outside the layout', async () => {
     // Prepare
-    const delivery = { ...upload('x', 'v1'), key: 'datasets/layout/nested/data.csv' };
+    const delivery = upload('x', 'v1', 'exec-layout', 'datasets/Layout/data.csv');
 
     // Act
     const act = startRun(delivery, { registry, logger, metrics: newMetrics() });
 
     // Assess
     await expect(act).rejects.toMatchObject({ name: 'DatasetRejected' });
-    expect((await registry.listRunsByModel('layout')).items).toHaveLength(0);
+    expect((await registry.listRunsByModel('x')).items).toHaveLength(0);
   });
 });
 
@@ -570,12 +581,7 @@ describe('RecordFailure', () => {
 describe('ReconcileExecution', () => {
   /** What Step Functions sends EventBridge when the execution that started `upload` ends. */
   function statusChange(input: StartRunInput, status: string, executionArn = input.executionArn) {
-    const execution = {
-      detail: {
-        bucket: { name: input.bucket },
-        object: { key: input.key, size: input.sizeBytes, 'version-id': input.versionId },
-      },
-    };
+    const execution = { 'detail-type': input.detailType, detail: input.detail };
     return {
       'detail-type': 'Step Functions Execution Status Change',
       detail: {
@@ -601,7 +607,7 @@ describe('ReconcileExecution', () => {
 
     // Assess
     const cause =
-      'Execution exec-v1 exceeded the state machine timeout and was stopped before the run was closed';
+      'Execution exec-v1 exceeded the state machine timeout during ValidateDataset and was stopped before the run was closed';
     expect(first).toEqual({ action: 'Closed', runId: run.runId, error: 'ExecutionTimedOut', cause });
     expect(second).toEqual({ action: 'Skipped', reason: 'RunAlreadyClosed', runId: run.runId });
     expect(await registry.getRun(run.runId)).toMatchObject({

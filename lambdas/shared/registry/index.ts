@@ -1,5 +1,6 @@
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './dynamo';
 export * from './errors';
+export { RunAttributes, runKey, runKeyTemplate } from './keys';
 export {
   allowedTransitions,
   assertRunTransition,

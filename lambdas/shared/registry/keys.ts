@@ -33,7 +33,32 @@ export const eventKey = (model: string, at: string, id: string): ItemKey => ({
   [SK]: `${EVENT_PREFIX}${at}#${id}`,
 });
 
-export const runKey = (runId: string): ItemKey => ({ [PK]: `RUN#${runId}`, [SK]: 'RUN' });
+/** A dataset a model trained on, by the sha256 of its bytes (duplicate uploads are recognised by it). */
+export const trainedDatasetKey = (model: string, sha256: string): ItemKey => ({
+  [PK]: modelPartition(model),
+  [SK]: `DATASET#${sha256}`,
+});
+
+const RUN_PARTITION_PREFIX = 'RUN#';
+const RUN_SORT_KEY = 'RUN';
+
+/** A run's item: `RUN#<runId>` / `RUN`. */
+export const runKey = (runId: string): ItemKey => ({
+  [PK]: `${RUN_PARTITION_PREFIX}${runId}`,
+  [SK]: RUN_SORT_KEY,
+});
+
+/**
+ * A run's key for callers that only know the run id at run time, e.g. a Step Functions DynamoDB task:
+ * `States.Format(runKeyTemplate.partitionKey.format, $.run.runId)` gives the partition key's value.
+ */
+export const runKeyTemplate = {
+  partitionKey: { name: PK, format: `${RUN_PARTITION_PREFIX}{}` },
+  sortKey: { name: SK, value: RUN_SORT_KEY },
+} as const;
+
+/** Attribute names of a run item that writers outside the client (the workflow's step updates) set. */
+export const RunAttributes = { status: 'status', step: 'step', updatedAt: 'updatedAt' } as const;
 
 export const runStatusPartition = (status: string): string => `RUNSTATUS#${status}`;
 export const modelRunsPartition = (model: string): string => `MODELRUNS#${model}`;

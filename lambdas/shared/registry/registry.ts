@@ -6,21 +6,17 @@ import {
   PutCommand,
   QueryCommand,
   TransactWriteCommand,
-  type TransactWriteCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type * as z from '../zod';
 import {
-  CONDITION_FAILED,
   cancellationReasons,
   DEFAULT_RETRY_POLICY,
-  hasTransactionConflict,
   isConditionalCheckFailed,
   isTransactionConflict,
   numberAttribute,
   RETRY,
   type RetryPolicy,
-  reasonCode,
   stringAttribute,
   withRetry,
 } from './dynamo';
@@ -28,7 +24,6 @@ import {
   AliasConflictError,
   ConcurrentModificationError,
   CorruptItemError,
-  EventAlreadyExistsError,
   RunNotFoundError,
   RunStatusConflictError,
   VersionNotFoundError,
@@ -37,22 +32,27 @@ import {
   aliasKey,
   describeKey,
   EVENT_PREFIX,
-  eventKey,
   type ItemKey,
-  idempotencyKey,
   MODELS_PARTITION,
-  modelIndexAttributes,
   modelKey,
   modelPartition,
   modelRunsPartition,
-  runIndexAttributes,
   runKey,
   runStatusPartition,
+  trainedDatasetKey,
   VERSION_PREFIX,
   versionKey,
 } from './keys';
 import { assertRunTransition, assertTransition } from './lifecycle';
 import { DEFAULT_PAGE_SIZE, decodePageToken, encodePageToken } from './paging';
+import {
+  eventExists,
+  RegistryRequests,
+  registrationMarkerKey,
+  stripUndefined,
+  type TransactItem,
+  unexpectedCancellation,
+} from './requests';
 import {
   aliasNameSchema,
   appendEventInputSchema,
@@ -67,10 +67,12 @@ import {
   runPatchSchema,
   runStatusSchema,
   setAliasOptionsSchema,
+  sha256Schema,
   storedAliasSchema,
   storedEventSchema,
   storedModelSchema,
   storedRunSchema,
+  storedTrainedDatasetSchema,
   storedVersionSchema,
   toJsonObject,
   updateRunOptionsSchema,
@@ -98,12 +100,10 @@ import {
   type RunPatch,
   type RunStatus,
   type SetAliasOptions,
+  type TrainedDataset,
   type UpdateRunOptions,
 } from './types';
 
-type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
-type TransactPut = NonNullable<TransactItem['Put']>;
-type TransactUpdate = NonNullable<TransactItem['Update']>;
 type RegisterVersionData = z.output<typeof registerVersionInputSchema>;
 type RunPatchData = z.output<typeof runPatchSchema>;
 type NewEvent = Omit<AuditEvent, 'id' | 'at' | 'reasons' | 'details'> & {
@@ -124,8 +124,6 @@ interface PageQuery<T> {
 }
 
 const { partitionKey: PK, sortKey: SK, gsi1, gsi2 } = RegistryKeys;
-const PK_NAME = { '#pk': PK };
-const NOT_EXISTS = 'attribute_not_exists(#pk)';
 
 export interface ModelRegistryClientOptions {
   readonly client: DynamoDBDocumentClient;
@@ -156,6 +154,7 @@ export class ModelRegistryClient {
   private readonly newId: () => string;
   private readonly defaultActor: string;
   private readonly retry: RetryPolicy;
+  private readonly requests: RegistryRequests;
 
   constructor(options: ModelRegistryClientOptions) {
     if (options.tableName === '') throw new Error('ModelRegistryClient: tableName must not be empty');
@@ -165,6 +164,7 @@ export class ModelRegistryClient {
     this.newId = options.idGenerator ?? randomUUID;
     this.defaultActor = options.defaultActor ?? 'mlops';
     this.retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+    this.requests = new RegistryRequests(options.tableName);
   }
 
   // Models and versions
@@ -231,6 +231,16 @@ export class ModelRegistryClient {
     );
   }
 
+  /**
+   * The run that first registered a version from these bytes (by sha256), or undefined when the model never
+   * trained on them. registerVersion records it in the same transaction as the version.
+   */
+  public async findTrainedDataset(model: string, sha256: string): Promise<TrainedDataset | undefined> {
+    const name = parseInput(modelNameSchema, model, 'model');
+    const digest = parseInput(sha256Schema, sha256, 'sha256');
+    return this.getItem(trainedDatasetKey(name, digest), storedTrainedDatasetSchema);
+  }
+
   // Aliases
 
   /**
@@ -269,11 +279,12 @@ export class ModelRegistryClient {
   // Runs
 
   /**
-   * Records a pipeline run (and a RunStarted/RunSucceeded/RunFailed event). Idempotent: if the run id exists
+   * Records a pipeline run (and a RunStarted/RunSucceeded/RunFailed event; RunRetried for a run with
+   * `retryOf`). Idempotent: if the run id exists
    * already, nothing is written and the stored run is returned with `created: false`.
    */
   public async createRun(input: CreateRunInput): Promise<CreateRunResult> {
-    const { actor, ...fields } = parseInput(createRunInputSchema, input, 'run');
+    const { actor, reasons, ...fields } = parseInput(createRunInputSchema, input, 'run');
     const run: Run = stripUndefined({
       ...fields,
       status: fields.status ?? 'Running',
@@ -281,14 +292,16 @@ export class ModelRegistryClient {
     });
     const event = this.newEvent({
       model: run.model,
-      type: runEventType(run.status),
+      type: run.retryOf === undefined ? runEventType(run.status) : REGISTRY_EVENT_TYPES.runRetried,
       actor: actor ?? this.defaultActor,
-      reasons: run.error === undefined ? [] : [run.error],
+      reasons: reasons ?? (run.error === undefined ? [] : [run.error]),
       details: {
         status: run.status,
         dataset: run.dataset,
         startedAt: run.startedAt,
         executionArn: run.executionArn,
+        retryOf: run.retryOf,
+        forced: run.forced,
       },
       runId: run.runId,
       version: run.version,
@@ -311,9 +324,14 @@ export class ModelRegistryClient {
   public async updateRun(runId: string, patch: RunPatch, options: UpdateRunOptions = {}): Promise<Run> {
     const id = parseInput(idSchema, runId, 'runId');
     const changes = stripUndefined(parseInput(runPatchSchema, patch, 'patch'));
-    const { expectedStatus, actor } = parseInput(updateRunOptionsSchema, options, 'options');
+    const { expectedStatus, actor, eventType, reasons } = parseInput(
+      updateRunOptionsSchema,
+      options,
+      'options',
+    );
+    const recorded = { actor: actor ?? this.defaultActor, type: eventType, reasons };
     return withRetry(`updateRun ${id}`, this.retry, () =>
-      this.tryUpdateRun(id, changes, expectedStatus, actor ?? this.defaultActor),
+      this.tryUpdateRun(id, changes, expectedStatus, recorded),
     );
   }
 
@@ -341,7 +359,7 @@ export class ModelRegistryClient {
     const event = this.newEvent({ ...data, details: toJsonObject(data.details, 'event.details') });
     return withRetry(`appendEvent ${event.model}`, this.retry, async () => {
       try {
-        await this.doc.send(new PutCommand(this.eventPut(event)));
+        await this.doc.send(new PutCommand(this.requests.eventPut(event)));
         return event;
       } catch (error) {
         if (isConditionalCheckFailed(error)) throw eventExists(event);
@@ -388,24 +406,20 @@ export class ModelRegistryClient {
       runId,
       version: version.version,
     });
-    // One version per run: the marker makes a redelivered registration a no-op instead of a new version.
-    const marker = { model, version: version.version, runId, createdAt: at };
-    const reasons = await this.transact([
-      { Update: this.bumpLatestVersion(model, latest, at) },
-      { Put: this.putNew(versionKey(model, version.version), version) },
-      { Put: this.eventPut(event) },
-      { Put: this.putNew(idempotencyKey(`registerVersion:${model}:${runId}`), marker) },
-    ]);
+    // One version per run: the run marker makes a redelivered registration a no-op instead of a new version.
+    const transaction = this.requests.registration({ version, latest, event, at });
+    const reasons = await this.transact(transaction.items);
     if (reasons === undefined) return { created: true, version };
-    if (reasonCode(reasons, 3) === CONDITION_FAILED) {
-      return { created: false, version: await this.registeredBy(model, runId, reasons[3]) };
+    if (transaction.failed(reasons, 'runMarker')) {
+      const marker = transaction.reason(reasons, 'runMarker');
+      return { created: false, version: await this.registeredBy(model, runId, marker) };
     }
-    if (reasonCode(reasons, 0) === CONDITION_FAILED || hasTransactionConflict(reasons)) return RETRY;
-    if (reasonCode(reasons, 1) === CONDITION_FAILED) {
+    if (transaction.failed(reasons, 'latestVersion') || transaction.conflicted(reasons)) return RETRY;
+    if (transaction.failed(reasons, 'version')) {
       const key = describeKey(versionKey(model, version.version));
       throw new CorruptItemError(key, `exists although ${model}'s latestVersion is ${latest}`);
     }
-    if (reasonCode(reasons, 2) === CONDITION_FAILED) throw eventExists(event);
+    if (transaction.failed(reasons, 'event')) throw eventExists(event);
     throw unexpectedCancellation(reasons);
   }
 
@@ -431,36 +445,13 @@ export class ModelRegistryClient {
       runId: current.lineage.runId,
       version,
     });
-    const reasons = await this.transact([
-      {
-        Update: {
-          TableName: this.tableName,
-          Key: versionKey(model, version),
-          UpdateExpression: 'SET #status = :to, #reason = :reason, #at = :at, #by = :actor',
-          ConditionExpression: '#status = :from',
-          ExpressionAttributeNames: {
-            '#status': 'status',
-            '#reason': 'statusReason',
-            '#at': 'statusChangedAt',
-            '#by': 'statusChangedBy',
-          },
-          ExpressionAttributeValues: {
-            ':to': to,
-            ':reason': reason,
-            ':at': at,
-            ':actor': actor,
-            ':from': current.status,
-          },
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        },
-      },
-      { Put: this.eventPut(event) },
-    ]);
+    const transaction = this.requests.statusChange({ current, to, reason, actor, at, event });
+    const reasons = await this.transact(transaction.items);
     if (reasons === undefined) {
       return { ...current, status: to, statusReason: reason, statusChangedAt: at, statusChangedBy: actor };
     }
-    if (reasonCode(reasons, 0) === CONDITION_FAILED) {
-      const stored = reasons[0]?.Item;
+    if (transaction.failed(reasons, 'version')) {
+      const stored = transaction.reason(reasons, 'version')?.Item;
       if (stored === undefined) throw new VersionNotFoundError(model, version);
       const actual = stringAttribute(stored, 'status');
       throw new ConcurrentModificationError(
@@ -469,8 +460,8 @@ export class ModelRegistryClient {
         actual && `status ${actual}`,
       );
     }
-    if (hasTransactionConflict(reasons)) return RETRY;
-    if (reasonCode(reasons, 1) === CONDITION_FAILED) throw eventExists(event);
+    if (transaction.conflicted(reasons)) return RETRY;
+    if (transaction.failed(reasons, 'event')) throw eventExists(event);
     throw unexpectedCancellation(reasons);
   }
 
@@ -505,43 +496,31 @@ export class ModelRegistryClient {
       details: { alias, from: expectedVersion, to: version, revision: next.revision },
       version,
     });
-    const reasons = await this.transact([
-      { Put: this.aliasPut(next, current) },
-      {
-        ConditionCheck: {
-          TableName: this.tableName,
-          Key: versionKey(model, version),
-          ConditionExpression: 'attribute_exists(#pk)',
-          ExpressionAttributeNames: PK_NAME,
-        },
-      },
-      { Put: this.eventPut(event) },
-    ]);
+    const transaction = this.requests.aliasMove(next, current, event);
+    const reasons = await this.transact(transaction.items);
     if (reasons === undefined) return next;
-    if (reasonCode(reasons, 0) === CONDITION_FAILED) {
-      const now = numberAttribute(reasons[0]?.Item, 'version') ?? null;
+    if (transaction.failed(reasons, 'alias')) {
+      const now = numberAttribute(transaction.reason(reasons, 'alias')?.Item, 'version') ?? null;
       // Same version, newer revision: someone re-pointed it where we expected it; decide again.
       if (now === expectedVersion) return RETRY;
       throw new AliasConflictError(model, alias, expectedVersion, now);
     }
-    if (reasonCode(reasons, 1) === CONDITION_FAILED) throw new VersionNotFoundError(model, version);
-    if (hasTransactionConflict(reasons)) return RETRY;
-    if (reasonCode(reasons, 2) === CONDITION_FAILED) throw eventExists(event);
+    if (transaction.failed(reasons, 'target')) throw new VersionNotFoundError(model, version);
+    if (transaction.conflicted(reasons)) return RETRY;
+    if (transaction.failed(reasons, 'event')) throw eventExists(event);
     throw unexpectedCancellation(reasons);
   }
 
   private async tryCreateRun(run: Run, event: AuditEvent): Promise<CreateRunResult | typeof RETRY> {
-    const reasons = await this.transact([
-      { Put: this.putNew(runKey(run.runId), { ...run, ...runIndexAttributes(run) }) },
-      { Put: this.eventPut(event) },
-    ]);
+    const transaction = this.requests.runCreation(run, event);
+    const reasons = await this.transact(transaction.items);
     if (reasons === undefined) return { created: true, run };
-    if (reasonCode(reasons, 0) === CONDITION_FAILED) {
+    if (transaction.failed(reasons, 'run')) {
       const existing = await this.getItem(runKey(run.runId), storedRunSchema);
       return existing === undefined ? RETRY : { created: false, run: existing };
     }
-    if (hasTransactionConflict(reasons)) return RETRY;
-    if (reasonCode(reasons, 1) === CONDITION_FAILED) throw eventExists(event);
+    if (transaction.conflicted(reasons)) return RETRY;
+    if (transaction.failed(reasons, 'event')) throw eventExists(event);
     throw unexpectedCancellation(reasons);
   }
 
@@ -549,7 +528,7 @@ export class ModelRegistryClient {
     runId: string,
     changes: RunPatchData,
     expectedStatus: RunStatus | undefined,
-    actor: string,
+    recorded: { actor: string; type?: string; reasons?: readonly string[] },
   ): Promise<Run | typeof RETRY> {
     const current = await this.getItem(runKey(runId), storedRunSchema);
     if (current === undefined) throw new RunNotFoundError(runId);
@@ -557,7 +536,7 @@ export class ModelRegistryClient {
       throw new RunStatusConflictError(runId, expectedStatus, current.status);
     }
     const next: Run = { ...current, ...changes };
-    const update = this.runUpdate(runId, current.status, changes);
+    const update = this.requests.runUpdate(runId, current.status, changes);
     if (next.status === current.status) {
       try {
         await this.doc.send(new UpdateCommand(update));
@@ -570,103 +549,23 @@ export class ModelRegistryClient {
     assertRunTransition(current.status, next.status, `run ${runId}`);
     const event = this.newEvent({
       model: current.model,
-      type: runEventType(next.status),
-      actor,
-      reasons: next.error === undefined ? [] : [next.error],
+      type: recorded.type ?? runEventType(next.status),
+      actor: recorded.actor,
+      reasons: recorded.reasons ?? (next.error === undefined ? [] : [next.error]),
       details: { ...changes, from: current.status, to: next.status },
       runId,
       version: next.version,
     });
-    const reasons = await this.transact([{ Update: update }, { Put: this.eventPut(event) }]);
+    const transaction = this.requests.runStatusChange(update, event);
+    const reasons = await this.transact(transaction.items);
     if (reasons === undefined) return next;
     // The status moved under us: re-read and re-validate against the caller's expectation.
-    if (reasonCode(reasons, 0) === CONDITION_FAILED || hasTransactionConflict(reasons)) return RETRY;
-    if (reasonCode(reasons, 1) === CONDITION_FAILED) throw eventExists(event);
+    if (transaction.failed(reasons, 'run') || transaction.conflicted(reasons)) return RETRY;
+    if (transaction.failed(reasons, 'event')) throw eventExists(event);
     throw unexpectedCancellation(reasons);
   }
 
-  // Request builders and plumbing
-
-  /** Allocates version latest+1: the condition fails if anyone else allocated it first. */
-  private bumpLatestVersion(model: string, latest: number, at: string): TransactUpdate {
-    const index = modelIndexAttributes(model);
-    return {
-      TableName: this.tableName,
-      Key: modelKey(model),
-      UpdateExpression:
-        'SET #latest = :next, #updatedAt = :at, #createdAt = if_not_exists(#createdAt, :at), #model = :model, ' +
-        '#g1pk = :g1pk, #g1sk = :g1sk',
-      ConditionExpression: latest === 0 ? 'attribute_not_exists(#latest)' : '#latest = :latest',
-      ExpressionAttributeNames: {
-        '#latest': 'latestVersion',
-        '#updatedAt': 'updatedAt',
-        '#createdAt': 'createdAt',
-        '#model': 'model',
-        '#g1pk': gsi1.partitionKey,
-        '#g1sk': gsi1.sortKey,
-      },
-      ExpressionAttributeValues: {
-        ':next': latest + 1,
-        ':at': at,
-        ':model': model,
-        ':g1pk': index[gsi1.partitionKey],
-        ':g1sk': index[gsi1.sortKey],
-        ...(latest === 0 ? {} : { ':latest': latest }),
-      },
-    };
-  }
-
-  /** First move: the alias must not exist. Later moves: nobody may have moved it since we read it. */
-  private aliasPut(next: Alias, current: Alias | undefined): TransactPut {
-    const key = aliasKey(next.model, next.alias);
-    if (current === undefined) return this.putNew(key, next);
-    return {
-      TableName: this.tableName,
-      Item: { ...next, ...key },
-      ConditionExpression: '#version = :expected AND #revision = :revision',
-      ExpressionAttributeNames: { '#version': 'version', '#revision': 'revision' },
-      ExpressionAttributeValues: { ':expected': current.version, ':revision': current.revision },
-      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-    };
-  }
-
-  private runUpdate(runId: string, currentStatus: RunStatus, changes: RunPatchData): TransactUpdate {
-    const names: Record<string, string> = { '#status': 'status' };
-    const values: Record<string, unknown> = { ':current': currentStatus };
-    const assignments = Object.entries(changes).map(([field, value], i) => {
-      names[`#f${i}`] = field;
-      values[`:f${i}`] = value;
-      return `#f${i} = :f${i}`;
-    });
-    if (changes.status !== undefined) {
-      names['#g1pk'] = gsi1.partitionKey;
-      values[':g1pk'] = runStatusPartition(changes.status);
-      assignments.push('#g1pk = :g1pk');
-    }
-    return {
-      TableName: this.tableName,
-      Key: runKey(runId),
-      UpdateExpression: `SET ${assignments.join(', ')}`,
-      ConditionExpression: '#status = :current',
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: values,
-    };
-  }
-
-  /** A put that never overwrites. */
-  private putNew(key: ItemKey, item: object): TransactPut {
-    return {
-      TableName: this.tableName,
-      Item: { ...stripUndefined(item), ...key },
-      ConditionExpression: NOT_EXISTS,
-      ExpressionAttributeNames: PK_NAME,
-      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-    };
-  }
-
-  private eventPut(event: AuditEvent): TransactPut {
-    return this.putNew(eventKey(event.model, event.at, event.id), event);
-  }
+  // Plumbing
 
   private newEvent(input: NewEvent): AuditEvent {
     return stripUndefined({
@@ -688,7 +587,7 @@ export class ModelRegistryClient {
     const version =
       number === undefined ? undefined : await this.getItem(versionKey(model, number), storedVersionSchema);
     if (version === undefined) {
-      const key = describeKey(idempotencyKey(`registerVersion:${model}:${runId}`));
+      const key = describeKey(registrationMarkerKey(model, runId));
       throw new CorruptItemError(key, `points at version ${number ?? '(none)'}, which does not exist`);
     }
     return version;
@@ -765,23 +664,4 @@ function runEventType(status: RunStatus): string {
     Failed: REGISTRY_EVENT_TYPES.runFailed,
   } as const;
   return types[status];
-}
-
-function eventExists(event: AuditEvent): EventAlreadyExistsError {
-  return new EventAlreadyExistsError(event.model, event.id, event.at);
-}
-
-function unexpectedCancellation(reasons: readonly CancellationReason[]): Error {
-  const codes = reasons.map((reason) => `${reason.Code}${reason.Message ? ` (${reason.Message})` : ''}`);
-  return new Error(`registry transaction cancelled: ${codes.join(', ')}`);
-}
-
-/** The document client refuses undefined attribute values unless configured to drop them; never send any. */
-function stripUndefined<T>(value: T): T {
-  if (Array.isArray(value)) return value.map(stripUndefined) as T;
-  if (typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype) {
-    const entries = Object.entries(value).filter(([, entry]) => entry !== undefined);
-    return Object.fromEntries(entries.map(([key, entry]) => [key, stripUndefined(entry)])) as T;
-  }
-  return value;
 }

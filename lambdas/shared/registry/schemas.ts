@@ -13,6 +13,7 @@ import {
   type ModelVersion,
   RUN_STATUSES,
   type Run,
+  type TrainedDataset,
 } from './types';
 
 /** Model names become S3 prefixes, metric dimensions and resource names, hence the tight pattern. */
@@ -72,11 +73,15 @@ export const pageRequestSchema = z.strictObject({
   nextToken: z.optional(z.string()),
 });
 
+export const sha256Schema = z
+  .string()
+  .check(z.regex(/^[a-f0-9]{64}$/, 'expected 64 lowercase hex characters'));
+
 const datasetObjectShape = {
   bucket: text(63),
   key: text(1024),
   versionId: text(1024),
-  sha256: z.string().check(z.regex(/^[a-f0-9]{64}$/, 'expected 64 lowercase hex characters')),
+  sha256: sha256Schema,
   rowCount: z.int('expected a non-negative integer').check(z.gte(0, 'expected a non-negative integer')),
 };
 const lineageShape = {
@@ -111,10 +116,14 @@ const runFieldsShape = {
   error: z.optional(text(2_000)),
   cause: z.optional(text(32_000)),
   version: z.optional(versionSchema),
+  duplicateOf: z.optional(idSchema),
 };
 
 export const createRunInputSchema = z.strictObject({
   ...runFieldsShape,
+  retryOf: z.optional(idSchema),
+  forced: z.optional(z.boolean()),
+  reasons: z.optional(z.array(reasonSchema).check(z.maxLength(50, 'expected at most 50 reasons'))),
   runId: idSchema,
   model: modelNameSchema,
   status: z.optional(runStatusSchema),
@@ -136,6 +145,8 @@ export const runPatchSchema = z
 export const updateRunOptionsSchema = z.strictObject({
   expectedStatus: z.optional(runStatusSchema),
   actor: z.optional(actorSchema),
+  eventType: z.optional(eventTypeSchema),
+  reasons: z.optional(z.array(reasonSchema).check(z.maxLength(50, 'expected at most 50 reasons'))),
 });
 
 export const appendEventInputSchema = z.strictObject({
@@ -194,6 +205,17 @@ export const storedRunSchema: z.ZodMiniType<Run> = z.object({
   error: z.optional(z.string()),
   cause: z.optional(z.string()),
   version: z.optional(z.int()),
+  duplicateOf: z.optional(z.string()),
+  retryOf: z.optional(z.string()),
+  forced: z.optional(z.boolean()),
+});
+
+export const storedTrainedDatasetSchema: z.ZodMiniType<TrainedDataset> = z.object({
+  model: z.string(),
+  sha256: z.string(),
+  runId: z.string(),
+  version: z.int(),
+  createdAt: z.string(),
 });
 
 export const storedEventSchema: z.ZodMiniType<AuditEvent> = z.object({

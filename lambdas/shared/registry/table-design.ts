@@ -8,8 +8,12 @@
  * | version         | MODEL#<model>      | VERSION#<10-digit version>  |                       |                      |                    |                      |
  * | alias           | MODEL#<model>      | ALIAS#<alias>               |                       |                      |                    |                      |
  * | audit event     | MODEL#<model>      | EVENT#<iso time>#<id>       |                       |                      |                    |                      |
+ * | trained dataset | MODEL#<model>      | DATASET#<sha256>            |                       |                      |                    |                      |
  * | run             | RUN#<runId>        | RUN                         | RUNSTATUS#<status>    | <startedAt>#<runId>  | MODELRUNS#<model>  | <startedAt>#<runId>  |
  * | idempotency key | IDEMPOTENCY#<key>  | IDEMPOTENCY                 |                       |                      |                    |                      |
+ *
+ * A trained dataset (`runId`, `version`: the first run that registered a version from those bytes) is
+ * written with the version; ValidateDataset reads it to end a re-upload of the same bytes as a duplicate.
  *
  * Idempotency keys that guard a one-off write (a version per run) are permanent; others carry `expiresAt`.
  */

@@ -96,8 +96,24 @@ export interface Run {
   readonly step?: string;
   readonly error?: string;
   readonly cause?: string;
-  /** The model version the run registered. */
+  /** The model version the run registered (for a duplicate: the version of the run it duplicates). */
   readonly version?: number;
+  /** The run that already trained these bytes (same sha256): this run ended without training. */
+  readonly duplicateOf?: string;
+  /** The run this one runs again (`mlops runs retry`). */
+  readonly retryOf?: string;
+  /** Trains even when the bytes were trained before (set on retries). */
+  readonly forced?: boolean;
+}
+
+/** A dataset (by sha256) a model's run trained and registered a version from. */
+export interface TrainedDataset {
+  readonly model: string;
+  readonly sha256: string;
+  /** The first run that registered a version from these bytes. */
+  readonly runId: string;
+  readonly version: number;
+  readonly createdAt: string;
 }
 
 /** An immutable record of a decision. */
@@ -123,6 +139,10 @@ export const REGISTRY_EVENT_TYPES = {
   runStarted: 'RunStarted',
   runSucceeded: 'RunSucceeded',
   runFailed: 'RunFailed',
+  /** A run created by `mlops runs retry`, instead of RunStarted. */
+  runRetried: 'RunRetried',
+  /** A run that ended as a duplicate of a run that trained the same bytes, instead of RunSucceeded. */
+  runDuplicate: 'RunDuplicate',
 } as const;
 
 export interface PageRequest {
@@ -183,8 +203,12 @@ export interface CreateRunInput {
   readonly error?: string;
   readonly cause?: string;
   readonly version?: number;
-  /** Recorded on the RunStarted event. @default the client's defaultActor */
+  readonly retryOf?: string;
+  readonly forced?: boolean;
+  /** Recorded on the RunStarted (RunRetried with `retryOf`) event. @default the client's defaultActor */
   readonly actor?: string;
+  /** The reasons recorded on that event (e.g. why a retry was asked for). @default the error, if any */
+  readonly reasons?: readonly string[];
 }
 
 export interface CreateRunResult {
@@ -202,6 +226,7 @@ export interface RunPatch {
   readonly error?: string;
   readonly cause?: string;
   readonly version?: number;
+  readonly duplicateOf?: string;
 }
 
 export interface UpdateRunOptions {
@@ -209,6 +234,13 @@ export interface UpdateRunOptions {
   readonly expectedStatus?: RunStatus;
   /** Recorded on the RunSucceeded/RunFailed event. @default the client's defaultActor */
   readonly actor?: string;
+  /**
+   * The type of the event a status change records, e.g. RunDuplicate.
+   * @default RunSucceeded or RunFailed, after the new status
+   */
+  readonly eventType?: string;
+  /** The event's reasons. @default the run's error, if any */
+  readonly reasons?: readonly string[];
 }
 
 export interface AppendEventInput {

@@ -3,6 +3,7 @@
  * and Step Functions matches Catch/Retry on it, so the name is the contract and the message is for people.
  */
 import { PipelineErrors } from '../pipeline';
+import * as z from '../zod';
 
 export type PipelineErrorName = (typeof PipelineErrors)[keyof typeof PipelineErrors];
 
@@ -45,4 +46,32 @@ export function metricMissing(metric: string, reported: readonly string[]): Pipe
     PipelineErrors.metricMissing,
     `The training job reported no value for the objective metric ${metric} (it reported: ${names})`,
   );
+}
+
+/** A retry request the pipeline cannot carry out: the run does not exist or has not ended. */
+export function retryRejected(message: string): PipelineError {
+  return new PipelineError(PipelineErrors.retryRejected, message);
+}
+
+/**
+ * A Lambda was invoked with an input of the wrong shape: a wiring bug between the state machine and the
+ * function, so not one of the expected {@link PipelineErrors} (logged as an error, with its stack).
+ */
+export class InvalidInputError extends Error {
+  override readonly name = 'InvalidInput';
+}
+
+/**
+ * Parses a handler's input with its schema (the state machine's payloads are contracts, not casts).
+ *
+ * @param functionName - the function, for the message, e.g. `StartRun`
+ * @throws InvalidInputError naming every field that does not match, e.g. `detail.object.key: expected string`
+ */
+export function parseInput<T>(schema: z.core.$ZodType<T>, input: unknown, functionName: string): T {
+  const parsed = z.safeParse(schema, input);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map(
+    (issue) => `${issue.path.length === 0 ? '(input)' : issue.path.join('.')}: ${issue.message}`,
+  );
+  throw new InvalidInputError(`${functionName} was invoked with an unexpected input: ${problems.join('; ')}`);
 }

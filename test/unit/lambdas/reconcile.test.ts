@@ -6,14 +6,15 @@ import {
   reconcileExecution,
   runIdOfExecution,
 } from '../../../lambdas/reconcile-execution/reconcile';
-import { MAX_REASON_CHARS } from '../../../lambdas/record-failure/record-failure';
+import { EVENT_SOURCE, RUN_RETRY_REQUESTED, retryRunId } from '../../../lambdas/shared/events';
+import { MAX_REASON_CHARS } from '../../../lambdas/shared/failures';
 import {
   type ModelRegistryClient,
   type Run,
   RunNotFoundError,
   RunStatusConflictError,
 } from '../../../lambdas/shared/registry';
-import { runForUpload } from '../../../lambdas/start-run/start-run';
+import { runForUpload } from '../../../lambdas/shared/runs';
 
 const EXECUTION = 'arn:aws:states:us-east-1:123456789012:execution:Training:exec-1';
 const MACHINE = 'arn:aws:states:us-east-1:123456789012:stateMachine:Training';
@@ -223,12 +224,42 @@ describe('reconcileExecution', () => {
 });
 
 describe('runIdOfExecution', () => {
-  it('derives the run id StartRun gives the upload, with or without a version id', () => {
+  const registry = deps(running({ status: 'Failed' })).registry;
+
+  it('derives the run id StartRun gives the upload, with or without a version id', async () => {
     // Act + Assess
-    expect(runIdOfExecution(s3Input())).toBe(RUN_ID);
-    expect(runIdOfExecution(s3Input({ key: UPLOAD.key, 'version-id': null }))).toBe(
+    expect(await runIdOfExecution(s3Input(), registry)).toBe(RUN_ID);
+    expect(await runIdOfExecution(s3Input({ key: UPLOAD.key, 'version-id': null }), registry)).toBe(
       runForUpload({ bucket: UPLOAD.bucket, key: UPLOAD.key }).runId,
     );
+    expect(await runIdOfExecution(s3Input({ key: 'datasets/churn/2026/11/DATA.CSV' }), registry)).toBe(
+      runForUpload({ bucket: UPLOAD.bucket, key: 'datasets/churn/2026/11/DATA.CSV' }).runId,
+    );
+  });
+
+  it('derives the run id StartRun gives a retry request, from the retried run', async () => {
+    // Prepare
+    const input = JSON.stringify({
+      source: EVENT_SOURCE,
+      'detail-type': RUN_RETRY_REQUESTED,
+      detail: { retryOf: RUN_ID, requestId: 'req-1', requestedBy: 'ana@host' },
+    });
+
+    // Act
+    const runId = await runIdOfExecution(input, registry);
+
+    // Assess
+    expect(runId).toBe(retryRunId({ runId: RUN_ID, model: 'churn' }, 'req-1'));
+    expect(registry.getRun).toHaveBeenCalledWith(RUN_ID);
+  });
+
+  it.each([
+    ['not JSON', '{'],
+    ['a key StartRun rejects', s3Input({ key: 'datasets/Bad/x.csv' })],
+    ['another event', JSON.stringify({ 'detail-type': 'Scheduled Event', detail: {} })],
+  ])('finds no run for %s', async (_, input) => {
+    // Act + Assess
+    expect(await runIdOfExecution(input, registry)).toBeUndefined();
   });
 });
 

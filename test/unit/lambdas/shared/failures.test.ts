@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeFailure, MAX_REASON_CHARS, truncate } from '../../../lambdas/record-failure/record-failure';
+import { describeFailure, MAX_REASON_CHARS, truncate } from '../../../../lambdas/shared/failures';
 
 describe('describeFailure', () => {
   it('takes FailureReason and TrainingJobStatus from a SageMaker DescribeTrainingJob cause', () => {

@@ -1,0 +1,75 @@
+/**
+ * The stack's own EventBridge events (source {@link EVENT_SOURCE}): what the pipeline announces and what
+ * operators send it. The Lambdas, the rules (lib/) and the CLI read the names and shapes here.
+ */
+import { createHash } from 'node:crypto';
+import type { ModelVersionStatus } from './registry/types';
+import * as z from './zod';
+
+/** `Source` of every event the stack publishes or accepts from its operators. */
+export const EVENT_SOURCE = 'serverless-mlops';
+
+/** `DetailType` of the event RegisterModel publishes for every registered version. */
+export const MODEL_REGISTERED = 'ModelRegistered';
+
+/** `DetailType` of the event `mlops runs retry` sends; the RetryRequested rule starts a run for it. */
+export const RUN_RETRY_REQUESTED = 'Run Retry Requested';
+
+/** The `detail` of a {@link MODEL_REGISTERED} event. */
+export interface ModelRegisteredDetail {
+  readonly model: string;
+  readonly version: number;
+  readonly status: ModelVersionStatus;
+  readonly metric: string;
+  readonly value: number;
+  readonly runId: string;
+}
+
+/** S3's EventBridge `detail-type` for uploads. */
+export const OBJECT_CREATED = 'Object Created';
+
+/**
+ * The fields of an S3 `Object Created` event detail StartRun reads (S3 User Guide, "EventBridge event message
+ * structure": `bucket.name`, `object.key`, `object.size`, `object.version-id`; no version id on an
+ * unversioned bucket).
+ */
+export const objectCreatedDetailSchema = z.object({
+  bucket: z.object({ name: z.string().check(z.minLength(1)) }),
+  object: z.object({
+    key: z.string().check(z.minLength(1)),
+    size: z.optional(z.number()),
+    'version-id': z.optional(z.nullable(z.string())),
+  }),
+});
+export type ObjectCreatedDetail = z.output<typeof objectCreatedDetailSchema>;
+
+/** The `detail` of a {@link RUN_RETRY_REQUESTED} event, as the CLI sends it. */
+export const runRetryRequestedDetailSchema = z.object({
+  /** The run to run again (it must have ended). */
+  retryOf: z.string().check(z.minLength(1)),
+  /** Unique per request (a UUID): names the new run, so a redelivered request lands on the same run. */
+  requestId: z.string().check(z.minLength(1), z.maxLength(128)),
+  /** Who asked, e.g. `<os user>@<host>`; recorded as the actor of the RunRetried audit event. */
+  requestedBy: z.string().check(z.minLength(1), z.maxLength(256)),
+  reason: z.optional(z.string().check(z.minLength(1), z.maxLength(2_000))),
+});
+export type RunRetryRequestedDetail = z.output<typeof runRetryRequestedDetailSchema>;
+
+/** Hex characters of the hash in a run id; 64 bits keep collisions out of reach. */
+export const RUN_ID_HASH_CHARS = 16;
+
+/**
+ * The run id of a retry: `<model>-<16 hex chars of sha256("retry:<originalRunId>#<requestId>")>`.
+ * Deterministic, so every delivery of the same request names the same run; a new request is a new run.
+ * At most 49 characters, valid as a SageMaker training job name (as {@link runIdFor} in ./runs.ts).
+ *
+ * @param original - the run retried (its id and model)
+ * @param requestId - the request's {@link RunRetryRequestedDetail.requestId}
+ */
+export function retryRunId(
+  original: { readonly runId: string; readonly model: string },
+  requestId: string,
+): string {
+  const digest = createHash('sha256').update(`retry:${original.runId}#${requestId}`).digest('hex');
+  return `${original.model}-${digest.slice(0, RUN_ID_HASH_CHARS)}`;
+}

@@ -1,0 +1,59 @@
+/**
+ * How a run is named. StartRun records runs under these ids; anything that has to find the run of an upload
+ * (ReconcileExecution, the CLI's `upload --wait`) derives the id here, so they cannot drift apart.
+ */
+import { createHash } from 'node:crypto';
+import { RUN_ID_HASH_CHARS } from './events';
+import type { DatasetPointer } from './pipeline';
+import { datasetRejected } from './runtime/errors';
+import { DATASET_KEY_LAYOUT, parseDatasetKey } from './s3-layout';
+
+export { RUN_ID_HASH_CHARS, retryRunId } from './events';
+
+/**
+ * The run id of an object version: `<model>-<16 hex chars of sha256("<bucket>/<key>#<versionId>")>`.
+ * Deterministic, so every delivery of the same upload names the same run; a new upload is a new version
+ * and so a new run. At most 49 characters, valid as a SageMaker training job name.
+ */
+export function runIdFor(model: string, dataset: DatasetPointer): string {
+  const digest = createHash('sha256')
+    .update(`${dataset.bucket}/${dataset.key}#${dataset.versionId ?? ''}`)
+    .digest('hex');
+  return `${model}-${digest.slice(0, RUN_ID_HASH_CHARS)}`;
+}
+
+/** What names a run: the uploaded object version (an S3 event's bucket, key and version id). */
+export interface UploadedObject {
+  readonly bucket: string;
+  readonly key: string;
+  /** Absent (or null from a JSONPath) for an unversioned bucket. */
+  readonly versionId?: string | null;
+}
+
+/** The run StartRun records for an upload. */
+export interface UploadRun {
+  readonly runId: string;
+  readonly model: string;
+  readonly dataset: DatasetPointer;
+}
+
+/**
+ * The model, dataset pointer and run id StartRun records for an uploaded object version.
+ *
+ * @throws PipelineError `DatasetRejected` naming the key, what is wrong with it and the expected layout
+ *   (s3-layout.ts's datasetKeyProblem decides)
+ */
+export function runForUpload(upload: UploadedObject): UploadRun {
+  const parsed = parseDatasetKey(upload.key);
+  if (!parsed.ok) {
+    throw datasetRejected(
+      `Object key "${upload.key}" ${parsed.problem} (expected ${DATASET_KEY_LAYOUT}; the model is the first folder)`,
+    );
+  }
+  const { model } = parsed.value;
+  // An unversioned bucket's events carry no version id (or null from a JSONPath); keep the pointer clean.
+  const dataset: DatasetPointer = upload.versionId
+    ? { bucket: upload.bucket, key: upload.key, versionId: upload.versionId }
+    : { bucket: upload.bucket, key: upload.key };
+  return { runId: runIdFor(model, dataset), model, dataset };
+}
