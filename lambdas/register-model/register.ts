@@ -2,11 +2,12 @@
  * RegisterModel: records the evaluated model as a new version with its full lineage, closes the run and
  * announces the version.
  *
- * Idempotency (Step Functions retries a task after a Lambda service error, possibly after the function
- * did its writes): the registry keeps one version per run (registerVersion writes a per-run marker in the
- * same transaction as the version), so a repeated registration returns the version the run registered
- * first. The order is registerVersion -> ModelRegistered event -> run Succeeded, and every step is safe to
- * repeat, so a crash between any two of them is healed by the retry:
+ * Idempotency (the workflow retries this task on its own failures, e.g. PutEvents refused or the run update
+ * throwing, and after Lambda service errors, possibly after the function did its writes): the registry keeps
+ * one version per run (registerVersion writes a per-run marker in the same transaction as the version), so a
+ * repeated registration returns the version the run registered first. The order is registerVersion ->
+ * ModelRegistered event -> run Succeeded, and every step is safe to repeat, so a crash between any two of
+ * them is healed by the retry, which publishes the same event and returns the same result as a first run:
  * - after registerVersion: the retry gets the same version back (`created: false`), then goes on;
  * - after the event: the event is published again (consumers must tolerate duplicates anyway: EventBridge
  *   delivers at least once);
@@ -15,7 +16,14 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import type { EvaluationDecision, RunContext, TrainingResult, TrainingRunPlan } from '../shared/pipeline';
+import { EVENT_SOURCE, MODEL_REGISTERED, type ModelRegisteredDetail } from '../shared/events';
+import {
+  type EvaluationDecision,
+  type RunContext,
+  RunSteps,
+  type TrainingResult,
+  type TrainingRunPlan,
+} from '../shared/pipeline';
 import type { Lineage, ModelRegistryClient, ModelVersionStatus } from '../shared/registry';
 import { MODEL_DIMENSION } from '../shared/runtime/powertools';
 
@@ -31,19 +39,6 @@ export interface RegisterModelInput {
 export interface RegisterModelResult {
   readonly version: number;
   readonly status: ModelVersionStatus;
-}
-
-export const EVENT_SOURCE = 'serverless-mlops';
-export const MODEL_REGISTERED = 'ModelRegistered';
-
-/** The `detail` of a ModelRegistered event. */
-export interface ModelRegisteredDetail {
-  readonly model: string;
-  readonly version: number;
-  readonly status: ModelVersionStatus;
-  readonly metric: string;
-  readonly value: number;
-  readonly runId: string;
 }
 
 export interface RegisterModelDependencies {
@@ -91,7 +86,9 @@ export async function registerModel(
     status: evaluation.status,
     reason: statusReason(evaluation.reasons),
   });
-  const result: RegisterModelResult = { version: version.version, status: version.status };
+  // The status it was registered in (a retry finds the version as it is now, maybe already moved on).
+  const registeredStatus = created ? version.status : evaluation.status;
+  const result: RegisterModelResult = { version: version.version, status: registeredStatus };
   if (created) {
     logger.info(`Registered ${run.model} v${version.version} as ${version.status}`, {
       reasons: evaluation.reasons,
@@ -109,7 +106,7 @@ export async function registerModel(
   await publishModelRegistered(deps, {
     model: run.model,
     version: version.version,
-    status: version.status,
+    status: registeredStatus,
     metric: evaluation.metric,
     value: evaluation.value,
     runId: run.runId,
@@ -119,6 +116,7 @@ export async function registerModel(
     await registry.updateRun(run.runId, {
       status: 'Succeeded',
       version: version.version,
+      step: RunSteps.registerModel,
       endedAt: (deps.clock ?? (() => new Date()))(),
     });
   }

@@ -413,6 +413,102 @@ describe('RegisterModel', () => {
     });
   });
 
+  it('records step RegisterModel on the closed run and the bytes as trained by this run', async () => {
+    // Prepare
+    const input = await evaluated('register-marks');
+
+    // Act
+    const { version } = await registerModel(input, deps());
+
+    // Assess
+    expect(await registry.getRun(input.run.runId)).toMatchObject({
+      status: 'Succeeded',
+      step: 'RegisterModel',
+      version,
+    });
+    expect(await registry.findTrainedDataset('register-marks', input.plan.lineage.sha256)).toMatchObject({
+      runId: input.run.runId,
+      version,
+    });
+  });
+
+  it('completes the run and announces the version exactly as a first run would when closing the run failed after registering', async () => {
+    // Prepare: the first attempt registers and publishes, then the run update throws
+    const input = await evaluated('register-update-fails');
+    const failing = Object.assign(Object.create(registry) as ModelRegistryClient, {
+      updateRun: async () => {
+        throw Object.assign(new Error('Throughput exceeds the current capacity'), {
+          name: 'ProvisionedThroughputExceededException',
+        });
+      },
+    });
+    const firstMetrics = newMetrics();
+    await expect(registerModel(input, { ...deps(firstMetrics), registry: failing })).rejects.toThrow(
+      'Throughput exceeds',
+    );
+    expect(await registry.getRun(input.run.runId)).toMatchObject({ status: 'Running' });
+
+    // Act: the workflow retries RegisterModel
+    const result = await registerModel(input, deps());
+
+    // Assess: one version, the run closed, the same event as the first attempt's
+    expect(result).toEqual({ version: 1, status: 'Approved' });
+    expect((await registry.listVersions('register-update-fails')).items).toHaveLength(1);
+    expect(await registry.getRun(input.run.runId)).toMatchObject({
+      status: 'Succeeded',
+      version: 1,
+      step: 'RegisterModel',
+    });
+    const details = eventBridge
+      .commandCalls(PutEventsCommand)
+      .map((call) => call.args[0].input.Entries?.[0])
+      .map((entry) => ({
+        source: entry?.Source,
+        type: entry?.DetailType,
+        detail: JSON.parse(entry?.Detail ?? ''),
+      }));
+    expect(details).toHaveLength(2);
+    expect(details[1]).toEqual(details[0]);
+    expect(details[0]).toEqual({
+      source: 'serverless-mlops',
+      type: 'ModelRegistered',
+      detail: {
+        model: 'register-update-fails',
+        version: 1,
+        status: 'Approved',
+        metric: 'validation:auc',
+        value: 0.84,
+        runId: input.run.runId,
+      },
+    });
+    const succeeded = (await registry.listEvents('register-update-fails')).items.filter(
+      (event) => event.type === 'RunSucceeded',
+    );
+    expect(succeeded).toHaveLength(1);
+  });
+
+  it('announces the status the version was registered in, even if it moved on before the retry', async () => {
+    // Prepare: registered as PendingApproval, then approved by an operator before the retry
+    const input = await evaluated('register-moved');
+    const manual = { ...input, evaluation: { ...input.evaluation, status: 'PendingApproval' as const } };
+    const failing = Object.assign(Object.create(registry) as ModelRegistryClient, {
+      updateRun: async () => {
+        throw new Error('boom');
+      },
+    });
+    const first = registerModel(manual, { ...deps(), registry: failing });
+    await expect(first).rejects.toThrow('boom');
+    await registry.changeStatus('register-moved', 1, 'Approved', { reason: 'looks good', actor: 'ana' });
+
+    // Act
+    const result = await registerModel(manual, deps());
+
+    // Assess
+    expect(result).toEqual({ version: 1, status: 'PendingApproval' });
+    const last = eventBridge.commandCalls(PutEventsCommand).at(-1)?.args[0].input.Entries?.[0];
+    expect(JSON.parse(last?.Detail ?? '')).toMatchObject({ version: 1, status: 'PendingApproval' });
+  });
+
   it('registers a rejected challenger as Rejected, with the reasons', async () => {
     // Prepare
     await promoteChampion('register-rejected', 0.9);
