@@ -13,14 +13,8 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import type { ModelRegistryClient, Run } from '../lambdas/shared/registry';
-import {
-  modelArtifactKey,
-  RunArtifacts,
-  runArtifactKey,
-  runPrefix,
-  s3Uri,
-} from '../lambdas/shared/s3-layout';
-import { modelContract } from './contract';
+import { modelArtifactKey, RunArtifacts, runArtifactKey, s3Uri } from '../lambdas/shared/s3-layout';
+import { findContractText } from './contract';
 import { CliError, NotFoundError, UsageError } from './errors';
 import { formatBytes, NONE, renderTable } from './output';
 import { showRun } from './runs';
@@ -133,14 +127,9 @@ async function contractLocation(
   run: Run,
   at: (where: { bucket: string; key: string }) => Promise<ArtifactLocation>,
 ): Promise<ArtifactLocation> {
-  try {
-    const found = await modelContract(deps.s3, deps.resources, run.model);
-    const [bucket = '', ...key] = found.source.location.replace(/^s3:\/\//, '').split('/');
-    return at({ bucket, key: key.join('/') });
-  } catch (error) {
-    if (!(error instanceof NotFoundError)) throw error;
-    return { name: 'contract', bucket: deps.resources.artifactsBucket, key: NONE, uri: NONE };
-  }
+  const found = await findContractText(deps.s3, deps.resources, run.model);
+  if (found !== undefined) return at(found);
+  return { name: 'contract', bucket: deps.resources.artifactsBucket, key: NONE, uri: NONE };
 }
 
 /**
@@ -196,9 +185,4 @@ export function renderArtifacts(runId: string, artifacts: readonly ArtifactLocat
   ]);
   const hint = `Print one with \`mlops artifacts ${runId} <name>\`, or save it with --out <file>.\n`;
   return `${renderTable(['ARTIFACT', 'SIZE', 'LOCATION'], rows)}${hint}`;
-}
-
-/** The run's prefix, for messages. */
-export function runArtifactsUri(bucket: string, runId: string): string {
-  return s3Uri(bucket, runPrefix(runId));
 }

@@ -150,23 +150,36 @@ export async function modelContract(
   model: string,
 ): Promise<FoundContract> {
   const name = parseModelName(model);
-  const declared = { bucket: buckets.dataBucket, key: declaredContractKey(name) };
-  const stored = { bucket: buckets.artifactsBucket, key: storedContractKey(name) };
-  for (const [kind, where] of [
-    ['declared', declared],
-    ['stored', stored],
-  ] as const) {
-    const text = await getOptionalText(s3, where.bucket, where.key);
-    if (text === undefined) continue;
-    const location = s3Uri(where.bucket, where.key);
-    return { contract: checkContract(text, location), source: { kind, location } };
+  const found = await findContractText(s3, buckets, name);
+  if (found !== undefined) {
+    return { contract: checkContract(found.text, found.location), source: found };
   }
+  const declared = s3Uri(buckets.dataBucket, declaredContractKey(name));
+  const stored = s3Uri(buckets.artifactsBucket, storedContractKey(name));
   throw new NotFoundError(
-    `Model ${name} has no contract yet (neither ${s3Uri(declared.bucket, declared.key)} nor ` +
-      `${s3Uri(stored.bucket, stored.key)} exists): create one with ` +
+    `Model ${name} has no contract yet (neither ${declared} nor ${stored} exists): create one with ` +
       `\`mlops init <file.csv> --model ${name} --target <column>\`, or check the file against a local ` +
       'schema with `mlops validate <file.csv> --schema <schema.json>`',
   );
+}
+
+/** The text of the model's contract object and where it is, unparsed; undefined when there is none. */
+export async function findContractText(
+  s3: S3Client,
+  buckets: { readonly dataBucket: string; readonly artifactsBucket: string },
+  model: string,
+): Promise<
+  (ContractSource & { readonly bucket: string; readonly key: string; readonly text: string }) | undefined
+> {
+  const candidates = [
+    { kind: 'declared', bucket: buckets.dataBucket, key: declaredContractKey(model) },
+    { kind: 'stored', bucket: buckets.artifactsBucket, key: storedContractKey(model) },
+  ] as const;
+  for (const candidate of candidates) {
+    const text = await getOptionalText(s3, candidate.bucket, candidate.key);
+    if (text !== undefined) return { ...candidate, location: s3Uri(candidate.bucket, candidate.key), text };
+  }
+  return undefined;
 }
 
 /** An object's text, or undefined when it does not exist. */

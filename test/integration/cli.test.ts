@@ -1,10 +1,18 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../../cli/errors';
 import { listModels, showModel, showVersion } from '../../cli/models';
@@ -12,28 +20,46 @@ import { runCli } from '../../cli/program';
 import { listRuns, showRun } from '../../cli/runs';
 import { localTarget, resolveTarget, type Target, type TargetOptions } from '../../cli/target';
 import { uploadDataset } from '../../cli/upload';
+import { EVENT_SOURCE, RUN_RETRY_REQUESTED, retryRunId } from '../../lambdas/shared/events';
 import { type Lineage, ModelRegistryClient, type Run } from '../../lambdas/shared/registry';
+import { runForUpload } from '../../lambdas/shared/runs';
+import {
+  declaredContractKey,
+  modelArtifactKey,
+  RunArtifacts,
+  runArtifactKey,
+  storedContractKey,
+} from '../../lambdas/shared/s3-layout';
+import { type LocalEvent, type LocalEventBridge, startLocalEventBridge } from '../../local/aws/eventbridge';
 import { type LocalS3, type S3EventRecord, startLocalS3 } from '../../local/aws/s3';
 import { type RuntimeDiscovery, writeDiscovery } from '../../local/discovery';
 import { useRegistryTable } from '../support/dynamodb';
 
 const DATA_BUCKET = 'cli-data-bucket';
+const ARTIFACTS_BUCKET = 'cli-artifacts-bucket';
 const ROOT = join(__dirname, '..', '..');
 
 const table = useRegistryTable();
 let s3: LocalS3;
+let eventBridge: LocalEventBridge;
 let workDir: string;
 let stateDir: string;
 let registry: ModelRegistryClient;
 let target: Target;
 /** What the simulated pipeline does when an object is created, by key. */
 const pipelines = new Map<string, (record: S3EventRecord) => Promise<void>>();
+/** What the simulated StartRun does when a retry of a run is requested, by the run retried. */
+const retries = new Map<string, (event: LocalEvent) => Promise<void>>();
 
 beforeAll(async () => {
   workDir = mkdtempSync(join(tmpdir(), 'mlops-cli-'));
   stateDir = join(workDir, 'state');
   mkdirSync(stateDir);
-  s3 = await startLocalS3({ directory: join(workDir, 's3'), buckets: [DATA_BUCKET] });
+  s3 = await startLocalS3({ directory: join(workDir, 's3'), buckets: [DATA_BUCKET, ARTIFACTS_BUCKET] });
+  eventBridge = await startLocalEventBridge({ account: '123456789012', region: 'us-east-1' });
+  eventBridge.onEvent(
+    (event) => void retries.get((event.detail as { retryOf?: string }).retryOf ?? '')?.(event),
+  );
   s3.onEvent((record) => {
     if (!record.eventName.startsWith('ObjectCreated')) return;
     void pipelines.get(record.s3.object.key)?.(record);
@@ -46,6 +72,7 @@ beforeAll(async () => {
 afterAll(async () => {
   target?.close();
   await s3?.stop();
+  await eventBridge?.stop();
   rmSync(workDir, { recursive: true, force: true });
 });
 
@@ -59,12 +86,12 @@ function discovery(pid: number): RuntimeDiscovery {
     endpoints: {
       s3: s3.endpoint,
       dynamodb: table.endpoint,
-      eventbridge: 'http://127.0.0.1:1',
+      eventbridge: eventBridge.endpoint,
       sagemaker: 'http://127.0.0.1:1',
     },
     resources: {
       dataBucket: DATA_BUCKET,
-      artifactsBucket: 'cli-artifacts-bucket',
+      artifactsBucket: ARTIFACTS_BUCKET,
       registryTable: table.tableName,
       trainingStateMachine: 'arn:aws:states:us-east-1:123456789012:stateMachine:training',
     },
@@ -78,10 +105,16 @@ interface Outcome {
 }
 
 /** Runs the CLI in-process against the test's state directory, counting target look-ups. */
-async function mlops(argv: readonly string[], resolved: TargetOptions[] = []): Promise<Outcome> {
+async function mlops(
+  argv: readonly string[],
+  resolved: TargetOptions[] = [],
+  requestId?: string,
+): Promise<Outcome> {
   const out: string[] = [];
   const err: string[] = [];
   const code = await runCli([...argv, '--state-dir', stateDir], {
+    operator: 'ops@test',
+    ...(requestId === undefined ? {} : { newRequestId: () => requestId }),
     io: { out: (text) => out.push(text), err: (text) => err.push(text) },
     pollIntervalMs: 25,
     resolveTarget: (options) => {
@@ -131,7 +164,7 @@ function lineage(model: string, runId: string, auc: number): Lineage {
     image: '683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1',
     hyperparameters: { objective: 'binary:logistic', eval_metric: 'auc', max_depth: '5' },
     metrics: { 'validation:auc': auc, 'train:auc': 0.99 },
-    artifactUri: `s3://cli-artifacts-bucket/runs/${runId}/model.tar.gz`,
+    artifactUri: `s3://${ARTIFACTS_BUCKET}/${modelArtifactKey(runId, runId)}`,
     executionArn: `arn:aws:states:us-east-1:123456789012:execution:training:${runId}`,
     runId,
   };
@@ -142,23 +175,18 @@ const STEP_MS = 200;
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const newRunId = (model: string) => `${model}-${randomBytes(8).toString('hex')}`;
 
-/** Plays the pipeline for an upload: StartRun, the steps, then a version (or a failure). */
+/** Plays the pipeline for an upload: StartRun (named by runForUpload), the steps, then a version or a failure. */
 function simulatePipeline(key: string, ending: 'succeed' | 'fail'): void {
   pipelines.set(key, async (record) => {
-    const model = key.split('/')[1] ?? '';
-    const runId = newRunId(model);
+    const { runId, model, dataset } = runForUpload({ bucket: record.s3.bucket.name, key });
     await pause(50);
-    await registry.createRun({
-      runId,
-      model,
-      dataset: { bucket: record.s3.bucket.name, key },
-      step: 'StartRun',
-    });
-    await pause(STEP_MS);
-    await registry.updateRun(runId, { step: 'ValidateDataset' });
+    await registry.createRun({ runId, model, dataset, step: 'ValidateDataset' });
     await pause(STEP_MS);
     if (ending === 'fail') {
-      const cause = 'row 3, column "age": "abc" is not a number\nrow 9, column "plan": empty value';
+      const report = `s3://${ARTIFACTS_BUCKET}/${runArtifactKey(runId, RunArtifacts.report)}`;
+      const cause =
+        `s3://${DATA_BUCKET}/${key} was rejected: row 3, column "age": "abc" is not a number\n` +
+        `row 9, column "plan": empty value. Full report: ${report}`;
       await registry.updateRun(runId, {
         status: 'Failed',
         error: 'DatasetRejected',
@@ -167,14 +195,26 @@ function simulatePipeline(key: string, ending: 'succeed' | 'fail'): void {
       });
       return;
     }
-    await registry.updateRun(runId, { step: 'TrainModel' });
-    await pause(STEP_MS);
-    const { version } = await registry.registerVersion(model, {
-      lineage: lineage(model, runId, 0.9137),
-      status: 'Approved',
-      reason: 'validation:auc 0.9137 meets the threshold 0.8; no production champion yet',
-    });
-    await registry.updateRun(runId, { status: 'Succeeded', version: version.version, endedAt: new Date() });
+    await playTraining(runId, model);
+  });
+}
+
+/** The steps after validation, as the workflow records them, ending with a registered version. */
+async function playTraining(runId: string, model: string): Promise<void> {
+  await registry.updateRun(runId, { step: 'TrainModel' });
+  await pause(STEP_MS);
+  await registry.updateRun(runId, { step: 'EvaluateModel' });
+  await pause(STEP_MS);
+  const { version } = await registry.registerVersion(model, {
+    lineage: lineage(model, runId, 0.9137),
+    status: 'Approved',
+    reason: 'validation:auc 0.9137 meets the threshold 0.8; no production champion yet',
+  });
+  await registry.updateRun(runId, {
+    status: 'Succeeded',
+    step: 'RegisterModel',
+    version: version.version,
+    endedAt: new Date(),
   });
 }
 
@@ -195,10 +235,13 @@ describe('mlops upload', () => {
     // Assess
     expect(text).toMatchObject({ code: 0, stderr: '' });
     expect(text.stdout).toContain(`to s3://${DATA_BUCKET}/datasets/churn/customers.csv`);
+    const { runId } = runForUpload({ bucket: DATA_BUCKET, key: 'datasets/churn/customers.csv' });
+    expect(text.stdout).toContain(`Run ${runId} starts for churn`);
     expect(json).toMatchObject({
       bucket: DATA_BUCKET,
       key: 'datasets/churn/customers.csv',
       size: Buffer.byteLength(readFileSync(file)),
+      runId,
     });
     const object = await target.s3.send(
       new GetObjectCommand({ Bucket: DATA_BUCKET, Key: 'datasets/churn/customers.csv' }),
@@ -256,9 +299,16 @@ describe('mlops upload', () => {
     // Assess
     expect(code).toBe(0);
     expect(stderr).toMatch(/run wait-ok-[0-9a-f]{16} Running \(ValidateDataset\)/);
-    expect(stderr).toMatch(/run wait-ok-[0-9a-f]{16} Running \(TrainModel\)/);
-    expect(stderr).toMatch(/run wait-ok-[0-9a-f]{16} Succeeded/);
-    expect(stdout).toMatch(/^Run +wait-ok-[0-9a-f]{16}$/m);
+    const { runId } = runForUpload({ bucket: DATA_BUCKET, key });
+    expect(stderr.split('\n').map((line) => line.replace(/^\[\d+s\] /, ''))).toEqual([
+      `Uploaded monthly.csv (44 B) to s3://${DATA_BUCKET}/${key}; waiting for run ${runId}...`,
+      `run ${runId} Running (ValidateDataset)`,
+      `run ${runId} Running (TrainModel)`,
+      `run ${runId} Running (EvaluateModel)`,
+      `run ${runId} Succeeded (RegisterModel)`,
+      '',
+    ]);
+    expect(stdout).toMatch(new RegExp(`^Run +${runId}$`, 'm'));
     expect(stdout).toMatch(/^Version +wait-ok v1$/m);
     expect(stdout).toMatch(/^Status +Approved$/m);
     expect(stdout).toMatch(/^Objective +validation:auc 0\.9137$/m);
@@ -287,9 +337,11 @@ describe('mlops upload', () => {
       run: { status: 'Failed', error: 'DatasetRejected', step: 'ValidateDataset' },
       version: null,
     });
+    const { runId } = result.run;
     expect(stderr.trimEnd().split('\n').at(-1)).toBe(
-      `error: Run ${result.run.runId} failed in ValidateDataset: DatasetRejected: ` +
-        'row 3, column "age": "abc" is not a number; row 9, column "plan": empty value',
+      `error: Run ${runId} failed in ValidateDataset: DatasetRejected: ` +
+        `s3://${DATA_BUCKET}/datasets/wait-fail/bad.csv was rejected: row 3, column "age": "abc" is not a number; ` +
+        `row 9, column "plan": empty value. Full report: \`mlops artifacts ${runId} report\``,
     );
   });
 
@@ -313,9 +365,10 @@ describe('mlops upload', () => {
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(code).toBe(1);
     expect(stdout).toBe('');
+    const { runId } = runForUpload({ bucket: DATA_BUCKET, key: 'datasets/nobody/lonely.csv' });
     expect(stderr.trimEnd().split('\n').at(-1)).toBe(
-      `error: Timed out after 0.4s: no run has started for s3://${DATA_BUCKET}/datasets/nobody/lonely.csv ` +
-        '(is the pipeline running? see `mlops runs list`)',
+      `error: Timed out after 0.4s: run ${runId} for s3://${DATA_BUCKET}/datasets/nobody/lonely.csv ` +
+        'has not started (is the pipeline running? see `mlops runs list`)',
     );
   });
 });
@@ -456,6 +509,521 @@ describe('mlops runs and models', () => {
       stderr: 'error: fraud v9 does not exist (fraud has v1 to v2)\n',
     });
     expect(usage).toMatchObject({ code: 2, stdout: '' });
+  });
+});
+
+/** A churn dataset the validator accepts: 12 rows, 2 classes, a nullable numeric column. */
+function churnCsv(): string {
+  const rows = Array.from({ length: 12 }, (_, i) => {
+    const tenure = i === 4 ? '' : String(3 + i * 5);
+    return `${tenure},${['basic', 'premium', 'standard'][i % 3]},${i % 2 === 0 ? 'no' : 'yes'}`;
+  });
+  return `tenure,plan,churned\n${rows.join('\n')}\n`;
+}
+
+async function putObject(bucket: string, key: string, body: string | Buffer): Promise<void> {
+  await target.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+}
+
+describe('mlops upload schema.json', () => {
+  it('checks the contract with the pipeline parser first: every field error, exit 2, nothing uploaded', async () => {
+    // Prepare
+    const dir = mkdtempSync(join(workDir, 'bad-schema-'));
+    const file = join(dir, 'schema.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        target: 'y',
+        problemType: 'ranking',
+        columns: [{ name: 'age', type: 'float' }],
+        extra: 1,
+      }),
+    );
+    const resolved: TargetOptions[] = [];
+
+    // Act
+    const outcome = await mlops(['upload', file, '--model', 'contract-bad'], resolved);
+
+    // Assess
+    expect(outcome).toEqual({
+      code: 2,
+      stdout: '',
+      stderr:
+        `error: ${file} is not a valid data contract (3 errors); nothing was uploaded (see docs/data-contract.md):\n` +
+        '  problemType: "ranking" is not allowed (expected "binary", "multiclass" or "regression")\n' +
+        '  columns[0].type: "float" is not allowed (expected "numeric" or "categorical")\n' +
+        '  extra: unknown field\n',
+    });
+    expect(resolved).toEqual([]);
+    expect(await objectKeys(target.s3, 'datasets/contract-bad/')).toEqual([]);
+  });
+
+  it('uploads a contract that declares only the target and problem type', async () => {
+    // Prepare
+    const dir = mkdtempSync(join(workDir, 'target-only-'));
+    const file = join(dir, 'schema.json');
+    writeFileSync(file, JSON.stringify({ target: 'churned', problemType: 'binary' }));
+
+    // Act
+    const outcome = await mlops(['upload', file, '--model', 'target-only']);
+
+    // Assess
+    expect(outcome.code).toBe(0);
+    expect(outcome.stdout).toBe(
+      `Uploaded schema.json (47 B) to s3://${DATA_BUCKET}/${declaredContractKey('target-only')}\n` +
+        "It is target-only's data contract from now on; no run starts.\n",
+    );
+  });
+});
+
+describe('mlops init', () => {
+  it('--out infers the contract offline with the pipeline validator, prints it and writes it', async () => {
+    // Prepare
+    const file = csvFile('init-churn.csv', churnCsv());
+    const out = join(mkdtempSync(join(workDir, 'init-')), 'schema.json');
+    const resolved: TargetOptions[] = [];
+
+    // Act
+    const outcome = await mlops(
+      ['init', file, '--model', 'churn', '--target', 'churned', '--out', out],
+      resolved,
+    );
+    const again = await mlops(
+      ['init', file, '--model', 'churn', '--target', 'churned', '--out', out],
+      resolved,
+    );
+
+    // Assess
+    expect(resolved).toEqual([]);
+    expect(outcome).toMatchObject({ code: 0, stderr: '' });
+    expect(outcome.stdout).toBe(
+      [
+        'Model         churn',
+        `File          ${file}`,
+        'Rows          12',
+        'Target        churned',
+        'Problem type  binary',
+        'Labels        no, yes',
+        '',
+        'COLUMN   TYPE         NULLABLE  ROLE     OBSERVED',
+        'tenure   numeric      yes       feature  3 to 58, mean 31.1818, 1 empty',
+        'plan     categorical  no        feature  3 values: basic 4, premium 4, standard 4',
+        'churned  categorical  no        target   2 classes: no 6, yes 6',
+        '',
+        `Wrote the contract to ${out}.`,
+        '',
+      ].join('\n'),
+    );
+    expect(JSON.parse(readFileSync(out, 'utf8'))).toEqual({
+      target: 'churned',
+      problemType: 'binary',
+      columns: [
+        { name: 'tenure', type: 'numeric', nullable: true },
+        { name: 'plan', type: 'categorical' },
+        { name: 'churned', type: 'categorical' },
+      ],
+      labels: ['no', 'yes'],
+    });
+    expect(again).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `error: ${out} already exists (use --force to overwrite it)\n`,
+    });
+  });
+
+  it('uploads the contract to datasets/<model>/schema.json, and replaces one only with --force', async () => {
+    // Prepare
+    const file = csvFile('init-upload.csv', churnCsv());
+
+    // Act
+    const first = await mlops(['init', file, '--model', 'init-up', '--target', 'churned', '--json']);
+    const second = await mlops(['init', file, '--model', 'init-up', '--target', 'churned']);
+    const forced = await mlops(['init', file, '--model', 'init-up', '--target', 'churned', '--force']);
+
+    // Assess
+    const uri = `s3://${DATA_BUCKET}/${declaredContractKey('init-up')}`;
+    expect(first.code).toBe(0);
+    expect(JSON.parse(first.stdout)).toMatchObject({ status: 'accepted', model: 'init-up', writtenTo: uri });
+    const stored = await target.s3.send(
+      new GetObjectCommand({ Bucket: DATA_BUCKET, Key: declaredContractKey('init-up') }),
+    );
+    expect(JSON.parse((await stored.Body?.transformToString()) ?? '')).toEqual(
+      JSON.parse(first.stdout).contract,
+    );
+    expect(second).toMatchObject({ code: 1, stdout: '' });
+    expect(second.stderr).toBe(
+      `error: ${uri} already exists: init-up has a declared contract (use --force to replace it, or --out <file> to write this one locally)\n`,
+    );
+    expect(forced.code).toBe(0);
+    expect(forced.stdout).toContain(
+      `Wrote the contract to ${uri}. Uploads to datasets/init-up/ are checked against it.`,
+    );
+  });
+
+  it('reports why a file cannot give a contract (exit 1) and refuses an unknown problem type (exit 2)', async () => {
+    // Prepare
+    const file = csvFile('init-short.csv', 'a,b\n1,x\n2,y\n');
+
+    // Act
+    const rejected = await mlops([
+      'init',
+      file,
+      '--model',
+      'short',
+      '--target',
+      'b',
+      '--out',
+      join(workDir, 'x.json'),
+    ]);
+    const usage = await mlops([
+      'init',
+      file,
+      '--model',
+      'short',
+      '--target',
+      'b',
+      '--problem-type',
+      'ranking',
+    ]);
+
+    // Assess
+    expect(rejected.code).toBe(1);
+    expect(rejected.stdout).toMatch(/^Status +rejected$/m);
+    expect(rejected.stdout).toContain('too-few-rows');
+    expect(rejected.stderr).toBe(
+      `error: ${file} was rejected: no contract was written (the problems are listed above)\n`,
+    );
+    expect(existsSync(join(workDir, 'x.json'))).toBe(false);
+    expect(usage).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'error: Invalid --problem-type "ranking": expected one of binary, multiclass, regression\n',
+    });
+  });
+});
+
+describe('mlops validate', () => {
+  const contract = {
+    target: 'churned',
+    problemType: 'binary',
+    labels: ['no', 'yes'],
+    columns: [
+      { name: 'tenure', type: 'numeric', nullable: true, min: 0 },
+      { name: 'plan', type: 'categorical' },
+      { name: 'churned', type: 'categorical' },
+    ],
+  };
+  let schema: string;
+
+  beforeAll(() => {
+    schema = join(mkdtempSync(join(workDir, 'validate-')), 'schema.json');
+    writeFileSync(schema, JSON.stringify(contract));
+  });
+
+  it('--schema accepts a conforming file (exit 0) and prints rows, types and the split', async () => {
+    // Act
+    const outcome = await mlops(['validate', csvFile('ok.csv', churnCsv()), '--schema', schema]);
+
+    // Assess
+    expect(outcome).toMatchObject({ code: 0, stderr: '' });
+    expect(outcome.stdout).toMatch(/^Status +accepted$/m);
+    expect(outcome.stdout).toMatch(
+      new RegExp(`^Contract +file \\(${schema.replaceAll('/', '\\/')}\\)$`, 'm'),
+    );
+    expect(outcome.stdout).toMatch(/^Rows +12$/m);
+    expect(outcome.stdout).toMatch(/^Split +10 train, 2 validation \(seed 42\)$/m);
+    expect(outcome.stdout).toMatch(/^tenure +numeric +yes +feature +3 to 58/m);
+  });
+
+  it('--schema rejects a file with bad cells (exit 1) and names each row and column', async () => {
+    // Prepare
+    const bad = churnCsv().replace('\n8,', '\nabc,').replace('premium,yes\n', 'premium,maybe\n');
+
+    // Act
+    const text = await mlops(['validate', csvFile('bad-cells.csv', bad), '--schema', schema]);
+    const json = await mlops(['validate', csvFile('bad-cells.csv', bad), '--schema', schema, '--json']);
+
+    // Assess
+    expect(text.code).toBe(1);
+    expect(text.stdout).toMatch(/^Status +rejected$/m);
+    expect(text.stdout).toMatch(/^not-a-number +row 2 \(line 3\), column "tenure": "abc" is not a number/m);
+    expect(text.stdout).toMatch(/^unknown-label +row 2 \(line 3\), column "churned": "maybe"/m);
+    expect(text.stderr).toBe(`error: ${join(workDir, 'bad-cells.csv')} was rejected: 2 problems\n`);
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout).report.problems).toEqual([
+      expect.objectContaining({ kind: 'not-a-number', row: 2, column: 'tenure', value: 'abc' }),
+      expect.objectContaining({ kind: 'unknown-label', row: 2, column: 'churned', value: 'maybe' }),
+    ]);
+  });
+
+  it('--model reads the declared contract, else the stored one, and says how to make one when there is none', async () => {
+    // Prepare
+    await putObject(DATA_BUCKET, declaredContractKey('declared'), JSON.stringify(contract));
+    await putObject(
+      ARTIFACTS_BUCKET,
+      storedContractKey('stored'),
+      JSON.stringify({ ...contract, labels: undefined }),
+    );
+    const file = csvFile('by-model.csv', churnCsv());
+
+    // Act
+    const declared = await mlops(['validate', file, '--model', 'declared']);
+    const stored = await mlops(['validate', file, '--model', 'stored']);
+    const none = await mlops(['validate', file, '--model', 'nocontract']);
+
+    // Assess
+    expect(declared.code).toBe(0);
+    expect(declared.stdout).toContain(`declared (s3://${DATA_BUCKET}/${declaredContractKey('declared')})`);
+    expect(stored.code).toBe(0);
+    expect(stored.stdout).toContain(`stored (s3://${ARTIFACTS_BUCKET}/${storedContractKey('stored')})`);
+    expect(none).toEqual({
+      code: 1,
+      stdout: '',
+      stderr:
+        `error: Model nocontract has no contract yet (neither s3://${DATA_BUCKET}/${declaredContractKey('nocontract')} ` +
+        `nor s3://${ARTIFACTS_BUCKET}/${storedContractKey('nocontract')} exists): create one with ` +
+        '`mlops init <file.csv> --model nocontract --target <column>`, or check the file against a local schema with ' +
+        '`mlops validate <file.csv> --schema <schema.json>`\n',
+    });
+  });
+
+  it('needs exactly one of --model and --schema (exit 2)', async () => {
+    // Act
+    const neither = await mlops(['validate', csvFile('x.csv', churnCsv())]);
+    const both = await mlops(['validate', csvFile('x.csv', churnCsv()), '--model', 'm', '--schema', schema]);
+
+    // Assess
+    const stderr = 'error: validate needs exactly one of --model <name> or --schema <file>\n';
+    expect(neither).toEqual({ code: 2, stdout: '', stderr });
+    expect(both).toEqual({ code: 2, stdout: '', stderr });
+  });
+});
+
+describe('mlops artifacts', () => {
+  let trained: Run;
+  let rejected: Run;
+  const report = JSON.stringify({ status: 'accepted', rows: 12 }, null, 2);
+
+  beforeAll(async () => {
+    const model = 'artifacts';
+    const dataset = { bucket: DATA_BUCKET, key: `datasets/${model}/a.csv` };
+    const runId = newRunId(model);
+    await registry.createRun({ runId, model, dataset, step: 'ValidateDataset' });
+    await putObject(ARTIFACTS_BUCKET, runArtifactKey(runId, RunArtifacts.report), report);
+    await putObject(ARTIFACTS_BUCKET, runArtifactKey(runId, RunArtifacts.lineage), '{"rowCount":12}');
+    await putObject(ARTIFACTS_BUCKET, runArtifactKey(runId, RunArtifacts.baseline), '{"rows":12}');
+    await putObject(ARTIFACTS_BUCKET, modelArtifactKey(runId, runId), Buffer.from([0x1f, 0x8b, 0, 255]));
+    await putObject(ARTIFACTS_BUCKET, storedContractKey(model), '{"target":"y"}'); // listed, not parsed
+    await registry.registerVersion(model, { lineage: lineage(model, runId, 0.9), status: 'Approved' });
+    trained = await registry.updateRun(runId, { status: 'Succeeded', step: 'RegisterModel', version: 1 });
+    const failedId = newRunId(model);
+    await registry.createRun({ runId: failedId, model, dataset, step: 'ValidateDataset' });
+    await putObject(ARTIFACTS_BUCKET, runArtifactKey(failedId, RunArtifacts.report), '{"status":"rejected"}');
+    rejected = await registry.updateRun(failedId, {
+      status: 'Failed',
+      error: 'DatasetRejected',
+      endedAt: new Date(),
+    });
+  });
+
+  it('lists what a run has, prints a JSON artifact and saves one with --out', async () => {
+    // Prepare
+    const out = join(mkdtempSync(join(workDir, 'artifacts-')), 'baseline.json');
+
+    // Act
+    const list = await mlops(['artifacts', trained.runId]);
+    const printed = await mlops(['artifacts', trained.runId, 'report']);
+    const saved = await mlops(['artifacts', trained.runId, 'baseline', '--out', out]);
+
+    // Assess
+    const at = (key: string) => `s3://${ARTIFACTS_BUCKET}/${key}`;
+    expect(list).toMatchObject({ code: 0, stderr: '' });
+    expect(list.stdout).toBe(
+      [
+        'ARTIFACT  SIZE  LOCATION',
+        `report    ${`${Buffer.byteLength(report)} B`.padEnd(4)}  ${at(runArtifactKey(trained.runId, RunArtifacts.report))}`,
+        `lineage   15 B  ${at(runArtifactKey(trained.runId, RunArtifacts.lineage))}`,
+        `baseline  11 B  ${at(runArtifactKey(trained.runId, RunArtifacts.baseline))}`,
+        `contract  14 B  ${at(storedContractKey('artifacts'))}`,
+        `model     4 B   ${at(modelArtifactKey(trained.runId, trained.runId))}`,
+        `Print one with \`mlops artifacts ${trained.runId} <name>\`, or save it with --out <file>.`,
+        '',
+      ].join('\n'),
+    );
+    expect(printed).toEqual({ code: 0, stdout: `${report}\n`, stderr: '' });
+    expect(saved.code).toBe(0);
+    expect(saved.stdout).toBe(
+      `Saved ${at(runArtifactKey(trained.runId, RunArtifacts.baseline))} (11 B) to ${out}\n`,
+    );
+    expect(readFileSync(out, 'utf8')).toBe('{"rows":12}');
+  });
+
+  it('downloads model.tar.gz byte for byte, and only with --out', async () => {
+    // Prepare
+    const out = join(mkdtempSync(join(workDir, 'model-')), 'model.tar.gz');
+
+    // Act
+    const saved = await mlops(['artifacts', trained.runId, 'model', '--out', out]);
+    const printed = await mlops(['artifacts', trained.runId, 'model']);
+
+    // Assess
+    expect(saved.code).toBe(0);
+    expect([...readFileSync(out)]).toEqual([0x1f, 0x8b, 0, 255]);
+    expect(printed).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'error: model.tar.gz is binary: save it with --out <file>\n',
+    });
+  });
+
+  it('says why a run lacks an artifact, and names an unknown artifact or run', async () => {
+    // Act
+    const baseline = await mlops(['artifacts', rejected.runId, 'baseline']);
+    const unknown = await mlops(['artifacts', rejected.runId, 'weights']);
+    const noRun = await mlops(['artifacts', 'artifacts-0000000000000000']);
+
+    // Assess
+    expect(baseline).toEqual({
+      code: 1,
+      stdout: '',
+      stderr:
+        `error: Run ${rejected.runId} has no baseline (no s3://${ARTIFACTS_BUCKET}/${runArtifactKey(rejected.runId, RunArtifacts.baseline)}): ` +
+        'it failed in ValidateDataset (DatasetRejected) before writing it\n',
+    });
+    expect(unknown).toEqual({
+      code: 2,
+      stdout: '',
+      stderr:
+        'error: Invalid artifact "weights": expected one of report, lineage, baseline, contract, model\n',
+    });
+    expect(noRun.code).toBe(1);
+    expect(noRun.stderr).toBe(
+      'error: Run artifacts-0000000000000000 does not exist (list runs with `mlops runs list`)\n',
+    );
+  });
+});
+
+describe('mlops runs retry', () => {
+  let failed: Run;
+  let running: Run;
+
+  beforeAll(async () => {
+    const model = 'retry';
+    const dataset = { bucket: DATA_BUCKET, key: 'datasets/retry/a.csv', versionId: 'v1' };
+    const failedId = newRunId(model);
+    await registry.createRun({ runId: failedId, model, dataset, step: 'ValidateDataset' });
+    failed = await registry.updateRun(failedId, {
+      status: 'Failed',
+      step: 'TrainModel',
+      error: 'SageMaker.ResourceLimitExceededException',
+      endedAt: new Date(),
+    });
+    running = (await registry.createRun({ runId: newRunId(model), model, dataset, step: 'TrainModel' })).run;
+  });
+
+  it('sends one Run Retry Requested event to the stack bus and names the new run', async () => {
+    // Prepare
+    const requestId = randomBytes(8).toString('hex');
+    const before = eventBridge.events.length;
+
+    // Act
+    const outcome = await mlops(['runs', 'retry', failed.runId, '--reason', 'quota raised'], [], requestId);
+
+    // Assess
+    const newRun = retryRunId(failed, requestId);
+    expect(outcome).toEqual({
+      code: 0,
+      stdout:
+        `Requested a retry of run ${failed.runId}: run ${newRun} starts for retry (forced: trained even if the data was trained before).\n` +
+        `Follow it with \`mlops runs show ${newRun}\`, or retry with --wait.\n`,
+      stderr: '',
+    });
+    expect(eventBridge.events.slice(before)).toEqual([
+      expect.objectContaining({
+        source: EVENT_SOURCE,
+        'detail-type': RUN_RETRY_REQUESTED,
+        eventBusName: 'default',
+        detail: { retryOf: failed.runId, requestId, requestedBy: 'ops@test', reason: 'quota raised' },
+      }),
+    ]);
+  });
+
+  it('--wait follows the new run to its version; runs show and list link it to the first', async () => {
+    // Prepare: StartRun's part, played when the request arrives
+    const requestId = randomBytes(8).toString('hex');
+    const newRun = retryRunId(failed, requestId);
+    retries.set(failed.runId, async (event) => {
+      const detail = event.detail as { retryOf: string; requestedBy: string };
+      await registry.createRun({
+        runId: newRun,
+        model: failed.model,
+        dataset: failed.dataset,
+        step: 'ValidateDataset',
+        retryOf: detail.retryOf,
+        forced: true,
+        actor: detail.requestedBy,
+      });
+      await pause(STEP_MS);
+      await playTraining(newRun, failed.model);
+    });
+
+    // Act
+    const waited = await mlops(['runs', 'retry', failed.runId, '--wait'], [], requestId);
+    const show = await mlops(['runs', 'show', newRun]);
+    const list = await mlops(['runs', 'list', '--model', 'retry']);
+
+    // Assess
+    expect(waited.code).toBe(0);
+    expect(waited.stderr).toMatch(new RegExp(`run ${newRun} Running \\(TrainModel\\)`));
+    expect(waited.stdout).toMatch(new RegExp(`^Retry of +${failed.runId}$`, 'm'));
+    expect(waited.stdout).toMatch(/^Version +retry v1$/m);
+    expect(show.stdout).toMatch(new RegExp(`^Retry of +${failed.runId}$`, 'm'));
+    expect(list.stdout).toMatch(/ NOTE$/m);
+    expect(list.stdout).toMatch(
+      new RegExp(`^${newRun} +retry +Succeeded +RegisterModel .* v1 +retry of ${failed.runId}$`, 'm'),
+    );
+  });
+
+  it('refuses a run still Running and an unknown run, sending nothing', async () => {
+    // Prepare
+    const before = eventBridge.events.length;
+
+    // Act
+    const busy = await mlops(['runs', 'retry', running.runId]);
+    const unknown = await mlops(['runs', 'retry', 'retry-0000000000000000']);
+
+    // Assess
+    expect(busy).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `error: Run ${running.runId} is still Running (in TrainModel): only a run that ended (Failed or Succeeded) can be retried\n`,
+    });
+    expect(unknown.code).toBe(1);
+    expect(eventBridge.events.length).toBe(before);
+  });
+
+  it('shows a duplicate run as a duplicate of the run that trained the data', async () => {
+    // Prepare
+    const runId = newRunId('retry');
+    await registry.createRun({
+      runId,
+      model: 'retry',
+      dataset: { bucket: DATA_BUCKET, key: 'datasets/retry/b.csv' },
+    });
+    await registry.updateRun(runId, {
+      status: 'Succeeded',
+      step: 'ValidateDataset',
+      duplicateOf: failed.runId,
+      endedAt: new Date(),
+    });
+
+    // Act
+    const show = await mlops(['runs', 'show', runId]);
+
+    // Assess
+    expect(show.stdout).toMatch(
+      new RegExp(`^Duplicate of +${failed.runId} \\(same data; not trained again\\)$`, 'm'),
+    );
   });
 });
 
