@@ -7,9 +7,11 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { evaluateModel } from '../../lambdas/evaluate-model/evaluate';
 import { reconcileExecution } from '../../lambdas/reconcile-execution/reconcile';
+import { recordDuplicate } from '../../lambdas/record-duplicate/record-duplicate';
 import { recordFailure } from '../../lambdas/record-failure/record-failure';
 import { registerModel } from '../../lambdas/register-model/register';
 import type {
+  DuplicateRunPlan,
   EvaluationDecision,
   EvaluationPlan,
   RunContext,
@@ -671,6 +673,81 @@ describe('RecordFailure', () => {
       error: 'DatasetRejected',
       reason: 'Object key "datasets/a.csv" names no model folder',
     });
+  });
+});
+
+describe('RecordDuplicate', () => {
+  function duplicatePlan(original: { runId: string; version: number }): DuplicateRunPlan {
+    return {
+      reportUri: 's3://artifacts-bucket/runs/x/validation-report.json',
+      lineage: { sha256: 'a'.repeat(64), rowCount: 10, sizeBytes: 100 },
+      duplicateOf: original,
+    };
+  }
+
+  it('closes the run Succeeded as a duplicate, with a RunDuplicate event, once', async () => {
+    // Prepare
+    const run = await started('dup-bytes', 'v2');
+    const plan = duplicatePlan({ runId: 'dup-bytes-0000000000000001', version: 3 });
+    const clock = () => new Date('2026-11-30T12:00:00.000Z');
+    const metrics = newMetrics();
+
+    // Act: delivered twice (a retried task)
+    const first = await recordDuplicate({ run, plan }, { registry, logger, metrics, clock });
+    const second = await recordDuplicate({ run, plan }, { registry, logger, metrics: newMetrics(), clock });
+
+    // Assess
+    const expected = {
+      runId: run.runId,
+      status: 'Succeeded',
+      duplicateOf: 'dup-bytes-0000000000000001',
+      version: 3,
+    };
+    expect(first).toEqual(expected);
+    expect(second).toEqual(expected);
+    expect(await registry.getRun(run.runId)).toMatchObject({
+      status: 'Succeeded',
+      duplicateOf: 'dup-bytes-0000000000000001',
+      version: 3,
+      step: 'ValidateDataset',
+      endedAt: '2026-11-30T12:00:00.000Z',
+    });
+    const events = (await registry.listEvents('dup-bytes')).items.filter((e) => e.runId === run.runId);
+    expect(events.map((e) => e.type).sort()).toEqual(['RunDuplicate', 'RunStarted']);
+    expect(events.find((e) => e.type === 'RunDuplicate')?.reasons).toEqual([
+      'same sha256 as run dup-bytes-0000000000000001 (v3); not trained again',
+    ]);
+    expect(metrics.serializeMetrics()).toMatchObject({ model: 'dup-bytes', DuplicateDataset: 1 });
+  });
+
+  it('refuses to close a run that already ended otherwise', async () => {
+    // Prepare
+    const run = await started('dup-ended', 'v1');
+    await registry.updateRun(run.runId, { status: 'Failed', error: 'X', endedAt: new Date() });
+
+    // Act
+    const act = recordDuplicate(
+      { run, plan: duplicatePlan({ runId: 'dup-ended-0000000000000001', version: 1 }) },
+      { registry, logger, metrics: newMetrics() },
+    );
+
+    // Assess
+    await expect(act).rejects.toMatchObject({ name: 'RunStatusConflictError' });
+  });
+
+  it('refuses an input without the duplicate plan (InvalidInput, naming the field)', async () => {
+    // Prepare
+    const run = await started('dup-input', 'v1');
+
+    // Act
+    const act = recordDuplicate(
+      { run, plan: { reportUri: 'x' } },
+      { registry, logger, metrics: newMetrics() },
+    );
+
+    // Assess
+    await expect(act).rejects.toMatchObject({ name: 'InvalidInput' });
+    await expect(act).rejects.toThrow('plan.duplicateOf');
   });
 });
 

@@ -1,0 +1,95 @@
+/**
+ * Schemas of the payloads in pipeline.ts, for the handlers to parse their input with (the state machine's
+ * payloads are a contract; a handler does not cast them). Each schema checks what its readers use and keeps
+ * the rest of the object as it came (looseObject), so a field added upstream passes through.
+ */
+import type {
+  CaughtError,
+  DatasetPointer,
+  DuplicateRunPlan,
+  EvaluationDecision,
+  EvaluationPlan,
+  RunContext,
+  TrainingResult,
+  TrainingRunPlan,
+} from './pipeline';
+import * as z from './zod';
+
+const text = z.string().check(z.minLength(1));
+
+export const datasetPointerSchema = z.object({
+  bucket: text,
+  key: text,
+  versionId: z.optional(text),
+}) satisfies z.ZodMiniType<DatasetPointer>;
+
+export const runContextSchema = z.object({
+  runId: text,
+  model: text,
+  dataset: datasetPointerSchema,
+  duplicate: z.boolean(),
+  forced: z.optional(z.boolean()),
+  retryOf: z.optional(text),
+}) satisfies z.ZodMiniType<RunContext>;
+
+const lineageSchema = z.object({
+  sha256: z.string().check(z.regex(/^[a-f0-9]{64}$/)),
+  rowCount: z.number(),
+  sizeBytes: z.number(),
+});
+
+export const evaluationPlanSchema = z.looseObject({
+  problemType: z.enum(['binary', 'multiclass', 'regression']),
+  metric: text,
+  higherIsBetter: z.boolean(),
+  threshold: z.optional(z.number()),
+  minImprovement: z.number(),
+  approval: z.enum(['auto', 'manual']),
+}) satisfies z.ZodMiniType<EvaluationPlan>;
+
+export const trainingRunPlanSchema = z.looseObject({
+  reportUri: text,
+  baselineUri: text,
+  lineage: lineageSchema,
+  training: z.looseObject({
+    jobName: text,
+    algorithmSpecification: z.looseObject({ TrainingImage: text, TrainingInputMode: z.literal('File') }),
+    hyperParameters: z.record(z.string(), z.string()),
+  }),
+  evaluation: evaluationPlanSchema,
+});
+// The training plan's other fields are passed through as they came; the type says what they are.
+export const trainingRunPlan = z.pipe(
+  trainingRunPlanSchema,
+  z.transform((plan) => plan as unknown as TrainingRunPlan),
+);
+
+export const duplicateRunPlanSchema = z.object({
+  reportUri: text,
+  lineage: lineageSchema,
+  duplicateOf: z.object({ runId: text, version: z.int().check(z.gte(1)) }),
+}) satisfies z.ZodMiniType<DuplicateRunPlan>;
+
+export const trainingResultSchema = z.object({
+  jobName: text,
+  status: z.string(),
+  artifactUri: text,
+  metrics: z._default(
+    z.array(z.object({ MetricName: z.string(), Value: z.number() })),
+    [] as { MetricName: string; Value: number }[],
+  ),
+}) satisfies z.ZodMiniType<TrainingResult>;
+
+export const evaluationDecisionSchema = z.object({
+  status: z.enum(['Approved', 'PendingApproval', 'Rejected']),
+  metric: text,
+  value: z.number(),
+  champion: z.optional(z.object({ version: z.number(), value: z.number() })),
+  reasons: z.array(z.string()),
+}) satisfies z.ZodMiniType<EvaluationDecision>;
+
+export const caughtErrorSchema = z.object({
+  Error: z.string(),
+  Cause: z.optional(z.nullable(z.string())),
+});
+export type CaughtErrorInput = z.output<typeof caughtErrorSchema> & Partial<CaughtError>;
