@@ -49,3 +49,21 @@ export function builtInXgboostImage(region: string, version = DEFAULT_XGBOOST_VE
 export function isBuiltInXgboostImage(image: string): boolean {
   return /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/sagemaker-xgboost:/.test(image);
 }
+
+/** An ECR repository, as named in an image URI `<account>.dkr.ecr.<region>.amazonaws.com[.cn]/<name>[:tag|@digest]`. */
+export interface EcrRepository {
+  readonly account: string;
+  readonly region: string;
+  readonly name: string;
+}
+
+const ECR_IMAGE_URI =
+  /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\/([a-z0-9._/-]+?)(?::[\w.-]+|@sha256:[a-f0-9]{64})?$/;
+
+/** The repository an ECR image URI names, or undefined when the URI is not an ECR image. */
+export function ecrRepositoryOf(image: string): EcrRepository | undefined {
+  const match = ECR_IMAGE_URI.exec(image);
+  if (!match) return undefined;
+  const [, account = '', region = '', name = ''] = match;
+  return { account, region, name };
+}

@@ -59,33 +59,51 @@ export class ModelRegistry extends Construct {
     }
   }
 
-  /** Lets the grantee read the registry and its indexes (and decrypt with its key). */
-  public grantRead(grantee: iam.IGrantable): iam.Grant {
-    this.props.encryptionKey.grant(grantee, 'kms:Decrypt', 'kms:DescribeKey');
-    return this.grant(grantee, READ_ACTIONS);
-  }
-
-  /** Lets the grantee read and write items, transactions included (and use its key). */
-  public grantReadWrite(grantee: iam.IGrantable): iam.Grant {
-    this.props.encryptionKey.grant(
+  /**
+   * Lets the grantee call exactly these item actions on the table (transactions need no action of their own:
+   * DynamoDB authorizes each part of a TransactWriteItems by its item action), and use the key as they need:
+   * decrypt for reads, encrypt and generate data keys for writes.
+   */
+  public grantItemActions(grantee: iam.IGrantable, ...actions: readonly RegistryItemAction[]): iam.Grant {
+    this.grantKey(
       grantee,
-      'kms:Decrypt',
-      'kms:DescribeKey',
-      'kms:Encrypt',
-      'kms:GenerateDataKey',
+      actions.some((action) => WRITE_ACTIONS.has(action)),
     );
-    return this.grant(grantee, [...READ_ACTIONS, ...WRITE_ACTIONS]);
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: [...new Set(actions)].sort().map((action) => `dynamodb:${action}`),
+      resourceArns: [this.table.tableArn],
+    });
   }
 
-  private grant(grantee: iam.IGrantable, actions: string[]): iam.Grant {
-    const { tableArn } = this.table;
-    const indexes = [RegistryKeys.gsi1, RegistryKeys.gsi2].map(
-      (index) => `${tableArn}/index/${index.indexName}`,
-    );
-    return iam.Grant.addToPrincipal({ grantee, actions, resourceArns: [tableArn, ...indexes] });
+  /** Lets the grantee query one of the table's indexes (and decrypt what it reads). */
+  public grantQueryIndex(grantee: iam.IGrantable, index: RegistryIndex): iam.Grant {
+    this.grantKey(grantee, false);
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:Query'],
+      resourceArns: [`${this.table.tableArn}/index/${RegistryKeys[index].indexName}`],
+    });
+  }
+
+  private grantKey(grantee: iam.IGrantable, write: boolean): void {
+    const actions = write
+      ? ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey']
+      : ['kms:Decrypt', 'kms:DescribeKey'];
+    this.props.encryptionKey.grant(grantee, ...actions);
   }
 }
 
-// Transactions need no actions of their own: DynamoDB checks the item-level action of each part.
-const READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'];
-const WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem'];
+/** The item-level DynamoDB actions a registry caller may be granted. */
+export type RegistryItemAction =
+  | 'GetItem'
+  | 'PutItem'
+  | 'UpdateItem'
+  | 'DeleteItem'
+  | 'ConditionCheckItem'
+  | 'Query';
+
+/** The registry's global secondary indexes, by their key in {@link RegistryKeys}. */
+export type RegistryIndex = 'gsi1' | 'gsi2';
+
+const WRITE_ACTIONS: ReadonlySet<RegistryItemAction> = new Set(['PutItem', 'UpdateItem', 'DeleteItem']);

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -8,20 +8,17 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { EVENT_SOURCE, RUN_RETRY_REQUESTED } from '../../lambdas/shared/events';
 import type { RuntimeModelSettingsMap } from '../../lambdas/shared/model-settings';
+import { datasetKeyWildcards, KeyPatterns, Prefixes } from '../../lambdas/shared/s3-layout';
 import { trainingPipelineDefinition } from '../workflows/training-pipeline';
 import type { ModelRegistry } from './model-registry';
 import { acknowledgeWildcardResource } from './nag';
 import { PipelineFunction } from './pipeline-function';
+import { TrainingRole } from './training-role';
 
 /** Lambda environment variables are capped at 4 KB in total; leave room for the others. */
 const MAX_MODEL_SETTINGS_BYTES = 3072;
-
-/** Artifacts-bucket prefixes (see docs/data-contract.md): per run, and the stored contract per model. */
-export const ArtifactPrefixes = {
-  runs: 'runs/',
-  contracts: 'contracts/',
-} as const;
 
 /** Time the steps around training may take: validation (up to 15 min), evaluation, registration, retries. */
 export const NON_TRAINING_ALLOWANCE = Duration.hours(2);
@@ -39,6 +36,9 @@ export function executionTimeout(modelSettings: RuntimeModelSettingsMap): Durati
   return Duration.seconds(Math.max(0, ...windows) + NON_TRAINING_ALLOWANCE.toSeconds());
 }
 
+/** EventBridge rule names are at most 64 characters. */
+const MAX_RULE_NAME = 64;
+
 export interface TrainingPipelineProps {
   /** Where datasets are uploaded (`datasets/<model>/<file>.csv`); its EventBridge notifications start runs. */
   readonly dataBucket: s3.IBucket;
@@ -46,19 +46,22 @@ export interface TrainingPipelineProps {
   readonly artifactsBucket: s3.IBucket;
   /** Records runs, versions and audit events. */
   readonly registry: ModelRegistry;
-  /** Encrypts logs, the dead-letter queue, training volumes and model artifacts. */
+  /**
+   * Encrypts logs, the dead-letter queues, training volumes and model artifacts. Must be a key of this stack
+   * (kms.Key): EventBridge is allowed to use it for the dead-letter queue through its key policy.
+   */
   readonly encryptionKey: kms.IKey;
   /** Every model's resolved settings plus `defaults` (lib/config toRuntimeModelSettings). */
   readonly modelSettings: RuntimeModelSettingsMap;
 
   /**
-   * Bus that receives `ModelRegistered` events.
+   * Bus that receives `ModelRegistered` events and on which `Run Retry Requested` events start runs.
    * @default - the account's default event bus
    */
   readonly eventBus?: events.IEventBus;
 
   /**
-   * What happens to log groups and the dead-letter queue when they leave the stack.
+   * What happens to log groups and the dead-letter queues when they leave the stack.
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
@@ -71,22 +74,31 @@ export interface TrainingPipelineProps {
 export class TrainingPipeline extends Construct {
   public readonly stateMachine: sfn.StateMachine;
   public readonly trainingRole: iam.Role;
+  /** Starts a run for each dataset upload. */
   public readonly rule: events.Rule;
+  /** Starts a run again for `mlops runs retry` (a `Run Retry Requested` event on the stack's bus). */
+  public readonly retryRule: events.Rule;
   /** Routes executions that ended FAILED, TIMED_OUT or ABORTED to ReconcileExecution. */
   public readonly executionEndedRule: events.Rule;
+  /** Events the rules could not deliver after their retries. */
   public readonly deadLetterQueue: sqs.Queue;
+  /** ReconcileExecution invocations that failed after Lambda's asynchronous retries (destination records). */
+  public readonly reconcileDeadLetterQueue: sqs.Queue;
   public readonly functions: {
     readonly startRun: PipelineFunction;
     readonly validateDataset: PipelineFunction;
     readonly evaluateModel: PipelineFunction;
     readonly registerModel: PipelineFunction;
     readonly recordFailure: PipelineFunction;
+    readonly recordDuplicate: PipelineFunction;
     readonly reconcileExecution: PipelineFunction;
   };
+  private readonly key: kms.IKey;
 
   constructor(scope: Construct, id: string, props: TrainingPipelineProps) {
     super(scope, id);
     const { dataBucket, artifactsBucket, registry, encryptionKey } = props;
+    this.key = encryptionKey;
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const eventBus = props.eventBus ?? events.EventBus.fromEventBusName(this, 'DefaultBus', 'default');
     const modelSettings = JSON.stringify(props.modelSettings);
@@ -129,6 +141,7 @@ export class TrainingPipeline extends Construct {
       evaluateModel: fn('evaluate-model', {}),
       registerModel: fn('register-model', { EVENT_BUS_NAME: eventBus.eventBusName }),
       recordFailure: fn('record-failure', {}),
+      recordDuplicate: fn('record-duplicate', {}),
     };
     // Not part of the workflow: EventBridge invokes it when an execution ends without closing its run.
     this.functions = { ...workflowFunctions, reconcileExecution: fn('reconcile-execution', {}) };
@@ -136,12 +149,7 @@ export class TrainingPipeline extends Construct {
       Object.entries(workflowFunctions).map(([name, f]) => [name, f.function]),
     ) as Record<keyof typeof workflowFunctions, PipelineFunction['function']>;
 
-    registry.grantReadWrite(lambdas.startRun);
-    registry.grantRead(lambdas.evaluateModel);
-    registry.grantReadWrite(lambdas.registerModel);
-    registry.grantReadWrite(lambdas.recordFailure);
-    registry.grantReadWrite(this.functions.reconcileExecution.function);
-    // The validator gets no registry access: it only reads and writes S3.
+    this.grantRegistryAccess(registry);
     this.grantValidatorStorage(
       this.functions.validateDataset.role,
       dataBucket,
@@ -150,7 +158,14 @@ export class TrainingPipeline extends Construct {
     );
     eventBus.grantPutEventsTo(lambdas.registerModel);
 
-    this.trainingRole = this.createTrainingRole(artifactsBucket, encryptionKey);
+    this.trainingRole = new TrainingRole(this, 'TrainingRole', {
+      artifactsBucket,
+      encryptionKey,
+      // SageMaker pulls its own algorithm images; the role needs ECR access only for custom images.
+      images: Object.values(props.modelSettings)
+        .filter(({ training }) => !training.builtInAlgorithm)
+        .map(({ training }) => training.image),
+    }).role;
 
     const logGroup = new logs.LogGroup(this, 'ExecutionLogs', {
       encryptionKey,
@@ -163,6 +178,7 @@ export class TrainingPipeline extends Construct {
           functions: lambdas,
           trainingRole: this.trainingRole,
           encryptionKey,
+          registryTable: registry.table,
         }),
       ),
       stateMachineType: sfn.StateMachineType.STANDARD,
@@ -174,37 +190,53 @@ export class TrainingPipeline extends Construct {
       timeout: executionTimeout(props.modelSettings),
     });
     this.grantSageMakerSync(this.stateMachine, Object.values(workflowFunctions));
+    // RecordTrainingStep / RecordEvaluationStep update the run item directly (dynamodb:updateItem tasks).
+    registry.grantItemActions(this.stateMachine, 'UpdateItem');
 
-    this.deadLetterQueue = new sqs.Queue(this, 'TriggerDeadLetters', {
-      encryptionMasterKey: encryptionKey,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
+    const rules = {
+      datasetUploaded: this.ruleName('DatasetUploaded'),
+      retryRequested: this.ruleName('RetryRequested'),
+      executionEnded: this.ruleName('ExecutionEnded'),
+    };
+    this.deadLetterQueue = this.deadLetters(
+      'TriggerDeadLetters',
+      "This queue is the dead-letter queue of the pipeline's rules; a DLQ of a DLQ would never be read.",
       removalPolicy,
-    });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
-        "This queue is the dead-letter queue of the pipeline's rules; a DLQ of a DLQ would never be read.",
-    });
+    );
+    this.allowEventBridgeDeadLetters(encryptionKey, [
+      this.ruleArn(rules.datasetUploaded),
+      this.ruleArn(rules.executionEnded),
+      this.ruleArn(rules.retryRequested, eventBus),
+    ]);
     const ruleTarget = {
       deadLetterQueue: this.deadLetterQueue,
       retryAttempts: 8,
       maxEventAge: Duration.hours(24),
     };
     this.rule = new events.Rule(this, 'DatasetUploaded', {
-      description: 'A CSV under datasets/<model>/ in the data bucket starts a training run',
+      ruleName: rules.datasetUploaded,
+      description: `A CSV under ${Prefixes.datasets}<model>/ in the data bucket starts a training run`,
       eventPattern: {
         source: ['aws.s3'],
         detailType: ['Object Created'],
         detail: {
           bucket: { name: [dataBucket.bucketName] },
-          object: { key: [{ wildcard: 'datasets/*.csv' }] },
+          // Values in one array are OR-ed; the .csv extension in any letter case, sub-folders allowed.
+          object: { key: datasetKeyWildcards().map((wildcard) => ({ wildcard })) },
         },
       },
       targets: [new targets.SfnStateMachine(this.stateMachine, ruleTarget)],
     });
+    this.retryRule = new events.Rule(this, 'RetryRequested', {
+      ruleName: rules.retryRequested,
+      eventBus,
+      description: '`mlops runs retry` starts a new run of an ended run',
+      eventPattern: { source: [EVENT_SOURCE], detailType: [RUN_RETRY_REQUESTED] },
+      targets: [new targets.SfnStateMachine(this.stateMachine, ruleTarget)],
+    });
     // Step Functions sends status changes to the default bus only, whatever props.eventBus is.
     this.executionEndedRule = new events.Rule(this, 'ExecutionEnded', {
+      ruleName: rules.executionEnded,
       description: 'A training execution that ended FAILED, TIMED_OUT or ABORTED has its run closed',
       eventPattern: {
         source: ['aws.states'],
@@ -216,84 +248,107 @@ export class TrainingPipeline extends Construct {
       },
       targets: [new targets.LambdaFunction(this.functions.reconcileExecution.function, ruleTarget)],
     });
+
+    // EventBridge invokes ReconcileExecution asynchronously: once Lambda's own retries are spent, the event
+    // would be dropped and the run would stay Running. The on-failure destination keeps it (Lambda writes
+    // the invocation record with the function's role, which the destination grants SendMessage and the key).
+    this.reconcileDeadLetterQueue = this.deadLetters(
+      'ReconcileDeadLetters',
+      'On-failure destination of ReconcileExecution; a DLQ of a DLQ would never be read.',
+      removalPolicy,
+    );
+    const reconcile = this.functions.reconcileExecution.function;
+    reconcile.configureAsyncInvoke({
+      onFailure: { bind: () => ({ destination: this.reconcileDeadLetterQueue.queueArn }) },
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(6),
+    });
+    // What a producer of an SQS queue with a customer managed key needs (sqs-key-management.html above);
+    // lambda-destinations' SqsDestination would grant the key's ReEncrypt* and GenerateDataKey* too.
+    this.reconcileDeadLetterQueue.grant(reconcile, 'sqs:SendMessage');
+    encryptionKey.grant(reconcile, 'kms:GenerateDataKey', 'kms:Decrypt');
+  }
+
+  /** An encrypted, TLS-only queue kept 14 days, the longest SQS allows. */
+  private deadLetters(id: string, reason: string, removalPolicy: RemovalPolicy): sqs.Queue {
+    const queue = new sqs.Queue(this, id, {
+      encryptionMasterKey: this.key,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      removalPolicy,
+    });
+    Validations.of(queue).acknowledge({ id: 'AwsSolutions-SQS3', reason });
+    return queue;
   }
 
   /**
-   * The role SageMaker assumes for training: read the run's splits, write its model and checkpoints, use the
-   * key, write its logs and metrics. Nothing else, and no network from the container (EnableNetworkIsolation).
+   * A stack-unique physical name for a rule. Named rules have ARNs known without a reference to the rule,
+   * which the key policy needs: a Ref would make Key -> Rule -> Queue -> Key a dependency cycle.
    */
-  private createTrainingRole(artifacts: s3.IBucket, key: kms.IKey): iam.Role {
-    const { partition, region, account } = Stack.of(this);
-    const role = new iam.Role(this, 'TrainingRole', {
-      assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': account } },
-      }),
-      description: 'SageMaker training jobs of the serverless-mlops pipeline',
+  private ruleName(id: string): string {
+    const prefix = Names.uniqueResourceName(this, {
+      maxLength: MAX_RULE_NAME - id.length - 1,
+      separator: '-',
     });
-    const runObjects = (sub: string) => artifacts.arnForObjects(`${ArtifactPrefixes.runs}*/${sub}/*`);
-    role.addToPolicy(
-      new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [runObjects('splits')] }),
-    );
-    role.addToPolicy(
-      new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [runObjects('output')] }),
-    );
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
-        resources: [runObjects('checkpoints')],
-      }),
-    );
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['s3:ListBucket'],
-        resources: [artifacts.bucketArn],
-        conditions: { StringLike: { 's3:prefix': [`${ArtifactPrefixes.runs}*`] } },
-      }),
-    );
-    // CreateGrant: SageMaker encrypts the EBS training volume with the key (VolumeKmsKeyId) through a grant.
-    key.grant(role, 'kms:Decrypt', 'kms:GenerateDataKey', 'kms:CreateGrant');
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: [
-          'logs:CreateLogGroup',
-          'logs:CreateLogStream',
-          'logs:PutLogEvents',
-          'logs:DescribeLogStreams',
-        ],
-        resources: [`arn:${partition}:logs:${region}:${account}:log-group:/aws/sagemaker/TrainingJobs:*`],
-      }),
-    );
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['cloudwatch:PutMetricData'],
-        // PutMetricData has no resource-level permissions; the namespace condition is the scope.
-        resources: ['*'],
-        conditions: { StringEquals: { 'cloudwatch:namespace': '/aws/sagemaker/TrainingJobs' } },
-      }),
-    );
-    acknowledgeWildcardResource(
-      role,
-      '*',
-      'cloudwatch:PutMetricData has no resource-level permissions; the namespace condition limits it to SageMaker training.',
-    );
-    for (const sub of ['splits', 'output', 'checkpoints']) {
-      acknowledgeWildcardResource(
-        role,
-        runObjects(sub),
-        `Run ids are only known at run time; access is limited to the ${sub}/ folder of each run.`,
-      );
-    }
-    acknowledgeWildcardResource(
-      role,
-      `arn:${partition}:logs:${region}:${account}:log-group:/aws/sagemaker/TrainingJobs:*`,
-      'SageMaker writes one log stream per training job into this log group.',
-    );
-    return role;
+    return `${prefix}-${id}`;
   }
 
-  /** What createTrainingJob.sync needs: start, watch and stop jobs, pass the role, and its EventBridge rule. */
+  /** A rule's ARN: `rule/<name>` on the default bus, `rule/<bus>/<name>` on any other. */
+  private ruleArn(name: string, bus?: events.IEventBus): string {
+    const { partition, region, account } = Stack.of(this);
+    const busName = bus?.eventBusName;
+    const onDefaultBus = busName === undefined || (!Token.isUnresolved(busName) && busName === 'default');
+    const path = onDefaultBus ? name : `${busName}/${name}`;
+    return `arn:${partition}:events:${region}:${account}:rule/${path}`;
+  }
+
+  /**
+   * EventBridge writes undeliverable events to the dead-letter queue as the service principal: with a
+   * customer managed key on the queue, the key policy must let it generate and decrypt data keys
+   * (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html,
+   * "Configure KMS permissions for AWS services"), limited here to this stack's rules.
+   */
+  private allowEventBridgeDeadLetters(key: kms.IKey, ruleArns: string[]): void {
+    const { statementAdded } = key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        // '*' in a key policy means this key.
+        resources: ['*'],
+        conditions: {
+          ArnEquals: { 'aws:SourceArn': ruleArns },
+          StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
+        },
+      }),
+    );
+    if (!statementAdded) {
+      throw new Error(
+        'TrainingPipeline needs a KMS key of this stack (kms.Key): EventBridge must be allowed to use it for the dead-letter queue.',
+      );
+    }
+  }
+
+  /**
+   * Each function gets the registry actions its code sends, on the table or the one index it queries.
+   * Transactions are authorized per item action (no action of their own).
+   */
+  private grantRegistryAccess(registry: ModelRegistry): void {
+    const { startRun, evaluateModel, registerModel, recordFailure, recordDuplicate, reconcileExecution } =
+      this.functions;
+    registry.grantItemActions(startRun.function, 'GetItem', 'PutItem', 'UpdateItem');
+    registry.grantItemActions(evaluateModel.function, 'GetItem');
+    registry.grantItemActions(registerModel.function, 'GetItem', 'PutItem', 'UpdateItem');
+    registry.grantItemActions(recordFailure.function, 'GetItem', 'PutItem', 'UpdateItem');
+    registry.grantItemActions(recordDuplicate.function, 'GetItem', 'PutItem', 'UpdateItem');
+    registry.grantItemActions(reconcileExecution.function, 'GetItem', 'PutItem', 'UpdateItem');
+    // ValidateDataset looks up whether the same bytes were already trained for the model.
+    registry.grantItemActions(this.functions.validateDataset.function, 'GetItem');
+  }
+
+  /** What createTrainingJob.sync needs (https://docs.aws.amazon.com/step-functions/latest/dg/sagemaker-iam.html). */
   private grantSageMakerSync(stateMachine: sfn.StateMachine, invoked: readonly PipelineFunction[]): void {
     const { partition, region, account } = Stack.of(this);
+    const trainingJobs = `arn:${partition}:sagemaker:${region}:${account}:training-job/*`;
     stateMachine.addToRolePolicy(
       new iam.PolicyStatement({
         actions: [
@@ -303,7 +358,14 @@ export class TrainingPipeline extends Construct {
           'sagemaker:AddTags',
         ],
         // Job names are derived from run ids at run time.
-        resources: [`arn:${partition}:sagemaker:${region}:${account}:training-job/*`],
+        resources: [trainingJobs],
+      }),
+    );
+    stateMachine.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['sagemaker:ListTags'],
+        // '*': as Step Functions documents for createTrainingJob.sync (sagemaker-iam.html above).
+        resources: ['*'],
       }),
     );
     stateMachine.addToRolePolicy(
@@ -314,16 +376,23 @@ export class TrainingPipeline extends Construct {
         ],
       }),
     );
-    this.trainingRole.grantPassRole(stateMachine.role);
+    // The role may be passed to SageMaker only, as the documented policy has it.
+    stateMachine.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['iam:PassRole'],
+        resources: [this.trainingRole.roleArn],
+        conditions: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } },
+      }),
+    );
     acknowledgeWildcardResource(
       stateMachine.role,
-      `arn:${partition}:sagemaker:${region}:${account}:training-job/*`,
+      trainingJobs,
       'Training job names are derived from run ids at run time.',
     );
     acknowledgeWildcardResource(
       stateMachine.role,
       '*',
-      'X-Ray tracing and CloudWatch Logs delivery (logs:*LogDelivery) have no resource-level permissions.',
+      'X-Ray tracing and CloudWatch Logs delivery (logs:*LogDelivery) have no resource-level permissions; sagemaker:ListTags on * is what Step Functions documents for createTrainingJob.sync.',
     );
     for (const pipelineFunction of invoked) {
       acknowledgeWildcardResource(
@@ -341,9 +410,9 @@ export class TrainingPipeline extends Construct {
     artifacts: s3.IBucket,
     key: kms.IKey,
   ): void {
-    const uploads = data.arnForObjects('datasets/*');
-    const runs = artifacts.arnForObjects(`${ArtifactPrefixes.runs}*`);
-    const contracts = artifacts.arnForObjects(`${ArtifactPrefixes.contracts}*`);
+    const uploads = data.arnForObjects(KeyPatterns.datasets);
+    const runs = artifacts.arnForObjects(KeyPatterns.runs);
+    const contracts = artifacts.arnForObjects(KeyPatterns.contracts);
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:GetObjectVersion'], resources: [uploads] }),
     );
@@ -354,18 +423,24 @@ export class TrainingPipeline extends Construct {
       }),
     );
     // Without ListBucket S3 answers 403, not 404, for a missing object: the optional schema.json and the
-    // stored contract lookups must be able to see that there is none.
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['s3:ListBucket'],
-        resources: [data.bucketArn, artifacts.bucketArn],
-      }),
-    );
+    // stored contract lookups must be able to see that there is none. A real List request names a prefix,
+    // which must be one of these; the implicit check of a GetObject/HeadObject carries no s3:prefix, which
+    // ...IfExists lets through (a plain StringLike would turn every missing object back into a 403).
+    const listUnder = (bucket: s3.IBucket, prefixes: string[]) =>
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['s3:ListBucket'],
+          resources: [bucket.bucketArn],
+          conditions: { StringLikeIfExists: { 's3:prefix': prefixes } },
+        }),
+      );
+    listUnder(data, [KeyPatterns.datasets]);
+    listUnder(artifacts, [KeyPatterns.contracts, KeyPatterns.runs]);
     key.grant(role, 'kms:Decrypt', 'kms:GenerateDataKey');
     const reasons: [string, string][] = [
-      [uploads, 'Any dataset under datasets/ may start a run; read-only.'],
-      [runs, 'Each run writes under runs/<runId>/, known only at run time.'],
-      [contracts, 'The inferred contract of a model is stored under contracts/<model>/.'],
+      [uploads, `Any dataset under ${Prefixes.datasets} may start a run; read-only.`],
+      [runs, `Each run writes under ${Prefixes.runs}<runId>/, known only at run time.`],
+      [contracts, `The inferred contract of a model is stored under ${Prefixes.contracts}<model>/.`],
     ];
     for (const [resource, reason] of reasons) acknowledgeWildcardResource(role, resource, reason);
   }

@@ -1,10 +1,14 @@
 import aslValidator from 'asl-validator';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { EVENT_SOURCE, RUN_RETRY_REQUESTED } from '../../lambdas/shared/events';
+import { datasetKeyWildcards } from '../../lambdas/shared/s3-layout';
+import { type EventPattern, matchesPattern } from '../../local/events/pattern';
 import { stateMachineDefinition } from '../../local/stepfunctions/definition';
 import { LocalResources } from '../../local/template/local-resources';
 import type { CfnTemplate } from '../../local/template/template';
 import { synthStack } from '../support/cdk';
+import { DATASET_KEY_CASES } from '../support/dataset-keys';
 
 type Statement = { Action: string | string[]; Resource: unknown; Condition?: unknown; Effect: string };
 
@@ -39,6 +43,18 @@ function definition(template: Template): {
   return JSON.parse(text) as { States: Record<string, Record<string, unknown>>; TimeoutSeconds?: number };
 }
 
+/** The synthesized pattern of the rule for events of `source`, references replaced by their logical id prefix. */
+function rulePattern(template: Template, source: string): EventPattern {
+  const rules = Object.values(template.findResources('AWS::Events::Rule')) as {
+    Properties: { EventPattern: { source: string[] } };
+  }[];
+  const rule = rules.find((r) => r.Properties.EventPattern.source.includes(source));
+  if (!rule) throw new Error(`no rule for ${source}`);
+  return JSON.parse(
+    JSON.stringify(rule.Properties.EventPattern).replace(/\{"Ref":"StorageData[^"]*"\}/g, '"DATA"'),
+  ) as EventPattern;
+}
+
 function trainState(template: Template): Record<string, unknown> {
   return definition(template).States.TrainModel ?? {};
 }
@@ -51,7 +67,7 @@ describe('TrainingPipeline', () => {
     }).template;
   });
 
-  it('starts the state machine for CSV uploads under datasets/ in the data bucket', () => {
+  it('starts the state machine for CSV uploads under datasets/<model>/ in the data bucket, with retries and the DLQ', () => {
     // Assess
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
@@ -59,7 +75,7 @@ describe('TrainingPipeline', () => {
         'detail-type': ['Object Created'],
         detail: {
           bucket: { name: [{ Ref: Match.stringLikeRegexp('^StorageData') }] },
-          object: { key: [{ wildcard: 'datasets/*.csv' }] },
+          object: { key: datasetKeyWildcards().map((wildcard) => ({ wildcard })) },
         },
       },
       Targets: [
@@ -72,6 +88,85 @@ describe('TrainingPipeline', () => {
         }),
       ],
     });
+  });
+
+  it.each(DATASET_KEY_CASES)(
+    'decides by the key table whether an upload of $key starts a run',
+    ({ key, starts }) => {
+      // Prepare: the synthesized pattern with the data bucket's reference as a name
+      const pattern = rulePattern(template, 'aws.s3');
+      const event = {
+        source: 'aws.s3',
+        'detail-type': 'Object Created',
+        detail: { bucket: { name: 'DATA' }, object: { key, size: 10, 'version-id': 'v1' } },
+      };
+
+      // Act
+      const matched = matchesPattern(pattern, event);
+
+      // Assess
+      expect(matched).toBe(starts !== false);
+    },
+  );
+
+  it('starts the state machine for a Run Retry Requested event on the bus, with retries and the DLQ', () => {
+    // Assess
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { source: [EVENT_SOURCE], 'detail-type': [RUN_RETRY_REQUESTED] },
+      Targets: [
+        Match.objectLike({
+          Arn: { Ref: Match.stringLikeRegexp('^TrainingStateMachine') },
+          DeadLetterConfig: {
+            Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^TrainingTriggerDeadLetters'), 'Arn'] },
+          },
+          RetryPolicy: { MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 86400 },
+        }),
+      ],
+    });
+    const retry = rulePattern(template, EVENT_SOURCE);
+    expect(
+      matchesPattern(retry, {
+        source: EVENT_SOURCE,
+        'detail-type': RUN_RETRY_REQUESTED,
+        detail: { retryOf: 'churn-0123456789abcdef', requestId: 'r1', requestedBy: 'me@host' },
+      }),
+    ).toBe(true);
+  });
+
+  it('lets EventBridge encrypt into the dead-letter queue with the stack key, for its own rules only', () => {
+    // Prepare: the rules that deliver to the queue, by their names
+    const rules = Object.values(template.findResources('AWS::Events::Rule')) as {
+      Properties: { Name: string; Targets: { DeadLetterConfig?: unknown }[] };
+    }[];
+    const ruleArns = rules.map(
+      (rule) => `arn:aws:events:us-east-1:123456789012:rule/${rule.Properties.Name}`,
+    );
+    const [queue] = Object.values(
+      template.findResources('AWS::SQS::Queue', {
+        Properties: { KmsMasterKeyId: Match.anyValue() },
+      }),
+    );
+
+    // Assess: the DLQ is encrypted with the stack key, whose policy lets EventBridge use it for these rules
+    expect(rules).toHaveLength(3);
+    expect(queue).toBeDefined();
+    const [key] = Object.values(template.findResources('AWS::KMS::Key')) as {
+      Properties: { KeyPolicy: { Statement: Record<string, unknown>[] } };
+    }[];
+    const statement = key?.Properties.KeyPolicy.Statement.find(
+      (s) => (s.Principal as { Service?: string }).Service === 'events.amazonaws.com',
+    );
+    expect(statement).toMatchObject({
+      Effect: 'Allow',
+      Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      Resource: '*',
+      Condition: {
+        ArnEquals: { 'aws:SourceArn': expect.arrayContaining(ruleArns) },
+        StringEquals: { 'aws:SourceAccount': '123456789012' },
+      },
+    });
+    const condition = statement?.Condition as { ArnEquals: { 'aws:SourceArn': string[] } } | undefined;
+    expect(condition?.ArnEquals['aws:SourceArn']).toHaveLength(3);
   });
 
   it('sends executions that ended FAILED, TIMED_OUT or ABORTED to ReconcileExecution, with retries and the DLQ', () => {
@@ -105,13 +200,27 @@ describe('TrainingPipeline', () => {
     expect(ended?.Properties.EventBusName).toBeUndefined();
   });
 
-  it('lets ReconcileExecution read and update the registry, and nothing else', () => {
-    // Act
-    const granted = actions(policyStatements(template, 'TrainingFunctionsReconcileExecutionRole'));
-
+  it('keeps ReconcileExecution invocations that failed after their retries in an encrypted queue it can write to', () => {
     // Assess
-    expect(granted).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:UpdateItem']));
-    expect(granted.some((a) => /^(s3|states|sagemaker|events):/.test(a))).toBe(false);
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: Match.stringLikeRegexp('^TrainingFunctionsReconcileExecution') },
+      MaximumRetryAttempts: 2,
+      DestinationConfig: {
+        OnFailure: {
+          Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('^TrainingReconcileDeadLetters'), 'Arn'] },
+        },
+      },
+    });
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^EncryptionKey'), 'Arn'] },
+      MessageRetentionPeriod: 14 * 86400,
+    });
+    const statements = policyStatements(template, 'TrainingFunctionsReconcileExecutionRole');
+    const send = statements.find((s) => actions([s]).includes('sqs:SendMessage'));
+    expect(JSON.stringify(send?.Resource)).toMatch(/TrainingReconcileDeadLetters/);
+    expect(actions(statements).filter((a) => a.startsWith('kms:'))).toEqual(
+      expect.arrayContaining(['kms:Decrypt', 'kms:GenerateDataKey']),
+    );
   });
 
   it('times executions out after the longest default training window plus 2 hours', () => {
@@ -168,6 +277,11 @@ describe('TrainingPipeline', () => {
       'ResourceConfig.$': '$.plan.training.resourceConfig',
     });
     expect(train.Retry).toEqual([
+      expect.objectContaining({
+        ErrorEquals: ['SageMaker.ResourceLimitExceededException'],
+        IntervalSeconds: 60,
+        MaxDelaySeconds: 900,
+      }),
       expect.objectContaining({ ErrorEquals: ['SageMaker.AmazonSageMakerException'] }),
     ]);
   });
@@ -187,12 +301,22 @@ describe('TrainingPipeline', () => {
     expect(actions(statements).filter((a) => a.startsWith('s3:') || a.startsWith('kms:'))).not.toContain(
       's3:*',
     );
-    // SageMaker encrypts the training volume (VolumeKmsKeyId) through a grant on the key.
+    // kms:Encrypt for OutputDataConfig.KmsKeyId; CreateGrant for the training volume (VolumeKmsKeyId), only
+    // for grants SageMaker makes for its own resources.
     expect(actions(statements).filter((a) => a.startsWith('kms:'))).toEqual([
       'kms:CreateGrant',
       'kms:Decrypt',
+      'kms:Encrypt',
       'kms:GenerateDataKey',
     ]);
+    expect(statements.find((s) => actions([s]).includes('kms:CreateGrant'))?.Condition).toEqual({
+      Bool: { 'kms:GrantIsForAWSResource': true },
+    });
+    expect(statements.find((s) => actions([s]).includes('s3:ListBucket'))?.Condition).toEqual({
+      StringLike: { 's3:prefix': ['runs/*'] },
+    });
+    // Only the built-in image is configured, which SageMaker pulls itself.
+    expect(actions(statements).some((a) => a.startsWith('ecr:'))).toBe(false);
     template.hasResourceProperties('AWS::IAM::Role', {
       AssumeRolePolicyDocument: {
         Statement: [
@@ -205,14 +329,22 @@ describe('TrainingPipeline', () => {
     });
   });
 
-  it('gives the state machine only what createTrainingJob.sync needs beyond invoking its Lambdas', () => {
+  it('gives the state machine what createTrainingJob.sync needs, the step updates, and nothing else beyond its Lambdas', () => {
     // Act
-    const granted = actions(policyStatements(template, 'TrainingStateMachineRole'));
+    const statements = policyStatements(template, 'TrainingStateMachineRole');
+    const granted = actions(statements);
 
     // Assess
     expect(
-      granted.filter((a) => !a.startsWith('lambda:') && !a.startsWith('logs:') && !a.startsWith('xray:')),
+      granted.filter(
+        (a) =>
+          !a.startsWith('lambda:') &&
+          !a.startsWith('logs:') &&
+          !a.startsWith('xray:') &&
+          !a.startsWith('kms:'),
+      ),
     ).toEqual([
+      'dynamodb:UpdateItem',
       'events:DescribeRule',
       'events:PutRule',
       'events:PutTargets',
@@ -220,11 +352,56 @@ describe('TrainingPipeline', () => {
       'sagemaker:AddTags',
       'sagemaker:CreateTrainingJob',
       'sagemaker:DescribeTrainingJob',
+      'sagemaker:ListTags',
       'sagemaker:StopTrainingJob',
     ]);
+    const passRole = statements.find((s) => actions([s]).includes('iam:PassRole'));
+    expect(passRole?.Condition).toEqual({
+      StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' },
+    });
+    expect(JSON.stringify(passRole?.Resource)).toMatch(/TrainingTrainingRole/);
+    const update = statements.find((s) => actions([s]).includes('dynamodb:UpdateItem'));
+    expect(JSON.stringify(update?.Resource)).toMatch(/RegistryTable/);
+    expect(JSON.stringify(update?.Resource)).not.toMatch(/index/);
   });
 
-  it('lets the validator read uploads and write only run artifacts and contracts', () => {
+  it('lets the training role pull only the configured custom images from ECR', () => {
+    // Prepare
+    const images = [
+      '111122223333.dkr.ecr.us-east-1.amazonaws.com/team/trainer:1.2',
+      '444455556666.dkr.ecr.eu-west-1.amazonaws.com/other@sha256:' + 'a'.repeat(64),
+    ];
+    const custom = (image: string) => ({
+      training: { image, metricDefinitions: [{ name: 'validation:auc', regex: 'auc=(.*)' }] },
+      evaluation: { metric: 'validation:auc', higherIsBetter: true },
+    });
+    const config = {
+      models: {
+        churn: { problemType: 'binary', targetColumn: 'churned' },
+        a: { ...custom(images[0] as string), problemType: 'binary', targetColumn: 'y' },
+        b: { ...custom(images[1] as string), problemType: 'binary', targetColumn: 'y' },
+        c: { ...custom(images[0] as string), problemType: 'binary', targetColumn: 'y' },
+      },
+    };
+
+    // Act
+    const statements = policyStatements(synthStack({ config, nag: true }).template, 'TrainingTrainingRole');
+
+    // Assess
+    const pull = statements.find((s) => actions([s]).includes('ecr:BatchGetImage'));
+    expect(actions(pull ? [pull] : [])).toEqual([
+      'ecr:BatchCheckLayerAvailability',
+      'ecr:BatchGetImage',
+      'ecr:GetDownloadUrlForLayer',
+    ]);
+    expect(pull?.Resource).toEqual([
+      'arn:aws:ecr:eu-west-1:444455556666:repository/other',
+      'arn:aws:ecr:us-east-1:111122223333:repository/team/trainer',
+    ]);
+    expect(statements.find((s) => actions([s]).includes('ecr:GetAuthorizationToken'))?.Resource).toBe('*');
+  });
+
+  it('lets the validator read uploads, write only run artifacts and contracts, and read trained datasets', () => {
     // Act
     const statements = policyStatements(template, 'TrainingFunctionsValidateDatasetRole');
     const s3 = statements.filter((s) => actions([s]).some((a) => a.startsWith('s3:')));
@@ -237,9 +414,16 @@ describe('TrainingPipeline', () => {
         expect.stringMatching(/contracts\/\*.*runs\/\*/),
       ],
       // Without it a missing schema.json is a 403, not a 404, and every run of an undeclared model fails.
-      [['s3:ListBucket'], expect.stringMatching(/^(?=.*StorageData)(?=.*StorageArtifacts).*"Arn".*$/)],
+      [['s3:ListBucket'], expect.stringMatching(/StorageData.*"Arn"/)],
+      [['s3:ListBucket'], expect.stringMatching(/StorageArtifacts.*"Arn"/)],
     ]);
-    expect(actions(statements).some((a) => a.startsWith('dynamodb:'))).toBe(false);
+    // Real List requests only under the prefixes it reads; a GetObject's implicit check has no s3:prefix.
+    expect(s3.filter((s) => actions([s]).includes('s3:ListBucket')).map((s) => s.Condition)).toEqual([
+      { StringLikeIfExists: { 's3:prefix': ['datasets/*'] } },
+      { StringLikeIfExists: { 's3:prefix': ['contracts/*', 'runs/*'] } },
+    ]);
+    // The duplicate-dataset lookup only.
+    expect(actions(statements).filter((a) => a.startsWith('dynamodb:'))).toEqual(['dynamodb:GetItem']);
   });
 
   it('gives the evaluator read-only registry access and no bucket access', () => {
@@ -247,11 +431,7 @@ describe('TrainingPipeline', () => {
     const granted = actions(policyStatements(template, 'TrainingFunctionsEvaluateModelRole'));
 
     // Assess
-    expect(granted.filter((a) => a.startsWith('dynamodb:'))).toEqual([
-      'dynamodb:ConditionCheckItem',
-      'dynamodb:GetItem',
-      'dynamodb:Query',
-    ]);
+    expect(granted.filter((a) => a.startsWith('dynamodb:'))).toEqual(['dynamodb:GetItem']);
     expect(granted.some((a) => a.startsWith('s3:'))).toBe(false);
   });
 
@@ -262,7 +442,7 @@ describe('TrainingPipeline', () => {
     ) as { Properties: Record<string, unknown> }[];
 
     // Assess
-    expect(functions).toHaveLength(6);
+    expect(functions).toHaveLength(7);
     for (const fn of functions) {
       expect(fn.Properties).toMatchObject({
         Architectures: ['arm64'],
