@@ -42,7 +42,7 @@ async function main(): Promise<void> {
   // Synthesized in a child process, as `npm start` does, so the memory measured is the runtime's alone.
   const stateDir = mkdtempSync(join(tmpdir(), 'mlops-bench-'));
   const synthAt = performance.now();
-  const template = readTemplate(synthesize(join(stateDir, 'cdk.out')));
+  const template = readTemplate(await synthesize(join(stateDir, 'cdk.out')));
   const synthSeconds = (performance.now() - synthAt) / 1000;
   const env = { region: LOCAL_ENV.CDK_DEFAULT_REGION };
   const results: ExecutionResult[] = [];

@@ -4,30 +4,96 @@
  */
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { LOCAL_CREDENTIALS } from './aws/s3-client';
 
 export const DEFAULT_STATE_DIR = '.mlops-local';
 export const DISCOVERY_FILE = 'runtime.json';
 
+/**
+ * The content of `runtime.json`: these fields and no others (README "runtime.json" lists them for users).
+ * Written once the runtime is up, removed when it stops; a reader checks `pid` to tell a stale file.
+ */
 export interface RuntimeDiscovery {
+  /** The file's format; a reader that does not know the version refuses the file. Always 1. */
   readonly formatVersion: 1;
-  /** The runtime's process; a file whose process is gone is stale. */
+  /** The runtime's process id; a file whose process is gone is stale (the runtime crashed). */
   readonly pid: number;
+  /** When the runtime came up, ISO 8601 in UTC. */
   readonly startedAt: string;
+  /** The AWS region every local ARN and client uses (us-east-1). */
   readonly region: string;
-  /** Credentials every local server accepts. */
+  /** Credentials every local server accepts (s3rver checks them; they grant nothing elsewhere). */
   readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  /** Base URLs on 127.0.0.1, for an SDK client's `endpoint` (S3 with `forcePathStyle: true`). */
   readonly endpoints: {
+    /** s3rver: the data and artifacts buckets. */
     readonly s3: string;
+    /** DynamoDB Local: the model registry table. */
     readonly dynamodb: string;
+    /** EventBridge PutEvents, routed by the template's rules (any bus name). */
     readonly eventbridge: string;
+    /** The local SageMaker: CreateTrainingJob, DescribeTrainingJob, StopTrainingJob. */
     readonly sagemaker: string;
   };
   /** Physical names of the stack's resources, as the stack outputs name them in the cloud. */
   readonly resources: {
+    /** Uploads under `datasets/<model>/` start runs. */
     readonly dataBucket: string;
+    /** Contracts and run artifacts (`runs/<runId>/`). */
     readonly artifactsBucket: string;
+    /** The model registry (runs, versions, audit events). */
     readonly registryTable: string;
+    /** The training state machine's ARN. */
     readonly trainingStateMachine: string;
+  };
+}
+
+/** The fields of {@link RuntimeDiscovery}, as dotted paths, in the order the file has them (docs, tests). */
+export const DISCOVERY_FIELDS = [
+  'formatVersion',
+  'pid',
+  'startedAt',
+  'region',
+  'credentials.accessKeyId',
+  'credentials.secretAccessKey',
+  'endpoints.s3',
+  'endpoints.dynamodb',
+  'endpoints.eventbridge',
+  'endpoints.sagemaker',
+  'resources.dataBucket',
+  'resources.artifactsBucket',
+  'resources.registryTable',
+  'resources.trainingStateMachine',
+] as const;
+
+/**
+ * The discovery document of a runtime that is up now, built field by field: whatever else its inputs carry
+ * (the app's resources may grow) stays out of the file.
+ */
+export function runtimeDiscovery(input: {
+  readonly pid: number;
+  readonly region: string;
+  readonly endpoints: RuntimeDiscovery['endpoints'];
+  readonly resources: RuntimeDiscovery['resources'];
+  readonly startedAt?: Date;
+}): RuntimeDiscovery {
+  const { endpoints: e, resources: r } = input;
+  return {
+    formatVersion: 1,
+    pid: input.pid,
+    startedAt: (input.startedAt ?? new Date()).toISOString(),
+    region: input.region,
+    credentials: {
+      accessKeyId: LOCAL_CREDENTIALS.accessKeyId,
+      secretAccessKey: LOCAL_CREDENTIALS.secretAccessKey,
+    },
+    endpoints: { s3: e.s3, dynamodb: e.dynamodb, eventbridge: e.eventbridge, sagemaker: e.sagemaker },
+    resources: {
+      dataBucket: r.dataBucket,
+      artifactsBucket: r.artifactsBucket,
+      registryTable: r.registryTable,
+      trainingStateMachine: r.trainingStateMachine,
+    },
   };
 }
 
@@ -48,6 +114,12 @@ export function readDiscovery(stateDir: string = DEFAULT_STATE_DIR): RuntimeDisc
     );
   }
   const discovery = JSON.parse(readFileSync(file, 'utf8')) as RuntimeDiscovery;
+  if (discovery.formatVersion !== 1) {
+    throw new Error(
+      `${file} has format version ${String(discovery.formatVersion)}; this checkout reads version 1. ` +
+        'Stop that runtime and start it again from this checkout (`npm start`).',
+    );
+  }
   if (!isAlive(discovery.pid)) {
     throw new Error(
       `The local runtime recorded in ${file} (pid ${discovery.pid}) is not running. Start it with \`npm start\`.`,

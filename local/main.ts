@@ -6,6 +6,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { datasetKey, s3Uri } from '../lambdas/shared/s3-layout';
 import { resolveConfig } from '../lib/config';
 import { LocalApp } from './app';
 import { localS3ClientConfig } from './aws/s3-client';
@@ -14,10 +15,11 @@ import {
   type RuntimeDiscovery,
   readDiscovery,
   removeDiscovery,
+  runtimeDiscovery,
   writeDiscovery,
 } from './discovery';
 import { ProgressPrinter } from './progress';
-import { LOCAL_CREDENTIALS } from './runtime';
+import { handleStopSignals, type Shutdown } from './shutdown';
 import { LOCAL_ENV, synthesize } from './synth';
 import { readTemplate } from './template/template';
 
@@ -36,7 +38,7 @@ const USAGE = `Usage: npm start [-- options]      (or: npm run demo)
   --state-dir DIR   where state is kept (default ${DEFAULT_STATE_DIR})
   --help`;
 
-async function main(): Promise<number> {
+async function main(shutdown: Shutdown, stopRuntime: StopHook): Promise<number> {
   const { values } = parseArgs({
     options: {
       demo: { type: 'boolean', default: false },
@@ -64,46 +66,46 @@ async function main(): Promise<number> {
   const print = new ProgressPrinter();
 
   const trainers = localTrainers();
-  const templateFile = print.step('Synthesizing the stack (cdk synth)', () =>
-    synthesize(join(stateDir, 'cdk.out')),
+  const templateFile = await print.stepAsync(
+    'Synthesizing the stack (cdk synth)',
+    () => synthesize(join(stateDir, 'cdk.out'), { signal: shutdown.signal }),
+    'done',
   );
-  const app = await print.stepAsync('Starting local AWS (DynamoDB Local, S3, EventBridge, SageMaker)', () =>
-    LocalApp.start({
-      template: readTemplate(templateFile),
-      stateDir,
-      observer: print,
-      timeScale,
-      trainers,
-      environment: { POWERTOOLS_LOG_LEVEL: 'WARN' },
+  if (shutdown.stopping) return pending();
+  const starting = LocalApp.start({
+    template: readTemplate(templateFile),
+    stateDir,
+    observer: print,
+    timeScale,
+    trainers,
+    environment: { POWERTOOLS_LOG_LEVEL: 'WARN' },
+  });
+  // From here on a signal stops the app, once it has started.
+  stopRuntime.set(async () => {
+    removeDiscovery(stateDir);
+    const app = await starting.catch(() => undefined);
+    await app?.stop();
+  });
+  const app = await print.stepAsync(
+    'Starting local AWS (DynamoDB Local, S3, EventBridge, SageMaker)',
+    () => starting,
+  );
+  if (shutdown.stopping) return pending();
+  const resources = app.resources;
+  writeDiscovery(
+    stateDir,
+    runtimeDiscovery({
+      pid: process.pid,
+      region: LOCAL_ENV.CDK_DEFAULT_REGION,
+      endpoints: {
+        s3: app.runtime.s3.endpoint,
+        dynamodb: app.runtime.dynamodb.endpoint,
+        eventbridge: app.runtime.events.endpoint,
+        sagemaker: app.sagemaker.endpoint,
+      },
+      resources,
     }),
   );
-  const resources = app.resources;
-  writeDiscovery(stateDir, {
-    formatVersion: 1,
-    pid: process.pid,
-    startedAt: new Date().toISOString(),
-    region: LOCAL_ENV.CDK_DEFAULT_REGION,
-    credentials: LOCAL_CREDENTIALS,
-    endpoints: {
-      s3: app.runtime.s3.endpoint,
-      dynamodb: app.runtime.dynamodb.endpoint,
-      eventbridge: app.runtime.events.endpoint,
-      sagemaker: app.sagemaker.endpoint,
-    },
-    resources,
-  });
-  let stopping: Promise<void> | undefined;
-  const stop = () => {
-    stopping ??= (async () => {
-      removeDiscovery(stateDir);
-      await app.stop();
-    })();
-    return stopping;
-  };
-  process.once('SIGINT', () => void stop().then(() => process.exit(130)));
-  process.once('SIGTERM', () => void stop().then(() => process.exit(143)));
-  // A closed terminal (or tmux kill-session) sends SIGHUP: stop as cleanly as on Ctrl-C.
-  process.once('SIGHUP', () => void stop().then(() => process.exit(129)));
   print.resources(
     { ...resources, scheduledRules: `${app.scheduledRules} (time scale ${timeScale})` },
     stateDir,
@@ -112,21 +114,52 @@ async function main(): Promise<number> {
   try {
     let outcome = 0;
     if (!values['no-sample']) {
-      const key = `datasets/${SAMPLE.model}/${basename(SAMPLE.file)}`;
+      const key = datasetKey(SAMPLE.model, basename(SAMPLE.file));
       print.info(
-        `Uploading the sample dataset (Palmer penguins, CC0) to s3://${resources.dataBucket}/${key}`,
+        `Uploading the sample dataset (Palmer penguins, CC0) to ${s3Uri(resources.dataBucket, key)}`,
       );
       await upload(app, resources.dataBucket, key, SAMPLE.file);
       await waitForRuns(app);
-      outcome = await print.summary(app, SAMPLE.model);
+      if (shutdown.stopping) return pending();
+      outcome = await print.summary(app, SAMPLE.model, !values.demo);
     }
-    if (values.demo) return outcome;
+    if (values.demo) {
+      await stopRuntime.run();
+      print.stopped(stateDir, outcome);
+      return outcome;
+    }
     print.ready();
-    await new Promise<never>(() => undefined);
-    return 0;
+    return await pending();
   } finally {
-    await stop();
+    // On a signal the handler stops the app (and ends the process by that signal); this is the same stop.
+    if (!shutdown.stopping) await stopRuntime.run();
   }
+}
+
+/** Never settles: the process ends by the signal handler. */
+function pending(): Promise<never> {
+  return new Promise<never>(() => undefined);
+}
+
+/** What a signal stops: set once there is something to stop. */
+interface StopHook {
+  set(stop: () => Promise<void>): void;
+  run(): Promise<void>;
+}
+
+function stopHook(): StopHook {
+  let stop: (() => Promise<void>) | undefined;
+  let running: Promise<void> | undefined;
+  return {
+    set: (fn) => {
+      stop = fn;
+    },
+    // Once: a signal during the normal end must not stop the app a second time.
+    run: () => {
+      running ??= stop?.() ?? Promise.resolve();
+      return running;
+    },
+  };
 }
 
 /** `mlops.local.trainers` from cdk.json, validated like the rest of the configuration. */
@@ -166,13 +199,18 @@ async function waitForRuns(app: LocalApp): Promise<void> {
   await app.idle();
 }
 
-main().then(
+const stopRuntime = stopHook();
+const shutdown = handleStopSignals({ stop: () => stopRuntime.run() });
+main(shutdown, stopRuntime).then(
   (code) => {
+    shutdown.dispose();
     // Servers and SDK keep-alive sockets are stopped; exit now rather than wait on stray timers.
     process.exit(code);
   },
   (error: unknown) => {
+    if (shutdown.stopping) return; // a step that failed because a signal stopped it
+    shutdown.dispose();
     console.error(`\n✖ ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(1);
+    void stopRuntime.run().finally(() => process.exit(1));
   },
 );

@@ -1,14 +1,29 @@
 /** What `npm start` prints: each step as it happens, states with durations, training metrics, a summary. */
 import type { EvaluationDecision, RunContext } from '../lambdas/shared/pipeline';
+import { datasetsPrefix, runPrefix, s3Uri } from '../lambdas/shared/s3-layout';
 import type { LocalApp, LocalAppObserver } from './app';
 import type { EventLog, ExecutionResult } from './stepfunctions/executor';
 
 const dim = (text: string) => (process.stdout.isTTY ? `\x1b[2m${text}\x1b[22m` : text);
 const seconds = (ms: number) => `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
 
+/** How the summaries tell people to run the CLI (docs/cli.md). */
+export const MLOPS_COMMAND = 'npx mlops';
+
+/** The parts of a training execution's output the summary reads. */
+interface TrainingOutput {
+  readonly run?: RunContext;
+  readonly evaluation?: EvaluationDecision;
+  readonly registered?: { readonly version: number; readonly status: string };
+  /** ValidateDataset's plan; `duplicateOf` when these bytes were trained before (AlreadyTrained). */
+  readonly plan?: { readonly duplicateOf?: { readonly runId: string; readonly version: number } };
+}
+
 /** Prints progress for people; every line goes to stdout as it happens. */
 export class ProgressPrinter implements LocalAppObserver {
   private readonly entered = new Map<string, number>();
+  /** States whose failure was printed: their StateExited (after a Catch) is not a success. */
+  private readonly failed = new Set<string>();
   private lastResult: ExecutionResult | undefined;
 
   constructor(private readonly write: (line: string) => void = (line) => console.log(line)) {}
@@ -21,11 +36,11 @@ export class ProgressPrinter implements LocalAppObserver {
     return result;
   }
 
-  async stepAsync<T>(title: string, run: () => Promise<T>): Promise<T> {
+  async stepAsync<T>(title: string, run: () => Promise<T>, done = 'ready'): Promise<T> {
     const started = Date.now();
     this.write(`▶ ${title} …`);
     const result = await run();
-    this.write(`  ready in ${seconds(Date.now() - started)}`);
+    this.write(`  ${done} in ${seconds(Date.now() - started)}`);
     return result;
   }
 
@@ -42,18 +57,42 @@ export class ProgressPrinter implements LocalAppObserver {
     this.write(`▶ Execution of ${execution.stateMachine} started`);
   }
 
+  /**
+   * One line per state: ✓ when it exits, ✖ once when it fails (a caught failure's StateExited that follows
+   * is not printed as a success), a note when a Retry runs it again.
+   */
   executionEvent(executionId: string, event: EventLog): void {
-    if (event.type !== 'StateEntered' && event.type !== 'StateExited' && event.type !== 'StateFailed') return;
+    if (
+      event.type !== 'StateEntered' &&
+      event.type !== 'StateExited' &&
+      event.type !== 'StateFailed' &&
+      event.type !== 'StateRetried'
+    )
+      return;
     const { name } = event.state;
     const key = `${executionId}/${name}`;
-    if (event.type === 'StateEntered') {
-      this.entered.set(key, event.timestamp);
-      if (name === 'TrainModel') this.write(`  ${name.padEnd(24, '.')} started`);
-      return;
+    const label = `  ${name.padEnd(24, '.')}`;
+    const elapsed = () => seconds(event.timestamp - (this.entered.get(key) ?? event.timestamp)).padStart(8);
+    switch (event.type) {
+      case 'StateEntered':
+        this.entered.set(key, event.timestamp);
+        this.failed.delete(key);
+        if (name === 'TrainModel') this.write(`${label} started`);
+        return;
+      case 'StateFailed':
+        this.failed.add(key);
+        this.write(`${label} ${elapsed()} ✖ ${event.Error}`);
+        return;
+      case 'StateRetried':
+        // The retry runs the same state again: its outcome gets its own line.
+        this.failed.delete(key);
+        this.entered.set(key, event.timestamp);
+        this.write(dim(`${label} retry ${event.retry.attempt}`));
+        return;
+      case 'StateExited':
+        if (this.failed.delete(key)) return;
+        this.write(`${label} ${elapsed()} ✓`);
     }
-    const started = this.entered.get(key) ?? event.timestamp;
-    const mark = event.type === 'StateFailed' ? '✖' : '✓';
-    this.write(`  ${name.padEnd(24, '.')} ${seconds(event.timestamp - started).padStart(8)} ${mark}`);
   }
 
   executionFinished(_executionId: string, result: ExecutionResult): void {
@@ -77,47 +116,72 @@ export class ProgressPrinter implements LocalAppObserver {
     this.write(`✖ ${message}`);
   }
 
-  /** The outcome of the last run, and how to go on; 0 when a version was registered. */
-  async summary(app: LocalApp, model: string): Promise<number> {
+  /**
+   * The outcome of the last run, and how to go on; 0 when the model has a version from these data (registered
+   * now, or earlier by the run this one duplicates). `live`: the runtime stays up (npm start) rather than
+   * exiting (demo), which decides what the hints may promise.
+   */
+  async summary(app: LocalApp, model: string, live = true): Promise<number> {
     const result = this.lastResult;
     if (!result) {
       this.write(`✖ No run started for ${model} (was the upload routed? check the rules in the template)`);
       return 1;
     }
-    const output = (result.output ?? {}) as {
-      run?: RunContext;
-      evaluation?: EvaluationDecision;
-      registered?: { version: number; status: string };
-    };
+    const output = (result.output ?? {}) as TrainingOutput;
     if (result.status !== 'SUCCEEDED') {
       this.write(`✖ The run failed: ${result.error}`);
       this.write(`  ${result.cause ?? ''}`);
       return 1;
     }
-    if (!output.registered || !output.evaluation || !output.run) {
-      this.write('✔ Nothing to do: this object version was already trained on.');
-      return 0;
-    }
-    const { run, evaluation, registered } = output;
     const { artifactsBucket, dataBucket } = app.resources;
+    const duplicateOf = output.plan?.duplicateOf;
+    if (duplicateOf) {
+      this.write('');
+      this.write(
+        `✔ ${model}: these data were already trained as v${duplicateOf.version} by run ${duplicateOf.runId}; ` +
+          'not trained again.',
+      );
+      if (output.run) this.write(`  run        ${output.run.runId} (recorded as a duplicate)`);
+      this.write(`  artifacts  ${s3Uri(artifactsBucket, runPrefix(duplicateOf.runId))}`);
+    } else if (!output.registered || !output.evaluation || !output.run) {
+      this.write('✔ Nothing to do: this object version was already trained on.');
+    } else {
+      const { run, evaluation, registered } = output;
+      this.write('');
+      this.write(`✔ ${model} v${registered.version} registered: ${registered.status}`);
+      this.write(`  run        ${run.runId}`);
+      this.write(`  metric     ${evaluation.metric} = ${evaluation.value.toFixed(5)}`);
+      for (const reason of evaluation.reasons) this.write(`  why        ${reason}`);
+      this.write(
+        `  artifacts  ${s3Uri(artifactsBucket, runPrefix(run.runId))} (report, splits, baseline, model)`,
+      );
+    }
+    if (!live) return 0;
     this.write('');
-    this.write(`✔ ${model} v${registered.version} registered: ${registered.status}`);
-    this.write(`  run        ${run.runId}`);
-    this.write(`  metric     ${evaluation.metric} = ${evaluation.value.toFixed(5)}`);
-    for (const reason of evaluation.reasons) this.write(`  why        ${reason}`);
-    this.write(`  artifacts  s3://${artifactsBucket}/runs/${run.runId}/ (report, splits, baseline, model)`);
-    this.write('');
+    this.write(`  Your own data: a CSV with a header row, as model "my-model" (docs/cli.md):`);
     this.write(
-      '  Your own data: any CSV with a header row, uploaded under datasets/<model>/, trains <model>:',
+      `    ${MLOPS_COMMAND} init my-data.csv --model my-model --target <column>   # declares its contract`,
     );
-    this.write('    npx mlops upload my-data.csv --model my-model --wait');
-    this.write(`  (or put it in s3://${dataBucket}/datasets/my-model/ with any S3 client)`);
-    this.write(`    npx mlops runs list   |   npx mlops models show ${model}`);
+    this.write(`    ${MLOPS_COMMAND} upload my-data.csv --model my-model --wait            # trains it`);
+    this.write(
+      `  (uploads to ${s3Uri(dataBucket, datasetsPrefix('my-model'))} with any S3 client train it too)`,
+    );
+    this.write(`    ${MLOPS_COMMAND} runs list   |   ${MLOPS_COMMAND} models show ${model}`);
     return 0;
   }
 
   ready(): void {
     this.write('');
     this.write('Local runtime is up. Press Ctrl-C to stop it.');
+  }
+
+  /** The last lines of `npm run demo`, printed once everything it started has stopped. */
+  stopped(stateDir: string, outcome: number): void {
+    this.write('');
+    this.write(`Demo ${outcome === 0 ? 'done' : 'failed'}; the local runtime it started has stopped.`);
+    this.write(`  State (registry, objects, models) is kept in ${stateDir}.`);
+    this.write(
+      `  \`npm start\` serves it again, until Ctrl-C; while that runs, \`${MLOPS_COMMAND} runs list\` shows the runs.`,
+    );
   }
 }

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
@@ -13,17 +13,30 @@ export const LOCAL_ENV = { CDK_DEFAULT_ACCOUNT: '000000000000', CDK_DEFAULT_REGI
  * and its output folder in CDK_OUTDIR: cdk.json's context and flags, cdk-nag included), but without bundling
  * the Lambda assets, which the local runtime does not use and which the CLI cannot be told to skip.
  */
-export function synthesize(outDir: string): string {
+export async function synthesize(outDir: string, options: { signal?: AbortSignal } = {}): Promise<string> {
   const cdkJson = JSON.parse(readFileSync(join(ROOT, 'cdk.json'), 'utf8')) as {
     context?: Record<string, unknown>;
   };
   const context = { ...cdkJson.context, 'aws:cdk:bundling-stacks': [] };
-  const result = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'bin', 'app.ts')], {
+  // Asynchronous so that a signal during the ~4 s synth is handled at once (and ends the child too).
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bin', 'app.ts')], {
     cwd: ROOT,
     env: { ...process.env, ...LOCAL_ENV, CDK_CONTEXT_JSON: JSON.stringify(context), CDK_OUTDIR: outDir },
-    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...(options.signal ? { signal: options.signal } : {}),
   });
-  if (result.status !== 0) throw new Error(`cdk synth failed:\n${result.stderr || result.stdout}`);
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    output += chunk.toString('utf8');
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    output += chunk.toString('utf8');
+  });
+  const status = await new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code) => resolve(code));
+  });
+  if (status !== 0) throw new Error(`cdk synth failed:\n${output}`);
   const file = join(outDir, `${STACK}.template.json`);
   if (!existsSync(file)) throw new Error(`cdk synth wrote no ${file}`);
   return file;

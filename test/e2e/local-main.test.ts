@@ -1,59 +1,248 @@
 /**
- * `npm start` as a process: it stops everything it started, and removes its discovery file, however it is
- * told to stop.
+ * `npm start` as people run it: a real `npm` process (npm -> node local/main.ts -> DynamoDB Local's JVM,
+ * trainers), stopped by a signal the way a terminal, a shell or a process manager sends it. It must exit
+ * within 5 s, remove runtime.json and leave no process behind.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { pathToFileURL } from 'node:url';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateTrainingJobCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { describe, expect, it } from 'vitest';
+import type { RuntimeDiscovery } from '../../local/discovery';
 
 const ROOT = join(__dirname, '..', '..');
+const STOP_WITHIN_MS = 5000;
+
+interface Started {
+  readonly shell: ChildProcess;
+  /** npm's pid. */
+  readonly npm: number;
+  readonly stateDir: string;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/**
+ * `npm start -- --no-sample` as a background job of a non-interactive bash (`npm start &`), which starts it
+ * with SIGINT and SIGQUIT ignored, in a process group of its own (so the test can also signal the group, as
+ * a terminal's Ctrl-C or hang-up does).
+ */
+async function startInBackground(): Promise<Started> {
+  const stateDir = mkdtempSync(join(tmpdir(), 'mlops-main-'));
+  const shell = spawn(
+    'bash',
+    ['-c', 'npm start -- --no-sample --state-dir "$1" >"$1.log" 2>&1 & echo $!; wait $!', 'bash', stateDir],
+    { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    shell.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const npm = await new Promise<number>((resolve, reject) => {
+    shell.stdout?.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
+    shell.once('exit', () => reject(new Error('bash exited before starting npm')));
+  });
+  const started = { shell, npm, stateDir, exited };
+  await until(() => existsSync(join(stateDir, 'runtime.json')), started);
+  return started;
+}
 
 describe('npm start, as a process', () => {
-  it.each([
-    ['SIGTERM', 143],
-    ['SIGHUP', 129], // a closed terminal
-  ] as const)('on %s stops DynamoDB Local and the servers and removes runtime.json', async (signal, code) => {
-    // Prepare
-    const stateDir = mkdtempSync(join(tmpdir(), 'mlops-main-'));
-    const tsx = pathToFileURL(require.resolve('tsx')).href;
-    const main = spawn(
-      process.execPath,
-      ['--import', tsx, join(ROOT, 'local', 'main.ts'), '--no-sample', '--state-dir', stateDir],
-      { stdio: 'ignore' },
-    );
+  it('stops within 5 s on SIGINT sent to npm (a background job), trainer included, and leaves nothing running', async () => {
+    // Prepare: a training job that would run for many minutes
+    const started = await startInBackground();
     try {
-      await until(() => existsSync(join(stateDir, 'runtime.json')), main);
+      await startLongTraining(readDiscovery(started.stateDir));
+      await until(
+        () => descendants(started.shell.pid).some((p) => p.args.includes('xgboost/main.ts')),
+        started,
+      );
+      const before = descendants(started.shell.pid);
+      expect(before.map((p) => p.args).join('\n')).toMatch(/java .*DynamoDBLocal\.jar/);
 
       // Act
-      main.kill(signal);
-      const exitCode = await new Promise((resolve) => main.once('exit', (status) => resolve(status)));
+      const stoppedIn = await signalAndWait(started, before, () => process.kill(started.npm, 'SIGINT'));
 
       // Assess
-      expect(exitCode).toBe(code);
-      expect(existsSync(join(stateDir, 'runtime.json'))).toBe(false);
-      // DynamoDB Local's command line names its -dbPath, inside the state directory.
-      expect(processesMentioning(stateDir)).toEqual([]);
+      expect(stoppedIn.ms).toBeLessThan(STOP_WITHIN_MS);
+      expect(stoppedIn.exit).toEqual({ code: 130, signal: null }); // bash: npm ended by SIGINT
+      expect(stillRunning(before)).toEqual([]);
+      expect(existsSync(join(started.stateDir, 'runtime.json'))).toBe(false);
     } finally {
-      main.kill('SIGKILL');
-      rmSync(stateDir, { recursive: true, force: true });
+      cleanUp(started);
+    }
+  });
+
+  it.each([
+    ['SIGTERM sent to npm (kill, a process manager)', 'SIGTERM', 'npm', 143],
+    ['Ctrl-C: SIGINT to the whole process group', 'SIGINT', 'group', 130],
+    ['a closed terminal: SIGHUP to the whole process group', 'SIGHUP', 'group', 129],
+  ] as const)('stops within 5 s on %s and leaves nothing running', async (_name, signal, target, code) => {
+    // Prepare
+    const started = await startInBackground();
+    try {
+      const before = descendants(started.shell.pid);
+
+      // Act
+      const stoppedIn = await signalAndWait(started, before, () =>
+        process.kill(target === 'npm' ? started.npm : -(started.shell.pid as number), signal),
+      );
+
+      // Assess
+      expect(stoppedIn.ms).toBeLessThan(STOP_WITHIN_MS);
+      // bash reports its job's status; hung up itself, it ends by the signal.
+      if (stoppedIn.exit.signal === null) expect(stoppedIn.exit.code).toBe(code);
+      else expect(stoppedIn.exit.signal).toBe(signal);
+      expect(stillRunning(before)).toEqual([]);
+      expect(existsSync(join(started.stateDir, 'runtime.json'))).toBe(false);
+    } finally {
+      cleanUp(started);
     }
   });
 });
 
-async function until(condition: () => boolean, child: ChildProcess): Promise<void> {
-  const deadline = Date.now() + 50_000;
+/** Sends the signal and waits until every process of `before` has ended (wherever it was re-parented). */
+async function signalAndWait(
+  started: Started,
+  before: readonly ProcessInfo[],
+  send: () => void,
+): Promise<{ ms: number; exit: { code: number | null; signal: NodeJS.Signals | null } }> {
+  const at = Date.now();
+  send();
+  const exit = await Promise.race([
+    started.exited,
+    sleep(STOP_WITHIN_MS * 3).then(() => ({ code: -1, signal: null })),
+  ]);
+  while (stillRunning(before).length > 0 && Date.now() - at < STOP_WITHIN_MS * 3) await sleep(25);
+  return { ms: Date.now() - at, exit };
+}
+
+function cleanUp(started: Started): void {
+  for (const p of descendants(started.shell.pid)) process.kill(p.pid, 'SIGKILL');
+  for (const p of processTable().filter((q) => q.args.includes(started.stateDir)))
+    process.kill(p.pid, 'SIGKILL');
+  started.shell.kill('SIGKILL');
+  rmSync(started.stateDir, { recursive: true, force: true });
+  rmSync(`${started.stateDir}.log`, { force: true });
+}
+
+function readDiscovery(stateDir: string): RuntimeDiscovery {
+  return JSON.parse(readFileSync(join(stateDir, 'runtime.json'), 'utf8')) as RuntimeDiscovery;
+}
+
+/** A built-in XGBoost job with a million rounds: its trainer runs until something stops it. */
+async function startLongTraining(discovery: RuntimeDiscovery): Promise<void> {
+  const { region, credentials, endpoints, resources } = discovery;
+  const s3 = new S3Client({
+    region,
+    credentials,
+    endpoint: endpoints.s3,
+    forcePathStyle: true,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+  });
+  const rows = Array.from({ length: 200 }, (_, i) => `${i % 2},${i},${(i * 7) % 13}`).join('\n');
+  await s3.send(
+    new PutObjectCommand({
+      Bucket: resources.artifactsBucket,
+      Key: 'signal-test/train/data.csv',
+      Body: rows,
+    }),
+  );
+  s3.destroy();
+  const sagemaker = new SageMakerClient({ region, credentials, endpoint: endpoints.sagemaker });
+  await sagemaker.send(
+    new CreateTrainingJobCommand({
+      TrainingJobName: 'signal-test',
+      RoleArn: 'arn:aws:iam::000000000000:role/local-training',
+      AlgorithmSpecification: {
+        TrainingImage: '683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1',
+        TrainingInputMode: 'File',
+      },
+      HyperParameters: { num_round: '1000000', objective: 'binary:logistic' },
+      InputDataConfig: [
+        {
+          ChannelName: 'train',
+          ContentType: 'text/csv',
+          DataSource: {
+            S3DataSource: {
+              S3DataType: 'S3Prefix',
+              S3Uri: `s3://${resources.artifactsBucket}/signal-test/train/`,
+            },
+          },
+        },
+      ],
+      OutputDataConfig: { S3OutputPath: `s3://${resources.artifactsBucket}/signal-test/output/` },
+      ResourceConfig: { InstanceType: 'ml.m5.large', InstanceCount: 1, VolumeSizeInGB: 1 },
+      StoppingCondition: { MaxRuntimeInSeconds: 3600 },
+    }),
+  );
+  sagemaker.destroy();
+}
+
+async function until(condition: () => boolean, started: Started): Promise<void> {
+  const deadline = Date.now() + 60_000;
   while (!condition()) {
-    if (child.exitCode !== null) throw new Error(`npm start exited early with code ${child.exitCode}`);
-    if (Date.now() > deadline) throw new Error('npm start did not come up in time');
+    if (started.shell.exitCode !== null) {
+      const log = readFileSync(`${started.stateDir}.log`, 'utf8');
+      throw new Error(`npm start exited early with code ${started.shell.exitCode}:\n${log}`);
+    }
+    if (Date.now() > deadline) throw new Error('npm start did not get there in time');
     await sleep(100);
   }
 }
 
-function processesMentioning(text: string): string[] {
-  const table = execFileSync('ps', ['-eo', 'stat=,args='], { encoding: 'utf8' });
-  return table.split('\n').filter((line) => line.includes(text) && !line.trimStart().startsWith('Z'));
+interface ProcessInfo {
+  readonly pid: number;
+  readonly ppid: number;
+  /** Start time in clock ticks since boot: tells a pid reused by another process apart. */
+  readonly startTime: string;
+  readonly state: string;
+  readonly args: string;
+}
+
+/** Every process, from /proc: pid, parent, start time, state and command line. */
+function processTable(): ProcessInfo[] {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .flatMap((name) => {
+      try {
+        const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+        // The command name (2nd field) is in parentheses and may hold spaces: split after its last ')'.
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        const args = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0').join(' ').trim();
+        return [
+          {
+            pid: Number(name),
+            state: fields[0] ?? '',
+            ppid: Number(fields[1]),
+            startTime: fields[19] ?? '',
+            args,
+          },
+        ];
+      } catch {
+        return []; // gone meanwhile
+      }
+    });
+}
+
+/** The living (not zombie) processes below `root`, by parent links. */
+function descendants(root: number | undefined): ProcessInfo[] {
+  const table = processTable();
+  const found: ProcessInfo[] = [];
+  let parents = new Set([root]);
+  while (parents.size > 0) {
+    const children = table.filter((p) => parents.has(p.ppid));
+    found.push(...children);
+    parents = new Set(children.map((p) => p.pid));
+  }
+  return found.filter((p) => p.state !== 'Z');
+}
+
+/** Which of `before` still run (same pid and start time, not a zombie), wherever they were re-parented. */
+function stillRunning(before: readonly ProcessInfo[]): string[] {
+  const now = processTable();
+  return before
+    .filter((p) => now.some((q) => q.pid === p.pid && q.startTime === p.startTime && q.state !== 'Z'))
+    .map((p) => `${p.pid} ${p.args}`);
 }
