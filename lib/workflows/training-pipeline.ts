@@ -6,6 +6,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
+import { RunSteps } from '../../lambdas/shared/pipeline';
 import { RunAttributes, runKeyTemplate } from '../../lambdas/shared/registry/keys';
 
 /** State names: the local runner and the tests address states by these. */
@@ -241,16 +242,11 @@ export function trainingPipelineDefinition(
   const alreadyStarted = new sfn.Succeed(scope, TrainingStates.alreadyStarted, {
     comment: 'S3 and EventBridge deliver at least once: this object version already has a run.',
   });
-  const recordTrainingStep = recordStep(
-    scope,
-    TrainingStates.recordTrainingStep,
-    TrainingStates.train,
-    props,
-  );
+  const recordTrainingStep = recordStep(scope, TrainingStates.recordTrainingStep, RunSteps.trainModel, props);
   const recordEvaluationStep = recordStep(
     scope,
     TrainingStates.recordEvaluationStep,
-    TrainingStates.evaluate,
+    RunSteps.evaluateModel,
     props,
   );
   continueAfter(recordTrainingStep, train);

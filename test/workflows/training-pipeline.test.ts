@@ -4,10 +4,16 @@
  * the SageMaker task is given a local handler that plays the training job.
  */
 
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+  UpdateItemCommand,
+  type UpdateItemCommandInput,
+} from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EVENT_SOURCE, RUN_RETRY_REQUESTED, retryRunId } from '../../lambdas/shared/events';
 import { ModelRegistryClient } from '../../lambdas/shared/registry';
 import { TrainingStates } from '../../lib/workflows/training-pipeline';
 import { LOCAL_CREDENTIALS, LocalRuntime } from '../../local/runtime';
@@ -48,6 +54,7 @@ describe('training pipeline, executed from the synthesized definition', () => {
   let runtime: LocalRuntime;
   let s3: S3Client;
   let registry: ModelRegistryClient;
+  let dynamodb: DynamoDBClient;
   let stateMachineId: string;
   let dataBucket: string;
   let artifactsBucket: string;
@@ -95,9 +102,32 @@ describe('training pipeline, executed from the synthesized definition', () => {
     };
   }
 
+  /**
+   * The DynamoDB updateItem integration: the state's resolved Parameters sent as they are, a refused condition
+   * raised under the name Step Functions gives it.
+   */
+  const updateItem: LocalTaskHandler = async (input) => {
+    try {
+      return await dynamodb.send(new UpdateItemCommand(input as UpdateItemCommandInput));
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException)
+        throw taskFailure('DynamoDB.ConditionalCheckFailedException', error.message);
+      throw error;
+    }
+  };
+  const noExistingJob: LocalTaskHandler = async () => {
+    throw new Error('DescribeExistingJob was not expected in this test');
+  };
+
   const run = (event: unknown, services: Record<string, LocalTaskHandler> = {}) =>
     runtime.execute(stateMachineId, event, {
-      services: { [TrainingStates.train]: trainer, ...services },
+      services: {
+        [TrainingStates.train]: trainer,
+        [TrainingStates.recordTrainingStep]: updateItem,
+        [TrainingStates.recordEvaluationStep]: updateItem,
+        [TrainingStates.describeExistingJob]: noExistingJob,
+        ...services,
+      },
       retryIntervalMs: 0,
     });
 
@@ -112,20 +142,20 @@ describe('training pipeline, executed from the synthesized definition', () => {
     artifactsBucket = bucket('StorageArtifacts');
     s3 = new S3Client({ region: 'us-east-1', endpoint: runtime.s3.endpoint, credentials: LOCAL_CREDENTIALS });
     const tableId = findLogicalId(json, 'AWS::DynamoDB::Table');
+    dynamodb = new DynamoDBClient({
+      region: 'us-east-1',
+      endpoint: runtime.dynamodb.endpoint,
+      credentials: LOCAL_CREDENTIALS,
+    });
     registry = new ModelRegistryClient({
-      client: DynamoDBDocumentClient.from(
-        new DynamoDBClient({
-          region: 'us-east-1',
-          endpoint: runtime.dynamodb.endpoint,
-          credentials: LOCAL_CREDENTIALS,
-        }),
-      ),
+      client: DynamoDBDocumentClient.from(dynamodb),
       tableName: runtime.resources.physicalName(tableId),
     });
   });
 
   afterAll(async () => {
     s3?.destroy();
+    dynamodb?.destroy();
     await runtime?.stop();
   });
 
@@ -388,6 +418,314 @@ describe('training pipeline, executed from the synthesized definition', () => {
     expect(result.events.filter((e) => e.type === 'StateRetried')).toHaveLength(1);
   });
 
+  it('records the step the run is in: TrainModel while training, EvaluateModel while evaluating', async () => {
+    // Prepare
+    objective = 0.8;
+    const event = await upload('churn', churnCsv(100, 13), 'steps.csv');
+    const seen: Record<string, string | undefined> = {};
+    const evaluate = functionFor(TrainingStates.evaluate);
+    const stepOf = async (input: unknown) =>
+      (await registry.getRun((input as { run: { runId: string } }).run.runId))?.step;
+
+    // Act
+    const result = await run(event, {
+      [TrainingStates.train]: async (input) => {
+        const runId = (input as { Tags: { Key: string; Value: string }[] }).Tags.find(
+          (tag) => tag.Key === 'serverless-mlops:run',
+        )?.Value as string;
+        seen.training = (await registry.getRun(runId))?.step;
+        return trainer(input);
+      },
+      [TrainingStates.evaluate]: async (input) => {
+        seen.evaluating = await stepOf(input);
+        return evaluate(input);
+      },
+    });
+
+    // Assess
+    expect(result.status).toBe('SUCCEEDED');
+    expect(seen).toEqual({ training: 'TrainModel', evaluating: 'EvaluateModel' });
+    expect((await runOf(result)).step).toBe('RegisterModel');
+  });
+
+  it('goes on when the step update is refused (the run is no longer Running)', async () => {
+    // Prepare
+    objective = 0.8;
+    const event = await upload('churn', churnCsv(100, 14), 'refused-step.csv');
+    const refused: LocalTaskHandler = async () => {
+      throw taskFailure('DynamoDB.ConditionalCheckFailedException', 'The conditional request failed');
+    };
+
+    // Act
+    const result = await run(event, { [TrainingStates.recordTrainingStep]: refused });
+
+    // Assess
+    expect(result.status).toBe('SUCCEEDED');
+    expect(trainingCallsOf(result)).toBe(1);
+  });
+
+  it('waits out SageMaker.ResourceLimitExceededException (over the instance quota) and trains', async () => {
+    // Prepare
+    objective = 0.8;
+    const event = await upload('churn', churnCsv(100, 15), 'quota.csv');
+    let attempts = 0;
+    const overQuota: LocalTaskHandler = async (input) => {
+      attempts += 1;
+      if (attempts <= 2) {
+        throw taskFailure(
+          'SageMaker.ResourceLimitExceededException',
+          'The account-level service limit ml.m5.xlarge for training job usage is 2 Instances (Service: AmazonSageMaker; Status Code: 400; Error Code: ResourceLimitExceeded)',
+        );
+      }
+      return trainer(input);
+    };
+
+    // Act
+    const result = await run(event, { [TrainingStates.train]: overQuota });
+
+    // Assess
+    expect(result.status).toBe('SUCCEEDED');
+    expect(attempts).toBe(3);
+  });
+
+  it.each([['SageMaker.ResourceInUseException'], ['SageMaker.AmazonSageMakerException']])(
+    'watches the job a lost CreateTrainingJob response started (retry answered %s "already exists")',
+    async (error) => {
+      // Prepare
+      objective = 0.81;
+      const event = await upload('churn', churnCsv(100, error.length), `exists-${error}.csv`);
+      const described: string[] = [];
+      const exists: LocalTaskHandler = async (input) => {
+        const { TrainingJobName } = input as { TrainingJobName: string };
+        throw taskFailure(
+          error,
+          `Training job names must be unique within an AWS account and region, and a training job with this name already exists (arn:aws:sagemaker:us-east-1:123456789012:training-job/${TrainingJobName}) (Service: AmazonSageMaker; Status Code: 400; Error Code: ResourceInUse)`,
+        );
+      };
+      const describe: LocalTaskHandler = async (input) => {
+        const { TrainingJobName } = input as { TrainingJobName: string };
+        described.push(TrainingJobName);
+        return {
+          TrainingJobName,
+          TrainingJobStatus: 'Completed',
+          ModelArtifacts: {
+            S3ModelArtifacts: `s3://${artifactsBucket}/runs/${TrainingJobName}/output/model.tar.gz`,
+          },
+          FinalMetricDataList: [{ MetricName: 'validation:auc', Value: objective }],
+        };
+      };
+
+      // Act
+      const result = await run(event, {
+        [TrainingStates.train]: exists,
+        [TrainingStates.describeExistingJob]: describe,
+      });
+
+      // Assess
+      expect(result.status).toBe('SUCCEEDED');
+      const stored = await runOf(result);
+      expect(described).toEqual([stored.runId]);
+      expect(stored).toMatchObject({ status: 'Succeeded', version: expect.any(Number) });
+      expect((await registry.getVersion('churn', stored.version as number))?.lineage.metrics).toEqual({
+        'validation:auc': 0.81,
+      });
+    },
+  );
+
+  it('records an existing job that failed as the .sync task would, with its FailureReason', async () => {
+    // Prepare
+    const event = await upload('churn', churnCsv(100, 16), 'exists-failed.csv');
+    const exists: LocalTaskHandler = async () => {
+      throw taskFailure(
+        'SageMaker.ResourceInUseException',
+        'Training job names must be unique within an AWS account and region, and a training job with this name already exists',
+      );
+    };
+    const describe: LocalTaskHandler = async (input) => ({
+      TrainingJobName: (input as { TrainingJobName: string }).TrainingJobName,
+      TrainingJobStatus: 'Failed',
+      FailureReason: 'ClientError: Please ensure the training data is a CSV file',
+    });
+
+    // Act
+    const result = await run(event, {
+      [TrainingStates.train]: exists,
+      [TrainingStates.describeExistingJob]: describe,
+    });
+
+    // Assess
+    expect(result.status).toBe('FAILED');
+    const failed = await runOf(result);
+    expect(failed).toMatchObject({
+      status: 'Failed',
+      step: TrainingStates.train,
+      error: 'States.TaskFailed',
+    });
+    expect(failed.cause).toContain('Please ensure the training data is a CSV file');
+  });
+
+  it('does not retry a dataset the validator rejects', async () => {
+    // Prepare
+    const event = await upload(
+      'churn',
+      'tenure,monthly_spend,plan,churned\n1,abc,basic,0\n',
+      'rejected-once.csv',
+    );
+    const validate = functionFor(TrainingStates.validate);
+    let calls = 0;
+
+    // Act
+    const result = await run(event, {
+      [TrainingStates.validate]: async (input) => {
+        calls += 1;
+        return validate(input);
+      },
+    });
+
+    // Assess
+    expect(result.error).toBe('DatasetRejected');
+    expect(calls).toBe(1);
+  });
+
+  it('does not run the validator again after Lambda.Unknown (a timeout or out-of-memory end)', async () => {
+    // Prepare
+    const event = await upload('churn', churnCsv(100, 17), 'timeout.csv');
+    let calls = 0;
+    const timedOut: LocalTaskHandler = async () => {
+      calls += 1;
+      throw taskFailure(
+        'Lambda.Unknown',
+        'The cause could not be determined because Lambda did not return an error type.',
+      );
+    };
+
+    // Act
+    const result = await run(event, { [TrainingStates.validate]: timedOut });
+
+    // Assess
+    expect(result.status).toBe('FAILED');
+    expect(calls).toBe(1);
+    expect(await runOf(result)).toMatchObject({
+      status: 'Failed',
+      step: TrainingStates.validate,
+      error: 'Lambda.Unknown',
+    });
+  });
+
+  it('retries Lambda.ClientExecutionTimeoutException', async () => {
+    // Prepare
+    objective = 0.8;
+    const event = await upload('churn', churnCsv(100, 18), 'client-timeout.csv');
+    const evaluate = functionFor(TrainingStates.evaluate);
+    let calls = 0;
+
+    // Act
+    const result = await run(event, {
+      [TrainingStates.evaluate]: async (input) => {
+        calls += 1;
+        if (calls === 1)
+          throw taskFailure('Lambda.ClientExecutionTimeoutException', 'Client execution did not complete');
+        return evaluate(input);
+      },
+    });
+
+    // Assess
+    expect(result.status).toBe('SUCCEEDED');
+    expect(calls).toBe(2);
+  });
+
+  it("retries RegisterModel's own failure, so the version it registered is announced and the run Succeeded", async () => {
+    // Prepare
+    objective = 0.9;
+    const event = await upload('churn', churnCsv(100, 19), 'register-retry.csv');
+    const register = functionFor(TrainingStates.register);
+    let calls = 0;
+
+    // Act: the first attempt registers, then fails as PutEvents would
+    const result = await run(event, {
+      [TrainingStates.register]: async (input) => {
+        calls += 1;
+        const registered = await register(input);
+        if (calls === 1)
+          throw taskFailure('EventsNotPublished', 'PutEvents failed for 1 entry: ThrottlingException');
+        return registered;
+      },
+    });
+
+    // Assess
+    expect(result.status).toBe('SUCCEEDED');
+    expect(calls).toBe(2);
+    const stored = await runOf(result);
+    expect(stored.status).toBe('Succeeded');
+    expect(
+      (await registry.listVersions('churn', {})).items.filter((v) =>
+        v.lineage.dataset.key.endsWith('register-retry.csv'),
+      ),
+    ).toHaveLength(1);
+  });
+
+  it('ends a re-upload of bytes already trained for the model as a duplicate, without training', async () => {
+    // Prepare
+    objective = 0.8;
+    const body = churnCsv(120, 20);
+    const first = await run(await upload('churn', body, 'first.csv'));
+    const again = await upload('churn', body, 'copy.csv');
+    trainingCalls = [];
+
+    // Act
+    const result = await run(again);
+
+    // Assess
+    expect(first.status).toBe('SUCCEEDED');
+    expect(result.status).toBe('SUCCEEDED');
+    expect(
+      result.events.some(
+        (e) => (e as { state?: { name: string } }).state?.name === TrainingStates.alreadyTrained,
+      ),
+    ).toBe(true);
+    expect(trainingCalls).toHaveLength(0);
+    const firstRun = await runOf(first);
+    expect(await runOf(result)).toMatchObject({
+      status: 'Succeeded',
+      duplicateOf: firstRun.runId,
+      version: firstRun.version,
+    });
+  });
+
+  it('starts a new, forced run of the same dataset for a Run Retry Requested event', async () => {
+    // Prepare: a run that failed in training
+    objective = 0.8;
+    const failedTraining: LocalTaskHandler = async () => {
+      throw taskFailure(
+        'States.TaskFailed',
+        JSON.stringify({ TrainingJobStatus: 'Failed', FailureReason: 'InternalServerError' }),
+      );
+    };
+    const original = await runOf(
+      await run(await upload('churn', churnCsv(120, 21), 'to-retry.csv'), {
+        [TrainingStates.train]: failedTraining,
+      }),
+    );
+    const detail = { retryOf: original.runId, requestId: 'request-1', requestedBy: 'tester@host' };
+    trainingCalls = [];
+
+    // Act
+    const result = await run({ source: EVENT_SOURCE, 'detail-type': RUN_RETRY_REQUESTED, detail });
+
+    // Assess
+    expect(original.status).toBe('Failed');
+    expect(result.status).toBe('SUCCEEDED');
+    expect(trainingCalls).toHaveLength(1);
+    const retried = await runOf(result);
+    expect(retried).toMatchObject({
+      runId: retryRunId(original, 'request-1'),
+      status: 'Succeeded',
+      retryOf: original.runId,
+      forced: true,
+      dataset: original.dataset,
+    });
+  });
+
   it.each([TrainingStates.validate, TrainingStates.train, TrainingStates.evaluate, TrainingStates.register])(
     'records a failure in %s on the run, with the step, error and cause',
     async (state) => {
@@ -419,6 +757,15 @@ describe('training pipeline, executed from the synthesized definition', () => {
     const stored = await registry.getRun(runId);
     if (!stored) throw new Error(`run ${runId} not found`);
     return stored;
+  }
+
+  /** CreateTrainingJob calls an execution made (the training task's entries). */
+  function trainingCallsOf(result: { events: readonly unknown[] }): number {
+    return result.events.filter(
+      (e) =>
+        (e as { type: string; state?: { name: string } }).type === 'StateEntered' &&
+        (e as { state: { name: string } }).state.name === TrainingStates.train,
+    ).length;
   }
 
   function functionFor(state: string): LocalTaskHandler {
