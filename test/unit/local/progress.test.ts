@@ -1,0 +1,142 @@
+/** What `npm start` and `npm run demo` print: state lines, the summary, and the demo's last lines. */
+import { describe, expect, it } from 'vitest';
+import type { LocalApp } from '../../../local/app';
+import { ProgressPrinter } from '../../../local/progress';
+import type { EventLog, ExecutionResult } from '../../../local/stepfunctions/executor';
+
+function printer(): { print: ProgressPrinter; lines: string[] } {
+  const lines: string[] = [];
+  return { print: new ProgressPrinter((line) => lines.push(line)), lines };
+}
+
+const state = (name: string) => ({ name, type: 'Task', input: {} });
+const at = (type: string, name: string, timestamp: number, extra: object = {}) =>
+  ({ type, timestamp, state: state(name), ...extra }) as unknown as EventLog;
+
+const APP = {
+  resources: {
+    dataBucket: 'data-bucket',
+    artifactsBucket: 'artifacts-bucket',
+    registryTable: 'registry',
+    trainingStateMachine: 'arn:aws:states:us-east-1:000000000000:stateMachine:Training',
+  },
+} as unknown as LocalApp;
+
+function succeeded(output: unknown): ExecutionResult {
+  return { status: 'SUCCEEDED', output, events: [], stateTransitions: 5 };
+}
+
+describe('ProgressPrinter state lines', () => {
+  it('prints a caught failure once, with ✖ and the error, and no ✓ for the same state', () => {
+    // Prepare
+    const { print, lines } = printer();
+
+    // Act
+    print.executionEvent('e1', at('StateEntered', 'ValidateDataset', 1000));
+    print.executionEvent('e1', at('StateFailed', 'ValidateDataset', 1500, { Error: 'DatasetRejected' }));
+    print.executionEvent('e1', at('StateCaught', 'ValidateDataset', 1500));
+    print.executionEvent('e1', at('StateExited', 'ValidateDataset', 1500));
+
+    // Assess
+    const shown = lines.filter((line) => line.includes('ValidateDataset'));
+    expect(shown).toHaveLength(1);
+    expect(shown[0]).toMatch(/ValidateDataset\.+\s+0\.50 s ✖ DatasetRejected$/);
+  });
+
+  it('prints a retried state as failed, retried, then ✓', () => {
+    // Prepare
+    const { print, lines } = printer();
+    const retry = { retry: { retrier: {}, attempt: 1 } };
+
+    // Act
+    print.executionEvent('e1', at('StateEntered', 'StartRun', 0));
+    print.executionEvent(
+      'e1',
+      at('StateFailed', 'StartRun', 100, { Error: 'Lambda.TooManyRequestsException' }),
+    );
+    print.executionEvent('e1', at('StateRetried', 'StartRun', 1100, retry));
+    print.executionEvent('e1', at('StateExited', 'StartRun', 1300));
+
+    // Assess
+    expect(lines).toEqual([
+      expect.stringMatching(/StartRun\.+\s+0\.10 s ✖ Lambda\.TooManyRequestsException$/),
+      expect.stringMatching(/StartRun\.+ retry 1$/),
+      expect.stringMatching(/StartRun\.+\s+0\.20 s ✓$/),
+    ]);
+  });
+});
+
+describe('ProgressPrinter summary', () => {
+  it('says a re-uploaded dataset was already trained, by which run and as which version, and counts as success', async () => {
+    // Prepare
+    const { print, lines } = printer();
+    print.executionFinished(
+      'e1',
+      succeeded({
+        run: { runId: 'penguins-2', model: 'penguins', duplicate: false },
+        plan: { duplicateOf: { runId: 'penguins-1', version: 1 } },
+      }),
+    );
+
+    // Act
+    const outcome = await print.summary(APP, 'penguins');
+
+    // Assess
+    expect(outcome).toBe(0);
+    expect(lines).toContain(
+      '✔ penguins: these data were already trained as v1 by run penguins-1; not trained again.',
+    );
+    expect(lines).toContain('  artifacts  s3://artifacts-bucket/runs/penguins-1/');
+    expect(lines.join('\n')).not.toMatch(/registered/);
+  });
+
+  it('names the artifacts by the S3 layout', async () => {
+    // Prepare
+    const { print, lines } = printer();
+    print.executionFinished(
+      'e1',
+      succeeded({
+        run: { runId: 'penguins-1', model: 'penguins', duplicate: false },
+        evaluation: { metric: 'validation:merror', value: 0.02, reasons: ['r'] },
+        registered: { version: 1, status: 'Approved' },
+      }),
+    );
+
+    // Act
+    await print.summary(APP, 'penguins');
+
+    // Assess
+    expect(lines).toContain('✔ penguins v1 registered: Approved');
+    expect(lines.join('\n')).toContain(
+      's3://artifacts-bucket/runs/penguins-1/ (report, splits, baseline, model)',
+    );
+    expect(lines.join('\n')).toContain('s3://data-bucket/datasets/my-model/');
+  });
+});
+
+describe('the demo', () => {
+  it('ends with lines that hold for a process that has exited', async () => {
+    // Prepare
+    const { print, lines } = printer();
+    print.executionFinished(
+      'e1',
+      succeeded({
+        run: { runId: 'penguins-1', model: 'penguins', duplicate: false },
+        evaluation: { metric: 'validation:merror', value: 0.02, reasons: ['r'] },
+        registered: { version: 1, status: 'Approved' },
+      }),
+    );
+
+    // Act
+    await print.summary(APP, 'penguins', false);
+    print.stopped('/work/.mlops-local', 0);
+
+    // Assess
+    const text = lines.join('\n');
+    expect(text).toContain('the local runtime it started has stopped');
+    expect(text).toContain('/work/.mlops-local');
+    expect(text).not.toMatch(
+      /still running|another terminal|is up|Ctrl-C to stop|while it runs|with any S3 client/i,
+    );
+  });
+});
