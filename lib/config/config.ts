@@ -205,6 +205,12 @@ function resolveModel(
     });
   }
 
+  const hyperparameters = stringifyHyperparameters({
+    ...(builtInAlgorithm ? XGBOOST_DEFAULT_HYPERPARAMETERS : {}),
+    ...training.hyperparameters,
+  });
+  checkHyperparameterLimits(hyperparameters, builtInAlgorithm, at, issues);
+
   if (!image) return undefined;
   const metricResolution = resolveMetric(
     input.problemType,
@@ -223,10 +229,7 @@ function resolveModel(
     training: {
       image,
       builtInAlgorithm,
-      hyperparameters: stringifyHyperparameters({
-        ...(builtInAlgorithm ? XGBOOST_DEFAULT_HYPERPARAMETERS : {}),
-        ...training.hyperparameters,
-      }),
+      hyperparameters,
       instanceType: training.instanceType ?? 'ml.m5.xlarge',
       instanceCount: training.instanceCount ?? 1,
       maxRuntime,
@@ -245,6 +248,41 @@ function resolveModel(
 
 /** SageMaker's XGBoost requires num_round; depth and learning rate are XGBoost's own defaults, made explicit. */
 const XGBOOST_DEFAULT_HYPERPARAMETERS = { num_round: 100, max_depth: 6, eta: 0.3 };
+
+/**
+ * CreateTrainingJob's HyperParameters: "Map Entries: Maximum number of 100 items", "Key Length Constraints:
+ * Maximum length of 256" (the schema's name pattern checks that), "Value Length Constraints: Maximum length
+ * of 2500" (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateTrainingJob.html).
+ */
+export const SAGEMAKER_HYPERPARAMETER_LIMITS = { entries: 100, valueLength: 2500 } as const;
+
+/** What the run adds for the built-in algorithm from the data (lambdas/validate-dataset training plan). */
+const DERIVED_XGBOOST_HYPERPARAMETERS = ['objective', 'eval_metric', 'num_class'];
+
+function checkHyperparameterLimits(
+  hyperparameters: Readonly<Record<string, string>>,
+  builtInAlgorithm: boolean,
+  at: (...keys: string[]) => string,
+  issues: ConfigIssue[],
+): void {
+  const { entries, valueLength } = SAGEMAKER_HYPERPARAMETER_LIMITS;
+  const names = new Set(Object.keys(hyperparameters));
+  if (builtInAlgorithm) for (const name of DERIVED_XGBOOST_HYPERPARAMETERS) names.add(name);
+  if (names.size > entries) {
+    issues.push({
+      path: at('training', 'hyperparameters'),
+      message: `has ${names.size} entries${builtInAlgorithm ? ' with the ones the built-in XGBoost adds (objective, eval_metric, num_class, num_round, max_depth, eta)' : ''}, more than SageMaker accepts (expected at most ${entries})`,
+    });
+  }
+  for (const [name, value] of Object.entries(hyperparameters)) {
+    if (value.length > valueLength) {
+      issues.push({
+        path: at('training', 'hyperparameters', name),
+        message: `is ${value.length} characters long, more than SageMaker accepts for a hyperparameter value (expected at most ${valueLength})`,
+      });
+    }
+  }
+}
 
 function stringifyHyperparameters(values: Record<string, string | number | boolean>): Record<string, string> {
   return Object.fromEntries(Object.entries(values).map(([key, value]) => [key, String(value)]));

@@ -331,6 +331,60 @@ describe('resolveConfig rejects bad configurations, naming the key path, the val
     ]);
   });
 
+  describe("SageMaker's hyperparameter limits (100 entries, 2,500 characters a value)", () => {
+    const image = '111122223333.dkr.ecr.us-east-1.amazonaws.com/my-trainer:2.0';
+    const custom = (hyperparameters: Record<string, string>) => ({
+      models: {
+        custom: {
+          training: { image, hyperparameters, metricDefinitions: [{ name: 'f2', regex: 'f2=(.*)' }] },
+          evaluation: { metric: 'f2', higherIsBetter: true },
+        },
+      },
+    });
+    const entries = (count: number) =>
+      Object.fromEntries(Array.from({ length: count }, (_, i) => [`p${i}`, String(i)]));
+
+    it('accepts 100 entries and a value of 2,500 characters', () => {
+      // Act
+      const config = resolveConfig(custom({ ...entries(99), long: 'x'.repeat(2500) }), { region });
+
+      // Assess
+      expect(Object.keys(settingsForModel(config, 'custom').training.hyperparameters)).toHaveLength(100);
+    });
+
+    it('refuses 101 entries, naming the key path', () => {
+      // Act
+      const issues = issuesOf(custom(entries(101)));
+
+      // Assess
+      expect(issues).toEqual([
+        'models.custom.training.hyperparameters: has 101 entries, more than SageMaker accepts (expected at most 100)',
+      ]);
+    });
+
+    it('counts the entries the built-in XGBoost adds', () => {
+      // Act: 95 + num_round, max_depth, eta + objective, eval_metric, num_class
+      const issues = issuesOf({ models: { churn: { training: { hyperparameters: entries(95) } } } });
+
+      // Assess
+      expect(issues).toEqual([
+        expect.stringMatching(
+          /^models\.churn\.training\.hyperparameters: has 101 entries with the ones the built-in XGBoost adds/,
+        ),
+      ]);
+    });
+
+    it('refuses a value over 2,500 characters, naming the hyperparameter', () => {
+      // Act
+      const issues = issuesOf(custom({ 'class.labels': 'y'.repeat(2501) }));
+
+      // Assess
+      expect(issues).toEqual([
+        'models.custom.training.hyperparameters["class.labels"]: is 2501 characters long, more than SageMaker accepts for a hyperparameter value (expected at most 2500)',
+      ]);
+    });
+  });
+
   it('accepts an unknown region when every image is explicit', () => {
     // Prepare
     const image = '111122223333.dkr.ecr.xx-north-9.amazonaws.com/sagemaker-xgboost:1.7-1';
