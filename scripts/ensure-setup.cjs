@@ -85,6 +85,8 @@ function dependencyState(root) {
     // Optional packages for other platforms (esbuild's, biome's binaries) are never installed here.
     if (entry.optional && !have[path]) continue;
     if (have[path]?.version !== entry.version) return 'stale';
+    // Same version, other bytes: a vendored tarball (local/vendor) that was re-packed.
+    if (entry.integrity && have[path].integrity && have[path].integrity !== entry.integrity) return 'stale';
   }
   return 'current';
 }

@@ -72,6 +72,14 @@ describe('dependencyState', () => {
     expect(setup.dependencyState(dir)).toBe('stale');
   });
 
+  it('is stale when package-lock.json is newer and a package of the same version has other bytes (a re-packed tarball)', () => {
+    const lock = { ...LOCK, 'node_modules/a': { version: '1.0.0', integrity: 'sha512-new' } };
+    writeLock(join(dir, 'package-lock.json'), lock, LATER);
+    const installed = { 'node_modules/a': { version: '1.0.0', integrity: 'sha512-old' } };
+    writeLock(join(dir, 'node_modules', '.package-lock.json'), installed, EARLIER);
+    expect(setup.dependencyState(dir)).toBe('stale');
+  });
+
   it('is current when package-lock.json is only newer on disk (a checkout of the same lock)', () => {
     writeLock(join(dir, 'package-lock.json'), LOCK, LATER);
     // Optional packages for other platforms are never installed.
