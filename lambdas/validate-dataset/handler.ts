@@ -1,8 +1,14 @@
+/** ValidateDataset Lambda: the run's dataset -> report, splits, baseline and the run's plan. */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import type { RuntimeModelSettingsMap } from '../shared/model-settings';
-import type { RunContext, RunPlan } from '../shared/pipeline';
+import type { RunPlan } from '../shared/pipeline';
+import { runContextSchema } from '../shared/pipeline-schemas';
+import { ModelRegistryClient } from '../shared/registry';
 import { parseJsonEnv, requireEnv } from '../shared/runtime/env';
+import { parseInput } from '../shared/runtime/errors';
 import { createPowertools, instrumented } from '../shared/runtime/powertools';
 import * as z from '../shared/zod';
 import { validateRun } from './validate-run';
@@ -18,10 +24,17 @@ const config = {
   ) as unknown as RuntimeModelSettingsMap,
 };
 const s3 = powertools.tracer.captureAWSv3Client(new S3Client({}));
+const dynamodb = DynamoDBDocumentClient.from(powertools.tracer.captureAWSv3Client(new DynamoDBClient({})));
+// Reads only: whether the run's bytes were trained before (dynamodb:GetItem).
+const registry = new ModelRegistryClient({ client: dynamodb, tableName: requireEnv('REGISTRY_TABLE_NAME') });
 
-export const handler = (event: { run: RunContext }, context: Context): Promise<RunPlan> =>
+/** `{run}` as the state machine passes it. */
+const inputSchema = z.object({ run: runContextSchema });
+
+export const handler = (event: unknown, context: Context): Promise<RunPlan> =>
   instrumented(powertools, context, () => {
-    powertools.logger.appendKeys({ runId: event.run.runId, model: event.run.model });
-    powertools.logger.setCorrelationId(event.run.runId);
-    return validateRun(event.run, { s3, logger: powertools.logger, config });
+    const { run } = parseInput(inputSchema, event, 'ValidateDataset');
+    powertools.logger.appendKeys({ runId: run.runId, model: run.model });
+    powertools.logger.setCorrelationId(run.runId);
+    return validateRun(run, { s3, registry, logger: powertools.logger, config });
   });

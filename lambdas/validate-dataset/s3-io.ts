@@ -47,21 +47,56 @@ export async function putJson(s3: S3Client, bucket: string, key: string, value: 
   return `s3://${bucket}/${key}`;
 }
 
-/** Writes the JSON only if the key holds no object yet; false when another writer got there first. */
+/** How often a conditional put that met a concurrent write is tried, and the first back-off. */
+export interface ConditionalPutRetry {
+  /** @default 5 */
+  readonly attempts?: number;
+  /** Doubles per attempt, full jitter. @default 50 */
+  readonly baseDelayMs?: number;
+}
+
+/**
+ * Writes the JSON only if the key holds no object yet; false when another writer got there first.
+ *
+ * S3 answers `If-None-Match: *` with 412 PreconditionFailed when the key exists, and with 409
+ * ConditionalRequestConflict when a conflicting write to the key was in progress at the same time, which is
+ * exactly the race this guards; AWS says to retry the upload then (Amazon S3 API Reference, PutObject,
+ * `If-None-Match`: "If a conflicting operation occurs during the upload S3 returns a 409
+ * ConditionalRequestConflict response. On a 409 failure you should retry the upload."; User Guide,
+ * "How to prevent object overwrites with conditional writes"). The retry then gets a 412 if the other
+ * write won, or succeeds if it did not complete.
+ *
+ * @throws the last 409 after `retry.attempts` conflicts; any other error at once
+ */
 export async function putJsonIfAbsent(
   s3: S3Client,
   bucket: string,
   key: string,
   value: unknown,
+  retry: ConditionalPutRetry = {},
 ): Promise<boolean> {
-  try {
-    await s3.send(new PutObjectCommand({ ...jsonObject(bucket, key, value), IfNoneMatch: '*' }));
-    return true;
-  } catch (error) {
-    const { name, $metadata } = error as { name?: string; $metadata?: { httpStatusCode?: number } };
-    if (name === 'PreconditionFailed' || $metadata?.httpStatusCode === 412) return false;
-    throw error;
+  const attempts = retry.attempts ?? 5;
+  const baseDelayMs = retry.baseDelayMs ?? 50;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await s3.send(new PutObjectCommand({ ...jsonObject(bucket, key, value), IfNoneMatch: '*' }));
+      return true;
+    } catch (error) {
+      const status = httpStatus(error);
+      if (errorName(error) === 'PreconditionFailed' || status === 412) return false;
+      const conflict = errorName(error) === 'ConditionalRequestConflict' || status === 409;
+      if (!conflict || attempt >= attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * baseDelayMs * 2 ** (attempt - 1)));
+    }
   }
+}
+
+function errorName(error: unknown): string | undefined {
+  return (error as { name?: string } | undefined)?.name;
+}
+
+function httpStatus(error: unknown): number | undefined {
+  return (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
 }
 
 function jsonObject(bucket: string, key: string, value: unknown) {

@@ -7,14 +7,10 @@ import { DEFAULT_OBJECTIVE, findXgboostMetric, type ProblemType } from '../share
 import type { RuntimeModelSettings } from '../shared/model-settings';
 import type { EvaluationPlan, RunContext, TrainingPlan } from '../shared/pipeline';
 import { contractMissing } from '../shared/runtime/errors';
+import { RunArtifacts, runArtifactKey, s3Uri, splitFolder } from '../shared/s3-layout';
 
 /** SageMaker's TrainingJobName pattern and length. */
 const JOB_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
-
-/** Run artifacts live under this prefix of the artifacts bucket. */
-export function runPrefix(runId: string): string {
-  return `runs/${runId}/`;
-}
 
 export interface TrainingPlanInput {
   readonly run: RunContext;
@@ -32,7 +28,7 @@ export function buildTrainingPlan(input: TrainingPlanInput): TrainingPlan {
   if (!JOB_NAME.test(run.runId)) {
     throw new Error(`Run id ${JSON.stringify(run.runId)} is not a valid SageMaker training job name`);
   }
-  const base = `s3://${artifactsBucket}/${runPrefix(run.runId)}`;
+  const uri = (artifact: string) => s3Uri(artifactsBucket, runArtifactKey(run.runId, artifact));
   const spot = training.managedSpot;
   return {
     jobName: run.runId,
@@ -57,23 +53,42 @@ export function buildTrainingPlan(input: TrainingPlanInput): TrainingPlan {
         : {}),
     },
     enableManagedSpotTraining: spot,
-    trainUri: `${base}splits/train/`,
-    validationUri: `${base}splits/validation/`,
-    outputUri: `${base}output/`,
-    checkpointUri: `${base}checkpoints/`,
+    trainUri: uri(splitFolder('train')),
+    validationUri: uri(splitFolder('validation')),
+    outputUri: uri(RunArtifacts.output),
+    checkpointUri: uri(RunArtifacts.checkpoints),
   };
 }
 
 /**
- * Instance types whose storage is local NVMe (always encrypted by the hardware): SageMaker refuses a
- * VolumeKmsKeyId for them. Families with a `d` suffix (m5d, c6id, g4dn, p3dn) and the GPU/accelerator
- * families that only come with instance storage.
+ * Instance types whose storage is local NVMe (encrypted by a hardware module on the instance): SageMaker
+ * refuses a VolumeKmsKeyId for them (API Reference, ResourceConfig.VolumeKmsKeyId: "Certain Nitro-based
+ * instances include local storage ... You can't request a VolumeKmsKeyId when using an instance type with
+ * local storage"; VolumeSizeInGB: "ML instance families with the NVMe-type instance storage include ml.p4d,
+ * ml.g4dn, and ml.g5"). Decided by family, so that newer generations are covered without a list:
+ * - a `d` in the family's suffix (m5d, c6id, r7gd, g4dn, g4ad, p3dn, p4d, p4de);
+ * - GPU families from p4 and g5 on (p5, p5e, p5en, p6-b200, p6e-gb200, g6, g6e, ...);
+ * - Trainium (trn1, trn1n, trn2, ...) and Inferentia from inf2 on.
  */
 export function hasInstanceStorage(instanceType: string): boolean {
-  const family = instanceType.split('.')[1] ?? '';
-  return (
-    /^[a-z]+\d+[a-z]*d[n]?$/.test(family) || /^(g5|g6|g6e|p4d|p4de|p5|p5e|trn1|trn1n|trn2|inf2)$/.test(family)
-  );
+  const family = instanceType.replace(/^ml\./, '').split('.')[0] ?? '';
+  const parts = /^([a-z]+)(\d+)([a-z]*)(?:-[a-z0-9]+)?$/.exec(family);
+  if (parts === null) return false;
+  const [, series = '', digits = '', suffix = ''] = parts;
+  const generation = Number(digits);
+  if (suffix.includes('d')) return true;
+  switch (series) {
+    case 'p':
+      return generation >= 4;
+    case 'g':
+      return generation >= 5;
+    case 'trn':
+      return true;
+    case 'inf':
+      return generation >= 2;
+    default:
+      return false;
+  }
 }
 
 /** The built-in XGBoost needs its objective (and num_class) from the problem type; the user's values win. */

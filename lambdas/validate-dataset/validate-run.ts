@@ -1,14 +1,31 @@
-/** ValidateDataset for one run: contract lookup, validation, artifacts, and the run's plan. */
+/**
+ * ValidateDataset for one run: the model's contract, validation, a duplicate check, the artifacts, and the
+ * run's plan.
+ */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
-import { type DatasetContract, parseDatasetContractJson } from '../shared/dataset-contract';
+import {
+  conflictsWithPartial,
+  type DatasetContract,
+  type PartialContract,
+  parseDatasetContractJson,
+} from '../shared/dataset-contract';
 import { type RuntimeModelSettingsMap, runtimeSettingsFor } from '../shared/model-settings';
-import type { RunContext, RunPlan } from '../shared/pipeline';
+import type { DuplicateRunPlan, PlanLineage, RunContext, RunPlan, TrainingRunPlan } from '../shared/pipeline';
+import type { ModelRegistryClient, TrainedDataset } from '../shared/registry';
 import { contractMissing, datasetRejected } from '../shared/runtime/errors';
-import { type ValidationReport, validateDataset } from './index';
+import {
+  declaredContractKey,
+  RunArtifacts,
+  runArtifactKey,
+  s3Uri,
+  splitFolder,
+  storedContractKey,
+} from '../shared/s3-layout';
+import { type ValidateDatasetInput, type ValidationReport, validateDataset } from './index';
 import { getOptionalText, putJson, putJsonIfAbsent, s3Dataset, s3Sink } from './s3-io';
-import { buildEvaluationPlan, buildTrainingPlan, runPrefix } from './training-plan';
+import { buildEvaluationPlan, buildTrainingPlan } from './training-plan';
 
 export interface ValidateRunConfig {
   readonly artifactsBucket: string;
@@ -18,31 +35,40 @@ export interface ValidateRunConfig {
 
 export interface ValidateRunDeps {
   readonly s3: S3Client;
+  /** Only to look up whether the bytes were trained before (GetItem). */
+  readonly registry: Pick<ModelRegistryClient, 'findTrainedDataset'>;
   readonly logger: Pick<Logger, 'info' | 'warn'>;
   readonly config: ValidateRunConfig;
 }
 
-/** Where a model's contract may be declared (data bucket) or was stored after inference (artifacts bucket). */
-export const contractKeys = (model: string) => ({
-  declared: `datasets/${model}/schema.json`,
-  stored: `contracts/${model}/schema.json`,
-});
+/** The split files pass 2 writes, under `runs/<runId>/splits/<channel>/`. */
+const SPLIT_FILE = { train: 'train.csv', validation: 'validation.csv' } as const;
+
+/** Encoding of the training CSV (how predictions must be encoded). */
+const ENCODING = 'encoding.json';
 
 /** How many problems the rejection message lists; the report holds them all (up to its cap). */
 const PROBLEMS_IN_MESSAGE = 5;
 
-export async function validateRun(
-  run: RunContext,
-  { s3, logger, config }: ValidateRunDeps,
-): Promise<RunPlan> {
+/** The model's contract as found: declared in full, declared in part, stored after inference, or none. */
+type FoundContract =
+  | { readonly source: 'declared' | 'stored'; readonly contract: DatasetContract }
+  | { readonly source: 'partial'; readonly partial: PartialContract }
+  | { readonly source: 'none' };
+
+/**
+ * Validates the run's dataset against the model's contract (inferring it from the first accepted dataset,
+ * guided by a partial schema.json when there is one) and plans the run: training and evaluation, or, when
+ * the model already trained on the same bytes (and the run is not forced), a duplicate of that run.
+ *
+ * @throws PipelineError `ContractMissing` (no target, an invalid or conflicting schema.json) or
+ *   `DatasetRejected` (the report's first problems and its URI)
+ */
+export async function validateRun(run: RunContext, deps: ValidateRunDeps): Promise<RunPlan> {
+  const { s3, logger, config } = deps;
   const settings = runtimeSettingsFor(config.modelSettings, run.model);
-  const { contract, source } = await findContract(s3, run, config.artifactsBucket);
-  const targetColumn = contract?.target ?? settings.targetColumn;
-  if (targetColumn === undefined) {
-    throw contractMissing(
-      `Model "${run.model}" has no target column. Declare it in s3://${run.dataset.bucket}/${contractKeys(run.model).declared} (e.g. {"target": "<column>", "problemType": "binary", "columns": [...]}, see docs/data-contract.md) or set models.${run.model}.targetColumn in the stack configuration and redeploy.`,
-    );
-  }
+  const found = await findContract(s3, run, config.artifactsBucket);
+  const guide = inferenceGuide(found, settings, run);
   const head = await s3.send(
     new HeadObjectCommand({
       Bucket: run.dataset.bucket,
@@ -50,42 +76,58 @@ export async function validateRun(
       VersionId: run.dataset.versionId,
     }),
   );
-  const prefix = runPrefix(run.runId);
   const bucket = config.artifactsBucket;
+  const key = (artifact: string) => runArtifactKey(run.runId, artifact);
+  let trained: TrainedDataset | undefined;
   const result = await validateDataset({
     open: s3Dataset(s3, run.dataset),
-    openSink: (name) => s3Sink(s3, bucket, `${prefix}splits/${name}/${name}.csv`),
-    ...(contract ? { contract } : { targetColumn }),
-    ...(contract || settings.problemType === undefined ? {} : { problemType: settings.problemType }),
+    openSink: (name) => s3Sink(s3, bucket, key(`${splitFolder(name)}${SPLIT_FILE[name]}`)),
+    // Same bytes as a run that registered a version: no second training (retries are forced to train).
+    ...(run.forced === true
+      ? {}
+      : {
+          shouldSplit: async ({ sha256 }) => {
+            trained = await deps.registry.findTrainedDataset(run.model, sha256);
+            return trained === undefined;
+          },
+        }),
+    ...guide,
     ...(head.ContentLength === undefined ? {} : { contentLength: head.ContentLength }),
   });
-  const reportUri = await putJson(s3, bucket, `${prefix}validation-report.json`, result.report);
+  const reportUri = await putJson(s3, bucket, key(RunArtifacts.report), result.report);
   if (result.status === 'rejected') throw datasetRejected(rejectionMessage(run, result.report, reportUri));
-  if (source === 'none') {
-    // The first accepted dataset's contract becomes the model's; later uploads are checked against it.
-    // Two first uploads may race: only one contract is stored, and the other run is validated again
-    // against it (its splits and report are rewritten before anything else of the run is).
-    const key = contractKeys(run.model).stored;
-    if (!(await putJsonIfAbsent(s3, bucket, key, result.contract))) {
-      logger.warn('Another run stored the contract first; validating against it', { model: run.model, key });
-      return validateRun(run, { s3, logger, config });
-    }
-    logger.info('Stored the inferred contract', { model: run.model, key });
-  }
-
-  const lineage = {
-    dataset: run.dataset,
+  const lineage: PlanLineage = {
     sha256: result.lineage.sha256,
     rowCount: result.lineage.rows,
     sizeBytes: result.lineage.bytes,
   };
-  await putJson(s3, bucket, `${prefix}encoding.json`, result.encoding);
-  await putJson(s3, bucket, `${prefix}lineage.json`, lineage);
-  const baselineUri = await putJson(s3, bucket, `${prefix}baseline.json`, result.statistics);
-  return {
+  if (result.status === 'checked') {
+    if (trained === undefined) throw new Error('ValidateDataset stopped before the splits without a reason');
+    return duplicatePlan(run, lineage, reportUri, trained, deps);
+  }
+
+  if (found.source === 'none' || found.source === 'partial') {
+    // The first accepted dataset's contract becomes the model's; later uploads are checked against it.
+    // Two first uploads may race: only one contract is stored, and the other run is validated again
+    // against it (its splits and report are rewritten before anything else of the run is).
+    const stored = storedContractKey(run.model);
+    if (!(await putJsonIfAbsent(s3, bucket, stored, result.contract))) {
+      logger.warn('Another run stored the contract first; validating against it', {
+        model: run.model,
+        key: stored,
+      });
+      return validateRun(run, deps);
+    }
+    logger.info('Stored the inferred contract', { model: run.model, key: stored, guidedBy: found.source });
+  }
+
+  await putJson(s3, bucket, key(ENCODING), result.encoding);
+  await putJson(s3, bucket, key(RunArtifacts.lineage), { dataset: run.dataset, ...lineage });
+  const baselineUri = await putJson(s3, bucket, key(RunArtifacts.baseline), result.statistics);
+  const plan: TrainingRunPlan = {
     reportUri,
     baselineUri,
-    lineage: { sha256: lineage.sha256, rowCount: lineage.rowCount, sizeBytes: lineage.sizeBytes },
+    lineage,
     training: buildTrainingPlan({
       run,
       settings,
@@ -96,35 +138,98 @@ export async function validateRun(
     }),
     evaluation: buildEvaluationPlan(run.model, settings, result.contract.problemType),
   };
+  return plan;
 }
 
-async function findContract(
-  s3: S3Client,
+/** The plan of a run whose bytes were trained before: nothing to train; RecordDuplicate closes the run. */
+async function duplicatePlan(
   run: RunContext,
-  artifactsBucket: string,
-): Promise<{ contract?: DatasetContract; source: 'declared' | 'stored' | 'none' }> {
-  const keys = contractKeys(run.model);
-  const declared = await getOptionalText(s3, run.dataset.bucket, keys.declared);
-  if (declared !== undefined)
-    return {
-      contract: parseContract(declared, `s3://${run.dataset.bucket}/${keys.declared}`),
-      source: 'declared',
-    };
-  const stored = await getOptionalText(s3, artifactsBucket, keys.stored);
-  if (stored !== undefined)
-    return { contract: parseContract(stored, `s3://${artifactsBucket}/${keys.stored}`), source: 'stored' };
-  return { source: 'none' };
+  lineage: PlanLineage,
+  reportUri: string,
+  trained: TrainedDataset,
+  { s3, logger, config }: ValidateRunDeps,
+): Promise<DuplicateRunPlan> {
+  const duplicateOf = { runId: trained.runId, version: trained.version };
+  await putJson(s3, config.artifactsBucket, runArtifactKey(run.runId, RunArtifacts.lineage), {
+    dataset: run.dataset,
+    ...lineage,
+    duplicateOf,
+  });
+  logger.info('Same bytes as a run that registered a version; not training again', { duplicateOf });
+  return { reportUri, lineage, duplicateOf };
 }
 
-function parseContract(text: string, where: string): DatasetContract {
+/** What validateDataset is told about the contract: the contract itself, or what to infer one with. */
+function inferenceGuide(
+  found: FoundContract,
+  settings: ReturnType<typeof runtimeSettingsFor>,
+  run: RunContext,
+): Pick<ValidateDatasetInput, 'contract' | 'targetColumn' | 'problemType' | 'labels'> {
+  if (found.source === 'declared' || found.source === 'stored') return { contract: found.contract };
+  if (found.source === 'partial') {
+    const { target, problemType, labels } = found.partial;
+    const type = problemType ?? settings.problemType;
+    return {
+      targetColumn: target,
+      ...(type === undefined ? {} : { problemType: type }),
+      ...(labels === undefined ? {} : { labels }),
+    };
+  }
+  if (settings.targetColumn === undefined) {
+    throw contractMissing(
+      `Model "${run.model}" has no target column. Declare it in ${s3Uri(run.dataset.bucket, declaredContractKey(run.model))} (e.g. {"target": "<column>"}: the columns are then inferred from the first accepted dataset; see docs/data-contract.md), or create it with \`mlops init <file.csv> --model ${run.model} --target <column>\`, or set models.${run.model}.targetColumn in the stack configuration and redeploy.`,
+    );
+  }
+  return {
+    targetColumn: settings.targetColumn,
+    ...(settings.problemType === undefined ? {} : { problemType: settings.problemType }),
+  };
+}
+
+/**
+ * The model's contract: a full schema.json wins; a partial one (target, problem type, labels) guides the
+ * inference until the first accepted dataset completes it and the completed contract is stored, which is
+ * then used (it must agree with the declaration); without schema.json, the stored contract.
+ */
+async function findContract(s3: S3Client, run: RunContext, artifactsBucket: string): Promise<FoundContract> {
+  const declaredKey = declaredContractKey(run.model);
+  const storedKey = storedContractKey(run.model);
+  const declaredUri = s3Uri(run.dataset.bucket, declaredKey);
+  const storedUri = s3Uri(artifactsBucket, storedKey);
+  const declaredText = await getOptionalText(s3, run.dataset.bucket, declaredKey);
+  const declared = declaredText === undefined ? undefined : parseContract(declaredText, declaredUri);
+  if (declared?.contract !== undefined) return { source: 'declared', contract: declared.contract };
+
+  const storedText = await getOptionalText(s3, artifactsBucket, storedKey);
+  const stored = storedText === undefined ? undefined : parseContract(storedText, storedUri);
+  if (stored !== undefined && stored.contract === undefined) {
+    throw contractMissing(`${storedUri} is not a complete data contract (it declares no columns)`);
+  }
+  const partial = declared?.partial;
+  if (stored?.contract !== undefined) {
+    const conflicts = partial === undefined ? [] : conflictsWithPartial(partial, stored.contract);
+    if (conflicts.length > 0) {
+      throw contractMissing(
+        `${declaredUri} disagrees with the contract stored from the model's first accepted dataset, ${storedUri} (${conflicts.join('; ')}): declare the full contract in schema.json, or make the two agree`,
+      );
+    }
+    return { source: 'stored', contract: stored.contract };
+  }
+  return partial === undefined ? { source: 'none' } : { source: 'partial', partial };
+}
+
+function parseContract(
+  text: string,
+  where: string,
+): { contract: DatasetContract; partial?: undefined } | { partial: PartialContract; contract?: undefined } {
   const parsed = parseDatasetContractJson(text);
-  if (parsed.ok) return parsed.contract;
-  throw contractMissing(`${where} is not a valid data contract: ${parsed.errors.join('; ')}`);
+  if (!parsed.ok) throw contractMissing(`${where} is not a valid data contract: ${parsed.errors.join('; ')}`);
+  return parsed.contract === undefined ? { partial: parsed.partial } : { contract: parsed.contract };
 }
 
 function rejectionMessage(run: RunContext, report: ValidationReport, reportUri: string): string {
   const problems = report.problems.slice(0, PROBLEMS_IN_MESSAGE).map((problem) => problem.message);
   const more =
     report.problemCount > problems.length ? ` (+${report.problemCount - problems.length} more)` : '';
-  return `s3://${run.dataset.bucket}/${run.dataset.key} was rejected: ${problems.join('; ')}${more}. Full report: ${reportUri}`;
+  return `${s3Uri(run.dataset.bucket, run.dataset.key)} was rejected: ${problems.join('; ')}${more}. Full report: ${reportUri}`;
 }

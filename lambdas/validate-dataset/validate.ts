@@ -42,6 +42,8 @@ export interface PassSettings {
   readonly target?: string;
   /** Problem type when there is no contract; inferred from the label when absent. */
   readonly problemType?: ProblemType;
+  /** Allowed labels in encoding order when there is no contract (a partial schema.json declares them). */
+  readonly labels?: readonly string[];
   readonly options: ValidateDatasetOptions;
 }
 
@@ -488,9 +490,14 @@ export class ValidationPass implements CsvRecordVisitor {
   private inferredColumn(name: string, j: number, isTarget: boolean): ColumnState {
     const fixed = this.settings.fixedTypes?.get(name);
     const problemType = this.settings.problemType;
+    // Declared labels make the target a classification label with exactly those classes.
+    const labels = isTarget ? this.settings.labels : undefined;
+    const classification =
+      labels !== undefined || (problemType !== undefined && problemType !== 'regression');
     const type =
-      fixed ??
-      (isTarget && problemType !== undefined && problemType !== 'regression' ? 'categorical' : 'numeric');
+      labels !== undefined
+        ? 'categorical'
+        : (fixed ?? (isTarget && classification ? 'categorical' : 'numeric'));
     const flexible = fixed === undefined && !(isTarget && problemType === 'regression') && type === 'numeric';
     const state = new ColumnState(
       name,
@@ -501,9 +508,9 @@ export class ValidationPass implements CsvRecordVisitor {
       !isTarget,
       Number.NEGATIVE_INFINITY,
       Number.POSITIVE_INFINITY,
-      false,
+      labels !== undefined,
     );
-    this.initAccumulators(state, isTarget && problemType !== 'regression', undefined);
+    this.initAccumulators(state, isTarget && problemType !== 'regression', labels);
     return state;
   }
 

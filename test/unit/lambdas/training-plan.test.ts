@@ -172,10 +172,49 @@ describe('hasInstanceStorage', () => {
     ['ml.p3dn.24xlarge', true],
     ['ml.g5.xlarge', true],
     ['ml.trn1.2xlarge', true],
+    // NVMe families named in issue 7: p5en, p6 and newer
+    ['ml.p4de.24xlarge', true],
+    ['ml.p5.48xlarge', true],
+    ['ml.p5e.48xlarge', true],
+    ['ml.p5en.48xlarge', true],
+    ['ml.p6-b200.48xlarge', true],
+    ['ml.p6e-gb200.36xlarge', true],
+    ['ml.g6.xlarge', true],
+    ['ml.g6e.xlarge', true],
+    ['ml.g7e.2xlarge', true],
+    ['ml.trn2.48xlarge', true],
+    ['ml.inf2.xlarge', true],
+    ['ml.r7gd.large', true],
+    // EBS only
+    ['ml.p2.xlarge', false],
+    ['ml.g4.xlarge', false],
+    ['ml.inf1.xlarge', false],
+    ['ml.c7i.large', false],
+    ['ml.m7i.xlarge', false],
   ])('%s -> %s', (instanceType, expected) => {
     // Act / Assess
     expect(hasInstanceStorage(instanceType)).toBe(expected);
   });
+
+  it.each(['ml.p5en.48xlarge', 'ml.p6-b200.48xlarge'])(
+    'builds a plan without VolumeKmsKeyId for %s (SageMaker refuses one for local storage)',
+    (instanceType) => {
+      // Act
+      const plan = buildTrainingPlan({
+        ...common,
+        settings: settings({ instanceType }),
+        contract: contract('binary'),
+        classes: ['0', '1'],
+      });
+
+      // Assess
+      expect(plan.resourceConfig).toEqual({
+        InstanceType: instanceType,
+        InstanceCount: 1,
+        VolumeSizeInGB: 30,
+      });
+    },
+  );
 });
 
 describe('buildEvaluationPlan', () => {

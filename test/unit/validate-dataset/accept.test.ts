@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { DatasetContract } from '../../../lambdas/shared/dataset-contract';
 import {
@@ -238,5 +239,118 @@ describe('validateDataset accepts legal CSV', () => {
     const sha256 = createHash('sha256').update(csv).digest('hex');
     expect(result.status === 'accepted' && result.lineage).toEqual({ sha256, bytes: csv.length, rows: 20 });
     expect(result.report.sha256).toBe(sha256);
+  });
+});
+
+describe('validateDataset without splits', () => {
+  const csv = csvOf(
+    'x,y',
+    twenty((i) => `${i},${i % 2 === 0 ? 'yes' : 'no'}`),
+  );
+
+  it('stops after pass 1 without a sink: checked, with the report, the inferred contract and the lineage', async () => {
+    // Act
+    let reads = 0;
+    const open = bytesDataset(csv);
+    const result = await validateDataset({
+      open: () => {
+        reads++;
+        return open();
+      },
+      targetColumn: 'y',
+    });
+
+    // Assess
+    expect(reads).toBe(1);
+    expect(result).toMatchObject({
+      status: 'checked',
+      report: { status: 'accepted', rows: 20 },
+      contract: {
+        target: 'y',
+        problemType: 'binary',
+        columns: [
+          { name: 'x', type: 'numeric' },
+          { name: 'y', type: 'categorical' },
+        ],
+        labels: ['no', 'yes'],
+      },
+      contractSource: 'inferred',
+      lineage: { rows: 20, bytes: csv.length },
+    });
+    expect(result.report.split).toBeUndefined();
+  });
+
+  it('asks shouldSplit with the sha256 once pass 1 accepted, and opens no sink when it says no', async () => {
+    // Prepare
+    const asked: string[] = [];
+
+    // Act
+    const { result, sinks } = await run(csv, {
+      shouldSplit: ({ sha256 }) => {
+        asked.push(sha256);
+        return false;
+      },
+    });
+
+    // Assess
+    expect(result.status).toBe('checked');
+    expect(asked).toEqual([createHash('sha256').update(csv).digest('hex')]);
+    expect(sinks.size).toBe(0);
+  });
+
+  it('does not ask shouldSplit about a rejected dataset', async () => {
+    // Prepare
+    let asked = false;
+
+    // Act
+    const { result } = await run(csvOf('x,y', ['1,a']), {
+      shouldSplit: () => {
+        asked = true;
+        return true;
+      },
+    });
+
+    // Assess
+    expect(result.status).toBe('rejected');
+    expect(asked).toBe(false);
+  });
+});
+
+describe('validateDataset with declared labels and no contract (a partial schema.json)', () => {
+  it('encodes the classes in the declared order and infers the rest', async () => {
+    // Prepare
+    const csv = csvOf(
+      'x,y',
+      twenty((i) => `${i},${i % 2 === 0 ? 'yes' : 'no'}`),
+    );
+
+    // Act
+    const { result } = await run(csv, { labels: ['yes', 'no'] });
+
+    // Assess
+    expect(result.status).toBe('accepted');
+    if (result.status !== 'accepted') return;
+    expect(result.encoding.label).toEqual({ name: 'y', problemType: 'binary', classes: ['yes', 'no'] });
+    expect(result.contract.labels).toEqual(['yes', 'no']);
+  });
+
+  it('rejects a label that is not declared, naming the row', async () => {
+    // Prepare
+    const csv = csvOf(
+      'x,y',
+      twenty((i) => `${i},${i === 7 ? 'maybe' : i % 2 === 0 ? 'yes' : 'no'}`),
+    );
+
+    // Act
+    const { result } = await run(csv, { labels: ['yes', 'no'] });
+
+    // Assess
+    expect(result.status).toBe('rejected');
+    expect(result.report.problems[0]).toMatchObject({
+      kind: 'unknown-label',
+      row: 8,
+      column: 'y',
+      value: 'maybe',
+    });
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  conflictsWithPartial,
   featureColumns,
   parseDatasetContract,
   parseDatasetContractJson,
@@ -27,8 +28,8 @@ describe('parseDatasetContract', () => {
     const result = parseDatasetContract(valid);
 
     // Assess
-    expect(result.ok).toBe(true);
-    if (!result.ok) return;
+    expect(result.ok && result.contract !== undefined).toBe(true);
+    if (!result.ok || result.contract === undefined) return;
     expect(result.contract.labels).toEqual(['no', 'yes']);
     expect(featureColumns(result.contract).map((c) => c.name)).toEqual(['age', 'plan']);
   });
@@ -38,7 +39,7 @@ describe('parseDatasetContract', () => {
     const result = parseDatasetContract({ ...valid, labels: [0, 1] });
 
     // Assess
-    expect(result.ok && result.contract.labels).toEqual(['0', '1']);
+    expect(result.ok && result.contract?.labels).toEqual(['0', '1']);
   });
 
   it('names the field and the allowed values for an unknown column type', () => {
@@ -131,6 +132,89 @@ describe('parseDatasetContract', () => {
 
     // Assess
     expect(result.ok).toBe(false);
-    expect(!result.ok && result.errors[0]).toMatch(/^schema\.json is not valid JSON: /);
+    expect(!result.ok && result.errors[0]).toMatch(/^\(root\): is not valid JSON: /);
+    expect(!result.ok && result.issues[0]?.path).toBe('(root)');
+  });
+
+  it('gives every error as a path and a message, and as one line', () => {
+    // Act
+    const result = parseDatasetContract({
+      ...valid,
+      columns: [...valid.columns, { name: 'x', type: 'float' }],
+    });
+
+    // Assess
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.issues).toEqual([
+      { path: 'columns[3].type', message: '"float" is not allowed (expected "numeric" or "categorical")' },
+    ]);
+    expect(result.errors).toEqual(result.issues.map((issue) => `${issue.path}: ${issue.message}`));
+  });
+});
+
+describe('parseDatasetContract: a declaration without columns (partial)', () => {
+  it('accepts the target alone, or with the problem type and labels', () => {
+    // Act
+    const alone = parseDatasetContract({ target: 'churned' });
+    const more = parseDatasetContract({
+      $schema: 'x',
+      target: 'churned',
+      problemType: 'binary',
+      labels: [0, 1],
+      description: 'd',
+    });
+
+    // Assess
+    expect(alone).toEqual({ ok: true, partial: { target: 'churned' } });
+    expect(more).toEqual({
+      ok: true,
+      partial: { target: 'churned', problemType: 'binary', labels: ['0', '1'], description: 'd' },
+    });
+  });
+
+  it('reports every problem of a partial declaration with its field', () => {
+    // Act
+    const errors = errorsOf({ problemType: 'regression', labels: ['a', 'a'], colour: 'red' });
+    const labels = errorsOf({ target: 'y', problemType: 'regression', labels: ['a', 'a'] });
+
+    // Assess
+    expect(errors).toEqual(
+      expect.arrayContaining(['target: is required (expected a string)', 'colour: unknown field']),
+    );
+    expect(labels).toEqual([
+      'labels: only allowed when problemType is "binary" or "multiclass"',
+      'labels: "a" is listed twice',
+    ]);
+  });
+
+  it('treats a declaration with columns as a full contract (columns: [] is an error, not a partial)', () => {
+    // Act
+    const errors = errorsOf({ target: 'y', columns: [] });
+
+    // Assess
+    expect(errors).toContain('columns: needs at least 1 item');
+    expect(errors).toContain('problemType: is required (expected "binary", "multiclass" or "regression")');
+  });
+});
+
+describe('conflictsWithPartial', () => {
+  it('lists where a partial declaration and a full contract disagree', () => {
+    // Prepare
+    const contract = parseDatasetContract(valid).contract;
+    if (contract === undefined) throw new Error('valid contract expected');
+
+    // Act + Assess
+    expect(conflictsWithPartial({ target: 'churned' }, contract)).toEqual([]);
+    expect(
+      conflictsWithPartial({ target: 'churned', problemType: 'binary', labels: ['no', 'yes'] }, contract),
+    ).toEqual([]);
+    expect(
+      conflictsWithPartial({ target: 'age', problemType: 'multiclass', labels: ['yes', 'no'] }, contract),
+    ).toEqual([
+      'target: declared "age", the contract has "churned"',
+      'problemType: declared "multiclass", the contract has "binary"',
+      'labels: declared ["yes","no"], the contract has ["no","yes"]',
+    ]);
   });
 });

@@ -1,10 +1,13 @@
+import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import type { DatasetContract } from '../../../lambdas/shared/dataset-contract';
 import type { RuntimeModelSettings } from '../../../lambdas/shared/model-settings';
 import { PipelineErrors, type RunContext } from '../../../lambdas/shared/pipeline';
-import { contractKeys, validateRun } from '../../../lambdas/validate-dataset/validate-run';
+import type { TrainedDataset } from '../../../lambdas/shared/registry';
+import { declaredContractKey, storedContractKey } from '../../../lambdas/shared/s3-layout';
+import { type ValidateRunDeps, validateRun } from '../../../lambdas/validate-dataset/validate-run';
 
 const settings: RuntimeModelSettings = {
   approval: 'auto',
@@ -79,7 +82,7 @@ describe('validateRun', () => {
     // Prepare
     const s3 = new FakeS3();
     s3.objects.set('data/datasets/churn/a.csv', Buffer.from(csv));
-    const stored = `artifacts/${contractKeys('churn').stored}`;
+    const stored = `artifacts/${storedContractKey('churn')}`;
     const theirs: DatasetContract = {
       target: 'churned',
       problemType: 'binary',
@@ -96,18 +99,8 @@ describe('validateRun', () => {
         s3.objects.set(stored, Buffer.from(JSON.stringify(theirs)));
       }
     };
-    const deps = {
-      s3: s3.client,
-      logger: { info: () => undefined, warn: () => undefined },
-      config: {
-        artifactsBucket: 'artifacts',
-        kmsKeyArn: 'arn:aws:kms:us-east-1:1:key/k',
-        modelSettings: { churn: settings },
-      },
-    };
-
     // Act
-    const outcome = validateRun(run, deps);
+    const outcome = validateRun(run, depsFor(s3));
 
     // Assess
     await expect(outcome).rejects.toMatchObject({
@@ -116,5 +109,209 @@ describe('validateRun', () => {
     });
     expect(JSON.parse(s3.objects.get(stored)?.toString() ?? '')).toEqual(theirs);
     expect(s3.objects.has(`artifacts/runs/${run.runId}/encoding.json`)).toBe(false);
+  });
+});
+
+function depsFor(
+  s3: FakeS3,
+  trained: TrainedDataset | undefined = undefined,
+  modelSettings: Record<string, RuntimeModelSettings> = { churn: settings },
+) {
+  const lookups: string[] = [];
+  const deps: ValidateRunDeps = {
+    s3: s3.client,
+    registry: {
+      findTrainedDataset: async (_model: string, sha256: string) => {
+        lookups.push(sha256);
+        return trained;
+      },
+    },
+    logger: { info: () => undefined, warn: () => undefined },
+    config: { artifactsBucket: 'artifacts', kmsKeyArn: 'arn:aws:kms:us-east-1:1:key/k', modelSettings },
+  };
+  return Object.assign(deps, { lookups });
+}
+
+const sha256Of = (text: string) => createHash('sha256').update(text).digest('hex');
+const json = (s3: FakeS3, key: string) => JSON.parse(s3.objects.get(key)?.toString() ?? 'null');
+
+describe('validateRun: datasets already trained', () => {
+  const trained: TrainedDataset = {
+    model: 'churn',
+    sha256: sha256Of(csv),
+    runId: 'churn-00000000000000aa',
+    version: 4,
+    createdAt: '2026-11-29T00:00:00.000Z',
+  };
+
+  it('plans a duplicate of the run that trained the same bytes, after pass 1, writing no splits', async () => {
+    // Prepare
+    const s3 = new FakeS3();
+    s3.objects.set('data/datasets/churn/a.csv', Buffer.from(csv));
+    const deps = depsFor(s3, trained);
+
+    // Act
+    const plan = await validateRun(run, deps);
+
+    // Assess
+    expect(deps.lookups).toEqual([sha256Of(csv)]);
+    expect(plan).toEqual({
+      reportUri: `s3://artifacts/runs/${run.runId}/validation-report.json`,
+      lineage: { sha256: sha256Of(csv), rowCount: 40, sizeBytes: Buffer.byteLength(csv) },
+      duplicateOf: { runId: 'churn-00000000000000aa', version: 4 },
+    });
+    const written = [...s3.objects.keys()].filter((key) => key.startsWith('artifacts/'));
+    expect(written.sort()).toEqual([
+      `artifacts/runs/${run.runId}/lineage.json`,
+      `artifacts/runs/${run.runId}/validation-report.json`,
+    ]);
+    expect(json(s3, `artifacts/runs/${run.runId}/validation-report.json`)).toMatchObject({
+      status: 'accepted',
+    });
+  });
+
+  it('trains a forced run (a retry) without looking the bytes up', async () => {
+    // Prepare
+    const s3 = new FakeS3();
+    s3.objects.set('data/datasets/churn/a.csv', Buffer.from(csv));
+    const deps = depsFor(s3, trained);
+
+    // Act
+    const plan = await validateRun({ ...run, forced: true }, deps);
+
+    // Assess
+    expect(deps.lookups).toEqual([]);
+    expect(plan.duplicateOf).toBeUndefined();
+    expect(plan.training?.jobName).toBe(run.runId);
+    expect(s3.objects.has(`artifacts/runs/${run.runId}/splits/train/train.csv`)).toBe(true);
+  });
+
+  it('trains bytes the model never trained on', async () => {
+    // Prepare
+    const s3 = new FakeS3();
+    s3.objects.set('data/datasets/churn/a.csv', Buffer.from(csv));
+
+    // Act
+    const plan = await validateRun(run, depsFor(s3, undefined));
+
+    // Assess
+    expect(plan.training?.trainUri).toBe(`s3://artifacts/runs/${run.runId}/splits/train/`);
+    expect(s3.objects.has(`artifacts/runs/${run.runId}/splits/validation/validation.csv`)).toBe(true);
+    expect(s3.objects.has(`artifacts/runs/${run.runId}/baseline.json`)).toBe(true);
+  });
+});
+
+describe('validateRun: a schema.json that declares only the target', () => {
+  const noTarget: RuntimeModelSettings = { ...settings, targetColumn: undefined, problemType: undefined };
+  const declared = `data/${declaredContractKey('churn')}`;
+  const stored = `artifacts/${storedContractKey('churn')}`;
+
+  it('infers the columns from the first accepted dataset and stores the full contract', async () => {
+    // Prepare
+    const s3 = new FakeS3();
+    s3.objects.set('data/datasets/churn/a.csv', Buffer.from(csv));
+    s3.objects.set(declared, Buffer.from(JSON.stringify({ target: 'churned', labels: ['0', '1'] })));
+
+    // Act
+    const plan = await validateRun(run, depsFor(s3, undefined, { defaults: noTarget }));
+
+    // Assess
+    expect(plan.evaluation?.problemType).toBe('binary');
+    expect(json(s3, stored)).toEqual({
+      target: 'churned',
+      problemType: 'binary',
+      columns: [
+        { name: 'tenure', type: 'numeric' },
+        { name: 'plan', type: 'categorical' },
+        { name: 'churned', type: 'categorical' },
+      ],
+      labels: ['0', '1'],
+    });
+  });
+
+  it('checks later uploads against the stored contract', async () => {
+    // Prepare: the contract stored from the first dataset has no column "region"
+    const s3 = new FakeS3();
+    s3.objects.set(declared, Buffer.from(JSON.stringify({ target: 'churned' })));
+    s3.objects.set(
+      stored,
+      Buffer.from(
+        JSON.stringify({
+          target: 'churned',
+          problemType: 'binary',
+          columns: [
+            { name: 'tenure', type: 'numeric' },
+            { name: 'churned', type: 'categorical' },
+          ],
+        }),
+      ),
+    );
+    s3.objects.set('data/datasets/churn/a.csv', Buffer.from(csv));
+
+    // Act
+    const act = validateRun(run, depsFor(s3, undefined, { defaults: noTarget }));
+
+    // Assess
+    await expect(act).rejects.toMatchObject({
+      name: PipelineErrors.datasetRejected,
+      message: expect.stringContaining('"plan" is not in the contract'),
+    });
+  });
+
+  it('refuses a declaration that disagrees with the stored contract (ContractMissing)', async () => {
+    // Prepare
+    const s3 = new FakeS3();
+    s3.objects.set(declared, Buffer.from(JSON.stringify({ target: 'plan' })));
+    s3.objects.set(
+      stored,
+      Buffer.from(
+        JSON.stringify({
+          target: 'churned',
+          problemType: 'binary',
+          columns: [{ name: 'churned', type: 'categorical' }],
+        }),
+      ),
+    );
+    s3.objects.set('data/datasets/churn/a.csv', Buffer.from(csv));
+
+    // Act
+    const act = validateRun(run, depsFor(s3));
+
+    // Assess
+    await expect(act).rejects.toMatchObject({
+      name: PipelineErrors.contractMissing,
+      message: expect.stringContaining('target: declared "plan", the contract has "churned"'),
+    });
+  });
+
+  it('names every field error of an invalid schema.json (ContractMissing)', async () => {
+    // Prepare
+    const s3 = new FakeS3();
+    s3.objects.set(declared, Buffer.from(JSON.stringify({ problemType: 'binary', colour: 'red' })));
+    s3.objects.set('data/datasets/churn/a.csv', Buffer.from(csv));
+
+    // Act
+    const act = validateRun(run, depsFor(s3));
+
+    // Assess
+    await expect(act).rejects.toMatchObject({
+      name: PipelineErrors.contractMissing,
+      message: expect.stringMatching(/target: is required .*colour: unknown field/),
+    });
+  });
+
+  it('says how to declare the target when there is none anywhere (ContractMissing)', async () => {
+    // Prepare
+    const s3 = new FakeS3();
+    s3.objects.set('data/datasets/churn/a.csv', Buffer.from(csv));
+
+    // Act
+    const act = validateRun(run, depsFor(s3, undefined, { defaults: noTarget }));
+
+    // Assess
+    await expect(act).rejects.toMatchObject({
+      name: PipelineErrors.contractMissing,
+      message: expect.stringContaining('s3://data/datasets/churn/schema.json (e.g. {"target": "<column>"}'),
+    });
   });
 });
