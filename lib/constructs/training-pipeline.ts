@@ -329,20 +329,23 @@ export class TrainingPipeline extends Construct {
   }
 
   /**
-   * Each function gets the registry actions its code sends, on the table or the one index it queries.
-   * Transactions are authorized per item action (no action of their own).
+   * Each function gets the registry actions its code sends (lambdas/shared/registry/registry.ts and
+   * requests.ts): reads are GetItem; createRun is a transaction of Puts (run, audit event); updateRun reads,
+   * then an UpdateItem, or a transaction of Update (run) and Put (event) when the status changes;
+   * registerVersion reads the model, then a transaction of Updates (latest version, trained dataset) and Puts
+   * (version, event, run marker). Transactions are authorized per item action. No function queries the
+   * table or an index.
    */
   private grantRegistryAccess(registry: ModelRegistry): void {
-    const { startRun, evaluateModel, registerModel, recordFailure, recordDuplicate, reconcileExecution } =
-      this.functions;
-    registry.grantItemActions(startRun.function, 'GetItem', 'PutItem', 'UpdateItem');
-    registry.grantItemActions(evaluateModel.function, 'GetItem');
-    registry.grantItemActions(registerModel.function, 'GetItem', 'PutItem', 'UpdateItem');
-    registry.grantItemActions(recordFailure.function, 'GetItem', 'PutItem', 'UpdateItem');
-    registry.grantItemActions(recordDuplicate.function, 'GetItem', 'PutItem', 'UpdateItem');
-    registry.grantItemActions(reconcileExecution.function, 'GetItem', 'PutItem', 'UpdateItem');
-    // ValidateDataset looks up whether the same bytes were already trained for the model.
-    registry.grantItemActions(this.functions.validateDataset.function, 'GetItem');
+    const f = this.functions;
+    registry.grantItemActions(f.startRun.function, 'GetItem', 'PutItem'); // createRun, getRun
+    registry.grantItemActions(f.validateDataset.function, 'GetItem'); // findTrainedDataset
+    registry.grantItemActions(f.evaluateModel.function, 'GetItem'); // getAlias, getVersion
+    // getRun, registerVersion, updateRun
+    registry.grantItemActions(f.registerModel.function, 'GetItem', 'PutItem', 'UpdateItem');
+    for (const closesRuns of [f.recordFailure, f.recordDuplicate, f.reconcileExecution]) {
+      registry.grantItemActions(closesRuns.function, 'GetItem', 'PutItem', 'UpdateItem'); // getRun, updateRun
+    }
   }
 
   /** What createTrainingJob.sync needs (https://docs.aws.amazon.com/step-functions/latest/dg/sagemaker-iam.html). */

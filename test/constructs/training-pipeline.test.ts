@@ -223,6 +223,26 @@ describe('TrainingPipeline', () => {
     );
   });
 
+  it.each([
+    ['StartRun', ['dynamodb:GetItem', 'dynamodb:PutItem']],
+    ['ValidateDataset', ['dynamodb:GetItem']],
+    ['EvaluateModel', ['dynamodb:GetItem']],
+    ['RegisterModel', ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']],
+    ['RecordFailure', ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']],
+    ['RecordDuplicate', ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']],
+    ['ReconcileExecution', ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']],
+  ])('gives %s exactly the registry actions its code sends, on the table only', (fn, expected) => {
+    // Act
+    const statements = policyStatements(template, `TrainingFunctions${fn}Role`);
+    const registry = statements.filter((s) => actions([s]).some((a) => a.startsWith('dynamodb:')));
+
+    // Assess
+    expect(actions(registry)).toEqual(expected);
+    expect(registry.map((s) => JSON.stringify(s.Resource))).toEqual([
+      expect.stringMatching(/^\{"Fn::GetAtt":\["RegistryTable[0-9A-F]+","Arn"\]\}$/),
+    ]);
+  });
+
   it('times executions out after the longest default training window plus 2 hours', () => {
     // Assess: maxRuntime defaults to 1 hour, no managed spot
     expect(definition(template).TimeoutSeconds).toBe(3 * 3600);
