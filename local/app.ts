@@ -14,8 +14,8 @@ import { type ScheduledRule, Scheduler, scheduledEvent, scheduledRulesFromTempla
 import { LOCAL_CREDENTIALS, LocalRuntime } from './runtime';
 import { type LocalSageMaker, startLocalSageMaker, type TrainerMapping } from './sagemaker/server';
 import { createTrainingJobSyncTask } from './sagemaker/sync-task';
-import { taskStates } from './stepfunctions/definition';
 import type { EventLog, ExecutionResult } from './stepfunctions/executor';
+import { firstOf, type IntegrationResolver, sageMakerSdkIntegration } from './stepfunctions/integrations';
 import { type CfnTemplate, findLogicalId } from './template/template';
 import { builtInXgboostMetricDefinitions, builtInXgboostTrainer } from './trainers/built-in';
 
@@ -218,7 +218,7 @@ export class LocalApp {
     try {
       result = await this.runtime.execute(logicalId, input, {
         context,
-        services: this.serviceTasks(logicalId),
+        integrations: this.integrations(),
         onEvent: (event) => observer?.executionEvent?.(id, event),
       });
     } catch (error) {
@@ -231,16 +231,19 @@ export class LocalApp {
     return result;
   }
 
-  /** Non-Lambda tasks: SageMaker training runs on the local SageMaker. */
-  private serviceTasks(logicalId: string): Record<string, ReturnType<typeof createTrainingJobSyncTask>> {
+  /**
+   * The app's service integrations, by Task Resource ARN: SageMaker training (.sync) and the AWS SDK
+   * integration (aws-sdk:sagemaker:describeTrainingJob, ...) on the local SageMaker. DynamoDB's and the
+   * Lambdas come from the runtime.
+   */
+  private integrations(): IntegrationResolver {
     const sync = createTrainingJobSyncTask(this.sagemakerClient, {
       pollIntervalMs: this.options.pollIntervalMs ?? 500,
     });
-    const tasks: Record<string, ReturnType<typeof createTrainingJobSyncTask>> = {};
-    for (const { name, resource } of taskStates(this.runtime.stateMachine(logicalId).definition)) {
-      if (resource.endsWith(':sagemaker:createTrainingJob.sync')) tasks[name] = sync;
-    }
-    return tasks;
+    return firstOf(
+      (resource) => (resource.endsWith(':states:::sagemaker:createTrainingJob.sync') ? sync : undefined),
+      sageMakerSdkIntegration(this.sagemakerClient),
+    );
   }
 
   private track<T>(promise: Promise<T>): Promise<T> {

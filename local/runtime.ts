@@ -21,6 +21,7 @@ import {
   LocalStateMachine,
   type LocalTaskHandler,
 } from './stepfunctions/executor';
+import { dynamoDbIntegration, firstOf, type IntegrationResolver } from './stepfunctions/integrations';
 import { DEFAULT_LOCAL_ENVIRONMENT, type LocalEnvironment, LocalResources } from './template/local-resources';
 import { type CfnTemplate, resourcesOfType } from './template/template';
 
@@ -48,6 +49,8 @@ export class LocalRuntime {
   public readonly clientEnvironment: Readonly<Record<string, string>>;
 
   private readonly machines = new Map<string, LocalStateMachine>();
+  /** The client of Task states' DynamoDB integrations (dynamodb:updateItem, ...). */
+  private readonly dynamodbClient: DynamoDBClient;
 
   private constructor(
     public readonly template: CfnTemplate,
@@ -59,6 +62,11 @@ export class LocalRuntime {
     clientEnvironment: Record<string, string>,
   ) {
     this.clientEnvironment = clientEnvironment;
+    this.dynamodbClient = new DynamoDBClient({
+      endpoint: dynamodb.endpoint,
+      region: resources.env.region,
+      credentials: LOCAL_CREDENTIALS,
+    });
   }
 
   static async start(options: LocalRuntimeOptions): Promise<LocalRuntime> {
@@ -122,19 +130,25 @@ export class LocalRuntime {
   }
 
   /**
-   * Task handlers for a state machine: Lambda tasks call the template's functions in-process; every other
-   * Task (SageMaker, ...) must be given in `services`, by state name, or the execution is refused.
+   * Task handlers for a state machine, for each Task state the first that applies: `services` by state name
+   * (tests), the template's Lambda function its Resource names (run in-process), then the service integration
+   * its Resource ARN names — DynamoDB here, and whatever `integrations` adds (the app's SageMaker). A Task none
+   * serves makes the execution refuse to start, naming it.
    */
   taskHandlers(
     logicalId: string,
     services: Readonly<Record<string, LocalTaskHandler>> = {},
+    integrations?: IntegrationResolver,
   ): Record<string, LocalTaskHandler> {
+    const resolve = firstOf(
+      ...(integrations ? [integrations] : []),
+      dynamoDbIntegration(this.dynamodbClient),
+    );
     const handlers: Record<string, LocalTaskHandler> = {};
     for (const { name, resource } of taskStates(this.stateMachine(logicalId).definition)) {
-      const service = services[name];
       const fn = this.functions.get(resource.split(':function:')[1] ?? '');
-      if (service) handlers[name] = service;
-      else if (fn) handlers[name] = lambdaTask(fn);
+      const handler = services[name] ?? (fn ? lambdaTask(fn) : resolve(resource));
+      if (handler) handlers[name] = handler;
     }
     return handlers;
   }
@@ -157,16 +171,19 @@ export class LocalRuntime {
     input: unknown,
     options: Omit<ExecutionOptions, 'tasks'> & {
       readonly services?: Readonly<Record<string, LocalTaskHandler>>;
+      readonly integrations?: IntegrationResolver;
     } = {},
   ): Promise<ExecutionResult> {
+    const { services, integrations, ...rest } = options;
     return this.stateMachine(logicalId).execute(input, {
       context: this.executionContext(logicalId),
-      ...options,
-      tasks: this.taskHandlers(logicalId, options.services),
+      ...rest,
+      tasks: this.taskHandlers(logicalId, services, integrations),
     });
   }
 
   async stop(): Promise<void> {
+    this.dynamodbClient.destroy();
     await Promise.allSettled([this.events.stop(), this.s3.stop(), this.dynamodb.stop()]);
   }
 }

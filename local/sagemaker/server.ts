@@ -137,6 +137,12 @@ async function handle(
   }
 }
 
+/**
+ * SageMaker's answer to a CreateTrainingJob whose name exists (whatever that job's status), as AWS gives it:
+ * `ResourceInUse: ... Training job names must be unique within an AWS account and region, and a training job
+ * with this name already exists (arn:aws:sagemaker:us-west-2:…:training-job/<name>)` (quoted in
+ * aws/amazon-sagemaker-examples#3108). Through `createTrainingJob.sync` it is `SageMaker.ResourceInUseException`.
+ */
 function duplicateName(arn: string): SageMakerApiError {
   return new SageMakerApiError(
     'ResourceInUse',

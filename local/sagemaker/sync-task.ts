@@ -49,10 +49,8 @@ export function createTrainingJobSyncTask(
 }
 
 /** The Describe response as a state receives it: no SDK metadata, Dates as epoch milliseconds. */
-export function stepFunctionsJson(response: DescribeTrainingJobResponse): Record<string, unknown> {
-  const { $metadata: _metadata, ...fields } = response as DescribeTrainingJobResponse & {
-    $metadata?: unknown;
-  };
+export function stepFunctionsJson(response: DescribeTrainingJobResponse | object): Record<string, unknown> {
+  const { $metadata: _metadata, ...fields } = response as { $metadata?: unknown };
   return plainJson(fields) as Record<string, unknown>;
 }
 
