@@ -1,5 +1,6 @@
 import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { DATASET_KEY_LAYOUT } from '../lambdas/shared/s3-layout';
 import { type MlopsConfig, toRuntimeModelSettings } from './config';
 import { DataStorage } from './constructs/data-storage';
 import { Encryption } from './constructs/encryption';
@@ -46,7 +47,7 @@ export class ServerlessMlopsStack extends Stack {
     this.output(
       'DataBucketName',
       this.storage.dataBucket.bucketName,
-      'Upload datasets to datasets/<model>/<file>.csv',
+      `Upload datasets to ${DATASET_KEY_LAYOUT}`,
     );
     this.output(
       'ArtifactsBucketName',

@@ -34,7 +34,7 @@ export interface DataStorageProps {
 }
 
 /**
- * The stack's buckets: `data` (uploads: `datasets/<model>/<file>.csv`, sends EventBridge notifications),
+ * The stack's buckets: `data` (uploads: `datasets/<model>/[<folders>/]<file>.csv`, sends EventBridge notifications),
  * `artifacts` (validation reports, splits, baselines, models, captures, drift reports) and `accessLogs`.
  */
 export class DataStorage extends Construct {

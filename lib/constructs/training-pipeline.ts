@@ -40,7 +40,7 @@ export function executionTimeout(modelSettings: RuntimeModelSettingsMap): Durati
 const MAX_RULE_NAME = 64;
 
 export interface TrainingPipelineProps {
-  /** Where datasets are uploaded (`datasets/<model>/<file>.csv`); its EventBridge notifications start runs. */
+  /** Where datasets are uploaded (s3-layout's DATASET_KEY_LAYOUT); its EventBridge notifications start runs. */
   readonly dataBucket: s3.IBucket;
   /** Where runs write their reports, splits, baselines and models (`runs/<runId>/`). */
   readonly artifactsBucket: s3.IBucket;
