@@ -46,7 +46,9 @@ export async function evaluateModel(
   const value = objectiveValue(training, metric);
   const champion = await productionChampion(registry, run.model, metric);
   const decision = decide({ evaluation: plan.evaluation, value, ...(champion ? { champion } : {}) });
-  logger.info(`Evaluation: ${decision.status}`, {
+  // A rejected challenger is an expected verdict, but one an operator should see.
+  const log = decision.status === 'Rejected' ? logger.warn.bind(logger) : logger.info.bind(logger);
+  log(`Evaluation: ${decision.status}`, {
     metric,
     value,
     champion,

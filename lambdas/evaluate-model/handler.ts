@@ -3,10 +3,13 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import type { EvaluationDecision } from '../shared/pipeline';
+import { runContextSchema, trainingResultSchema, trainingRunPlan } from '../shared/pipeline-schemas';
 import { ModelRegistryClient } from '../shared/registry';
 import { requireEnv } from '../shared/runtime/env';
+import { parseInput } from '../shared/runtime/errors';
 import { createPowertools, instrumented } from '../shared/runtime/powertools';
-import { type EvaluateModelInput, evaluateModel } from './evaluate';
+import * as z from '../shared/zod';
+import { evaluateModel } from './evaluate';
 
 const tableName = requireEnv('REGISTRY_TABLE_NAME');
 
@@ -15,5 +18,13 @@ const dynamodb = DynamoDBDocumentClient.from(powertools.tracer.captureAWSv3Clien
 const registry = new ModelRegistryClient({ client: dynamodb, tableName, defaultActor: 'training-pipeline' });
 
 /** Decides Approved, PendingApproval or Rejected for the run's model, with the reasons. */
-export const handler = (event: EvaluateModelInput, context: Context): Promise<EvaluationDecision> =>
-  instrumented(powertools, context, () => evaluateModel(event, { registry, logger: powertools.logger }));
+const inputSchema = z.object({
+  run: runContextSchema,
+  plan: trainingRunPlan,
+  training: trainingResultSchema,
+});
+
+export const handler = (event: unknown, context: Context): Promise<EvaluationDecision> =>
+  instrumented(powertools, context, () =>
+    evaluateModel(parseInput(inputSchema, event, 'EvaluateModel'), { registry, logger: powertools.logger }),
+  );

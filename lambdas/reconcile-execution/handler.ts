@@ -4,8 +4,9 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { ModelRegistryClient } from '../shared/registry';
 import { requireEnv } from '../shared/runtime/env';
+import { parseInput } from '../shared/runtime/errors';
 import { createPowertools, instrumented } from '../shared/runtime/powertools';
-import { type ExecutionStatusChangeEvent, type ReconcileResult, reconcileExecution } from './reconcile';
+import { executionStatusChangeSchema, type ReconcileResult, reconcileExecution } from './reconcile';
 
 const tableName = requireEnv('REGISTRY_TABLE_NAME');
 
@@ -14,5 +15,10 @@ const dynamodb = DynamoDBDocumentClient.from(powertools.tracer.captureAWSv3Clien
 const registry = new ModelRegistryClient({ client: dynamodb, tableName, defaultActor: 'training-pipeline' });
 
 /** Marks the run Failed when its execution ended without closing it; otherwise logs why not. */
-export const handler = (event: ExecutionStatusChangeEvent, context: Context): Promise<ReconcileResult> =>
-  instrumented(powertools, context, () => reconcileExecution(event, { registry, logger: powertools.logger }));
+export const handler = (event: unknown, context: Context): Promise<ReconcileResult> =>
+  instrumented(powertools, context, () =>
+    reconcileExecution(parseInput(executionStatusChangeSchema, event, 'ReconcileExecution'), {
+      registry,
+      logger: powertools.logger,
+    }),
+  );

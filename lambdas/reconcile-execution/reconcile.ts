@@ -33,6 +33,22 @@ export interface ExecutionStatusChangeEvent {
   readonly detail: ExecutionStatusChangeDetail;
 }
 
+/**
+ * The EventBridge "Step Functions Execution Status Change" event (fields as Step Functions documents them;
+ * `input`, `error` and `cause` may be null).
+ */
+export const executionStatusChangeSchema = z.object({
+  'detail-type': z.optional(z.string()),
+  detail: z.object({
+    executionArn: z.string().check(z.minLength(1)),
+    stateMachineArn: z.string(),
+    status: z.string(),
+    input: z.optional(z.nullable(z.string())),
+    error: z.optional(z.nullable(z.string())),
+    cause: z.optional(z.nullable(z.string())),
+  }),
+}) satisfies z.ZodMiniType<ExecutionStatusChangeEvent>;
+
 /** Why nothing was changed. */
 export type SkipReason =
   | 'StatusNotHandled'

@@ -4,7 +4,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { describeFailure } from '../shared/failures';
-import type { CaughtError, RunContext } from '../shared/pipeline';
+import { type CaughtError, PipelineErrors, type RunContext } from '../shared/pipeline';
 import { InvalidStatusTransitionError, type ModelRegistryClient, RunNotFoundError } from '../shared/registry';
 import { MODEL_DIMENSION } from '../shared/runtime/powertools';
 
@@ -45,8 +45,10 @@ export async function recordFailure(
   const { logger, metrics, registry } = deps;
   const { error, reason, source } = describeFailure(input.error);
   const context = { step: input.step, error, reason, source };
+  // An expected verdict (the data, the contract, the metric) is a WARN; anything else is an ERROR.
+  const log = isExpectedVerdict(error) ? logger.warn.bind(logger) : logger.error.bind(logger);
   if (input.run === undefined) {
-    logger.error('Pipeline failed before a run was recorded', context);
+    log('Pipeline failed before a run was recorded', context);
     return { status: 'Failed', error, reason };
   }
 
@@ -69,6 +71,13 @@ export async function recordFailure(
   }
   metrics.addDimension(MODEL_DIMENSION, model);
   metrics.addMetric('RunFailed', MetricUnit.Count, 1);
-  logger.error('Run failed', context);
+  log('Run failed', context);
   return { runId, status: 'Failed', error, reason };
+}
+
+const EXPECTED: ReadonlySet<string> = new Set(Object.values(PipelineErrors));
+
+/** Whether a caught error name is one of the pipeline's expected verdicts (PipelineErrors). */
+export function isExpectedVerdict(error: string): boolean {
+  return EXPECTED.has(error);
 }

@@ -3,10 +3,18 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
+import {
+  evaluationDecisionSchema,
+  runContextSchema,
+  trainingResultSchema,
+  trainingRunPlan,
+} from '../shared/pipeline-schemas';
 import { ModelRegistryClient } from '../shared/registry';
 import { requireEnv } from '../shared/runtime/env';
+import { parseInput } from '../shared/runtime/errors';
 import { createPowertools, instrumented } from '../shared/runtime/powertools';
-import { type RegisterModelInput, type RegisterModelResult, registerModel } from './register';
+import * as z from '../shared/zod';
+import { type RegisterModelResult, registerModel } from './register';
 
 const tableName = requireEnv('REGISTRY_TABLE_NAME');
 const eventBusName = requireEnv('EVENT_BUS_NAME');
@@ -18,7 +26,19 @@ const registry = new ModelRegistryClient({ client: dynamodb, tableName, defaultA
 const events = tracer.captureAWSv3Client(new EventBridgeClient({}));
 
 /** Registers the run's version once, announces it and marks the run Succeeded. */
-export const handler = (event: RegisterModelInput, context: Context): Promise<RegisterModelResult> =>
+const inputSchema = z.object({
+  run: runContextSchema,
+  plan: trainingRunPlan,
+  training: trainingResultSchema,
+  evaluation: evaluationDecisionSchema,
+});
+
+export const handler = (event: unknown, context: Context): Promise<RegisterModelResult> =>
   instrumented(powertools, context, () =>
-    registerModel(event, { registry, events, eventBusName, ...powertools }),
+    registerModel(parseInput(inputSchema, event, 'RegisterModel'), {
+      registry,
+      events,
+      eventBusName,
+      ...powertools,
+    }),
   );

@@ -88,8 +88,8 @@ export const evaluationDecisionSchema = z.object({
   reasons: z.array(z.string()),
 }) satisfies z.ZodMiniType<EvaluationDecision>;
 
+/** What a Step Functions Catch leaves at its ResultPath: `Error` and `Cause` (both strings). */
 export const caughtErrorSchema = z.object({
   Error: z.string(),
-  Cause: z.optional(z.nullable(z.string())),
-});
-export type CaughtErrorInput = z.output<typeof caughtErrorSchema> & Partial<CaughtError>;
+  Cause: z.optional(z.string()),
+}) satisfies z.ZodMiniType<CaughtError>;

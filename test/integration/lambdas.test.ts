@@ -863,6 +863,28 @@ describe('handlers, configured from the environment as the stack deploys them', 
     expect(eventBridge.commandCalls(PutEventsCommand)).toHaveLength(1);
   });
 
+  it('parse their input with a schema and name the fields that do not match (InvalidInput)', async () => {
+    // Prepare
+    const { handler: evaluateHandler } = await import('../../lambdas/evaluate-model/handler');
+    const { handler: registerHandler } = await import('../../lambdas/register-model/handler');
+    const { handler: recordFailureHandler } = await import('../../lambdas/record-failure/handler');
+    const { handler: reconcileHandler } = await import('../../lambdas/reconcile-execution/handler');
+    const run = await started('wired-input', 'v1');
+
+    // Act + Assess
+    await expect(evaluateHandler({ run, training: trainingFor(run, 0.9) }, context)).rejects.toThrow(
+      /^EvaluateModel was invoked with an unexpected input: plan: /,
+    );
+    await expect(registerHandler({ run, plan: planFor(run) }, context)).rejects.toMatchObject({
+      name: 'InvalidInput',
+      message: expect.stringMatching(/training: .*evaluation: /),
+    });
+    await expect(recordFailureHandler({ run, error: {} }, context)).rejects.toThrow('error.Error');
+    await expect(reconcileHandler({ detail: { status: 'FAILED' } }, context)).rejects.toThrow(
+      'detail.executionArn',
+    );
+  });
+
   it('fail at load with a clear message when the stack did not set a variable', async () => {
     // Prepare
     vi.stubEnv('REGISTRY_TABLE_NAME', '');

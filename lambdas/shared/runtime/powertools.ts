@@ -6,6 +6,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import type { Context } from 'aws-lambda';
+import { isPipelineError } from './errors';
 
 /** CloudWatch namespace of every custom metric the stack emits. */
 export const METRICS_NAMESPACE = 'ServerlessMlops';
@@ -40,6 +41,10 @@ export function createPowertools(functionName: string): Powertools {
  * a `## handler` subsegment with the result or error as metadata, stored metrics flushed and the
  * invocation's log keys (e.g. the run id) cleared afterwards, whatever the outcome.
  *
+ * A failure is logged once: an expected verdict (a {@link PipelineError}: DatasetRejected, ContractMissing,
+ * MetricMissing, RetryRejected) at WARN with its name and message and no stack trace, since it is the
+ * user's data or request that was judged, not a fault; anything else at ERROR with its stack.
+ *
  * @param powertools - the function's instances from {@link createPowertools}
  * @param context - the Lambda context
  * @param invoke - the invocation itself
@@ -64,7 +69,11 @@ export async function instrumented<T>(
   } catch (error) {
     const failure = error instanceof Error ? error : new Error(String(error));
     tracer.addErrorAsMetadata(failure);
-    logger.error('Invocation failed', failure);
+    if (isPipelineError(failure)) {
+      logger.warn(`${failure.name}: ${failure.message}`, { errorName: failure.name });
+    } else {
+      logger.error('Invocation failed', failure);
+    }
     throw error;
   } finally {
     subsegment?.close();

@@ -1,6 +1,12 @@
-import { describe, expect, it } from 'vitest';
-import { decide, formatMetric, objectiveValue } from '../../../lambdas/evaluate-model/evaluate';
-import type { EvaluationPlan } from '../../../lambdas/shared/pipeline';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { describe, expect, it, vi } from 'vitest';
+import {
+  decide,
+  evaluateModel,
+  formatMetric,
+  objectiveValue,
+} from '../../../lambdas/evaluate-model/evaluate';
+import type { EvaluationPlan, TrainingRunPlan } from '../../../lambdas/shared/pipeline';
 import { PipelineError } from '../../../lambdas/shared/runtime/errors';
 
 const auc: EvaluationPlan = {
@@ -326,5 +332,40 @@ describe('formatMetric', () => {
   ])('%s -> %s', (value, expected) => {
     // Act + Assess
     expect(formatMetric(value)).toBe(expected);
+  });
+});
+
+describe('evaluateModel logging', () => {
+  const run = {
+    runId: 'churn-0123456789abcdef',
+    model: 'churn',
+    dataset: { bucket: 'data', key: 'datasets/churn/a.csv' },
+    duplicate: false,
+  };
+  const training = (value: number) => ({
+    jobName: run.runId,
+    status: 'Completed',
+    artifactUri: 's3://artifacts/runs/x/output/model.tar.gz',
+    metrics: [{ MetricName: 'validation:auc', Value: value }],
+  });
+  const plan = { evaluation: auc } as unknown as TrainingRunPlan;
+  const registry = { getAlias: async () => undefined, getVersion: async () => undefined };
+
+  it.each([
+    [0.5, 'Rejected', 'warn'],
+    [0.9, 'Approved', 'info'],
+  ] as const)('logs a challenger at %s (%s) at %s', async (value, status, level) => {
+    // Prepare
+    const logger = new Logger({ logLevel: 'SILENT' });
+    const warn = vi.spyOn(logger, 'warn');
+    const info = vi.spyOn(logger, 'info');
+
+    // Act
+    const decision = await evaluateModel({ run, plan, training: training(value) }, { registry, logger });
+
+    // Assess
+    expect(decision.status).toBe(status);
+    expect(level === 'warn' ? warn : info).toHaveBeenCalledWith(`Evaluation: ${status}`, expect.anything());
+    expect(level === 'warn' ? info : warn).not.toHaveBeenCalled();
   });
 });

@@ -165,11 +165,13 @@ describe('powertools', () => {
     });
   });
 
-  it('logs the failure with the invocation keys, rethrows it, then clears the keys', async () => {
+  it('logs an unexpected failure at ERROR with its stack and the invocation keys, rethrows it, then clears the keys', async () => {
     // Prepare
     vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'INFO');
     const powertools = createPowertools('record-failure');
-    const failure = datasetRejected('bad');
+    const failure = Object.assign(new Error('Throughput exceeded'), {
+      name: 'ProvisionedThroughputExceededException',
+    });
     const lines = captureOutput();
 
     // Act
@@ -186,9 +188,44 @@ describe('powertools', () => {
       message: 'Invocation failed',
       runId: 'churn-1',
       function_request_id: 'req-1',
-      error: { name: 'DatasetRejected', message: 'bad' },
+      error: {
+        name: 'ProvisionedThroughputExceededException',
+        message: 'Throughput exceeded',
+        stack: expect.stringContaining('Throughput exceeded'),
+      },
     });
     expect(lines[1]).toMatchObject({ message: 'next invocation' });
     expect(lines[1]).not.toHaveProperty('runId');
   });
+
+  it.each([
+    ['DatasetRejected', datasetRejected('s3://data/datasets/churn/a.csv was rejected: row 3 ...')],
+    ['ContractMissing', contractMissing('Model "churn" has no target column')],
+    ['MetricMissing', metricMissing('validation:auc', [])],
+  ])(
+    'logs an expected verdict (%s) once at WARN with its message and no stack trace',
+    async (name, failure) => {
+      // Prepare
+      vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'INFO');
+      const powertools = createPowertools('validate-dataset');
+      const lines = captureOutput();
+
+      // Act
+      const run = instrumented(powertools, context, async () => {
+        powertools.logger.appendKeys({ runId: 'churn-1' });
+        throw failure;
+      });
+
+      // Assess
+      await expect(run).rejects.toBe(failure);
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatchObject({
+        level: 'WARN',
+        message: `${name}: ${failure.message}`,
+        errorName: name,
+        runId: 'churn-1',
+      });
+      expect(JSON.stringify(lines[0])).not.toContain('at ');
+    },
+  );
 });
