@@ -68,6 +68,8 @@ export const RunArtifacts = {
   lineage: 'lineage.json',
   /** Baseline statistics of the accepted dataset (drift checks compare against it). */
   baseline: 'baseline.json',
+  /** How the training CSV was encoded (label classes, category codes): predictions are encoded the same way. */
+  encoding: 'encoding.json',
   /** Training and validation splits in the training algorithm's format. */
   splits: 'splits/',
   /** SageMaker's OutputDataConfig.S3OutputPath: `<job>/output/model.tar.gz` lands under it. */
@@ -79,6 +81,11 @@ export const RunArtifacts = {
 /** The folder of one split channel: `splits/<channel>/`. */
 export function splitFolder(channel: 'train' | 'validation'): string {
   return `${RunArtifacts.splits}${channel}/`;
+}
+
+/** The file of one split channel, as ValidateDataset writes it: `splits/<channel>/<channel>.csv`. */
+export function splitFile(channel: 'train' | 'validation'): string {
+  return `${splitFolder(channel)}${channel}.csv`;
 }
 
 /** `runs/<runId>/<artifact>` */

@@ -20,7 +20,7 @@ import {
   RunArtifacts,
   runArtifactKey,
   s3Uri,
-  splitFolder,
+  splitFile,
   storedContractKey,
 } from '../shared/s3-layout';
 import { type ValidateDatasetInput, type ValidationReport, validateDataset } from './index';
@@ -40,12 +40,6 @@ export interface ValidateRunDeps {
   readonly logger: Pick<Logger, 'info' | 'warn'>;
   readonly config: ValidateRunConfig;
 }
-
-/** The split files pass 2 writes, under `runs/<runId>/splits/<channel>/`. */
-const SPLIT_FILE = { train: 'train.csv', validation: 'validation.csv' } as const;
-
-/** Encoding of the training CSV (how predictions must be encoded). */
-const ENCODING = 'encoding.json';
 
 /** How many problems the rejection message lists; the report holds them all (up to its cap). */
 const PROBLEMS_IN_MESSAGE = 5;
@@ -81,7 +75,7 @@ export async function validateRun(run: RunContext, deps: ValidateRunDeps): Promi
   let trained: TrainedDataset | undefined;
   const result = await validateDataset({
     open: s3Dataset(s3, run.dataset),
-    openSink: (name) => s3Sink(s3, bucket, key(`${splitFolder(name)}${SPLIT_FILE[name]}`)),
+    openSink: (name) => s3Sink(s3, bucket, key(splitFile(name))),
     // Same bytes as a run that registered a version: no second training (retries are forced to train).
     ...(run.forced === true
       ? {}
@@ -121,7 +115,7 @@ export async function validateRun(run: RunContext, deps: ValidateRunDeps): Promi
     logger.info('Stored the inferred contract', { model: run.model, key: stored, guidedBy: found.source });
   }
 
-  await putJson(s3, bucket, key(ENCODING), result.encoding);
+  await putJson(s3, bucket, key(RunArtifacts.encoding), result.encoding);
   await putJson(s3, bucket, key(RunArtifacts.lineage), { dataset: run.dataset, ...lineage });
   const baselineUri = await putJson(s3, bucket, key(RunArtifacts.baseline), result.statistics);
   const plan: TrainingRunPlan = {

@@ -169,6 +169,35 @@ describe('versions', () => {
     expect(await collect((page) => registry.listEvents(model, page))).toHaveLength(1);
   });
 
+  it('records the bytes a version was trained on, keeping the first run for bytes trained again', async () => {
+    // Prepare: two runs trained on the same bytes (the second a forced retry)
+    const bytes = lineage('trained-1').dataset;
+    const first = lineage('trained-1');
+    const again = lineage('trained-2', { dataset: { ...bytes, versionId: 'v-again' } });
+
+    // Act
+    const one = await registry.registerVersion('trained', { lineage: first });
+    await registry.registerVersion('trained', { lineage: first });
+    const two = await registry.registerVersion('trained', { lineage: again });
+    const found = await registry.findTrainedDataset('trained', bytes.sha256);
+    const unknown = await registry.findTrainedDataset('trained', 'f'.repeat(64));
+
+    // Assess
+    expect([one.version.version, two.version.version]).toEqual([1, 2]);
+    expect(found).toEqual({
+      model: 'trained',
+      sha256: bytes.sha256,
+      runId: 'trained-1',
+      version: 1,
+      createdAt: one.version.createdAt,
+    });
+    expect(unknown).toBeUndefined();
+    expect((await registry.listVersions('trained')).items).toHaveLength(2);
+    await expect(registry.findTrainedDataset('trained', 'not-a-hash')).rejects.toBeInstanceOf(
+      ValidationError,
+    );
+  });
+
   it('pages versions newest first with an opaque nextToken', async () => {
     // Prepare
     const model = 'paging';
@@ -493,6 +522,68 @@ describe('runs', () => {
     expect(running.map(({ runId }) => runId)).not.toContain('run-upd');
     const events = (await registry.listEvents('runs-upd')).items.map(({ type }: AuditEvent) => type);
     expect(events).toEqual(['RunSucceeded', 'RunStarted']);
+  });
+
+  it('records a retry with its link, forced, and a RunRetried event by the requester with the reasons', async () => {
+    // Prepare
+    const input = {
+      runId: 'run-retry-2',
+      model: 'runs-retry',
+      dataset,
+      retryOf: 'run-retry-1',
+      forced: true,
+      step: 'ValidateDataset',
+      actor: 'ana@laptop',
+      reasons: ['Retry of run run-retry-1 (Failed), requested by ana@laptop', 'quota raised'],
+    };
+
+    // Act
+    const { run } = await registry.createRun(input);
+
+    // Assess
+    expect(await registry.getRun('run-retry-2')).toEqual(run);
+    expect(run).toMatchObject({
+      retryOf: 'run-retry-1',
+      forced: true,
+      step: 'ValidateDataset',
+      status: 'Running',
+    });
+    const [event] = (await registry.listEvents('runs-retry')).items;
+    expect(event).toMatchObject({
+      type: 'RunRetried',
+      actor: 'ana@laptop',
+      reasons: input.reasons,
+      runId: 'run-retry-2',
+      details: { retryOf: 'run-retry-1', forced: true },
+    });
+  });
+
+  it('closes a run with a named event type and reasons (RunDuplicate), and stores duplicateOf', async () => {
+    // Prepare
+    const { run } = await registry.createRun({ runId: 'run-dupbytes', model: 'runs-dupbytes', dataset });
+
+    // Act
+    const closed = await registry.updateRun(
+      run.runId,
+      { status: 'Succeeded', duplicateOf: 'run-first', version: 2, endedAt: new Date(0) },
+      {
+        expectedStatus: 'Running',
+        eventType: 'RunDuplicate',
+        reasons: ['same sha256 as run run-first (v2)'],
+      },
+    );
+
+    // Assess
+    expect(await registry.getRun(run.runId)).toEqual(closed);
+    expect(closed).toMatchObject({ status: 'Succeeded', duplicateOf: 'run-first', version: 2 });
+    const types = (await registry.listEvents('runs-dupbytes')).items.map((event) => [
+      event.type,
+      event.reasons,
+    ]);
+    expect(types).toEqual([
+      ['RunDuplicate', ['same sha256 as run run-first (v2)']],
+      ['RunStarted', []],
+    ]);
   });
 
   it('lists a model’s runs and runs by status newest first, page by page', async () => {
