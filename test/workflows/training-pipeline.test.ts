@@ -4,12 +4,7 @@
  * the SageMaker task is given a local handler that plays the training job.
  */
 
-import {
-  ConditionalCheckFailedException,
-  DynamoDBClient,
-  UpdateItemCommand,
-  type UpdateItemCommandInput,
-} from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -102,19 +97,8 @@ describe('training pipeline, executed from the synthesized definition', () => {
     };
   }
 
-  /**
-   * The DynamoDB updateItem integration: the state's resolved Parameters sent as they are, a refused condition
-   * raised under the name Step Functions gives it.
-   */
-  const updateItem: LocalTaskHandler = async (input) => {
-    try {
-      return await dynamodb.send(new UpdateItemCommand(input as UpdateItemCommandInput));
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException)
-        throw taskFailure('DynamoDB.ConditionalCheckFailedException', error.message);
-      throw error;
-    }
-  };
+  // The step updates (dynamodb:updateItem) run on the runtime's own DynamoDB integration; the existing-job
+  // describe only where a test plays that job.
   const noExistingJob: LocalTaskHandler = async () => {
     throw new Error('DescribeExistingJob was not expected in this test');
   };
@@ -123,8 +107,6 @@ describe('training pipeline, executed from the synthesized definition', () => {
     runtime.execute(stateMachineId, event, {
       services: {
         [TrainingStates.train]: trainer,
-        [TrainingStates.recordTrainingStep]: updateItem,
-        [TrainingStates.recordEvaluationStep]: updateItem,
         [TrainingStates.describeExistingJob]: noExistingJob,
         ...services,
       },
