@@ -6,7 +6,7 @@ import type { Context } from 'aws-lambda';
 import type { RuntimeModelSettingsMap } from '../shared/model-settings';
 import type { RunPlan } from '../shared/pipeline';
 import { runContextSchema } from '../shared/pipeline-schemas';
-import { ModelRegistryClient } from '../shared/registry';
+import { TrainedDatasets } from '../shared/registry/trained-datasets';
 import { parseJsonEnv, requireEnv } from '../shared/runtime/env';
 import { parseInput } from '../shared/runtime/errors';
 import { createPowertools, instrumented } from '../shared/runtime/powertools';
@@ -25,8 +25,8 @@ const config = {
 };
 const s3 = powertools.tracer.captureAWSv3Client(new S3Client({}));
 const dynamodb = DynamoDBDocumentClient.from(powertools.tracer.captureAWSv3Client(new DynamoDBClient({})));
-// Reads only: whether the run's bytes were trained before (dynamodb:GetItem).
-const registry = new ModelRegistryClient({ client: dynamodb, tableName: requireEnv('REGISTRY_TABLE_NAME') });
+// Reads only whether the run's bytes were trained before (dynamodb:GetItem), without the registry client.
+const registry = new TrainedDatasets(dynamodb, requireEnv('REGISTRY_TABLE_NAME'));
 
 /** `{run}` as the state machine passes it. */
 const inputSchema = z.object({ run: runContextSchema });

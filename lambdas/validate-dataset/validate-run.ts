@@ -13,7 +13,8 @@ import {
 } from '../shared/dataset-contract';
 import { type RuntimeModelSettingsMap, runtimeSettingsFor } from '../shared/model-settings';
 import type { DuplicateRunPlan, PlanLineage, RunContext, RunPlan, TrainingRunPlan } from '../shared/pipeline';
-import type { ModelRegistryClient, TrainedDataset } from '../shared/registry';
+import type { TrainedDatasetLookup } from '../shared/registry/trained-datasets';
+import type { TrainedDataset } from '../shared/registry/types';
 import { contractMissing, datasetRejected } from '../shared/runtime/errors';
 import {
   declaredContractKey,
@@ -36,7 +37,7 @@ export interface ValidateRunConfig {
 export interface ValidateRunDeps {
   readonly s3: S3Client;
   /** Only to look up whether the bytes were trained before (GetItem). */
-  readonly registry: Pick<ModelRegistryClient, 'findTrainedDataset'>;
+  readonly registry: TrainedDatasetLookup;
   readonly logger: Pick<Logger, 'info' | 'warn'>;
   readonly config: ValidateRunConfig;
 }

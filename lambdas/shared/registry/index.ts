@@ -14,4 +14,5 @@ export { DEFAULT_PAGE_SIZE } from './paging';
 export { ModelRegistryClient, type ModelRegistryClientOptions } from './registry';
 export { MAX_VERSION, MODEL_NAME_PATTERN, MODEL_NAME_RULE } from './schemas';
 export { RegistryKeys } from './table-design';
+export { type TrainedDatasetLookup, TrainedDatasets } from './trained-datasets';
 export * from './types';

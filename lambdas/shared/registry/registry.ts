@@ -39,7 +39,6 @@ import {
   modelRunsPartition,
   runKey,
   runStatusPartition,
-  trainedDatasetKey,
   VERSION_PREFIX,
   versionKey,
 } from './keys';
@@ -72,7 +71,6 @@ import {
   storedEventSchema,
   storedModelSchema,
   storedRunSchema,
-  storedTrainedDatasetSchema,
   storedVersionSchema,
   toJsonObject,
   updateRunOptionsSchema,
@@ -80,6 +78,7 @@ import {
   versionStatusSchema,
 } from './schemas';
 import { RegistryKeys } from './table-design';
+import { readTrainedDataset } from './trained-datasets';
 import {
   type Alias,
   type AliasName,
@@ -238,7 +237,7 @@ export class ModelRegistryClient {
   public async findTrainedDataset(model: string, sha256: string): Promise<TrainedDataset | undefined> {
     const name = parseInput(modelNameSchema, model, 'model');
     const digest = parseInput(sha256Schema, sha256, 'sha256');
-    return this.getItem(trainedDatasetKey(name, digest), storedTrainedDatasetSchema);
+    return readTrainedDataset(this.doc, this.tableName, name, digest);
   }
 
   // Aliases

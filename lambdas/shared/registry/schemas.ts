@@ -13,7 +13,6 @@ import {
   type ModelVersion,
   RUN_STATUSES,
   type Run,
-  type TrainedDataset,
 } from './types';
 
 /** Model names become S3 prefixes, metric dimensions and resource names, hence the tight pattern. */
@@ -208,14 +207,6 @@ export const storedRunSchema: z.ZodMiniType<Run> = z.object({
   duplicateOf: z.optional(z.string()),
   retryOf: z.optional(z.string()),
   forced: z.optional(z.boolean()),
-});
-
-export const storedTrainedDatasetSchema: z.ZodMiniType<TrainedDataset> = z.object({
-  model: z.string(),
-  sha256: z.string(),
-  runId: z.string(),
-  version: z.int(),
-  createdAt: z.string(),
 });
 
 export const storedEventSchema: z.ZodMiniType<AuditEvent> = z.object({
