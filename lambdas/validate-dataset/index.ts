@@ -148,10 +148,11 @@ export async function validateDataset(input: ValidateDatasetInput): Promise<Vali
 
   const settings: PassSettings = {
     options,
-    ...(input.contract === undefined ? {} : { contract: input.contract }),
-    ...(input.targetColumn === undefined ? {} : { target: input.targetColumn }),
-    ...(input.problemType === undefined ? {} : { problemType: input.problemType }),
-    ...(input.labels === undefined || input.contract !== undefined ? {} : { labels: input.labels }),
+    contract: input.contract,
+    target: input.targetColumn,
+    problemType: input.problemType,
+    // A contract declares its own labels.
+    labels: input.contract === undefined ? input.labels : undefined,
   };
   let outcome = await runValidationPass(input.open, settings, problems);
   if (outcome.result.needsRerun && !outcome.stoppedEarly) {

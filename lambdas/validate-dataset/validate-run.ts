@@ -87,7 +87,7 @@ export async function validateRun(run: RunContext, deps: ValidateRunDeps): Promi
           },
         }),
     ...guide,
-    ...(head.ContentLength === undefined ? {} : { contentLength: head.ContentLength }),
+    contentLength: head.ContentLength,
   });
   const reportUri = await putJson(s3, bucket, key(RunArtifacts.report), result.report);
   if (result.status === 'rejected') throw datasetRejected(rejectionMessage(run, result.report, reportUri));
@@ -163,22 +163,14 @@ function inferenceGuide(
   if (found.source === 'declared' || found.source === 'stored') return { contract: found.contract };
   if (found.source === 'partial') {
     const { target, problemType, labels } = found.partial;
-    const type = problemType ?? settings.problemType;
-    return {
-      targetColumn: target,
-      ...(type === undefined ? {} : { problemType: type }),
-      ...(labels === undefined ? {} : { labels }),
-    };
+    return { targetColumn: target, problemType: problemType ?? settings.problemType, labels };
   }
   if (settings.targetColumn === undefined) {
     throw contractMissing(
       `Model "${run.model}" has no target column. Declare it in ${s3Uri(run.dataset.bucket, declaredContractKey(run.model))} (e.g. {"target": "<column>"}: the columns are then inferred from the first accepted dataset; see docs/data-contract.md), or create it with \`mlops init <file.csv> --model ${run.model} --target <column>\`, or set models.${run.model}.targetColumn in the stack configuration and redeploy.`,
     );
   }
-  return {
-    targetColumn: settings.targetColumn,
-    ...(settings.problemType === undefined ? {} : { problemType: settings.problemType }),
-  };
+  return { targetColumn: settings.targetColumn, problemType: settings.problemType };
 }
 
 /**
