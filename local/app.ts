@@ -8,9 +8,18 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { TrainingStates } from '../lib/workflows/training-pipeline';
+import { LocalQueues, type QueueMessage } from './aws/queues';
 import type { S3EventRecord } from './aws/s3';
 import { type LocalRule, matchingTargets, objectCreatedEvent, rulesFromTemplate } from './events/router';
 import { type ScheduledRule, Scheduler, scheduledEvent, scheduledRulesFromTemplate } from './events/schedule';
+import {
+  type AsyncInvokeConfig,
+  type AsyncInvokeResult,
+  asyncInvokeConfigs,
+  invokeAsync,
+  LAMBDA_RETRY_DELAYS_MS,
+} from './lambda/async-invoke';
+import type { LocalFunction } from './lambda/functions';
 import { LOCAL_CREDENTIALS, LocalRuntime } from './runtime';
 import { type LocalSageMaker, startLocalSageMaker, type TrainerMapping } from './sagemaker/server';
 import { createTrainingJobSyncTask } from './sagemaker/sync-task';
@@ -31,8 +40,10 @@ export interface LocalAppOptions {
   readonly environment?: Readonly<Record<string, string>>;
   /** How often the SageMaker task polls the job. @default 500 */
   readonly pollIntervalMs?: number;
-  /** Scheduled rules run this many times faster than real time (demos). @default 1 */
+  /** Scheduled rules run this many times faster than real time (demos); Lambda's async retry waits too. @default 1 */
   readonly timeScale?: number;
+  /** Waits before the retries of a failed asynchronous invocation. @default Lambda's 1 and 2 minutes / timeScale */
+  readonly asyncRetryDelaysMs?: readonly number[];
 }
 
 export interface LocalAppObserver {
@@ -53,6 +64,8 @@ export class LocalApp {
   private readonly rules: LocalRule[];
   private readonly scheduler: Scheduler;
   private uploads = 0;
+  private readonly queues: LocalQueues;
+  private readonly invokeConfigs: Map<string, AsyncInvokeConfig>;
 
   private constructor(
     public readonly runtime: LocalRuntime,
@@ -61,6 +74,8 @@ export class LocalApp {
     private readonly options: LocalAppOptions,
   ) {
     this.rules = rulesFromTemplate(runtime.template, runtime.resources);
+    this.queues = new LocalQueues(join(options.stateDir, 'sqs'));
+    this.invokeConfigs = asyncInvokeConfigs(runtime.template, runtime.resources);
     this.scheduler = new Scheduler(
       scheduledRulesFromTemplate(runtime.template, runtime.resources),
       (rule, at) => this.onSchedule(rule, at),
@@ -135,9 +150,52 @@ export class LocalApp {
     const machines = targets.filter((arn) => arn.includes(':stateMachine:'));
     const [results] = await Promise.all([
       Promise.all(machines.map((arn) => this.track(this.startExecution(arn, event)))),
-      Promise.all(functions.map((fn) => this.track(fn.invoke(event)))),
+      Promise.all(functions.map((fn) => this.track(this.invokeAsync(fn, event)))),
     ]);
     return results;
+  }
+
+  /**
+   * The messages sent to one of the stack's SQS queues (by ARN) since the app started: e.g. the invocation
+   * records Lambda sends a function's on-failure destination. Also in `<stateDir>/sqs/<queue>.jsonl`.
+   */
+  queueMessages(queueArn: string): readonly QueueMessage[] {
+    return this.queues.messages(queueArn);
+  }
+
+  /** The template's EventInvokeConfigs, by function name. */
+  get asyncInvokeConfigs(): ReadonlyMap<string, AsyncInvokeConfig> {
+    return this.invokeConfigs;
+  }
+
+  /**
+   * EventBridge invokes Lambda targets asynchronously: retries and destinations per the function's
+   * EventInvokeConfig; a failure that ends up nowhere is reported, as Lambda's metrics would show it.
+   */
+  private async invokeAsync(fn: LocalFunction, event: unknown): Promise<AsyncInvokeResult> {
+    const { observer } = this.options;
+    const timeScale = this.options.timeScale ?? 1;
+    const config = this.invokeConfigs.get(fn.functionName);
+    const result = await invokeAsync(fn, this.runtime.resources.arn(fn.logicalId), event, {
+      ...(config ? { config } : {}),
+      retryDelaysMs: this.options.asyncRetryDelaysMs ?? LAMBDA_RETRY_DELAYS_MS.map((ms) => ms / timeScale),
+      send: (destination, record) => {
+        if (!destination.startsWith('arn:aws:sqs:')) {
+          observer?.error?.(
+            `${fn.logicalId}: destination ${destination} is not served locally (only SQS queues)`,
+          );
+          return;
+        }
+        this.queues.send(destination, JSON.stringify(record));
+      },
+    });
+    if (!result.succeeded) {
+      const where = result.record
+        ? `its invocation record is in ${this.queues.file(config?.onFailure ?? '')}`
+        : 'the event was discarded (no on-failure destination)';
+      observer?.error?.(`${fn.logicalId} failed ${result.attempts} time(s) on an event; ${where}`);
+    }
+    return result;
   }
 
   /** True while an execution is running. */
@@ -185,8 +243,11 @@ export class LocalApp {
 
   private onSchedule(rule: ScheduledRule, at: Date): void {
     const ruleArn = this.runtime.resources.arn(rule.logicalId);
-    for (const target of rule.targets.filter((t) => t.arn.includes(':stateMachine:'))) {
+    for (const target of rule.targets) {
       const input = target.input ?? scheduledEvent(ruleArn, at, this.runtime.resources.env);
+      const fn = this.runtime.functions.get(target.arn.split(':function:')[1] ?? '');
+      if (fn) void this.track(this.invokeAsync(fn, input));
+      if (!target.arn.includes(':stateMachine:')) continue;
       void this.track(this.startExecution(target.arn, input)).catch((error: unknown) =>
         this.options.observer?.error?.(`Scheduled rule ${rule.logicalId}: ${String(error)}`),
       );

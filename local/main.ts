@@ -78,7 +78,8 @@ async function main(shutdown: Shutdown, stopRuntime: StopHook): Promise<number> 
     observer: print,
     timeScale,
     trainers,
-    environment: { POWERTOOLS_LOG_LEVEL: 'WARN' },
+    // Verdicts (WARN) are in the progress display and its summary already; errors still show.
+    environment: { POWERTOOLS_LOG_LEVEL: 'ERROR' },
   });
   // From here on a signal stops the app, once it has started.
   stopRuntime.set(async () => {
