@@ -7,6 +7,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { datasetKey } from '../lambdas/shared/s3-layout';
 import { LocalApp } from '../local/app';
 import { localS3ClientConfig } from '../local/aws/s3-client';
 import type { ExecutionResult } from '../local/stepfunctions/executor';
@@ -65,7 +66,7 @@ async function main(): Promise<void> {
     await s3.send(
       new PutObjectCommand({
         Bucket: local.resources.dataBucket,
-        Key: 'datasets/penguins/penguins.csv',
+        Key: datasetKey('penguins', 'penguins.csv'),
         Body: readFileSync(SAMPLE),
       }),
     );
