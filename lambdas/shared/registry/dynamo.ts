@@ -47,10 +47,6 @@ export function cancellationReasons(error: unknown): readonly CancellationReason
   return reasons ?? [];
 }
 
-export function reasonCode(reasons: readonly CancellationReason[], index: number): string | undefined {
-  return reasons[index]?.Code;
-}
-
 /** Another transaction held one of the items: not a verdict on our conditions, so worth retrying. */
 export function hasTransactionConflict(reasons: readonly CancellationReason[]): boolean {
   return reasons.some((reason) => reason.Code === TRANSACTION_CONFLICT);
