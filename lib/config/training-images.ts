@@ -55,15 +55,17 @@ export interface EcrRepository {
   readonly account: string;
   readonly region: string;
   readonly name: string;
+  /** `aws-cn` for a registry under amazonaws.com.cn; undefined otherwise (the stack's own partition). */
+  readonly partition?: 'aws-cn';
 }
 
 const ECR_IMAGE_URI =
-  /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\/([a-z0-9._/-]+?)(?::[\w.-]+|@sha256:[a-f0-9]{64})?$/;
+  /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?\/([a-z0-9._/-]+?)(?::[\w.-]+|@sha256:[a-f0-9]{64})?$/;
 
 /** The repository an ECR image URI names, or undefined when the URI is not an ECR image. */
 export function ecrRepositoryOf(image: string): EcrRepository | undefined {
   const match = ECR_IMAGE_URI.exec(image);
   if (!match) return undefined;
-  const [, account = '', region = '', name = ''] = match;
-  return { account, region, name };
+  const [, account = '', region = '', china, name = ''] = match;
+  return china ? { account, region, name, partition: 'aws-cn' } : { account, region, name };
 }

@@ -141,6 +141,7 @@ export class TrainingRole extends Construct {
     if (!repository) {
       throw new Error(`Training image ${JSON.stringify(image)} is not an ECR image URI`);
     }
-    return `arn:${Stack.of(this).partition}:ecr:${repository.region}:${repository.account}:repository/${repository.name}`;
+    const partition = repository.partition ?? Stack.of(this).partition;
+    return `arn:${partition}:ecr:${repository.region}:${repository.account}:repository/${repository.name}`;
   }
 }
