@@ -1,7 +1,11 @@
-import type { Template } from 'aws-cdk-lib/assertions';
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RegistryKeys } from '../../lambdas/shared/registry/table-design';
-import { synthStack } from '../support/cdk';
+import { ModelRegistry } from '../../lib/constructs/model-registry';
+import { synthStack, TEST_ENV } from '../support/cdk';
 
 type Table = { Properties: Record<string, unknown>; DeletionPolicy?: string };
 
@@ -71,5 +75,60 @@ describe('ModelRegistry', () => {
     // Assess
     expect(devTable.Properties.DeletionProtectionEnabled).toBe(false);
     expect(devTable.DeletionPolicy).toBe('Delete');
+  });
+});
+
+describe('ModelRegistry grants', () => {
+  type Statement = { Action: string | string[]; Resource: unknown };
+
+  function granted(grant: (registry: ModelRegistry, role: iam.Role) => void): Statement[] {
+    const stack = new Stack(new App(), 'Test', { env: TEST_ENV });
+    const registry = new ModelRegistry(stack, 'Registry', { encryptionKey: new kms.Key(stack, 'Key') });
+    const role = new iam.Role(stack, 'Caller', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    });
+    grant(registry, role);
+    return Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy')).flatMap(
+      (policy) =>
+        (policy as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument
+          .Statement,
+    );
+  }
+  const actionsOf = (statements: Statement[]) =>
+    statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])).sort();
+
+  it('grants exactly the item actions asked for, on the table, and only decrypt for reads', () => {
+    // Act
+    const statements = granted((registry, role) => registry.grantItemActions(role, 'GetItem'));
+
+    // Assess
+    expect(actionsOf(statements)).toEqual(['dynamodb:GetItem', 'kms:Decrypt', 'kms:DescribeKey']);
+    const dynamo = statements.find((s) => actionsOf([s]).includes('dynamodb:GetItem'));
+    expect(dynamo?.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^RegistryTable/), 'Arn'] });
+  });
+
+  it('lets writers encrypt and generate data keys', () => {
+    // Act
+    const statements = granted((registry, role) => registry.grantItemActions(role, 'UpdateItem', 'PutItem'));
+
+    // Assess
+    expect(actionsOf(statements)).toEqual([
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'kms:Decrypt',
+      'kms:DescribeKey',
+      'kms:Encrypt',
+      'kms:GenerateDataKey',
+    ]);
+  });
+
+  it('grants a query on one index only', () => {
+    // Act
+    const statements = granted((registry, role) => registry.grantQueryIndex(role, 'gsi2'));
+
+    // Assess
+    const query = statements.find((s) => actionsOf([s]).includes('dynamodb:Query'));
+    expect(JSON.stringify(query?.Resource)).toContain(`/index/${RegistryKeys.gsi2.indexName}`);
+    expect(JSON.stringify(query?.Resource)).not.toContain(RegistryKeys.gsi1.indexName);
   });
 });
