@@ -182,7 +182,11 @@ export function trainingPipelineDefinition(
   train.addCatch(
     new sfn.Choice(scope, TrainingStates.isExistingJob)
       .when(
-        sfn.Condition.stringMatches('$.error.Cause', EXISTING_JOB_CAUSE),
+        // A Choice on a missing path is an uncatchable States.Runtime: test the cause exists first.
+        sfn.Condition.and(
+          sfn.Condition.isPresent('$.error.Cause'),
+          sfn.Condition.stringMatches('$.error.Cause', EXISTING_JOB_CAUSE),
+        ),
         watchExistingJob(scope, metricsReported, trainFailed),
       )
       .otherwise(trainFailed),

@@ -514,6 +514,28 @@ describe('training pipeline, executed from the synthesized definition', () => {
     },
   );
 
+  it('records any other SageMaker API error on the run without looking for a job', async () => {
+    // Prepare
+    const event = await upload('churn', churnCsv(100, 22), 'invalid-request.csv');
+    const invalid: LocalTaskHandler = async () => {
+      throw taskFailure(
+        'SageMaker.AmazonSageMakerException',
+        '1 validation error detected: Value at resourceConfig.instanceType failed to satisfy constraint (Service: AmazonSageMaker; Status Code: 400; Error Code: ValidationException)',
+      );
+    };
+
+    // Act (noExistingJob throws if the describe loop is entered)
+    const result = await run(event, { [TrainingStates.train]: invalid });
+
+    // Assess
+    expect(result.status).toBe('FAILED');
+    expect(await runOf(result)).toMatchObject({
+      status: 'Failed',
+      step: TrainingStates.train,
+      error: 'SageMaker.AmazonSageMakerException',
+    });
+  });
+
   it('records an existing job that failed as the .sync task would, with its FailureReason', async () => {
     // Prepare
     const event = await upload('churn', churnCsv(100, 16), 'exists-failed.csv');
