@@ -221,7 +221,10 @@ export class TrainingPipeline extends Construct {
         detailType: ['Object Created'],
         detail: {
           bucket: { name: [dataBucket.bucketName] },
-          // Values in one array are OR-ed; the .csv extension in any letter case, sub-folders allowed.
+          // Values in one array are OR-ed: the .csv extension in any letter case, sub-folders allowed (a
+          // wildcard matches zero or more characters, '/' included; several per value are allowed:
+          // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns-content-based-filtering.html,
+          // "Wildcard matching"). A pattern EventBridge found too complex would fail PutRule at deploy.
           object: { key: datasetKeyWildcards().map((wildcard) => ({ wildcard })) },
         },
       },
@@ -250,8 +253,8 @@ export class TrainingPipeline extends Construct {
     });
 
     // EventBridge invokes ReconcileExecution asynchronously: once Lambda's own retries are spent, the event
-    // would be dropped and the run would stay Running. The on-failure destination keeps it (Lambda writes
-    // the invocation record with the function's role, which the destination grants SendMessage and the key).
+    // would be dropped and the run would stay Running. The on-failure destination keeps it; Lambda writes the
+    // invocation record with the function's role.
     this.reconcileDeadLetterQueue = this.deadLetters(
       'ReconcileDeadLetters',
       'On-failure destination of ReconcileExecution; a DLQ of a DLQ would never be read.',
