@@ -29,7 +29,7 @@ interface Started {
  * with SIGINT and SIGQUIT ignored, in a process group of its own (so the test can also signal the group, as
  * a terminal's Ctrl-C or hang-up does).
  */
-async function startInBackground(): Promise<Started> {
+async function startInBackground(phase: 'up' | 'synth' = 'up'): Promise<Started> {
   const stateDir = mkdtempSync(join(tmpdir(), 'mlops-main-'));
   const shell = spawn(
     'bash',
@@ -44,7 +44,12 @@ async function startInBackground(): Promise<Started> {
     shell.once('exit', () => reject(new Error('bash exited before starting npm')));
   });
   const started = { shell, npm, stateDir, exited };
-  await until(() => existsSync(join(stateDir, 'runtime.json')), started);
+  if (phase === 'synth') {
+    // The synth child (bin/app.ts) is running: the first phase, which takes seconds.
+    await until(() => descendants(shell.pid).some((p) => p.args.includes('bin/app.ts')), started);
+  } else {
+    await until(() => existsSync(join(stateDir, 'runtime.json')), started);
+  }
   return started;
 }
 
@@ -67,6 +72,25 @@ describe('npm start, as a process', () => {
       // Assess
       expect(stoppedIn.ms).toBeLessThan(STOP_WITHIN_MS);
       expect(stoppedIn.exit).toEqual({ code: 130, signal: null }); // bash: npm ended by SIGINT
+      expect(stillRunning(before)).toEqual([]);
+      expect(existsSync(join(started.stateDir, 'runtime.json'))).toBe(false);
+    } finally {
+      cleanUp(started);
+    }
+  });
+
+  it('stops within 5 s on SIGTERM during synth, the synth process included', async () => {
+    // Prepare
+    const started = await startInBackground('synth');
+    try {
+      const before = descendants(started.shell.pid);
+
+      // Act
+      const stoppedIn = await signalAndWait(started, before, () => process.kill(started.npm, 'SIGTERM'));
+
+      // Assess
+      expect(stoppedIn.ms).toBeLessThan(STOP_WITHIN_MS);
+      expect(stoppedIn.exit).toEqual({ code: 143, signal: null });
       expect(stillRunning(before)).toEqual([]);
       expect(existsSync(join(started.stateDir, 'runtime.json'))).toBe(false);
     } finally {
