@@ -119,7 +119,8 @@ export function trainingPipelineDefinition(
   };
 
   const startFailed = new sfn.Fail(scope, TrainingStates.startFailed, {
-    comment: 'No run could be recorded: the event did not name a dataset this stack trains on.',
+    comment:
+      'No run could be recorded: the event named no dataset this stack trains on, or no run that can be retried.',
     errorPath: '$.error.Error',
     causePath: '$.error.Cause',
   });
