@@ -1,3 +1,4 @@
+import type { UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
 import { Duration, Stack } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as iam from 'aws-cdk-lib/aws-iam';
@@ -297,7 +298,7 @@ function recordStep(
     ConditionExpression: `attribute_exists(${partitionKey.name}) AND #status = :running`,
     ExpressionAttributeNames: { '#step': RunAttributes.step, '#status': RunAttributes.status },
     ExpressionAttributeValues: { ':step': { S: step }, ':running': { S: 'Running' } },
-  };
+  } satisfies UpdateItemParameters;
   const state = new sfn.CustomState(scope, id, {
     stateJson: {
       Type: 'Task',
@@ -321,6 +322,15 @@ function recordStep(
   });
   return state;
 }
+
+/**
+ * UpdateItem's request as a Task's Parameters: the API's own fields, with JSONPath (`S.$`) allowed in key
+ * values. Checked with `satisfies`, so a misspelt field fails the build rather than the execution.
+ */
+type UpdateItemParameters = Omit<UpdateItemCommandInput, 'Key' | 'TableName'> & {
+  readonly TableName: string;
+  readonly Key: Record<string, { readonly S: string } | { readonly 'S.$': string }>;
+};
 
 /** Adds the catch that lets a step recording fall through to the next state. */
 function continueAfter(state: sfn.CustomState, next: sfn.IChainable): void {
