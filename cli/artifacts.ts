@@ -20,7 +20,7 @@ import { formatBytes, NONE, renderTable } from './output';
 import { showRun } from './runs';
 
 /** The artifacts a run can have, in the order a run writes them. */
-export const ARTIFACT_NAMES = ['report', 'lineage', 'baseline', 'contract', 'model'] as const;
+export const ARTIFACT_NAMES = ['report', 'lineage', 'baseline', 'encoding', 'contract', 'model'] as const;
 export type ArtifactName = (typeof ARTIFACT_NAMES)[number];
 
 /** What each artifact is, for `artifacts <run>` and the docs. */
@@ -28,6 +28,8 @@ export const ARTIFACT_DESCRIPTIONS: Record<ArtifactName, string> = {
   report: 'validation report: rows, columns, problems (every run that read its dataset)',
   lineage: 'dataset object, version, sha256, rows, size (accepted datasets)',
   baseline: 'baseline statistics for drift checks (accepted datasets)',
+  encoding:
+    'label classes and category codes, to encode prediction requests as the training data (accepted datasets)',
   contract: "the model's data contract (declared schema.json, else the one stored from its first dataset)",
   model: 'model.tar.gz, the training job output (trained runs)',
 };
@@ -115,6 +117,8 @@ async function locate(deps: ArtifactDependencies, run: Run, name: ArtifactName):
       return at({ bucket, key: runArtifactKey(run.runId, RunArtifacts.lineage) });
     case 'baseline':
       return at({ bucket, key: runArtifactKey(run.runId, RunArtifacts.baseline) });
+    case 'encoding':
+      return at({ bucket, key: runArtifactKey(run.runId, RunArtifacts.encoding) });
     case 'contract':
       return contractLocation(deps, run, at);
     case 'model':

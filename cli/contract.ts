@@ -6,7 +6,9 @@
 import { createReadStream, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import {
+  conflictsWithPartial,
   type DatasetContract,
+  type PartialContract,
   type ProblemType,
   parseDatasetContractJson,
 } from '../lambdas/shared/dataset-contract';
@@ -16,6 +18,7 @@ import {
   type ArtifactSink,
   type BaselineStatistics,
   type ColumnStatistics,
+  type ValidateDatasetInput,
   type ValidateDatasetResult,
   type ValidationReport,
   validateDataset,
@@ -26,16 +29,41 @@ import { formatBytes, NONE, renderFields, renderTable } from './output';
 
 /** Where a contract came from, for people. */
 export interface ContractSource {
-  /** `declared` (schema.json beside the datasets), `stored` (inferred from the first dataset), `file`. */
-  readonly kind: 'declared' | 'stored' | 'file';
+  /**
+   * `declared`: the model's schema.json; `stored`: inferred from its first accepted dataset (completing a
+   * partial schema.json, if any); `partial`: a schema.json with only the target (problem type, labels), the
+   * columns inferred from the file; `file`/`partial file`: a local schema file.
+   */
+  readonly kind: 'declared' | 'stored' | 'partial' | 'file' | 'partial file';
   /** s3:// URI or local path. */
   readonly location: string;
 }
 
-/** A contract and where it was read. */
+/** What the validator is told about the contract: the contract, or what to infer one with. */
+export type ContractGuide = Pick<
+  ValidateDatasetInput,
+  'contract' | 'targetColumn' | 'problemType' | 'labels'
+>;
+
+/** A contract (or a partial one) and where it was read. */
 export interface FoundContract {
-  readonly contract: DatasetContract;
+  readonly guide: ContractGuide;
   readonly source: ContractSource;
+}
+
+/** A parsed schema.json: a full contract, or a partial one (no columns). */
+export type ParsedContract =
+  | { readonly contract: DatasetContract; readonly partial?: undefined }
+  | { readonly partial: PartialContract; readonly contract?: undefined };
+
+function guideOf(parsed: ParsedContract): ContractGuide {
+  if (parsed.contract !== undefined) return { contract: parsed.contract };
+  const { target, problemType, labels } = parsed.partial;
+  return {
+    targetColumn: target,
+    ...(problemType === undefined ? {} : { problemType }),
+    ...(labels === undefined ? {} : { labels }),
+  };
 }
 
 /** What `validate` and `init` report: the validator's result for one local file. */
@@ -79,10 +107,7 @@ const discard: ArtifactSink = {
  *
  * @throws CliError when the file is missing or not a file
  */
-export async function validateFile(
-  path: string,
-  input: { contract?: DatasetContract; targetColumn?: string; problemType?: ProblemType },
-): Promise<ValidateDatasetResult> {
+export async function validateFile(path: string, input: ContractGuide): Promise<ValidateDatasetResult> {
   const size = fileSize(path);
   return validateDataset({
     open: () => createReadStream(path),
@@ -109,7 +134,7 @@ function fileSize(path: string): number {
  *
  * @throws CliError (exit code 2) listing every field error; CliError when the file cannot be read
  */
-export function readContractFile(path: string): DatasetContract {
+export function readContractFile(path: string): FoundContract {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -117,7 +142,11 @@ export function readContractFile(path: string): DatasetContract {
     const code = (error as NodeJS.ErrnoException).code;
     throw new CliError(code === 'ENOENT' ? `File not found: ${path}` : `Cannot read ${path} (${code})`);
   }
-  return checkContract(text, path);
+  const parsed = checkContract(text, path);
+  return {
+    guide: guideOf(parsed),
+    source: { kind: parsed.contract ? 'file' : 'partial file', location: path },
+  };
 }
 
 /**
@@ -126,9 +155,10 @@ export function readContractFile(path: string): DatasetContract {
  * @param where - the file or URI, for the message
  * @param consequence - what did not happen because of it
  */
-export function checkContract(text: string, where: string, consequence?: string): DatasetContract {
+export function checkContract(text: string, where: string, consequence?: string): ParsedContract {
   const parsed = parseDatasetContractJson(text);
-  if (parsed.ok) return parsed.contract;
+  if (parsed.ok)
+    return parsed.contract === undefined ? { partial: parsed.partial } : { contract: parsed.contract };
   const count = parsed.errors.length === 1 ? '1 error' : `${parsed.errors.length} errors`;
   const lines = parsed.errors.map((error) => `  ${error}`).join('\n');
   const then = consequence === undefined ? '' : `; ${consequence}`;
@@ -139,10 +169,12 @@ export function checkContract(text: string, where: string, consequence?: string)
 }
 
 /**
- * The model's contract as the pipeline finds it: `datasets/<model>/schema.json` in the data bucket if
- * declared, else the contract stored from its first accepted dataset in the artifacts bucket.
+ * The model's contract as ValidateDataset finds it (lambdas/validate-dataset/validate-run.ts): a full
+ * `datasets/<model>/schema.json` in the data bucket wins; else the contract stored from the model's first
+ * accepted dataset in the artifacts bucket (which must agree with a partial schema.json); else a partial
+ * schema.json guides an inference from the file.
  *
- * @throws NotFoundError when the model has neither; CliError when the one found is invalid
+ * @throws NotFoundError when the model has neither; CliError when one is invalid or they disagree
  */
 export async function modelContract(
   s3: S3Client,
@@ -150,14 +182,33 @@ export async function modelContract(
   model: string,
 ): Promise<FoundContract> {
   const name = parseModelName(model);
-  const found = await findContractText(s3, buckets, name);
-  if (found !== undefined) {
-    return { contract: checkContract(found.text, found.location), source: found };
+  const declaredUri = s3Uri(buckets.dataBucket, declaredContractKey(name));
+  const storedUri = s3Uri(buckets.artifactsBucket, storedContractKey(name));
+  const declaredText = await getOptionalText(s3, buckets.dataBucket, declaredContractKey(name));
+  const declared = declaredText === undefined ? undefined : checkContract(declaredText, declaredUri);
+  if (declared?.contract !== undefined) {
+    return { guide: { contract: declared.contract }, source: { kind: 'declared', location: declaredUri } };
   }
-  const declared = s3Uri(buckets.dataBucket, declaredContractKey(name));
-  const stored = s3Uri(buckets.artifactsBucket, storedContractKey(name));
+  const storedText = await getOptionalText(s3, buckets.artifactsBucket, storedContractKey(name));
+  const stored = storedText === undefined ? undefined : checkContract(storedText, storedUri);
+  if (stored !== undefined && stored.contract === undefined) {
+    throw new CliError(`${storedUri} is not a complete data contract (it declares no columns)`);
+  }
+  if (stored?.contract !== undefined) {
+    const conflicts =
+      declared?.partial === undefined ? [] : conflictsWithPartial(declared.partial, stored.contract);
+    if (conflicts.length > 0) {
+      throw new CliError(
+        `${declaredUri} disagrees with the contract stored from the model's first accepted dataset, ${storedUri} (${conflicts.join('; ')}): the pipeline rejects every upload until they agree`,
+      );
+    }
+    return { guide: { contract: stored.contract }, source: { kind: 'stored', location: storedUri } };
+  }
+  if (declared?.partial !== undefined) {
+    return { guide: guideOf(declared), source: { kind: 'partial', location: declaredUri } };
+  }
   throw new NotFoundError(
-    `Model ${name} has no contract yet (neither ${declared} nor ${stored} exists): create one with ` +
+    `Model ${name} has no contract yet (neither ${declaredUri} nor ${storedUri} exists): create one with ` +
       `\`mlops init <file.csv> --model ${name} --target <column>\`, or check the file against a local ` +
       'schema with `mlops validate <file.csv> --schema <schema.json>`',
   );
@@ -211,7 +262,7 @@ export function fileValidation(
     report: result.report,
     ...source,
     contract: result.contract,
-    statistics: result.statistics,
+    ...(result.status === 'accepted' ? { statistics: result.statistics } : {}),
   };
 }
 
@@ -291,7 +342,7 @@ export function renderValidation(validation: FileValidation): string {
   const source =
     contractSource === undefined
       ? 'inferred from this file'
-      : `${contractSource.kind} (${contractSource.location})`;
+      : `${contractSource.kind} (${contractSource.location})${contractSource.kind.startsWith('partial') ? ', columns inferred from this file' : ''}`;
   const target =
     report.target === undefined
       ? undefined

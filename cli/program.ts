@@ -348,14 +348,14 @@ function addValidateCommand(program: Command, session: Session): void {
       }
       let validation: FileValidation;
       if (options.schema !== undefined) {
-        const contract = readContractFile(options.schema);
-        const result = await validateFile(file, { contract });
-        validation = fileValidation(file, result, { kind: 'file', location: options.schema });
+        const found = readContractFile(options.schema);
+        const result = await validateFile(file, found.guide);
+        validation = fileValidation(file, result, found.source);
       } else {
         const model = parseModelName(options.model ?? '');
         const target = session.target(globals);
         const found = await modelContract(target.s3, target.resources, model);
-        const result = await validateFile(file, { contract: found.contract });
+        const result = await validateFile(file, found.guide);
         validation = fileValidation(file, result, found.source);
       }
       session.print(globals, validation, () => renderValidation(validation));

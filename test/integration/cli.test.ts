@@ -1,14 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -570,7 +562,7 @@ describe('mlops upload schema.json', () => {
     // Assess
     expect(outcome.code).toBe(0);
     expect(outcome.stdout).toBe(
-      `Uploaded schema.json (47 B) to s3://${DATA_BUCKET}/${declaredContractKey('target-only')}\n` +
+      `Uploaded schema.json (43 B) to s3://${DATA_BUCKET}/${declaredContractKey('target-only')}\n` +
         "It is target-only's data contract from now on; no run starts.\n",
     );
   });
@@ -844,6 +836,7 @@ describe('mlops artifacts', () => {
         `report    ${`${Buffer.byteLength(report)} B`.padEnd(4)}  ${at(runArtifactKey(trained.runId, RunArtifacts.report))}`,
         `lineage   15 B  ${at(runArtifactKey(trained.runId, RunArtifacts.lineage))}`,
         `baseline  11 B  ${at(runArtifactKey(trained.runId, RunArtifacts.baseline))}`,
+        `encoding  -     ${at(runArtifactKey(trained.runId, RunArtifacts.encoding))}`,
         `contract  14 B  ${at(storedContractKey('artifacts'))}`,
         `model     4 B   ${at(modelArtifactKey(trained.runId, trained.runId))}`,
         `Print one with \`mlops artifacts ${trained.runId} <name>\`, or save it with --out <file>.`,
@@ -894,7 +887,7 @@ describe('mlops artifacts', () => {
       code: 2,
       stdout: '',
       stderr:
-        'error: Invalid artifact "weights": expected one of report, lineage, baseline, contract, model\n',
+        'error: Invalid artifact "weights": expected one of report, lineage, baseline, encoding, contract, model\n',
     });
     expect(noRun.code).toBe(1);
     expect(noRun.stderr).toBe(
@@ -1041,6 +1034,29 @@ describe('mlops target resolution and the real entry point', () => {
     // Assess
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
     expect(JSON.parse(stdout).models.map((model: { model: string }) => model.model)).toContain('fraud');
+  });
+
+  it('runs as `mlops` from any folder after `npm link` (the documented step), without the registry', async () => {
+    // Prepare: `npm link` into a private prefix; offline, so nothing can come from the public registry
+    const prefix = mkdtempSync(join(workDir, 'npm-prefix-'));
+    const link = spawnSync('npm', ['link', '--offline', '--ignore-scripts', '--no-audit', '--no-fund'], {
+      cwd: ROOT,
+      env: { ...process.env, npm_config_prefix: prefix },
+      encoding: 'utf8',
+    });
+    const elsewhere = mkdtempSync(join(workDir, 'elsewhere-'));
+
+    // Act: by name on the PATH, from a folder that is not the project
+    const run = spawnSync('mlops', ['models', 'list', '--json', '--state-dir', stateDir], {
+      cwd: elsewhere,
+      env: { ...process.env, PATH: `${join(prefix, 'bin')}:${process.env.PATH}` },
+      encoding: 'utf8',
+    });
+
+    // Assess
+    expect(link.status, link.stderr).toBe(0);
+    expect({ code: run.status, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(JSON.parse(run.stdout).models.map((model: { model: string }) => model.model)).toContain('fraud');
   });
 
   it('says how to start a runtime when none is running, exit code 1, no stack trace', async () => {
