@@ -214,7 +214,10 @@ export async function modelContract(
   );
 }
 
-/** The text of the model's contract object and where it is, unparsed; undefined when there is none. */
+/**
+ * The model's contract object, unparsed, in the order ValidateDataset uses them (see {@link modelContract}):
+ * a full declared schema.json, else the stored contract, else a partial (or invalid) declared one.
+ */
 export async function findContractText(
   s3: S3Client,
   buckets: { readonly dataBucket: string; readonly artifactsBucket: string },
@@ -222,15 +225,23 @@ export async function findContractText(
 ): Promise<
   (ContractSource & { readonly bucket: string; readonly key: string; readonly text: string }) | undefined
 > {
-  const candidates = [
-    { kind: 'declared', bucket: buckets.dataBucket, key: declaredContractKey(model) },
-    { kind: 'stored', bucket: buckets.artifactsBucket, key: storedContractKey(model) },
-  ] as const;
-  for (const candidate of candidates) {
-    const text = await getOptionalText(s3, candidate.bucket, candidate.key);
-    if (text !== undefined) return { ...candidate, location: s3Uri(candidate.bucket, candidate.key), text };
+  const found = (kind: 'declared' | 'stored' | 'partial', bucket: string, key: string, text: string) => ({
+    kind,
+    bucket,
+    key,
+    text,
+    location: s3Uri(bucket, key),
+  });
+  const declaredKey = declaredContractKey(model);
+  const declared = await getOptionalText(s3, buckets.dataBucket, declaredKey);
+  const parsed = declared === undefined ? undefined : parseDatasetContractJson(declared);
+  if (declared !== undefined && parsed?.contract !== undefined) {
+    return found('declared', buckets.dataBucket, declaredKey, declared);
   }
-  return undefined;
+  const storedKey = storedContractKey(model);
+  const stored = await getOptionalText(s3, buckets.artifactsBucket, storedKey);
+  if (stored !== undefined) return found('stored', buckets.artifactsBucket, storedKey, stored);
+  return declared === undefined ? undefined : found('partial', buckets.dataBucket, declaredKey, declared);
 }
 
 /** An object's text, or undefined when it does not exist. */
