@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
- * The `mlops` operator CLI (see docs/cli.md). Run it as `npx mlops ...` or `npm run mlops -- ...`.
+ * The `mlops` operator CLI (see docs/cli.md): `mlops ...` after `npm link` in the project, or
+ * `npm run -s mlops -- ...` from the project folder (never `npx mlops`: npx may fetch the registry's `mlops`).
  */
 import { processIo } from '../cli/output';
 import { runCli } from '../cli/program';
