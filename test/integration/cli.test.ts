@@ -170,7 +170,9 @@ const newRunId = (model: string) => `${model}-${randomBytes(8).toString('hex')}`
 /** Plays the pipeline for an upload: StartRun (named by runForUpload), the steps, then a version or a failure. */
 function simulatePipeline(key: string, ending: 'succeed' | 'fail'): void {
   pipelines.set(key, async (record) => {
-    const { runId, model, dataset } = runForUpload({ bucket: record.s3.bucket.name, key });
+    // The version id the local S3 gave the upload, when it gives one (as a versioned bucket does).
+    const { versionId } = record.s3.object as { versionId?: string };
+    const { runId, model, dataset } = runForUpload({ bucket: record.s3.bucket.name, key, versionId });
     await pause(50);
     await registry.createRun({ runId, model, dataset, step: 'ValidateDataset' });
     await pause(STEP_MS);
@@ -227,8 +229,11 @@ describe('mlops upload', () => {
     // Assess
     expect(text).toMatchObject({ code: 0, stderr: '' });
     expect(text.stdout).toContain(`to s3://${DATA_BUCKET}/datasets/churn/customers.csv`);
-    const { runId } = runForUpload({ bucket: DATA_BUCKET, key: 'datasets/churn/customers.csv' });
-    expect(text.stdout).toContain(`Run ${runId} starts for churn`);
+    expect(text.stdout).toMatch(
+      /^Run churn-[0-9a-f]{16} starts for churn: follow it with `mlops runs show churn-/m,
+    );
+    // Named as StartRun names it: from the object version the upload created (none in an unversioned bucket).
+    const { runId } = runForUpload({ bucket: DATA_BUCKET, key: json.key, versionId: json.versionId });
     expect(json).toMatchObject({
       bucket: DATA_BUCKET,
       key: 'datasets/churn/customers.csv',
@@ -291,7 +296,7 @@ describe('mlops upload', () => {
     // Assess
     expect(code).toBe(0);
     expect(stderr).toMatch(/run wait-ok-[0-9a-f]{16} Running \(ValidateDataset\)/);
-    const { runId } = runForUpload({ bucket: DATA_BUCKET, key });
+    const runId = /waiting for run (\S+)\.\.\./.exec(stderr)?.[1];
     expect(stderr.split('\n').map((line) => line.replace(/^\[\d+s\] /, ''))).toEqual([
       `Uploaded monthly.csv (44 B) to s3://${DATA_BUCKET}/${key}; waiting for run ${runId}...`,
       `run ${runId} Running (ValidateDataset)`,
@@ -357,10 +362,11 @@ describe('mlops upload', () => {
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(code).toBe(1);
     expect(stdout).toBe('');
-    const { runId } = runForUpload({ bucket: DATA_BUCKET, key: 'datasets/nobody/lonely.csv' });
-    expect(stderr.trimEnd().split('\n').at(-1)).toBe(
-      `error: Timed out after 0.4s: run ${runId} for s3://${DATA_BUCKET}/datasets/nobody/lonely.csv ` +
-        'has not started (is the pipeline running? see `mlops runs list`)',
+    expect(stderr.trimEnd().split('\n').at(-1)).toMatch(
+      new RegExp(
+        `^error: Timed out after 0\\.4s: run nobody-[0-9a-f]{16} for s3://${DATA_BUCKET}/datasets/nobody/lonely\\.csv ` +
+          'has not started \\(is the pipeline running\\? see `mlops runs list`\\)$',
+      ),
     );
   });
 });
