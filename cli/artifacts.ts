@@ -30,7 +30,8 @@ export const ARTIFACT_DESCRIPTIONS: Record<ArtifactName, string> = {
   baseline: 'baseline statistics for drift checks (accepted datasets)',
   encoding:
     'label classes and category codes, to encode prediction requests as the training data (accepted datasets)',
-  contract: "the model's data contract (declared schema.json, else the one stored from its first dataset)",
+  contract:
+    "the model's data contract, as the pipeline looks it up (a full schema.json, else the one stored from its first dataset)",
   model: 'model.tar.gz, the training job output (trained runs)',
 };
 

@@ -369,7 +369,7 @@ function addValidateCommand(program: Command, session: Session): void {
 }
 
 function addArtifactsCommand(program: Command, session: Session): void {
-  const names = ARTIFACT_NAMES.map((name) => `  ${name.padEnd(9)}${ARTIFACT_DESCRIPTIONS[name]}`).join('\n');
+  const names = ARTIFACT_NAMES.map((name) => `  ${name.padEnd(10)}${ARTIFACT_DESCRIPTIONS[name]}`).join('\n');
   program
     .command('artifacts')
     .description('list a run’s artifacts, print one, or save one with --out')
