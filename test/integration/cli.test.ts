@@ -983,6 +983,24 @@ describe('mlops runs retry', () => {
     );
   });
 
+  it('--json prints the request: the run retried, the new run, who asked and the event id', async () => {
+    // Act
+    const outcome = await mlops(['runs', 'retry', failed.runId, '--json'], [], 'request-json');
+
+    // Assess
+    expect(outcome).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse(outcome.stdout)).toEqual({
+      retry: {
+        retryOf: failed.runId,
+        requestId: 'request-json',
+        requestedBy: 'ops@test',
+        model: 'retry',
+        runId: retryRunId(failed, 'request-json'),
+        eventId: eventBridge.events.at(-1)?.id,
+      },
+    });
+  });
+
   it('refuses a run still Running and an unknown run, sending nothing', async () => {
     // Prepare
     const before = eventBridge.events.length;
