@@ -234,7 +234,7 @@ export class LocalApp {
     if (!record.eventName.startsWith('ObjectCreated')) return;
     // A versioned bucket gives every upload a new version id; s3rver has none, so one is made per upload.
     this.uploads += 1;
-    const versionId = `local-${Date.now().toString(36)}-${this.uploads}`;
+    const versionId = record.s3.object.versionId ?? `local-${Date.now().toString(36)}-${this.uploads}`;
     const event = objectCreatedEvent(record, this.runtime.resources.env, versionId);
     void this.deliver(event).catch((error: unknown) =>
       this.options.observer?.error?.(`Routing an upload: ${String(error)}`),

@@ -1,3 +1,5 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import S3rver from 's3rver';
 
@@ -20,6 +22,8 @@ export interface S3EventRecord {
       readonly size?: number;
       readonly eTag?: string;
       readonly sequencer?: string;
+      /** The version id the uploader was given (x-amz-version-id), as a versioned bucket's event has it. */
+      readonly versionId?: string;
     };
   };
 }
@@ -46,13 +50,33 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
     directory: options.directory,
     configureBuckets: options.buckets.map((name) => ({ name, configs: [] })),
   });
+  // s3rver keeps no versions; the buckets of the stack are versioned. Every object write gets a version id,
+  // returned as x-amz-version-id (as S3 does for a versioned bucket) and put in its event, so an uploader can
+  // name the run its upload starts (lambdas/shared/runs.ts).
+  const request = new AsyncLocalStorage<{ versionId: string }>();
+  (server as unknown as { middleware: unknown[] }).middleware.unshift(
+    async (
+      ctx: { method: string; path: string; set(name: string, value: string): void },
+      next: () => Promise<void>,
+    ) => {
+      const write = (ctx.method === 'PUT' || ctx.method === 'POST') && ctx.path.split('/').length > 2;
+      if (!write) return next();
+      const store = { versionId: randomUUID().replaceAll('-', '') };
+      await request.run(store, next);
+      ctx.set('x-amz-version-id', store.versionId);
+    },
+  );
   const { port } = await server.run();
   return {
     endpoint: `http://127.0.0.1:${port}`,
     port,
     onEvent: (listener) =>
       server.on('event', (event: { Records: S3EventRecord[] }) => {
-        for (const record of event.Records) listener(record);
+        const versionId = request.getStore()?.versionId;
+        for (const record of event.Records) {
+          const object = versionId === undefined ? record.s3.object : { ...record.s3.object, versionId };
+          listener({ ...record, s3: { ...record.s3, object } });
+        }
       }),
     stop: async () => {
       await server.close();

@@ -47,4 +47,25 @@ describe('local S3 notifications as EventBridge "Object Created" events', () => 
       expect(event.detail.object.key).toBe(key);
     },
   );
+
+  it('gives each write a version id, returned to the uploader and carried by its event', async () => {
+    // Prepare
+    const before = records.length;
+
+    // Act
+    const first = await client.send(
+      new PutObjectCommand({ Bucket: BUCKET, Key: 'datasets/churn/v.csv', Body: 'a\n1\n' }),
+    );
+    const second = await client.send(
+      new PutObjectCommand({ Bucket: BUCKET, Key: 'datasets/churn/v.csv', Body: 'a\n2\n' }),
+    );
+
+    // Assess
+    expect(first.VersionId).toMatch(/^[0-9a-f]{32}$/);
+    expect(second.VersionId).not.toBe(first.VersionId);
+    expect(records.slice(before).map((record) => record.s3.object.versionId)).toEqual([
+      first.VersionId,
+      second.VersionId,
+    ]);
+  });
 });
