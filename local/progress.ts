@@ -7,8 +7,11 @@ import type { EventLog, ExecutionResult } from './stepfunctions/executor';
 const dim = (text: string) => (process.stdout.isTTY ? `\x1b[2m${text}\x1b[22m` : text);
 const seconds = (ms: number) => `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
 
-/** How the summaries tell people to run the CLI (docs/cli.md). */
-export const MLOPS_COMMAND = 'npx mlops';
+/**
+ * How the summaries tell people to run the CLI (docs/cli.md): through npm in the project folder, which needs no
+ * set-up step; never `npx mlops`, which outside the project would fetch a foreign package of that name.
+ */
+export const MLOPS_COMMAND = 'npm run -s mlops --';
 
 /** The parts of a training execution's output the summary reads. */
 interface TrainingOutput {
@@ -159,14 +162,13 @@ export class ProgressPrinter implements LocalAppObserver {
     if (!live) return 0;
     this.write('');
     this.write(`  Your own data: a CSV with a header row, as model "my-model" (docs/cli.md):`);
-    this.write(
-      `    ${MLOPS_COMMAND} init my-data.csv --model my-model --target <column>   # declares its contract`,
-    );
-    this.write(`    ${MLOPS_COMMAND} upload my-data.csv --model my-model --wait            # trains it`);
+    this.write(`    ${MLOPS_COMMAND} init my-data.csv --model my-model --target <column>`);
+    this.write(`    ${MLOPS_COMMAND} upload my-data.csv --model my-model --wait`);
     this.write(
       `  (uploads to ${s3Uri(dataBucket, datasetsPrefix('my-model'))} with any S3 client train it too)`,
     );
-    this.write(`    ${MLOPS_COMMAND} runs list   |   ${MLOPS_COMMAND} models show ${model}`);
+    this.write(`    ${MLOPS_COMMAND} runs list`);
+    this.write(`  (\`npm link\` once makes it \`mlops …\` from any folder, see docs/cli.md)`);
     return 0;
   }
 

@@ -44,7 +44,7 @@ describe('runtime.json', () => {
   it('is documented in the README field by field', () => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
     const section = readme.slice(readme.indexOf('### runtime.json'));
-    const documented = [...section.matchAll(/^\| `([\w.]+)` \|/gm)].map((match) => match[1]);
+    const documented = [...section.matchAll(/^\| `([\w.]+)`\s*\|/gm)].map((match) => match[1]);
     expect(documented).toEqual([...DISCOVERY_FIELDS]);
   });
 });
