@@ -28,22 +28,38 @@ export function stateMachineDefinition(
   return JSON.parse(text) as StateMachineDefinition;
 }
 
+/** A state as far as the walk below reads it. */
+interface StateShape {
+  readonly Type: string;
+  readonly Resource?: string;
+  readonly Branches?: StateMachineDefinition[];
+  readonly Iterator?: StateMachineDefinition;
+  readonly ItemProcessor?: StateMachineDefinition;
+}
+
+/** Every state with its name, including those nested in Parallel and Map states. */
+function allStates(definition: Pick<StateMachineDefinition, 'States'>): [string, StateShape][] {
+  return Object.entries(definition.States).flatMap(([name, value]) => {
+    const state = value as StateShape;
+    const children = [...(state.Branches ?? []), state.Iterator, state.ItemProcessor].filter(
+      (child): child is StateMachineDefinition => child !== undefined,
+    );
+    return [[name, state] as [string, StateShape], ...children.flatMap(allStates)];
+  });
+}
+
 /** Every Task state, with its Resource, including those nested in Parallel and Map states. */
 export function taskStates(
   definition: Pick<StateMachineDefinition, 'States'>,
 ): { name: string; resource: string }[] {
-  return Object.entries(definition.States).flatMap(([name, state]) => {
-    const nested = state as {
-      Type: string;
-      Resource?: string;
-      Branches?: StateMachineDefinition[];
-      Iterator?: StateMachineDefinition;
-      ItemProcessor?: StateMachineDefinition;
-    };
-    if (nested.Type === 'Task') return [{ name, resource: String(nested.Resource) }];
-    const children = [...(nested.Branches ?? []), nested.Iterator, nested.ItemProcessor].filter(
-      (child): child is StateMachineDefinition => child !== undefined,
-    );
-    return children.flatMap(taskStates);
-  });
+  return allStates(definition)
+    .filter(([, state]) => state.Type === 'Task')
+    .map(([name, state]) => ({ name, resource: String(state.Resource) }));
+}
+
+/** The names of every state of `type` (e.g. `Wait`), nested ones included. */
+export function statesOfType(definition: Pick<StateMachineDefinition, 'States'>, type: string): string[] {
+  return allStates(definition)
+    .filter(([, state]) => state.Type === type)
+    .map(([name]) => name);
 }

@@ -1,5 +1,5 @@
 import { ExecutionError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
-import { taskStates } from './definition';
+import { statesOfType, taskStates } from './definition';
 
 /** One execution event (the package does not export its type). */
 export type EventLog =
@@ -27,6 +27,8 @@ export interface ExecutionOptions {
   };
   /** Milliseconds to wait between retries, instead of the definition's intervals (tests, demos). */
   readonly retryIntervalMs?: number;
+  /** Milliseconds every Wait state waits, instead of what the definition says (tests, demos). */
+  readonly waitMs?: number;
   /** Called with each execution event as it happens (progress display). */
   readonly onEvent?: (event: EventLog) => void;
 }
@@ -45,25 +47,29 @@ export interface ExecutionResult {
 export class LocalStateMachine {
   private readonly machine: StateMachine;
   private readonly taskNames: string[];
+  private readonly waitNames: string[];
 
   constructor(public readonly definition: StateMachineDefinition) {
     this.machine = new StateMachine(definition, { validationOptions: { checkArn: false } });
     this.taskNames = taskStates(definition).map((task) => task.name);
+    this.waitNames = statesOfType(definition, 'Wait');
   }
 
   async execute(input: unknown, options: ExecutionOptions): Promise<ExecutionResult> {
     const missing = this.taskNames.filter((name) => !options.tasks[name]);
     if (missing.length > 0) throw new Error(`No local handler for Task state(s): ${missing.join(', ')}`);
-    const retryIntervalOverrides =
-      options.retryIntervalMs === undefined
-        ? undefined
-        : Object.fromEntries(this.taskNames.map((name) => [name, options.retryIntervalMs as number]));
+    const { retryIntervalMs, waitMs, context } = options;
+    const every = (names: readonly string[], ms: number) =>
+      Object.fromEntries(names.map((name) => [name, ms]));
     const execution = this.machine.run(input as never, {
       overrides: {
         taskResourceLocalHandlers: options.tasks as Record<string, (input: unknown) => Promise<never>>,
-        retryIntervalOverrides,
+        ...(retryIntervalMs === undefined
+          ? {}
+          : { retryIntervalOverrides: every(this.taskNames, retryIntervalMs) }),
+        ...(waitMs === undefined ? {} : { waitTimeOverrides: every(this.waitNames, waitMs) }),
       },
-      context: options.context,
+      ...(context === undefined ? {} : { context }),
     });
     const events: EventLog[] = [];
     const collecting = (async () => {

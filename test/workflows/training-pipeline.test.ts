@@ -111,6 +111,7 @@ describe('training pipeline, executed from the synthesized definition', () => {
         ...services,
       },
       retryIntervalMs: 0,
+      waitMs: 0,
     });
 
   beforeAll(async () => {
@@ -513,6 +514,48 @@ describe('training pipeline, executed from the synthesized definition', () => {
       });
     },
   );
+
+  it('keeps watching an existing job while it is InProgress or Stopping, until it ends', async () => {
+    // Prepare
+    objective = 0.79;
+    const event = await upload('churn', churnCsv(100, 23), 'exists-in-progress.csv');
+    const statuses = ['InProgress', 'InProgress', 'Completed'];
+    const described: string[] = [];
+    const exists: LocalTaskHandler = async () => {
+      throw taskFailure(
+        'SageMaker.ResourceInUseException',
+        'Training job names must be unique within an AWS account and region, and a training job with this name already exists',
+      );
+    };
+    const describe: LocalTaskHandler = async (input) => {
+      const { TrainingJobName } = input as { TrainingJobName: string };
+      const status = statuses[described.length] ?? 'Completed';
+      described.push(status);
+      return {
+        TrainingJobName,
+        TrainingJobStatus: status,
+        ...(status === 'Completed'
+          ? {
+              ModelArtifacts: {
+                S3ModelArtifacts: `s3://${artifactsBucket}/runs/${TrainingJobName}/output/model.tar.gz`,
+              },
+              FinalMetricDataList: [{ MetricName: 'validation:auc', Value: objective }],
+            }
+          : {}),
+      };
+    };
+
+    // Act
+    const result = await run(event, {
+      [TrainingStates.train]: exists,
+      [TrainingStates.describeExistingJob]: describe,
+    });
+
+    // Assess
+    expect(result.status).toBe('SUCCEEDED');
+    expect(described).toEqual(['InProgress', 'InProgress', 'Completed']);
+    expect(await runOf(result)).toMatchObject({ status: 'Succeeded', version: expect.any(Number) });
+  });
 
   it('records any other SageMaker API error on the run without looking for a job', async () => {
     // Prepare
