@@ -4,9 +4,8 @@
  * would infer. Nothing here trains or starts a run.
  */
 import { createReadStream, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import {
-  conflictsWithPartial,
   type DatasetContract,
   type PartialContract,
   type ProblemType,
@@ -14,6 +13,11 @@ import {
 } from '../lambdas/shared/dataset-contract';
 import { PROBLEM_TYPES } from '../lambdas/shared/metrics';
 import { declaredContractKey, s3Uri, storedContractKey } from '../lambdas/shared/s3-layout';
+import {
+  type ContractBuckets,
+  ContractProblem,
+  findModelContract,
+} from '../lambdas/validate-dataset/contract-lookup';
 import {
   type ArtifactSink,
   type BaselineStatistics,
@@ -23,6 +27,7 @@ import {
   type ValidationReport,
   validateDataset,
 } from '../lambdas/validate-dataset/index';
+import { getOptionalText } from '../lambdas/validate-dataset/s3-io';
 import { parseModelName } from './arguments';
 import { CliError, EXIT_USAGE, NotFoundError, UsageError } from './errors';
 import { formatBytes, NONE, renderFields, renderTable } from './output';
@@ -178,40 +183,25 @@ export function checkContract(text: string, where: string, consequence?: string)
  */
 export async function modelContract(
   s3: S3Client,
-  buckets: { readonly dataBucket: string; readonly artifactsBucket: string },
+  buckets: ContractBuckets,
   model: string,
 ): Promise<FoundContract> {
   const name = parseModelName(model);
-  const declaredUri = s3Uri(buckets.dataBucket, declaredContractKey(name));
-  const storedUri = s3Uri(buckets.artifactsBucket, storedContractKey(name));
-  const declaredText = await getOptionalText(s3, buckets.dataBucket, declaredContractKey(name));
-  const declared = declaredText === undefined ? undefined : checkContract(declaredText, declaredUri);
-  if (declared?.contract !== undefined) {
-    return { guide: { contract: declared.contract }, source: { kind: 'declared', location: declaredUri } };
+  const found = await findModelContract(s3, buckets, name).catch((error: unknown) => {
+    throw error instanceof ContractProblem ? new CliError(error.message) : error;
+  });
+  if (found.source === 'none') {
+    const declaredUri = s3Uri(buckets.dataBucket, declaredContractKey(name));
+    const storedUri = s3Uri(buckets.artifactsBucket, storedContractKey(name));
+    throw new NotFoundError(
+      `Model ${name} has no contract yet (neither ${declaredUri} nor ${storedUri} exists): create one with ` +
+        `\`mlops init <file.csv> --model ${name} --target <column>\`, or check the file against a local ` +
+        'schema with `mlops validate <file.csv> --schema <schema.json>`',
+    );
   }
-  const storedText = await getOptionalText(s3, buckets.artifactsBucket, storedContractKey(name));
-  const stored = storedText === undefined ? undefined : checkContract(storedText, storedUri);
-  if (stored !== undefined && stored.contract === undefined) {
-    throw new CliError(`${storedUri} is not a complete data contract (it declares no columns)`);
-  }
-  if (stored?.contract !== undefined) {
-    const conflicts =
-      declared?.partial === undefined ? [] : conflictsWithPartial(declared.partial, stored.contract);
-    if (conflicts.length > 0) {
-      throw new CliError(
-        `${declaredUri} disagrees with the contract stored from the model's first accepted dataset, ${storedUri} (${conflicts.join('; ')}): the pipeline rejects every upload until they agree`,
-      );
-    }
-    return { guide: { contract: stored.contract }, source: { kind: 'stored', location: storedUri } };
-  }
-  if (declared?.partial !== undefined) {
-    return { guide: guideOf(declared), source: { kind: 'partial', location: declaredUri } };
-  }
-  throw new NotFoundError(
-    `Model ${name} has no contract yet (neither ${declaredUri} nor ${storedUri} exists): create one with ` +
-      `\`mlops init <file.csv> --model ${name} --target <column>\`, or check the file against a local ` +
-      'schema with `mlops validate <file.csv> --schema <schema.json>`',
-  );
+  const source = { kind: found.source, location: found.location };
+  if (found.source === 'partial') return { guide: guideOf({ partial: found.partial }), source };
+  return { guide: { contract: found.contract }, source };
 }
 
 /**
@@ -242,21 +232,6 @@ export async function findContractText(
   const stored = await getOptionalText(s3, buckets.artifactsBucket, storedKey);
   if (stored !== undefined) return found('stored', buckets.artifactsBucket, storedKey, stored);
   return declared === undefined ? undefined : found('partial', buckets.dataBucket, declaredKey, declared);
-}
-
-/** An object's text, or undefined when it does not exist. */
-export async function getOptionalText(
-  s3: S3Client,
-  bucket: string,
-  key: string,
-): Promise<string | undefined> {
-  try {
-    const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    return await object.Body?.transformToString('utf8');
-  } catch (error) {
-    if (error instanceof NoSuchKey || (error as { name?: string }).name === 'NoSuchKey') return undefined;
-    throw error;
-  }
 }
 
 /** The validator's result as `validate` reports it. */

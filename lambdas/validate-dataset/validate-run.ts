@@ -5,12 +5,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
-import {
-  conflictsWithPartial,
-  type DatasetContract,
-  type PartialContract,
-  parseDatasetContractJson,
-} from '../shared/dataset-contract';
 import { type RuntimeModelSettingsMap, runtimeSettingsFor } from '../shared/model-settings';
 import type { DuplicateRunPlan, PlanLineage, RunContext, RunPlan, TrainingRunPlan } from '../shared/pipeline';
 import type { TrainedDatasetLookup } from '../shared/registry/trained-datasets';
@@ -24,8 +18,9 @@ import {
   splitFile,
   storedContractKey,
 } from '../shared/s3-layout';
+import { ContractProblem, type FoundContract, findModelContract } from './contract-lookup';
 import { type ValidateDatasetInput, type ValidationReport, validateDataset } from './index';
-import { getOptionalText, putJson, putJsonIfAbsent, s3Dataset, s3Sink } from './s3-io';
+import { putJson, putJsonIfAbsent, s3Dataset, s3Sink } from './s3-io';
 import { buildEvaluationPlan, buildTrainingPlan } from './training-plan';
 
 export interface ValidateRunConfig {
@@ -45,12 +40,6 @@ export interface ValidateRunDeps {
 /** How many problems the rejection message lists; the report holds them all (up to its cap). */
 const PROBLEMS_IN_MESSAGE = 5;
 
-/** The model's contract as found: declared in full, declared in part, stored after inference, or none. */
-type FoundContract =
-  | { readonly source: 'declared' | 'stored'; readonly contract: DatasetContract }
-  | { readonly source: 'partial'; readonly partial: PartialContract }
-  | { readonly source: 'none' };
-
 /**
  * Validates the run's dataset against the model's contract (inferring it from the first accepted dataset,
  * guided by a partial schema.json when there is one) and plans the run: training and evaluation, or, when
@@ -62,7 +51,13 @@ type FoundContract =
 export async function validateRun(run: RunContext, deps: ValidateRunDeps): Promise<RunPlan> {
   const { s3, logger, config } = deps;
   const settings = runtimeSettingsFor(config.modelSettings, run.model);
-  const found = await findContract(s3, run, config.artifactsBucket);
+  const found = await findModelContract(
+    s3,
+    { dataBucket: run.dataset.bucket, artifactsBucket: config.artifactsBucket },
+    run.model,
+  ).catch((error: unknown) => {
+    throw error instanceof ContractProblem ? contractMissing(error.message) : error;
+  });
   const guide = inferenceGuide(found, settings, run);
   const head = await s3.send(
     new HeadObjectCommand({
@@ -171,47 +166,6 @@ function inferenceGuide(
     );
   }
   return { targetColumn: settings.targetColumn, problemType: settings.problemType };
-}
-
-/**
- * The model's contract: a full schema.json wins; a partial one (target, problem type, labels) guides the
- * inference until the first accepted dataset completes it and the completed contract is stored, which is
- * then used (it must agree with the declaration); without schema.json, the stored contract.
- */
-async function findContract(s3: S3Client, run: RunContext, artifactsBucket: string): Promise<FoundContract> {
-  const declaredKey = declaredContractKey(run.model);
-  const storedKey = storedContractKey(run.model);
-  const declaredUri = s3Uri(run.dataset.bucket, declaredKey);
-  const storedUri = s3Uri(artifactsBucket, storedKey);
-  const declaredText = await getOptionalText(s3, run.dataset.bucket, declaredKey);
-  const declared = declaredText === undefined ? undefined : parseContract(declaredText, declaredUri);
-  if (declared?.contract !== undefined) return { source: 'declared', contract: declared.contract };
-
-  const storedText = await getOptionalText(s3, artifactsBucket, storedKey);
-  const stored = storedText === undefined ? undefined : parseContract(storedText, storedUri);
-  if (stored !== undefined && stored.contract === undefined) {
-    throw contractMissing(`${storedUri} is not a complete data contract (it declares no columns)`);
-  }
-  const partial = declared?.partial;
-  if (stored?.contract !== undefined) {
-    const conflicts = partial === undefined ? [] : conflictsWithPartial(partial, stored.contract);
-    if (conflicts.length > 0) {
-      throw contractMissing(
-        `${declaredUri} disagrees with the contract stored from the model's first accepted dataset, ${storedUri} (${conflicts.join('; ')}): declare the full contract in schema.json, or make the two agree`,
-      );
-    }
-    return { source: 'stored', contract: stored.contract };
-  }
-  return partial === undefined ? { source: 'none' } : { source: 'partial', partial };
-}
-
-function parseContract(
-  text: string,
-  where: string,
-): { contract: DatasetContract; partial?: undefined } | { partial: PartialContract; contract?: undefined } {
-  const parsed = parseDatasetContractJson(text);
-  if (!parsed.ok) throw contractMissing(`${where} is not a valid data contract: ${parsed.errors.join('; ')}`);
-  return parsed.contract === undefined ? { partial: parsed.partial } : { contract: parsed.contract };
 }
 
 function rejectionMessage(run: RunContext, report: ValidationReport, reportUri: string): string {
