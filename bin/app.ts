@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { App, Aws, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { omitUndefined } from '../lambdas/shared/omit-undefined';
 import { ConfigError, loadConfig } from '../lib/config';
 import { ServerlessMlopsStack } from '../lib/serverless-mlops-stack';
 
@@ -11,7 +12,8 @@ const region = process.env.CDK_DEFAULT_REGION;
 try {
   const config = loadConfig(app, region ?? Aws.REGION);
   new ServerlessMlopsStack(app, 'ServerlessMlops', {
-    env: { account, region },
+    // Unset: an environment-agnostic stack.
+    env: omitUndefined({ account, region }),
     config,
     description: `serverless-mlops (${config.stage}): CSV in S3 to a monitored model`,
   });

@@ -42,7 +42,7 @@ export interface ArtifactLocation {
   readonly key: string;
   readonly uri: string;
   /** Bytes; undefined when the object does not exist. */
-  readonly size?: number;
+  readonly size?: number | undefined;
 }
 
 export interface ArtifactDependencies {
@@ -108,7 +108,7 @@ async function locate(deps: ArtifactDependencies, run: Run, name: ArtifactName):
       bucket: where.bucket,
       key: where.key,
       uri: s3Uri(where.bucket, where.key),
-      ...(size === undefined ? {} : { size }),
+      size,
     };
   };
   switch (name) {

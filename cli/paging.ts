@@ -19,7 +19,7 @@ export async function collect<T>(
   let nextToken: string | undefined;
   do {
     const size = pageSize(limit - items.length, keep !== undefined);
-    const page = await list({ limit: size, ...(nextToken ? { nextToken } : {}) });
+    const page = await list({ limit: size, nextToken });
     items.push(...(keep ? page.items.filter(keep) : page.items));
     nextToken = page.nextToken;
   } while (nextToken !== undefined && items.length < limit);

@@ -115,9 +115,7 @@ class Session {
   }
 
   target(options: GlobalOptions): Target {
-    this.current ??= (this.context.resolveTarget ?? resolveTarget)(
-      options.stateDir === undefined ? {} : { stateDir: options.stateDir },
-    );
+    this.current ??= (this.context.resolveTarget ?? resolveTarget)({ stateDir: options.stateDir });
     return this.current;
   }
 
@@ -199,7 +197,7 @@ async function followRun(
   const { context } = session;
   const result = await waitForRun(target.registry, runId, {
     timeoutMs,
-    ...(context.pollIntervalMs === undefined ? {} : { pollIntervalMs: context.pollIntervalMs }),
+    pollIntervalMs: context.pollIntervalMs,
     onProgress: (progress) => session.io.err(renderProgress(progress)),
   });
   if (globals.json) session.io.out(renderJson({ ...extra, ...result }));
@@ -256,11 +254,7 @@ function addRunsCommands(program: Command, session: Session): void {
         const request = await requestRetry(
           { registry: target.registry, events: target.events, eventBus: target.resources.eventBus },
           runId,
-          {
-            ...(options.reason === undefined ? {} : { reason: options.reason }),
-            ...(context.operator === undefined ? {} : { requestedBy: context.operator }),
-            ...(context.newRequestId === undefined ? {} : { requestId: context.newRequestId() }),
-          },
+          { reason: options.reason, requestedBy: context.operator, requestId: context.newRequestId?.() },
         );
         if (options.wait !== true)
           return session.print(globals, { retry: request }, () => renderRetry(request));

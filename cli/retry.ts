@@ -28,11 +28,11 @@ export interface RetryDependencies {
 }
 
 export interface RetryOptions {
-  readonly reason?: string;
+  readonly reason?: string | undefined;
   /** @default `<os user>@<host>` */
-  readonly requestedBy?: string;
+  readonly requestedBy?: string | undefined;
   /** @default a new UUID */
-  readonly requestId?: string;
+  readonly requestId?: string | undefined;
 }
 
 /** What was sent, and the run it starts. */

@@ -38,7 +38,7 @@ export interface Target {
 /** How the operator chose the target on the command line. */
 export interface TargetOptions {
   /** The local runtime's state directory. @default the project folder's .mlops-local */
-  readonly stateDir?: string;
+  readonly stateDir?: string | undefined;
 }
 
 /** Builds the target a command runs against. Tests pass their own. */

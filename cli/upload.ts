@@ -6,6 +6,7 @@ import { createReadStream, readFileSync, type Stats, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import { omitUndefined } from '../lambdas/shared/omit-undefined';
 import type { ModelRegistryClient, ModelVersion, Run } from '../lambdas/shared/registry';
 import { runForUpload } from '../lambdas/shared/runs';
 import {
@@ -137,19 +138,20 @@ export async function uploadDataset(
   });
   const output = await upload.done();
   const versionId = output.VersionId || undefined;
-  const object = { bucket: deps.dataBucket, key: dataset.key, ...(versionId ? { versionId } : {}) };
-  return {
+  const object = { bucket: deps.dataBucket, key: dataset.key, versionId };
+  // The --json document leaves out what the upload has not (a version id, a run).
+  return omitUndefined({
     file: dataset.path,
     model: dataset.model,
     bucket: deps.dataBucket,
     key: dataset.key,
     uri: s3Uri(deps.dataBucket, dataset.key),
     size: dataset.size,
-    ...(versionId ? { versionId } : {}),
+    versionId,
     startedAt,
     startsRun: dataset.startsRun,
-    ...(dataset.startsRun ? { runId: runForUpload(object).runId } : {}),
-  };
+    runId: dataset.startsRun ? runForUpload(object).runId : undefined,
+  });
 }
 
 /** What the registry is asked while waiting. */
@@ -165,7 +167,7 @@ export interface WaitProgress {
 export interface WaitOptions {
   readonly timeoutMs: number;
   /** @default DEFAULT_POLL_INTERVAL_MS */
-  readonly pollIntervalMs?: number;
+  readonly pollIntervalMs?: number | undefined;
   readonly onProgress?: (progress: WaitProgress) => void;
   /** @default Date.now */
   readonly now?: () => number;

@@ -94,7 +94,7 @@ export class LocalApp {
       template: options.template,
       s3Directory: join(options.stateDir, 's3'),
       dynamodb: { inMemory: false, dbPath: mkdir(join(options.stateDir, 'dynamodb')) },
-      ...(options.environment ? { environment: options.environment } : {}),
+      environment: options.environment,
     });
     try {
       const sagemaker = await startLocalSageMaker({
@@ -177,7 +177,7 @@ export class LocalApp {
     const timeScale = this.options.timeScale ?? 1;
     const config = this.invokeConfigs.get(fn.functionName);
     const result = await invokeAsync(fn, this.runtime.resources.arn(fn.logicalId), event, {
-      ...(config ? { config } : {}),
+      config,
       retryDelaysMs: this.options.asyncRetryDelaysMs ?? LAMBDA_RETRY_DELAYS_MS.map((ms) => ms / timeScale),
       send: (destination, record) => {
         if (!destination.startsWith('arn:aws:sqs:')) {

@@ -36,7 +36,7 @@ export interface LocalRuntimeOptions {
   /** DynamoDB Local settings, e.g. `{ inMemory: false, dbPath }` to keep the registry across restarts. */
   readonly dynamodb?: DynamoDbLocalOptions;
   /** Extra environment for the in-process functions, e.g. POWERTOOLS_LOG_LEVEL. */
-  readonly environment?: Readonly<Record<string, string>>;
+  readonly environment?: Readonly<Record<string, string>> | undefined;
 }
 
 /**

@@ -23,7 +23,7 @@ export async function synthesize(outDir: string, options: { signal?: AbortSignal
     cwd: ROOT,
     env: { ...process.env, ...LOCAL_ENV, CDK_CONTEXT_JSON: JSON.stringify(context), CDK_OUTDIR: outDir },
     stdio: ['ignore', 'pipe', 'pipe'],
-    ...(options.signal ? { signal: options.signal } : {}),
+    signal: options.signal,
   });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => {

@@ -45,7 +45,7 @@ export async function evaluateModel(
   const { metric } = plan.evaluation;
   const value = objectiveValue(training, metric);
   const champion = await productionChampion(registry, run.model, metric);
-  const decision = decide({ evaluation: plan.evaluation, value, ...(champion ? { champion } : {}) });
+  const decision = decide({ evaluation: plan.evaluation, value, champion });
   // A rejected challenger is an expected verdict, but one an operator should see.
   const log = decision.status === 'Rejected' ? logger.warn.bind(logger) : logger.info.bind(logger);
   log(`Evaluation: ${decision.status}`, {
@@ -85,7 +85,8 @@ export interface DecisionInput {
   readonly evaluation: EvaluationPlan;
   /** The challenger's value for `evaluation.metric`. */
   readonly value: number;
-  readonly champion?: ChampionValue;
+  /** The production version's value; undefined when there is none to compare with. */
+  readonly champion?: ChampionValue | undefined;
 }
 
 /**

@@ -38,14 +38,14 @@ export interface ExecutionStatusChangeEvent {
  * `input`, `error` and `cause` may be null).
  */
 export const executionStatusChangeSchema = z.object({
-  'detail-type': z.optional(z.string()),
+  'detail-type': z.exactOptional(z.string()),
   detail: z.object({
     executionArn: z.string().check(z.minLength(1)),
     stateMachineArn: z.string(),
     status: z.string(),
-    input: z.optional(z.nullable(z.string())),
-    error: z.optional(z.nullable(z.string())),
-    cause: z.optional(z.nullable(z.string())),
+    input: z.exactOptional(z.nullable(z.string())),
+    error: z.exactOptional(z.nullable(z.string())),
+    cause: z.exactOptional(z.nullable(z.string())),
   }),
 }) satisfies z.ZodMiniType<ExecutionStatusChangeEvent>;
 
@@ -148,7 +148,7 @@ function isEnded(status: string): status is EndedExecutionStatus {
 }
 
 /** An execution input: the EventBridge event the rule started the execution with. */
-const executionInputSchema = z.object({ 'detail-type': z.optional(z.string()), detail: z.unknown() });
+const executionInputSchema = z.object({ 'detail-type': z.exactOptional(z.string()), detail: z.unknown() });
 
 /**
  * The run id StartRun gave this execution, from the execution input (the EventBridge event that started

@@ -19,9 +19,9 @@ const registry = new ModelRegistryClient({ client: dynamodb, tableName, defaultA
 /** Records why the run failed; the state machine's Fail state then shows `error` and `reason`. */
 /** `run` is absent only when StartRun itself failed; `error` is what the Catch caught. */
 const inputSchema = z.object({
-  run: z.optional(runContextSchema),
+  run: z.exactOptional(runContextSchema),
   error: caughtErrorSchema,
-  step: z.optional(z.string()),
+  step: z.exactOptional(z.string()),
 });
 
 export const handler = (event: unknown, context: Context): Promise<RecordFailureResult> =>

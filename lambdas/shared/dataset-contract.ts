@@ -94,11 +94,11 @@ const labelValue = z.pipe(
 const columnSchema = z.strictObject({
   name: z.string().check(z.minLength(1)),
   type: z.enum(COLUMN_TYPE_VALUES),
-  nullable: z.optional(z.boolean()),
-  min: z.optional(z.number()),
-  max: z.optional(z.number()),
-  values: z.optional(z.array(z.string().check(z.minLength(1))).check(z.minLength(1))),
-  description: z.optional(z.string()),
+  nullable: z.exactOptional(z.boolean()),
+  min: z.exactOptional(z.number()),
+  max: z.exactOptional(z.number()),
+  values: z.exactOptional(z.array(z.string().check(z.minLength(1))).check(z.minLength(1))),
+  description: z.exactOptional(z.string()),
 });
 
 /** A problem found by looking at several fields at once. */
@@ -108,10 +108,10 @@ interface CrossFieldProblem {
 }
 
 const commonShape = {
-  $schema: z.optional(z.string()),
-  description: z.optional(z.string()),
+  $schema: z.exactOptional(z.string()),
+  description: z.exactOptional(z.string()),
   target: z.string().check(z.minLength(1)),
-  labels: z.optional(z.array(labelValue).check(z.minLength(2))),
+  labels: z.exactOptional(z.array(labelValue).check(z.minLength(2))),
 };
 
 const contractSchema = z
@@ -128,7 +128,7 @@ const contractSchema = z
   );
 
 const partialSchema = z
-  .strictObject({ ...commonShape, problemType: z.optional(z.enum(PROBLEM_TYPE_VALUES)) })
+  .strictObject({ ...commonShape, problemType: z.exactOptional(z.enum(PROBLEM_TYPE_VALUES)) })
   .check(
     z.superRefine((partial, ctx) => {
       for (const { path, message } of labelProblems(partial)) {

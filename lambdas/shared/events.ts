@@ -37,8 +37,8 @@ export const objectCreatedDetailSchema = z.object({
   bucket: z.object({ name: z.string().check(z.minLength(1)) }),
   object: z.object({
     key: z.string().check(z.minLength(1)),
-    size: z.optional(z.number()),
-    'version-id': z.optional(z.nullable(z.string())),
+    size: z.exactOptional(z.number()),
+    'version-id': z.exactOptional(z.nullable(z.string())),
   }),
 });
 export type ObjectCreatedDetail = z.output<typeof objectCreatedDetailSchema>;
@@ -51,7 +51,7 @@ export const runRetryRequestedDetailSchema = z.object({
   requestId: z.string().check(z.minLength(1), z.maxLength(128)),
   /** Who asked, e.g. `<os user>@<host>`; recorded as the actor of the RunRetried audit event. */
   requestedBy: z.string().check(z.minLength(1), z.maxLength(256)),
-  reason: z.optional(z.string().check(z.minLength(1), z.maxLength(2_000))),
+  reason: z.exactOptional(z.string().check(z.minLength(1), z.maxLength(2_000))),
 });
 export type RunRetryRequestedDetail = z.output<typeof runRetryRequestedDetailSchema>;
 

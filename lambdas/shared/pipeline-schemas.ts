@@ -20,7 +20,7 @@ const text = z.string().check(z.minLength(1));
 export const datasetPointerSchema = z.object({
   bucket: text,
   key: text,
-  versionId: z.optional(text),
+  versionId: z.exactOptional(text),
 }) satisfies z.ZodMiniType<DatasetPointer>;
 
 export const runContextSchema = z.object({
@@ -28,8 +28,8 @@ export const runContextSchema = z.object({
   model: text,
   dataset: datasetPointerSchema,
   duplicate: z.boolean(),
-  forced: z.optional(z.boolean()),
-  retryOf: z.optional(text),
+  forced: z.exactOptional(z.boolean()),
+  retryOf: z.exactOptional(text),
 }) satisfies z.ZodMiniType<RunContext>;
 
 const lineageSchema = z.object({
@@ -42,7 +42,7 @@ export const evaluationPlanSchema = z.looseObject({
   problemType: z.enum(['binary', 'multiclass', 'regression']),
   metric: text,
   higherIsBetter: z.boolean(),
-  threshold: z.optional(z.number()),
+  threshold: z.exactOptional(z.number()),
   minImprovement: z.number(),
   approval: z.enum(['auto', 'manual']),
 }) satisfies z.ZodMiniType<EvaluationPlan>;
@@ -84,12 +84,12 @@ export const evaluationDecisionSchema = z.object({
   status: z.enum(['Approved', 'PendingApproval', 'Rejected']),
   metric: text,
   value: z.number(),
-  champion: z.optional(z.object({ version: z.number(), value: z.number() })),
+  champion: z.exactOptional(z.object({ version: z.number(), value: z.number() })),
   reasons: z.array(z.string()),
 }) satisfies z.ZodMiniType<EvaluationDecision>;
 
 /** What a Step Functions Catch leaves at its ResultPath: `Error` and `Cause` (both strings). */
 export const caughtErrorSchema = z.object({
   Error: z.string(),
-  Cause: z.optional(z.string()),
+  Cause: z.exactOptional(z.string()),
 }) satisfies z.ZodMiniType<CaughtError>;

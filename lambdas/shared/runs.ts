@@ -26,8 +26,8 @@ export function runIdFor(model: string, dataset: DatasetPointer): string {
 export interface UploadedObject {
   readonly bucket: string;
   readonly key: string;
-  /** Absent (or null from a JSONPath) for an unversioned bucket. */
-  readonly versionId?: string | null;
+  /** Absent, undefined or null (from a JSONPath) for an unversioned bucket. */
+  readonly versionId?: string | null | undefined;
 }
 
 /** The run StartRun records for an upload. */

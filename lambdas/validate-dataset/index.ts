@@ -66,19 +66,20 @@ export interface ValidateDatasetInput {
    * the result is `checked` (e.g. the bytes were trained before). @default always true
    */
   readonly shouldSplit?: (lineage: DatasetLineage) => boolean | Promise<boolean>;
+  // What the caller knows of the data, each undefined when it does not know it.
   /** The model's contract (schema.json, or the contract inferred from an earlier dataset). */
-  readonly contract?: DatasetContract;
+  readonly contract?: DatasetContract | undefined;
   /** Without a contract: the label column (required then). With one, it must agree. */
-  readonly targetColumn?: string;
+  readonly targetColumn?: string | undefined;
   /** Without a contract: the problem type (inferred from the label when absent). With one, it must agree. */
-  readonly problemType?: ProblemType;
+  readonly problemType?: ProblemType | undefined;
   /**
    * Without a contract: the allowed labels, in encoding order (classification; other labels are problems).
    * With one, they must agree with its `labels`.
    */
-  readonly labels?: readonly string[];
+  readonly labels?: readonly string[] | undefined;
   /** The declared size (e.g. S3 ContentLength): over `maxBytes` is rejected before reading. */
-  readonly contentLength?: number;
+  readonly contentLength?: number | undefined;
   readonly options?: Partial<ValidateDatasetOptions>;
 }
 
@@ -135,7 +136,7 @@ export async function validateDataset(input: ValidateDatasetInput): Promise<Vali
         problemType: facts.result?.problemType ?? input.contract?.problemType ?? input.problemType,
         contractSource,
         bytes: facts.bytes ?? 0,
-        ...(facts.sha256 === undefined ? {} : { sha256: facts.sha256 }),
+        sha256: facts.sha256,
         startedAt,
         stoppedEarly: facts.stoppedEarly ?? true,
       },
@@ -177,10 +178,10 @@ export async function validateDataset(input: ValidateDatasetInput): Promise<Vali
         problemType,
         contractSource,
         bytes: outcome.bytes,
-        ...(outcome.sha256 === undefined ? {} : { sha256: outcome.sha256 }),
+        sha256: outcome.sha256,
         startedAt,
         stoppedEarly: false,
-        ...(split === undefined ? {} : { split }),
+        split,
       },
       problems,
     );

@@ -40,10 +40,10 @@ export interface Plan {
   /** Rows per stratum, indexed by class code (one stratum for regression). */
   readonly strata: number[];
   /** Classification: classes in encoding order with their counts. */
-  readonly classes?: readonly { value: string; count: number }[];
+  readonly classes?: readonly { value: string; count: number }[] | undefined;
   readonly features: readonly PlannedFeature[];
   /** Regression only. */
-  readonly labelBins?: PlannedBins;
+  readonly labelBins?: PlannedBins | undefined;
 }
 
 export function buildPlan(
@@ -93,8 +93,8 @@ export function buildPlan(
     encoding,
     strata,
     features,
-    ...(classes === undefined ? {} : { classes }),
-    ...(labelBins === undefined ? {} : { labelBins }),
+    classes,
+    labelBins,
   };
 }
 

@@ -1,5 +1,6 @@
 /** The JSON documents the validator produces besides the splits. */
 import type { ColumnType, ProblemType } from '../shared/dataset-contract';
+import { omitUndefined } from '../shared/omit-undefined';
 import type { DatasetProblem, ProblemCollector, ProblemKind } from './problems';
 import type { SplitSummary } from './split';
 
@@ -56,26 +57,26 @@ export interface DatasetEncoding {
   }[];
 }
 
-/** The parts of a report known once reading ended. */
+/** The parts of a report known once reading ended; what is undefined was not learned (and is left out). */
 export interface ReportFacts {
   readonly status: 'accepted' | 'rejected';
   readonly rows: number;
   readonly columns: readonly string[];
-  readonly target?: string;
-  readonly problemType?: ProblemType;
+  readonly target?: string | undefined;
+  readonly problemType?: ProblemType | undefined;
   readonly contractSource: 'declared' | 'inferred';
   readonly bytes: number;
-  readonly sha256?: string;
+  readonly sha256?: string | undefined;
   readonly startedAt: number;
   readonly stoppedEarly: boolean;
-  readonly split?: SplitSummary;
+  readonly split?: SplitSummary | undefined;
 }
 
 /** Assembles the report from what was learned and the collected problems. */
 export function buildReport(facts: ReportFacts, problems: ProblemCollector): ValidationReport {
   const { startedAt, ...rest } = facts;
   return {
-    ...rest,
+    ...omitUndefined(rest),
     durationMs: Math.round(performance.now() - startedAt),
     problemCount: problems.total,
     problems: [...problems.problems],

@@ -17,7 +17,7 @@ export interface TrainingPlanInput {
   readonly settings: RuntimeModelSettings;
   readonly contract: DatasetContract;
   /** Classes seen in the data (classification), in encoding order. */
-  readonly classes?: readonly string[];
+  readonly classes?: readonly string[] | undefined;
   readonly artifactsBucket: string;
   readonly kmsKeyArn: string;
 }

@@ -35,15 +35,15 @@ function gridCellsPerColumn(numericColumns: number): number {
 /** What one validation pass is told. */
 export interface PassSettings {
   /** The declared contract, if any: columns, types and constraints are checked against it. */
-  readonly contract?: DatasetContract;
+  readonly contract?: DatasetContract | undefined;
   /** Inference re-run: column types decided by the previous pass (no more type changes). */
   readonly fixedTypes?: ReadonlyMap<string, ColumnType>;
   /** Target column when there is no contract. */
-  readonly target?: string;
+  readonly target?: string | undefined;
   /** Problem type when there is no contract; inferred from the label when absent. */
-  readonly problemType?: ProblemType;
+  readonly problemType?: ProblemType | undefined;
   /** Allowed labels in encoding order when there is no contract (a partial schema.json declares them). */
-  readonly labels?: readonly string[];
+  readonly labels?: readonly string[] | undefined;
   readonly options: ValidateDatasetOptions;
 }
 

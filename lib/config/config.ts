@@ -7,6 +7,7 @@ import {
   XGBOOST_METRICS,
 } from '../../lambdas/shared/metrics';
 import type { RuntimeModelSettings, RuntimeModelSettingsMap } from '../../lambdas/shared/model-settings';
+import { omitUndefined } from '../../lambdas/shared/omit-undefined';
 // The registry's rule: a name the config accepts is one every run can be recorded under.
 import { MODEL_NAME_PATTERN, MODEL_NAME_RULE } from '../../lambdas/shared/registry/schemas';
 import { ConfigError, type ConfigIssue, formatPath, fromZodIssues } from './errors';
@@ -222,11 +223,11 @@ function resolveModel(
   );
   if (issues.length > before) return undefined;
 
-  return {
+  return omitUndefined({
     problemType: input.problemType,
     targetColumn: input.targetColumn,
     approval: input.approval ?? 'manual',
-    training: {
+    training: omitUndefined({
       image,
       builtInAlgorithm,
       hyperparameters,
@@ -237,13 +238,13 @@ function resolveModel(
       maxWait,
       volumeSizeGb: training.volumeSizeGb ?? 30,
       metricDefinitions: training.metricDefinitions ?? [],
-    },
-    evaluation: {
+    }),
+    evaluation: omitUndefined({
       ...metricResolution,
       threshold: evaluation.threshold,
       minImprovement: evaluation.minImprovement ?? 0,
-    },
-  };
+    }),
+  });
 }
 
 /** SageMaker's XGBoost requires num_round; depth and learning rate are XGBoost's own defaults, made explicit. */
@@ -311,9 +312,9 @@ function resolveMetric(
         message: `has no definition named "${evaluation.metric}" (SageMaker needs a regex to read evaluation.metric from a custom image's logs)`,
       });
     }
-    return { metric, higherIsBetter: evaluation.higherIsBetter };
+    return omitUndefined({ metric, higherIsBetter: evaluation.higherIsBetter });
   }
-  if (!metric) return { metric: undefined, higherIsBetter: undefined };
+  if (!metric) return {};
   const known = findXgboostMetric(metric);
   if (!known) {
     issues.push({
@@ -357,11 +358,11 @@ export function toRuntimeModelSettings(config: MlopsConfig): RuntimeModelSetting
       const { maxRuntime, maxWait, ...training } = settings.training;
       const runtime: RuntimeModelSettings = {
         ...settings,
-        training: {
+        training: omitUndefined({
           ...training,
           maxRuntimeSeconds: maxRuntime.toSeconds(),
           maxWaitSeconds: maxWait?.toSeconds(),
-        },
+        }),
       };
       return [name, runtime];
     }),

@@ -2,6 +2,7 @@ import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { asIBucket } from './references';
 
 export interface DataStorageProps {
   /** Customer-managed key for the data and artifacts buckets. */
@@ -80,7 +81,7 @@ export class DataStorage extends Construct {
       encryptionKey: props.encryptionKey,
       // One data key per bucket instead of one KMS call per object: same protection, far fewer KMS requests.
       bucketKeyEnabled: true,
-      serverAccessLogsBucket: this.accessLogsBucket,
+      serverAccessLogsBucket: asIBucket(this.accessLogsBucket),
       lifecycleRules,
     } satisfies s3.BucketProps;
 

@@ -4,7 +4,6 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
@@ -15,6 +14,7 @@ import { trainingPipelineDefinition } from '../workflows/training-pipeline';
 import type { ModelRegistry } from './model-registry';
 import { acknowledgeWildcardResource } from './nag';
 import { PipelineFunction } from './pipeline-function';
+import type { BucketReference } from './references';
 import { TrainingRole } from './training-role';
 
 /** Lambda environment variables are capped at 4 KB in total; leave room for the others. */
@@ -41,9 +41,9 @@ const MAX_RULE_NAME = 64;
 
 export interface TrainingPipelineProps {
   /** Where datasets are uploaded (s3-layout's DATASET_KEY_LAYOUT); its EventBridge notifications start runs. */
-  readonly dataBucket: s3.IBucket;
+  readonly dataBucket: BucketReference;
   /** Where runs write their reports, splits, baselines and models (`runs/<runId>/`). */
-  readonly artifactsBucket: s3.IBucket;
+  readonly artifactsBucket: BucketReference;
   /** Records runs, versions and audit events. */
   readonly registry: ModelRegistry;
   /**
@@ -412,8 +412,8 @@ export class TrainingPipeline extends Construct {
   /** ValidateDataset reads uploads, writes the run's artifacts and the model's stored contract. */
   private grantValidatorStorage(
     role: iam.IRole,
-    data: s3.IBucket,
-    artifacts: s3.IBucket,
+    data: BucketReference,
+    artifacts: BucketReference,
     key: kms.IKey,
   ): void {
     const uploads = data.arnForObjects(KeyPatterns.datasets);
@@ -432,7 +432,7 @@ export class TrainingPipeline extends Construct {
     // stored contract lookups must be able to see that there is none. A real List request names a prefix,
     // which must be one of these; the implicit check of a GetObject/HeadObject carries no s3:prefix, which
     // ...IfExists lets through (a plain StringLike would turn every missing object back into a 403).
-    const listUnder = (bucket: s3.IBucket, prefixes: string[]) =>
+    const listUnder = (bucket: BucketReference, prefixes: string[]) =>
       role.addToPrincipalPolicy(
         new iam.PolicyStatement({
           actions: ['s3:ListBucket'],

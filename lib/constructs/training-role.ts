@@ -1,15 +1,15 @@
 import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { KeyPatterns, Prefixes, RunArtifacts } from '../../lambdas/shared/s3-layout';
 import { ecrRepositoryOf } from '../config/training-images';
 import { acknowledgeWildcardResource } from './nag';
+import type { BucketReference } from './references';
 
 export interface TrainingRoleProps {
   /** Holds each run's splits (read), model output and checkpoints (written). */
-  readonly artifactsBucket: s3.IBucket;
+  readonly artifactsBucket: BucketReference;
   /** Encrypts the model output (OutputDataConfig.KmsKeyId) and the training volume (VolumeKmsKeyId). */
   readonly encryptionKey: kms.IKey;
   /**

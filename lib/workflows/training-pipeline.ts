@@ -1,6 +1,5 @@
 import type { UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
 import { Duration, Stack } from 'aws-cdk-lib';
-import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -9,6 +8,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import { RunSteps } from '../../lambdas/shared/pipeline';
 import { RunAttributes, runKeyTemplate } from '../../lambdas/shared/registry/keys';
+import type { TableReference } from '../constructs/references';
 
 /** State names: the local runner and the tests address states by these. */
 export const TrainingStates = {
@@ -54,7 +54,7 @@ export interface TrainingPipelineDefinitionProps {
   /** Encrypts the model artifacts SageMaker writes. */
   readonly encryptionKey: kms.IKey;
   /** The registry table: the workflow records the run's current step on its run item. */
-  readonly registryTable: dynamodb.ITable;
+  readonly registryTable: TableReference;
 }
 
 /**

@@ -32,7 +32,7 @@ export function scheduledRulesFromTemplate(
         expression: properties.ScheduleExpression,
         targets: (properties.Targets ?? []).map((target) => ({
           arn: target.Arn,
-          ...(target.Input === undefined ? {} : { input: JSON.parse(target.Input) as unknown }),
+          input: target.Input === undefined ? undefined : (JSON.parse(target.Input) as unknown),
         })),
       },
     ];

@@ -20,9 +20,9 @@ export interface AsyncInvokeConfig {
   readonly maximumRetryAttempts: number;
   /** How long an event may wait for its next attempt, in seconds. */
   readonly maximumEventAgeSeconds: number;
-  /** Destination ARNs of invocation records. */
-  readonly onFailure?: string;
-  readonly onSuccess?: string;
+  /** Destination ARNs of invocation records; none when undefined. */
+  readonly onFailure?: string | undefined;
+  readonly onSuccess?: string | undefined;
 }
 
 /** Lambda's settings for a function without an EventInvokeConfig. */
@@ -57,8 +57,8 @@ export function asyncInvokeConfigs(
       maximumRetryAttempts: properties.MaximumRetryAttempts ?? DEFAULT_ASYNC_INVOKE.maximumRetryAttempts,
       maximumEventAgeSeconds:
         properties.MaximumEventAgeInSeconds ?? DEFAULT_ASYNC_INVOKE.maximumEventAgeSeconds,
-      ...(onFailure ? { onFailure } : {}),
-      ...(onSuccess ? { onSuccess } : {}),
+      onFailure,
+      onSuccess,
     });
   }
   return configs;
@@ -87,7 +87,8 @@ export interface InvocationRecord {
 export type RecordSender = (destinationArn: string, record: InvocationRecord) => void;
 
 export interface AsyncInvokeOptions {
-  readonly config?: AsyncInvokeConfig;
+  /** @default DEFAULT_ASYNC_INVOKE */
+  readonly config?: AsyncInvokeConfig | undefined;
   readonly send: RecordSender;
   /** Waits before each retry. @default LAMBDA_RETRY_DELAYS_MS */
   readonly retryDelaysMs?: readonly number[];

@@ -124,7 +124,7 @@ export class TrainingJob {
   private readonly transitions: Transition[] = [];
   private lastModifiedTime = this.creationTime;
   private trainingStartTime?: Date;
-  private trainingEndTime?: Date;
+  private trainingEndTime: Date | undefined;
   private failureReason?: string;
   private modelArtifacts?: string;
   private readonly metricDefinitions: MetricDefinition[];

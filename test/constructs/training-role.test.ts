@@ -3,7 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { describe, expect, it } from 'vitest';
-import { TrainingRole } from '../../lib/constructs/training-role';
+import { TrainingRole, type TrainingRoleProps } from '../../lib/constructs/training-role';
 import { TEST_ENV } from '../support/cdk';
 
 type Statement = { Action: string | string[]; Resource: unknown; Condition?: unknown };
@@ -12,12 +12,15 @@ const actions = (statements: Statement[]) =>
   statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])).sort();
 
 /** A TrainingRole on a bare stack, and the statements of its policy. */
-function roleWith(images?: string[]): { template: Template; statements: Statement[] } {
+function roleWith(props: Pick<TrainingRoleProps, 'images'> = {}): {
+  template: Template;
+  statements: Statement[];
+} {
   const stack = new Stack(new App(), 'Test', { env: TEST_ENV });
   new TrainingRole(stack, 'TrainingRole', {
     artifactsBucket: new s3.Bucket(stack, 'Artifacts'),
     encryptionKey: new kms.Key(stack, 'Key'),
-    images,
+    ...props,
   });
   const template = Template.fromStack(stack);
   const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
@@ -81,11 +84,13 @@ describe('TrainingRole', () => {
 
   it('pulls from exactly the repositories of the images it is given, once each', () => {
     // Act
-    const { statements } = roleWith([
-      '111122223333.dkr.ecr.us-east-1.amazonaws.com/team/trainer:1.2',
-      '111122223333.dkr.ecr.us-east-1.amazonaws.com/team/trainer:1.3',
-      `444455556666.dkr.ecr.cn-north-1.amazonaws.com.cn/other@sha256:${'b'.repeat(64)}`,
-    ]);
+    const { statements } = roleWith({
+      images: [
+        '111122223333.dkr.ecr.us-east-1.amazonaws.com/team/trainer:1.2',
+        '111122223333.dkr.ecr.us-east-1.amazonaws.com/team/trainer:1.3',
+        `444455556666.dkr.ecr.cn-north-1.amazonaws.com.cn/other@sha256:${'b'.repeat(64)}`,
+      ],
+    });
 
     // Assess
     const pull = statements.find((s) => actions([s]).includes('ecr:BatchGetImage'));
@@ -107,7 +112,7 @@ describe('TrainingRole', () => {
 
   it('gets no ECR permission at all without images', () => {
     // Act
-    const { statements } = roleWith([]);
+    const { statements } = roleWith({ images: [] });
 
     // Assess
     expect(actions(statements).some((a) => a.startsWith('ecr:'))).toBe(false);
@@ -115,7 +120,7 @@ describe('TrainingRole', () => {
 
   it('refuses an image that is not in an ECR registry', () => {
     // Act
-    const build = () => roleWith(['docker.io/library/python:3.12']);
+    const build = () => roleWith({ images: ['docker.io/library/python:3.12'] });
 
     // Assess
     expect(build).toThrowError('Training image "docker.io/library/python:3.12" is not an ECR image URI');

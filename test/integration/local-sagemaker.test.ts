@@ -291,7 +291,7 @@ describe('local SageMaker (training API over the real SDK client, s3rver for dat
   it('fails a job whose channel has no objects, as SageMaker does', async () => {
     // Prepare
     const request = job('empty-channel-job', 'good');
-    const train = request.InputDataConfig[0];
+    const train = request.InputDataConfig?.[0];
     if (train?.DataSource?.S3DataSource) train.DataSource.S3DataSource.S3Uri = 's3://data/nothing/here/';
 
     // Act

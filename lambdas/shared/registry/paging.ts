@@ -10,8 +10,8 @@ export interface TokenShape {
   readonly attributes: readonly string[];
   /** The partition attribute and the value the query is for. */
   readonly partition: readonly [attribute: string, value: string];
-  /** The sort attribute and the prefix the query is limited to, if any. */
-  readonly sortPrefix?: readonly [attribute: string, prefix: string];
+  /** The sort attribute and the prefix the query is limited to; undefined: the whole partition. */
+  readonly sortPrefix?: readonly [attribute: string, prefix: string] | undefined;
 }
 
 /** Opaque token: base64url of the JSON LastEvaluatedKey. */

@@ -8,6 +8,7 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { type OmitUndefined, omitUndefined } from '../omit-undefined';
 import type * as z from '../zod';
 import {
   cancellationReasons,
@@ -48,7 +49,6 @@ import {
   eventExists,
   RegistryRequests,
   registrationMarkerKey,
-  stripUndefined,
   type TransactItem,
   unexpectedCancellation,
 } from './requests';
@@ -104,13 +104,20 @@ import {
 } from './types';
 
 type RegisterVersionData = z.output<typeof registerVersionInputSchema>;
-type RunPatchData = z.output<typeof runPatchSchema>;
-type NewEvent = Omit<AuditEvent, 'id' | 'at' | 'reasons' | 'details'> & {
-  readonly id?: string;
-  readonly at?: string;
-  readonly reasons?: readonly string[];
+/** A parsed patch without its undefined fields: each key present is a field to set. */
+type RunChanges = OmitUndefined<z.output<typeof runPatchSchema>>;
+/** An event to record: what is undefined is left out (id, at and reasons have defaults). */
+interface NewEvent {
+  readonly model: string;
+  readonly type: string;
+  readonly actor: string;
   readonly details: Readonly<Record<string, unknown>>;
-};
+  readonly id?: string | undefined;
+  readonly at?: string | undefined;
+  readonly reasons?: readonly string[] | undefined;
+  readonly runId?: string | undefined;
+  readonly version?: number | undefined;
+}
 
 /** One listing: a partition of the table or of an index, optionally limited to a sort-key prefix. */
 interface PageQuery<T> {
@@ -284,8 +291,9 @@ export class ModelRegistryClient {
    */
   public async createRun(input: CreateRunInput): Promise<CreateRunResult> {
     const { actor, reasons, ...fields } = parseInput(createRunInputSchema, input, 'run');
-    const run: Run = stripUndefined({
+    const run: Run = omitUndefined({
       ...fields,
+      dataset: omitUndefined(fields.dataset),
       status: fields.status ?? 'Running',
       startedAt: fields.startedAt ?? this.now(),
     });
@@ -322,7 +330,7 @@ export class ModelRegistryClient {
    */
   public async updateRun(runId: string, patch: RunPatch, options: UpdateRunOptions = {}): Promise<Run> {
     const id = parseInput(idSchema, runId, 'runId');
-    const changes = stripUndefined(parseInput(runPatchSchema, patch, 'patch'));
+    const changes = omitUndefined(parseInput(runPatchSchema, patch, 'patch'));
     const { expectedStatus, actor, eventType, reasons } = parseInput(
       updateRunOptionsSchema,
       options,
@@ -385,7 +393,7 @@ export class ModelRegistryClient {
     const at = this.now();
     const actor = data.actor ?? this.defaultActor;
     const { runId } = data.lineage;
-    const version: ModelVersion = stripUndefined({
+    const version: ModelVersion = omitUndefined({
       model,
       version: latest + 1,
       status: data.status ?? 'Registered',
@@ -469,7 +477,7 @@ export class ModelRegistryClient {
     alias: AliasName;
     version: number;
     expectedVersion: number | null;
-    reason?: string;
+    reason?: string | undefined;
     actor: string;
   }): Promise<Alias | typeof RETRY> {
     const { model, alias, version, expectedVersion, reason, actor } = move;
@@ -477,7 +485,7 @@ export class ModelRegistryClient {
     const actual = current?.version ?? null;
     if (actual !== expectedVersion) throw new AliasConflictError(model, alias, expectedVersion, actual);
     const at = this.now();
-    const next: Alias = stripUndefined({
+    const next: Alias = omitUndefined({
       model,
       alias,
       version,
@@ -525,9 +533,9 @@ export class ModelRegistryClient {
 
   private async tryUpdateRun(
     runId: string,
-    changes: RunPatchData,
+    changes: RunChanges,
     expectedStatus: RunStatus | undefined,
-    recorded: { actor: string; type?: string; reasons?: readonly string[] },
+    recorded: { actor: string; type?: string | undefined; reasons?: readonly string[] | undefined },
   ): Promise<Run | typeof RETRY> {
     const current = await this.getItem(runKey(runId), storedRunSchema);
     if (current === undefined) throw new RunNotFoundError(runId);
@@ -567,7 +575,7 @@ export class ModelRegistryClient {
   // Plumbing
 
   private newEvent(input: NewEvent): AuditEvent {
-    return stripUndefined({
+    return omitUndefined({
       ...input,
       id: input.id ?? this.newId(),
       at: input.at ?? this.now(),

@@ -65,6 +65,8 @@ const timestamp = z.pipe(
   z.transform((value: Date | string) => new Date(value).toISOString()),
 );
 
+// Caller input: an optional field given as undefined means the same as one left out (z.optional accepts
+// both); the client drops undefined fields before it stores or returns anything.
 export const pageRequestSchema = z.strictObject({
   limit: z.optional(
     z.int('expected an integer').check(z.gte(1, 'expected 1..1000'), z.lte(1000, 'expected 1..1000')),
@@ -161,14 +163,15 @@ export const appendEventInputSchema = z.strictObject({
 });
 
 // Stored items are read leniently (unknown attributes such as the keys are dropped) so that a newer writer
-// adding a field does not break older readers.
+// adding a field does not break older readers. An item never holds an undefined attribute: an optional field
+// is absent or set (exactOptional), as the types say.
 const storedLineage = z.object({ ...lineageShape, dataset: z.object(datasetObjectShape) });
 
 export const storedVersionSchema: z.ZodMiniType<ModelVersion> = z.object({
   model: z.string(),
   version: z.int(),
   status: versionStatusSchema,
-  statusReason: z.optional(z.string()),
+  statusReason: z.exactOptional(z.string()),
   statusChangedAt: z.string(),
   statusChangedBy: z.string(),
   createdAt: z.string(),
@@ -189,24 +192,24 @@ export const storedAliasSchema: z.ZodMiniType<Alias> = z.object({
   revision: z.int(),
   updatedAt: z.string(),
   updatedBy: z.string(),
-  reason: z.optional(z.string()),
+  reason: z.exactOptional(z.string()),
 });
 
 export const storedRunSchema: z.ZodMiniType<Run> = z.object({
   runId: z.string(),
   model: z.string(),
   status: runStatusSchema,
-  dataset: z.object({ bucket: z.string(), key: z.string(), versionId: z.optional(z.string()) }),
-  executionArn: z.optional(z.string()),
+  dataset: z.object({ bucket: z.string(), key: z.string(), versionId: z.exactOptional(z.string()) }),
+  executionArn: z.exactOptional(z.string()),
   startedAt: z.string(),
-  endedAt: z.optional(z.string()),
-  step: z.optional(z.string()),
-  error: z.optional(z.string()),
-  cause: z.optional(z.string()),
-  version: z.optional(z.int()),
-  duplicateOf: z.optional(z.string()),
-  retryOf: z.optional(z.string()),
-  forced: z.optional(z.boolean()),
+  endedAt: z.exactOptional(z.string()),
+  step: z.exactOptional(z.string()),
+  error: z.exactOptional(z.string()),
+  cause: z.exactOptional(z.string()),
+  version: z.exactOptional(z.int()),
+  duplicateOf: z.exactOptional(z.string()),
+  retryOf: z.exactOptional(z.string()),
+  forced: z.exactOptional(z.boolean()),
 });
 
 export const storedEventSchema: z.ZodMiniType<AuditEvent> = z.object({
@@ -220,8 +223,8 @@ export const storedEventSchema: z.ZodMiniType<AuditEvent> = z.object({
     z.record(z.string(), z.unknown()),
     z.transform((details: Record<string, unknown>) => toJsonObject(details, 'details')),
   ),
-  runId: z.optional(z.string()),
-  version: z.optional(z.int()),
+  runId: z.exactOptional(z.string()),
+  version: z.exactOptional(z.int()),
 });
 
 /** Missing fields say so plainly instead of zod's "expected string, received undefined". */

@@ -148,8 +148,8 @@ export const REGISTRY_EVENT_TYPES = {
 export interface PageRequest {
   /** 1..1000. @default 100 */
   readonly limit?: number;
-  /** The nextToken of the previous page. */
-  readonly nextToken?: string;
+  /** The nextToken of the previous page (undefined: the first page). */
+  readonly nextToken?: string | undefined;
 }
 
 export interface Page<T> {
@@ -165,7 +165,8 @@ export interface RegisterVersionInput {
   readonly lineage: Lineage;
   /** @default 'Registered' */
   readonly status?: InitialStatus;
-  readonly reason?: string;
+  /** Why the version has its status; none when undefined. */
+  readonly reason?: string | undefined;
   /** @default the client's defaultActor */
   readonly actor?: string;
 }

@@ -450,7 +450,7 @@ const modelSchema = z.object({
   numRound: z.number().int().min(0),
   params: paramsSchema,
   trees: z.array(treeSchema),
-  metadata: z.record(z.string(), z.unknown()).optional(),
+  metadata: z.record(z.string(), z.unknown()).exactOptional(),
 });
 
 /**

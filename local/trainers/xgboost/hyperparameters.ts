@@ -15,7 +15,7 @@ export interface TrainingConfig {
   readonly params: Partial<GbdtParams> & Pick<GbdtParams, 'objective' | 'numRound'>;
   /** In `eval_metric` order; the last one drives early stopping, as in XGBoost. */
   readonly metrics: readonly Metric[];
-  readonly earlyStoppingRounds?: number;
+  readonly earlyStoppingRounds?: number | undefined;
   readonly warnings: readonly string[];
   /** Every hyperparameter as the string the job was given. */
   readonly hyperparameters: Readonly<Record<string, string>>;
@@ -246,7 +246,7 @@ export function parseHyperparameters(raw: Readonly<Record<string, string>>): Tra
   return {
     params: { ...params, objective, numRound: numbers.numRound as number },
     metrics,
-    ...(earlyStoppingRounds === undefined ? {} : { earlyStoppingRounds }),
+    earlyStoppingRounds,
     warnings,
     hyperparameters: { ...raw },
   };

@@ -17,6 +17,7 @@ const auc: EvaluationPlan = {
   minImprovement: 0.005,
   approval: 'auto',
 };
+const { threshold: _aucThreshold, ...aucWithoutThreshold } = auc;
 const rmse: EvaluationPlan = {
   problemType: 'regression',
   metric: 'validation:rmse',
@@ -211,7 +212,7 @@ const cases: readonly Case[] = [
   },
   {
     name: 'no threshold configured: only the champion decides',
-    evaluation: { ...auc, threshold: undefined },
+    evaluation: aucWithoutThreshold,
     value: 0.6,
     champion: { version: 2, value: 0.5 },
     status: 'Approved',
@@ -257,7 +258,7 @@ const cases: readonly Case[] = [
 describe('decide: challenger vs threshold and production champion', () => {
   it.each(cases)('$name', ({ evaluation, value, champion, status, reasons }) => {
     // Act
-    const decision = decide({ evaluation, value, ...(champion ? { champion } : {}) });
+    const decision = decide({ evaluation, value, champion });
 
     // Assess
     expect(decision.status).toBe(status);

@@ -82,7 +82,7 @@ describe('buildTrainingPlan', () => {
       ...common,
       settings: settings(),
       contract: contract(problemType),
-      ...(classes ? { classes } : {}),
+      classes,
     });
 
     // Assess

@@ -202,7 +202,7 @@ describe('validateRun: datasets already trained', () => {
 });
 
 describe('validateRun: a schema.json that declares only the target', () => {
-  const noTarget: RuntimeModelSettings = { ...settings, targetColumn: undefined, problemType: undefined };
+  const { targetColumn: _targetColumn, problemType: _problemType, ...noTarget } = settings;
   const declared = `data/${declaredContractKey('churn')}`;
   const stored = `artifacts/${storedContractKey('churn')}`;
 
