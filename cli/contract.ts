@@ -64,11 +64,7 @@ export type ParsedContract =
 function guideOf(parsed: ParsedContract): ContractGuide {
   if (parsed.contract !== undefined) return { contract: parsed.contract };
   const { target, problemType, labels } = parsed.partial;
-  return {
-    targetColumn: target,
-    ...(problemType === undefined ? {} : { problemType }),
-    ...(labels === undefined ? {} : { labels }),
-  };
+  return { targetColumn: target, problemType, labels };
 }
 
 /** What `validate` and `init` report: the validator's result for one local file. */
@@ -267,7 +263,7 @@ export async function inferContract(path: string, options: InitOptions): Promise
   const model = parseModelName(options.model);
   const result = await validateFile(path, {
     targetColumn: options.target,
-    ...(options.problemType === undefined ? {} : { problemType: options.problemType }),
+    problemType: options.problemType,
   });
   return { ...fileValidation(path, result), model };
 }

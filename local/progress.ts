@@ -164,11 +164,9 @@ export class ProgressPrinter implements LocalAppObserver {
     this.write(`  Your own data: a CSV with a header row, as model "my-model" (docs/cli.md):`);
     this.write(`    ${MLOPS_COMMAND} init my-data.csv --model my-model --target <column>`);
     this.write(`    ${MLOPS_COMMAND} upload my-data.csv --model my-model --wait`);
-    this.write(
-      `  (uploads to ${s3Uri(dataBucket, datasetsPrefix('my-model'))} with any S3 client train it too)`,
-    );
     this.write(`    ${MLOPS_COMMAND} runs list`);
-    this.write(`  (\`npm link\` once makes it \`mlops …\` from any folder, see docs/cli.md)`);
+    this.write(`  (\`npm link\` once makes it \`mlops …\` from any folder; any S3 client may upload to`);
+    this.write(`  ${s3Uri(dataBucket, datasetsPrefix('my-model'))} too)`);
     return 0;
   }
 

@@ -122,7 +122,7 @@ export async function validateRun(run: RunContext, deps: ValidateRunDeps): Promi
       run,
       settings,
       contract: result.contract,
-      ...(result.encoding.label.classes ? { classes: result.encoding.label.classes } : {}),
+      classes: result.encoding.label.classes,
       artifactsBucket: bucket,
       kmsKeyArn: config.kmsKeyArn,
     }),
