@@ -7,6 +7,7 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import cdkJson from '../cdk.json';
+import { datasetKey } from '../lambdas/shared/s3-layout';
 import { loadConfig } from '../lib/config';
 import { ServerlessMlopsStack } from '../lib/serverless-mlops-stack';
 import { TrainingStates } from '../lib/workflows/training-pipeline';
@@ -50,7 +51,7 @@ async function main(): Promise<void> {
     const transitions: number[] = [];
     const durations: number[] = [];
     for (let i = 0; i < RUNS; i++) {
-      const key = `datasets/bench/run-${i}.csv`;
+      const key = datasetKey('bench', `run-${i}.csv`);
       await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: `${rows(i).join('\n')}\n` }));
       const started = performance.now();
       const result = await runtime.execute(
