@@ -25,6 +25,8 @@ function runScript(script: string, args: readonly string[]): Promise<ScriptRun> 
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, script), ...args], {
     cwd: path.join(__dirname, '..'),
     stdio: ['ignore', 'pipe', 'inherit'],
+    // Node 20 is supported here; the SDK's notice about its future Node requirement would bury the figures.
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...process.env },
   });
   const figures: Record<string, unknown>[] = [];
   let pending = '';
