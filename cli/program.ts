@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { RUN_STATUSES } from '../lambdas/shared/registry';
+import { type DecisionKind, decide, renderDecision } from './approval';
 import { parseInteger, parseModelName, parseRunStatus, parseSeconds } from './arguments';
 import {
   ARTIFACT_DESCRIPTIONS,
@@ -55,7 +56,7 @@ export interface CliContext {
   readonly pollIntervalMs?: number;
   /** @default () => new Date() */
   readonly now?: () => Date;
-  /** The actor recorded for requests (`runs retry`). @default `<os user>@<host>` */
+  /** The actor recorded by `runs retry`, `approve` and `reject`. @default `<os user>@<host>` */
   readonly operator?: string;
   /** Ids of requests (`runs retry`). @default crypto.randomUUID */
   readonly newRequestId?: () => string;
@@ -151,6 +152,8 @@ function buildProgram(session: Session): Command {
   addRunsCommands(program, session);
   addArtifactsCommand(program, session);
   addModelsCommands(program, session);
+  addDecisionCommand(program, session, 'approve');
+  addDecisionCommand(program, session, 'reject');
   return program;
 }
 
@@ -423,7 +426,7 @@ function addModelsCommands(program: Command, session: Session): void {
     .action(async (model: string, options: { version?: string }, command: Command) => {
       const globals = command.optsWithGlobals() as GlobalOptions;
       const name = parseModelName(model);
-      const number = options.version === undefined ? undefined : parseVersion(options.version);
+      const number = options.version === undefined ? undefined : parseVersion(options.version, '--version');
       const { registry } = session.target(globals);
       if (number === undefined) {
         const details = await showModel(registry, name);
@@ -434,7 +437,46 @@ function addModelsCommands(program: Command, session: Session): void {
     });
 }
 
+const DECISIONS = {
+  approve: {
+    description:
+      'approve a version the pipeline left PendingApproval: recorded in the registry, then a ModelApproved event',
+  },
+  reject: {
+    description:
+      'reject a version the pipeline left PendingApproval (final): recorded in the registry, then a ModelRejected event',
+  },
+} as const satisfies Record<DecisionKind, { description: string }>;
+
+function addDecisionCommand(program: Command, session: Session, kind: DecisionKind): void {
+  program
+    .command(kind)
+    .description(DECISIONS[kind].description)
+    .argument('<model>', 'the model name')
+    .argument('<version>', 'the version number, e.g. 3 or v3')
+    .option('--reason <text>', 'why, recorded in the audit trail and sent with the event')
+    .action(async (model: string, version: string, options: { reason?: string }, command: Command) => {
+      const globals = command.optsWithGlobals() as GlobalOptions;
+      // Checked before the target is looked up: nothing is sent for a bad name or number.
+      const name = parseModelName(model);
+      const number = parseVersion(version, 'version');
+      const target = session.target(globals);
+      const decision = await decide(
+        { registry: target.registry, events: target.events, eventBus: target.resources.eventBus },
+        kind,
+        name,
+        number,
+        { reason: options.reason, actor: session.context.operator },
+      );
+      session.print(globals, { decision }, () => renderDecision(decision));
+    });
+}
+
 /** `3` or `v3`. */
-function parseVersion(value: string): number {
-  return parseInteger(value.replace(/^v/i, ''), '--version', 1, Number.MAX_SAFE_INTEGER);
+function parseVersion(value: string, what: string): number {
+  const number = /^v?\d+$/i.test(value.trim()) ? Number(value.trim().replace(/^v/i, '')) : Number.NaN;
+  if (!Number.isSafeInteger(number) || number < 1) {
+    throw new UsageError(`Invalid ${what} "${value}": expected a version number, e.g. 3 or v3`);
+  }
+  return number;
 }

@@ -3,6 +3,7 @@
  * operators send it. The Lambdas, the rules (lib/) and the CLI read the names and shapes here.
  */
 import { createHash } from 'node:crypto';
+import { MODEL_NAME_PATTERN } from './registry/schemas';
 import type { ModelVersionStatus } from './registry/types';
 import * as z from './zod';
 
@@ -14,6 +15,32 @@ export const MODEL_REGISTERED = 'ModelRegistered';
 
 /** `DetailType` of the event `mlops runs retry` sends; the RetryRequested rule starts a run for it. */
 export const RUN_RETRY_REQUESTED = 'Run Retry Requested';
+
+/** `DetailType` of the event `mlops approve` sends once a version is Approved in the registry. */
+export const MODEL_APPROVED = 'ModelApproved';
+
+/** `DetailType` of the event `mlops reject` sends once a version is Rejected in the registry. */
+export const MODEL_REJECTED = 'ModelRejected';
+
+/**
+ * The `detail` of a {@link MODEL_APPROVED} or {@link MODEL_REJECTED} event. It announces a decision the
+ * registry has already recorded (with its StatusChanged audit event). Anyone allowed to PutEvents on the bus
+ * can send one, so a consumer acts on the version's status as the registry holds it, not on this detail.
+ */
+export const modelDecisionDetailSchema = z.object({
+  model: z.string().check(z.regex(MODEL_NAME_PATTERN)),
+  version: z.int().check(z.gte(1)),
+  status: z.enum(['Approved', 'Rejected']),
+  /** The operator's reason, when one was given (`--reason`). */
+  reason: z.exactOptional(z.string().check(z.minLength(1), z.maxLength(2_000))),
+  /** Who decided, e.g. `<os user>@<host>`; also the actor of the StatusChanged audit event. */
+  actor: z.string().check(z.minLength(1), z.maxLength(256)),
+});
+export type ModelDecisionDetail = z.output<typeof modelDecisionDetailSchema>;
+/** The `detail` of a {@link MODEL_APPROVED} event. */
+export type ModelApprovedDetail = ModelDecisionDetail & { readonly status: 'Approved' };
+/** The `detail` of a {@link MODEL_REJECTED} event. */
+export type ModelRejectedDetail = ModelDecisionDetail & { readonly status: 'Rejected' };
 
 /** The `detail` of a {@link MODEL_REGISTERED} event. */
 export interface ModelRegisteredDetail {

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../cli/program';
+import { currentOperator } from '../../cli/retry';
 import { runPrefix } from '../../lambdas/shared/s3-layout';
 import { CONTEXT_KEY } from '../../lib/config';
 import { LocalApp } from '../../local/app';
@@ -36,6 +37,8 @@ const DOCS = ['docs/cli.md', 'docs/data-contract.md'] as const;
 const UPDATE = process.env.MLOPS_UPDATE_DOCS === '1';
 /** Every example ends in seconds; a wait that does not is a failure, not a 30-minute --timeout. */
 const COMMAND_TIMEOUT_MS = 60_000;
+/** Who the examples show deciding (`mlops approve`): the CLI records `<os user>@<host>`, which varies. */
+const DOC_OPERATOR = 'you@laptop';
 
 let app: LocalApp;
 let workDir: string;
@@ -115,8 +118,12 @@ async function run(command: string): Promise<string> {
   }
   // What the command started (an upload's run) ends before the next command, as in a session read top down.
   await app.idle();
-  // Absolute paths of this machine's temporary folders are not part of the example.
-  return output.join('').replaceAll(`${cwd}/`, '').replaceAll(stateDir, '.mlops-local');
+  // Absolute paths of this machine's temporary folders, and who runs the tests, are not part of the example.
+  return output
+    .join('')
+    .replaceAll(`${cwd}/`, '')
+    .replaceAll(stateDir, '.mlops-local')
+    .replaceAll(currentOperator(), DOC_OPERATOR);
 }
 
 /** Runs a doc's examples in order (the docs are one session: cli.md first); with UPDATE, rewrites them. */

@@ -65,9 +65,11 @@ describe('docs examples', () => {
     const actual = new Normalizer();
 
     // Act
-    const a = doc.normalize('churn-0123456789abcdef  2025-03-01T12:00:01Z  41s  1.2 KiB  (version abc)');
+    const a = doc.normalize(
+      'churn-0123456789abcdef  2025-03-01T12:00:01Z  41s  1.2 KiB  (version abc)  "eventId": "0b6c4f3e-8d2a-4c1b-9f5e-2a7d3c9e1b40"',
+    );
     const b = actual.normalize(
-      'churn-ffffffffffffffff    2026-11-30T08:00:00Z  3m 05s  707 B  (version xyz)',
+      'churn-ffffffffffffffff    2026-11-30T08:00:00Z  3m 05s  707 B  (version xyz)  "eventId": "f47ac10b-58cc-4372-a567-0e02b2c3d479"',
     );
     const command = translateCommand('mlops runs show churn-0123456789abcdef', doc, actual);
 

@@ -105,6 +105,8 @@ export class Normalizer {
         })
         .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z/g, '<time>')
         .replace(/local-[0-9a-z]+(?:-[0-9a-z]+)*/g, '<generated>')
+        // UUIDs: EventBridge's event ids.
+        .replace(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/g, '<uuid>')
         // Object versions: S3 (and the local runtime) generate them.
         .replace(/"versionId": "[^"]*"/g, '"versionId": "<version>"')
         .replace(/\(version [^)\s]+\)/g, '(version <version>)')

@@ -4,15 +4,24 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UsageError } from '../../cli/errors';
+import { decide } from '../../cli/approval';
+import { CliError, UsageError } from '../../cli/errors';
 import { listModels, showModel, showVersion } from '../../cli/models';
 import { runCli } from '../../cli/program';
 import { listRuns, showRun } from '../../cli/runs';
 import { localTarget, resolveTarget, type Target, type TargetOptions } from '../../cli/target';
 import { uploadDataset } from '../../cli/upload';
-import { EVENT_SOURCE, RUN_RETRY_REQUESTED, retryRunId } from '../../lambdas/shared/events';
+import {
+  EVENT_SOURCE,
+  MODEL_APPROVED,
+  MODEL_REJECTED,
+  modelDecisionDetailSchema,
+  RUN_RETRY_REQUESTED,
+  retryRunId,
+} from '../../lambdas/shared/events';
 import { type Lineage, ModelRegistryClient, type Run } from '../../lambdas/shared/registry';
 import { runForUpload } from '../../lambdas/shared/runs';
 import {
@@ -1041,6 +1050,251 @@ describe('mlops runs retry', () => {
     expect(show.stdout).toMatch(
       new RegExp(`^Duplicate of +${failed.runId} \\(same data; not trained again\\)$`, 'm'),
     );
+  });
+});
+
+describe('mlops approve and reject', () => {
+  const model = 'approvals';
+  const pending = 'approval is manual for this model: an operator must approve this version';
+  const events = (from: number) => eventBridge.events.slice(from);
+
+  beforeAll(async () => {
+    // v1-v5 wait for an operator; v6 was rejected and v7 approved by the pipeline.
+    for (let i = 0; i < 5; i++) {
+      await registry.registerVersion(model, {
+        lineage: lineage(model, newRunId(model), 0.8),
+        status: 'PendingApproval',
+        reason: pending,
+      });
+    }
+    await registry.registerVersion(model, {
+      lineage: lineage(model, newRunId(model), 0.5),
+      status: 'Rejected',
+      reason: 'validation:auc 0.5 is below the threshold 0.7',
+    });
+    await registry.registerVersion(model, {
+      lineage: lineage(model, newRunId(model), 0.9),
+      status: 'Approved',
+      reason: 'approval is automatic for this model',
+    });
+  });
+
+  it('approve moves PendingApproval to Approved, audits who and why, and sends ModelApproved', async () => {
+    // Prepare
+    const before = eventBridge.events.length;
+
+    // Act
+    const outcome = await mlops(['approve', model, '1', '--reason', 'checked the confusion matrix']);
+
+    // Assess
+    expect(outcome).toEqual({
+      code: 0,
+      stdout:
+        'Approved approvals v1 (was PendingApproval) by ops@test: checked the confusion matrix\n' +
+        "Sent ModelApproved to the stack's event bus (default).\n",
+      stderr: '',
+    });
+    const version = await registry.getVersion(model, 1);
+    expect(version).toMatchObject({
+      status: 'Approved',
+      statusReason: 'checked the confusion matrix',
+      statusChangedBy: 'ops@test',
+    });
+    const audit = await registry.listEvents(model);
+    expect(audit.items.filter((event) => event.type === 'StatusChanged' && event.version === 1)).toEqual([
+      expect.objectContaining({
+        actor: 'ops@test',
+        reasons: ['checked the confusion matrix'],
+        details: { from: 'PendingApproval', to: 'Approved' },
+        at: version?.statusChangedAt,
+      }),
+    ]);
+    expect(events(before)).toEqual([
+      expect.objectContaining({
+        source: EVENT_SOURCE,
+        'detail-type': MODEL_APPROVED,
+        eventBusName: 'default',
+        detail: {
+          model,
+          version: 1,
+          status: 'Approved',
+          reason: 'checked the confusion matrix',
+          actor: 'ops@test',
+        },
+      }),
+    ]);
+    expect(modelDecisionDetailSchema.parse(events(before)[0]?.detail)).toBeDefined();
+  });
+
+  it('reject moves PendingApproval to Rejected and sends ModelRejected; without --reason the event has none', async () => {
+    // Prepare
+    const before = eventBridge.events.length;
+
+    // Act
+    const outcome = await mlops(['reject', model, 'v2']);
+
+    // Assess
+    expect(outcome).toEqual({
+      code: 0,
+      stdout:
+        'Rejected approvals v2 (was PendingApproval) by ops@test: rejected by an operator (no reason given)\n' +
+        "Sent ModelRejected to the stack's event bus (default).\n",
+      stderr: '',
+    });
+    expect(await registry.getVersion(model, 2)).toMatchObject({
+      status: 'Rejected',
+      statusReason: 'rejected by an operator (no reason given)',
+      statusChangedBy: 'ops@test',
+    });
+    expect(events(before)).toEqual([
+      expect.objectContaining({
+        source: EVENT_SOURCE,
+        'detail-type': MODEL_REJECTED,
+        detail: { model, version: 2, status: 'Rejected', actor: 'ops@test' },
+      }),
+    ]);
+  });
+
+  it('--json prints the decision with the event id EventBridge gave', async () => {
+    // Act
+    const outcome = await mlops(['approve', model, '3', '--reason', 'ok', '--json']);
+
+    // Assess
+    expect(outcome).toMatchObject({ code: 0, stderr: '' });
+    const version = await registry.getVersion(model, 3);
+    expect(JSON.parse(outcome.stdout)).toEqual({
+      decision: {
+        model,
+        version: 3,
+        from: 'PendingApproval',
+        status: 'Approved',
+        reason: 'ok',
+        actor: 'ops@test',
+        changedAt: version?.statusChangedAt,
+        event: { detailType: MODEL_APPROVED, eventBus: 'default', eventId: eventBridge.events.at(-1)?.id },
+      },
+    });
+  });
+
+  it('refuses any status but PendingApproval, naming it and what can be done, and sends nothing', async () => {
+    // Prepare
+    const before = eventBridge.events.length;
+
+    // Act
+    const again = await mlops(['approve', model, '1']);
+    const rejectApproved = await mlops(['reject', model, '7']);
+    const approveRejected = await mlops(['approve', model, '6', '--reason', 'please']);
+
+    // Assess
+    const v1 = await registry.getVersion(model, 1);
+    const v7 = await registry.getVersion(model, 7);
+    const v6 = await registry.getVersion(model, 6);
+    const since = (version: typeof v1) =>
+      `since ${version?.statusChangedAt.replace(/\.\d+Z$/, 'Z')} by ${version?.statusChangedBy}`;
+    expect(again).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `error: approvals v1 is Approved (${since(v1)}): only a PendingApproval version can be approved; it is approved already; nothing to do\n`,
+    });
+    expect(rejectApproved).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `error: approvals v7 is Approved (${since(v7)}): only a PendingApproval version can be rejected; an approved version cannot be rejected; it moves on to deployment or is retired\n`,
+    });
+    expect(approveRejected).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `error: approvals v6 is Rejected (${since(v6)}): only a PendingApproval version can be approved; Rejected is final; train a new version (\`mlops upload\`, or \`mlops runs retry <run>\` for the same data)\n`,
+    });
+    expect(v6?.status).toBe('Rejected');
+    expect(v7?.status).toBe('Approved');
+    expect(events(before)).toEqual([]);
+  });
+
+  it('names an unknown model or version (exit 1) and refuses bad arguments (exit 2), sending nothing', async () => {
+    // Prepare
+    const before = eventBridge.events.length;
+    const resolved: TargetOptions[] = [];
+
+    // Act
+    const version = await mlops(['approve', model, '99']);
+    const unknown = await mlops(['reject', 'approval', '1']);
+    const badVersion = await mlops(['approve', model, 'latest'], resolved);
+    const badName = await mlops(['approve', 'Approvals', '1'], resolved);
+    const emptyReason = await mlops(['reject', model, '4', '--reason', ' ']);
+    const missing = await mlops(['approve', model]);
+
+    // Assess
+    expect(version).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'error: approvals v99 does not exist (approvals has v1 to v7)\n',
+    });
+    expect(unknown).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'error: Model approval does not exist (did you mean approvals?)\n',
+    });
+    expect(badVersion).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'error: Invalid version "latest": expected a version number, e.g. 3 or v3\n',
+    });
+    expect(badName.code).toBe(2);
+    expect(resolved).toEqual([]);
+    expect(emptyReason).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'error: Invalid --reason: expected 1 to 2000 characters\n',
+    });
+    expect(missing.code).toBe(2);
+    expect((await registry.getVersion(model, 4))?.status).toBe('PendingApproval');
+    expect(events(before)).toEqual([]);
+  });
+
+  it('two decisions on one version at once: one is recorded and announced, the other is told what won', async () => {
+    // Prepare
+    const before = eventBridge.events.length;
+
+    // Act
+    const [approve, reject] = await Promise.all([
+      mlops(['approve', model, '4', '--reason', 'first']),
+      mlops(['reject', model, '4', '--reason', 'second']),
+    ]);
+
+    // Assess
+    const outcomes = [approve, reject];
+    expect(outcomes.map((outcome) => outcome.code).sort()).toEqual([0, 1]);
+    const stored = await registry.getVersion(model, 4);
+    const loser = outcomes.find((outcome) => outcome.code === 1);
+    expect(loser?.stderr).toMatch(new RegExp(`^error: approvals v4 is ${stored?.status} \\(since `));
+    expect(events(before)).toEqual([
+      expect.objectContaining({ detail: expect.objectContaining({ version: 4, status: stored?.status }) }),
+    ]);
+  });
+
+  it('keeps the decision when EventBridge refuses the event, and says that nothing was told', async () => {
+    // Prepare: a bus that refuses every entry, as PutEvents reports it (FailedEntryCount, ErrorCode)
+    const refusing = {
+      send: async () => ({
+        FailedEntryCount: 1,
+        Entries: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'try again later' }],
+      }),
+    } as unknown as EventBridgeClient;
+
+    // Act
+    const decision = decide({ registry, events: refusing, eventBus: 'mlops-bus' }, 'approve', model, 5, {
+      reason: 'looks good',
+      actor: 'ops@test',
+    });
+
+    // Assess
+    await expect(decision).rejects.toThrow(
+      new CliError(
+        'approvals v5 is Approved in the registry, but the ModelApproved event was not sent on bus mlops-bus (InternalFailure: try again later): nothing that reacts to it has been told',
+      ),
+    );
+    expect((await registry.getVersion(model, 5))?.status).toBe('Approved');
   });
 });
 
