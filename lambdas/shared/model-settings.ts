@@ -26,6 +26,7 @@ export interface RuntimeModelSettings {
     readonly threshold?: number;
     readonly minImprovement: number;
   };
+  readonly deployment: RuntimeDeploymentSettings;
 }
 
 /**

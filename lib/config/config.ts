@@ -6,15 +6,19 @@ import {
   type ProblemType,
   XGBOOST_METRICS,
 } from '../../lambdas/shared/metrics';
-import type { RuntimeModelSettings, RuntimeModelSettingsMap } from '../../lambdas/shared/model-settings';
+import type {
+  RuntimeDeploymentSettings,
+  RuntimeModelSettings,
+  RuntimeModelSettingsMap,
+} from '../../lambdas/shared/model-settings';
 import { omitUndefined } from '../../lambdas/shared/omit-undefined';
 // The registry's rule: a name the config accepts is one every run can be recorded under.
 import { MODEL_NAME_PATTERN, MODEL_NAME_RULE } from '../../lambdas/shared/registry/schemas';
+import { legacyEndpointIssue, mergeDeployment, resolveDeployment } from './deployment';
 import { ConfigError, type ConfigIssue, formatPath, fromZodIssues } from './errors';
 import {
   configSchema,
   type DriftConfig,
-  type EndpointConfig,
   type LocalConfig,
   MAX_TRAINING_RUNTIME,
   type ModelSettingsInput,
@@ -56,13 +60,14 @@ export interface ModelSettings {
   readonly training: TrainingSettings;
   readonly evaluation: EvaluationSettings;
   readonly approval: 'auto' | 'manual';
+  /** Already in the Lambdas' shape (seconds, no Durations): nothing to convert for the runtime. */
+  readonly deployment: RuntimeDeploymentSettings;
 }
 
 export interface MlopsConfig {
   readonly stage: 'dev' | 'prod';
   readonly alarmEmails: readonly string[];
   readonly drift: DriftConfig;
-  readonly endpoint: EndpointConfig;
   /** Settings for the local runtime only. */
   readonly local: LocalConfig;
   /** Every listed model plus `defaults`, fully resolved. */
@@ -87,7 +92,10 @@ export interface ResolveOptions {
  */
 export function resolveConfig(raw: unknown, options: ResolveOptions): MlopsConfig {
   const issues: ConfigIssue[] = [];
-  const parsed = configSchema.safeParse(raw ?? {}, { reportInput: true });
+  // The stack-wide `endpoint` block moved into models.*.deployment (issue 8): say where, not "unknown key".
+  const { endpoint: legacyEndpoint, ...current } = isRecord(raw) ? raw : { endpoint: undefined };
+  if (legacyEndpoint !== undefined) issues.push(legacyEndpointIssue(legacyEndpoint));
+  const parsed = configSchema.safeParse(isRecord(raw) ? current : (raw ?? {}), { reportInput: true });
   if (!parsed.success) issues.push(...fromZodIssues(parsed.error.issues, configSchema));
   // Check the models even when a top-level setting is wrong, so one synth reports every problem.
   const rawModels = (raw as { models?: unknown } | null)?.models;
@@ -102,13 +110,13 @@ export function resolveConfig(raw: unknown, options: ResolveOptions): MlopsConfi
     if (name === DEFAULTS_KEY) continue;
     // A model without its own image inherits the defaults' one; a missing default was reported once already.
     if (!defaultsResolved && !entry.training?.image && !defaults.training?.image) continue;
-    const resolved = resolveModel(mergeSettings(defaults, entry), options, ['models', name], issues);
+    const resolved = resolveModel(mergeSettings(defaults, entry), options, ['models', name], issues, entry);
     if (resolved) models[name] = resolved;
   }
   if (issues.length > 0) throw new ConfigError(issues);
 
-  const { stage, alarmEmails, drift, endpoint, local } = parsed.data;
-  return { stage, alarmEmails, drift, endpoint, local, models };
+  const { stage, alarmEmails, drift, local } = parsed.data;
+  return { stage, alarmEmails, drift, local, models };
 }
 
 function parseModelEntries(
@@ -147,6 +155,7 @@ function mergeSettings(base: ModelSettingsInput, over: ModelSettingsInput): Mode
       hyperparameters: { ...base.training?.hyperparameters, ...over.training?.hyperparameters },
     },
     evaluation: { ...base.evaluation, ...over.evaluation },
+    ...omitUndefined({ deployment: mergeDeployment(base.deployment, over.deployment) }),
   };
 }
 
@@ -156,6 +165,7 @@ function resolveModel(
   { region }: ResolveOptions,
   path: readonly string[],
   issues: ConfigIssue[],
+  own: ModelSettingsInput = input,
 ): ModelSettings | undefined {
   const at = (...keys: string[]) => formatPath([...path, ...keys]);
   const before = issues.length;
@@ -212,7 +222,9 @@ function resolveModel(
   });
   checkHyperparameterLimits(hyperparameters, builtInAlgorithm, at, issues);
 
-  if (!image) return undefined;
+  const deployment = resolveDeployment(input.deployment, path, issues, own.deployment);
+
+  if (!image || !deployment) return undefined;
   const metricResolution = resolveMetric(
     input.problemType,
     evaluation,
@@ -244,6 +256,7 @@ function resolveModel(
       threshold: evaluation.threshold,
       minImprovement: evaluation.minImprovement ?? 0,
     }),
+    deployment,
   });
 }
 

@@ -75,13 +75,20 @@ export function fromZodIssues(
             message: `${value} is not allowed (expected ${issue.values.map((v) => JSON.stringify(v)).join(' or ')})`,
           },
         ];
+      // `inclusive: false` is a strict bound (`.positive()`): "at least 0" would wrongly allow 0.
       case 'too_small':
         return [
-          { path: formatPath(path), message: `${value} is too small (expected at least ${issue.minimum})` },
+          {
+            path: formatPath(path),
+            message: `${value} is too small (expected ${issue.inclusive === false ? 'more than' : 'at least'} ${issue.minimum})`,
+          },
         ];
       case 'too_big':
         return [
-          { path: formatPath(path), message: `${value} is too large (expected at most ${issue.maximum})` },
+          {
+            path: formatPath(path),
+            message: `${value} is too large (expected ${issue.inclusive === false ? 'less than' : 'at most'} ${issue.maximum})`,
+          },
         ];
       default:
         return [{ path: formatPath(path), message: `${value} ${issue.message}` }];

@@ -42,6 +42,28 @@ export const duration = z
     return z.NEVER;
   });
 
+/** A duration that may be zero (a wait SageMaker allows to skip): whole seconds, or "0s", "90s", "30m", "1h". */
+export const waitDuration = z
+  .union([z.number(), z.string()], {
+    error: 'is not a duration (expected seconds as a number, or a string like "0s", "90s", "30m", "1h")',
+  })
+  .transform((value, ctx) => {
+    if (typeof value === 'number') {
+      if (Number.isInteger(value) && value >= 0) return Duration.seconds(value);
+    } else {
+      const match = DURATION.exec(value.trim());
+      const unit = match?.[2] as keyof typeof DURATION_UNITS | undefined;
+      if (match?.[1] && unit) return DURATION_UNITS[unit](Number(match[1]));
+    }
+    ctx.addIssue({
+      code: 'custom',
+      input: value,
+      message:
+        'is not a duration (expected a whole number of seconds, 0 or more, or a string like "0s", "90s", "30m", "1h")',
+    });
+    return z.NEVER;
+  });
+
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
 
 export const trainingSchema = z.strictObject({
@@ -84,6 +106,67 @@ export const evaluationSchema = z.strictObject({
   minImprovement: z.number().finite().min(0).optional(),
 });
 
+/**
+ * ProductionVariantServerlessConfig MemorySizeInMB: "Valid values are in 1 GB increments: 1024 MB, 2048 MB,
+ * 3072 MB, 4096 MB, 5120 MB, or 6144 MB"; MaxConcurrency: 1–200
+ * (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ProductionVariantServerlessConfig.html).
+ */
+export const SERVERLESS_MEMORY_SIZES_MB = [1024, 2048, 3072, 4096, 5120, 6144] as const;
+
+/**
+ * A model's endpoint as written: every key optional so `models.<name>` merges over `models.defaults`; which keys
+ * apply depends on `type`, checked after merging (deployment.ts) so the message can say why.
+ */
+export const endpointSettingsSchema = z.strictObject({
+  type: z.enum(['realtime', 'serverless']).optional(),
+  instanceType: instanceType('ml.m5.large').optional(),
+  initialInstanceCount: int(1, 100).optional(),
+  /** Target tracking on SageMakerVariantInvocationsPerInstance; `false` turns off autoscaling set in defaults. */
+  autoscaling: z
+    .union([
+      z.literal(false),
+      z.strictObject({
+        minCapacity: int(1, 100).optional(),
+        maxCapacity: int(1, 100).optional(),
+        targetInvocationsPerInstance: z.number().finite().positive().optional(),
+      }),
+    ])
+    .optional(),
+  memorySizeInMb: z.literal(SERVERLESS_MEMORY_SIZES_MB).optional(),
+  maxConcurrency: int(1, 200).optional(),
+});
+
+/** BlueGreenUpdatePolicy's traffic routing as written; keys that do not apply to `type` are rejected after merging. */
+export const trafficRoutingSchema = z.strictObject({
+  type: z.enum(['ALL_AT_ONCE', 'CANARY', 'LINEAR']).optional(),
+  /** TrafficRoutingConfig CanarySize: "less than or equal to 50% of the variant's total instance count". */
+  canaryPercent: int(1, 50).optional(),
+  /** WaitIntervalInSeconds after the canary (0–3600, checked in deployment.ts). */
+  wait: waitDuration.optional(),
+  /** TrafficRoutingConfig LinearStepSize: "10-50% of the variant's total instance count". */
+  stepPercent: int(10, 50).optional(),
+  /** WaitIntervalInSeconds between linear steps (0–3600). */
+  interval: waitDuration.optional(),
+});
+
+export const deploymentSchema = z.strictObject({
+  mode: z.enum(['auto', 'manual']).optional(),
+  endpoint: endpointSettingsSchema.optional(),
+  trafficRouting: trafficRoutingSchema.optional(),
+  /** TerminationWaitInSeconds (0–3600, checked in deployment.ts). */
+  bakeTime: waitDuration.optional(),
+  /** MaximumExecutionTimeoutInSeconds (600–28800, checked in deployment.ts). */
+  maxExecutionTimeout: duration.optional(),
+  dataCapturePercent: int(0, 100).optional(),
+  alarms: z
+    .strictObject({
+      latencyP99Ms: z.number().finite().positive().optional(),
+      errorRatePercent: z.number().finite().positive().max(100).optional(),
+    })
+    .optional(),
+  retainVersions: int(1, 100).optional(),
+});
+
 /** One model's settings as written by the user: every field optional, merged over `models.defaults`. */
 export const modelSettingsSchema = z.strictObject({
   problemType: z.enum(PROBLEM_TYPES).optional(),
@@ -91,6 +174,7 @@ export const modelSettingsSchema = z.strictObject({
   training: trainingSchema.optional(),
   evaluation: evaluationSchema.optional(),
   approval: z.enum(['auto', 'manual']).optional(),
+  deployment: deploymentSchema.optional(),
 });
 
 export const driftSchema = z.strictObject({
@@ -106,24 +190,6 @@ export const driftSchema = z.strictObject({
   consecutiveBreaches: int(1, 100).default(3),
   minSamples: int(1, 10_000_000).default(500),
   retrain: z.boolean().default(false),
-});
-
-export const endpointSchema = z.strictObject({
-  instanceType: instanceType('ml.m5.large').default('ml.m5.large'),
-  instanceCount: int(1, 100).default(1),
-  dataCapturePercent: int(0, 100).default(100),
-  deployment: z
-    .strictObject({
-      canaryPercent: int(1, 99).default(10),
-      bakeTime: duration.prefault(600),
-    })
-    .prefault({}),
-  alarms: z
-    .strictObject({
-      latencyP99Ms: z.number().finite().positive().default(1000),
-      errorRatePercent: z.number().finite().positive().max(100).default(1),
-    })
-    .prefault({}),
 });
 
 /** The local runtime only (`npm start`); the deployed stack ignores it. */
@@ -148,7 +214,6 @@ export const configSchema = z.strictObject({
   stage: z.enum(['dev', 'prod']).default('dev'),
   alarmEmails: z.array(z.email({ error: 'is not an e-mail address' })).default([]),
   drift: driftSchema.prefault({}),
-  endpoint: endpointSchema.prefault({}),
   local: localSchema.prefault({}),
   /** Validated entry by entry in config.ts, so each model's errors carry its own path. */
   models: z.record(z.string(), z.unknown()).default({}),
@@ -157,6 +222,6 @@ export const configSchema = z.strictObject({
 /** One model's entry after parsing: durations are Duration objects, everything still optional. */
 export type ModelSettingsInput = z.output<typeof modelSettingsSchema>;
 export type DriftConfig = z.output<typeof driftSchema>;
-export type EndpointConfig = z.output<typeof endpointSchema>;
+export type DeploymentInput = z.output<typeof deploymentSchema>;
 export type LocalConfig = z.output<typeof localSchema>;
 export type RawConfig = z.input<typeof configSchema>;

@@ -23,7 +23,6 @@ describe('resolveConfig defaults', () => {
     expect(config.stage).toBe('dev');
     expect(config.alarmEmails).toEqual([]);
     expect(config.drift).toMatchObject({ schedule: 'rate(1 day)', threshold: 0.2, consecutiveBreaches: 3 });
-    expect(config.endpoint.deployment.bakeTime.toSeconds()).toBe(600);
     const defaults = settingsForModel(config, 'any-new-model');
     expect(defaults.training).toMatchObject({
       image: '683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1',
@@ -148,7 +147,7 @@ describe('resolveConfig rejects bad configurations, naming the key path, the val
       'misspelt setting, with a hint',
       { models: { churn: { trainng: {} } } },
       [
-        'models.churn.trainng: is not a known setting (did you mean "training"? expected one of "problemType", "targetColumn", "training", "evaluation", "approval")',
+        'models.churn.trainng: is not a known setting (did you mean "training"? expected one of "problemType", "targetColumn", "training", "evaluation", "approval", "deployment")',
       ],
     ],
     [
@@ -264,10 +263,13 @@ describe('resolveConfig rejects bad configurations, naming the key path, the val
     ],
     [
       'bad drift schedule and canary share',
-      { drift: { schedule: 'daily' }, endpoint: { deployment: { canaryPercent: 100 } } },
+      {
+        drift: { schedule: 'daily' },
+        models: { defaults: { deployment: { trafficRouting: { type: 'CANARY', canaryPercent: 100 } } } },
+      },
       [
         'drift.schedule: "daily" is not an EventBridge schedule (expected e.g. "rate(1 day)" or "cron(0 6 * * ? *)")',
-        'endpoint.deployment.canaryPercent: 100 is too large (expected at most 99)',
+        'models.defaults.deployment.trafficRouting.canaryPercent: 100 is too large (expected at most 50)',
       ],
     ],
     [

@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { type RuntimeModelSettingsMap, runtimeSettingsFor } from '../../../../lambdas/shared/model-settings';
+import { resolveConfig, toRuntimeModelSettings } from '../../../../lib/config';
+
+const region = 'us-east-1';
+
+/** What a Lambda reads: the map through JSON, as the MODEL_SETTINGS environment variable carries it. */
+function asLambdaSees(raw: unknown): RuntimeModelSettingsMap {
+  return JSON.parse(JSON.stringify(toRuntimeModelSettings(resolveConfig(raw, { region }))));
+}
+
+describe('runtime model settings: deployment', () => {
+  it('carries each model its own resolved deployment settings, and unlisted models the defaults', () => {
+    // Prepare
+    const raw = {
+      models: {
+        defaults: { deployment: { mode: 'manual', bakeTime: '5m' } },
+        churn: {
+          deployment: {
+            endpoint: { type: 'serverless', memorySizeInMb: 3072, maxConcurrency: 5 },
+            trafficRouting: { type: 'CANARY', canaryPercent: 20, wait: '2m' },
+          },
+        },
+      },
+    };
+
+    // Act
+    const settings = asLambdaSees(raw);
+
+    // Assess
+    expect(runtimeSettingsFor(settings, 'churn').deployment).toEqual({
+      mode: 'manual',
+      endpoint: { type: 'serverless', memorySizeInMb: 3072, maxConcurrency: 5 },
+      trafficRouting: { type: 'CANARY', canaryPercent: 20, waitIntervalSeconds: 120 },
+      bakeSeconds: 300,
+      maxExecutionTimeoutSeconds: 3600,
+      dataCapturePercent: 0,
+      alarms: { latencyP99Ms: 1000, errorRatePercent: 1 },
+      retainVersions: 3,
+    });
+    expect(runtimeSettingsFor(settings, 'first-upload').deployment).toMatchObject({
+      mode: 'manual',
+      endpoint: { type: 'realtime', instanceType: 'ml.m5.large', initialInstanceCount: 1 },
+      bakeSeconds: 300,
+      dataCapturePercent: 100,
+    });
+  });
+
+  it('survives JSON unchanged: plain numbers and strings, no Duration objects', () => {
+    // Act
+    const settings = toRuntimeModelSettings(
+      resolveConfig({ models: { defaults: { deployment: { bakeTime: '1h' } } } }, { region }),
+    );
+
+    // Assess
+    expect(JSON.parse(JSON.stringify(settings))).toEqual(settings);
+  });
+
+  it('keeps a full deployment block under 450 bytes of JSON, so MODEL_SETTINGS stays within its Lambda budget', () => {
+    // Prepare: the largest shape, every optional part set.
+    const raw = {
+      models: {
+        churn: {
+          deployment: {
+            mode: 'manual',
+            endpoint: {
+              instanceType: 'ml.c5.18xlarge',
+              initialInstanceCount: 10,
+              autoscaling: { minCapacity: 10, maxCapacity: 100, targetInvocationsPerInstance: 1000 },
+            },
+            trafficRouting: { type: 'LINEAR', stepPercent: 10, interval: '10m' },
+            bakeTime: '1h',
+            dataCapturePercent: 100,
+            alarms: { latencyP99Ms: 12_345, errorRatePercent: 12.5 },
+            retainVersions: 10,
+          },
+        },
+      },
+    };
+
+    // Act
+    const deployment = runtimeSettingsFor(asLambdaSees(raw), 'churn').deployment;
+
+    // Assess
+    expect(Buffer.byteLength(JSON.stringify(deployment))).toBeLessThan(450);
+  });
+
+  it('throws naming the model when neither it nor defaults is present', () => {
+    // Act
+    const lookup = () => runtimeSettingsFor({}, 'churn');
+
+    // Assess
+    expect(lookup).toThrowError('MODEL_SETTINGS has neither "churn" nor "defaults"');
+  });
+});
