@@ -1,9 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
   allowedTransitions,
+  assertDeploymentTransition,
   assertRunTransition,
   assertTransition,
   canTransition,
+  DEPLOYMENT_STATUSES,
+  DEPLOYMENT_TRANSITIONS,
+  type DeploymentStatus,
   INITIAL_STATUSES,
   InvalidStatusTransitionError,
   MODEL_VERSION_STATUSES,
@@ -106,5 +110,65 @@ describe('run lifecycle', () => {
     // Assess
     if (runExpected[from].includes(to)) expect(act).not.toThrow();
     else expect(act).toThrow(InvalidStatusTransitionError);
+  });
+});
+
+describe('deployment lifecycle', () => {
+  // Restated from the deployment workflow's design: recorded, begun under the lease, ended once.
+  const deploymentExpected: Record<DeploymentStatus, DeploymentStatus[]> = {
+    Started: ['Deploying', 'Failed'],
+    Deploying: ['Promoted', 'Failed', 'RolledBack'],
+    Promoted: [],
+    Failed: [],
+    RolledBack: [],
+  };
+  const deploymentPairs = DEPLOYMENT_STATUSES.flatMap((from) =>
+    DEPLOYMENT_STATUSES.map((to) => ({ from, to })),
+  );
+
+  it('covers every deployment status', () => {
+    // Assess
+    expect(Object.keys(DEPLOYMENT_TRANSITIONS).sort()).toEqual([...DEPLOYMENT_STATUSES].sort());
+    expect(Object.keys(deploymentExpected).sort()).toEqual([...DEPLOYMENT_STATUSES].sort());
+  });
+
+  it.each(deploymentPairs)('decides $from -> $to as specified', ({ from, to }) => {
+    // Act
+    const act = () => assertDeploymentTransition(from, to, 'deployment d1');
+
+    // Assess
+    if (deploymentExpected[from].includes(to)) expect(act).not.toThrow();
+    else expect(act).toThrow(InvalidStatusTransitionError);
+  });
+
+  it('names the deployment and what is allowed when refusing', () => {
+    // Act
+    const ended = refusal(() => assertDeploymentTransition('Promoted', 'Failed', 'deployment d1'));
+    const early = refusal(() => assertDeploymentTransition('Started', 'RolledBack', 'deployment d1'));
+
+    // Assess
+    expect(ended.message).toBe('deployment d1: cannot move from Promoted to Failed (Promoted is final)');
+    expect(early.message).toBe(
+      'deployment d1: cannot move from Started to RolledBack (allowed from Started: Deploying, Failed)',
+    );
+  });
+
+  it('lets a version go through every move a deployment makes', () => {
+    // Prepare: begin (any deployable status), promote (and retire the previous), fail, roll back
+    const moves: [ModelVersionStatus, ModelVersionStatus][] = [
+      ['Approved', 'Deploying'],
+      ['Retired', 'Deploying'],
+      ['Failed', 'Deploying'],
+      ['RolledBack', 'Deploying'],
+      ['Deploying', 'Deployed'],
+      ['Deploying', 'Failed'],
+      ['Deploying', 'RolledBack'],
+      ['Deployed', 'Retired'],
+    ];
+
+    // Assess
+    for (const [from, to] of moves) expect(canTransition(from, to), `${from} -> ${to}`).toBe(true);
+    expect(canTransition('Deployed', 'Deploying')).toBe(false);
+    expect(canTransition('PendingApproval', 'Deploying')).toBe(false);
   });
 });

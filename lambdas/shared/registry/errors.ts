@@ -159,3 +159,100 @@ export class CorruptItemError extends RegistryError {
     super(`stored item ${key} is malformed: ${problem}`);
   }
 }
+
+export class DeploymentNotFoundError extends RegistryError {
+  public readonly code = 'DeploymentNotFoundError';
+  public override readonly name = 'DeploymentNotFoundError';
+
+  constructor(public readonly deploymentId: string) {
+    super(`deployment ${deploymentId} does not exist`);
+  }
+}
+
+/** A deployment id was reused for another model or version: ids name one request. */
+export class DeploymentMismatchError extends RegistryError {
+  public readonly code = 'DeploymentMismatchError';
+  public override readonly name = 'DeploymentMismatchError';
+
+  constructor(
+    public readonly deploymentId: string,
+    public readonly stored: string,
+    public readonly requested: string,
+  ) {
+    super(`deployment ${deploymentId} exists for ${stored}, not ${requested}; use another deployment id`);
+  }
+}
+
+/** Another deployment holds the model's lease and it has not expired. */
+export class LeaseHeldError extends RegistryError {
+  public readonly code = 'LeaseHeldError';
+  public override readonly name = 'LeaseHeldError';
+
+  constructor(
+    public readonly model: string,
+    /** The deployment that holds it. */
+    public readonly holder: string,
+    /** ISO-8601 UTC: when others may take it over unless the holder renews it. */
+    public readonly expiresAt: string,
+    public readonly requestedBy: string,
+  ) {
+    super(
+      `${model}: deployment ${holder} holds the deployment lease until ${expiresAt}; ` +
+        `${requestedBy} must wait for it to end`,
+    );
+  }
+}
+
+/** The caller does not hold the model's lease (it expired and was taken over, or was never taken). */
+export class LeaseNotHeldError extends RegistryError {
+  public readonly code = 'LeaseNotHeldError';
+  public override readonly name = 'LeaseNotHeldError';
+
+  constructor(
+    public readonly model: string,
+    public readonly deploymentId: string,
+    /** Who holds it now; undefined when nobody does. */
+    public readonly holder: string | undefined,
+  ) {
+    super(
+      `${model}: deployment ${deploymentId} does not hold the deployment lease ` +
+        `(${holder === undefined ? 'nobody does' : `deployment ${holder} does`})`,
+    );
+  }
+}
+
+/**
+ * The alias moved after the deployment read it, so promoting would overwrite someone else's decision.
+ * Nothing was written.
+ */
+export class AliasMovedError extends RegistryError {
+  public readonly code = 'AliasMovedError';
+  public override readonly name = 'AliasMovedError';
+
+  constructor(
+    public readonly model: string,
+    public readonly alias: string,
+    public readonly expected: { readonly version: number | null; readonly revision: number | null },
+    public readonly actual: { readonly version: number | null; readonly revision: number | null },
+  ) {
+    const show = (at: { version: number | null; revision: number | null }): string =>
+      at.version === null ? 'unset' : `v${at.version} (revision ${at.revision})`;
+    super(
+      `${model} ${alias}: moved while deploying (read ${show(expected)}, now ${show(actual)}); ` +
+        'nothing was written',
+    );
+  }
+}
+
+/** The deployment ended (Promoted, Failed or RolledBack): nothing more can be recorded on it. */
+export class DeploymentEndedError extends RegistryError {
+  public readonly code = 'DeploymentEndedError';
+  public override readonly name = 'DeploymentEndedError';
+
+  constructor(
+    public readonly deploymentId: string,
+    public readonly status: string,
+  ) {
+    super(`deployment ${deploymentId} ended (${status}); nothing more can be recorded on it`);
+  }
+}

@@ -3,9 +3,11 @@ export * from './errors';
 export { RunAttributes, runKey, runKeyTemplate } from './keys';
 export {
   allowedTransitions,
+  assertDeploymentTransition,
   assertRunTransition,
   assertTransition,
   canTransition,
+  DEPLOYMENT_TRANSITIONS,
   INITIAL_STATUSES,
   RUN_TRANSITIONS,
   VERSION_TRANSITIONS,

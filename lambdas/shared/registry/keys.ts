@@ -83,6 +83,38 @@ export const modelIndexAttributes = (model: string) => ({
   [gsi1.sortKey]: model,
 });
 
+const DEPLOYMENT_PARTITION_PREFIX = 'DEPLOYMENT#';
+
+/** A deployment's item, by its id alone, so a redelivered request finds it without knowing when it began. */
+export const deploymentKey = (deploymentId: string): ItemKey => ({
+  [PK]: `${DEPLOYMENT_PARTITION_PREFIX}${deploymentId}`,
+  [SK]: 'DEPLOYMENT',
+});
+
+export const modelDeploymentsPartition = (model: string): string => `MODELDEPLOYMENTS#${model}`;
+
+/** GSI2 lists a model's deployments, as it lists its runs, newest first. */
+export const deploymentIndexAttributes = (deployment: {
+  deploymentId: string;
+  model: string;
+  startedAt: string;
+}) => ({
+  [gsi2.partitionKey]: modelDeploymentsPartition(deployment.model),
+  [gsi2.sortKey]: `${deployment.startedAt}#${deployment.deploymentId}`,
+});
+
+/** The model's deployment lease (one per model). */
+export const deploymentLeaseKey = (model: string): ItemKey => ({
+  [PK]: modelPartition(model),
+  [SK]: 'LEASE#deployment',
+});
+
+/** The task token waiting on an endpoint's next state change, by endpoint name (all an event carries). */
+export const endpointWaiterKey = (endpointName: string): ItemKey => ({
+  [PK]: `ENDPOINTWAITER#${endpointName}`,
+  [SK]: 'WAITER',
+});
+
 export const idempotencyKey = (key: string): ItemKey => ({ [PK]: `IDEMPOTENCY#${key}`, [SK]: 'IDEMPOTENCY' });
 
 /** Human-readable form of a key for error messages. */

@@ -1,5 +1,5 @@
 import { InvalidStatusTransitionError } from './errors';
-import type { InitialStatus, ModelVersionStatus, RunStatus } from './types';
+import type { DeploymentStatus, InitialStatus, ModelVersionStatus, RunStatus } from './types';
 
 /** Which status a model version may move to from each status. An empty list means final. */
 export const VERSION_TRANSITIONS: { readonly [S in ModelVersionStatus]: readonly ModelVersionStatus[] } = {
@@ -19,6 +19,18 @@ export const RUN_TRANSITIONS: { readonly [S in RunStatus]: readonly RunStatus[] 
   Running: ['Succeeded', 'Failed'],
   Succeeded: [],
   Failed: [],
+};
+
+/**
+ * A deployment is recorded (Started), begins under its lease (Deploying) and ends once: Promoted, Failed or
+ * RolledBack. It may fail before it begins (the lease stayed held by another deployment).
+ */
+export const DEPLOYMENT_TRANSITIONS: { readonly [S in DeploymentStatus]: readonly DeploymentStatus[] } = {
+  Started: ['Deploying', 'Failed'],
+  Deploying: ['Promoted', 'Failed', 'RolledBack'],
+  Promoted: [],
+  Failed: [],
+  RolledBack: [],
 };
 
 /** Statuses a version may be registered in: Registered itself or anything one move away from it. */
@@ -50,6 +62,15 @@ export function assertTransition(from: ModelVersionStatus, to: ModelVersionStatu
 /** Like assertTransition, for run statuses. */
 export function assertRunTransition(from: RunStatus, to: RunStatus, subject?: string): void {
   assertAllowed(RUN_TRANSITIONS, from, to, subject);
+}
+
+/** Like assertTransition, for deployment statuses. */
+export function assertDeploymentTransition(
+  from: DeploymentStatus,
+  to: DeploymentStatus,
+  subject?: string,
+): void {
+  assertAllowed(DEPLOYMENT_TRANSITIONS, from, to, subject);
 }
 
 function assertAllowed<S extends string>(

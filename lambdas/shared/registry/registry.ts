@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CancellationReason } from '@aws-sdk/client-dynamodb';
 import {
+  DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -16,6 +17,7 @@ import {
   isConditionalCheckFailed,
   isTransactionConflict,
   numberAttribute,
+  oldItemOf,
   RETRY,
   type RetryPolicy,
   stringAttribute,
@@ -23,18 +25,29 @@ import {
 } from './dynamo';
 import {
   AliasConflictError,
+  AliasMovedError,
   ConcurrentModificationError,
   CorruptItemError,
+  DeploymentEndedError,
+  DeploymentMismatchError,
+  DeploymentNotFoundError,
+  LeaseHeldError,
+  LeaseNotHeldError,
   RunNotFoundError,
   RunStatusConflictError,
+  ValidationError,
   VersionNotFoundError,
 } from './errors';
 import {
   aliasKey,
+  deploymentKey,
+  deploymentLeaseKey,
   describeKey,
   EVENT_PREFIX,
+  endpointWaiterKey,
   type ItemKey,
   MODELS_PARTITION,
+  modelDeploymentsPartition,
   modelKey,
   modelPartition,
   modelRunsPartition,
@@ -43,7 +56,12 @@ import {
   VERSION_PREFIX,
   versionKey,
 } from './keys';
-import { assertRunTransition, assertTransition } from './lifecycle';
+import {
+  assertDeploymentTransition,
+  assertRunTransition,
+  assertTransition,
+  canTransition,
+} from './lifecycle';
 import { DEFAULT_PAGE_SIZE, decodePageToken, encodePageToken } from './paging';
 import {
   eventExists,
@@ -55,27 +73,39 @@ import {
 import {
   aliasNameSchema,
   appendEventInputSchema,
+  beginDeploymentOptionsSchema,
   changeStatusOptionsSchema,
+  createDeploymentInputSchema,
   createRunInputSchema,
+  deploymentProgressSchema,
   idSchema,
   modelNameSchema,
   pageRequestSchema,
   parseInput,
   parseItem,
+  promoteDeploymentInputSchema,
+  recordDeploymentFailureInputSchema,
   registerVersionInputSchema,
   runPatchSchema,
   runStatusSchema,
+  sageMakerNameSchema,
   setAliasOptionsSchema,
   sha256Schema,
   storedAliasSchema,
+  storedDeploymentSchema,
   storedEventSchema,
+  storedLeaseSchema,
   storedModelSchema,
   storedRunSchema,
   storedVersionSchema,
+  storedWaiterSchema,
+  takeLeaseOptionsSchema,
+  taskTokenSchema,
   toJsonObject,
   updateRunOptionsSchema,
   versionSchema,
   versionStatusSchema,
+  waiterTtlSchema,
 } from './schemas';
 import { RegistryKeys } from './table-design';
 import { readTrainedDataset } from './trained-datasets';
@@ -84,21 +114,35 @@ import {
   type AliasName,
   type AppendEventInput,
   type AuditEvent,
+  type BeginDeploymentOptions,
   type ChangeStatusOptions,
+  type CreateDeploymentInput,
+  type CreateDeploymentResult,
   type CreateRunInput,
   type CreateRunResult,
+  type Deployment,
+  type DeploymentFailureResult,
+  type DeploymentKind,
+  type DeploymentLease,
+  type DeploymentProgress,
+  type EndpointWaiter,
   type ModelSummary,
   type ModelVersion,
   type ModelVersionStatus,
   type Page,
   type PageRequest,
+  type ProductionBaseline,
+  type PromoteDeploymentInput,
+  type PromotionResult,
   REGISTRY_EVENT_TYPES,
+  type RecordDeploymentFailureInput,
   type RegisterVersionInput,
   type RegisterVersionResult,
   type Run,
   type RunPatch,
   type RunStatus,
   type SetAliasOptions,
+  type TakeLeaseOptions,
   type TrainedDataset,
   type UpdateRunOptions,
 } from './types';
@@ -130,6 +174,9 @@ interface PageQuery<T> {
 }
 
 const { partitionKey: PK, sortKey: SK, gsi1, gsi2 } = RegistryKeys;
+
+/** A waiter nobody took is cleaned up after two days (longer than any deployment waits). */
+const DEFAULT_WAITER_TTL_SECONDS = 2 * 86_400;
 
 export interface ModelRegistryClientOptions {
   readonly client: DynamoDBDocumentClient;
@@ -383,6 +430,328 @@ export class ModelRegistryClient {
     return this.queryPage({ ...query, schema: storedEventSchema }, page);
   }
 
+  // Deployments
+
+  /**
+   * Records a deployment of a version (Started) with a DeploymentStarted event. Idempotent per deployment
+   * id: a second call with the same id writes nothing and returns the stored deployment (`created: false`).
+   * A rollback must name a version that served before.
+   * @throws VersionNotFoundError; InvalidStatusTransitionError when the version cannot be deployed from its
+   *   status; ValidationError for a rollback to a version that never served; DeploymentMismatchError when
+   *   the id was used for another model or version
+   */
+  public async createDeployment(input: CreateDeploymentInput): Promise<CreateDeploymentResult> {
+    const { actor, reason, ...fields } = parseInput(createDeploymentInputSchema, input, 'deployment');
+    return withRetry(`createDeployment ${fields.deploymentId}`, this.retry, async () => {
+      const existing = await this.existingDeployment(fields);
+      if (existing !== undefined) return { created: false, deployment: existing };
+      const version = await this.getItem(versionKey(fields.model, fields.version), storedVersionSchema);
+      if (version === undefined) throw new VersionNotFoundError(fields.model, fields.version);
+      const kind = fields.kind ?? 'deploy';
+      checkDeployable(version, kind);
+      const at = this.now();
+      const startedBy = actor ?? this.defaultActor;
+      const deployment: Deployment = omitUndefined({
+        deploymentId: fields.deploymentId,
+        model: fields.model,
+        version: fields.version,
+        attempt: fields.attempt ?? 1,
+        kind,
+        status: 'Started' as const,
+        stages: [],
+        reasons: [],
+        executionArn: fields.executionArn,
+        startedBy,
+        startedAt: at,
+        updatedAt: at,
+      });
+      const event = this.newEvent({
+        model: deployment.model,
+        type: REGISTRY_EVENT_TYPES.deploymentStarted,
+        at,
+        actor: startedBy,
+        reasons: reason === undefined ? [] : [reason],
+        details: {
+          deploymentId: deployment.deploymentId,
+          kind,
+          attempt: deployment.attempt,
+          executionArn: deployment.executionArn,
+        },
+        runId: version.lineage.runId,
+        version: deployment.version,
+      });
+      return this.tryCreateDeployment(deployment, event);
+    });
+  }
+
+  /** One deployment, or undefined. */
+  public async getDeployment(deploymentId: string): Promise<Deployment | undefined> {
+    const id = parseInput(idSchema, deploymentId, 'deploymentId');
+    return this.getItem(deploymentKey(id), storedDeploymentSchema);
+  }
+
+  /** A model's deployments, newest first. */
+  public async listDeployments(model: string, page?: PageRequest): Promise<Page<Deployment>> {
+    const partition = modelDeploymentsPartition(parseInput(modelNameSchema, model, 'model'));
+    return this.queryPage({ index: gsi2, partition, forward: false, schema: storedDeploymentSchema }, page);
+  }
+
+  /**
+   * Records progress of a running deployment: a stage (a redelivered stage of the same name keeps its first
+   * record) and names learnt on the way. Progress is not a decision, so it writes no audit event.
+   * @throws DeploymentNotFoundError; DeploymentEndedError once the deployment ended
+   */
+  public async recordDeploymentProgress(
+    deploymentId: string,
+    progress: DeploymentProgress,
+  ): Promise<Deployment> {
+    const id = parseInput(idSchema, deploymentId, 'deploymentId');
+    const { stage, ...fields } = parseInput(deploymentProgressSchema, progress, 'progress');
+    return withRetry(`recordDeploymentProgress ${id}`, this.retry, async () => {
+      const current = await this.getItem(deploymentKey(id), storedDeploymentSchema);
+      if (current === undefined) throw new DeploymentNotFoundError(id);
+      if (current.status !== 'Started' && current.status !== 'Deploying') {
+        throw new DeploymentEndedError(id, current.status);
+      }
+      const at = this.now();
+      const update = this.requests.deploymentUpdate({
+        deploymentId: id,
+        currentStatus: current.status,
+        changes: omitUndefined({ ...fields, updatedAt: at }),
+        stage:
+          stage === undefined
+            ? undefined
+            : {
+                name: stage.name,
+                at: stage.at ?? at,
+                details: toJsonObject(stage.details ?? {}, 'stage.details'),
+              },
+      });
+      try {
+        const output = await this.doc.send(new UpdateCommand({ ...update, ReturnValues: 'ALL_NEW' }));
+        return parseItem(storedDeploymentSchema, output.Attributes ?? {}, describeKey(deploymentKey(id)));
+      } catch (error) {
+        if (isConditionalCheckFailed(error) || isTransactionConflict(error)) return RETRY;
+        throw error;
+      }
+    });
+  }
+
+  /**
+   * Begins a deployment under the model's lease: reads where `production` points (the baseline the promotion
+   * will be conditioned on), moves the deployment Started → Deploying and its version → Deploying, with a
+   * StatusChanged event, in one transaction that also checks the lease is still this deployment's.
+   * Idempotent: a deployment that has begun (or ended) is returned as stored.
+   * @throws DeploymentNotFoundError; LeaseNotHeldError; InvalidStatusTransitionError for a version that
+   *   cannot be deployed from its status; ConcurrentModificationError if the version's status changed
+   */
+  public async beginDeployment(
+    deploymentId: string,
+    options: BeginDeploymentOptions = {},
+  ): Promise<Deployment> {
+    const id = parseInput(idSchema, deploymentId, 'deploymentId');
+    const { actor } = parseInput(beginDeploymentOptionsSchema, options, 'options');
+    return withRetry(`beginDeployment ${id}`, this.retry, () =>
+      this.tryBeginDeployment(id, actor ?? this.defaultActor),
+    );
+  }
+
+  /**
+   * Promotes a deployment in one transaction: `production` → its version, conditioned on the alias revision
+   * read when the deployment began; the version Deploying → Deployed with the endpoint, endpoint config and
+   * deployment id; the previous production version → Retired; the deployment → Promoted; AliasMoved,
+   * StatusChanged and ModelDeployed events; all while the deployment holds the model's lease. All or nothing.
+   * Idempotent: a promoted deployment is returned as stored (`promoted: false`).
+   * @throws AliasMovedError when the alias moved after the deployment began (nothing is written);
+   *   LeaseNotHeldError; InvalidStatusTransitionError when the deployment is not Deploying;
+   *   ConcurrentModificationError if the version's status changed; DeploymentNotFoundError
+   */
+  public async promoteDeployment(
+    deploymentId: string,
+    input: PromoteDeploymentInput,
+  ): Promise<PromotionResult> {
+    const id = parseInput(idSchema, deploymentId, 'deploymentId');
+    const data = parseInput(promoteDeploymentInputSchema, input, 'input');
+    return withRetry(`promoteDeployment ${id}`, this.retry, () => this.tryPromoteDeployment(id, data));
+  }
+
+  /**
+   * Ends a deployment Failed or RolledBack with its reasons: the deployment closes, its version (if the
+   * deployment had begun) moves to the same status, a DeploymentFailed event records why; the alias and the
+   * production version are not touched. Idempotent: a deployment that ended failed already is returned as
+   * stored (`recorded: false`).
+   * @throws DeploymentNotFoundError; InvalidStatusTransitionError for a promoted deployment, or RolledBack
+   *   for one that never began
+   */
+  public async recordDeploymentFailure(
+    deploymentId: string,
+    input: RecordDeploymentFailureInput,
+  ): Promise<DeploymentFailureResult> {
+    const id = parseInput(idSchema, deploymentId, 'deploymentId');
+    const data = parseInput(recordDeploymentFailureInputSchema, input, 'input');
+    return withRetry(`recordDeploymentFailure ${id}`, this.retry, () => this.tryRecordFailure(id, data));
+  }
+
+  // The deployment lease
+
+  /**
+   * Takes the model's deployment lease for `deploymentId` until now + ttlSeconds: when nobody holds it, when
+   * this deployment holds it already (a re-run extends it), or when the holder's lease expired.
+   * @throws LeaseHeldError naming the deployment that holds it and until when
+   */
+  public async takeDeploymentLease(
+    model: string,
+    deploymentId: string,
+    options: TakeLeaseOptions,
+  ): Promise<DeploymentLease> {
+    const name = parseInput(modelNameSchema, model, 'model');
+    const id = parseInput(idSchema, deploymentId, 'deploymentId');
+    const { ttlSeconds } = parseInput(takeLeaseOptionsSchema, options, 'options');
+    return withRetry(`takeDeploymentLease ${name}`, this.retry, async () => {
+      const now = this.clock();
+      const untilMs = now.getTime() + ttlSeconds * 1000;
+      const at = this.now();
+      const request = this.requests.leaseTake({ model: name, holder: id, at, nowMs: now.getTime(), untilMs });
+      try {
+        await this.doc.send(new PutCommand(request));
+        return { model: name, holder: id, acquiredAt: at, expiresAt: new Date(untilMs).toISOString() };
+      } catch (error) {
+        if (isTransactionConflict(error)) return RETRY;
+        if (!isConditionalCheckFailed(error)) throw error;
+        const old = oldItemOf(error);
+        const holder = stringAttribute(old, 'holder');
+        const until = numberAttribute(old, 'leaseExpiresAt');
+        // Released between the check and our read of it: try again.
+        if (holder === undefined || until === undefined) return RETRY;
+        throw new LeaseHeldError(name, holder, new Date(until).toISOString(), id);
+      }
+    });
+  }
+
+  /**
+   * Extends the lease to now + ttlSeconds while `deploymentId` holds it (a long blue/green bake renews it).
+   * @throws LeaseNotHeldError naming who holds it, if anyone
+   */
+  public async renewDeploymentLease(
+    model: string,
+    deploymentId: string,
+    options: TakeLeaseOptions,
+  ): Promise<DeploymentLease> {
+    const name = parseInput(modelNameSchema, model, 'model');
+    const id = parseInput(idSchema, deploymentId, 'deploymentId');
+    const { ttlSeconds } = parseInput(takeLeaseOptionsSchema, options, 'options');
+    return withRetry(`renewDeploymentLease ${name}`, this.retry, async () => {
+      const untilMs = this.clock().getTime() + ttlSeconds * 1000;
+      try {
+        const output = await this.doc.send(new UpdateCommand(this.requests.leaseRenewal(name, id, untilMs)));
+        return parseItem(storedLeaseSchema, output.Attributes ?? {}, describeKey(deploymentLeaseKey(name)));
+      } catch (error) {
+        if (isTransactionConflict(error)) return RETRY;
+        if (!isConditionalCheckFailed(error)) throw error;
+        throw new LeaseNotHeldError(name, id, stringAttribute(oldItemOf(error), 'holder'));
+      }
+    });
+  }
+
+  /**
+   * Releases the lease if `deploymentId` holds it. Only its holder can: anyone else's call (a re-run after
+   * the release, or after another deployment took an expired lease over) changes nothing.
+   * @returns whether this call released it
+   */
+  public async releaseDeploymentLease(model: string, deploymentId: string): Promise<boolean> {
+    const name = parseInput(modelNameSchema, model, 'model');
+    const id = parseInput(idSchema, deploymentId, 'deploymentId');
+    return withRetry(`releaseDeploymentLease ${name}`, this.retry, async () => {
+      try {
+        await this.doc.send(new DeleteCommand(this.requests.leaseRelease(name, id)));
+        return true;
+      } catch (error) {
+        if (isTransactionConflict(error)) return RETRY;
+        if (isConditionalCheckFailed(error)) return false;
+        throw error;
+      }
+    });
+  }
+
+  /** Who holds the model's deployment lease (possibly expired), or undefined. */
+  public async getDeploymentLease(model: string): Promise<DeploymentLease | undefined> {
+    const name = parseInput(modelNameSchema, model, 'model');
+    return this.getItem(deploymentLeaseKey(name), storedLeaseSchema);
+  }
+
+  // Endpoint waiters
+
+  /**
+   * Stores the task token a deployment waits with for its endpoint's next state change, replacing an earlier
+   * wait's token. The table's TTL removes it after `ttlSeconds` (default two days) if nobody took it.
+   */
+  public async putEndpointWaiter(
+    endpointName: string,
+    taskToken: string,
+    deploymentId: string,
+    options: { readonly ttlSeconds?: number } = {},
+  ): Promise<EndpointWaiter> {
+    const waiter: EndpointWaiter = {
+      endpointName: parseInput(sageMakerNameSchema, endpointName, 'endpointName'),
+      taskToken: parseInput(taskTokenSchema, taskToken, 'taskToken'),
+      deploymentId: parseInput(idSchema, deploymentId, 'deploymentId'),
+      createdAt: this.now(),
+    };
+    const ttlSeconds = parseInput(
+      waiterTtlSchema,
+      options.ttlSeconds ?? DEFAULT_WAITER_TTL_SECONDS,
+      'ttlSeconds',
+    );
+    const cleanupAt = Math.ceil(this.clock().getTime() / 1000) + ttlSeconds;
+    await withRetry(`putEndpointWaiter ${waiter.endpointName}`, this.retry, async () => {
+      try {
+        return await this.doc.send(new PutCommand(this.requests.waiterPut(waiter, cleanupAt)));
+      } catch (error) {
+        if (isTransactionConflict(error)) return RETRY;
+        throw error;
+      }
+    });
+    return waiter;
+  }
+
+  /**
+   * Takes the endpoint's waiter once: deletes it and returns it, so of two deliveries of an endpoint event
+   * only one gets the token and resumes the workflow.
+   * @returns undefined when nobody waits (taken already, or never put)
+   */
+  public async takeEndpointWaiter(endpointName: string): Promise<EndpointWaiter | undefined> {
+    const name = parseInput(sageMakerNameSchema, endpointName, 'endpointName');
+    return withRetry(`takeEndpointWaiter ${name}`, this.retry, async () => {
+      try {
+        const output = await this.doc.send(new DeleteCommand(this.requests.waiterTake(name)));
+        return parseItem(storedWaiterSchema, output.Attributes ?? {}, describeKey(endpointWaiterKey(name)));
+      } catch (error) {
+        if (isTransactionConflict(error)) return RETRY;
+        if (isConditionalCheckFailed(error)) return undefined;
+        throw error;
+      }
+    });
+  }
+
+  /**
+   * Deletes the endpoint's waiter if it is this deployment's (after its wait timed out).
+   * @returns whether one was deleted
+   */
+  public async deleteEndpointWaiter(endpointName: string, deploymentId: string): Promise<boolean> {
+    const name = parseInput(sageMakerNameSchema, endpointName, 'endpointName');
+    const id = parseInput(idSchema, deploymentId, 'deploymentId');
+    return withRetry(`deleteEndpointWaiter ${name}`, this.retry, async () => {
+      try {
+        await this.doc.send(new DeleteCommand(this.requests.waiterDelete(name, id)));
+        return true;
+      } catch (error) {
+        if (isTransactionConflict(error)) return RETRY;
+        if (isConditionalCheckFailed(error)) return false;
+        throw error;
+      }
+    });
+  }
+
   // Attempts (one read + one conditional write; RETRY when the race is not a verdict)
 
   private async tryRegisterVersion(
@@ -572,6 +941,408 @@ export class ModelRegistryClient {
     throw unexpectedCancellation(reasons);
   }
 
+  /** The stored deployment with this id, if any, checked to be the same request. */
+  private async existingDeployment(fields: {
+    deploymentId: string;
+    model: string;
+    version: number;
+  }): Promise<Deployment | undefined> {
+    const existing = await this.getItem(deploymentKey(fields.deploymentId), storedDeploymentSchema);
+    if (existing === undefined) return undefined;
+    if (existing.model !== fields.model || existing.version !== fields.version) {
+      throw new DeploymentMismatchError(
+        fields.deploymentId,
+        `${existing.model} v${existing.version}`,
+        `${fields.model} v${fields.version}`,
+      );
+    }
+    return existing;
+  }
+
+  private async tryCreateDeployment(
+    deployment: Deployment,
+    event: AuditEvent,
+  ): Promise<CreateDeploymentResult | typeof RETRY> {
+    const transaction = this.requests.deploymentCreation(deployment, event);
+    const reasons = await this.transact(transaction.items);
+    if (reasons === undefined) return { created: true, deployment };
+    // Created concurrently by a duplicate delivery: the next attempt returns it.
+    if (transaction.failed(reasons, 'deployment') || transaction.conflicted(reasons)) return RETRY;
+    if (transaction.failed(reasons, 'version'))
+      throw new VersionNotFoundError(deployment.model, deployment.version);
+    if (transaction.failed(reasons, 'event')) throw eventExists(event);
+    throw unexpectedCancellation(reasons);
+  }
+
+  private async tryBeginDeployment(id: string, actor: string): Promise<Deployment | typeof RETRY> {
+    const current = await this.getItem(deploymentKey(id), storedDeploymentSchema);
+    if (current === undefined) throw new DeploymentNotFoundError(id);
+    if (current.status !== 'Started') return current;
+    const { model } = current;
+    const version = await this.getItem(versionKey(model, current.version), storedVersionSchema);
+    if (version === undefined) throw new VersionNotFoundError(model, current.version);
+    const subject = `${model} v${current.version}`;
+    assertTransition(version.status, 'Deploying', subject);
+    const alias = await this.getItem(aliasKey(model, 'production'), storedAliasSchema);
+    const baseline: ProductionBaseline = {
+      version: alias?.version ?? null,
+      revision: alias?.revision ?? null,
+    };
+    const at = this.now();
+    const reason = `deployment ${id} (${current.kind}, attempt ${current.attempt}) began`;
+    const event = this.newEvent({
+      model,
+      type: REGISTRY_EVENT_TYPES.statusChanged,
+      at,
+      actor,
+      reasons: [reason],
+      details: { from: version.status, to: 'Deploying', deploymentId: id, baseline },
+      runId: version.lineage.runId,
+      version: version.version,
+    });
+    const transaction = this.requests.deploymentBeginning({
+      deployment: current,
+      version,
+      baseline,
+      at,
+      actor,
+      reason,
+      event,
+    });
+    const reasons = await this.transact(transaction.items);
+    if (reasons === undefined) {
+      const began = { name: 'Began', at, details: { baseline: { ...baseline } } };
+      return { ...current, status: 'Deploying', baseline, updatedAt: at, stages: [...current.stages, began] };
+    }
+    if (transaction.failed(reasons, 'lease')) {
+      throw new LeaseNotHeldError(
+        model,
+        id,
+        stringAttribute(transaction.reason(reasons, 'lease')?.Item, 'holder'),
+      );
+    }
+    if (transaction.failed(reasons, 'version')) {
+      const actual = stringAttribute(transaction.reason(reasons, 'version')?.Item, 'status');
+      throw new ConcurrentModificationError(
+        subject,
+        `status ${version.status}`,
+        actual && `status ${actual}`,
+      );
+    }
+    // The deployment began concurrently, or the alias moved between our reads: read both again.
+    if (
+      transaction.failed(reasons, 'deployment') ||
+      transaction.failed(reasons, 'alias') ||
+      transaction.conflicted(reasons)
+    ) {
+      return RETRY;
+    }
+    if (transaction.failed(reasons, 'event')) throw eventExists(event);
+    throw unexpectedCancellation(reasons);
+  }
+
+  private async tryPromoteDeployment(
+    id: string,
+    input: z.output<typeof promoteDeploymentInputSchema>,
+  ): Promise<PromotionResult | typeof RETRY> {
+    const current = await this.getItem(deploymentKey(id), storedDeploymentSchema);
+    if (current === undefined) throw new DeploymentNotFoundError(id);
+    if (current.status === 'Promoted') return this.promotedAlready(current);
+    assertDeploymentTransition(current.status, 'Promoted', `deployment ${id}`);
+    const { model, baseline } = current;
+    if (baseline === undefined) {
+      throw new CorruptItemError(
+        describeKey(deploymentKey(id)),
+        'Deploying without the baseline it began from',
+      );
+    }
+    const alias = await this.getItem(aliasKey(model, 'production'), storedAliasSchema);
+    const now = { version: alias?.version ?? null, revision: alias?.revision ?? null };
+    if (now.revision !== baseline.revision) throw new AliasMovedError(model, 'production', baseline, now);
+    const version = await this.getItem(versionKey(model, current.version), storedVersionSchema);
+    if (version === undefined) throw new VersionNotFoundError(model, current.version);
+    const subject = `${model} v${version.version}`;
+    assertTransition(version.status, 'Deployed', subject);
+    const previous = await this.retiring(model, baseline, version.version);
+    const at = this.now();
+    const actor = input.actor ?? this.defaultActor;
+    const reason = input.reason ?? `deployment ${id} promoted`;
+    const served = {
+      deploymentId: id,
+      endpointName: input.endpointName,
+      endpointConfigName: input.endpointConfigName,
+      deployedAt: at,
+    };
+    const next: Alias = {
+      model,
+      alias: 'production',
+      version: version.version,
+      revision: (baseline.revision ?? 0) + 1,
+      updatedAt: at,
+      updatedBy: actor,
+      reason,
+    };
+    const common = { model, at, actor, reasons: [reason], runId: version.lineage.runId };
+    const events = {
+      alias: this.newEvent({
+        ...common,
+        type: REGISTRY_EVENT_TYPES.aliasMoved,
+        details: {
+          alias: 'production',
+          from: baseline.version,
+          to: version.version,
+          revision: next.revision,
+          deploymentId: id,
+        },
+        version: version.version,
+      }),
+      version: this.newEvent({
+        ...common,
+        type: REGISTRY_EVENT_TYPES.statusChanged,
+        details: { from: version.status, to: 'Deployed', ...served },
+        version: version.version,
+      }),
+      previous:
+        previous === undefined
+          ? undefined
+          : this.newEvent({
+              ...common,
+              type: REGISTRY_EVENT_TYPES.statusChanged,
+              details: {
+                from: previous.status,
+                to: 'Retired',
+                deploymentId: id,
+                replacedBy: version.version,
+              },
+              runId: previous.lineage.runId,
+              version: previous.version,
+            }),
+      deployed: this.newEvent({
+        ...common,
+        type: REGISTRY_EVENT_TYPES.modelDeployed,
+        details: {
+          ...toJsonObject(input.details ?? {}, 'input.details'),
+          ...served,
+          kind: current.kind,
+          attempt: current.attempt,
+          previousVersion: baseline.version,
+          aliasRevision: next.revision,
+        },
+        version: version.version,
+      }),
+    };
+    const transaction = this.requests.promotion({
+      deployment: current,
+      baseline,
+      alias: next,
+      version,
+      served,
+      previous,
+      at,
+      actor,
+      reason,
+      events,
+    });
+    const reasons = await this.transact(transaction.items);
+    if (reasons === undefined) {
+      const promoted: Deployment = {
+        ...current,
+        status: 'Promoted',
+        endpointName: served.endpointName,
+        endpointConfigName: served.endpointConfigName,
+        reasons: [reason],
+        updatedAt: at,
+        endedAt: at,
+        stages: [
+          ...current.stages,
+          { name: 'Promoted', at, details: { alias: 'production', revision: next.revision } },
+        ],
+      };
+      const deployed: ModelVersion = {
+        ...version,
+        status: 'Deployed',
+        statusReason: reason,
+        statusChangedAt: at,
+        statusChangedBy: actor,
+        deployment: served,
+      };
+      return omitUndefined({
+        promoted: true,
+        deployment: promoted,
+        version: deployed,
+        alias: next,
+        retiredVersion: previous?.version,
+      });
+    }
+    if (transaction.failed(reasons, 'alias')) {
+      const stored = transaction.reason(reasons, 'alias')?.Item;
+      const moved = {
+        version: numberAttribute(stored, 'version') ?? null,
+        revision: numberAttribute(stored, 'revision') ?? null,
+      };
+      throw new AliasMovedError(model, 'production', baseline, moved);
+    }
+    if (transaction.failed(reasons, 'lease')) {
+      throw new LeaseNotHeldError(
+        model,
+        id,
+        stringAttribute(transaction.reason(reasons, 'lease')?.Item, 'holder'),
+      );
+    }
+    if (transaction.failed(reasons, 'version')) {
+      const actual = stringAttribute(transaction.reason(reasons, 'version')?.Item, 'status');
+      throw new ConcurrentModificationError(
+        subject,
+        `status ${version.status}`,
+        actual && `status ${actual}`,
+      );
+    }
+    // Promoted by a concurrent re-run, or the previous version moved: read again and decide.
+    if (
+      transaction.failed(reasons, 'deployment') ||
+      transaction.failed(reasons, 'previous') ||
+      transaction.conflicted(reasons)
+    ) {
+      return RETRY;
+    }
+    if (
+      transaction.failed(reasons, 'aliasEvent') ||
+      transaction.failed(reasons, 'versionEvent') ||
+      transaction.failed(reasons, 'previousEvent') ||
+      transaction.failed(reasons, 'deployedEvent')
+    ) {
+      throw eventExists(events.deployed);
+    }
+    throw unexpectedCancellation(reasons);
+  }
+
+  /** The previous production version, when the promotion is to retire it (it exists, differs, may retire). */
+  private async retiring(
+    model: string,
+    baseline: ProductionBaseline,
+    version: number,
+  ): Promise<ModelVersion | undefined> {
+    if (baseline.version === null || baseline.version === version) return undefined;
+    const previous = await this.getItem(versionKey(model, baseline.version), storedVersionSchema);
+    return previous !== undefined && canTransition(previous.status, 'Retired') ? previous : undefined;
+  }
+
+  /** A re-run of a promotion that happened: what it wrote, read back. */
+  private async promotedAlready(deployment: Deployment): Promise<PromotionResult> {
+    const { model } = deployment;
+    const [version, alias] = await Promise.all([
+      this.getItem(versionKey(model, deployment.version), storedVersionSchema),
+      this.getItem(aliasKey(model, 'production'), storedAliasSchema),
+    ]);
+    if (version === undefined) throw new VersionNotFoundError(model, deployment.version);
+    if (alias === undefined) {
+      throw new CorruptItemError(
+        describeKey(aliasKey(model, 'production')),
+        `missing although ${deployment.deploymentId} was promoted`,
+      );
+    }
+    const before = deployment.baseline?.version ?? null;
+    const previous =
+      before === null || before === deployment.version
+        ? undefined
+        : await this.getItem(versionKey(model, before), storedVersionSchema);
+    return omitUndefined({
+      promoted: false,
+      deployment,
+      version,
+      alias,
+      retiredVersion: previous?.status === 'Retired' ? previous.version : undefined,
+    });
+  }
+
+  private async tryRecordFailure(
+    id: string,
+    input: z.output<typeof recordDeploymentFailureInputSchema>,
+  ): Promise<DeploymentFailureResult | typeof RETRY> {
+    const current = await this.getItem(deploymentKey(id), storedDeploymentSchema);
+    if (current === undefined) throw new DeploymentNotFoundError(id);
+    const { model } = current;
+    const version = await this.getItem(versionKey(model, current.version), storedVersionSchema);
+    if (version === undefined) throw new VersionNotFoundError(model, current.version);
+    if (current.status === 'Failed' || current.status === 'RolledBack') {
+      return { recorded: false, deployment: current, version };
+    }
+    const { outcome, reasons } = input;
+    assertDeploymentTransition(current.status, outcome, `deployment ${id}`);
+    // A deployment that never began (no lease) leaves its version as it found it.
+    const moving = current.status === 'Deploying' && version.status === 'Deploying' ? version : undefined;
+    const at = this.now();
+    const actor = input.actor ?? this.defaultActor;
+    const details = toJsonObject(input.details ?? {}, 'input.details');
+    const common = { model, at, actor, reasons, runId: version.lineage.runId, version: version.version };
+    const events = {
+      failed: this.newEvent({
+        ...common,
+        type: REGISTRY_EVENT_TYPES.deploymentFailed,
+        details: {
+          ...details,
+          deploymentId: id,
+          outcome,
+          kind: current.kind,
+          attempt: current.attempt,
+          endpointName: current.endpointName,
+          endpointConfigName: current.endpointConfigName,
+        },
+      }),
+      version:
+        moving === undefined
+          ? undefined
+          : this.newEvent({
+              ...common,
+              type: REGISTRY_EVENT_TYPES.statusChanged,
+              details: { from: 'Deploying', to: outcome, deploymentId: id },
+            }),
+    };
+    const transaction = this.requests.deploymentFailure({
+      deployment: current,
+      outcome,
+      reasons,
+      version: moving,
+      at,
+      actor,
+      details,
+      events,
+    });
+    const cancelled = await this.transact(transaction.items);
+    if (cancelled === undefined) {
+      const ended: Deployment = {
+        ...current,
+        status: outcome,
+        reasons: [...reasons],
+        updatedAt: at,
+        endedAt: at,
+        stages: [...current.stages, { name: outcome, at, details }],
+      };
+      const after: ModelVersion =
+        moving === undefined
+          ? version
+          : {
+              ...version,
+              status: outcome,
+              statusReason: reasons.join('; '),
+              statusChangedAt: at,
+              statusChangedBy: actor,
+            };
+      return { recorded: true, deployment: ended, version: after };
+    }
+    if (
+      transaction.failed(cancelled, 'deployment') ||
+      transaction.failed(cancelled, 'version') ||
+      transaction.conflicted(cancelled)
+    ) {
+      return RETRY;
+    }
+    if (transaction.failed(cancelled, 'event') || transaction.failed(cancelled, 'versionEvent')) {
+      throw eventExists(events.failed);
+    }
+    throw unexpectedCancellation(cancelled);
+  }
+
   // Plumbing
 
   private newEvent(input: NewEvent): AuditEvent {
@@ -661,6 +1432,19 @@ export class ModelRegistryClient {
     const date = this.clock();
     if (Number.isNaN(date.getTime())) throw new Error('ModelRegistryClient: clock returned an invalid Date');
     return date.toISOString();
+  }
+}
+
+/** Refuses a deployment its version cannot go through: the lifecycle, and rollbacks only to served versions. */
+function checkDeployable(version: ModelVersion, kind: DeploymentKind): void {
+  assertTransition(version.status, 'Deploying', `${version.model} v${version.version}`);
+  if (kind === 'rollback' && version.deployment === undefined) {
+    throw new ValidationError([
+      {
+        field: 'deployment.version',
+        problem: `${version.model} v${version.version} never served: a rollback returns to a version that was Deployed`,
+      },
+    ]);
   }
 }
 

@@ -4,11 +4,20 @@
  * those and decides what a cancelled transaction means).
  */
 import type { CancellationReason } from '@aws-sdk/client-dynamodb';
-import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import type {
+  DeleteCommandInput,
+  PutCommandInput,
+  TransactWriteCommandInput,
+  UpdateCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import { CONDITION_FAILED, hasTransactionConflict } from './dynamo';
 import { EventAlreadyExistsError } from './errors';
 import {
   aliasKey,
+  deploymentIndexAttributes,
+  deploymentKey,
+  deploymentLeaseKey,
+  endpointWaiterKey,
   eventKey,
   type ItemKey,
   idempotencyKey,
@@ -21,14 +30,26 @@ import {
   versionKey,
 } from './keys';
 import { RegistryKeys } from './table-design';
-import type { Alias, AuditEvent, ModelVersion, Run, RunStatus } from './types';
+import type {
+  Alias,
+  AuditEvent,
+  Deployment,
+  DeploymentStatus,
+  EndpointWaiter,
+  ModelVersion,
+  ModelVersionStatus,
+  ProductionBaseline,
+  Run,
+  RunStatus,
+  VersionDeployment,
+} from './types';
 
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 export type TransactPut = NonNullable<TransactItem['Put']>;
 export type TransactUpdate = NonNullable<TransactItem['Update']>;
 export type TransactConditionCheck = NonNullable<TransactItem['ConditionCheck']>;
 
-const { partitionKey: PK, gsi1 } = RegistryKeys;
+const { partitionKey: PK, gsi1, timeToLive: TTL } = RegistryKeys;
 const PK_NAME = { '#pk': PK };
 const NOT_EXISTS = 'attribute_not_exists(#pk)';
 
@@ -38,19 +59,26 @@ const NOT_EXISTS = 'attribute_not_exists(#pk)';
  */
 export class NamedTransaction<Name extends string> {
   private readonly names: readonly Name[];
+  private readonly present: readonly TransactItem[];
 
-  constructor(private readonly parts: Readonly<Record<Name, TransactItem>>) {
-    this.names = Object.keys(parts) as Name[];
+  /** @param parts the items by name; an undefined part is left out (e.g. no previous version to retire) */
+  constructor(parts: { readonly [K in Name]: TransactItem | undefined }) {
+    const entries = (Object.entries(parts) as [Name, TransactItem | undefined][]).filter(
+      (entry): entry is [Name, TransactItem] => entry[1] !== undefined,
+    );
+    this.names = entries.map(([name]) => name);
+    this.present = entries.map(([, item]) => item);
   }
 
   /** The items, in the order their names were given. */
   get items(): TransactItem[] {
-    return this.names.map((name) => this.parts[name]);
+    return [...this.present];
   }
 
-  /** The cancellation reason of one item. */
+  /** The cancellation reason of one item (undefined for a part that was left out). */
   reason(reasons: readonly CancellationReason[], name: Name): CancellationReason | undefined {
-    return reasons[this.names.indexOf(name)];
+    const index = this.names.indexOf(name);
+    return index < 0 ? undefined : reasons[index];
   }
 
   /** Whether the item's condition failed. */
@@ -103,30 +131,9 @@ export class RegistryRequests {
     readonly at: string;
     readonly event: AuditEvent;
   }) {
-    const { current, to, reason, actor, at, event } = input;
+    const { event, ...change } = input;
     return new NamedTransaction({
-      version: {
-        Update: {
-          TableName: this.tableName,
-          Key: versionKey(current.model, current.version),
-          UpdateExpression: 'SET #status = :to, #reason = :reason, #at = :at, #by = :actor',
-          ConditionExpression: '#status = :from',
-          ExpressionAttributeNames: {
-            '#status': 'status',
-            '#reason': 'statusReason',
-            '#at': 'statusChangedAt',
-            '#by': 'statusChangedBy',
-          },
-          ExpressionAttributeValues: {
-            ':to': to,
-            ':reason': reason,
-            ':at': at,
-            ':actor': actor,
-            ':from': current.status,
-          },
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        },
-      },
+      version: { Update: this.versionStatusUpdate(change) },
       event: { Put: this.eventPut(event) },
     });
   }
@@ -189,9 +196,371 @@ export class RegistryRequests {
     };
   }
 
+  // Deployments
+
+  /** A new deployment (never overwriting one) for a version that exists, with its event. */
+  deploymentCreation(deployment: Deployment, event: AuditEvent) {
+    const { stages: _stages, ...fields } = deployment;
+    // Stages are a map by name in the item, so that recording one is idempotent.
+    const item = { ...fields, stages: {}, ...deploymentIndexAttributes(deployment) };
+    return new NamedTransaction({
+      deployment: { Put: this.putNew(deploymentKey(deployment.deploymentId), item) },
+      version: { ConditionCheck: this.existsCheck(versionKey(deployment.model, deployment.version)) },
+      event: { Put: this.eventPut(event) },
+    });
+  }
+
+  /**
+   * Sets fields of a deployment in `currentStatus` and, optionally, records a stage unless one of that name
+   * is recorded already (a redelivered stage keeps the first record).
+   */
+  deploymentUpdate(input: {
+    readonly deploymentId: string;
+    readonly currentStatus: DeploymentStatus;
+    readonly changes: Readonly<Record<string, unknown>>;
+    readonly stage?: { readonly name: string; readonly at: string; readonly details: object } | undefined;
+  }): TransactUpdate {
+    const { deploymentId, currentStatus, changes, stage } = input;
+    const names: Record<string, string> = { '#status': 'status' };
+    const values: Record<string, unknown> = { ':current': currentStatus };
+    const assignments = Object.entries(changes).map(([field, value], i) => {
+      names[`#f${i}`] = field;
+      values[`:f${i}`] = value;
+      return `#f${i} = :f${i}`;
+    });
+    if (stage !== undefined) {
+      names['#stages'] = 'stages';
+      names['#stage'] = stage.name;
+      values[':stage'] = stripUndefined({ at: stage.at, details: stage.details });
+      assignments.push('#stages.#stage = if_not_exists(#stages.#stage, :stage)');
+    }
+    return {
+      TableName: this.tableName,
+      Key: deploymentKey(deploymentId),
+      UpdateExpression: `SET ${assignments.join(', ')}`,
+      ConditionExpression: '#status = :current',
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    };
+  }
+
+  /**
+   * A deployment begins: Started → Deploying with the production baseline it read, its version → Deploying,
+   * while it holds the model's lease and the alias is still where it read it.
+   */
+  deploymentBeginning(input: {
+    readonly deployment: Deployment;
+    readonly version: ModelVersion;
+    readonly baseline: ProductionBaseline;
+    readonly at: string;
+    readonly actor: string;
+    readonly reason: string;
+    readonly event: AuditEvent;
+  }) {
+    const { deployment, version, baseline, at, actor, reason, event } = input;
+    return new NamedTransaction({
+      deployment: {
+        Update: this.deploymentUpdate({
+          deploymentId: deployment.deploymentId,
+          currentStatus: deployment.status,
+          changes: { status: 'Deploying', baseline, updatedAt: at },
+          stage: { name: 'Began', at, details: { baseline } },
+        }),
+      },
+      version: { Update: this.versionStatusUpdate({ current: version, to: 'Deploying', reason, actor, at }) },
+      lease: { ConditionCheck: this.leaseHeldCheck(deployment.model, deployment.deploymentId) },
+      alias: { ConditionCheck: this.aliasUnmovedCheck(deployment.model, baseline) },
+      event: { Put: this.eventPut(event) },
+    });
+  }
+
+  /**
+   * The promotion, all or nothing: `production` → the new version on the revision read when the deployment
+   * began, the new version Deploying → Deployed (with what serves it), the previous production version →
+   * Retired, the deployment Deploying → Promoted, while the deployment holds the lease; with the events.
+   */
+  promotion(input: {
+    readonly deployment: Deployment;
+    readonly baseline: ProductionBaseline;
+    readonly alias: Alias;
+    readonly version: ModelVersion;
+    readonly served: VersionDeployment;
+    /** The previous production version when it is to be Retired. */
+    readonly previous: ModelVersion | undefined;
+    readonly at: string;
+    readonly actor: string;
+    readonly reason: string;
+    readonly events: {
+      readonly alias: AuditEvent;
+      readonly version: AuditEvent;
+      readonly previous: AuditEvent | undefined;
+      readonly deployed: AuditEvent;
+    };
+  }) {
+    const { deployment, baseline, alias, version, served, previous, at, actor, reason, events } = input;
+    const change = { reason, actor, at };
+    return new NamedTransaction({
+      alias: { Put: this.aliasPutAtRevision(alias, baseline.revision) },
+      version: {
+        Update: this.versionStatusUpdate({
+          ...change,
+          current: version,
+          to: 'Deployed',
+          set: { deployment: served },
+        }),
+      },
+      previous:
+        previous === undefined
+          ? undefined
+          : { Update: this.versionStatusUpdate({ ...change, current: previous, to: 'Retired' }) },
+      deployment: {
+        Update: this.deploymentUpdate({
+          deploymentId: deployment.deploymentId,
+          currentStatus: 'Deploying',
+          changes: {
+            status: 'Promoted',
+            endpointName: served.endpointName,
+            endpointConfigName: served.endpointConfigName,
+            reasons: [reason],
+            updatedAt: at,
+            endedAt: at,
+          },
+          stage: { name: 'Promoted', at, details: { alias: alias.alias, revision: alias.revision } },
+        }),
+      },
+      lease: { ConditionCheck: this.leaseHeldCheck(deployment.model, deployment.deploymentId) },
+      aliasEvent: { Put: this.eventPut(events.alias) },
+      versionEvent: { Put: this.eventPut(events.version) },
+      previousEvent: events.previous === undefined ? undefined : { Put: this.eventPut(events.previous) },
+      deployedEvent: { Put: this.eventPut(events.deployed) },
+    });
+  }
+
+  /**
+   * A deployment ends Failed or RolledBack: the deployment closes with its reasons and, when it had begun,
+   * its version moves to the same outcome. The alias is not part of it.
+   */
+  deploymentFailure(input: {
+    readonly deployment: Deployment;
+    readonly outcome: 'Failed' | 'RolledBack';
+    readonly reasons: readonly string[];
+    /** The version to move (Deploying); undefined when the deployment never began. */
+    readonly version: ModelVersion | undefined;
+    readonly at: string;
+    readonly actor: string;
+    readonly details: object;
+    readonly events: { readonly failed: AuditEvent; readonly version: AuditEvent | undefined };
+  }) {
+    const { deployment, outcome, reasons, version, at, actor, details, events } = input;
+    const reason = reasons.join('; ');
+    return new NamedTransaction({
+      deployment: {
+        Update: this.deploymentUpdate({
+          deploymentId: deployment.deploymentId,
+          currentStatus: deployment.status,
+          changes: { status: outcome, reasons: [...reasons], updatedAt: at, endedAt: at },
+          stage: { name: outcome, at, details },
+        }),
+      },
+      version:
+        version === undefined
+          ? undefined
+          : { Update: this.versionStatusUpdate({ current: version, to: outcome, reason, actor, at }) },
+      event: { Put: this.eventPut(events.failed) },
+      versionEvent: events.version === undefined ? undefined : { Put: this.eventPut(events.version) },
+    });
+  }
+
+  // The deployment lease
+
+  /**
+   * Takes the model's lease for `holder`: when nobody holds it, when `holder` holds it already (a re-run)
+   * or when it expired. The failed condition returns the holder's item.
+   */
+  leaseTake(input: {
+    readonly model: string;
+    readonly holder: string;
+    readonly at: string;
+    readonly nowMs: number;
+    readonly untilMs: number;
+  }): PutCommandInput {
+    const { model, holder, at, nowMs, untilMs } = input;
+    return {
+      TableName: this.tableName,
+      Item: {
+        ...deploymentLeaseKey(model),
+        model,
+        holder,
+        acquiredAt: at,
+        leaseExpiresAt: untilMs,
+        [TTL]: leaseCleanupAt(untilMs),
+      },
+      ConditionExpression: `${NOT_EXISTS} OR #holder = :holder OR #until < :now`,
+      ExpressionAttributeNames: { ...PK_NAME, '#holder': 'holder', '#until': 'leaseExpiresAt' },
+      ExpressionAttributeValues: { ':holder': holder, ':now': nowMs },
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    };
+  }
+
+  /** Extends the lease while `holder` holds it (expired or not: nobody took it over). */
+  leaseRenewal(model: string, holder: string, untilMs: number): UpdateCommandInput {
+    return {
+      TableName: this.tableName,
+      Key: deploymentLeaseKey(model),
+      UpdateExpression: 'SET #until = :until, #ttl = :ttl',
+      ConditionExpression: '#holder = :holder',
+      ExpressionAttributeNames: { '#holder': 'holder', '#until': 'leaseExpiresAt', '#ttl': TTL },
+      ExpressionAttributeValues: { ':holder': holder, ':until': untilMs, ':ttl': leaseCleanupAt(untilMs) },
+      ReturnValues: 'ALL_NEW',
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    };
+  }
+
+  /** Deletes the lease only if `holder` holds it. */
+  leaseRelease(model: string, holder: string): DeleteCommandInput {
+    return {
+      TableName: this.tableName,
+      Key: deploymentLeaseKey(model),
+      ConditionExpression: '#holder = :holder',
+      ExpressionAttributeNames: { '#holder': 'holder' },
+      ExpressionAttributeValues: { ':holder': holder },
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    };
+  }
+
+  // Endpoint waiters
+
+  /**
+   * Stores the task token waiting on the endpoint, replacing any left by an earlier wait: the lease keeps one
+   * deployment per model, hence per endpoint, and the newest wait is the one that is live.
+   */
+  waiterPut(waiter: EndpointWaiter, cleanupAtEpochSeconds: number): PutCommandInput {
+    return {
+      TableName: this.tableName,
+      Item: { ...waiter, ...endpointWaiterKey(waiter.endpointName), [TTL]: cleanupAtEpochSeconds },
+    };
+  }
+
+  /** Deletes the waiter and returns it: of two events, only the one whose delete found it resumes. */
+  waiterTake(endpointName: string): DeleteCommandInput {
+    return {
+      TableName: this.tableName,
+      Key: endpointWaiterKey(endpointName),
+      ConditionExpression: 'attribute_exists(#pk)',
+      ExpressionAttributeNames: PK_NAME,
+      ReturnValues: 'ALL_OLD',
+    };
+  }
+
+  /** Deletes the waiter if it is this deployment's (after a timeout), never another deployment's. */
+  waiterDelete(endpointName: string, deploymentId: string): DeleteCommandInput {
+    return {
+      TableName: this.tableName,
+      Key: endpointWaiterKey(endpointName),
+      ConditionExpression: '#deployment = :deployment',
+      ExpressionAttributeNames: { '#deployment': 'deploymentId' },
+      ExpressionAttributeValues: { ':deployment': deploymentId },
+    };
+  }
+
   /** An audit event; events are immutable, so the put never overwrites. */
   eventPut(event: AuditEvent): TransactPut {
     return this.putNew(eventKey(event.model, event.at, event.id), event);
+  }
+
+  /** A version's status change conditioned on the status it was decided from; `set` adds fields. */
+  private versionStatusUpdate(input: {
+    readonly current: ModelVersion;
+    readonly to: ModelVersionStatus | string;
+    readonly reason: string;
+    readonly actor: string;
+    readonly at: string;
+    readonly set?: Readonly<Record<string, unknown>>;
+  }): TransactUpdate {
+    const { current, to, reason, actor, at, set = {} } = input;
+    const names: Record<string, string> = {
+      '#status': 'status',
+      '#reason': 'statusReason',
+      '#at': 'statusChangedAt',
+      '#by': 'statusChangedBy',
+    };
+    const values: Record<string, unknown> = {
+      ':to': to,
+      ':reason': reason,
+      ':at': at,
+      ':actor': actor,
+      ':from': current.status,
+    };
+    const extra = Object.entries(set).map(([field, value], i) => {
+      names[`#s${i}`] = field;
+      values[`:s${i}`] = stripUndefined(value);
+      return `, #s${i} = :s${i}`;
+    });
+    return {
+      TableName: this.tableName,
+      Key: versionKey(current.model, current.version),
+      UpdateExpression: `SET #status = :to, #reason = :reason, #at = :at, #by = :actor${extra.join('')}`,
+      ConditionExpression: '#status = :from',
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    };
+  }
+
+  /** The alias at `revision` (null: it must not exist) moves to `next`. */
+  private aliasPutAtRevision(next: Alias, revision: number | null): TransactPut {
+    const key = aliasKey(next.model, next.alias);
+    if (revision === null) return this.putNew(key, next);
+    return {
+      TableName: this.tableName,
+      Item: { ...stripUndefined(next), ...key },
+      ConditionExpression: '#revision = :revision',
+      ExpressionAttributeNames: { '#revision': 'revision' },
+      ExpressionAttributeValues: { ':revision': revision },
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    };
+  }
+
+  /** The alias is still at the baseline's revision (null: still unset). */
+  private aliasUnmovedCheck(model: string, baseline: ProductionBaseline): TransactConditionCheck {
+    const key = aliasKey(model, 'production');
+    if (baseline.revision === null) {
+      return {
+        TableName: this.tableName,
+        Key: key,
+        ConditionExpression: NOT_EXISTS,
+        ExpressionAttributeNames: PK_NAME,
+      };
+    }
+    return {
+      TableName: this.tableName,
+      Key: key,
+      ConditionExpression: '#revision = :revision',
+      ExpressionAttributeNames: { '#revision': 'revision' },
+      ExpressionAttributeValues: { ':revision': baseline.revision },
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    };
+  }
+
+  private leaseHeldCheck(model: string, holder: string): TransactConditionCheck {
+    return {
+      TableName: this.tableName,
+      Key: deploymentLeaseKey(model),
+      ConditionExpression: '#holder = :holder',
+      ExpressionAttributeNames: { '#holder': 'holder' },
+      ExpressionAttributeValues: { ':holder': holder },
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    };
+  }
+
+  private existsCheck(key: ItemKey): TransactConditionCheck {
+    return {
+      TableName: this.tableName,
+      Key: key,
+      ConditionExpression: 'attribute_exists(#pk)',
+      ExpressionAttributeNames: PK_NAME,
+    };
   }
 
   /** Allocates version latest+1: the condition fails if anyone else allocated it first. */
@@ -282,6 +651,11 @@ export class RegistryRequests {
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     };
   }
+}
+
+/** TTL cleans a lease up a day after it expired; until then its own expiry decides (TTL may lag). */
+function leaseCleanupAt(untilMs: number): number {
+  return Math.ceil(untilMs / 1000) + 86_400;
 }
 
 /** The per-run marker that keeps a run to one version. */

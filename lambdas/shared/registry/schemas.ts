@@ -5,6 +5,12 @@ import {
   ALIAS_NAMES,
   type Alias,
   type AuditEvent,
+  DEPLOYMENT_KINDS,
+  DEPLOYMENT_STATUSES,
+  type Deployment,
+  type DeploymentLease,
+  type DeploymentStage,
+  type EndpointWaiter,
   type JsonObject,
   type JsonValue,
   type Lineage,
@@ -173,6 +179,14 @@ export const storedVersionSchema: z.ZodMiniType<ModelVersion> = z.object({
   status: versionStatusSchema,
   statusReason: z.exactOptional(z.string()),
   statusChangedAt: z.string(),
+  deployment: z.exactOptional(
+    z.object({
+      deploymentId: z.string(),
+      endpointName: z.string(),
+      endpointConfigName: z.string(),
+      deployedAt: z.string(),
+    }),
+  ),
   statusChangedBy: z.string(),
   createdAt: z.string(),
   lineage: storedLineage satisfies z.ZodMiniType<Lineage>,
@@ -225,6 +239,159 @@ export const storedEventSchema: z.ZodMiniType<AuditEvent> = z.object({
   ),
   runId: z.exactOptional(z.string()),
   version: z.exactOptional(z.int()),
+});
+
+// Deployments
+
+/**
+ * SageMaker's pattern and length for endpoint and endpoint config names: at most 63 characters,
+ * `[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}` (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_EndpointInfo.html).
+ */
+export const sageMakerNameSchema = z
+  .string()
+  .check(
+    z.regex(
+      /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/,
+      'expected a SageMaker name: 1-63 letters, digits and hyphens, starting and ending with a letter or digit',
+    ),
+  );
+/** Stage names key a map in the item, so they keep to a plain alphabet. */
+export const stageNameSchema = z
+  .string()
+  .check(
+    z.regex(
+      /^[A-Za-z][A-Za-z0-9:_-]{0,63}$/,
+      'expected 1-64 of A-Z, a-z, 0-9, ":", "_", "-", starting with a letter',
+    ),
+  );
+const reasonsSchema = z.array(reasonSchema).check(z.maxLength(50, 'expected at most 50 reasons'));
+const detailsSchema = z.record(z.string(), z.unknown());
+/**
+ * Step Functions task tokens: the published API models cap SendTaskSuccess's taskToken at 1,024 characters
+ * (https://pub.dev/documentation/aws_sfn_api/latest/states-2016-11-23/SFN/sendTaskSuccess.html); 8 KiB here
+ * so that a longer token is never refused by the registry.
+ */
+export const taskTokenSchema = text(8_192);
+
+export const createDeploymentInputSchema = z.strictObject({
+  deploymentId: idSchema,
+  model: modelNameSchema,
+  version: versionSchema,
+  attempt: z.optional(
+    z
+      .int('expected a positive integer')
+      .check(z.gte(1, 'expected 1..9999'), z.lte(9_999, 'expected 1..9999')),
+  ),
+  kind: z.optional(z.enum(DEPLOYMENT_KINDS, `expected one of ${DEPLOYMENT_KINDS.join(', ')}`)),
+  executionArn: z.optional(text(2048)),
+  actor: z.optional(actorSchema),
+  reason: z.optional(reasonSchema),
+});
+
+export const deploymentProgressSchema = z
+  .strictObject({
+    stage: z.optional(
+      z.strictObject({
+        name: stageNameSchema,
+        at: z.optional(timestamp),
+        details: z.optional(detailsSchema),
+      }),
+    ),
+    endpointName: z.optional(sageMakerNameSchema),
+    endpointConfigName: z.optional(sageMakerNameSchema),
+    executionArn: z.optional(text(2048)),
+  })
+  .check(
+    z.refine(
+      (progress) => Object.values(progress).some((value) => value !== undefined),
+      'expected at least one field',
+    ),
+  );
+
+export const beginDeploymentOptionsSchema = z.strictObject({ actor: z.optional(actorSchema) });
+
+export const promoteDeploymentInputSchema = z.strictObject({
+  endpointName: sageMakerNameSchema,
+  endpointConfigName: sageMakerNameSchema,
+  reason: z.optional(reasonSchema),
+  actor: z.optional(actorSchema),
+  details: z.optional(detailsSchema),
+});
+
+export const recordDeploymentFailureInputSchema = z.strictObject({
+  outcome: z.enum(['Failed', 'RolledBack'], 'expected Failed or RolledBack'),
+  reasons: reasonsSchema.check(z.minLength(1, 'expected at least one reason')),
+  actor: z.optional(actorSchema),
+  details: z.optional(detailsSchema),
+});
+
+/** A lease lasts 1 s to a day; the workflow renews it while it waits on the endpoint. */
+export const takeLeaseOptionsSchema = z.strictObject({
+  ttlSeconds: z
+    .int('expected an integer number of seconds')
+    .check(z.gte(1, 'expected 1..86400 seconds'), z.lte(86_400, 'expected 1..86400 seconds')),
+});
+
+export const waiterTtlSchema = z
+  .int('expected an integer number of seconds')
+  .check(z.gte(60, 'expected 60..604800 seconds'), z.lte(604_800, 'expected 60..604800 seconds'));
+
+export const deploymentStatusSchema = z.enum(
+  DEPLOYMENT_STATUSES,
+  `expected one of ${DEPLOYMENT_STATUSES.join(', ')}`,
+);
+
+/** Stages are stored as a map by name (a redelivered stage is a no-op) and read back in time order. */
+const storedStagesSchema = z.pipe(
+  z.record(z.string(), z.object({ at: z.string(), details: detailsSchema })),
+  z.transform((stages: Record<string, { at: string; details: Record<string, unknown> }>) =>
+    Object.entries(stages)
+      .map(
+        ([name, { at, details }]): DeploymentStage => ({
+          name,
+          at,
+          details: toJsonObject(details, `stages.${name}.details`),
+        }),
+      )
+      .sort((a, b) => (a.at === b.at ? a.name.localeCompare(b.name) : a.at.localeCompare(b.at))),
+  ),
+);
+
+export const storedDeploymentSchema: z.ZodMiniType<Deployment> = z.object({
+  deploymentId: z.string(),
+  model: z.string(),
+  version: z.int(),
+  attempt: z.int(),
+  kind: z.enum(DEPLOYMENT_KINDS),
+  status: deploymentStatusSchema,
+  stages: storedStagesSchema,
+  reasons: z.array(z.string()),
+  endpointName: z.exactOptional(z.string()),
+  endpointConfigName: z.exactOptional(z.string()),
+  executionArn: z.exactOptional(z.string()),
+  baseline: z.exactOptional(z.object({ version: z.nullable(z.int()), revision: z.nullable(z.int()) })),
+  startedBy: z.string(),
+  startedAt: z.string(),
+  updatedAt: z.string(),
+  endedAt: z.exactOptional(z.string()),
+});
+
+/** The lease's own expiry is `leaseExpiresAt` (epoch ms); `expiresAt` is the table's TTL (epoch s). */
+export const storedLeaseSchema: z.ZodMiniType<DeploymentLease> = z.pipe(
+  z.object({ model: z.string(), holder: z.string(), acquiredAt: z.string(), leaseExpiresAt: z.number() }),
+  z.transform(({ model, holder, acquiredAt, leaseExpiresAt }) => ({
+    model,
+    holder,
+    acquiredAt,
+    expiresAt: new Date(leaseExpiresAt).toISOString(),
+  })),
+);
+
+export const storedWaiterSchema: z.ZodMiniType<EndpointWaiter> = z.object({
+  endpointName: z.string(),
+  taskToken: z.string(),
+  deploymentId: z.string(),
+  createdAt: z.string(),
 });
 
 /** Missing fields say so plainly instead of zod's "expected string, received undefined". */

@@ -15,6 +15,17 @@ export type ModelVersionStatus = (typeof MODEL_VERSION_STATUSES)[number];
 export const RUN_STATUSES = ['Running', 'Succeeded', 'Failed'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
+/**
+ * A deployment's own status (lifecycle.ts): Started (recorded, lease not yet taken) → Deploying (lease held,
+ * version Deploying, production baseline read) → Promoted | Failed | RolledBack, all three final.
+ */
+export const DEPLOYMENT_STATUSES = ['Started', 'Deploying', 'Promoted', 'Failed', 'RolledBack'] as const;
+export type DeploymentStatus = (typeof DEPLOYMENT_STATUSES)[number];
+
+/** `deploy`: an approved version; `rollback`: a version that served before (`mlops rollback`). */
+export const DEPLOYMENT_KINDS = ['deploy', 'rollback'] as const;
+export type DeploymentKind = (typeof DEPLOYMENT_KINDS)[number];
+
 export const ALIAS_NAMES = ['production', 'staging'] as const;
 export type AliasName = (typeof ALIAS_NAMES)[number];
 
@@ -56,6 +67,16 @@ export interface ModelVersion {
   readonly statusChangedBy: string;
   readonly createdAt: string;
   readonly lineage: Lineage;
+  /** The version's last promotion to production (kept once Retired: a rollback may return to it). */
+  readonly deployment?: VersionDeployment;
+}
+
+/** What served a version: written by the promotion transaction. */
+export interface VersionDeployment {
+  readonly deploymentId: string;
+  readonly endpointName: string;
+  readonly endpointConfigName: string;
+  readonly deployedAt: string;
 }
 
 export interface ModelSummary {
@@ -116,6 +137,67 @@ export interface TrainedDataset {
   readonly createdAt: string;
 }
 
+/** One step a deployment went through, e.g. EndpointConfigCreated or a blue/green traffic shift. */
+export interface DeploymentStage {
+  /** Unique within the deployment; a redelivered stage with the same name keeps the first record. */
+  readonly name: string;
+  /** ISO-8601 UTC. */
+  readonly at: string;
+  readonly details: JsonObject;
+}
+
+/** Where the `production` alias pointed when the deployment began (under its lease). */
+export interface ProductionBaseline {
+  /** null: the model had no production version yet. */
+  readonly version: number | null;
+  /** The alias revision the promotion is conditioned on; null: the alias did not exist. */
+  readonly revision: number | null;
+}
+
+/** One attempt to put a version on the model's endpoint. */
+export interface Deployment {
+  /** Deterministic per request (e.g. the workflow's execution name): a redelivered request is the same one. */
+  readonly deploymentId: string;
+  readonly model: string;
+  readonly version: number;
+  /** 1 for a version's first deployment; names its endpoint config apart from earlier attempts. */
+  readonly attempt: number;
+  readonly kind: DeploymentKind;
+  readonly status: DeploymentStatus;
+  /** In the order they happened. */
+  readonly stages: readonly DeploymentStage[];
+  /** Why it ended as it did (alarm names, the smoke test's verdict, an error); empty while running. */
+  readonly reasons: readonly string[];
+  readonly endpointName?: string;
+  readonly endpointConfigName?: string;
+  readonly executionArn?: string;
+  /** Set when the deployment began (beginDeployment). */
+  readonly baseline?: ProductionBaseline;
+  readonly startedBy: string;
+  readonly startedAt: string;
+  readonly updatedAt: string;
+  readonly endedAt?: string;
+}
+
+/** The per-model deployment lease: one deployment at a time may touch the model's endpoint. */
+export interface DeploymentLease {
+  readonly model: string;
+  /** The deployment that holds it. */
+  readonly holder: string;
+  readonly acquiredAt: string;
+  /** ISO-8601 UTC; after it anyone may take the lease over. */
+  readonly expiresAt: string;
+}
+
+/** A workflow waiting for its endpoint's next state change (resumed by the endpoint-event function). */
+export interface EndpointWaiter {
+  readonly endpointName: string;
+  /** The Step Functions task token to resume. */
+  readonly taskToken: string;
+  readonly deploymentId: string;
+  readonly createdAt: string;
+}
+
 /** An immutable record of a decision. */
 export interface AuditEvent {
   readonly id: string;
@@ -143,6 +225,13 @@ export const REGISTRY_EVENT_TYPES = {
   runRetried: 'RunRetried',
   /** A run that ended as a duplicate of a run that trained the same bytes, instead of RunSucceeded. */
   runDuplicate: 'RunDuplicate',
+  deploymentStarted: 'DeploymentStarted',
+  /** A deployment took its lease, read the production baseline and moved its version to Deploying. */
+  deploymentBegan: 'DeploymentBegan',
+  /** Written by the promotion transaction with the alias move and the status changes. */
+  modelDeployed: 'ModelDeployed',
+  /** A deployment ended Failed or RolledBack (details.outcome says which). */
+  deploymentFailed: 'DeploymentFailed',
 } as const;
 
 export interface PageRequest {
@@ -259,4 +348,85 @@ export interface AppendEventInput {
    * being recorded twice. @default a generated id
    */
   readonly id?: string;
+}
+
+export interface CreateDeploymentInput {
+  readonly deploymentId: string;
+  readonly model: string;
+  readonly version: number;
+  /** @default 1 */
+  readonly attempt?: number;
+  /** @default 'deploy' */
+  readonly kind?: DeploymentKind;
+  readonly executionArn?: string;
+  /** @default the client's defaultActor */
+  readonly actor?: string;
+  /** Why the deployment was asked for (recorded on its DeploymentStarted event). */
+  readonly reason?: string;
+}
+
+export interface CreateDeploymentResult {
+  /** false when the deployment id existed already: `deployment` is the stored one, unchanged. */
+  readonly created: boolean;
+  readonly deployment: Deployment;
+}
+
+/** A stage to record and names learnt on the way; absent fields are left as they are. */
+export interface DeploymentProgress {
+  readonly stage?: {
+    readonly name: string;
+    readonly at?: string | Date;
+    readonly details?: Readonly<Record<string, unknown>>;
+  };
+  readonly endpointName?: string;
+  readonly endpointConfigName?: string;
+  readonly executionArn?: string;
+}
+
+export interface BeginDeploymentOptions {
+  /** @default the client's defaultActor */
+  readonly actor?: string;
+}
+
+export interface PromoteDeploymentInput {
+  readonly endpointName: string;
+  readonly endpointConfigName: string;
+  /** Recorded on the status changes and the ModelDeployed event. @default 'deployment <id> promoted' */
+  readonly reason?: string;
+  /** @default the client's defaultActor */
+  readonly actor?: string;
+  /** Recorded on the ModelDeployed event, e.g. the smoke test's latency. */
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
+export interface PromotionResult {
+  /** false when the deployment was promoted already (a re-run): nothing was written. */
+  readonly promoted: boolean;
+  readonly deployment: Deployment;
+  readonly version: ModelVersion;
+  readonly alias: Alias;
+  /** The version that was production before and is now Retired; undefined when there was none. */
+  readonly retiredVersion?: number;
+}
+
+export interface RecordDeploymentFailureInput {
+  readonly outcome: 'Failed' | 'RolledBack';
+  /** At least one: what failed, the alarms that rolled the endpoint back, the smoke test's verdict. */
+  readonly reasons: readonly string[];
+  /** @default the client's defaultActor */
+  readonly actor?: string;
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
+export interface DeploymentFailureResult {
+  /** false when the deployment had ended with a failure already (a re-run): nothing was written. */
+  readonly recorded: boolean;
+  readonly deployment: Deployment;
+  /** The version after the write; its status is unchanged when it had not begun deploying. */
+  readonly version: ModelVersion;
+}
+
+export interface TakeLeaseOptions {
+  /** How long the lease holds without renewal, 1 s to 24 h. */
+  readonly ttlSeconds: number;
 }
