@@ -26,7 +26,6 @@ export interface RuntimeModelSettings {
     readonly threshold?: number;
     readonly minImprovement: number;
   };
-  readonly deployment: RuntimeDeploymentSettings;
 }
 
 /**
@@ -84,11 +83,29 @@ export interface RuntimeDeploymentSettings {
 /** Every listed model plus `defaults`. */
 export type RuntimeModelSettingsMap = Readonly<Record<string, RuntimeModelSettings>>;
 
+/**
+ * Every listed model's deployment settings plus `defaults`: a map of its own, not part of MODEL_SETTINGS, since
+ * the training pipeline's Lambdas never deploy and their environment (4 KB for all variables) has no room for it.
+ */
+export type RuntimeDeploymentSettingsMap = Readonly<Record<string, RuntimeDeploymentSettings>>;
+
 export const MODEL_SETTINGS_DEFAULTS_KEY = 'defaults';
 
 /** The settings for a model: its own entry, or `defaults` for a model first seen in an upload. */
 export function runtimeSettingsFor(settings: RuntimeModelSettingsMap, model: string): RuntimeModelSettings {
   const found = settings[model] ?? settings[MODEL_SETTINGS_DEFAULTS_KEY];
   if (!found) throw new Error(`MODEL_SETTINGS has neither "${model}" nor "${MODEL_SETTINGS_DEFAULTS_KEY}"`);
+  return found;
+}
+
+/** The deployment settings for a model: its own entry, or `defaults` for a model first seen in an upload. */
+export function deploymentSettingsFor(
+  settings: RuntimeDeploymentSettingsMap,
+  model: string,
+): RuntimeDeploymentSettings {
+  const found = settings[model] ?? settings[MODEL_SETTINGS_DEFAULTS_KEY];
+  if (!found) {
+    throw new Error(`The deployment settings have neither "${model}" nor "${MODEL_SETTINGS_DEFAULTS_KEY}"`);
+  }
   return found;
 }

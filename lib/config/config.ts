@@ -8,6 +8,7 @@ import {
 } from '../../lambdas/shared/metrics';
 import type {
   RuntimeDeploymentSettings,
+  RuntimeDeploymentSettingsMap,
   RuntimeModelSettings,
   RuntimeModelSettingsMap,
 } from '../../lambdas/shared/model-settings';
@@ -364,10 +365,13 @@ function metricsFor(problemType: ProblemType): string {
     .join(', ');
 }
 
-/** The configuration's models as the Lambdas receive them (see lambdas/shared/model-settings.ts). */
+/**
+ * The configuration's models as the training pipeline's Lambdas receive them (lambdas/shared/model-settings.ts),
+ * without deployment settings: those travel in their own map (toRuntimeDeploymentSettings).
+ */
 export function toRuntimeModelSettings(config: MlopsConfig): RuntimeModelSettingsMap {
   return Object.fromEntries(
-    Object.entries(config.models).map(([name, settings]) => {
+    Object.entries(config.models).map(([name, { deployment: _deployment, ...settings }]) => {
       const { maxRuntime, maxWait, ...training } = settings.training;
       const runtime: RuntimeModelSettings = {
         ...settings,
@@ -379,5 +383,12 @@ export function toRuntimeModelSettings(config: MlopsConfig): RuntimeModelSetting
       };
       return [name, runtime];
     }),
+  );
+}
+
+/** Every model's deployment settings plus `defaults`, for the deployment workflow's Lambdas. */
+export function toRuntimeDeploymentSettings(config: MlopsConfig): RuntimeDeploymentSettingsMap {
+  return Object.fromEntries(
+    Object.entries(config.models).map(([name, settings]) => [name, settings.deployment]),
   );
 }

@@ -429,7 +429,8 @@ export function legacyEndpointIssue(legacy: unknown): ConfigIssue {
       : 'Remove it (nothing in it needs moving)';
   return {
     path: 'endpoint',
-    message: `${describeValue(legacy)} is no longer a setting: endpoints are configured per model, under models.<name>.deployment merged over models.defaults.deployment${mapping}. ${next}`,
+    // An object's values all reappear in the rewrite; anything else is named as it is.
+    message: `${isRecord(legacy) ? 'is' : `${describeValue(legacy)} is`} no longer a setting: endpoints are configured per model, under models.<name>.deployment merged over models.defaults.deployment${mapping}. ${next}`,
   };
 }
 

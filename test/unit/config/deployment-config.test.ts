@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, resolveConfig, settingsForModel } from '../../../lib/config';
 
@@ -602,7 +603,7 @@ describe('the former stack-wide endpoint block', () => {
     expect(issues).toHaveLength(1);
     const [issue] = issues;
     expect(issue).toMatch(
-      /^endpoint: \{"instanceType":"ml\.c5\.large".* is no longer a setting: endpoints are configured per model, under models\.<name>\.deployment merged over models\.defaults\.deployment \(/,
+      /^endpoint: is no longer a setting: endpoints are configured per model, under models\.<name>\.deployment merged over models\.defaults\.deployment \(/,
     );
     expect(issue).toContain('instanceCount → endpoint.initialInstanceCount');
     expect(issue).toContain(
@@ -633,14 +634,62 @@ describe('the former stack-wide endpoint block', () => {
     expect(deployment.bakeSeconds).toBe(300);
   });
 
+  it('names a value that is not even an object', () => {
+    // Act
+    const issues = issuesOf({ endpoint: 'ml.m5.large' });
+
+    // Assess
+    expect(issues).toEqual([
+      'endpoint: "ml.m5.large" is no longer a setting: endpoints are configured per model, under models.<name>.deployment merged over models.defaults.deployment. Remove it (nothing in it needs moving)',
+    ]);
+  });
+
   it('reports an empty old block too, and the other problems with it', () => {
     // Act
     const issues = issuesOf({ endpoint: {}, stage: 'qa' });
 
     // Assess
     expect(issues).toEqual([
-      'endpoint: {} is no longer a setting: endpoints are configured per model, under models.<name>.deployment merged over models.defaults.deployment. Remove it (nothing in it needs moving)',
+      'endpoint: is no longer a setting: endpoints are configured per model, under models.<name>.deployment merged over models.defaults.deployment. Remove it (nothing in it needs moving)',
       'stage: "qa" is not allowed (expected "dev" or "prod")',
     ]);
+  });
+});
+
+describe('docs/configuration.md', () => {
+  const doc = readFileSync(new URL('../../../docs/configuration.md', import.meta.url), 'utf8');
+
+  it('has an example configuration that resolves, with the deployments it describes', () => {
+    // Prepare
+    const example = /## Example\n\n```json\n([\s\S]*?)\n```/.exec(doc)?.[1];
+    if (!example) throw new Error('docs/configuration.md has no ## Example json block');
+
+    // Act
+    const config = resolve(JSON.parse(example).context.mlops);
+
+    // Assess
+    expect(settingsForModel(config, 'churn').deployment).toMatchObject({
+      endpoint: { type: 'realtime', instanceType: 'ml.m5.large', initialInstanceCount: 2 },
+      trafficRouting: { type: 'CANARY', canaryPercent: 25, waitIntervalSeconds: 600 },
+    });
+    expect(settingsForModel(config, 'fraud-score').deployment).toMatchObject({
+      mode: 'manual',
+      endpoint: { type: 'serverless', memorySizeInMb: 3072 },
+      dataCapturePercent: 0,
+    });
+  });
+
+  it('quotes the migration error for the old endpoint block as synth prints it', () => {
+    // Prepare
+    const quoted = /\n {2}- (endpoint: .*)\n/.exec(doc)?.[1];
+    if (!quoted) throw new Error('docs/configuration.md quotes no endpoint migration error');
+
+    // Act
+    const issues = issuesOf({
+      endpoint: { instanceType: 'ml.c5.large', instanceCount: 2, deployment: { canaryPercent: 20 } },
+    });
+
+    // Assess
+    expect(issues).toEqual([quoted]);
   });
 });

@@ -25,16 +25,6 @@ const settings = (
     ...over,
   },
   evaluation: { minImprovement: 0, ...evaluation },
-  deployment: {
-    mode: 'auto',
-    endpoint: { type: 'realtime', instanceType: 'ml.m5.large', initialInstanceCount: 1 },
-    trafficRouting: { type: 'ALL_AT_ONCE' },
-    bakeSeconds: 600,
-    maxExecutionTimeoutSeconds: 3600,
-    dataCapturePercent: 100,
-    alarms: { latencyP99Ms: 1000, errorRatePercent: 1 },
-    retainVersions: 3,
-  },
 });
 
 const contract = (problemType: DatasetContract['problemType']): DatasetContract => ({

@@ -1,16 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { type RuntimeModelSettingsMap, runtimeSettingsFor } from '../../../../lambdas/shared/model-settings';
-import { resolveConfig, toRuntimeModelSettings } from '../../../../lib/config';
+import {
+  deploymentSettingsFor,
+  type RuntimeDeploymentSettingsMap,
+} from '../../../../lambdas/shared/model-settings';
+import { resolveConfig, toRuntimeDeploymentSettings, toRuntimeModelSettings } from '../../../../lib/config';
 
 const region = 'us-east-1';
 
-/** What a Lambda reads: the map through JSON, as the MODEL_SETTINGS environment variable carries it. */
-function asLambdaSees(raw: unknown): RuntimeModelSettingsMap {
-  return JSON.parse(JSON.stringify(toRuntimeModelSettings(resolveConfig(raw, { region }))));
+/** What a Lambda reads: the map through JSON, as an environment variable carries it. */
+function asLambdaSees(raw: unknown): RuntimeDeploymentSettingsMap {
+  return JSON.parse(JSON.stringify(toRuntimeDeploymentSettings(resolveConfig(raw, { region }))));
 }
 
-describe('runtime model settings: deployment', () => {
-  it('carries each model its own resolved deployment settings, and unlisted models the defaults', () => {
+describe('runtime deployment settings', () => {
+  it('gives each model its own resolved deployment settings, and unlisted models the defaults', () => {
     // Prepare
     const raw = {
       models: {
@@ -28,7 +31,7 @@ describe('runtime model settings: deployment', () => {
     const settings = asLambdaSees(raw);
 
     // Assess
-    expect(runtimeSettingsFor(settings, 'churn').deployment).toEqual({
+    expect(deploymentSettingsFor(settings, 'churn')).toEqual({
       mode: 'manual',
       endpoint: { type: 'serverless', memorySizeInMb: 3072, maxConcurrency: 5 },
       trafficRouting: { type: 'CANARY', canaryPercent: 20, waitIntervalSeconds: 120 },
@@ -38,7 +41,7 @@ describe('runtime model settings: deployment', () => {
       alarms: { latencyP99Ms: 1000, errorRatePercent: 1 },
       retainVersions: 3,
     });
-    expect(runtimeSettingsFor(settings, 'first-upload').deployment).toMatchObject({
+    expect(deploymentSettingsFor(settings, 'first-upload')).toMatchObject({
       mode: 'manual',
       endpoint: { type: 'realtime', instanceType: 'ml.m5.large', initialInstanceCount: 1 },
       bakeSeconds: 300,
@@ -48,7 +51,7 @@ describe('runtime model settings: deployment', () => {
 
   it('survives JSON unchanged: plain numbers and strings, no Duration objects', () => {
     // Act
-    const settings = toRuntimeModelSettings(
+    const settings = toRuntimeDeploymentSettings(
       resolveConfig({ models: { defaults: { deployment: { bakeTime: '1h' } } } }, { region }),
     );
 
@@ -56,7 +59,17 @@ describe('runtime model settings: deployment', () => {
     expect(JSON.parse(JSON.stringify(settings))).toEqual(settings);
   });
 
-  it('keeps a full deployment block under 450 bytes of JSON, so MODEL_SETTINGS stays within its Lambda budget', () => {
+  it('stays out of MODEL_SETTINGS, whose training Lambdas never deploy and whose size is budgeted', () => {
+    // Act
+    const settings = toRuntimeModelSettings(
+      resolveConfig({ models: { churn: { deployment: { mode: 'manual' } } } }, { region }),
+    );
+
+    // Assess
+    expect(Object.values(settings).some((model) => 'deployment' in model)).toBe(false);
+  });
+
+  it('keeps a full deployment block under 450 bytes of JSON, so several models fit one environment variable', () => {
     // Prepare: the largest shape, every optional part set.
     const raw = {
       models: {
@@ -79,7 +92,7 @@ describe('runtime model settings: deployment', () => {
     };
 
     // Act
-    const deployment = runtimeSettingsFor(asLambdaSees(raw), 'churn').deployment;
+    const deployment = deploymentSettingsFor(asLambdaSees(raw), 'churn');
 
     // Assess
     expect(Buffer.byteLength(JSON.stringify(deployment))).toBeLessThan(450);
@@ -87,9 +100,9 @@ describe('runtime model settings: deployment', () => {
 
   it('throws naming the model when neither it nor defaults is present', () => {
     // Act
-    const lookup = () => runtimeSettingsFor({}, 'churn');
+    const lookup = () => deploymentSettingsFor({}, 'churn');
 
     // Assess
-    expect(lookup).toThrowError('MODEL_SETTINGS has neither "churn" nor "defaults"');
+    expect(lookup).toThrowError('The deployment settings have neither "churn" nor "defaults"');
   });
 });
