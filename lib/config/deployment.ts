@@ -144,7 +144,7 @@ export function resolveDeployment(
     });
   }
 
-  checkShiftFleet(endpoint, trafficRouting, at, issues);
+  checkShiftFleet(endpoint, trafficRouting, at, issues, own);
   const dataCapturePercent = resolveDataCapture(deployment, endpoint, at, issues, own);
 
   if (issues.length > before || !endpoint || !trafficRouting) return undefined;
@@ -317,16 +317,27 @@ export function totalShiftWaitSeconds(routing: RuntimeTrafficRouting | undefined
 }
 
 /**
- * CanarySize and LinearStepSize are at most 50% of the variant's instances (TrafficRoutingConfig), so a
- * one-instance fleet has no canary or step to turn on first: say so at synth instead of at deployment.
+ * CanarySize and LinearStepSize are sized by "the variant's total instance count" (TrafficRoutingConfig): a
+ * serverless variant has no instances, and a one-instance fleet has no canary or step of at most 50% to turn
+ * on first. Say so at synth instead of at deployment.
  */
 function checkShiftFleet(
   endpoint: RuntimeEndpointSettings | undefined,
   routing: RuntimeTrafficRouting | undefined,
   at: At,
   issues: ConfigIssue[],
+  own: DeploymentInput | undefined,
 ): void {
-  if (endpoint?.type !== 'realtime' || !routing || routing.type === 'ALL_AT_ONCE') return;
+  if (!endpoint || !routing || routing.type === 'ALL_AT_ONCE') return;
+  if (endpoint.type === 'serverless') {
+    // The same bound as the request builder's (lambdas/shared/endpoints/requests.ts effectiveTrafficRouting),
+    // here at synth so a configured canary is never silently shifted all at once.
+    issues.push({
+      path: at('trafficRouting', 'type'),
+      message: `"${routing.type}"${own?.trafficRouting?.type === undefined ? ' (inherited from models.defaults.deployment)' : ''} is set but the endpoint is serverless: SageMaker sizes a ${routing.type === 'CANARY' ? 'canary' : 'linear step'} by the variant's instances, and a serverless variant has none (expected "ALL_AT_ONCE" for a serverless endpoint)`,
+    });
+    return;
+  }
   const smallest = Math.min(
     endpoint.initialInstanceCount,
     endpoint.autoscaling?.minCapacity ?? Number.POSITIVE_INFINITY,

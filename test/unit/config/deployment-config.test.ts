@@ -107,11 +107,14 @@ describe('deployment settings: defaults and good values', () => {
     );
     const atMax = deploymentOf(
       withDeployment({
-        endpoint: { type: 'serverless', memorySizeInMb: 6144, maxConcurrency: 200 },
+        endpoint: { initialInstanceCount: 2 },
         trafficRouting: { type: 'LINEAR', stepPercent: 50, interval: '1h' },
         bakeTime: '1h',
         maxExecutionTimeout: '8h',
       }),
+    );
+    const serverless = deploymentOf(
+      withDeployment({ endpoint: { type: 'serverless', memorySizeInMb: 6144, maxConcurrency: 200 } }),
     );
 
     // Assess
@@ -120,8 +123,8 @@ describe('deployment settings: defaults and good values', () => {
       bakeSeconds: 0,
       maxExecutionTimeoutSeconds: 600,
     });
+    expect(serverless.endpoint).toEqual({ type: 'serverless', memorySizeInMb: 6144, maxConcurrency: 200 });
     expect(atMax).toMatchObject({
-      endpoint: { memorySizeInMb: 6144, maxConcurrency: 200 },
       trafficRouting: { type: 'LINEAR', stepPercent: 50, intervalSeconds: 3600 },
       bakeSeconds: 3600,
       maxExecutionTimeoutSeconds: 28_800,
@@ -202,7 +205,12 @@ describe('deployment settings: merging over models.defaults', () => {
     const deployment = deploymentOf({
       models: {
         defaults: { deployment: { ...defaults.deployment, dataCapturePercent: undefined } },
-        churn: { deployment: { endpoint: { type: 'serverless', maxConcurrency: 10 } } },
+        churn: {
+          deployment: {
+            endpoint: { type: 'serverless', maxConcurrency: 10 },
+            trafficRouting: { type: 'ALL_AT_ONCE' },
+          },
+        },
       },
     });
 
@@ -446,6 +454,30 @@ describe('deployment settings: every bad value fails synth under its key path', 
       }),
       [
         `models.churn.deployment.trafficRouting.type: "LINEAR" needs a fleet of at least 2 instances, and endpoint.autoscaling.minCapacity is 1 (SageMaker shifts at most 50% of the variant's instances in a linear step, and one instance cannot be split: expected "ALL_AT_ONCE", or 2 or more instances)`,
+      ],
+    ],
+    [
+      'a canary on a serverless endpoint',
+      withDeployment({ endpoint: { type: 'serverless' }, trafficRouting: { type: 'CANARY' } }),
+      [
+        `models.churn.deployment.trafficRouting.type: "CANARY" is set but the endpoint is serverless: SageMaker sizes a canary by the variant's instances, and a serverless variant has none (expected "ALL_AT_ONCE" for a serverless endpoint)`,
+      ],
+    ],
+    [
+      'linear steps a serverless model inherits',
+      {
+        models: {
+          defaults: {
+            deployment: {
+              endpoint: { initialInstanceCount: 2 },
+              trafficRouting: { type: 'LINEAR', stepPercent: 50 },
+            },
+          },
+          churn: { deployment: { endpoint: { type: 'serverless' } } },
+        },
+      },
+      [
+        `models.churn.deployment.trafficRouting.type: "LINEAR" (inherited from models.defaults.deployment) is set but the endpoint is serverless: SageMaker sizes a linear step by the variant's instances, and a serverless variant has none (expected "ALL_AT_ONCE" for a serverless endpoint)`,
       ],
     ],
     [

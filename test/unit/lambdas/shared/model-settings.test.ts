@@ -19,10 +19,7 @@ describe('runtime deployment settings', () => {
       models: {
         defaults: { deployment: { mode: 'manual', bakeTime: '5m' } },
         churn: {
-          deployment: {
-            endpoint: { type: 'serverless', memorySizeInMb: 3072, maxConcurrency: 5 },
-            trafficRouting: { type: 'CANARY', canaryPercent: 20, wait: '2m' },
-          },
+          deployment: { endpoint: { type: 'serverless', memorySizeInMb: 3072, maxConcurrency: 5 } },
         },
       },
     };
@@ -34,7 +31,7 @@ describe('runtime deployment settings', () => {
     expect(deploymentSettingsFor(settings, 'churn')).toEqual({
       mode: 'manual',
       endpoint: { type: 'serverless', memorySizeInMb: 3072, maxConcurrency: 5 },
-      trafficRouting: { type: 'CANARY', canaryPercent: 20, waitIntervalSeconds: 120 },
+      trafficRouting: { type: 'ALL_AT_ONCE' },
       bakeSeconds: 300,
       maxExecutionTimeoutSeconds: 3600,
       dataCapturePercent: 0,
