@@ -139,7 +139,7 @@ export function resolveDeployment(
       path: at(explicitTimeout === undefined ? 'bakeTime' : 'maxExecutionTimeout'),
       message:
         explicitTimeout === undefined
-          ? `with the traffic shift's waits makes ${waits} seconds of waiting, more than a blue/green deployment may last (expected the waits to total less than ${max} seconds)`
+          ? `${bakeSeconds} seconds plus the traffic shift's ${waits - bakeSeconds} seconds of waits make ${waits} seconds, more than a blue/green deployment may last (expected bakeTime and the waits to total less than ${max} seconds)`
           : `${explicitTimeout} seconds is not longer than the deployment's waits, ${waits} seconds (bakeTime plus the traffic shift's waits; SageMaker requires MaximumExecutionTimeoutInSeconds to exceed them)`,
     });
   }

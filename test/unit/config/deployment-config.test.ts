@@ -528,7 +528,7 @@ describe('deployment settings: every bad value fails synth under its key path', 
         bakeTime: '1h',
       }),
       [
-        "models.churn.deployment.bakeTime: with the traffic shift's waits makes 36000 seconds of waiting, more than a blue/green deployment may last (expected the waits to total less than 28800 seconds)",
+        "models.churn.deployment.bakeTime: 3600 seconds plus the traffic shift's 32400 seconds of waits make 36000 seconds, more than a blue/green deployment may last (expected bakeTime and the waits to total less than 28800 seconds)",
       ],
     ],
     [
