@@ -66,7 +66,7 @@ export interface RuntimeDeploymentSettings {
   readonly trafficRouting: RuntimeTrafficRouting;
   /** TerminationWaitInSeconds: how long the old fleet stays after all traffic moved (0–3600). */
   readonly bakeSeconds: number;
-  /** MaximumExecutionTimeoutInSeconds of the blue/green update (600–14400). */
+  /** MaximumExecutionTimeoutInSeconds of the blue/green update (600–28800, SageMaker API reference: BlueGreenUpdatePolicy). */
   readonly maxExecutionTimeoutSeconds: number;
   /** DataCaptureConfig InitialSamplingPercentage; always 0 for serverless (SageMaker has no capture there). */
   readonly dataCapturePercent: number;
