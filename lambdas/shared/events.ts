@@ -100,3 +100,53 @@ export function retryRunId(
   const digest = createHash('sha256').update(`retry:${original.runId}#${requestId}`).digest('hex');
   return `${original.model}-${digest.slice(0, RUN_ID_HASH_CHARS)}`;
 }
+
+/**
+ * `DetailType` of the event `mlops deploy` and `mlops rollback` send; the DeploymentRequested rule hands it to
+ * the deployment workflow's start function. Models in manual mode deploy only on this event.
+ */
+export const DEPLOYMENT_REQUESTED = 'Deployment Requested';
+
+/** `DetailType` of the event the deployment workflow publishes once a version serves as `production`. */
+export const MODEL_DEPLOYED = 'ModelDeployed';
+
+/** `DetailType` of the event the deployment workflow publishes when a deployment ends without promotion. */
+export const DEPLOYMENT_FAILED = 'DeploymentFailed';
+
+/** What a deployment does: put a new version on the endpoint, or put back one that served before. */
+export const DEPLOYMENT_REQUEST_KINDS = ['deploy', 'rollback'] as const;
+
+/** The `detail` of a {@link DEPLOYMENT_REQUESTED} event, as the CLI sends it. */
+export const deploymentRequestedDetailSchema = z.object({
+  model: z.string().check(z.regex(MODEL_NAME_PATTERN)),
+  version: z.int().check(z.gte(1)),
+  kind: z.enum(DEPLOYMENT_REQUEST_KINDS),
+  /**
+   * Unique per request (a UUID): names the deployment, so a redelivered request lands on the same one and a
+   * new request for the same version is a new deployment. Letters, digits, "-", "_", ":" and "." only, because
+   * it may become part of an execution name.
+   */
+  requestId: z.string().check(z.regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/)),
+  /** Who asked, e.g. `<os user>@<host>`; the actor of the deployment's audit events. */
+  requestedBy: z.string().check(z.minLength(1), z.maxLength(256)),
+  reason: z.exactOptional(z.string().check(z.minLength(1), z.maxLength(2_000))),
+});
+export type DeploymentRequestedDetail = z.output<typeof deploymentRequestedDetailSchema>;
+
+/**
+ * The deployment id of a request, also its Step Functions execution name:
+ * `<model>-v<version>-<16 hex chars of sha256("deploy:<model>#<version>#<kind>#<requestId>")>`.
+ * Deterministic, so every delivery of one request starts at most one execution (StartExecution refuses a
+ * running or recent name with ExecutionAlreadyExists). At most 61 characters of `[a-z0-9-]`: within the
+ * 80-character execution-name limit and the registry's id pattern.
+ *
+ * @param detail - the request (an approval event's start function builds one with a fixed `requestId`)
+ */
+export function deploymentIdFor(
+  detail: Pick<DeploymentRequestedDetail, 'model' | 'version' | 'kind' | 'requestId'>,
+): string {
+  const digest = createHash('sha256')
+    .update(`deploy:${detail.model}#${detail.version}#${detail.kind}#${detail.requestId}`)
+    .digest('hex');
+  return `${detail.model}-v${detail.version}-${digest.slice(0, RUN_ID_HASH_CHARS)}`;
+}
