@@ -131,7 +131,12 @@ export function formatObjective(version: ModelVersion): string {
   return all.length === 0 ? NONE : all.join(', ');
 }
 
-async function requireModel(registry: ModelReader, model: string): Promise<ModelSummary> {
+/**
+ * The model's summary.
+ *
+ * @throws UsageError for an invalid name; NotFoundError naming near misses (or the known models)
+ */
+export async function requireModel(registry: ModelReader, model: string): Promise<ModelSummary> {
   const name = parseModelName(model);
   const summary = await registry.getModel(name);
   if (summary !== undefined) return summary;

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,13 +8,19 @@ import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decide } from '../../cli/approval';
+import { requestDeployment } from '../../cli/deployments';
 import { CliError, UsageError } from '../../cli/errors';
 import { listModels, showModel, showVersion } from '../../cli/models';
 import { runCli } from '../../cli/program';
 import { listRuns, showRun } from '../../cli/runs';
 import { localTarget, resolveTarget, type Target, type TargetOptions } from '../../cli/target';
 import { uploadDataset } from '../../cli/upload';
+import { alarmNames } from '../../lambdas/shared/endpoints/naming';
 import {
+  DEPLOYMENT_REQUESTED,
+  type DeploymentRequestedDetail,
+  deploymentIdFor,
+  deploymentRequestedDetailSchema,
   EVENT_SOURCE,
   MODEL_APPROVED,
   MODEL_REJECTED,
@@ -22,7 +28,13 @@ import {
   RUN_RETRY_REQUESTED,
   retryRunId,
 } from '../../lambdas/shared/events';
-import { type Lineage, ModelRegistryClient, type Run } from '../../lambdas/shared/registry';
+import {
+  type Deployment,
+  type Lineage,
+  ModelRegistryClient,
+  type ModelVersion,
+  type Run,
+} from '../../lambdas/shared/registry';
 import { runForUpload } from '../../lambdas/shared/runs';
 import {
   declaredContractKey,
@@ -1295,6 +1307,678 @@ describe('mlops approve and reject', () => {
       ),
     );
     expect((await registry.getVersion(model, 5))?.status).toBe('Approved');
+  });
+});
+
+describe('mlops deploy, rollback and deployments', () => {
+  /** The simulated deployment workflow: what it does for a request, by `<model>#<version>`. */
+  const workflows = new Map<string, (detail: DeploymentRequestedDetail) => Promise<void>>();
+  const requested = (from: number) =>
+    eventBridge.events.slice(from).filter((event) => event['detail-type'] === DEPLOYMENT_REQUESTED);
+  const names = (model: string, version: number, attempt = 1) => ({
+    endpointName: `mlops-${model}`,
+    endpointConfigName: `mlops-${model}-v${version}-a${attempt}`,
+  });
+
+  /** Registers a version; `artifact: true` also writes its model.tar.gz. */
+  async function version(
+    model: string,
+    status: 'Approved' | 'PendingApproval' | 'Rejected',
+    artifact = true,
+  ): Promise<ModelVersion> {
+    const runId = newRunId(model);
+    const registered = await registry.registerVersion(model, {
+      lineage: lineage(model, runId, 0.9),
+      status,
+      reason: `registered ${status} by the test`,
+    });
+    if (artifact) {
+      await target.s3.send(
+        new PutObjectCommand({
+          Bucket: ARTIFACTS_BUCKET,
+          Key: modelArtifactKey(runId, runId),
+          Body: 'model',
+        }),
+      );
+    }
+    return registered.version;
+  }
+
+  /** A deployment as the workflow records it, up to Deploying with its endpoint names and stages. */
+  async function begin(
+    model: string,
+    number: number,
+    deploymentId: string,
+    kind: 'deploy' | 'rollback',
+    routing: Record<string, unknown> = {
+      trafficRouting: { type: 'CANARY', canaryPercent: 10, waitIntervalSeconds: 300 },
+    },
+  ) {
+    await registry.createDeployment({ deploymentId, model, version: number, kind, actor: 'ops@test' });
+    await registry.takeDeploymentLease(model, deploymentId, { ttlSeconds: 600 });
+    await registry.beginDeployment(deploymentId, { actor: 'deployment-workflow' });
+    await registry.recordDeploymentProgress(deploymentId, {
+      stage: {
+        name: 'EndpointConfigCreated',
+        details: routing,
+      },
+      ...names(model, number),
+    });
+  }
+
+  /** A whole promoted deployment. */
+  async function promote(model: string, number: number, kind: 'deploy' | 'rollback' = 'deploy', id?: string) {
+    const deploymentId = id ?? `${model}-v${number}-${randomBytes(8).toString('hex')}`;
+    await begin(model, number, deploymentId, kind);
+    await registry.recordDeploymentProgress(deploymentId, { stage: { name: 'SmokeTestPassed' } });
+    await registry.promoteDeployment(deploymentId, { ...names(model, number), actor: 'deployment-workflow' });
+    await registry.releaseDeploymentLease(model, deploymentId);
+    return deploymentId;
+  }
+
+  /** A deployment SageMaker rolled back on an alarm. */
+  async function rollBack(model: string, number: number, id?: string) {
+    const deploymentId = id ?? `${model}-v${number}-${randomBytes(8).toString('hex')}`;
+    // The routing as the workflow's plan records it: the type, and why it is not the configured one.
+    await begin(model, number, deploymentId, 'deploy', {
+      trafficRouting: 'ALL_AT_ONCE',
+      trafficRoutingAdjusted: 'CANARY traffic shifting is sized by the instance count',
+    });
+    const alarm = alarmNames(`mlops-${model}`).invocation5xxErrors;
+    await registry.recordDeploymentFailure(deploymentId, {
+      outcome: 'RolledBack',
+      reasons: [`SageMaker rolled the endpoint back: alarm ${alarm} went into ALARM`],
+      actor: 'deployment-workflow',
+    });
+    await registry.releaseDeploymentLease(model, deploymentId);
+    return deploymentId;
+  }
+
+  beforeAll(() => {
+    eventBridge.onEvent((event) => {
+      if (event['detail-type'] !== DEPLOYMENT_REQUESTED) return;
+      const detail = deploymentRequestedDetailSchema.parse(event.detail);
+      void workflows.get(`${detail.model}#${detail.version}`)?.(detail);
+    });
+  });
+
+  describe('deploy', () => {
+    const model = 'deploys';
+    const v: Record<string, ModelVersion> = {};
+
+    beforeAll(async () => {
+      v.production = await version(model, 'Approved'); // v1: deployed below, production
+      v.approved = await version(model, 'Approved'); // v2
+      v.pending = await version(model, 'PendingApproval'); // v3
+      v.rejected = await version(model, 'Rejected'); // v4
+      v.lost = await version(model, 'Approved', false); // v5: its artifact is gone
+      v.started = await version(model, 'Approved'); // v6: a deployment of it is recorded, not begun
+      await promote(model, 1);
+      await registry.createDeployment({
+        deploymentId: 'deploys-v6-started',
+        model,
+        version: 6,
+        actor: 'ops@test',
+      });
+    });
+
+    it('sends one Deployment Requested event and prints the deployment id the workflow will use', async () => {
+      // Prepare
+      const requestId = randomUUID();
+      const before = eventBridge.events.length;
+
+      // Act
+      const outcome = await mlops(['deploy', model, 'v2', '--reason', 'better auc'], [], requestId);
+
+      // Assess
+      const detail = {
+        model,
+        version: 2,
+        kind: 'deploy',
+        requestId,
+        requestedBy: 'ops@test',
+        reason: 'better auc',
+      };
+      const id = deploymentIdFor({ model, version: 2, kind: 'deploy', requestId });
+      expect(outcome).toEqual({
+        code: 0,
+        stdout:
+          `Requested deployment ${id} of deploys v2 (Approved; production now: v1).\n` +
+          `Follow it with \`mlops deployments show ${id}\`, or ask with --wait.\n`,
+        stderr: '',
+      });
+      expect(requested(before)).toEqual([
+        expect.objectContaining({ source: EVENT_SOURCE, eventBusName: 'default', detail }),
+      ]);
+      expect(deploymentRequestedDetailSchema.parse(requested(before)[0]?.detail)).toEqual(detail);
+    });
+
+    it('--json prints the request: detail, deployment id, status, production, artifact and event id', async () => {
+      // Prepare
+      const requestId = randomUUID();
+
+      // Act
+      const outcome = await mlops(['deploy', model, '2', '--json'], [], requestId);
+
+      // Assess
+      expect(outcome).toMatchObject({ code: 0, stderr: '' });
+      expect(JSON.parse(outcome.stdout)).toEqual({
+        request: {
+          model,
+          version: 2,
+          kind: 'deploy',
+          requestId,
+          requestedBy: 'ops@test',
+          deploymentId: deploymentIdFor({ model, version: 2, kind: 'deploy', requestId }),
+          from: 'Approved',
+          production: 1,
+          artifactUri: v.approved?.lineage.artifactUri,
+          event: {
+            detailType: DEPLOYMENT_REQUESTED,
+            eventBus: 'default',
+            eventId: eventBridge.events.at(-1)?.id,
+          },
+        },
+      });
+    });
+
+    it('refuses a version that cannot be deployed, naming its status and what to do, and sends nothing', async () => {
+      // Prepare
+      const before = eventBridge.events.length;
+      const since = (record: ModelVersion | undefined) =>
+        `since ${record?.statusChangedAt.replace(/\.\d+Z$/, 'Z')} by ${record?.statusChangedBy}`;
+      const allowed =
+        'only an Approved version, or one that served or failed before (Failed, RolledBack, Retired), can be deployed';
+
+      // Act
+      const pending = await mlops(['deploy', model, '3']);
+      const rejected = await mlops(['deploy', model, '4']);
+      const serving = await mlops(['deploy', model, '1']);
+      const lost = await mlops(['deploy', model, '5']);
+      const started = await mlops(['deploy', model, '6']);
+
+      // Assess
+      expect(pending).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: `error: deploys v3 is PendingApproval (${since(v.pending)}): ${allowed}; approve it first with \`mlops approve deploys 3\`\n`,
+      });
+      expect(rejected.stderr).toBe(
+        `error: deploys v4 is Rejected (${since(v.rejected)}): ${allowed}; Rejected is final; train a new version\n`,
+      );
+      const deployed = await registry.getVersion(model, 1);
+      expect(serving.stderr).toBe(
+        `error: deploys v1 is Deployed (${since(deployed)}): ${allowed}; it is serving as production already; to go back to an earlier version use \`mlops rollback\`\n`,
+      );
+      expect(lost).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: `error: deploys v5's artifact ${v.lost?.lineage.artifactUri} no longer exists: it cannot be deployed (train it again: \`mlops runs retry ${v.lost?.lineage.runId}\`)\n`,
+      });
+      expect(started.stderr).toMatch(
+        /^error: deployment deploys-v6-started of deploys v6 is Started already \(since \S+Z by ops@test\): follow it with `mlops deployments show deploys-v6-started`\n$/,
+      );
+      expect([rejected.code, serving.code, started.code]).toEqual([1, 1, 1]);
+      expect(requested(before)).toEqual([]);
+    });
+
+    it('names a version being deployed and the deployment doing it', async () => {
+      // Prepare: v6's recorded deployment begins
+      await registry.takeDeploymentLease(model, 'deploys-v6-started', { ttlSeconds: 600 });
+      await registry.beginDeployment('deploys-v6-started');
+
+      // Act
+      const outcome = await mlops(['deploy', model, '6']);
+
+      // Assess
+      expect(outcome.code).toBe(1);
+      expect(outcome.stderr).toMatch(
+        /; deployment deploys-v6-started is deploying it: follow it with `mlops deployments show deploys-v6-started`\n$/,
+      );
+      expect(outcome.stderr).toMatch(/^error: deploys v6 is Deploying \(since /);
+    });
+
+    it('names an unknown model or version (exit 1) and refuses bad arguments (exit 2), sending nothing', async () => {
+      // Prepare
+      const before = eventBridge.events.length;
+      const resolved: TargetOptions[] = [];
+
+      // Act
+      const unknownVersion = await mlops(['deploy', model, '99']);
+      const unknownModel = await mlops(['deploy', 'deploy', '1']);
+      const badVersion = await mlops(['deploy', model, 'latest'], resolved);
+      const badTimeout = await mlops(['deploy', model, '2', '--wait', '--timeout', 'soon'], resolved);
+      const emptyReason = await mlops(['deploy', model, '2', '--reason', '']);
+
+      // Assess
+      expect(unknownVersion).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: 'error: deploys v99 does not exist (deploys has v1 to v6)\n',
+      });
+      expect(unknownModel.stderr).toBe('error: Model deploy does not exist (did you mean deploys?)\n');
+      expect(badVersion).toEqual({
+        code: 2,
+        stdout: '',
+        stderr: 'error: Invalid version "latest": expected a version number, e.g. 3 or v3\n',
+      });
+      expect(badTimeout.code).toBe(2);
+      expect(resolved).toEqual([]);
+      expect(emptyReason).toMatchObject({
+        code: 2,
+        stderr: 'error: Invalid --reason: expected 1 to 2000 characters\n',
+      });
+      expect(requested(before)).toEqual([]);
+    });
+
+    it('says nothing started when EventBridge refuses the request', async () => {
+      // Prepare: a bus that refuses every entry, as PutEvents reports it
+      const refusing = {
+        send: async () => ({
+          FailedEntryCount: 1,
+          Entries: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'try again later' }],
+        }),
+      } as unknown as EventBridgeClient;
+
+      // Act
+      const request = requestDeployment(
+        { registry, s3: target.s3, events: refusing, eventBus: 'mlops-bus' },
+        model,
+        2,
+      );
+
+      // Assess
+      await expect(request).rejects.toThrow(
+        new CliError(
+          'EventBridge refused the deployment request for deploys v2 on bus mlops-bus (InternalFailure: try again later): nothing was started',
+        ),
+      );
+    });
+  });
+
+  describe('--wait', () => {
+    const model = 'waits';
+
+    beforeAll(async () => {
+      for (let i = 0; i < 3; i++) await version(model, 'Approved');
+      // The workflow's part: v1 is promoted, v2 rolled back by an alarm; nothing runs for v3.
+      workflows.set(`${model}#1`, async (detail) => {
+        await pause(50);
+        // Each write, as the workflow's steps make it, with time for a 25 ms poll to see it.
+        const deploymentId = deploymentIdFor(detail);
+        await registry.createDeployment({ deploymentId, model, version: 1, actor: detail.requestedBy });
+        await pause(STEP_MS);
+        await registry.takeDeploymentLease(model, deploymentId, { ttlSeconds: 600 });
+        await registry.beginDeployment(deploymentId, { actor: 'deployment-workflow' });
+        await pause(STEP_MS);
+        await registry.recordDeploymentProgress(deploymentId, {
+          stage: {
+            name: 'TrafficShift:CANARY',
+            details: { trafficRouting: { type: 'LINEAR', stepPercent: 25, intervalSeconds: 60 } },
+          },
+          ...names(model, 1),
+        });
+        await pause(STEP_MS);
+        await registry.promoteDeployment(deploymentId, { ...names(model, 1), actor: 'deployment-workflow' });
+        const id = deploymentId;
+        await registry.releaseDeploymentLease(model, id);
+      });
+      workflows.set(`${model}#2`, async (detail) => {
+        await pause(50);
+        await rollBack(model, 2, deploymentIdFor(detail));
+      });
+    });
+
+    it('follows the deployment to Promoted, with its stages on stderr and the record on stdout', async () => {
+      // Prepare
+      const requestId = randomUUID();
+      const id = deploymentIdFor({ model, version: 1, kind: 'deploy', requestId });
+
+      // Act
+      const outcome = await mlops(['deploy', model, '1', '--wait'], [], requestId);
+
+      // Assess
+      expect(outcome.code).toBe(0);
+      expect(outcome.stderr.split('\n').map((line) => line.replace(/^\[\d+s\] /, ''))).toEqual([
+        `Requested deployment ${id} of waits v1 (Approved; production now: none). Waiting for it...`,
+        `deployment ${id} Started`,
+        `deployment ${id} Deploying (Began)`,
+        `deployment ${id} Deploying (TrafficShift:CANARY)`,
+        `deployment ${id} Promoted (Promoted)`,
+        '',
+      ]);
+      expect(outcome.stdout).toMatch(new RegExp(`^Deployment +${id}\\nModel +waits v1\\nKind +deploy\\n`));
+      expect(outcome.stdout).toMatch(/^Status +Promoted$/m);
+      expect(outcome.stdout).toMatch(/^Endpoint config +mlops-waits-v1-a1$/m);
+      expect(outcome.stdout).toMatch(/^Traffic routing +LINEAR 25% every 60s$/m);
+      expect((await registry.getAlias(model, 'production'))?.version).toBe(1);
+    });
+
+    it('exits 1 with the reasons when the deployment is rolled back; --json prints the outcome', async () => {
+      // Prepare
+      const requestId = randomUUID();
+      const id = deploymentIdFor({ model, version: 2, kind: 'deploy', requestId });
+
+      // Act
+      const outcome = await mlops(['deploy', model, '2', '--wait', '--json'], [], requestId);
+
+      // Assess
+      expect(outcome.code).toBe(1);
+      const alarm = alarmNames('mlops-waits').invocation5xxErrors;
+      expect(outcome.stderr.trimEnd().split('\n').at(-1)).toBe(
+        `error: Deployment ${id} of waits v2 ended RolledBack: SageMaker rolled the endpoint back: alarm ${alarm} went into ALARM`,
+      );
+      const json = JSON.parse(outcome.stdout);
+      expect(json).toMatchObject({
+        request: { deploymentId: id, version: 2, production: 1 },
+        outcome: 'RolledBack',
+        deployment: { deploymentId: id, status: 'RolledBack' },
+      });
+      expect((await registry.getAlias(model, 'production'))?.version).toBe(1);
+    });
+
+    it('gives up after --timeout, saying the deployment has not started', async () => {
+      // Prepare
+      const requestId = randomUUID();
+      const id = deploymentIdFor({ model, version: 3, kind: 'deploy', requestId });
+
+      // Act
+      const outcome = await mlops(['deploy', model, '3', '--wait', '--timeout', '0.3'], [], requestId);
+
+      // Assess
+      expect(outcome.code).toBe(1);
+      expect(outcome.stdout).toBe('');
+      expect(outcome.stderr.trimEnd().split('\n').at(-1)).toBe(
+        `error: Timed out after 0.3s: deployment ${id} has not started (is the stack's deployment workflow running? the local runtime cannot host endpoints yet)`,
+      );
+    });
+  });
+
+  describe('rollback', () => {
+    const model = 'rollbacks';
+    const ids: string[] = [];
+
+    beforeAll(async () => {
+      // v1, v2, v3 served in turn (production v3); v1's artifact is gone; v4 never served (rolled back).
+      await version(model, 'Approved', false);
+      await version(model, 'Approved');
+      await version(model, 'Approved');
+      await version(model, 'Approved');
+      ids.push(await promote(model, 1));
+      ids.push(await promote(model, 2));
+      ids.push(await promote(model, 3));
+      ids.push(await rollBack(model, 4));
+      // The workflow's part for rollbacks to v2: promoted.
+      workflows.set(`${model}#2`, async (detail) => {
+        await pause(50);
+        await promote(model, 2, detail.kind, deploymentIdFor(detail));
+      });
+    });
+
+    it('returns to the version that served before production, as a rollback, and --wait follows it', async () => {
+      // Prepare
+      const requestId = randomUUID();
+      const before = eventBridge.events.length;
+      const id = deploymentIdFor({ model, version: 2, kind: 'rollback', requestId });
+
+      // Act
+      const outcome = await mlops(['rollback', model, '--reason', 'v3 is slow', '--wait'], [], requestId);
+
+      // Assess
+      expect(outcome.code).toBe(0);
+      expect(outcome.stderr.split('\n')[0]).toBe(
+        `Requested rollback ${id} of rollbacks to v2 (Retired; production now: v3). Waiting for it...`,
+      );
+      expect(outcome.stdout).toMatch(/^Kind +rollback$/m);
+      expect(requested(before)).toEqual([
+        expect.objectContaining({
+          detail: {
+            model,
+            version: 2,
+            kind: 'rollback',
+            requestId,
+            requestedBy: 'ops@test',
+            reason: 'v3 is slow',
+          },
+        }),
+      ]);
+      expect((await registry.getAlias(model, 'production'))?.version).toBe(2);
+      ids.push(id);
+    });
+
+    it('after a rollback, rolls back to the version the rollback replaced (from the audit trail)', async () => {
+      // Prepare
+      const requestId = randomUUID();
+
+      // Act
+      const outcome = await mlops(['rollback', model, '--json'], [], requestId);
+
+      // Assess
+      expect(outcome.code).toBe(0);
+      expect(JSON.parse(outcome.stdout).request).toMatchObject({
+        version: 3,
+        kind: 'rollback',
+        from: 'Retired',
+        production: 2,
+        deploymentId: deploymentIdFor({ model, version: 3, kind: 'rollback', requestId }),
+      });
+    });
+
+    it('refuses a --to that never served, is production, lost its artifact or does not exist, sending nothing', async () => {
+      // Prepare
+      const before = eventBridge.events.length;
+      const v1 = await registry.getVersion(model, 1);
+
+      // Act
+      const never = await mlops(['rollback', model, '--to', '4']);
+      const current = await mlops(['rollback', model, '--to', 'v2']);
+      const lost = await mlops(['rollback', model, '--to', '1']);
+      const missing = await mlops(['rollback', model, '--to', '9']);
+      const bad = await mlops(['rollback', model, '--to', 'previous']);
+
+      // Assess
+      expect(never).toEqual({
+        code: 1,
+        stdout: '',
+        stderr:
+          'error: rollbacks v4 never served (it was never Deployed; it is RolledBack): a rollback returns to a version that served before\n',
+      });
+      expect(current.stderr).toMatch(
+        /^error: rollbacks v2 is production already \(since \S+Z\): nothing to roll back\n$/,
+      );
+      expect(lost.stderr).toBe(
+        `error: rollbacks v1's artifact ${v1?.lineage.artifactUri} no longer exists: it cannot be deployed (train it again: \`mlops runs retry ${v1?.lineage.runId}\`)\n`,
+      );
+      expect(missing.stderr).toBe('error: rollbacks v9 does not exist (rollbacks has v1 to v4)\n');
+      expect([current.code, lost.code, missing.code, bad.code]).toEqual([1, 1, 1, 2]);
+      expect(bad.stderr).toBe('error: Invalid --to "previous": expected a version number, e.g. 3 or v3\n');
+      expect(requested(before)).toEqual([]);
+    });
+
+    it('says when there is nothing to roll back to: no production version, or only the first one served', async () => {
+      // Prepare
+      await version('rollback-none', 'Approved');
+      await version('rollback-first', 'Approved');
+      await version('rollback-first', 'Approved');
+      await promote('rollback-first', 1);
+      // production pointed at v1 by hand (no deployment), then v2 deployed over it.
+      await version('rollback-hand', 'Approved');
+      await version('rollback-hand', 'Approved');
+      await registry.setAlias('rollback-hand', 'production', 1, { expectedVersion: null, actor: 'ops@test' });
+      await promote('rollback-hand', 2);
+      const before = eventBridge.events.length;
+
+      // Act
+      const none = await mlops(['rollback', 'rollback-none']);
+      const first = await mlops(['rollback', 'rollback-first']);
+      const approved = await mlops(['rollback', 'rollback-first', '--to', '2']);
+      const unknown = await mlops(['rollback', 'rollbacks-x']);
+      const byHand = await mlops(['rollback', 'rollback-hand']);
+
+      // Assess
+      expect(none).toEqual({
+        code: 1,
+        stdout: '',
+        stderr:
+          'error: rollback-none has no production version: nothing to roll back (deploy one with `mlops deploy rollback-none <version>`)\n',
+      });
+      expect(first.stderr).toBe(
+        'error: rollback-first v1 is the first version rollback-first served: there is no earlier one to roll back to\n',
+      );
+      expect(approved.stderr).toBe(
+        'error: rollback-first v2 never served (it was never Deployed; it is Approved): a rollback returns to a version that served before; deploy it with `mlops deploy rollback-first 2`\n',
+      );
+      expect(unknown).toMatchObject({
+        code: 1,
+        stderr: 'error: Model rollbacks-x does not exist (did you mean rollbacks?)\n',
+      });
+      expect(byHand).toMatchObject({
+        code: 1,
+        stderr:
+          'error: rollback-hand v1, production before v2, never served from the endpoint (the alias was set without a deployment): name a version that did with --to\n',
+      });
+      expect(requested(before)).toEqual([]);
+    });
+
+    it('deployments list shows them newest first with kind, status, duration and outcome; --limit pages', async () => {
+      // Act
+      const text = await mlops(['deployments', 'list', model]);
+      const limited = await mlops(['deployments', 'list', model, '--limit', '2']);
+      const json = await mlops(['deployments', 'list', model, '--json']);
+
+      // Assess
+      expect(text).toMatchObject({ code: 0, stderr: '' });
+      const [header, ...rows] = text.stdout.trimEnd().split('\n');
+      expect(header).toMatch(/^ID +VERSION +KIND +STATUS +STARTED +DURATION +OUTCOME$/);
+      expect(rows.map((row) => row.split(/ {2,}/).slice(0, 4))).toEqual(
+        [...ids].reverse().map((id, index) => {
+          const [number, kind, status] =
+            [
+              ['v2', 'rollback', 'Promoted'],
+              ['v4', 'deploy', 'RolledBack'],
+              ['v3', 'deploy', 'Promoted'],
+              ['v2', 'deploy', 'Promoted'],
+              ['v1', 'deploy', 'Promoted'],
+            ][index] ?? [];
+          return [id, number, kind, status];
+        }),
+      );
+      expect(rows[1]).toMatch(
+        /RolledBack +\S+Z +\d+s +SageMaker rolled the endpoint back: alarm mlops-rollbacks-invocation-5xx-errors went into ALARM$/,
+      );
+      expect(rows[0]).toMatch(/Promoted +\S+Z +\d+s +deployment \S+ promoted$/);
+      const limitedRows = limited.stdout.trimEnd().split('\n');
+      expect(limitedRows).toHaveLength(4);
+      expect(limitedRows.at(-1)).toBe('Older deployments exist: show more with --limit (up to 1000).');
+      const listing = JSON.parse(json.stdout);
+      expect(listing.model).toBe(model);
+      expect(listing.more).toBe(false);
+      expect(listing.deployments.map((deployment: Deployment) => deployment.deploymentId)).toEqual(
+        [...ids].reverse(),
+      );
+    });
+
+    it('deployments list says when a model has none, and names an unknown model', async () => {
+      // Act
+      const none = await mlops(['deployments', 'list', 'rollback-none']);
+      const unknown = await mlops(['deployments', 'list', 'rollbacks-x']);
+      const badLimit = await mlops(['deployments', 'list', model, '--limit', '0']);
+
+      // Assess
+      expect(none).toEqual({
+        code: 0,
+        stdout:
+          'No deployments of rollback-none yet: deploy an Approved version with `mlops deploy rollback-none <version>`.\n',
+        stderr: '',
+      });
+      expect(unknown).toMatchObject({
+        code: 1,
+        stderr: 'error: Model rollbacks-x does not exist (did you mean rollbacks?)\n',
+      });
+      expect(badLimit).toMatchObject({
+        code: 2,
+        stderr: 'error: Invalid --limit "0": expected an integer from 1 to 1000\n',
+      });
+    });
+
+    it('deployments show prints the stages with times, traffic routing, alarms, reasons and names', async () => {
+      // Act
+      const promoted = await mlops(['deployments', 'show', ids[2] ?? '']);
+      const rolledBack = await mlops(['deployments', 'show', ids[3] ?? '']);
+      const json = await mlops(['deployments', 'show', ids[3] ?? '', '--json']);
+
+      // Assess
+      expect(promoted.code).toBe(0);
+      const lines = (text: string) =>
+        text.split('\n').map((line) => line.replace(/\d{4}-\d\d-\d\dT\S+Z/g, '<time>'));
+      expect(lines(promoted.stdout)).toEqual([
+        `Deployment         ${ids[2]}`,
+        'Model              rollbacks v3',
+        'Kind               deploy',
+        'Attempt            1',
+        'Status             Promoted',
+        'Started            <time> by ops@test',
+        'Ended              <time>',
+        expect.stringMatching(/^Duration +\d+s$/),
+        'Production before  v2 (alias revision 2)',
+        'Endpoint           mlops-rollbacks',
+        'Endpoint config    mlops-rollbacks-v3-a1',
+        'Traffic routing    CANARY 10%, then the rest after 300s',
+        'Execution          -',
+        '',
+        'STAGE                  AT                    SINCE START  DETAILS',
+        expect.stringMatching(/^Began +<time> +\+\d+s +baseline=\{"version":2,"revision":2\}$/),
+        expect.stringMatching(
+          /^EndpointConfigCreated +<time> +\+\d+s +trafficRouting=\{"type":"CANARY","canaryPercent":10,"waitIntervalSeconds":300\}$/,
+        ),
+        expect.stringMatching(/^SmokeTestPassed +<time> +\+\d+s +-$/),
+        expect.stringMatching(/^Promoted +<time> +\+\d+s +alias=production revision=3$/),
+        '',
+        'ALARM                                  FIRED',
+        'mlops-rollbacks-invocation-5xx-errors  -',
+        'mlops-rollbacks-model-latency-p99      -',
+        'mlops-rollbacks-invocation-error-rate  -',
+        '',
+        'Reasons:',
+        `  deployment ${ids[2]} promoted`,
+        '',
+      ]);
+      expect(rolledBack.stdout).toMatch(/^Status +RolledBack$/m);
+      expect(rolledBack.stdout).toMatch(
+        /^Traffic routing +ALL_AT_ONCE \(CANARY traffic shifting is sized by the instance count\)$/m,
+      );
+      expect(rolledBack.stdout).toMatch(/^mlops-rollbacks-invocation-5xx-errors +named in the outcome$/m);
+      expect(rolledBack.stdout).toMatch(
+        /^Reasons:\n {2}SageMaker rolled the endpoint back: alarm mlops-rollbacks-invocation-5xx-errors went into ALARM\n$/m,
+      );
+      const details = JSON.parse(json.stdout);
+      expect(details.deployment).toEqual(await registry.getDeployment(ids[3] ?? ''));
+      expect(details.alarms).toEqual([
+        { name: 'mlops-rollbacks-invocation-5xx-errors', fired: true },
+        { name: 'mlops-rollbacks-model-latency-p99', fired: false },
+        { name: 'mlops-rollbacks-invocation-error-rate', fired: false },
+      ]);
+      expect(details).toMatchObject({
+        trafficRouting: 'ALL_AT_ONCE',
+        trafficRoutingAdjusted: 'CANARY traffic shifting is sized by the instance count',
+      });
+    });
+
+    it('deployments show names an unknown deployment (exit 1) and refuses an invalid id (exit 2)', async () => {
+      // Act
+      const unknown = await mlops(['deployments', 'show', 'rollbacks-v9-0000000000000000']);
+      const invalid = await mlops(['deployments', 'show', '../etc']);
+
+      // Assess
+      expect(unknown).toEqual({
+        code: 1,
+        stdout: '',
+        stderr:
+          "error: Deployment rollbacks-v9-0000000000000000 does not exist (list a model's deployments with `mlops deployments list <model>`)\n",
+      });
+      expect(invalid.code).toBe(2);
+      expect(invalid.stderr).toMatch(/^error: Invalid deploymentId: /);
+    });
   });
 });
 
