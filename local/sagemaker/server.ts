@@ -4,10 +4,12 @@ import type { AddressInfo } from 'node:net';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { readBody, reply } from '../aws/json-protocol';
 import { resourceNotFound, SageMakerApiError } from './api-error';
+import { type EndpointStatusChange, LocalHosting } from './hosting';
 import type { MetricDefinition } from './metrics';
 import { type TrainerMapping, TrainingJob, type TrainingJobEvent } from './training-job';
 import { validateCreateTrainingJob } from './validation';
 
+export type { EndpointState, EndpointStatusChange, Fleet, FleetVariant, PendingDeployment } from './hosting';
 export type { MetricDefinition } from './metrics';
 export type { SecondaryStatus, TrainerMapping, TrainingJobEvent, TrainingJobStatus } from './training-job';
 
@@ -30,12 +32,28 @@ export interface LocalSageMakerOptions {
   readonly stopGracePeriodMs?: number;
   /** @default 0 - a free port */
   readonly port?: number;
+  /**
+   * Endpoint lifecycle waits (provisioning, deletion, and a blue/green update's traffic steps and baking) run
+   * this many times faster than their nominal length: the runtime's --time-scale. @default 1
+   */
+  readonly timeScale?: number;
+  /**
+   * Nominal ms to provision an endpoint's fleet and to delete an endpoint (SageMaker takes minutes; nothing is
+   * provisioned locally). @default { provisionMs: 2000, deleteMs: 500 }
+   */
+  readonly hostingDelays?: { readonly provisionMs?: number; readonly deleteMs?: number };
+  /** Instances each type may use across endpoints ("<type> for endpoint usage"). @default no limit */
+  readonly instanceQuotas?: Readonly<Record<string, number>>;
 }
 
 export interface LocalSageMaker {
   readonly endpoint: string;
   /** Status transitions, log lines and metrics of every job, as they happen. Returns an unsubscribe. */
   onJobEvent(listener: (event: TrainingJobEvent) => void): () => void;
+  /** Endpoint status changes (Creating, Updating, InService, Deleting, Deleted). Returns an unsubscribe. */
+  onEndpointStatus(listener: (change: EndpointStatusChange) => void): () => void;
+  /** Models, endpoint configs and endpoints (kept in `<workDir>/hosting.json` across restarts). */
+  readonly hosting: LocalHosting;
   /** A job's log lines so far (its full log is `<workDir>/<jobName>.log`). */
   logs(jobName: string): readonly string[];
   /** Kills running trainers (their jobs end Stopped), then closes the server. */
@@ -45,9 +63,10 @@ export interface LocalSageMaker {
 type Operation = (body: unknown) => unknown;
 
 /**
- * SageMaker's training API (CreateTrainingJob, DescribeTrainingJob, StopTrainingJob) over its JSON 1.1
- * protocol on 127.0.0.1, so the SDK's SageMakerClient works against it with only an `endpoint`. Jobs
- * really train: each runs a local command under SageMaker's training contract (see TrainingJob).
+ * SageMaker's training API (CreateTrainingJob, DescribeTrainingJob, StopTrainingJob) and hosting control
+ * plane (models, endpoint configs, endpoints: see LocalHosting) over its JSON 1.1 protocol on 127.0.0.1, so
+ * the SDK's SageMakerClient works against it with only an `endpoint`. Jobs really train: each runs a local
+ * command under SageMaker's training contract (see TrainingJob).
  */
 export async function startLocalSageMaker(options: LocalSageMakerOptions): Promise<LocalSageMaker> {
   await mkdir(options.workDir, { recursive: true });
@@ -77,7 +96,18 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions): Promi
     if (!job) throw resourceNotFound();
     return job;
   };
+  const endpointListeners = new Set<(change: EndpointStatusChange) => void>();
+  const hosting = new LocalHosting({
+    workDir: options.workDir,
+    account,
+    region,
+    ...(options.timeScale === undefined ? {} : { timeScale: options.timeScale }),
+    ...(options.hostingDelays ? { delays: options.hostingDelays } : {}),
+    ...(options.instanceQuotas ? { instanceQuotas: options.instanceQuotas } : {}),
+    onEndpointStatus: (change) => notify(endpointListeners, change),
+  });
   const operations: Record<string, Operation> = {
+    ...hosting.operations(),
     CreateTrainingJob: (body) => {
       const request = validateCreateTrainingJob(body);
       const key = request.TrainingJobName.toLowerCase();
@@ -106,8 +136,14 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions): Promi
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
+    onEndpointStatus: (listener) => {
+      endpointListeners.add(listener);
+      return () => endpointListeners.delete(listener);
+    },
+    hosting,
     logs: (jobName) => jobs.get(jobName.toLowerCase())?.log ?? [],
     stop: async () => {
+      hosting.close();
       for (const job of jobs.values()) job.stop('shutdown');
       await Promise.all([...jobs.values()].map((job) => job.done));
       s3.destroy();
@@ -166,7 +202,7 @@ function parseJson(body: string): unknown {
   }
 }
 
-function notify(listeners: ReadonlySet<(event: TrainingJobEvent) => void>, event: TrainingJobEvent): void {
+function notify<T>(listeners: ReadonlySet<(event: T) => void>, event: T): void {
   for (const listener of listeners) {
     try {
       listener(event);

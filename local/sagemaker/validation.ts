@@ -7,6 +7,16 @@ import type {
   StoppingCondition,
 } from '@aws-sdk/client-sagemaker';
 import { SageMakerApiError } from './api-error';
+import {
+  atLeast,
+  constraint,
+  matches,
+  maxLength,
+  minLength,
+  notNull,
+  oneOf,
+  throwConstraintErrors,
+} from './constraints';
 
 /** A CreateTrainingJob request with everything the local SageMaker needs to run it. */
 export type TrainingJobRequest = CreateTrainingJobRequest & {
@@ -40,7 +50,7 @@ export function validateCreateTrainingJob(body: unknown): TrainingJobRequest {
   }
   const request = body as CreateTrainingJobRequest;
   checkHyperParameterTypes(request.HyperParameters);
-  const errors = [
+  throwConstraintErrors([
     ...jobNameErrors(request.TrainingJobName),
     ...algorithmErrors(request.AlgorithmSpecification),
     ...roleArnErrors(request.RoleArn),
@@ -48,11 +58,7 @@ export function validateCreateTrainingJob(body: unknown): TrainingJobRequest {
     notNull('resourceConfig', request.ResourceConfig),
     ...stoppingErrors(request.StoppingCondition),
     ...(request.InputDataConfig ?? []).flatMap(channelErrors),
-  ].filter((error): error is string => error !== undefined);
-  if (errors.length > 0) {
-    const count = errors.length === 1 ? '1 validation error' : `${errors.length} validation errors`;
-    throw new SageMakerApiError('ValidationException', `${count} detected: ${errors.join('; ')}`);
-  }
+  ]);
   checkChannelNamesUnique(request.InputDataConfig ?? []);
   return request as TrainingJobRequest;
 }
@@ -147,43 +153,6 @@ function checkChannelNamesUnique(channels: readonly Channel[]): void {
   }
 }
 
-function notNull(path: string, value: unknown): string | undefined {
-  return value === undefined || value === null
-    ? `Value null at '${path}' failed to satisfy constraint: Member must not be null`
-    : undefined;
-}
-
-function matches(path: string, value: unknown, pattern: string): string | undefined {
-  // Coral matches the whole value (Java's String.matches), whatever anchors the model's pattern has.
-  return new RegExp(`^(?:${pattern})$`).test(String(value))
-    ? undefined
-    : constraint(path, value, `Member must satisfy regular expression pattern: ${pattern}`);
-}
-
-function maxLength(path: string, value: unknown, max: number): string | undefined {
-  return String(value).length <= max
-    ? undefined
-    : constraint(path, value, `Member must have length less than or equal to ${max}`);
-}
-
-function minLength(path: string, value: unknown, min: number): string | undefined {
-  return String(value).length >= min
-    ? undefined
-    : constraint(path, value, `Member must have length greater than or equal to ${min}`);
-}
-
-function atLeast(path: string, value: number, min: number): string | undefined {
-  return value >= min
-    ? undefined
-    : constraint(path, value, `Member must have value greater than or equal to ${min}`);
-}
-
-function oneOf(path: string, value: unknown, values: readonly string[]): string | undefined {
-  return values.includes(String(value))
-    ? undefined
-    : constraint(path, value, `Member must satisfy enum value set: [${values.join(', ')}]`);
-}
-
 /** Metric regexes run on every log line: one that does not compile is refused up front. */
 function regexError(path: string, regex: string | undefined): string | undefined {
   if (regex === undefined || regex === null) return undefined;
@@ -193,9 +162,4 @@ function regexError(path: string, regex: string | undefined): string | undefined
   } catch (error) {
     return constraint(path, regex, `Member must be a valid regular expression (${(error as Error).message})`);
   }
-}
-
-function constraint(path: string, value: unknown, rule: string): string {
-  const shown = typeof value === 'string' ? `'${value}'` : String(value);
-  return `Value ${shown} at '${path}' failed to satisfy constraint: ${rule}`;
 }

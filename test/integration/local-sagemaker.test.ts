@@ -6,9 +6,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
-  CreateEndpointCommand,
   CreateTrainingJobCommand,
   type CreateTrainingJobRequest,
+  CreateTransformJobCommand,
   DescribeTrainingJobCommand,
   type DescribeTrainingJobResponse,
   SageMakerClient,
@@ -381,7 +381,15 @@ describe('local SageMaker (training API over the real SDK client, s3rver for dat
       client.send(new StopTrainingJobCommand({ TrainingJobName: 'never-created' })),
     );
     const endpoint = await errorOf(
-      client.send(new CreateEndpointCommand({ EndpointName: 'e', EndpointConfigName: 'c' })),
+      client.send(
+        new CreateTransformJobCommand({
+          TransformJobName: 't',
+          ModelName: 'm',
+          TransformInput: { DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://data/in' } } },
+          TransformOutput: { S3OutputPath: 's3://data/out' },
+          TransformResources: { InstanceType: 'ml.m5.large', InstanceCount: 1 },
+        }),
+      ),
     );
 
     // Assess
@@ -394,7 +402,7 @@ describe('local SageMaker (training API over the real SDK client, s3rver for dat
     expect(describeUnknown.message).toBe('Requested resource not found.');
     expect(stopUnknown.message).toBe('Requested resource not found.');
     expect(endpoint.name).toBe('UnknownOperationException');
-    expect(endpoint.message).toContain('SageMaker.CreateEndpoint is not served locally');
+    expect(endpoint.message).toContain('SageMaker.CreateTransformJob is not served locally');
   });
 
   describe('the createTrainingJob.sync task', () => {

@@ -1,0 +1,826 @@
+/**
+ * SageMaker's hosting control plane, locally: models, endpoint configs and endpoints with SageMaker's shapes,
+ * validation, errors and endpoint lifecycle (Creating → InService, Updating → InService on the new config,
+ * Deleting → gone), kept in `<workDir>/hosting.json` so a restarted runtime still has its endpoints.
+ *
+ * Endpoint state (what serving and blue/green traffic shifting build on):
+ * - `serving` is the blue fleet: the endpoint config (snapshotted at deployment, so deleting the config or
+ *   its models later changes nothing, as on SageMaker) whose variants take the traffic. Absent while the
+ *   first CreateEndpoint is still Creating.
+ * - `pending` is the green fleet of a CreateEndpoint or UpdateEndpoint in progress, with its `stages`: the
+ *   timeline SageMaker's deployment goes through (Creating the fleet, ActivatingTraffic steps of a canary or
+ *   linear shift, Baking for TerminationWaitInSeconds), each with the share of traffic the green fleet has
+ *   during it (`trafficPercent`), all at the runtime's time scale. When the last stage ends, green becomes
+ *   `serving` and blue is dropped. A router for InvokeEndpoint picks the pending fleet with probability
+ *   `currentStage.trafficPercent / 100`, then a variant by weight; an alarm-driven rollback drops `pending`.
+ * - Each fleet variant keeps its model's containers (image, ModelDataUrl, Environment), which is what a
+ *   serving process needs to start.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type {
+  CapacitySize,
+  ContainerDefinition,
+  DataCaptureConfig,
+  DeploymentConfig,
+  ListEndpointsInput,
+  ProductionVariantServerlessConfig,
+  Tag,
+} from '@aws-sdk/client-sagemaker';
+import { SageMakerApiError } from './api-error';
+import {
+  type EndpointConfigRequest,
+  type EndpointRequest,
+  invalid,
+  type ModelRequest,
+  type UpdateEndpointRequest,
+  validateCreateEndpoint,
+  validateCreateEndpointConfig,
+  validateCreateModel,
+  validateListEndpoints,
+  validateModelName,
+  validateResourceName,
+  validateUpdateEndpoint,
+} from './hosting-validation';
+
+/** EndpointStatus values a local endpoint goes through. */
+export type LocalEndpointStatus = 'Creating' | 'Updating' | 'InService' | 'Deleting' | 'Failed';
+/** ProductionVariantStatus.Status values of a deployment's stages. */
+export type DeploymentStageStatus = 'Creating' | 'ActivatingTraffic' | 'Baking';
+
+export interface HostingOptions {
+  /** The state file `hosting.json` lives here. */
+  readonly workDir: string;
+  readonly account: string;
+  readonly region: string;
+  /**
+   * Lifecycle waits run this many times faster than their nominal length (the runtime's --time-scale).
+   * @default 1
+   */
+  readonly timeScale?: number;
+  /**
+   * Nominal lengths, in ms, of provisioning a fleet (CreateEndpoint, the green fleet of UpdateEndpoint) and
+   * of deleting an endpoint. SageMaker takes minutes; locally there is nothing to provision, so short.
+   * @default { provisionMs: 2000, deleteMs: 500 }
+   */
+  readonly delays?: { readonly provisionMs?: number; readonly deleteMs?: number };
+  /**
+   * Per instance type, how many instances all endpoints may use together (SageMaker's "<type> for endpoint
+   * usage" quotas); beyond it CreateEndpoint and UpdateEndpoint fail with ResourceLimitExceeded.
+   * @default no limit
+   */
+  readonly instanceQuotas?: Readonly<Record<string, number>>;
+  /** Endpoint status changes, as they happen (EventBridge events and progress displays hook here). */
+  readonly onEndpointStatus?: (change: EndpointStatusChange) => void;
+}
+
+export interface EndpointStatusChange {
+  readonly endpointName: string;
+  readonly endpointArn: string;
+  readonly status: LocalEndpointStatus | 'Deleted';
+  /** The config being deployed (Creating, Updating) or serving. */
+  readonly endpointConfigName?: string | undefined;
+  readonly time: Date;
+}
+
+interface StoredModel {
+  readonly arn: string;
+  readonly creationTime: number;
+  readonly request: ModelRequest;
+}
+
+interface StoredConfig {
+  readonly arn: string;
+  readonly creationTime: number;
+  readonly request: EndpointConfigRequest;
+}
+
+/** One production variant of a fleet, with what serving it needs. */
+export interface FleetVariant {
+  readonly variantName: string;
+  readonly modelName: string;
+  /** The model's containers as they were when the fleet was deployed. */
+  readonly containers: readonly ContainerDefinition[];
+  readonly instanceType?: string;
+  readonly serverlessConfig?: ProductionVariantServerlessConfig;
+  readonly instanceCount: number;
+  readonly weight: number;
+}
+
+/** The variants of one endpoint config, deployed. */
+export interface Fleet {
+  readonly endpointConfigName: string;
+  readonly variants: readonly FleetVariant[];
+  readonly dataCapture?: DataCaptureConfig;
+  readonly kmsKeyId?: string;
+  /** When this fleet's deployment started (epoch ms): its images' ResolutionTime. */
+  readonly deployedAt?: number;
+}
+
+export interface DeploymentStage {
+  readonly status: DeploymentStageStatus;
+  /** Epoch ms when the stage starts (the previous one's end) and ends. */
+  readonly startsAt: number;
+  readonly endsAt: number;
+  /** The share of the endpoint's traffic the pending fleet takes during this stage, 0–100. */
+  readonly trafficPercent: number;
+}
+
+export interface PendingDeployment extends Fleet {
+  readonly startTime: number;
+  readonly stages: readonly DeploymentStage[];
+}
+
+export interface EndpointState {
+  readonly name: string;
+  readonly arn: string;
+  readonly creationTime: number;
+  lastModifiedTime: number;
+  status: LocalEndpointStatus;
+  failureReason?: string;
+  serving?: Fleet;
+  pending?: PendingDeployment;
+  /** When Deleting ends (epoch ms). */
+  deletesAt?: number;
+  lastDeploymentConfig?: DeploymentConfig;
+  readonly tags?: Tag[];
+}
+
+interface HostingState {
+  models: Record<string, StoredModel>;
+  configs: Record<string, StoredConfig>;
+  endpoints: Record<string, EndpointState>;
+}
+
+const STATE_FILE = 'hosting.json';
+const DEFAULT_PROVISION_MS = 2000;
+const DEFAULT_DELETE_MS = 500;
+
+type Operation = (body: unknown) => unknown;
+
+/**
+ * The hosting API of one local SageMaker. Names are unique regardless of case ("The name is case-insensitive
+ * in CreateEndpoint", API_CreateEndpoint) and ARNs carry them in lower case, as SageMaker's do.
+ */
+export class LocalHosting {
+  private readonly state: HostingState;
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly file: string;
+  private readonly timeScale: number;
+  private readonly provisionMs: number;
+  private readonly deleteMs: number;
+
+  constructor(private readonly options: HostingOptions) {
+    this.timeScale = options.timeScale ?? 1;
+    if (!(this.timeScale > 0)) throw new Error(`timeScale must be positive, got ${this.timeScale}`);
+    this.provisionMs = options.delays?.provisionMs ?? DEFAULT_PROVISION_MS;
+    this.deleteMs = options.delays?.deleteMs ?? DEFAULT_DELETE_MS;
+    mkdirSync(options.workDir, { recursive: true });
+    this.file = join(options.workDir, STATE_FILE);
+    this.state = this.load();
+    // Transitions under way when the last runtime stopped carry on from where their timeline is now.
+    for (const endpoint of Object.values(this.state.endpoints)) this.schedule(endpoint);
+  }
+
+  /** The operations this serves, by their X-Amz-Target name. */
+  operations(): Record<string, Operation> {
+    return {
+      CreateModel: (body) => this.createModel(validateCreateModel(body)),
+      DescribeModel: (body) => this.describeModel(validateModelName(body)),
+      DeleteModel: (body) => this.deleteModel(validateModelName(body)),
+      CreateEndpointConfig: (body) => this.createEndpointConfig(validateCreateEndpointConfig(body)),
+      DescribeEndpointConfig: (body) =>
+        this.describeEndpointConfig(validateResourceName(body, 'EndpointConfigName')),
+      DeleteEndpointConfig: (body) =>
+        this.deleteEndpointConfig(validateResourceName(body, 'EndpointConfigName')),
+      CreateEndpoint: (body) => this.createEndpoint(validateCreateEndpoint(body)),
+      DescribeEndpoint: (body) => this.describeEndpoint(validateResourceName(body, 'EndpointName')),
+      UpdateEndpoint: (body) => this.updateEndpoint(validateUpdateEndpoint(body)),
+      DeleteEndpoint: (body) => this.deleteEndpoint(validateResourceName(body, 'EndpointName')),
+      ListEndpoints: (body) => this.listEndpoints(validateListEndpoints(body)),
+    };
+  }
+
+  /** An endpoint's state (serving will read it), or undefined. */
+  endpoint(name: string): Readonly<EndpointState> | undefined {
+    return this.state.endpoints[name.toLowerCase()];
+  }
+
+  /** Stops the lifecycle timers; the state file keeps where each endpoint was. */
+  close(): void {
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+  }
+
+  // --- Models ---------------------------------------------------------------------------------------------
+
+  private createModel(request: ModelRequest): unknown {
+    const key = request.ModelName.toLowerCase();
+    const arn = this.arn('model', key);
+    // "Cannot create already existing model "arn:…"." — quoted by code that handles it, e.g.
+    // aws/sagemaker-python-sdk src/sagemaker/session.py (create_model).
+    if (this.state.models[key]) throw invalid(`Cannot create already existing model "${arn}".`);
+    this.state.models[key] = { arn, creationTime: Date.now(), request };
+    this.save();
+    return { ModelArn: arn };
+  }
+
+  private describeModel(name: string): unknown {
+    const model = this.model(name);
+    const request = model.request;
+    return {
+      ModelName: request.ModelName,
+      PrimaryContainer: request.PrimaryContainer,
+      Containers: request.Containers,
+      InferenceExecutionConfig: request.InferenceExecutionConfig,
+      ExecutionRoleArn: request.ExecutionRoleArn,
+      VpcConfig: request.VpcConfig,
+      CreationTime: seconds(model.creationTime),
+      ModelArn: model.arn,
+      EnableNetworkIsolation: request.EnableNetworkIsolation ?? false,
+    };
+  }
+
+  /** DeleteModel removes the record only: endpoints already deployed keep their snapshot, as on SageMaker. */
+  private deleteModel(name: string): unknown {
+    this.model(name);
+    delete this.state.models[name.toLowerCase()];
+    this.save();
+    return {};
+  }
+
+  /**
+   * "Could not find model "arn:…"." — the answer to DescribeModel/DeleteModel of an unknown model and to a
+   * CreateEndpoint whose config names one (aws/sagemaker-python-sdk#2112; the not-found prefixes per operation
+   * are listed in aws/amazon-sagemaker-operator-for-k8s controllers/sdkutil/clientwrapper).
+   */
+  private model(name: string): StoredModel {
+    const model = this.state.models[name.toLowerCase()];
+    if (!model) throw invalid(`Could not find model "${this.arn('model', name.toLowerCase())}".`);
+    return model;
+  }
+
+  // --- Endpoint configs -----------------------------------------------------------------------------------
+
+  private createEndpointConfig(request: EndpointConfigRequest): unknown {
+    const key = request.EndpointConfigName.toLowerCase();
+    const arn = this.arn('endpoint-config', key);
+    // Quoted in awslabs/spot-tagging-bot-for-digital-assets#2.
+    if (this.state.configs[key])
+      throw invalid(`Cannot create already existing endpoint configuration "${arn}".`);
+    // The variants' models must exist when the config is created.
+    for (const variant of request.ProductionVariants) this.model(String(variant.ModelName));
+    this.state.configs[key] = { arn, creationTime: Date.now(), request };
+    this.save();
+    return { EndpointConfigArn: arn };
+  }
+
+  private describeEndpointConfig(name: string): unknown {
+    const config = this.config(name);
+    const request = config.request;
+    return {
+      EndpointConfigName: request.EndpointConfigName,
+      EndpointConfigArn: config.arn,
+      // InitialVariantWeight "defaults to 1.0" — API_ProductionVariant.
+      ProductionVariants: request.ProductionVariants.map((variant) => ({
+        ...variant,
+        ...(variant.ServerlessConfig ? {} : { InitialVariantWeight: variant.InitialVariantWeight ?? 1 }),
+      })),
+      DataCaptureConfig: request.DataCaptureConfig,
+      KmsKeyId: request.KmsKeyId,
+      CreationTime: seconds(config.creationTime),
+      AsyncInferenceConfig: request.AsyncInferenceConfig,
+      ExplainerConfig: request.ExplainerConfig,
+      ShadowProductionVariants: request.ShadowProductionVariants,
+      ExecutionRoleArn: request.ExecutionRoleArn,
+      VpcConfig: request.VpcConfig,
+      EnableNetworkIsolation: request.EnableNetworkIsolation,
+    };
+  }
+
+  /** Deleting a config an endpoint uses is allowed (API_DeleteEndpointConfig warns against it, no more). */
+  private deleteEndpointConfig(name: string): unknown {
+    this.config(name);
+    delete this.state.configs[name.toLowerCase()];
+    this.save();
+    return {};
+  }
+
+  /** "Could not find endpoint configuration "arn:…"." — aws/amazon-sagemaker-examples#2339. */
+  private config(name: string): StoredConfig {
+    const config = this.state.configs[name.toLowerCase()];
+    if (!config) {
+      throw invalid(
+        `Could not find endpoint configuration "${this.arn('endpoint-config', name.toLowerCase())}".`,
+      );
+    }
+    return config;
+  }
+
+  // --- Endpoints ------------------------------------------------------------------------------------------
+
+  private createEndpoint(request: EndpointRequest): unknown {
+    const key = request.EndpointName.toLowerCase();
+    const arn = this.arn('endpoint', key);
+    // Quoted in aws/sagemaker-python-sdk#101 and aws/amazon-sagemaker-examples#2491.
+    if (this.state.endpoints[key]) throw invalid(`Cannot create already existing endpoint "${arn}".`);
+    const fleet = this.fleet(request.EndpointConfigName);
+    this.checkQuotas(fleet);
+    const now = Date.now();
+    const endpoint: EndpointState = {
+      name: request.EndpointName,
+      arn,
+      creationTime: now,
+      lastModifiedTime: now,
+      status: 'Creating',
+      pending: {
+        ...fleet,
+        startTime: now,
+        stages: [
+          {
+            status: 'Creating',
+            startsAt: now,
+            endsAt: now + this.scaled(this.provisionMs),
+            trafficPercent: 0,
+          },
+        ],
+      },
+      ...(request.DeploymentConfig ? { lastDeploymentConfig: request.DeploymentConfig } : {}),
+      ...(request.Tags ? { tags: request.Tags } : {}),
+    };
+    this.state.endpoints[key] = endpoint;
+    this.save();
+    this.changed(endpoint);
+    this.schedule(endpoint);
+    return { EndpointArn: arn };
+  }
+
+  private updateEndpoint(request: UpdateEndpointRequest): unknown {
+    const endpoint = this.existing(request.EndpointName);
+    this.checkNotInProgress(endpoint);
+    const serving = endpoint.serving;
+    if (!serving || endpoint.status !== 'InService') {
+      throw invalid(`Cannot update endpoint "${endpoint.arn}" in status ${endpoint.status}.`);
+    }
+    let fleet = this.fleet(request.EndpointConfigName);
+    if (request.RetainAllVariantProperties) fleet = retainVariantProperties(fleet, serving, request);
+    const deployment =
+      request.DeploymentConfig ??
+      (request.RetainDeploymentConfig ? endpoint.lastDeploymentConfig : undefined);
+    if (deployment && (deployment.BlueGreenUpdatePolicy || deployment.RollingUpdatePolicy)) {
+      checkSameVariants(endpoint, serving, fleet);
+    }
+    this.checkQuotas(fleet);
+    const now = Date.now();
+    endpoint.status = 'Updating';
+    endpoint.lastModifiedTime = now;
+    endpoint.pending = { ...fleet, startTime: now, stages: this.stages(now, deployment, fleet) };
+    if (deployment) endpoint.lastDeploymentConfig = deployment;
+    this.save();
+    this.changed(endpoint);
+    this.schedule(endpoint);
+    return { EndpointArn: endpoint.arn };
+  }
+
+  private deleteEndpoint(name: string): unknown {
+    const endpoint = this.existing(name);
+    // DeleteEndpoint of a Creating or Updating endpoint: "Cannot update in-progress endpoint" (the ACK
+    // operator's clientwrapper, DeleteEndpointInProgressMessagePrefix).
+    this.checkNotInProgress(endpoint);
+    const now = Date.now();
+    endpoint.status = 'Deleting';
+    endpoint.lastModifiedTime = now;
+    endpoint.deletesAt = now + this.scaled(this.deleteMs);
+    this.save();
+    this.changed(endpoint);
+    this.schedule(endpoint);
+    return {};
+  }
+
+  /**
+   * DescribeEndpoint, as on SageMaker: while Creating, EndpointConfigName is the new config and its variants
+   * are in PendingDeploymentSummary; while Updating, EndpointConfigName and ProductionVariants are still the
+   * old fleet's and PendingDeploymentSummary describes the new one, stage by stage (VariantStatus).
+   */
+  private describeEndpoint(name: string): unknown {
+    const endpoint = this.existing(name);
+    const { serving, pending } = endpoint;
+    const stage = pending && currentStage(pending);
+    return {
+      EndpointName: endpoint.name,
+      EndpointArn: endpoint.arn,
+      EndpointConfigName: serving?.endpointConfigName ?? pending?.endpointConfigName,
+      ProductionVariants: serving?.variants.map((variant) =>
+        variantSummary(variant, serving.deployedAt ?? endpoint.creationTime),
+      ),
+      DataCaptureConfig: serving ? captureSummary(serving) : undefined,
+      EndpointStatus: endpoint.status,
+      FailureReason: endpoint.failureReason,
+      CreationTime: seconds(endpoint.creationTime),
+      LastModifiedTime: seconds(endpoint.lastModifiedTime),
+      LastDeploymentConfig: endpoint.lastDeploymentConfig,
+      PendingDeploymentSummary: pending && {
+        EndpointConfigName: pending.endpointConfigName,
+        ProductionVariants: pending.variants.map((variant) => ({
+          ...variantSummary(variant, pending.startTime),
+          // The green fleet's instances exist once its Creating stage is over.
+          ...(variant.serverlessConfig
+            ? {}
+            : { CurrentInstanceCount: stage?.status === 'Creating' ? 0 : variant.instanceCount }),
+          CurrentWeight: ((stage?.trafficPercent ?? 0) / 100) * variant.weight,
+          InstanceType: variant.instanceType,
+          VariantStatus: stage && [{ Status: stage.status, StartTime: seconds(stage.startsAt) }],
+        })),
+        StartTime: seconds(pending.startTime),
+      },
+    };
+  }
+
+  /**
+   * ListEndpoints: filters, SortBy (default CreationTime), SortOrder (default Descending), MaxResults
+   * (default 10, 1–100) and NextToken, as API_ListEndpoints documents them. CreationTimeAfter is "greater
+   * than or equal to"; the other time filters are strict.
+   */
+  private listEndpoints(request: ListEndpointsInput): unknown {
+    const sortBy = request.SortBy ?? 'CreationTime';
+    const order = request.SortOrder ?? 'Descending';
+    const query = JSON.stringify([
+      sortBy,
+      order,
+      request.NameContains,
+      request.StatusEquals,
+      request.CreationTimeBefore,
+      request.CreationTimeAfter,
+      request.LastModifiedTimeBefore,
+      request.LastModifiedTimeAfter,
+    ]);
+    const offset = request.NextToken === undefined ? 0 : readToken(request.NextToken, query);
+    const ms = (time: unknown) => (time === undefined || time === null ? undefined : Number(time) * 1000);
+    const [createdBefore, createdAfter, modifiedBefore, modifiedAfter] = [
+      ms(request.CreationTimeBefore),
+      ms(request.CreationTimeAfter),
+      ms(request.LastModifiedTimeBefore),
+      ms(request.LastModifiedTimeAfter),
+    ];
+    const contains = request.NameContains?.toLowerCase();
+    const matching = Object.values(this.state.endpoints).filter(
+      (endpoint) =>
+        (contains === undefined || endpoint.name.toLowerCase().includes(contains)) &&
+        (request.StatusEquals === undefined || endpoint.status === request.StatusEquals) &&
+        (createdBefore === undefined || endpoint.creationTime < createdBefore) &&
+        (createdAfter === undefined || endpoint.creationTime >= createdAfter) &&
+        (modifiedBefore === undefined || endpoint.lastModifiedTime < modifiedBefore) &&
+        (modifiedAfter === undefined || endpoint.lastModifiedTime > modifiedAfter),
+    );
+    const key = (endpoint: EndpointState): string | number =>
+      sortBy === 'Name'
+        ? endpoint.name.toLowerCase()
+        : sortBy === 'Status'
+          ? endpoint.status
+          : endpoint.creationTime;
+    const sign = order === 'Ascending' ? 1 : -1;
+    matching.sort((a, b) => {
+      const [x, y] = [key(a), key(b)];
+      const byKey = x < y ? -1 : x > y ? 1 : 0;
+      // Ties (same status, same millisecond) in name order, so pages never overlap.
+      return sign * (byKey || (a.name.toLowerCase() < b.name.toLowerCase() ? -1 : 1));
+    });
+    const max = request.MaxResults ?? 10;
+    const page = matching.slice(offset, offset + max);
+    const next = offset + max < matching.length ? writeToken(offset + max, query) : undefined;
+    return {
+      Endpoints: page.map((endpoint) => ({
+        EndpointName: endpoint.name,
+        EndpointArn: endpoint.arn,
+        CreationTime: seconds(endpoint.creationTime),
+        LastModifiedTime: seconds(endpoint.lastModifiedTime),
+        EndpointStatus: endpoint.status,
+      })),
+      NextToken: next,
+    };
+  }
+
+  /** "Could not find endpoint "arn:…"." — aws/sagemaker-python-sdk tests, DescribeEndpoint and DeleteEndpoint. */
+  private existing(name: string): EndpointState {
+    const endpoint = this.state.endpoints[name.toLowerCase()];
+    if (!endpoint) throw invalid(`Could not find endpoint "${this.arn('endpoint', name.toLowerCase())}".`);
+    return endpoint;
+  }
+
+  /**
+   * UpdateEndpoint or DeleteEndpoint while the endpoint is Creating, Updating or Deleting:
+   * `Cannot update in-progress endpoint "arn:…".` (the wording stubbed in aws-samples' SageMaker hosting tests
+   * and matched by the ACK operator's clientwrapper).
+   */
+  private checkNotInProgress(endpoint: EndpointState): void {
+    if (endpoint.status === 'Creating' || endpoint.status === 'Updating' || endpoint.status === 'Deleting') {
+      throw invalid(`Cannot update in-progress endpoint "${endpoint.arn}".`);
+    }
+  }
+
+  /** The fleet an endpoint config deploys: its variants with their models' containers, as of now. */
+  private fleet(configName: string): Fleet {
+    const config = this.config(configName).request;
+    return {
+      endpointConfigName: config.EndpointConfigName,
+      variants: config.ProductionVariants.map((variant) => {
+        const model = this.model(String(variant.ModelName)).request;
+        const containers = model.PrimaryContainer ? [model.PrimaryContainer] : (model.Containers ?? []);
+        return {
+          variantName: String(variant.VariantName),
+          modelName: String(variant.ModelName),
+          containers,
+          ...(variant.InstanceType ? { instanceType: variant.InstanceType } : {}),
+          ...(variant.ServerlessConfig ? { serverlessConfig: variant.ServerlessConfig } : {}),
+          instanceCount: variant.InitialInstanceCount ?? 0,
+          weight: variant.InitialVariantWeight ?? 1,
+        };
+      }),
+      ...(config.DataCaptureConfig ? { dataCapture: config.DataCaptureConfig } : {}),
+      ...(config.KmsKeyId ? { kmsKeyId: config.KmsKeyId } : {}),
+    };
+  }
+
+  /**
+   * ResourceLimitExceeded when the new fleet would take an instance type past its quota. Blue/green runs both
+   * fleets at once, so the old fleet's instances still count during an update. Worded as SageMaker words it
+   * (quoted in hashicorp/terraform-provider-aws#40080 and many deployment guides).
+   */
+  private checkQuotas(fleet: Fleet): void {
+    const quotas = this.options.instanceQuotas;
+    if (!quotas) return;
+    for (const type of new Set(fleet.variants.map((variant) => variant.instanceType))) {
+      if (type === undefined || quotas[type] === undefined) continue;
+      const limit = quotas[type];
+      const used = Object.values(this.state.endpoints)
+        .flatMap((endpoint) => [endpoint.serving, endpoint.pending])
+        .flatMap((deployed) => deployed?.variants ?? [])
+        .filter((variant) => variant.instanceType === type)
+        .reduce((sum, variant) => sum + variant.instanceCount, 0);
+      const delta = fleet.variants
+        .filter((variant) => variant.instanceType === type)
+        .reduce((sum, variant) => sum + variant.instanceCount, 0);
+      if (used + delta > limit) {
+        throw new SageMakerApiError(
+          'ResourceLimitExceeded',
+          `The account-level service limit '${type} for endpoint usage' is ${limit} Instances, with current ` +
+            `utilization of ${used} Instances and a request delta of ${delta} Instances. Please use AWS Service ` +
+            'Quotas to request an increase for this quota. If AWS Service Quotas is not available, contact AWS ' +
+            'support to request an increase for this quota.',
+        );
+      }
+    }
+  }
+
+  /**
+   * The timeline of an update: the green fleet is provisioned (Creating), traffic moves to it as the
+   * TrafficRoutingConfiguration says (a canary step, linear steps, or all at once), each step followed by
+   * WaitIntervalInSeconds, then Baking for TerminationWaitInSeconds before blue goes — API_TrafficRoutingConfig,
+   * API_BlueGreenUpdatePolicy. Without a DeploymentConfig SageMaker still replaces the fleet all at once.
+   * Rolling updates run as one step of WaitIntervalInSeconds.
+   */
+  private stages(now: number, deployment: DeploymentConfig | undefined, fleet: Fleet): DeploymentStage[] {
+    const stages: DeploymentStage[] = [];
+    let at = now;
+    const add = (status: DeploymentStageStatus, ms: number, trafficPercent: number) => {
+      const endsAt = at + this.scaled(ms);
+      stages.push({ status, startsAt: at, endsAt, trafficPercent });
+      at = endsAt;
+    };
+    add('Creating', this.provisionMs, 0);
+    const blueGreen = deployment?.BlueGreenUpdatePolicy;
+    const routing = blueGreen?.TrafficRoutingConfiguration;
+    const wait = routing?.WaitIntervalInSeconds ?? 0;
+    const instances = fleet.variants.reduce((sum, variant) => sum + variant.instanceCount, 0) || 1;
+    const percent = (size: CapacitySize | undefined) =>
+      Math.min(
+        100,
+        size?.Type === 'INSTANCE_COUNT' ? ((size.Value ?? 0) / instances) * 100 : (size?.Value ?? 100),
+      );
+    if (routing?.Type === 'CANARY') {
+      add('ActivatingTraffic', wait * 1000, percent(routing.CanarySize));
+    } else if (routing?.Type === 'LINEAR') {
+      const step = Math.max(1, percent(routing.LinearStepSize));
+      for (let share = step; share < 100; share += step) add('ActivatingTraffic', wait * 1000, share);
+    } else if (deployment?.RollingUpdatePolicy) {
+      add('ActivatingTraffic', (deployment.RollingUpdatePolicy.WaitIntervalInSeconds ?? 0) * 1000, 100);
+    }
+    add('Baking', (blueGreen?.TerminationWaitInSeconds ?? 0) * 1000, 100);
+    return stages;
+  }
+
+  /** Arms the timer that ends the endpoint's current transition (or stage). */
+  private schedule(endpoint: EndpointState): void {
+    const key = endpoint.name.toLowerCase();
+    clearTimeout(this.timers.get(key));
+    this.timers.delete(key);
+    let at: number | undefined;
+    if (endpoint.status === 'Deleting') at = endpoint.deletesAt ?? Date.now();
+    else if (endpoint.pending) at = currentStage(endpoint.pending)?.endsAt ?? Date.now();
+    if (at === undefined) return;
+    const timer = setTimeout(() => this.advance(key), Math.max(0, at - Date.now()));
+    timer.unref?.();
+    this.timers.set(key, timer);
+  }
+
+  private advance(key: string): void {
+    this.timers.delete(key);
+    const endpoint = this.state.endpoints[key];
+    if (!endpoint) return;
+    const now = Date.now();
+    if (endpoint.status === 'Deleting') {
+      if ((endpoint.deletesAt ?? now) > now) {
+        this.schedule(endpoint);
+        return;
+      }
+      delete this.state.endpoints[key];
+      this.save();
+      this.options.onEndpointStatus?.({
+        endpointName: endpoint.name,
+        endpointArn: endpoint.arn,
+        status: 'Deleted',
+        time: new Date(now),
+      });
+      return;
+    }
+    const pending = endpoint.pending;
+    if (!pending) return;
+    const last = pending.stages.at(-1);
+    if (last && last.endsAt > now) {
+      this.schedule(endpoint); // the next stage: a stage's state is derived from the clock
+      return;
+    }
+    const { startTime, stages: _stages, ...fleet } = pending;
+    endpoint.serving = { ...fleet, deployedAt: startTime };
+    delete endpoint.pending;
+    endpoint.status = 'InService';
+    endpoint.lastModifiedTime = now;
+    this.save();
+    this.changed(endpoint);
+  }
+
+  private changed(endpoint: EndpointState): void {
+    try {
+      this.options.onEndpointStatus?.({
+        endpointName: endpoint.name,
+        endpointArn: endpoint.arn,
+        status: endpoint.status,
+        endpointConfigName: (endpoint.pending ?? endpoint.serving)?.endpointConfigName,
+        time: new Date(endpoint.lastModifiedTime),
+      });
+    } catch {
+      // A broken listener must not break the endpoint.
+    }
+  }
+
+  private scaled(ms: number): number {
+    return ms / this.timeScale;
+  }
+
+  private arn(type: 'model' | 'endpoint-config' | 'endpoint', key: string): string {
+    return `arn:aws:sagemaker:${this.options.region}:${this.options.account}:${type}/${key}`;
+  }
+
+  private load(): HostingState {
+    try {
+      return JSON.parse(readFileSync(this.file, 'utf8')) as HostingState;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+        throw new Error(`The local SageMaker's hosting state ${this.file} cannot be read: ${String(error)}`);
+      }
+      return { models: {}, configs: {}, endpoints: {} };
+    }
+  }
+
+  /** Written whole after every change, through a rename so a crash never leaves half a file. */
+  private save(): void {
+    const temporary = `${this.file}.tmp`;
+    writeFileSync(temporary, `${JSON.stringify(this.state, null, 2)}\n`);
+    renameSync(temporary, this.file);
+  }
+}
+
+/** The stage a pending deployment is in now (the last one once all have ended). */
+export function currentStage(pending: PendingDeployment, now = Date.now()): DeploymentStage | undefined {
+  return pending.stages.find((stage) => stage.endsAt > now) ?? pending.stages.at(-1);
+}
+
+/**
+ * RetainAllVariantProperties: the new config's variants keep the serving variant's instance count and weight
+ * (matched by name) and the endpoint keeps its data capture, except what ExcludeRetainedVariantProperties
+ * names — API_UpdateEndpoint.
+ */
+function retainVariantProperties(fleet: Fleet, serving: Fleet, request: UpdateEndpointRequest): Fleet {
+  const excluded = new Set(
+    (request.ExcludeRetainedVariantProperties ?? []).map((p) => p.VariantPropertyType),
+  );
+  const variants = fleet.variants.map((variant) => {
+    const old = serving.variants.find(
+      (v) => v.variantName.toLowerCase() === variant.variantName.toLowerCase(),
+    );
+    if (!old) return variant;
+    return {
+      ...variant,
+      instanceCount: excluded.has('DesiredInstanceCount') ? variant.instanceCount : old.instanceCount,
+      weight: excluded.has('DesiredWeight') ? variant.weight : old.weight,
+    };
+  });
+  const { dataCapture: _dropped, ...rest } = fleet;
+  const dataCapture = excluded.has('DataCaptureConfig') ? fleet.dataCapture : serving.dataCapture;
+  return { ...rest, variants, ...(dataCapture ? { dataCapture } : {}) };
+}
+
+/**
+ * Blue/green and rolling updates need "the same variant name as the old endpoint configuration"
+ * (https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails-exclusions.html). AWS does not
+ * publish the message it answers with; this one names both sets of names.
+ */
+function checkSameVariants(endpoint: EndpointState, serving: Fleet, fleet: Fleet): void {
+  const names = (of: Fleet) => of.variants.map((variant) => variant.variantName);
+  const key = (of: Fleet) =>
+    names(of)
+      .map((name) => name.toLowerCase())
+      .sort()
+      .join(',');
+  if (key(serving) !== key(fleet)) {
+    throw invalid(
+      `Cannot update endpoint "${endpoint.arn}" with a DeploymentConfig: the variant names of endpoint ` +
+        `configuration "${fleet.endpointConfigName}" (${names(fleet).join(', ')}) differ from those of the current ` +
+        `configuration "${serving.endpointConfigName}" (${names(serving).join(', ')}); blue/green and rolling ` +
+        'updates need the same variant names.',
+    );
+  }
+}
+
+/** ProductionVariantSummary — API_ProductionVariantSummary. */
+function variantSummary(variant: FleetVariant, deployedAt: number): Record<string, unknown> {
+  return {
+    VariantName: variant.variantName,
+    DeployedImages: variant.containers
+      .filter((container) => container.Image)
+      .map((container) => ({
+        SpecifiedImage: container.Image,
+        ResolvedImage: resolvedImage(String(container.Image)),
+        ResolutionTime: seconds(deployedAt),
+      })),
+    CurrentWeight: variant.weight,
+    DesiredWeight: variant.weight,
+    ...(variant.serverlessConfig
+      ? {
+          CurrentServerlessConfig: variant.serverlessConfig,
+          DesiredServerlessConfig: variant.serverlessConfig,
+        }
+      : { CurrentInstanceCount: variant.instanceCount, DesiredInstanceCount: variant.instanceCount }),
+  };
+}
+
+/**
+ * A registry/repository[:tag] path resolves to registry/repository@sha256:<digest> (API_DeployedImage). There
+ * is no registry locally: the digest is the sha256 of the specified path, stable for the same image.
+ */
+function resolvedImage(image: string): string {
+  const digest = createHash('sha256').update(image).digest('hex');
+  const repository = image.includes('@') ? image.slice(0, image.indexOf('@')) : image.replace(/:[^/:]*$/, '');
+  return `${repository}@sha256:${digest}`;
+}
+
+/** DataCaptureConfigSummary — API_DataCaptureConfigSummary. */
+function captureSummary(fleet: Fleet): Record<string, unknown> | undefined {
+  const capture = fleet.dataCapture;
+  if (!capture) return undefined;
+  const enabled = capture.EnableCapture ?? true;
+  return {
+    EnableCapture: enabled,
+    CaptureStatus: enabled ? 'Started' : 'Stopped',
+    CurrentSamplingPercentage: capture.InitialSamplingPercentage,
+    DestinationS3Uri: capture.DestinationS3Uri,
+    KmsKeyId: capture.KmsKeyId ?? fleet.kmsKeyId,
+  };
+}
+
+/** NextToken: where the next page starts, bound to the query it came from. */
+function writeToken(offset: number, query: string): string {
+  return Buffer.from(JSON.stringify({ offset, query })).toString('base64url');
+}
+
+function readToken(token: string, query: string): number {
+  try {
+    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as {
+      offset?: unknown;
+      query?: unknown;
+    };
+    if (typeof parsed.offset === 'number' && parsed.offset >= 0 && parsed.query === query)
+      return parsed.offset;
+  } catch {
+    // not one of ours
+  }
+  throw invalid(
+    'Invalid pagination token: NextToken must come from the previous ListEndpoints response with the same filters and sort.',
+  );
+}
+
+/** Timestamps go on the wire as epoch seconds (awsJson1_1); the SDK turns them into Dates. */
+function seconds(ms: number): number {
+  return ms / 1000;
+}

@@ -1,0 +1,728 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  CreateEndpointCommand,
+  CreateEndpointConfigCommand,
+  type CreateEndpointConfigInput,
+  CreateModelCommand,
+  DeleteEndpointCommand,
+  DeleteEndpointConfigCommand,
+  DeleteModelCommand,
+  type DeploymentConfig,
+  DescribeEndpointCommand,
+  DescribeEndpointConfigCommand,
+  type DescribeEndpointOutput,
+  DescribeModelCommand,
+  ListEndpointsCommand,
+  type ProductionVariantInstanceType,
+  paginateListEndpoints,
+  SageMakerClient,
+  UpdateEndpointCommand,
+} from '@aws-sdk/client-sagemaker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type EndpointStatusChange,
+  type LocalSageMaker,
+  startLocalSageMaker,
+} from '../../local/sagemaker/server';
+
+const REGION = 'us-east-1';
+const ACCOUNT = '000000000000';
+const CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+const ROLE = `arn:aws:iam::${ACCOUNT}:role/ModelRole`;
+const IMAGE = '683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1';
+const ARN = `arn:aws:sagemaker:${REGION}:${ACCOUNT}`;
+
+const BLUE_GREEN: DeploymentConfig = {
+  BlueGreenUpdatePolicy: {
+    TrafficRoutingConfiguration: {
+      Type: 'CANARY',
+      CanarySize: { Type: 'CAPACITY_PERCENT', Value: 10 },
+      WaitIntervalInSeconds: 3,
+    },
+    TerminationWaitInSeconds: 3,
+    MaximumExecutionTimeoutInSeconds: 600,
+  },
+  AutoRollbackConfiguration: { Alarms: [{ AlarmName: 'penguins-5xx' }] },
+};
+
+describe('local SageMaker hosting API (models, endpoint configs, endpoints over the real SDK client)', () => {
+  let root: string;
+  let sagemaker: LocalSageMaker;
+  let client: SageMakerClient;
+  const changes: EndpointStatusChange[] = [];
+
+  async function start(): Promise<void> {
+    sagemaker = await startLocalSageMaker({
+      workDir: join(root, 'sagemaker'),
+      s3: { endpoint: 'http://127.0.0.1:9' }, // no job here touches S3
+      trainers: [],
+      // Provisioning "takes" 400 ms and deletion 200 ms; the deployment's seconds run 10x faster.
+      timeScale: 10,
+      hostingDelays: { provisionMs: 4000, deleteMs: 2000 },
+      instanceQuotas: { 'ml.m5.xlarge': 3 },
+    });
+    sagemaker.onEndpointStatus((change) => changes.push(change));
+    client = new SageMakerClient({ region: REGION, endpoint: sagemaker.endpoint, credentials: CREDENTIALS });
+  }
+
+  async function restart(): Promise<void> {
+    client.destroy();
+    await sagemaker.stop();
+    await start();
+  }
+
+  beforeAll(async () => {
+    root = mkdtempSync(join(tmpdir(), 'local-sagemaker-hosting-'));
+    await start();
+  });
+
+  afterAll(async () => {
+    client?.destroy();
+    await sagemaker?.stop();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  async function model(name: string): Promise<void> {
+    await client.send(
+      new CreateModelCommand({
+        ModelName: name,
+        PrimaryContainer: {
+          Image: IMAGE,
+          ModelDataUrl: `s3://artifacts/runs/${name}/model.tar.gz`,
+          Mode: 'SingleModel',
+        },
+        ExecutionRoleArn: ROLE,
+        EnableNetworkIsolation: true,
+      }),
+    );
+  }
+
+  async function config(
+    name: string,
+    modelName: string,
+    overrides: Partial<CreateEndpointConfigInput> = {},
+    variant = 'AllTraffic',
+  ): Promise<void> {
+    await client.send(
+      new CreateEndpointConfigCommand({
+        EndpointConfigName: name,
+        ProductionVariants: [
+          {
+            VariantName: variant,
+            ModelName: modelName,
+            InstanceType: 'ml.m5.large',
+            InitialInstanceCount: 1,
+            InitialVariantWeight: 1,
+          },
+        ],
+        ...overrides,
+      }),
+    );
+  }
+
+  function describeEndpoint(name: string): Promise<DescribeEndpointOutput> {
+    return client.send(new DescribeEndpointCommand({ EndpointName: name }));
+  }
+
+  async function waitForStatus(
+    name: string,
+    status: string,
+    timeoutMs = 10_000,
+  ): Promise<DescribeEndpointOutput> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const described = await describeEndpoint(name);
+      if (described.EndpointStatus === status) return described;
+      if (Date.now() > deadline) throw new Error(`${name} is ${described.EndpointStatus}, not ${status}`);
+      await sleep(25);
+    }
+  }
+
+  /** The error a call fails with: its name (the JSON protocol's __type) and message. */
+  async function failure(call: Promise<unknown>): Promise<{ name: string; message: string }> {
+    try {
+      await call;
+    } catch (error) {
+      return { name: (error as Error).name, message: (error as Error).message };
+    }
+    throw new Error('the call succeeded');
+  }
+
+  it('creates, serves the config, updates blue/green to a new config and deletes an endpoint', async () => {
+    await model('penguins-v1');
+    await model('penguins-v2');
+    await config('penguins-v1', 'penguins-v1', {
+      DataCaptureConfig: {
+        EnableCapture: true,
+        InitialSamplingPercentage: 100,
+        DestinationS3Uri: 's3://artifacts/capture/penguins',
+        CaptureOptions: [{ CaptureMode: 'Input' }, { CaptureMode: 'Output' }],
+        CaptureContentTypeHeader: { CsvContentTypes: ['text/csv'], JsonContentTypes: ['application/json'] },
+      },
+      KmsKeyId: 'arn:aws:kms:us-east-1:000000000000:key/1234',
+    });
+    await config('penguins-v2', 'penguins-v2');
+
+    const described = await client.send(new DescribeModelCommand({ ModelName: 'penguins-v1' }));
+    expect(described).toMatchObject({
+      ModelName: 'penguins-v1',
+      ModelArn: `${ARN}:model/penguins-v1`,
+      PrimaryContainer: { Image: IMAGE, ModelDataUrl: 's3://artifacts/runs/penguins-v1/model.tar.gz' },
+      ExecutionRoleArn: ROLE,
+      EnableNetworkIsolation: true,
+    });
+    expect(described.CreationTime).toBeInstanceOf(Date);
+    const configDescribed = await client.send(
+      new DescribeEndpointConfigCommand({ EndpointConfigName: 'penguins-v1' }),
+    );
+    expect(configDescribed).toMatchObject({
+      EndpointConfigArn: `${ARN}:endpoint-config/penguins-v1`,
+      ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: 'penguins-v1', InitialVariantWeight: 1 }],
+      DataCaptureConfig: { InitialSamplingPercentage: 100 },
+    });
+
+    const created = await client.send(
+      new CreateEndpointCommand({ EndpointName: 'Penguins', EndpointConfigName: 'penguins-v1' }),
+    );
+    expect(created.EndpointArn).toBe(`${ARN}:endpoint/penguins`); // ARNs carry names in lower case
+    const creating = await describeEndpoint('penguins');
+    expect(creating).toMatchObject({
+      EndpointName: 'Penguins',
+      EndpointStatus: 'Creating',
+      EndpointConfigName: 'penguins-v1',
+      PendingDeploymentSummary: {
+        EndpointConfigName: 'penguins-v1',
+        ProductionVariants: [
+          {
+            VariantName: 'AllTraffic',
+            CurrentInstanceCount: 0,
+            DesiredInstanceCount: 1,
+            InstanceType: 'ml.m5.large',
+            VariantStatus: [{ Status: 'Creating' }],
+          },
+        ],
+      },
+    });
+    expect(creating.ProductionVariants).toBeUndefined();
+
+    const inService = await waitForStatus('Penguins', 'InService');
+    expect(inService).toMatchObject({
+      EndpointConfigName: 'penguins-v1',
+      ProductionVariants: [
+        {
+          VariantName: 'AllTraffic',
+          CurrentWeight: 1,
+          DesiredWeight: 1,
+          CurrentInstanceCount: 1,
+          DesiredInstanceCount: 1,
+          DeployedImages: [{ SpecifiedImage: IMAGE }],
+        },
+      ],
+      DataCaptureConfig: {
+        EnableCapture: true,
+        CaptureStatus: 'Started',
+        CurrentSamplingPercentage: 100,
+        DestinationS3Uri: 's3://artifacts/capture/penguins',
+        KmsKeyId: 'arn:aws:kms:us-east-1:000000000000:key/1234',
+      },
+    });
+    expect(inService.PendingDeploymentSummary).toBeUndefined();
+    expect(inService.ProductionVariants?.[0]?.DeployedImages?.[0]?.ResolvedImage).toMatch(
+      /^683313688378\.dkr\.ecr\.us-east-1\.amazonaws\.com\/sagemaker-xgboost@sha256:[0-9a-f]{64}$/,
+    );
+
+    await client.send(
+      new UpdateEndpointCommand({
+        EndpointName: 'penguins',
+        EndpointConfigName: 'penguins-v2',
+        DeploymentConfig: BLUE_GREEN,
+      }),
+    );
+    const updating = await describeEndpoint('penguins');
+    expect(updating).toMatchObject({
+      EndpointStatus: 'Updating',
+      EndpointConfigName: 'penguins-v1', // blue still serves
+      ProductionVariants: [{ VariantName: 'AllTraffic', CurrentWeight: 1 }],
+      PendingDeploymentSummary: {
+        EndpointConfigName: 'penguins-v2',
+        ProductionVariants: [{ VariantName: 'AllTraffic', VariantStatus: [{ Status: 'Creating' }] }],
+      },
+      LastDeploymentConfig: BLUE_GREEN,
+    });
+    // Provisioning (400 ms), then the canary's 10% for WaitIntervalInSeconds (3 s / 10), then baking (the same).
+    const stages = new Set<string>();
+    for (let described = updating; described.EndpointStatus === 'Updating'; ) {
+      const stage = described.PendingDeploymentSummary?.ProductionVariants?.[0]?.VariantStatus?.[0]?.Status;
+      if (stage) stages.add(stage);
+      if (stage === 'ActivatingTraffic') {
+        expect(described.PendingDeploymentSummary?.ProductionVariants?.[0]?.CurrentWeight).toBeCloseTo(0.1);
+      }
+      await sleep(10);
+      described = await describeEndpoint('penguins');
+    }
+    expect([...stages]).toEqual(['Creating', 'ActivatingTraffic', 'Baking']);
+    const updated = await describeEndpoint('penguins');
+    expect(updated).toMatchObject({ EndpointStatus: 'InService', EndpointConfigName: 'penguins-v2' });
+    expect(updated.LastModifiedTime?.getTime()).toBeGreaterThan(inService.LastModifiedTime?.getTime() ?? 0);
+
+    // Deleting the config and model the endpoint runs changes nothing for it, as on SageMaker.
+    await client.send(new DeleteEndpointConfigCommand({ EndpointConfigName: 'penguins-v1' }));
+    await client.send(new DeleteModelCommand({ ModelName: 'penguins-v1' }));
+    expect((await describeEndpoint('penguins')).EndpointStatus).toBe('InService');
+
+    await client.send(new DeleteEndpointCommand({ EndpointName: 'penguins' }));
+    expect((await describeEndpoint('penguins')).EndpointStatus).toBe('Deleting');
+    await expect
+      .poll(async () => (await failure(describeEndpoint('penguins'))).message, {
+        timeout: 5000,
+        interval: 25,
+      })
+      .toBe(`Could not find endpoint "${ARN}:endpoint/penguins".`);
+    expect(
+      changes.filter((change) => change.endpointName === 'Penguins').map((change) => change.status),
+    ).toEqual(['Creating', 'InService', 'Updating', 'InService', 'Deleting', 'Deleted']);
+  });
+
+  it('answers unknown and duplicate names as SageMaker does', async () => {
+    await model('dup-model');
+    expect(await failure(model('DUP-model'))).toEqual({
+      name: 'ValidationException',
+      message: `Cannot create already existing model "${ARN}:model/dup-model".`,
+    });
+    expect(await failure(client.send(new DescribeModelCommand({ ModelName: 'nope' })))).toEqual({
+      name: 'ValidationException',
+      message: `Could not find model "${ARN}:model/nope".`,
+    });
+    expect(await failure(client.send(new DeleteModelCommand({ ModelName: 'nope' })))).toMatchObject({
+      message: `Could not find model "${ARN}:model/nope".`,
+    });
+    expect(await failure(config('dup-config', 'missing-model'))).toEqual({
+      name: 'ValidationException',
+      message: `Could not find model "${ARN}:model/missing-model".`,
+    });
+    await config('dup-config', 'dup-model');
+    expect((await failure(config('dup-config', 'dup-model'))).message).toBe(
+      `Cannot create already existing endpoint configuration "${ARN}:endpoint-config/dup-config".`,
+    );
+    expect(
+      await failure(client.send(new DescribeEndpointConfigCommand({ EndpointConfigName: 'nope' }))),
+    ).toMatchObject({ message: `Could not find endpoint configuration "${ARN}:endpoint-config/nope".` });
+    expect(
+      await failure(
+        client.send(new CreateEndpointCommand({ EndpointName: 'dup', EndpointConfigName: 'nope' })),
+      ),
+    ).toMatchObject({ message: `Could not find endpoint configuration "${ARN}:endpoint-config/nope".` });
+
+    await client.send(new CreateEndpointCommand({ EndpointName: 'dup', EndpointConfigName: 'dup-config' }));
+    expect(
+      await failure(
+        client.send(new CreateEndpointCommand({ EndpointName: 'Dup', EndpointConfigName: 'dup-config' })),
+      ),
+    ).toEqual({
+      name: 'ValidationException',
+      message: `Cannot create already existing endpoint "${ARN}:endpoint/dup".`,
+    });
+    expect(await failure(describeEndpoint('nope'))).toEqual({
+      name: 'ValidationException',
+      message: `Could not find endpoint "${ARN}:endpoint/nope".`,
+    });
+    expect(await failure(client.send(new DeleteEndpointCommand({ EndpointName: 'nope' })))).toMatchObject({
+      message: `Could not find endpoint "${ARN}:endpoint/nope".`,
+    });
+
+    // Creating: neither an update nor a delete.
+    const inProgress = {
+      name: 'ValidationException',
+      message: `Cannot update in-progress endpoint "${ARN}:endpoint/dup".`,
+    };
+    expect(
+      await failure(
+        client.send(new UpdateEndpointCommand({ EndpointName: 'dup', EndpointConfigName: 'dup-config' })),
+      ),
+    ).toEqual(inProgress);
+    expect(await failure(client.send(new DeleteEndpointCommand({ EndpointName: 'dup' })))).toEqual(
+      inProgress,
+    );
+    await waitForStatus('dup', 'InService');
+    expect(
+      await failure(
+        client.send(new UpdateEndpointCommand({ EndpointName: 'dup', EndpointConfigName: 'nope' })),
+      ),
+    ).toMatchObject({ message: `Could not find endpoint configuration "${ARN}:endpoint-config/nope".` });
+
+    // Updating: the same.
+    await client.send(new UpdateEndpointCommand({ EndpointName: 'dup', EndpointConfigName: 'dup-config' }));
+    expect(
+      await failure(
+        client.send(new UpdateEndpointCommand({ EndpointName: 'dup', EndpointConfigName: 'dup-config' })),
+      ),
+    ).toEqual(inProgress);
+    expect(await failure(client.send(new DeleteEndpointCommand({ EndpointName: 'dup' })))).toEqual(
+      inProgress,
+    );
+    await waitForStatus('dup', 'InService');
+  });
+
+  it('refuses a blue/green update to a config with other variant names, allows it without DeploymentConfig', async () => {
+    await model('variants-model');
+    await config('variants-a', 'variants-model');
+    await config('variants-b', 'variants-model', {}, 'Renamed');
+    await client.send(
+      new CreateEndpointCommand({ EndpointName: 'variants', EndpointConfigName: 'variants-a' }),
+    );
+    await waitForStatus('variants', 'InService');
+    const refused = await failure(
+      client.send(
+        new UpdateEndpointCommand({
+          EndpointName: 'variants',
+          EndpointConfigName: 'variants-b',
+          DeploymentConfig: BLUE_GREEN,
+        }),
+      ),
+    );
+    expect(refused.name).toBe('ValidationException');
+    expect(refused.message).toBe(
+      `Cannot update endpoint "${ARN}:endpoint/variants" with a DeploymentConfig: the variant names of endpoint ` +
+        'configuration "variants-b" (Renamed) differ from those of the current configuration "variants-a" ' +
+        '(AllTraffic); blue/green and rolling updates need the same variant names.',
+    );
+    expect((await describeEndpoint('variants')).EndpointStatus).toBe('InService'); // nothing started
+
+    await client.send(
+      new UpdateEndpointCommand({ EndpointName: 'variants', EndpointConfigName: 'variants-b' }),
+    );
+    const updated = await waitForStatus('variants', 'InService');
+    expect(updated.EndpointConfigName).toBe('variants-b');
+    expect(updated.ProductionVariants?.map((variant) => variant.VariantName)).toEqual(['Renamed']);
+  });
+
+  it('keeps instance counts and weights with RetainAllVariantProperties, and a retained DeploymentConfig', async () => {
+    await model('retain-model');
+    await config('retain-a', 'retain-model');
+    await client.send(
+      new CreateEndpointCommand({
+        EndpointName: 'retain',
+        EndpointConfigName: 'retain-a',
+        DeploymentConfig: BLUE_GREEN,
+      }),
+    );
+    await waitForStatus('retain', 'InService');
+    await client.send(
+      new CreateEndpointConfigCommand({
+        EndpointConfigName: 'retain-b',
+        ProductionVariants: [
+          {
+            VariantName: 'AllTraffic',
+            ModelName: 'retain-model',
+            InstanceType: 'ml.m5.large',
+            InitialInstanceCount: 3,
+          },
+        ],
+      }),
+    );
+    await client.send(
+      new UpdateEndpointCommand({
+        EndpointName: 'retain',
+        EndpointConfigName: 'retain-b',
+        RetainAllVariantProperties: true,
+        RetainDeploymentConfig: true,
+      }),
+    );
+    const updating = await describeEndpoint('retain');
+    expect(updating.LastDeploymentConfig).toEqual(BLUE_GREEN);
+    expect(updating.PendingDeploymentSummary?.ProductionVariants?.[0]?.DesiredInstanceCount).toBe(1);
+    await waitForStatus('retain', 'InService');
+  });
+
+  it('answers ResourceLimitExceeded past an instance quota, counting both fleets of a blue/green update', async () => {
+    await model('quota-model');
+    const big = (name: string, count: number) =>
+      client.send(
+        new CreateEndpointConfigCommand({
+          EndpointConfigName: name,
+          ProductionVariants: [
+            {
+              VariantName: 'AllTraffic',
+              ModelName: 'quota-model',
+              InstanceType: 'ml.m5.xlarge',
+              InitialInstanceCount: count,
+            },
+          ],
+        }),
+      );
+    await big('quota-2', 2);
+    await big('quota-4', 4);
+    expect(
+      await failure(
+        client.send(new CreateEndpointCommand({ EndpointName: 'quota', EndpointConfigName: 'quota-4' })),
+      ),
+    ).toEqual({
+      name: 'ResourceLimitExceeded',
+      message:
+        "The account-level service limit 'ml.m5.xlarge for endpoint usage' is 3 Instances, with current utilization " +
+        'of 0 Instances and a request delta of 4 Instances. Please use AWS Service Quotas to request an increase for ' +
+        'this quota. If AWS Service Quotas is not available, contact AWS support to request an increase for this quota.',
+    });
+    await client.send(new CreateEndpointCommand({ EndpointName: 'quota', EndpointConfigName: 'quota-2' }));
+    await waitForStatus('quota', 'InService');
+    const update = await failure(
+      client.send(new UpdateEndpointCommand({ EndpointName: 'quota', EndpointConfigName: 'quota-2' })),
+    );
+    expect(update.name).toBe('ResourceLimitExceeded');
+    expect(update.message).toContain('current utilization of 2 Instances and a request delta of 2 Instances');
+  });
+
+  it('checks names, required members and ranges with Coral’s messages', async () => {
+    expect(
+      await failure(
+        client.send(
+          new CreateModelCommand({
+            ModelName: `bad_name-${'x'.repeat(60)}`,
+            PrimaryContainer: { Image: IMAGE },
+          }),
+        ),
+      ),
+    ).toEqual({
+      name: 'ValidationException',
+      message:
+        `2 validation errors detected: Value 'bad_name-${'x'.repeat(60)}' at 'modelName' failed to satisfy ` +
+        'constraint: Member must have length less than or equal to 63; ' +
+        `Value 'bad_name-${'x'.repeat(60)}' at 'modelName' failed to satisfy constraint: Member must satisfy ` +
+        'regular expression pattern: ^[a-zA-Z0-9]([\\-a-zA-Z0-9]*[a-zA-Z0-9])?',
+    });
+    expect(
+      await failure(
+        client.send(
+          new CreateModelCommand({
+            ModelName: 'role',
+            PrimaryContainer: { Image: IMAGE },
+            ExecutionRoleArn: 'role',
+          }),
+        ),
+      ),
+    ).toMatchObject({
+      message:
+        "2 validation errors detected: Value 'role' at 'executionRoleArn' failed to satisfy constraint: Member must " +
+        "have length greater than or equal to 20; Value 'role' at 'executionRoleArn' failed to satisfy constraint: " +
+        'Member must satisfy regular expression pattern: ^arn:aws[a-z\\-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$',
+    });
+    expect(
+      (await failure(client.send(new CreateModelCommand({ ModelName: 'no-container' })))).message,
+    ).toMatch(/needs a container to run/);
+
+    await model('range-model');
+    expect(
+      await failure(
+        client.send(
+          new CreateEndpointConfigCommand({
+            EndpointConfigName: 'range',
+            ProductionVariants: [
+              {
+                VariantName: 'a',
+                ModelName: 'range-model',
+                InstanceType: 'ml.m5.large',
+                InitialInstanceCount: 0,
+              },
+              {
+                VariantName: 'b',
+                ModelName: 'range-model',
+                ServerlessConfig: { MemorySizeInMB: 512, MaxConcurrency: 201 },
+              },
+            ],
+          }),
+        ),
+      ),
+    ).toMatchObject({
+      message:
+        "3 validation errors detected: Value 0 at 'productionVariants.1.member.initialInstanceCount' failed to " +
+        'satisfy constraint: Member must have value greater than or equal to 1; Value 512 at ' +
+        "'productionVariants.2.member.serverlessConfig.memorySizeInMB' failed to satisfy constraint: Member must " +
+        "have value greater than or equal to 1024; Value 201 at 'productionVariants.2.member.serverlessConfig." +
+        "maxConcurrency' failed to satisfy constraint: Member must have value less than or equal to 200",
+    });
+    expect(
+      await failure(
+        client.send(
+          new CreateEndpointConfigCommand({
+            EndpointConfigName: 'range',
+            ProductionVariants: [
+              {
+                VariantName: 'a',
+                ModelName: 'range-model',
+                // An instance type SageMaker does not have.
+                InstanceType: 'ml.huge' as ProductionVariantInstanceType,
+                InitialInstanceCount: 1,
+              },
+            ],
+            DataCaptureConfig: {
+              InitialSamplingPercentage: 101,
+              DestinationS3Uri: 'artifacts/capture',
+              CaptureOptions: [],
+            },
+          }),
+        ),
+      ),
+    ).toMatchObject({
+      message: expect.stringMatching(
+        /^4 validation errors detected: Value 'ml\.huge' at 'productionVariants\.1\.member\.instanceType' failed to satisfy constraint: Member must satisfy enum value set: \[.*ml\.m5\.large.*\]; Value 101 at 'dataCaptureConfig\.initialSamplingPercentage' failed to satisfy constraint: Member must have value less than or equal to 100; Value 'artifacts\/capture' at 'dataCaptureConfig\.destinationS3Uri' .*; Value a list of 0 at 'dataCaptureConfig\.captureOptions' failed to satisfy constraint: Member must have length greater than or equal to 1$/,
+      ),
+    });
+    expect(
+      await failure(
+        client.send(new CreateEndpointConfigCommand({ EndpointConfigName: 'empty', ProductionVariants: [] })),
+      ),
+    ).toMatchObject({
+      message:
+        "1 validation error detected: Value a list of 0 at 'productionVariants' failed to satisfy constraint: Member " +
+        'must have length greater than or equal to 1',
+    });
+    expect(
+      (
+        await failure(
+          client.send(
+            new CreateEndpointConfigCommand({
+              EndpointConfigName: 'serverless-capture',
+              ProductionVariants: [
+                {
+                  VariantName: 'a',
+                  ModelName: 'range-model',
+                  ServerlessConfig: { MemorySizeInMB: 2048, MaxConcurrency: 5 },
+                },
+              ],
+              DataCaptureConfig: {
+                InitialSamplingPercentage: 100,
+                DestinationS3Uri: 's3://artifacts/capture',
+                CaptureOptions: [{ CaptureMode: 'Input' }],
+              },
+            }),
+          ),
+        )
+      ).message,
+    ).toBe('Data capture is not supported for serverless endpoints: remove DataCaptureConfig.');
+
+    // @ts-expect-error: EndpointConfigName left out on purpose
+    const missing = await failure(client.send(new CreateEndpointCommand({ EndpointName: 'ep' })));
+    expect(missing.message).toBe(
+      "1 validation error detected: Value null at 'endpointConfigName' failed to satisfy constraint: Member must not be null",
+    );
+    const badDeployment = await failure(
+      client.send(
+        new UpdateEndpointCommand({
+          EndpointName: 'ep',
+          EndpointConfigName: 'range',
+          DeploymentConfig: {
+            BlueGreenUpdatePolicy: {
+              TrafficRoutingConfiguration: { Type: 'CANARY', WaitIntervalInSeconds: 4000 },
+              MaximumExecutionTimeoutInSeconds: 100,
+            },
+          },
+        }),
+      ),
+    );
+    expect(badDeployment.message).toBe(
+      "2 validation errors detected: Value 4000 at 'deploymentConfig.blueGreenUpdatePolicy.trafficRoutingConfiguration." +
+        "waitIntervalInSeconds' failed to satisfy constraint: Member must have value less than or equal to 3600; " +
+        "Value 100 at 'deploymentConfig.blueGreenUpdatePolicy.maximumExecutionTimeoutInSeconds' failed to satisfy " +
+        'constraint: Member must have value greater than or equal to 600',
+    );
+    const noCanarySize = await failure(
+      client.send(
+        new UpdateEndpointCommand({
+          EndpointName: 'ep',
+          EndpointConfigName: 'range',
+          DeploymentConfig: {
+            BlueGreenUpdatePolicy: {
+              TrafficRoutingConfiguration: { Type: 'CANARY', WaitIntervalInSeconds: 60 },
+            },
+          },
+        }),
+      ),
+    );
+    expect(noCanarySize.message).toBe('TrafficRoutingConfiguration of Type CANARY needs CanarySize.');
+  });
+
+  it('lists endpoints as documented: newest first, 10 a page by default, sorted, filtered and paginated', async () => {
+    await model('list-model');
+    await config('list-config', 'list-model');
+    const names = ['list-c', 'list-a', 'list-e', 'list-b', 'list-d'];
+    for (const name of names) {
+      await client.send(new CreateEndpointCommand({ EndpointName: name, EndpointConfigName: 'list-config' }));
+      await sleep(5); // distinct creation times
+    }
+    const listed = await client.send(new ListEndpointsCommand({ NameContains: 'list-' }));
+    expect(listed.Endpoints?.map((endpoint) => endpoint.EndpointName)).toEqual([...names].reverse());
+    expect(listed.NextToken).toBeUndefined();
+    expect(listed.Endpoints?.[0]).toMatchObject({
+      EndpointArn: `${ARN}:endpoint/list-d`,
+      EndpointStatus: 'Creating',
+    });
+    expect(listed.Endpoints?.[0]?.CreationTime).toBeInstanceOf(Date);
+
+    const pages: string[][] = [];
+    for await (const page of paginateListEndpoints(
+      { client, pageSize: 2 },
+      { NameContains: 'LIST', SortBy: 'Name', SortOrder: 'Ascending' },
+    )) {
+      pages.push(page.Endpoints?.map((endpoint) => endpoint.EndpointName ?? '') ?? []);
+    }
+    expect(pages).toEqual([['list-a', 'list-b'], ['list-c', 'list-d'], ['list-e']]);
+
+    // MaxResults defaults to 10.
+    for (let n = 1; n <= 6; n++) {
+      await client.send(
+        new CreateEndpointCommand({ EndpointName: `fill-${n}`, EndpointConfigName: 'list-config' }),
+      );
+    }
+    const all = await client.send(new ListEndpointsCommand({ MaxResults: 100 }));
+    expect(all.Endpoints?.length).toBeGreaterThan(10);
+    const firstPage = await client.send(new ListEndpointsCommand({}));
+    expect(firstPage.Endpoints).toHaveLength(10);
+    expect(firstPage.NextToken).toBeDefined();
+
+    const creating = await client.send(
+      new ListEndpointsCommand({ StatusEquals: 'Creating', NameContains: 'list' }),
+    );
+    expect(creating.Endpoints?.length).toBeGreaterThan(0);
+    expect(creating.Endpoints?.every((endpoint) => endpoint.EndpointStatus === 'Creating')).toBe(true);
+    const cutoff = (await describeEndpoint('list-e')).CreationTime as Date;
+    const after = await client.send(
+      new ListEndpointsCommand({ NameContains: 'list', CreationTimeAfter: cutoff, SortOrder: 'Ascending' }),
+    );
+    expect(after.Endpoints?.map((endpoint) => endpoint.EndpointName)).toEqual(['list-e', 'list-b', 'list-d']);
+
+    expect((await failure(client.send(new ListEndpointsCommand({ MaxResults: 0 })))).message).toBe(
+      "1 validation error detected: Value 0 at 'maxResults' failed to satisfy constraint: Member must have value " +
+        'greater than or equal to 1',
+    );
+    const token = firstPage.NextToken;
+    expect(
+      (await failure(client.send(new ListEndpointsCommand({ NextToken: token, SortBy: 'Name' })))).message,
+    ).toMatch(/^Invalid pagination token/);
+    for (const name of names) await waitForStatus(name, 'InService');
+  });
+
+  it('keeps models, configs and endpoints across a restart, and finishes a transition under way', async () => {
+    await model('restart-model');
+    await config('restart-config', 'restart-model');
+    await client.send(
+      new CreateEndpointCommand({ EndpointName: 'restart-ready', EndpointConfigName: 'restart-config' }),
+    );
+    await waitForStatus('restart-ready', 'InService');
+    await client.send(
+      new CreateEndpointCommand({ EndpointName: 'restart-busy', EndpointConfigName: 'restart-config' }),
+    );
+    await restart();
+    expect(await describeEndpoint('restart-ready')).toMatchObject({
+      EndpointStatus: 'InService',
+      EndpointConfigName: 'restart-config',
+      ProductionVariants: [{ VariantName: 'AllTraffic', CurrentInstanceCount: 1 }],
+    });
+    expect((await client.send(new DescribeModelCommand({ ModelName: 'restart-model' }))).ModelName).toBe(
+      'restart-model',
+    );
+    await waitForStatus('restart-busy', 'InService');
+  });
+});
