@@ -104,6 +104,8 @@ export class LocalApp {
         s3: { endpoint: runtime.s3.endpoint, credentials: LOCAL_CREDENTIALS },
         trainers: [...(options.trainers ?? []), builtInXgboostTrainer()],
         builtInMetricDefinitions: builtInXgboostMetricDefinitions,
+        // Endpoint provisioning and blue/green waits run at the runtime's time scale, like its schedules.
+        timeScale: options.timeScale ?? 1,
       });
       const client = new SageMakerClient({
         region: runtime.resources.env.region,
