@@ -1,8 +1,9 @@
 import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { DATASET_KEY_LAYOUT } from '../lambdas/shared/s3-layout';
-import { type MlopsConfig, toRuntimeModelSettings } from './config';
+import { type MlopsConfig, toRuntimeDeploymentSettings, toRuntimeModelSettings } from './config';
 import { DataStorage } from './constructs/data-storage';
+import { DeploymentPipeline } from './constructs/deployment-pipeline';
 import { Encryption } from './constructs/encryption';
 import { ModelRegistry } from './constructs/model-registry';
 import { TrainingPipeline } from './constructs/training-pipeline';
@@ -19,6 +20,7 @@ export class ServerlessMlopsStack extends Stack {
   public readonly storage: DataStorage;
   public readonly registry: ModelRegistry;
   public readonly trainingPipeline: TrainingPipeline;
+  public readonly deploymentPipeline: DeploymentPipeline;
 
   constructor(scope: Construct, id: string, props: ServerlessMlopsStackProps) {
     super(scope, id, props);
@@ -43,6 +45,14 @@ export class ServerlessMlopsStack extends Stack {
       modelSettings: toRuntimeModelSettings(props.config),
       removalPolicy,
     });
+    this.deploymentPipeline = new DeploymentPipeline(this, 'Deployment', {
+      artifactsBucket: this.storage.artifactsBucket,
+      registry: this.registry,
+      encryptionKey: this.encryption.key,
+      deploymentSettings: toRuntimeDeploymentSettings(props.config),
+      modelSettings: toRuntimeModelSettings(props.config),
+      removalPolicy,
+    });
 
     this.output(
       'DataBucketName',
@@ -60,6 +70,11 @@ export class ServerlessMlopsStack extends Stack {
       'TrainingStateMachineArn',
       this.trainingPipeline.stateMachine.stateMachineArn,
       'The training pipeline',
+    );
+    this.output(
+      'DeploymentStateMachineArn',
+      this.deploymentPipeline.stateMachine.stateMachineArn,
+      'The deployment workflow',
     );
     this.output('KmsKeyArn', this.encryption.key.keyArn, 'Customer-managed key for data, registry and logs');
   }

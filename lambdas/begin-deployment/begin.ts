@@ -1,0 +1,128 @@
+/**
+ * BeginDeployment: under the lease, begins the deployment in the registry (which reads the `production`
+ * baseline the promotion will be conditioned on), looks at the model's endpoint once, and builds every request
+ * the workflow's SageMaker and CloudWatch tasks send (lambdas/shared/endpoints). Logic here; the calls are the
+ * state machine's service integrations.
+ */
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { describeEndpoint } from '../shared/deployment/endpoint';
+import {
+  type DeploymentContext,
+  DeploymentError,
+  DeploymentErrors,
+  type DeploymentPlan,
+  ENDPOINT_WAIT_ALLOWANCE_SECONDS,
+} from '../shared/deployment/workflow';
+import { endpointAlarms } from '../shared/endpoints/alarms';
+import { alarmNames, versionedNames } from '../shared/endpoints/naming';
+import {
+  createEndpointConfigInput,
+  createEndpointInput,
+  createModelInput,
+  type DeploymentRequestParameters,
+  effectiveTrafficRouting,
+  updateEndpointInput,
+} from '../shared/endpoints/requests';
+import { deploymentSettingsFor, type RuntimeDeploymentSettingsMap } from '../shared/model-settings';
+import type { ModelRegistryClient } from '../shared/registry';
+import { VersionNotFoundError } from '../shared/registry';
+import { runArtifactKey, s3Uri, splitFile } from '../shared/s3-layout';
+
+export interface BeginDeploymentDependencies {
+  readonly registry: Pick<ModelRegistryClient, 'beginDeployment' | 'getVersion' | 'recordDeploymentProgress'>;
+  readonly sagemaker: Pick<SageMakerClient, 'send'>;
+  readonly settings: RuntimeDeploymentSettingsMap;
+  /** The stack's SageMaker name prefix (naming.ts namePrefix). */
+  readonly namePrefix: string;
+  readonly artifactsBucket: string;
+  readonly kmsKeyArn: string;
+  /** The role SageMaker hosts the model with (reads artifacts, writes capture). */
+  readonly executionRoleArn: string;
+  readonly logger: Logger;
+}
+
+/**
+ * @throws LeaseNotHeldError, InvalidStatusTransitionError (registry); EndpointNotReady when the endpoint is
+ *   changing or failed; DeploymentSettingsError for settings SageMaker would reject
+ */
+export async function beginDeployment(
+  deployment: DeploymentContext,
+  deps: BeginDeploymentDependencies,
+): Promise<DeploymentPlan> {
+  const { registry, logger } = deps;
+  const { deploymentId, model, version, attempt } = deployment;
+  logger.appendKeys({ deploymentId, model, version });
+  await registry.beginDeployment(deploymentId, { actor: deployment.actor });
+  const stored = await registry.getVersion(model, version);
+  if (stored === undefined) throw new VersionNotFoundError(model, version);
+  const settings = deploymentSettingsFor(deps.settings, model);
+  const names = versionedNames(deps.namePrefix, model, version, attempt);
+  const alarms = alarmNames(names.endpointName);
+  const parameters: DeploymentRequestParameters = {
+    model,
+    version,
+    attempt,
+    artifactUri: stored.lineage.artifactUri,
+    // The training image serves too: built-in XGBoost's image is its inference image.
+    image: stored.lineage.image,
+    executionRoleArn: deps.executionRoleArn,
+    kmsKeyArn: deps.kmsKeyArn,
+    artifactsBucket: deps.artifactsBucket,
+    names,
+    alarmNames: alarms,
+    settings,
+  };
+  const current = await describeEndpoint(deps.sagemaker, names.endpointName);
+  if (current !== undefined && current.status !== 'InService') {
+    // UpdateEndpoint needs an InService endpoint; a Failed one must be deleted first (API_UpdateEndpoint).
+    throw new DeploymentError(
+      DeploymentErrors.endpointNotReady,
+      `endpoint ${names.endpointName} is ${current.status}, not InService: it cannot take a deployment now`,
+    );
+  }
+  const routing = effectiveTrafficRouting(settings);
+  const hyperparameters = stored.lineage.hyperparameters;
+  const numClass = Number(hyperparameters.num_class);
+  const plan: DeploymentPlan = {
+    names,
+    action: current === undefined ? 'create' : 'update',
+    previousConfigName: current?.configName ?? null,
+    createModel: createModelInput(parameters),
+    createEndpointConfig: createEndpointConfigInput(parameters),
+    alarms: endpointAlarms({
+      model,
+      endpointName: names.endpointName,
+      variantName: names.variantName,
+      alarmNames: alarms,
+      alarms: settings.alarms,
+    }),
+    createEndpoint: createEndpointInput(names),
+    updateEndpoint: updateEndpointInput(parameters),
+    waitTimeoutSeconds: settings.maxExecutionTimeoutSeconds + ENDPOINT_WAIT_ALLOWANCE_SECONDS,
+    smokeTest: {
+      validationUri: s3Uri(
+        deps.artifactsBucket,
+        runArtifactKey(stored.lineage.runId, splitFile('validation')),
+      ),
+      objective: hyperparameters.objective ?? '',
+      ...(Number.isInteger(numClass) && numClass > 1 ? { numClass } : {}),
+    },
+  };
+  await registry.recordDeploymentProgress(deploymentId, {
+    endpointName: names.endpointName,
+    endpointConfigName: names.endpointConfigName,
+    stage: {
+      name: 'Planned',
+      details: {
+        action: plan.action,
+        previousConfigName: plan.previousConfigName,
+        trafficRouting: routing.routing.type,
+        ...(routing.adjustedBecause === undefined ? {} : { trafficRoutingAdjusted: routing.adjustedBecause }),
+        endpointType: settings.endpoint.type,
+      },
+    },
+  });
+  logger.info('Deployment planned', { action: plan.action, previousConfigName: plan.previousConfigName });
+  return plan;
+}

@@ -1,0 +1,56 @@
+/**
+ * PromoteDeployment: the registry's promotion transaction (production alias, version Deployed, previous
+ * production Retired, audit events; all or nothing, conditioned on the alias revision read at begin). Returns
+ * the detail of the ModelDeployed event the workflow publishes next.
+ */
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { DeploymentContext, SmokeTestResult } from '../shared/deployment/workflow';
+import type { ModelRegistryClient } from '../shared/registry';
+
+export interface PromoteInput {
+  readonly deployment: DeploymentContext;
+  readonly endpointName: string;
+  readonly endpointConfigName: string;
+  readonly smoke: SmokeTestResult;
+}
+
+/** The `detail` of a ModelDeployed event. */
+export interface ModelDeployedDetail {
+  readonly deploymentId: string;
+  readonly model: string;
+  readonly version: number;
+  readonly kind: 'deploy' | 'rollback';
+  readonly endpointName: string;
+  readonly endpointConfigName: string;
+  /** The version that served before and is now Retired; null for a first deployment. */
+  readonly previousVersion: number | null;
+  readonly smokeTestLatencyMs: number;
+}
+
+export interface PromoteDependencies {
+  readonly registry: Pick<ModelRegistryClient, 'promoteDeployment'>;
+  readonly logger: Logger;
+}
+
+/** @throws AliasMovedError when `production` moved after the deployment began (nothing is written) */
+export async function promote(input: PromoteInput, deps: PromoteDependencies): Promise<ModelDeployedDetail> {
+  const { deployment } = input;
+  deps.logger.appendKeys({ deploymentId: deployment.deploymentId, model: deployment.model });
+  const result = await deps.registry.promoteDeployment(deployment.deploymentId, {
+    endpointName: input.endpointName,
+    endpointConfigName: input.endpointConfigName,
+    actor: deployment.actor,
+    details: { smokeTest: { rows: input.smoke.rows, latencyMs: input.smoke.latencyMs } },
+  });
+  deps.logger.info('Promoted', { promoted: result.promoted, retiredVersion: result.retiredVersion });
+  return {
+    deploymentId: deployment.deploymentId,
+    model: deployment.model,
+    version: deployment.version,
+    kind: deployment.kind,
+    endpointName: input.endpointName,
+    endpointConfigName: input.endpointConfigName,
+    previousVersion: result.retiredVersion ?? null,
+    smokeTestLatencyMs: input.smoke.latencyMs,
+  };
+}

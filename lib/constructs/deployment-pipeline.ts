@@ -1,0 +1,498 @@
+import { Duration, Names, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { ENDPOINT_WAIT_ALLOWANCE_SECONDS } from '../../lambdas/shared/deployment/workflow';
+import { namePrefix, resourceNamePattern } from '../../lambdas/shared/endpoints/naming';
+import {
+  DEPLOYMENT_REQUESTED,
+  EVENT_SOURCE,
+  MODEL_APPROVED,
+  MODEL_REGISTERED,
+} from '../../lambdas/shared/events';
+import type {
+  RuntimeDeploymentSettingsMap,
+  RuntimeModelSettingsMap,
+} from '../../lambdas/shared/model-settings';
+import { KeyPatterns, Prefixes, RunArtifacts } from '../../lambdas/shared/s3-layout';
+import { ecrRepositoryOf } from '../config/training-images';
+import { deploymentDefinition, leaseWaitSeconds } from '../workflows/deployment';
+import type { ModelRegistry } from './model-registry';
+import { acknowledgeWildcardResource } from './nag';
+import { PipelineFunction } from './pipeline-function';
+import type { BucketReference } from './references';
+
+/** Lambda environment variables are capped at 4 KB in total; leave room for the others. */
+const MAX_SETTINGS_BYTES = 3072;
+
+/** Step Functions state machine names: 1–80 characters. */
+const MAX_STATE_MACHINE_NAME = 80;
+
+/** The SageMaker endpoint events the resume function listens to (automating-sagemaker-with-eventbridge.html). */
+const ENDPOINT_EVENTS = ['SageMaker Endpoint State Change', 'SageMaker Endpoint Deployment State Change'];
+
+export interface DeploymentPipelineProps {
+  /** Holds `runs/<runId>/` (model artifacts, validation splits) and receives data capture under `capture/`. */
+  readonly artifactsBucket: BucketReference;
+  /** Deployments, the lease, waiters, promotion. */
+  readonly registry: ModelRegistry;
+  /** Encrypts logs, endpoint volumes and captured data; SageMaker decrypts artifacts with it. */
+  readonly encryptionKey: kms.IKey;
+  /** Every model's deployment settings plus `defaults` (lib/config toRuntimeDeploymentSettings). */
+  readonly deploymentSettings: RuntimeDeploymentSettingsMap;
+  /** Every model's settings plus `defaults`: custom (ECR) images the model role must be able to pull. */
+  readonly modelSettings: RuntimeModelSettingsMap;
+
+  /**
+   * Bus of the stack's own events: approvals and requests start deployments; ModelDeployed and
+   * DeploymentFailed are published there.
+   * @default - the account's default event bus
+   */
+  readonly eventBus?: events.IEventBus;
+
+  /**
+   * What happens to log groups and the dead-letter queue when they leave the stack.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * Approval or `mlops deploy` -> StartDeployment -> a Standard state machine that puts the version on the
+ * model's SageMaker endpoint (blue/green, alarm rollback), smoke-tests it and promotes it in the registry. The
+ * endpoint's EventBridge events resume the workflow through EndpointEvent. SageMaker names are scoped to the
+ * stack's prefix (lambdas/shared/endpoints/naming.ts), and every policy to those names.
+ */
+export class DeploymentPipeline extends Construct {
+  public readonly stateMachine: sfn.StateMachine;
+  /** The role SageMaker hosts models with: reads artifacts, writes data capture, uses the key. */
+  public readonly modelExecutionRole: iam.Role;
+  /** The stack's SageMaker name prefix. */
+  public readonly namePrefix: string;
+  public readonly functions: Readonly<
+    Record<
+      | 'startDeployment'
+      | 'prepare'
+      | 'begin'
+      | 'waitForEndpoint'
+      | 'endpointEvent'
+      | 'smokeTest'
+      | 'promote'
+      | 'recordFailure'
+      | 'finish',
+      PipelineFunction
+    >
+  >;
+  /** ModelApproved and Deployment Requested start a deployment. */
+  public readonly requestRule: events.Rule;
+  /** ModelRegistered with status Approved (automatic approval) starts a deployment. */
+  public readonly autoApprovedRule: events.Rule;
+  /** SageMaker's endpoint events for this stack's endpoints resume waiting deployments. */
+  public readonly endpointEventRule: events.Rule;
+  /** Events the rules could not deliver, and failed asynchronous invocations of the two event functions. */
+  public readonly deadLetterQueue: sqs.Queue;
+
+  constructor(scope: Construct, id: string, props: DeploymentPipelineProps) {
+    super(scope, id);
+    const { artifactsBucket, registry, encryptionKey: key } = props;
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const eventBus = props.eventBus ?? events.EventBus.fromEventBusName(this, 'DefaultBus', 'default');
+    const stack = Stack.of(this);
+    const { partition, region, account } = stack;
+    this.namePrefix = namePrefix(stack.stackName);
+    const pattern = resourceNamePattern(this.namePrefix);
+    const arn = (type: string) => `arn:${partition}:sagemaker:${region}:${account}:${type}/${pattern}`;
+    const endpoints = arn('endpoint');
+    const sageMakerResources = [arn('model'), arn('endpoint-config'), endpoints];
+    const alarms = `arn:${partition}:cloudwatch:${region}:${account}:alarm:${pattern}`;
+
+    const settings = JSON.stringify(props.deploymentSettings);
+    if (Buffer.byteLength(settings) > MAX_SETTINGS_BYTES) {
+      throw new Error(
+        `The deployment settings are ${Buffer.byteLength(settings)} bytes as JSON; the deployment functions get them in an environment variable limited to ${MAX_SETTINGS_BYTES} bytes. Move shared settings into models.defaults.deployment.`,
+      );
+    }
+    const modes = JSON.stringify(
+      Object.fromEntries(Object.entries(props.deploymentSettings).map(([model, s]) => [model, s.mode])),
+    );
+
+    this.modelExecutionRole = this.createModelRole(props);
+
+    // A fixed name: the functions that resume executions need its ARN, and a Ref would make
+    // function -> policy -> state machine -> function a dependency cycle.
+    const stateMachineName = `${Names.uniqueResourceName(this, { maxLength: MAX_STATE_MACHINE_NAME - 7, separator: '-' })}-deploy`;
+    const stateMachineArn = `arn:${partition}:states:${region}:${account}:stateMachine:${stateMachineName}`;
+
+    const functionsScope = new Construct(this, 'Functions');
+    const fn = (entry: string, environment: Record<string, string> = {}) =>
+      new PipelineFunction(
+        functionsScope,
+        entry.replace(/(^|-)(\w)/g, (_m, _d, c: string) => c.toUpperCase()),
+        {
+          entry,
+          encryptionKey: key,
+          removalPolicy,
+          environment: { REGISTRY_TABLE_NAME: registry.table.tableName, ...environment },
+        },
+      );
+    this.functions = {
+      startDeployment: fn('start-deployment', {
+        DEPLOYMENT_STATE_MACHINE_ARN: stateMachineArn,
+        DEPLOYMENT_MODES: modes,
+      }),
+      prepare: fn('prepare-deployment', { DEPLOYMENT_SETTINGS: settings }),
+      begin: fn('begin-deployment', {
+        DEPLOYMENT_SETTINGS: settings,
+        NAME_PREFIX: this.namePrefix,
+        ARTIFACTS_BUCKET: artifactsBucket.bucketName,
+        KMS_KEY_ARN: key.keyArn,
+        MODEL_EXECUTION_ROLE_ARN: this.modelExecutionRole.roleArn,
+      }),
+      waitForEndpoint: fn('wait-for-endpoint'),
+      endpointEvent: fn('endpoint-event'),
+      smokeTest: fn('smoke-test'),
+      promote: fn('promote-deployment'),
+      recordFailure: fn('record-deployment-failure'),
+      finish: fn('finish-deployment', { DEPLOYMENT_SETTINGS: settings }),
+    };
+    const f = this.functions;
+
+    const logGroup = new logs.LogGroup(this, 'ExecutionLogs', {
+      encryptionKey: key,
+      retention: logs.RetentionDays.THREE_MONTHS,
+      removalPolicy,
+    });
+    const longestWait = Math.max(
+      0,
+      ...Object.values(props.deploymentSettings).map(
+        (s) => s.maxExecutionTimeoutSeconds + ENDPOINT_WAIT_ALLOWANCE_SECONDS,
+      ),
+    );
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      stateMachineName,
+      definitionBody: sfn.DefinitionBody.fromChainable(
+        deploymentDefinition(this, {
+          functions: {
+            prepare: f.prepare.function,
+            begin: f.begin.function,
+            waitForEndpoint: f.waitForEndpoint.function,
+            smokeTest: f.smokeTest.function,
+            promote: f.promote.function,
+            recordFailure: f.recordFailure.function,
+            finish: f.finish.function,
+          },
+          modelExecutionRole: this.modelExecutionRole,
+          eventBus,
+        }),
+      ),
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      tracingEnabled: true,
+      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+      comment: 'serverless-mlops deployment: blue/green to the model endpoint, smoke test, promotion',
+      // Waiting for the lease, the endpoint's wait and a restore's wait, and an hour for the rest.
+      timeout: Duration.seconds(leaseWaitSeconds() + 2 * longestWait + 3600),
+    });
+
+    this.grantStateMachine(sageMakerResources, alarms, key, eventBus);
+    this.grantFunctions(registry, artifactsBucket, key, endpoints, stateMachineArn, sageMakerResources);
+    this.stateMachine.grantStartExecution(f.startDeployment.function);
+
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', {
+      // SQS-managed encryption: EventBridge and Lambda can write to it without a key-policy grant.
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      removalPolicy,
+    });
+    Validations.of(this.deadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        "This queue is the dead-letter queue of the deployment's rules and event functions; a DLQ of a DLQ would never be read.",
+    });
+    const ruleTarget = {
+      deadLetterQueue: this.deadLetterQueue,
+      retryAttempts: 8,
+      maxEventAge: Duration.hours(24),
+    };
+    this.requestRule = new events.Rule(this, 'DeploymentRequested', {
+      eventBus,
+      description:
+        'ModelApproved (`mlops approve`) and Deployment Requested (`mlops deploy`/`rollback`) start a deployment',
+      eventPattern: { source: [EVENT_SOURCE], detailType: [MODEL_APPROVED, DEPLOYMENT_REQUESTED] },
+      targets: [new targets.LambdaFunction(f.startDeployment.function, ruleTarget)],
+    });
+    this.autoApprovedRule = new events.Rule(this, 'AutoApproved', {
+      eventBus,
+      description: 'A version registered as Approved (automatic approval) starts a deployment',
+      eventPattern: {
+        source: [EVENT_SOURCE],
+        detailType: [MODEL_REGISTERED],
+        detail: { status: ['Approved'] },
+      },
+      targets: [new targets.LambdaFunction(f.startDeployment.function, ruleTarget)],
+    });
+    // SageMaker sends its events to the default bus, whatever props.eventBus is.
+    this.endpointEventRule = new events.Rule(this, 'EndpointEvents', {
+      description:
+        "SageMaker endpoint events of this stack's endpoints resume the deployment waiting on them",
+      eventPattern: {
+        source: ['aws.sagemaker'],
+        detailType: ENDPOINT_EVENTS,
+        detail: { EndpointName: [{ prefix: `${this.namePrefix}-` }] },
+      },
+      targets: [new targets.LambdaFunction(f.endpointEvent.function, ruleTarget)],
+    });
+    // EventBridge invokes both asynchronously: once Lambda's own retries are spent, the event is kept here.
+    for (const target of [f.startDeployment, f.endpointEvent]) {
+      target.function.configureAsyncInvoke({
+        onFailure: { bind: () => ({ destination: this.deadLetterQueue.queueArn }) },
+        retryAttempts: 2,
+        maxEventAge: Duration.hours(6),
+      });
+      this.deadLetterQueue.grant(target.function, 'sqs:SendMessage');
+    }
+  }
+
+  /**
+   * The role SageMaker assumes to host a model: read model artifacts under runs/ (only the training output
+   * folder), write data capture under capture/, use the key, write the endpoint's logs and metrics, pull custom
+   * images. Permissions follow "CreateModel API: Execution Role Permissions" in
+   * https://docs.aws.amazon.com/sagemaker/latest/dg/sagemaker-roles.html.
+   */
+  private createModelRole(props: DeploymentPipelineProps): iam.Role {
+    const { artifactsBucket: artifacts, encryptionKey: key } = props;
+    const { partition, region, account } = Stack.of(this);
+    const role = new iam.Role(this, 'ModelExecutionRole', {
+      assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': account } },
+      }),
+      description: 'SageMaker endpoints of the serverless-mlops deployment workflow',
+    });
+    const modelArtifacts = artifacts.arnForObjects(KeyPatterns.runFolder(RunArtifacts.output));
+    const capture = artifacts.arnForObjects(`${Prefixes.capture}*`);
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [modelArtifacts] }));
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [capture] }));
+    key.grant(role, 'kms:Decrypt', 'kms:GenerateDataKey', 'kms:Encrypt');
+    const logGroups = `arn:${partition}:logs:${region}:${account}:log-group:/aws/sagemaker/Endpoints/${resourceNamePattern(this.namePrefix)}`;
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: [
+          'logs:CreateLogGroup',
+          'logs:CreateLogStream',
+          'logs:PutLogEvents',
+          'logs:DescribeLogStreams',
+        ],
+        resources: [logGroups, `${logGroups}:*`],
+      }),
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['cloudwatch:PutMetricData'],
+        // '*': PutMetricData has no resource-level permissions; the namespace condition is the scope.
+        resources: ['*'],
+        conditions: { StringLike: { 'cloudwatch:namespace': '/aws/sagemaker/Endpoints*' } },
+      }),
+    );
+    const repositories = [
+      ...new Set(
+        Object.values(props.modelSettings)
+          .filter(({ training }) => !training.builtInAlgorithm)
+          .flatMap(({ training }) => {
+            const repository = ecrRepositoryOf(training.image);
+            return repository === undefined
+              ? []
+              : [
+                  `arn:${repository.partition ?? partition}:ecr:${repository.region}:${repository.account}:repository/${repository.name}`,
+                ];
+          }),
+      ),
+    ].sort();
+    if (repositories.length > 0) {
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          actions: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'],
+          resources: repositories,
+        }),
+      );
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          actions: ['ecr:GetAuthorizationToken'],
+          // '*': GetAuthorizationToken has no resource-level permissions.
+          resources: ['*'],
+        }),
+      );
+    }
+    acknowledgeWildcardResource(
+      role,
+      '*',
+      'cloudwatch:PutMetricData (limited by its namespace condition) and ecr:GetAuthorizationToken have no resource-level permissions.',
+    );
+    acknowledgeWildcardResource(
+      role,
+      modelArtifacts,
+      `Model artifacts are under ${Prefixes.runs}<runId>/${RunArtifacts.output}, run ids known only at run time; read-only, that folder only.`,
+    );
+    acknowledgeWildcardResource(
+      role,
+      capture,
+      `SageMaker data capture writes under ${Prefixes.capture}<model>/<endpoint>/<variant>/yyyy/mm/dd/hh/; write-only.`,
+    );
+    acknowledgeWildcardResource(
+      role,
+      logGroups,
+      "Each endpoint has its own log group, named after the stack's endpoint prefix.",
+    );
+    acknowledgeWildcardResource(
+      role,
+      `${logGroups}:*`,
+      'SageMaker writes one log stream per endpoint instance.',
+    );
+    return role;
+  }
+
+  /**
+   * The state machine's SageMaker, CloudWatch, KMS and EventBridge calls
+   * (https://docs.aws.amazon.com/step-functions/latest/dg/sagemaker-iam.html for the SageMaker integrations).
+   */
+  private grantStateMachine(
+    sageMakerResources: string[],
+    alarms: string,
+    key: kms.IKey,
+    eventBus: events.IEventBus,
+  ): void {
+    const sm = this.stateMachine;
+    sm.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: [
+          'sagemaker:CreateModel',
+          'sagemaker:CreateEndpointConfig',
+          'sagemaker:CreateEndpoint',
+          'sagemaker:UpdateEndpoint',
+          'sagemaker:DescribeEndpoint',
+          'sagemaker:DeleteEndpoint',
+        ],
+        resources: sageMakerResources,
+      }),
+    );
+    // The model role may be passed to SageMaker only.
+    sm.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['iam:PassRole'],
+        resources: [this.modelExecutionRole.roleArn],
+        conditions: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } },
+      }),
+    );
+    // PutMetricAlarm for the endpoint alarms; DescribeAlarms because UpdateEndpoint's AutoRollbackConfiguration
+    // names them and SageMaker checks them as the caller (naming.ts: alarm names start with the endpoint's).
+    sm.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['cloudwatch:PutMetricAlarm', 'cloudwatch:DescribeAlarms'],
+        resources: [alarms],
+      }),
+    );
+    // CreateEndpointConfig with KmsKeyId: SageMaker encrypts the instances' volumes through a grant it creates
+    // as the caller; kms:GrantIsForAWSResource limits CreateGrant to that.
+    sm.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:CreateGrant', 'kms:DescribeKey'],
+        resources: [key.keyArn],
+        conditions: { Bool: { 'kms:GrantIsForAWSResource': true } },
+      }),
+    );
+    eventBus.grantPutEventsTo(sm);
+    for (const resource of sageMakerResources) {
+      acknowledgeWildcardResource(
+        sm.role,
+        resource,
+        `SageMaker models, endpoint configs and endpoints are named per version and attempt under the stack's prefix ${this.namePrefix}- (lambdas/shared/endpoints/naming.ts).`,
+      );
+    }
+    acknowledgeWildcardResource(
+      sm.role,
+      alarms,
+      "Endpoint alarms are named after their endpoint, under the stack's prefix.",
+    );
+    acknowledgeWildcardResource(
+      sm.role,
+      '*',
+      'X-Ray tracing and CloudWatch Logs delivery (logs:*LogDelivery) have no resource-level permissions.',
+    );
+    for (const pipelineFunction of Object.values(this.functions)) {
+      acknowledgeWildcardResource(
+        sm.role,
+        `${pipelineFunction.function.functionArn}:*`,
+        'CDK grants invoke on the function and its versions/aliases; the workflow calls only the function.',
+      );
+    }
+  }
+
+  /** Each function gets the registry actions its registry calls send, and the SageMaker calls it makes. */
+  private grantFunctions(
+    registry: ModelRegistry,
+    artifacts: BucketReference,
+    key: kms.IKey,
+    endpoints: string,
+    stateMachineArn: string,
+    sageMakerResources: string[],
+  ): void {
+    const f = this.functions;
+    // createDeployment: a transaction of Puts and a ConditionCheck; listDeployments: the model-deployments index;
+    // takeDeploymentLease: a conditional Put.
+    registry.grantItemActions(f.prepare.function, 'GetItem', 'PutItem', 'ConditionCheckItem');
+    registry.grantQueryIndex(f.prepare.function, 'gsi2');
+    // beginDeployment, promoteDeployment, recordDeploymentFailure: reads, then one transaction of Updates, Puts
+    // and ConditionChecks; recordDeploymentProgress: an UpdateItem.
+    for (const writer of [f.begin, f.promote, f.recordFailure]) {
+      registry.grantItemActions(writer.function, 'GetItem', 'PutItem', 'UpdateItem', 'ConditionCheckItem');
+    }
+    registry.grantItemActions(f.smokeTest.function, 'GetItem', 'UpdateItem');
+    registry.grantItemActions(f.waitForEndpoint.function, 'PutItem', 'DeleteItem'); // waiter put, take
+    registry.grantItemActions(f.endpointEvent.function, 'DeleteItem'); // waiter take
+    registry.grantItemActions(f.finish.function, 'DeleteItem'); // lease release
+    registry.grantQueryIndex(f.finish.function, 'gsi2');
+
+    const describe = new iam.PolicyStatement({
+      actions: ['sagemaker:DescribeEndpoint'],
+      resources: [endpoints],
+    });
+    const resume = new iam.PolicyStatement({
+      actions: ['states:SendTaskSuccess'],
+      resources: [stateMachineArn],
+    });
+    for (const resumer of [f.waitForEndpoint, f.endpointEvent]) {
+      resumer.role.addToPrincipalPolicy(describe);
+      resumer.role.addToPrincipalPolicy(resume);
+    }
+    f.begin.role.addToPrincipalPolicy(describe);
+    f.smokeTest.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['sagemaker:InvokeEndpoint'], resources: [endpoints] }),
+    );
+    const splits = artifacts.arnForObjects(KeyPatterns.runFolder(RunArtifacts.splits));
+    f.smokeTest.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [splits] }),
+    );
+    key.grant(f.smokeTest.role, 'kms:Decrypt');
+    f.finish.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['sagemaker:DeleteModel', 'sagemaker:DeleteEndpointConfig'],
+        resources: sageMakerResources.slice(0, 2),
+      }),
+    );
+    const prefixReason = `Endpoints, models and endpoint configs are named per model, version and attempt under the stack's prefix ${this.namePrefix}-.`;
+    for (const role of [f.waitForEndpoint.role, f.endpointEvent.role, f.begin.role, f.smokeTest.role]) {
+      acknowledgeWildcardResource(role, endpoints, prefixReason);
+    }
+    for (const resource of sageMakerResources.slice(0, 2))
+      acknowledgeWildcardResource(f.finish.role, resource, prefixReason);
+    acknowledgeWildcardResource(
+      f.smokeTest.role,
+      splits,
+      `The smoke test reads the version's validation split under ${Prefixes.runs}<runId>/${RunArtifacts.splits}; read-only.`,
+    );
+  }
+}

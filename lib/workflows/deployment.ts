@@ -1,0 +1,502 @@
+import type { PutEventsCommandInput } from '@aws-sdk/client-eventbridge';
+import type {
+  CreateEndpointInput,
+  CreateModelInput,
+  DeleteEndpointInput,
+  DescribeEndpointInput,
+  UpdateEndpointInput,
+} from '@aws-sdk/client-sagemaker';
+import { Duration, Stack } from 'aws-cdk-lib';
+import type * as events from 'aws-cdk-lib/aws-events';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import type { Construct } from 'constructs';
+import { DEPLOYMENT_FAILED, EVENT_SOURCE, MODEL_DEPLOYED } from '../../lambdas/shared/events';
+
+/** State names: the local runner, the tests and the bench address states by these. */
+export const DeploymentStates = {
+  prepare: 'PrepareDeployment',
+  begin: 'BeginDeployment',
+  createModel: 'CreateModel',
+  createEndpointConfig: 'CreateEndpointConfig',
+  putAlarms: ['PutInvocation5xxErrorsAlarm', 'PutModelLatencyP99Alarm', 'PutInvocationErrorRateAlarm'],
+  hasEndpoint: 'HasEndpoint',
+  createEndpoint: 'CreateEndpoint',
+  updateEndpoint: 'UpdateEndpoint',
+  waitForEndpoint: 'WaitForEndpoint',
+  describeAfterWait: 'DescribeEndpointAfterWait',
+  endpointOutcome: 'IsNewConfigInService',
+  smokeTest: 'SmokeTest',
+  smokePassed: 'SmokeTestPassed',
+  promote: 'PromoteDeployment',
+  publishDeployed: 'PublishModelDeployed',
+  finishPromoted: 'FinishPromotedDeployment',
+  deployed: 'Deployed',
+  hasPrevious: 'HasPreviousConfig',
+  restorePrevious: 'RestorePreviousConfig',
+  waitForRestore: 'WaitForRestore',
+  deleteUnverified: 'DeleteUnverifiedEndpoint',
+  recordFailure: 'RecordDeploymentFailure',
+  publishFailed: 'PublishDeploymentFailed',
+  finishFailed: 'FinishFailedDeployment',
+  failed: 'DeploymentNotPromoted',
+} as const;
+
+export interface DeploymentFunctions {
+  readonly prepare: lambda.IFunction;
+  readonly begin: lambda.IFunction;
+  readonly waitForEndpoint: lambda.IFunction;
+  readonly smokeTest: lambda.IFunction;
+  readonly promote: lambda.IFunction;
+  readonly recordFailure: lambda.IFunction;
+  readonly finish: lambda.IFunction;
+}
+
+export interface DeploymentDefinitionProps {
+  readonly functions: DeploymentFunctions;
+  /** The role SageMaker hosts models with; fixed here so that the PassRole grant names exactly it. */
+  readonly modelExecutionRole: iam.IRole;
+  /** Where ModelDeployed and DeploymentFailed are published. */
+  readonly eventBus: events.IEventBus;
+}
+
+/**
+ * A request's fields as a Task's Parameters: each given as it is (`Field`) or taken from the state
+ * (`Field.$`). `satisfies` against it makes a misspelt or unknown field fail the build.
+ */
+type TaskParameters<T> = { [K in keyof T & string]?: T[K] } & {
+  [K in keyof T & string as `${K}.$`]?: string;
+};
+
+/**
+ * The Lambda service's own errors and unhandled function errors: worth retrying on any of these short,
+ * idempotent functions (https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html).
+ */
+const LAMBDA_TRANSIENT_ERRORS = [
+  'Lambda.ClientExecutionTimeoutException',
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+  'Lambda.Unknown',
+];
+
+/**
+ * SageMaker through the optimized integration: modeled exceptions are `SageMaker.<Name>Exception`, anything
+ * else (throttling, 5xx, but also ValidationException) `SageMaker.AmazonSageMakerException`, so that one is
+ * retried twice only; a validation error then reaches the failure recording with SageMaker's message.
+ */
+const SAGEMAKER_TRANSIENT_ERRORS = ['SageMaker.AmazonSageMakerException', 'SageMaker.ThrottlingException'];
+
+/** AWS SDK integrations name errors `<Service>.<Exception>`; these are throttling and server errors. */
+const SDK_TRANSIENT_ERRORS = {
+  sagemaker: ['SageMaker.ThrottlingException', 'SageMaker.SageMakerException'],
+  cloudwatch: [
+    'CloudWatch.ThrottlingException',
+    'CloudWatch.InternalServiceException',
+    'CloudWatch.CloudWatchException',
+  ],
+};
+
+/**
+ * A non-zero FailedEntryCount fails the optimized PutEvents task with `EventBridge.FailedEntry`
+ * (https://docs.aws.amazon.com/step-functions/latest/dg/connect-eventbridge.html); entries fail for throttling
+ * and internal errors, worth another try.
+ */
+const EVENTBRIDGE_TRANSIENT_ERRORS = ['EventBridge.FailedEntry', 'EventBridge.AmazonEventBridgeException'];
+
+/**
+ * Another deployment of the model holds the lease: wait for it with a backoff of 30 s doubling up to 5 min,
+ * 12 tries, about 47 minutes in all, then fail naming the holder (LeaseHeldError's message).
+ */
+export const LEASE_RETRY = {
+  intervalSeconds: 30,
+  backoffRate: 2,
+  maxDelaySeconds: 300,
+  maxAttempts: 12,
+} as const;
+
+/** The longest a deployment waits for the lease (the sum of {@link LEASE_RETRY}'s delays), for timeouts. */
+export function leaseWaitSeconds(): number {
+  let total = 0;
+  let delay: number = LEASE_RETRY.intervalSeconds;
+  for (let attempt = 0; attempt < LEASE_RETRY.maxAttempts; attempt++) {
+    total += Math.min(delay, LEASE_RETRY.maxDelaySeconds);
+    delay *= LEASE_RETRY.backoffRate;
+  }
+  return total;
+}
+
+/**
+ * The deployment workflow: PrepareDeployment (record + lease) -> BeginDeployment (registry Deploying, the
+ * requests) -> CreateModel -> CreateEndpointConfig -> the endpoint's three alarms -> CreateEndpoint or
+ * UpdateEndpoint (blue/green, alarm rollback) -> WaitForEndpoint (task token, resumed by the endpoint's events;
+ * on timeout one DescribeEndpoint) -> the new config InService? -> SmokeTest -> PromoteDeployment ->
+ * ModelDeployed -> FinishPromotedDeployment (cleanup, lease released). A failed smoke test or promotion puts
+ * the previous config back (or deletes a first endpoint that never proved itself); every failure is recorded
+ * (RecordDeploymentFailure), announced (DeploymentFailed) and releases the lease. JSONPath only: the local
+ * executor does not run JSONata.
+ */
+export function deploymentDefinition(scope: Construct, props: DeploymentDefinitionProps): sfn.IChainable {
+  const { functions } = props;
+  const partition = Stack.of(scope).partition;
+  const S = DeploymentStates;
+
+  const invoke = (
+    id: string,
+    fn: lambda.IFunction,
+    payload: Record<string, unknown>,
+    resultPath: string | null,
+  ) =>
+    new tasks.LambdaInvoke(scope, id, {
+      lambdaFunction: fn,
+      payload: sfn.TaskInput.fromObject(payload),
+      payloadResponseOnly: true,
+      retryOnServiceExceptions: false,
+      resultPath: resultPath ?? sfn.JsonPath.DISCARD,
+    }).addRetry({
+      errors: LAMBDA_TRANSIENT_ERRORS,
+      interval: Duration.seconds(2),
+      maxAttempts: 3,
+      backoffRate: 2,
+      jitterStrategy: sfn.JitterType.FULL,
+    });
+
+  /** A raw service-integration Task (CDK's typed tasks cannot take whole request objects from paths). */
+  const serviceTask = (
+    id: string,
+    resource: string,
+    fields: { Parameters?: object; InputPath?: string; ResultSelector?: object; ResultPath?: string | null },
+    retryOn: readonly string[],
+  ) => {
+    const state = new sfn.CustomState(scope, id, {
+      stateJson: {
+        Type: 'Task',
+        Resource: `arn:${partition}:states:::${resource}`,
+        ...fields,
+        ResultPath: fields.ResultPath === undefined ? null : fields.ResultPath,
+      },
+    });
+    state.addRetry({
+      errors: [...retryOn],
+      interval: Duration.seconds(5),
+      maxAttempts: 2,
+      backoffRate: 2,
+      jitterStrategy: sfn.JitterType.FULL,
+    });
+    return state;
+  };
+
+  // Failure: record why, announce it, release the lease, fail the execution.
+  const failed = new sfn.Fail(scope, S.failed, {
+    error: 'DeploymentNotPromoted',
+    cause: 'The deployment ended without promotion; `mlops deployments show <deploymentId>` has its reasons.',
+  });
+  const finishFailed = invoke(
+    S.finishFailed,
+    functions.finish,
+    { 'deploymentId.$': '$.deploymentId', 'model.$': '$.model' },
+    '$.finish',
+  );
+  finishFailed.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.finishError' }).next(failed);
+  const publishFailed = publishEvent(scope, S.publishFailed, DEPLOYMENT_FAILED, '$.failure', props.eventBus);
+  publishFailed.addCatch(finishFailed, { errors: ['States.ALL'], resultPath: sfn.JsonPath.DISCARD });
+  publishFailed.next(finishFailed);
+  // The whole state: which of plan, endpoint, smoke, error, restore it holds depends on where it failed.
+  const recordFailure = invoke(S.recordFailure, functions.recordFailure, { 'state.$': '$' }, '$.failure');
+  recordFailure.addCatch(finishFailed, { errors: ['States.ALL'], resultPath: '$.recordError' });
+  recordFailure.next(publishFailed);
+  const catchInto = <T extends sfn.TaskStateBase | sfn.CustomState>(
+    state: T,
+    next: sfn.IChainable,
+    path = '$.error',
+  ): T => {
+    state.addCatch(next, { errors: ['States.ALL'], resultPath: path });
+    return state;
+  };
+
+  const prepare = invoke(
+    S.prepare,
+    functions.prepare,
+    { 'request.$': '$', 'executionArn.$': '$$.Execution.Id' },
+    '$.deployment',
+  ).addRetry({
+    errors: ['LeaseHeldError'],
+    interval: Duration.seconds(LEASE_RETRY.intervalSeconds),
+    backoffRate: LEASE_RETRY.backoffRate,
+    maxDelay: Duration.seconds(LEASE_RETRY.maxDelaySeconds),
+    maxAttempts: LEASE_RETRY.maxAttempts,
+    jitterStrategy: sfn.JitterType.FULL,
+  });
+  catchInto(prepare, recordFailure);
+  const begin = catchInto(
+    invoke(S.begin, functions.begin, { 'deployment.$': '$.deployment' }, '$.plan'),
+    recordFailure,
+  );
+
+  const createModel = catchInto(
+    serviceTask(
+      S.createModel,
+      'sagemaker:createModel',
+      {
+        Parameters: {
+          'ModelName.$': '$.plan.createModel.ModelName',
+          'PrimaryContainer.$': '$.plan.createModel.PrimaryContainer',
+          ExecutionRoleArn: props.modelExecutionRole.roleArn,
+          'EnableNetworkIsolation.$': '$.plan.createModel.EnableNetworkIsolation',
+        } satisfies TaskParameters<CreateModelInput>,
+      },
+      SAGEMAKER_TRANSIENT_ERRORS,
+    ),
+    recordFailure,
+  );
+  // Whole requests by InputPath: a serverless config has no DataCaptureConfig or KmsKeyId, and a JSONPath to
+  // an absent field fails the state. The requests are typed where they are built (lambdas/shared/endpoints,
+  // `satisfies CreateEndpointConfigInput` / `PutMetricAlarmInput`).
+  const createEndpointConfig = catchInto(
+    serviceTask(
+      S.createEndpointConfig,
+      'sagemaker:createEndpointConfig',
+      { InputPath: '$.plan.createEndpointConfig' },
+      SAGEMAKER_TRANSIENT_ERRORS,
+    ),
+    recordFailure,
+  );
+  const putAlarms = S.putAlarms.map((id, index) =>
+    catchInto(
+      serviceTask(
+        id,
+        'aws-sdk:cloudwatch:putMetricAlarm',
+        { InputPath: `$.plan.alarms[${index}]` },
+        SDK_TRANSIENT_ERRORS.cloudwatch,
+      ),
+      recordFailure,
+    ),
+  );
+  const endpointParameters = {
+    'EndpointName.$': '$.plan.names.endpointName',
+    'EndpointConfigName.$': '$.plan.names.endpointConfigName',
+  };
+  const createEndpoint = catchInto(
+    serviceTask(
+      S.createEndpoint,
+      'sagemaker:createEndpoint',
+      { Parameters: endpointParameters satisfies TaskParameters<CreateEndpointInput> },
+      SAGEMAKER_TRANSIENT_ERRORS,
+    ),
+    recordFailure,
+  );
+  const updateEndpoint = catchInto(
+    serviceTask(
+      S.updateEndpoint,
+      'sagemaker:updateEndpoint',
+      {
+        Parameters: {
+          ...endpointParameters,
+          'DeploymentConfig.$': '$.plan.updateEndpoint.DeploymentConfig',
+        } satisfies TaskParameters<UpdateEndpointInput>,
+      },
+      SAGEMAKER_TRANSIENT_ERRORS,
+    ),
+    recordFailure,
+  );
+
+  const waitOn = (id: string, resultPath: string) =>
+    new tasks.LambdaInvoke(scope, id, {
+      lambdaFunction: functions.waitForEndpoint,
+      integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+      payload: sfn.TaskInput.fromObject({
+        taskToken: sfn.JsonPath.taskToken,
+        'deploymentId.$': '$.deploymentId',
+        'endpointName.$': '$.plan.names.endpointName',
+        'timeoutSeconds.$': '$.plan.waitTimeoutSeconds',
+      }),
+      // The blue/green timeout plus provisioning (BeginDeployment's waitTimeoutSeconds).
+      taskTimeout: sfn.Timeout.at('$.plan.waitTimeoutSeconds'),
+      retryOnServiceExceptions: false,
+      resultPath,
+    }).addRetry({
+      errors: LAMBDA_TRANSIENT_ERRORS.filter((error) => error !== 'Lambda.Unknown'),
+      interval: Duration.seconds(2),
+      maxAttempts: 3,
+      backoffRate: 2,
+      jitterStrategy: sfn.JitterType.FULL,
+    });
+
+  const waitForEndpoint = waitOn(S.waitForEndpoint, '$.endpoint');
+  // No event came in time: DescribeEndpoint once and decide on what it says.
+  const describeAfterWait = catchInto(
+    serviceTask(
+      S.describeAfterWait,
+      'aws-sdk:sagemaker:describeEndpoint',
+      {
+        Parameters: {
+          'EndpointName.$': '$.plan.names.endpointName',
+        } satisfies TaskParameters<DescribeEndpointInput>,
+        // Both are required in DescribeEndpoint's output (API_DescribeEndpoint), so the selector cannot miss.
+        ResultSelector: {
+          'EndpointStatus.$': '$.EndpointStatus',
+          'EndpointConfigName.$': '$.EndpointConfigName',
+        },
+        ResultPath: '$.endpoint',
+      },
+      SDK_TRANSIENT_ERRORS.sagemaker,
+    ),
+    recordFailure,
+  );
+  waitForEndpoint.addCatch(describeAfterWait, { errors: ['States.Timeout'], resultPath: '$.waitError' });
+  catchInto(waitForEndpoint, recordFailure);
+
+  // Restore: a smoke test or promotion failed with the new config serving.
+  const restoreFailed = recordFailure;
+  const waitForRestore = waitOn(S.waitForRestore, '$.restored');
+  waitForRestore.addCatch(restoreFailed, { errors: ['States.ALL'], resultPath: '$.restoreError' });
+  waitForRestore.next(recordFailure);
+  const restorePrevious = serviceTask(
+    S.restorePrevious,
+    'sagemaker:updateEndpoint',
+    {
+      Parameters: {
+        'EndpointName.$': '$.plan.names.endpointName',
+        'EndpointConfigName.$': '$.plan.previousConfigName',
+      } satisfies TaskParameters<UpdateEndpointInput>,
+    },
+    SAGEMAKER_TRANSIENT_ERRORS,
+  );
+  restorePrevious.addCatch(restoreFailed, { errors: ['States.ALL'], resultPath: '$.restoreError' });
+  // A first endpoint that failed its smoke test serves nothing else: delete it rather than serve it unproven.
+  const deleteUnverified = serviceTask(
+    S.deleteUnverified,
+    'aws-sdk:sagemaker:deleteEndpoint',
+    {
+      Parameters: {
+        'EndpointName.$': '$.plan.names.endpointName',
+      } satisfies TaskParameters<DeleteEndpointInput>,
+    },
+    SDK_TRANSIENT_ERRORS.sagemaker,
+  );
+  deleteUnverified.addCatch(restoreFailed, { errors: ['States.ALL'], resultPath: '$.restoreError' });
+  deleteUnverified.next(recordFailure);
+  const hasPrevious = new sfn.Choice(scope, S.hasPrevious)
+    .when(sfn.Condition.isString('$.plan.previousConfigName'), restorePrevious.next(waitForRestore))
+    .otherwise(deleteUnverified);
+
+  // Success.
+  const deployed = new sfn.Succeed(scope, S.deployed);
+  const finishPromoted = invoke(
+    S.finishPromoted,
+    functions.finish,
+    {
+      'deploymentId.$': '$.deploymentId',
+      'model.$': '$.model',
+      'servingConfigName.$': '$.plan.names.endpointConfigName',
+    },
+    '$.finish',
+  );
+  finishPromoted.addCatch(deployed, { errors: ['States.ALL'], resultPath: '$.finishError' }).next(deployed);
+  const publishDeployed = publishEvent(
+    scope,
+    S.publishDeployed,
+    MODEL_DEPLOYED,
+    '$.promoted',
+    props.eventBus,
+  );
+  publishDeployed.addCatch(finishPromoted, { errors: ['States.ALL'], resultPath: sfn.JsonPath.DISCARD });
+  const promote = catchInto(
+    invoke(
+      S.promote,
+      functions.promote,
+      {
+        'deployment.$': '$.deployment',
+        'endpointName.$': '$.plan.names.endpointName',
+        'endpointConfigName.$': '$.plan.names.endpointConfigName',
+        'smoke.$': '$.smoke',
+      },
+      '$.promoted',
+    ),
+    hasPrevious,
+  );
+  const smokeTest = catchInto(
+    invoke(
+      S.smokeTest,
+      functions.smokeTest,
+      {
+        'deploymentId.$': '$.deploymentId',
+        'endpointName.$': '$.plan.names.endpointName',
+        'smokeTest.$': '$.plan.smokeTest',
+      },
+      '$.smoke',
+    ),
+    hasPrevious,
+  );
+  const smokePassed = new sfn.Choice(scope, S.smokePassed)
+    .when(
+      sfn.Condition.booleanEquals('$.smoke.passed', true),
+      promote.next(publishDeployed).next(finishPromoted),
+    )
+    .otherwise(hasPrevious);
+  // InService on the new config: go on. InService on another config: SageMaker rolled back (by an alarm, or
+  // silently). Anything else: it failed, or was still changing when the wait ended.
+  const outcome = new sfn.Choice(scope, S.endpointOutcome)
+    .when(
+      sfn.Condition.and(
+        sfn.Condition.stringEquals('$.endpoint.EndpointStatus', 'InService'),
+        sfn.Condition.isPresent('$.endpoint.EndpointConfigName'),
+        sfn.Condition.stringEqualsJsonPath(
+          '$.endpoint.EndpointConfigName',
+          '$.plan.names.endpointConfigName',
+        ),
+      ),
+      smokeTest.next(smokePassed),
+    )
+    .otherwise(recordFailure);
+  waitForEndpoint.next(outcome);
+  describeAfterWait.next(outcome);
+
+  let chain: sfn.INextable = createEndpointConfig;
+  createModel.next(createEndpointConfig);
+  for (const alarm of putAlarms) {
+    chain.next(alarm);
+    chain = alarm;
+  }
+  chain.next(
+    new sfn.Choice(scope, S.hasEndpoint)
+      .when(sfn.Condition.stringEquals('$.plan.action', 'create'), createEndpoint.next(waitForEndpoint))
+      .otherwise(updateEndpoint.next(waitForEndpoint)),
+  );
+  return prepare.next(begin).next(createModel);
+}
+
+/** PutEvents of one of the workflow's own events, its detail taken whole from the state. */
+function publishEvent(
+  scope: Construct,
+  id: string,
+  detailType: string,
+  detailPath: string,
+  bus: events.IEventBus,
+): sfn.CustomState {
+  const entry = {
+    Source: EVENT_SOURCE,
+    DetailType: detailType,
+    'Detail.$': detailPath,
+    EventBusName: bus.eventBusName,
+  } satisfies TaskParameters<NonNullable<PutEventsCommandInput['Entries']>[number]>;
+  const state = new sfn.CustomState(scope, id, {
+    stateJson: {
+      Type: 'Task',
+      Resource: `arn:${Stack.of(scope).partition}:states:::events:putEvents`,
+      Parameters: { Entries: [entry] },
+      ResultPath: null,
+    },
+  });
+  state.addRetry({
+    errors: EVENTBRIDGE_TRANSIENT_ERRORS,
+    interval: Duration.seconds(2),
+    maxAttempts: 3,
+    backoffRate: 2,
+    jitterStrategy: sfn.JitterType.FULL,
+  });
+  return state;
+}

@@ -1,0 +1,149 @@
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { synthStack } from '../support/cdk';
+
+const CONFIG = {
+  models: {
+    defaults: { deployment: { mode: 'auto' } },
+    churn: { problemType: 'binary', targetColumn: 'churned' },
+  },
+};
+
+type Statement = { Action: string | string[]; Resource: unknown; Condition?: unknown; Effect: string };
+
+/** Every statement of the policies attached to a role whose logical id starts with `prefix`. */
+function statementsOf(template: Template, rolePrefix: string): Statement[] {
+  const policies = template.findResources('AWS::IAM::Policy');
+  return Object.values(policies)
+    .filter((policy) =>
+      (policy.Properties.Roles as { Ref: string }[]).some((role) => role.Ref.startsWith(rolePrefix)),
+    )
+    .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[]);
+}
+
+const actionsOf = (statements: Statement[]) =>
+  statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])).sort();
+
+describe('DeploymentPipeline construct', () => {
+  let template: Template;
+
+  beforeAll(() => {
+    // nag: synth throws on any unacknowledged AwsSolutions finding.
+    ({ template } = synthStack({ config: CONFIG, nag: true }));
+  });
+
+  it('synthesizes cdk-nag clean with a Standard, traced, logged state machine named for its resumers', () => {
+    const machines = template.findResources('AWS::StepFunctions::StateMachine', {
+      Properties: { StateMachineName: Match.stringLikeRegexp('-deploy$') },
+    });
+    const [machine] = Object.values(machines);
+    expect(machine?.Properties.StateMachineType).toBe('STANDARD');
+    expect(machine?.Properties.TracingConfiguration).toEqual({ Enabled: true });
+    expect(machine?.Properties.LoggingConfiguration.Level).toBe('ALL');
+  });
+
+  it('starts deployments from approvals, automatic approvals and requests, and resumes on endpoint events', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['serverless-mlops'],
+        'detail-type': ['ModelApproved', 'Deployment Requested'],
+      },
+    });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['serverless-mlops'],
+        'detail-type': ['ModelRegistered'],
+        detail: { status: ['Approved'] },
+      },
+    });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.sagemaker'],
+        'detail-type': ['SageMaker Endpoint State Change', 'SageMaker Endpoint Deployment State Change'],
+        detail: { EndpointName: [{ prefix: 'serverlessmlops-' }] },
+      },
+    });
+  });
+
+  it("scopes the state machine's SageMaker calls to the stack's prefix and passes only the model role, only to SageMaker", () => {
+    const statements = statementsOf(template, 'DeploymentStateMachineRole');
+    const sagemaker = statements.find((s) => actionsOf([s]).includes('sagemaker:UpdateEndpoint'));
+    expect(JSON.stringify(sagemaker?.Resource)).toContain(':endpoint/serverlessmlops-*');
+    expect(JSON.stringify(sagemaker?.Resource)).toContain(':endpoint-config/serverlessmlops-*');
+    expect(JSON.stringify(sagemaker?.Resource)).toContain(':model/serverlessmlops-*');
+    expect(actionsOf([sagemaker as Statement])).not.toContain('sagemaker:DeleteModel');
+    const passRole = statements.find((s) => actionsOf([s]).includes('iam:PassRole'));
+    expect(passRole?.Condition).toEqual({
+      StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' },
+    });
+    expect(JSON.stringify(passRole?.Resource)).toContain('DeploymentModelExecutionRole');
+    const alarms = statements.find((s) => actionsOf([s]).includes('cloudwatch:PutMetricAlarm'));
+    expect(JSON.stringify(alarms?.Resource)).toContain(':alarm:serverlessmlops-*');
+    const grant = statements.find((s) => actionsOf([s]).includes('kms:CreateGrant'));
+    expect(grant?.Condition).toEqual({ Bool: { 'kms:GrantIsForAWSResource': true } });
+  });
+
+  it('lets the model execution role read only model artifacts under runs/, write capture, and use the key', () => {
+    const statements = statementsOf(template, 'DeploymentModelExecutionRole');
+    const s3 = statements.filter((s) => actionsOf([s]).some((a) => a.startsWith('s3:')));
+    expect(s3.map((s) => [actionsOf([s]), JSON.stringify(s.Resource)])).toEqual([
+      [['s3:GetObject'], expect.stringContaining('/runs/*/output/*')],
+      [['s3:PutObject'], expect.stringContaining('/capture/*')],
+    ]);
+    expect(actionsOf(statements)).toEqual(
+      expect.arrayContaining([
+        'kms:Decrypt',
+        'kms:GenerateDataKey',
+        'logs:PutLogEvents',
+        'cloudwatch:PutMetricData',
+      ]),
+    );
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: [
+          Match.objectLike({
+            Principal: { Service: 'sagemaker.amazonaws.com' },
+            Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } },
+          }),
+        ],
+      },
+      Description: Match.stringLikeRegexp('endpoints'),
+    });
+  });
+
+  it('gives each function only the calls it makes', () => {
+    const fn = (name: string) => actionsOf(statementsOf(template, `DeploymentFunctions${name}Role`));
+    expect(fn('StartDeployment')).toContain('states:StartExecution');
+    expect(fn('StartDeployment')).not.toEqual(expect.arrayContaining(['dynamodb:PutItem']));
+    expect(fn('WaitForEndpoint')).toEqual(
+      expect.arrayContaining([
+        'states:SendTaskSuccess',
+        'sagemaker:DescribeEndpoint',
+        'dynamodb:PutItem',
+        'dynamodb:DeleteItem',
+      ]),
+    );
+    expect(fn('EndpointEvent')).toEqual(
+      expect.arrayContaining(['states:SendTaskSuccess', 'dynamodb:DeleteItem']),
+    );
+    expect(fn('EndpointEvent')).not.toContain('dynamodb:PutItem');
+    expect(fn('SmokeTest')).toEqual(expect.arrayContaining(['sagemaker:InvokeEndpoint', 's3:GetObject']));
+    expect(fn('SmokeTest')).not.toContain('s3:PutObject');
+    expect(fn('FinishDeployment')).toEqual(
+      expect.arrayContaining(['sagemaker:DeleteModel', 'sagemaker:DeleteEndpointConfig', 'dynamodb:Query']),
+    );
+    expect(fn('FinishDeployment')).not.toContain('sagemaker:DeleteEndpoint');
+    expect(fn('PromoteDeployment')).not.toEqual(
+      expect.arrayContaining([expect.stringMatching(/^sagemaker:/)]),
+    );
+  });
+
+  it('lets every service that uses the key use it (key policy and grants)', () => {
+    const keys = template.findResources('AWS::KMS::Key');
+    const [key] = Object.values(keys);
+    // CloudWatch Logs encrypts the execution and function log groups with the key (Encryption.grantCloudWatchLogs).
+    expect(JSON.stringify(key?.Properties.KeyPolicy)).toContain('logs.us-east-1.amazonaws.com');
+    const smoke = statementsOf(template, 'DeploymentFunctionsSmokeTestRole');
+    expect(smoke.find((s) => actionsOf([s]).includes('kms:Decrypt'))).toBeDefined();
+  });
+});
