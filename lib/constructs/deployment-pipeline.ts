@@ -188,6 +188,7 @@ export class DeploymentPipeline extends Construct {
           },
           modelExecutionRole: this.modelExecutionRole,
           eventBus,
+          endpointWaitSeconds: longestWait,
         }),
       ),
       stateMachineType: sfn.StateMachineType.STANDARD,

@@ -60,6 +60,8 @@ export interface DeploymentDefinitionProps {
   readonly modelExecutionRole: iam.IRole;
   /** Where ModelDeployed and DeploymentFailed are published. */
   readonly eventBus: events.IEventBus;
+  /** How long a deployment waits on its endpoint before one DescribeEndpoint decides (every model's longest). */
+  readonly endpointWaitSeconds: number;
 }
 
 /**
@@ -313,8 +315,9 @@ export function deploymentDefinition(scope: Construct, props: DeploymentDefiniti
         'endpointName.$': '$.plan.names.endpointName',
         'timeoutSeconds.$': '$.plan.waitTimeoutSeconds',
       }),
-      // The blue/green timeout plus provisioning (BeginDeployment's waitTimeoutSeconds).
-      taskTimeout: sfn.Timeout.at('$.plan.waitTimeoutSeconds'),
+      // The longest blue/green timeout plus provisioning of any model. Fixed, not TimeoutSecondsPath: Step
+      // Functions reads that path from the state's input, the local executor from the effective input.
+      taskTimeout: sfn.Timeout.duration(Duration.seconds(props.endpointWaitSeconds)),
       retryOnServiceExceptions: false,
       resultPath,
     }).addRetry({
