@@ -1,0 +1,84 @@
+/**
+ * State transitions (what Standard workflows bill) of the deployment workflow, counted from the execution events
+ * of the synthesized definition run locally (test/support/deployment-harness.ts: SageMaker simulated, the
+ * registry on DynamoDB Local): a blue/green update that is promoted, and one that SageMaker rolls back on an
+ * alarm. Targets (deployment issue): at most 25 without rollback, at most 35 with an alarm rollback. No Lambda
+ * waits in a loop: the endpoint wait is one task-token state, resumed by the endpoint's event.
+ */
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import cdkJson from '../cdk.json';
+import { loadConfig } from '../lib/config';
+import { ServerlessMlopsStack } from '../lib/serverless-mlops-stack';
+import type { CfnTemplate } from '../local/template/template';
+import { DeploymentHarness } from '../test/support/deployment-harness';
+
+const RUNS = 5;
+
+async function main(): Promise<void> {
+  const { mlops: _ignored, ...flags } = cdkJson.context;
+  const app = new App({
+    context: {
+      ...flags,
+      'aws:cdk:bundling-stacks': [],
+      mlops: {
+        models: {
+          bench: {
+            problemType: 'binary',
+            targetColumn: 'label',
+            deployment: {
+              mode: 'auto',
+              endpoint: { initialInstanceCount: 2 },
+              trafficRouting: { type: 'CANARY', canaryPercent: 10, wait: '300s' },
+            },
+          },
+        },
+      },
+    },
+  });
+  const env = { account: '123456789012', region: 'us-east-1' };
+  const stack = new ServerlessMlopsStack(app, 'ServerlessMlops', {
+    env,
+    config: loadConfig(app, env.region),
+  });
+  const template = Template.fromStack(stack).toJSON() as CfnTemplate;
+  const harness = await DeploymentHarness.start(template);
+  try {
+    // The endpoint exists first: the figures are of updates, the common case.
+    const first = await harness.deploy('bench', await harness.approved('bench'));
+    if (first.status !== 'SUCCEEDED') throw new Error(`first deployment ${first.status}: ${first.cause}`);
+    const measure = async (behaviour: 'succeed' | 'rollback-alarm', expected: 'SUCCEEDED' | 'FAILED') => {
+      const transitions: number[] = [];
+      const durations: number[] = [];
+      for (let i = 0; i < RUNS; i++) {
+        harness.sagemaker.behaviour = behaviour;
+        const version = await harness.approved('bench');
+        const started = performance.now();
+        const result = await harness.deploy('bench', version);
+        durations.push(performance.now() - started);
+        if (result.status !== expected)
+          throw new Error(`${behaviour} run ${i}: ${result.status} ${result.cause}`);
+        transitions.push(result.stateTransitions);
+      }
+      const median = durations.sort((a, b) => a - b)[Math.floor(RUNS / 2)] ?? 0;
+      return { stateTransitions: Math.max(...transitions), localRunMsMedian: Math.round(median) };
+    };
+    const promoted = await measure('succeed', 'SUCCEEDED');
+    const rolledBack = await measure('rollback-alarm', 'FAILED');
+    const figures = [
+      { bench: 'deployment', path: 'promoted', ...promoted, target: 'at most 25' },
+      { bench: 'deployment', path: 'alarm rollback', ...rolledBack, target: 'at most 35' },
+    ];
+    for (const figure of figures) {
+      console.log(`${figure.path}: ${figure.stateTransitions} state transitions (target ${figure.target})`);
+      console.log(`BENCH ${JSON.stringify(figure)}`);
+    }
+  } finally {
+    await harness.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
