@@ -41,6 +41,7 @@ describe('ServerlessMlopsStack', () => {
       'AccessLogsBucketName',
       'ArtifactsBucketName',
       'DataBucketName',
+      'DeploymentStateMachineArn',
       'KmsKeyArn',
       'RegistryTableName',
       'TrainingStateMachineArn',
