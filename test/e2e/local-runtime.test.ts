@@ -24,6 +24,8 @@ import { synthStack } from '../support/cdk';
 const SAMPLE = join(__dirname, '..', '..', 'samples', 'penguins', 'penguins.csv');
 const CONFIG = {
   models: {
+    // As cdk.json: the local runtime cannot host endpoints yet, so approvals do not start deployments.
+    defaults: { deployment: { mode: 'manual' } },
     penguins: {
       problemType: 'multiclass',
       targetColumn: 'species',
