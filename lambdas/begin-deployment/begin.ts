@@ -75,10 +75,15 @@ export async function beginDeployment(
   };
   const current = await describeEndpoint(deps.sagemaker, names.endpointName);
   if (current !== undefined && current.status !== 'InService') {
-    // UpdateEndpoint needs an InService endpoint; a Failed one must be deleted first (API_UpdateEndpoint).
+    // A changing endpoint refuses another UpdateEndpoint; on a Failed one "DeleteEndpoint is the only operation
+    // that can be performed" (EndpointStatus, API_DescribeEndpoint).
+    const remedy =
+      current.status === 'Failed'
+        ? `delete it (aws sagemaker delete-endpoint --endpoint-name ${names.endpointName}) and deploy again`
+        : 'deploy again once it is InService';
     throw new DeploymentError(
       DeploymentErrors.endpointNotReady,
-      `endpoint ${names.endpointName} is ${current.status}, not InService: it cannot take a deployment now`,
+      `endpoint ${names.endpointName} is ${current.status}, not InService: it cannot take a deployment now; ${remedy}`,
     );
   }
   const routing = effectiveTrafficRouting(settings);

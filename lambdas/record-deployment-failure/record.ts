@@ -5,6 +5,7 @@
  * the detail of the DeploymentFailed event the workflow publishes next.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { SETTLED_ENDPOINT_STATUSES } from '../shared/deployment/workflow';
 import {
   DeploymentNotFoundError,
   InvalidStatusTransitionError,
@@ -125,7 +126,7 @@ export function verdict(state: FailureState): { outcome: 'Failed' | 'RolledBack'
       );
     } else if (endpoint.EndpointStatus !== 'InService') {
       reasons.push(
-        endpoint.EndpointStatus === 'Failed' || endpoint.EndpointStatus === 'OutOfService'
+        SETTLED_ENDPOINT_STATUSES.has(endpoint.EndpointStatus)
           ? `endpoint ${name} is ${endpoint.EndpointStatus}`
           : endpoint.EndpointStatus === 'NotFound'
             ? `endpoint ${name} does not exist any more`

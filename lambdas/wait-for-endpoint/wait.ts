@@ -1,7 +1,10 @@
 /**
  * WaitForEndpoint (invoked with .waitForTaskToken): stores the task token as the endpoint's waiter, then
  * looks at the endpoint once, because it may have settled before the waiter was stored, when the event
- * function found nobody to resume. Returns at once: the workflow resumes on SendTaskSuccess, or times out
+ * function found nobody to resume. An endpoint just asked to change is not mistaken for a settled one: "When
+ * SageMaker receives the request, it sets the endpoint status to Updating"
+ * (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UpdateEndpoint.html), Creating likewise for
+ * CreateEndpoint. Returns at once: the workflow resumes on SendTaskSuccess, or times out
  * and reads DescribeEndpoint itself.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';

@@ -116,11 +116,17 @@ export class DeploymentError extends Error {
   }
 }
 
-/** Endpoint statuses after which nothing changes until someone calls SageMaker again (API_DescribeEndpoint). */
+/**
+ * Endpoint statuses after which nothing changes until someone calls SageMaker again: InService, Failed ("DeleteEndpoint
+ * is the only operation that can be performed"), OutOfService, and UpdateRollbackFailed ("both the rolling deployment
+ * and auto-rollback failed") — EndpointStatus in
+ * https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DescribeEndpoint.html
+ */
 export const SETTLED_ENDPOINT_STATUSES: ReadonlySet<string> = new Set([
   'InService',
   'Failed',
   'OutOfService',
+  'UpdateRollbackFailed',
 ]);
 
 /** Seconds a deployment may wait on its endpoint beyond SageMaker's own blue/green timeout: provisioning. */

@@ -93,6 +93,9 @@ describe('failure verdicts', () => {
       verdict({ ...base, endpoint: { EndpointStatus: 'Updating', EndpointConfigName: 'p-churn-v1-a1' } })
         .reasons,
     ).toEqual(['endpoint p-churn was still Updating when the wait of 2400 s ended']);
+    expect(verdict({ ...base, endpoint: { EndpointStatus: 'UpdateRollbackFailed' } }).reasons).toEqual([
+      'endpoint p-churn is UpdateRollbackFailed',
+    ]);
   });
 
   it('reads a Lambda error document and says a held lease was waited for', () => {
