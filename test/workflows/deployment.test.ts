@@ -441,6 +441,30 @@ describe('deployment workflow, executed from the synthesized definition', () => 
     expect(await h.registry.getAlias('sless', 'production')).toMatchObject({ version });
   });
 
+  it('records a first endpoint that failed with SageMaker’s reason, and refuses the next deployment until it is deleted', async () => {
+    const v1 = await h.approved('manual');
+    h.sagemaker.behaviour = 'fail';
+
+    const result = await h.deploy('manual', v1);
+
+    expect(result.status).toBe('FAILED');
+    const version = await h.registry.getVersion('manual', v1);
+    expect(version?.status).toBe('Failed');
+    expect(version?.statusReason).toContain('endpoint serverlessmlops-manual is Failed');
+    expect(version?.statusReason).toContain('did not pass the ping health check');
+    expect(await h.registry.getAlias('manual', 'production')).toBeUndefined();
+
+    const v2 = await h.approved('manual');
+    h.sagemaker.behaviour = 'succeed';
+    const next = await h.deploy('manual', v2);
+
+    expect(next.status).toBe('FAILED');
+    expect((await h.registry.getVersion('manual', v2))?.statusReason).toContain(
+      'EndpointNotReady: endpoint serverlessmlops-manual is Failed, not InService: it cannot take a deployment now; delete it (aws sagemaker delete-endpoint --endpoint-name serverlessmlops-manual)',
+    );
+    expect(h.sagemaker.calls.filter((c) => c.action === 'CreateModel')).toHaveLength(1);
+  });
+
   it('reads DescribeEndpoint once when no event came before the wait timed out, and decides on it', async () => {
     const version = await h.approved('churn');
     const v0 = (await h.registry.getAlias('churn', 'production'))?.version;
