@@ -92,14 +92,19 @@ const LAMBDA_TRANSIENT_ERRORS = [
  */
 const SAGEMAKER_TRANSIENT_ERRORS = ['SageMaker.AmazonSageMakerException', 'SageMaker.ThrottlingException'];
 
-/** AWS SDK integrations name errors `<Service>.<Exception>`; these are throttling and server errors. */
+/**
+ * AWS SDK integrations name errors `<ServiceName>.<ErrorName>` in PascalCase, always with the `Exception` suffix
+ * (https://docs.aws.amazon.com/step-functions/latest/dg/supported-services-awssdk.html). These are the common
+ * throttling and server errors of the APIs (CommonErrors in each API reference: ThrottlingException,
+ * InternalFailure, ServiceUnavailable; CloudWatch's PutMetricAlarm also InternalServiceFault).
+ */
+const commonTransient = (service: string) =>
+  ['ThrottlingException', 'InternalFailureException', 'ServiceUnavailableException'].map(
+    (error) => `${service}.${error}`,
+  );
 const SDK_TRANSIENT_ERRORS = {
-  sagemaker: ['SageMaker.ThrottlingException', 'SageMaker.SageMakerException'],
-  cloudwatch: [
-    'CloudWatch.ThrottlingException',
-    'CloudWatch.InternalServiceException',
-    'CloudWatch.CloudWatchException',
-  ],
+  sagemaker: commonTransient('SageMaker'),
+  cloudwatch: [...commonTransient('CloudWatch'), 'CloudWatch.InternalServiceFaultException'],
 };
 
 /**
