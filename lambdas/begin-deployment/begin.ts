@@ -5,7 +5,12 @@
  * state machine's service integrations.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import type {
+  DeregisterScalableTargetRequest,
+  PutScalingPolicyRequest,
+  RegisterScalableTargetRequest,
+} from '@aws-sdk/client-application-auto-scaling';
+import { DescribeEndpointConfigCommand, type SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { describeEndpoint } from '../shared/deployment/endpoint';
 import {
   type DeploymentContext,
@@ -24,7 +29,11 @@ import {
   effectiveTrafficRouting,
   updateEndpointInput,
 } from '../shared/endpoints/requests';
-import { deploymentSettingsFor, type RuntimeDeploymentSettingsMap } from '../shared/model-settings';
+import {
+  deploymentSettingsFor,
+  type RuntimeDeploymentSettings,
+  type RuntimeDeploymentSettingsMap,
+} from '../shared/model-settings';
 import type { ModelRegistryClient } from '../shared/registry';
 import { VersionNotFoundError } from '../shared/registry';
 import { runArtifactKey, s3Uri, splitFile } from '../shared/s3-layout';
@@ -105,6 +114,11 @@ export async function beginDeployment(
     createEndpoint: createEndpointInput(names),
     updateEndpoint: updateEndpointInput(parameters),
     waitTimeoutSeconds: settings.maxExecutionTimeoutSeconds + ENDPOINT_WAIT_ALLOWANCE_SECONDS,
+    autoscaling: autoscalingRequests(names.endpointName, names.variantName, settings),
+    deregisterScalableTarget:
+      current === undefined || settings.endpoint.type !== 'realtime'
+        ? null
+        : await deregistrationBeforeUpdate(deps.sagemaker, current.configName, settings, names),
     smokeTest: {
       validationUri: s3Uri(
         deps.artifactsBucket,
@@ -130,4 +144,76 @@ export async function beginDeployment(
   });
   logger.info('Deployment planned', { action: plan.action, previousConfigName: plan.previousConfigName });
   return plan;
+}
+
+/**
+ * Application Auto Scaling for a real-time variant: the scalable target (DesiredInstanceCount between the
+ * configured bounds) and a target-tracking policy on SageMakerVariantInvocationsPerInstance —
+ * https://docs.aws.amazon.com/sagemaker/latest/dg/endpoint-auto-scaling-add-code-define.html
+ */
+export function autoscalingRequests(
+  endpointName: string,
+  variantName: string,
+  settings: RuntimeDeploymentSettings,
+): { register: RegisterScalableTargetRequest; policy: PutScalingPolicyRequest } | null {
+  const { endpoint } = settings;
+  if (endpoint.type !== 'realtime' || endpoint.autoscaling === undefined) return null;
+  const target = scalableTarget(endpointName, variantName);
+  return {
+    register: {
+      ...target,
+      MinCapacity: endpoint.autoscaling.minCapacity,
+      MaxCapacity: endpoint.autoscaling.maxCapacity,
+    } satisfies RegisterScalableTargetRequest,
+    policy: {
+      ...target,
+      PolicyName: `${endpointName}-invocations-per-instance`,
+      PolicyType: 'TargetTrackingScaling',
+      TargetTrackingScalingPolicyConfiguration: {
+        TargetValue: endpoint.autoscaling.targetInvocationsPerInstance,
+        PredefinedMetricSpecification: { PredefinedMetricType: 'SageMakerVariantInvocationsPerInstance' },
+      },
+    } satisfies PutScalingPolicyRequest,
+  };
+}
+
+/** The variant as Application Auto Scaling names it (`endpoint/<endpoint>/variant/<variant>`). */
+function scalableTarget(endpointName: string, variantName: string) {
+  return {
+    ServiceNamespace: 'sagemaker',
+    ResourceId: `endpoint/${endpointName}/variant/${variantName}`,
+    ScalableDimension: 'sagemaker:variant:DesiredInstanceCount',
+  } as const;
+}
+
+/**
+ * The deregistration an instance-type change needs: SageMaker refuses to update an autoscaled variant to
+ * another instance type until its scalable target is deregistered
+ * (https://docs.aws.amazon.com/sagemaker/latest/dg/endpoint-auto-scaling-delete.html, "update an endpoint that
+ * uses automatic scaling"). Null when the instance type stays.
+ */
+async function deregistrationBeforeUpdate(
+  sagemaker: Pick<SageMakerClient, 'send'>,
+  currentConfigName: string,
+  settings: RuntimeDeploymentSettings,
+  names: { readonly endpointName: string; readonly variantName: string },
+): Promise<DeregisterScalableTargetRequest | null> {
+  if (settings.endpoint.type !== 'realtime') return null;
+  let current: Awaited<ReturnType<typeof describeConfig>>;
+  try {
+    current = await describeConfig(sagemaker, currentConfigName);
+  } catch (error) {
+    const { name, message } = error as { name?: string; message?: string };
+    // A serving config deleted by hand: nothing says the instance type changes, so nothing is deregistered.
+    if (name === 'ValidationException' && /could not find/i.test(message ?? '')) return null;
+    throw error;
+  }
+  const variant = current.ProductionVariants?.find((v) => v.VariantName === names.variantName);
+  if (variant?.InstanceType === undefined || variant.InstanceType === settings.endpoint.instanceType)
+    return null;
+  return scalableTarget(names.endpointName, names.variantName) satisfies DeregisterScalableTargetRequest;
+}
+
+function describeConfig(sagemaker: Pick<SageMakerClient, 'send'>, name: string) {
+  return sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: name }));
 }

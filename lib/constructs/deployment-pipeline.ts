@@ -406,6 +406,43 @@ export class DeploymentPipeline extends Construct {
       }),
     );
     eventBus.grantPutEventsTo(sm);
+    // Autoscaling: what https://docs.aws.amazon.com/sagemaker/latest/dg/endpoint-auto-scaling-prerequisites.html
+    // lists for the caller, scoped where the APIs allow it. Scalable targets have generated ids (no name to scope
+    // by); the service-linked role is created once per account, by Application Auto Scaling only.
+    const { partition, region, account } = Stack.of(this);
+    const scalableTargets = `arn:${partition}:application-autoscaling:${region}:${account}:scalable-target/*`;
+    sm.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: [
+          'application-autoscaling:RegisterScalableTarget',
+          'application-autoscaling:DeregisterScalableTarget',
+          'application-autoscaling:PutScalingPolicy',
+        ],
+        resources: [scalableTargets],
+      }),
+    );
+    sm.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['sagemaker:DescribeEndpointConfig', 'sagemaker:UpdateEndpointWeightsAndCapacities'],
+        resources: sageMakerResources,
+      }),
+    );
+    sm.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['iam:CreateServiceLinkedRole'],
+        resources: [
+          `arn:${partition}:iam::${account}:role/aws-service-role/sagemaker.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint`,
+        ],
+        conditions: {
+          StringLike: { 'iam:AWSServiceName': 'sagemaker.application-autoscaling.amazonaws.com' },
+        },
+      }),
+    );
+    acknowledgeWildcardResource(
+      sm.role,
+      scalableTargets,
+      "Application Auto Scaling gives scalable targets generated ids; the workflow registers only its endpoints' variants.",
+    );
     for (const resource of sageMakerResources) {
       acknowledgeWildcardResource(
         sm.role,
@@ -470,6 +507,13 @@ export class DeploymentPipeline extends Construct {
       resumer.role.addToPrincipalPolicy(resume);
     }
     f.begin.role.addToPrincipalPolicy(describe);
+    // The serving config's instance type: an autoscaled variant must be deregistered before it changes.
+    f.begin.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['sagemaker:DescribeEndpointConfig'],
+        resources: [sageMakerResources[1] ?? ''],
+      }),
+    );
     f.smokeTest.role.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['sagemaker:InvokeEndpoint'], resources: [endpoints] }),
     );
@@ -488,6 +532,7 @@ export class DeploymentPipeline extends Construct {
     for (const role of [f.waitForEndpoint.role, f.endpointEvent.role, f.begin.role, f.smokeTest.role]) {
       acknowledgeWildcardResource(role, endpoints, prefixReason);
     }
+    acknowledgeWildcardResource(f.begin.role, sageMakerResources[1] ?? '', prefixReason);
     for (const resource of sageMakerResources.slice(0, 2))
       acknowledgeWildcardResource(f.finish.role, resource, prefixReason);
     acknowledgeWildcardResource(

@@ -25,6 +25,8 @@ export const DeploymentStates = {
   hasEndpoint: 'HasEndpoint',
   createEndpoint: 'CreateEndpoint',
   updateEndpoint: 'UpdateEndpoint',
+  changesInstanceType: 'ChangesAutoscaledInstanceType',
+  deregisterScalableTarget: 'DeregisterScalableTarget',
   waitForEndpoint: 'WaitForEndpoint',
   describeAfterWait: 'DescribeEndpointAfterWait',
   endpointOutcome: 'IsNewConfigInService',
@@ -32,6 +34,9 @@ export const DeploymentStates = {
   smokePassed: 'SmokeTestPassed',
   promote: 'PromoteDeployment',
   publishDeployed: 'PublishModelDeployed',
+  hasAutoscaling: 'HasAutoscaling',
+  registerScalableTarget: 'RegisterScalableTarget',
+  putScalingPolicy: 'PutScalingPolicy',
   finishPromoted: 'FinishPromotedDeployment',
   deployed: 'Deployed',
   hasPrevious: 'HasPreviousConfig',
@@ -105,6 +110,13 @@ const commonTransient = (service: string) =>
 const SDK_TRANSIENT_ERRORS = {
   sagemaker: commonTransient('SageMaker'),
   cloudwatch: [...commonTransient('CloudWatch'), 'CloudWatch.InternalServiceFaultException'],
+  // Application Auto Scaling's own: ConcurrentUpdateException (another change to the target in progress) and
+  // InternalServiceException (API reference, RegisterScalableTarget/PutScalingPolicy Errors).
+  autoscaling: [
+    ...commonTransient('ApplicationAutoScaling'),
+    'ApplicationAutoScaling.ConcurrentUpdateException',
+    'ApplicationAutoScaling.InternalServiceException',
+  ],
 };
 
 /**
@@ -404,6 +416,28 @@ export function deploymentDefinition(scope: Construct, props: DeploymentDefiniti
     '$.finish',
   );
   finishPromoted.addCatch(deployed, { errors: ['States.ALL'], resultPath: '$.finishError' }).next(deployed);
+  // Autoscaling once the new config serves. A failure here does not undo a promotion that happened: it goes on
+  // to the cleanup with the error at $.autoscalingError (in the execution history).
+  const registerScalableTarget = serviceTask(
+    S.registerScalableTarget,
+    'aws-sdk:applicationautoscaling:registerScalableTarget',
+    { InputPath: '$.plan.autoscaling.register' },
+    SDK_TRANSIENT_ERRORS.autoscaling,
+  );
+  const putScalingPolicy = serviceTask(
+    S.putScalingPolicy,
+    'aws-sdk:applicationautoscaling:putScalingPolicy',
+    { InputPath: '$.plan.autoscaling.policy' },
+    SDK_TRANSIENT_ERRORS.autoscaling,
+  );
+  for (const state of [registerScalableTarget, putScalingPolicy]) {
+    state.addCatch(finishPromoted, { errors: ['States.ALL'], resultPath: '$.autoscalingError' });
+  }
+  registerScalableTarget.next(putScalingPolicy).next(finishPromoted);
+  const hasAutoscaling = new sfn.Choice(scope, S.hasAutoscaling)
+    // IsNull true, not IsNotNull: the local executor ignores a condition whose value is false.
+    .when(sfn.Condition.isNull('$.plan.autoscaling'), finishPromoted)
+    .otherwise(registerScalableTarget);
   const publishDeployed = publishEvent(
     scope,
     S.publishDeployed,
@@ -411,7 +445,7 @@ export function deploymentDefinition(scope: Construct, props: DeploymentDefiniti
     '$.promoted',
     props.eventBus,
   );
-  publishDeployed.addCatch(finishPromoted, { errors: ['States.ALL'], resultPath: sfn.JsonPath.DISCARD });
+  publishDeployed.addCatch(hasAutoscaling, { errors: ['States.ALL'], resultPath: sfn.JsonPath.DISCARD });
   const promote = catchInto(
     invoke(
       S.promote,
@@ -442,7 +476,7 @@ export function deploymentDefinition(scope: Construct, props: DeploymentDefiniti
   const smokePassed = new sfn.Choice(scope, S.smokePassed)
     .when(
       sfn.Condition.booleanEquals('$.smoke.passed', true),
-      promote.next(publishDeployed).next(finishPromoted),
+      promote.next(publishDeployed).next(hasAutoscaling),
     )
     .otherwise(hasPrevious);
   // InService on the new config: go on. InService on another config: SageMaker rolled back (by an alarm, or
@@ -463,6 +497,23 @@ export function deploymentDefinition(scope: Construct, props: DeploymentDefiniti
   waitForEndpoint.next(outcome);
   describeAfterWait.next(outcome);
 
+  // An autoscaled variant cannot change instance type while registered: deregister first (gone already is fine).
+  const deregister = serviceTask(
+    S.deregisterScalableTarget,
+    'aws-sdk:applicationautoscaling:deregisterScalableTarget',
+    { InputPath: '$.plan.deregisterScalableTarget' },
+    SDK_TRANSIENT_ERRORS.autoscaling,
+  );
+  deregister.addCatch(updateEndpoint, {
+    errors: ['ApplicationAutoScaling.ObjectNotFoundException'],
+    resultPath: sfn.JsonPath.DISCARD,
+  });
+  catchInto(deregister, recordFailure);
+  updateEndpoint.next(waitForEndpoint);
+  const changesInstanceType = new sfn.Choice(scope, S.changesInstanceType)
+    .when(sfn.Condition.isNull('$.plan.deregisterScalableTarget'), updateEndpoint)
+    .otherwise(deregister.next(updateEndpoint));
+
   let chain: sfn.INextable = createEndpointConfig;
   createModel.next(createEndpointConfig);
   for (const alarm of putAlarms) {
@@ -472,7 +523,7 @@ export function deploymentDefinition(scope: Construct, props: DeploymentDefiniti
   chain.next(
     new sfn.Choice(scope, S.hasEndpoint)
       .when(sfn.Condition.stringEquals('$.plan.action', 'create'), createEndpoint.next(waitForEndpoint))
-      .otherwise(updateEndpoint.next(waitForEndpoint)),
+      .otherwise(changesInstanceType),
   );
   return prepare.next(begin).next(createModel);
 }

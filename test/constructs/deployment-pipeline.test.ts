@@ -79,6 +79,14 @@ describe('DeploymentPipeline construct', () => {
     expect(JSON.stringify(passRole?.Resource)).toContain('DeploymentModelExecutionRole');
     const alarms = statements.find((s) => actionsOf([s]).includes('cloudwatch:PutMetricAlarm'));
     expect(JSON.stringify(alarms?.Resource)).toContain(':alarm:serverlessmlops-*');
+    const scaling = statements.find((s) =>
+      actionsOf([s]).includes('application-autoscaling:RegisterScalableTarget'),
+    );
+    expect(JSON.stringify(scaling?.Resource)).toContain(':scalable-target/*');
+    const linkedRole = statements.find((s) => actionsOf([s]).includes('iam:CreateServiceLinkedRole'));
+    expect(linkedRole?.Condition).toEqual({
+      StringLike: { 'iam:AWSServiceName': 'sagemaker.application-autoscaling.amazonaws.com' },
+    });
     const grant = statements.find((s) => actionsOf([s]).includes('kms:CreateGrant'));
     expect(grant?.Condition).toEqual({ Bool: { 'kms:GrantIsForAWSResource': true } });
   });

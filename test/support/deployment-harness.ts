@@ -42,6 +42,8 @@ export class SimulatedSageMaker {
   readonly configs = new Map<string, Record<string, unknown>>();
   readonly endpoints = new Map<string, SimEndpoint>();
   readonly alarms = new Map<string, Record<string, unknown>>();
+  readonly scalableTargets = new Map<string, Record<string, unknown>>();
+  readonly scalingPolicies = new Map<string, Record<string, unknown>>();
   readonly calls: { action: string; input: Record<string, unknown> }[] = [];
   readonly deleted: string[] = [];
   behaviour: EndpointBehaviour = 'succeed';
@@ -93,6 +95,17 @@ export class SimulatedSageMaker {
           const endpoint = this.endpoints.get(input.EndpointName as string);
           if (!endpoint) throw this.validation('Could not find endpoint');
           if (endpoint.status !== 'InService') throw this.validation(`Cannot update in-progress endpoint`);
+          const type = (config: string) =>
+            (this.configs.get(config)?.ProductionVariants as { InstanceType?: string }[] | undefined)?.[0]
+              ?.InstanceType;
+          if (
+            this.scalableTargets.has(`endpoint/${input.EndpointName as string}/variant/AllTraffic`) &&
+            type(endpoint.config) !== type(input.EndpointConfigName as string)
+          ) {
+            throw this.validation(
+              'The variant is registered with Application Auto Scaling; its instance type cannot change',
+            );
+          }
           endpoint.status = 'Updating';
           endpoint.pending = input.EndpointConfigName as string;
           this.beginUpdate();
@@ -107,6 +120,27 @@ export class SimulatedSageMaker {
             EndpointConfigName: endpoint.config,
           };
         }
+        case 'RegisterScalableTarget':
+          this.scalableTargets.set(input.ResourceId as string, input);
+          return {};
+        case 'PutScalingPolicy':
+          if (!this.scalableTargets.has(input.ResourceId as string)) {
+            throw taskFailure(
+              'ApplicationAutoScaling.ObjectNotFoundException',
+              'No scalable target registered',
+            );
+          }
+          this.scalingPolicies.set(input.ResourceId as string, input);
+          return {};
+        case 'DeregisterScalableTarget':
+          if (!this.scalableTargets.delete(input.ResourceId as string)) {
+            throw taskFailure(
+              'ApplicationAutoScaling.ObjectNotFoundException',
+              'No scalable target registered',
+            );
+          }
+          this.scalingPolicies.delete(input.ResourceId as string);
+          return {};
         case 'DeleteEndpoint':
           this.endpoints.delete(input.EndpointName as string);
           return {};
@@ -177,6 +211,14 @@ export class SimulatedSageMaker {
           EndpointConfigName: endpoint.config,
           ...(endpoint.failureReason === undefined ? {} : { FailureReason: endpoint.failureReason }),
         };
+      }
+      if (action === 'DescribeEndpointConfig') {
+        const config = this.configs.get(command.input.EndpointConfigName as string);
+        if (!config)
+          throw Object.assign(new Error('Could not find endpoint configuration'), {
+            name: 'ValidationException',
+          });
+        return config;
       }
       if (action === 'DeleteModel' || action === 'DeleteEndpointConfig') {
         const name = (command.input.ModelName ?? command.input.EndpointConfigName) as string;
@@ -344,6 +386,9 @@ export class DeploymentHarness {
       ...Object.fromEntries(S.putAlarms.map((name) => [name, sm.task('PutMetricAlarm')])),
       [S.createEndpoint]: sm.task('CreateEndpoint'),
       [S.updateEndpoint]: sm.task('UpdateEndpoint'),
+      [S.deregisterScalableTarget]: sm.task('DeregisterScalableTarget'),
+      [S.registerScalableTarget]: sm.task('RegisterScalableTarget'),
+      [S.putScalingPolicy]: sm.task('PutScalingPolicy'),
       [S.waitForEndpoint]: this.waitTask,
       [S.describeAfterWait]: async (input) => {
         const endpoint = sm.endpoints.get((input as { EndpointName: string }).EndpointName);

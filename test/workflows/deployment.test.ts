@@ -40,6 +40,13 @@ const CONFIG = {
       deployment: { endpoint: { type: 'serverless', memorySizeInMb: 2048, maxConcurrency: 5 } },
     },
     manual: { problemType: 'binary', targetColumn: 'churned', deployment: { mode: 'manual' } },
+    scaled: {
+      problemType: 'binary',
+      targetColumn: 'churned',
+      deployment: {
+        endpoint: { autoscaling: { minCapacity: 1, maxCapacity: 4, targetInvocationsPerInstance: 100 } },
+      },
+    },
   },
 };
 
@@ -463,6 +470,50 @@ describe('deployment workflow, executed from the synthesized definition', () => 
       'EndpointNotReady: endpoint serverlessmlops-manual is Failed, not InService: it cannot take a deployment now; delete it (aws sagemaker delete-endpoint --endpoint-name serverlessmlops-manual)',
     );
     expect(h.sagemaker.calls.filter((c) => c.action === 'CreateModel')).toHaveLength(1);
+  });
+
+  it('registers autoscaling once the new config serves, and deregisters it before an instance-type change', async () => {
+    const v1 = await h.approved('scaled');
+
+    const first = await h.deploy('scaled', v1);
+    expect(first.status).toBe('SUCCEEDED');
+
+    const resourceId = 'endpoint/serverlessmlops-scaled/variant/AllTraffic';
+    expect(h.sagemaker.scalableTargets.get(resourceId)).toEqual({
+      ServiceNamespace: 'sagemaker',
+      ResourceId: resourceId,
+      ScalableDimension: 'sagemaker:variant:DesiredInstanceCount',
+      MinCapacity: 1,
+      MaxCapacity: 4,
+    });
+    expect(h.sagemaker.scalingPolicies.get(resourceId)).toMatchObject({
+      PolicyType: 'TargetTrackingScaling',
+      TargetTrackingScalingPolicyConfiguration: {
+        TargetValue: 100,
+        PredefinedMetricSpecification: { PredefinedMetricType: 'SageMakerVariantInvocationsPerInstance' },
+      },
+    });
+    const actions = () => h.sagemaker.calls.map((c) => c.action);
+    expect(actions().indexOf('RegisterScalableTarget')).toBeGreaterThan(actions().indexOf('CreateEndpoint'));
+
+    // The serving fleet runs another instance type (as after a config change): deregister, update, register.
+    const serving = h.sagemaker.configs.get(`serverlessmlops-scaled-v${v1}-a1`) as {
+      ProductionVariants: { InstanceType: string }[];
+    };
+    serving.ProductionVariants[0] = { ...serving.ProductionVariants[0], InstanceType: 'ml.c5.xlarge' };
+    const v2 = await h.approved('scaled');
+    h.sagemaker.calls.length = 0;
+
+    const result = await h.deploy('scaled', v2);
+
+    expect(result.status).toBe('SUCCEEDED');
+    expect(actions().filter((a) => /ScalableTarget|UpdateEndpoint|ScalingPolicy/.test(a))).toEqual([
+      'DeregisterScalableTarget',
+      'UpdateEndpoint',
+      'RegisterScalableTarget',
+      'PutScalingPolicy',
+    ]);
+    expect(result.stateTransitions).toBeLessThanOrEqual(25);
   });
 
   it('reads DescribeEndpoint once when no event came before the wait timed out, and decides on it', async () => {

@@ -3,6 +3,11 @@
  * each function parses what it is given, so a wiring mistake fails loudly instead of deploying something else.
  */
 
+import type {
+  DeregisterScalableTargetRequest,
+  PutScalingPolicyRequest,
+  RegisterScalableTargetRequest,
+} from '@aws-sdk/client-application-auto-scaling';
 import type { PutMetricAlarmInput } from '@aws-sdk/client-cloudwatch';
 import type {
   CreateEndpointConfigInput,
@@ -67,6 +72,19 @@ export interface DeploymentPlan {
   readonly updateEndpoint: UpdateEndpointInput;
   /** How long the workflow waits on the endpoint before it reads DescribeEndpoint once and decides. */
   readonly waitTimeoutSeconds: number;
+  /**
+   * The variant's scalable target and target-tracking policy, registered once the new config serves; null when
+   * the model has no autoscaling (or is serverless).
+   */
+  readonly autoscaling: {
+    readonly register: RegisterScalableTargetRequest;
+    readonly policy: PutScalingPolicyRequest;
+  } | null;
+  /**
+   * Set when the update changes the variant's instance type: UpdateEndpoint fails on an autoscaled variant whose
+   * instance type changes, so the scalable target is deregistered first (and registered again after).
+   */
+  readonly deregisterScalableTarget: DeregisterScalableTargetRequest | null;
   readonly smokeTest: SmokeTestPlan;
 }
 
