@@ -13,6 +13,7 @@ import { createTableInputFromTemplate } from './aws/dynamodb-tables';
 import { type LocalEventBridge, startLocalEventBridge } from './aws/eventbridge';
 import { type LocalS3, startLocalS3 } from './aws/s3';
 import { LOCAL_CREDENTIALS, s3ClientEnvironment } from './aws/s3-client';
+import { type LocalStepFunctionsApi, startLocalStepFunctionsApi } from './aws/stepfunctions-api';
 import { type LocalFunction, lambdaTask, loadFunctions } from './lambda/functions';
 import { stateMachineDefinition, taskStates } from './stepfunctions/definition';
 import {
@@ -58,6 +59,7 @@ export class LocalRuntime {
     public readonly dynamodb: DynamoDbLocal,
     public readonly s3: LocalS3,
     public readonly events: LocalEventBridge,
+    private readonly stepFunctionsApi: LocalStepFunctionsApi,
     public readonly functions: ReadonlyMap<string, LocalFunction>,
     clientEnvironment: Record<string, string>,
   ) {
@@ -86,6 +88,8 @@ export class LocalRuntime {
       started.push(s3);
       const events = await startLocalEventBridge(env);
       started.push(events);
+      const stepFunctionsApi = await startLocalStepFunctionsApi();
+      started.push(stepFunctionsApi);
 
       const clientEnvironment = {
         AWS_REGION: env.region,
@@ -94,6 +98,7 @@ export class LocalRuntime {
         AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
         AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
         AWS_ENDPOINT_URL_EVENTBRIDGE: events.endpoint,
+        AWS_ENDPOINT_URL_SFN: stepFunctionsApi.endpoint,
         ...s3ClientEnvironment(s3.endpoint),
         // Powertools: no X-Ray daemon here; metrics stay in the logs they are written to anyway.
         POWERTOOLS_TRACE_ENABLED: 'false',
@@ -108,6 +113,7 @@ export class LocalRuntime {
         dynamodb,
         s3,
         events,
+        stepFunctionsApi,
         functions,
         clientEnvironment,
       );
@@ -184,7 +190,12 @@ export class LocalRuntime {
 
   async stop(): Promise<void> {
     this.dynamodbClient.destroy();
-    await Promise.allSettled([this.events.stop(), this.s3.stop(), this.dynamodb.stop()]);
+    await Promise.allSettled([
+      this.events.stop(),
+      this.stepFunctionsApi.stop(),
+      this.s3.stop(),
+      this.dynamodb.stop(),
+    ]);
   }
 }
 
