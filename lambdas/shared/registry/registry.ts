@@ -1,53 +1,22 @@
-import { randomUUID } from 'node:crypto';
 import type { CancellationReason } from '@aws-sdk/client-dynamodb';
-import {
-  DeleteCommand,
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type OmitUndefined, omitUndefined } from '../omit-undefined';
 import type * as z from '../zod';
-import {
-  cancellationReasons,
-  DEFAULT_RETRY_POLICY,
-  isConditionalCheckFailed,
-  isTransactionConflict,
-  numberAttribute,
-  oldItemOf,
-  RETRY,
-  type RetryPolicy,
-  stringAttribute,
-  withRetry,
-} from './dynamo';
+import { RegistryDeployments } from './deployments';
+import { numberAttribute, RETRY, stringAttribute, withRetry } from './dynamo';
 import {
   AliasConflictError,
-  AliasMovedError,
   ConcurrentModificationError,
   CorruptItemError,
-  DeploymentEndedError,
-  DeploymentMismatchError,
-  DeploymentNotFoundError,
-  LeaseHeldError,
-  LeaseNotHeldError,
   RunNotFoundError,
   RunStatusConflictError,
-  ValidationError,
   VersionNotFoundError,
 } from './errors';
 import {
   aliasKey,
-  deploymentKey,
-  deploymentLeaseKey,
   describeKey,
   EVENT_PREFIX,
-  endpointWaiterKey,
-  type ItemKey,
   MODELS_PARTITION,
-  modelDeploymentsPartition,
   modelKey,
   modelPartition,
   modelRunsPartition,
@@ -56,57 +25,32 @@ import {
   VERSION_PREFIX,
   versionKey,
 } from './keys';
-import {
-  assertDeploymentTransition,
-  assertRunTransition,
-  assertTransition,
-  canTransition,
-} from './lifecycle';
-import { DEFAULT_PAGE_SIZE, decodePageToken, encodePageToken } from './paging';
-import {
-  eventExists,
-  RegistryRequests,
-  registrationMarkerKey,
-  type TransactItem,
-  unexpectedCancellation,
-} from './requests';
+import { assertRunTransition, assertTransition } from './lifecycle';
+import { eventExists, registrationMarkerKey, unexpectedCancellation } from './requests';
 import {
   aliasNameSchema,
   appendEventInputSchema,
-  beginDeploymentOptionsSchema,
   changeStatusOptionsSchema,
-  createDeploymentInputSchema,
   createRunInputSchema,
-  deploymentProgressSchema,
   idSchema,
   modelNameSchema,
-  pageRequestSchema,
   parseInput,
-  parseItem,
-  promoteDeploymentInputSchema,
-  recordDeploymentFailureInputSchema,
   registerVersionInputSchema,
   runPatchSchema,
   runStatusSchema,
-  sageMakerNameSchema,
   setAliasOptionsSchema,
   sha256Schema,
   storedAliasSchema,
-  storedDeploymentSchema,
   storedEventSchema,
-  storedLeaseSchema,
   storedModelSchema,
   storedRunSchema,
   storedVersionSchema,
-  storedWaiterSchema,
-  takeLeaseOptionsSchema,
-  taskTokenSchema,
   toJsonObject,
   updateRunOptionsSchema,
   versionSchema,
   versionStatusSchema,
-  waiterTtlSchema,
 } from './schemas';
+import { type ModelRegistryClientOptions, RegistryStore } from './store';
 import { RegistryKeys } from './table-design';
 import { readTrainedDataset } from './trained-datasets';
 import {
@@ -122,7 +66,6 @@ import {
   type CreateRunResult,
   type Deployment,
   type DeploymentFailureResult,
-  type DeploymentKind,
   type DeploymentLease,
   type DeploymentProgress,
   type EndpointWaiter,
@@ -131,7 +74,6 @@ import {
   type ModelVersionStatus,
   type Page,
   type PageRequest,
-  type ProductionBaseline,
   type PromoteDeploymentInput,
   type PromotionResult,
   REGISTRY_EVENT_TYPES,
@@ -147,49 +89,12 @@ import {
   type UpdateRunOptions,
 } from './types';
 
+export type { ModelRegistryClientOptions } from './store';
+
 type RegisterVersionData = z.output<typeof registerVersionInputSchema>;
 /** A parsed patch without its undefined fields: each key present is a field to set. */
 type RunChanges = OmitUndefined<z.output<typeof runPatchSchema>>;
-/** An event to record: what is undefined is left out (id, at and reasons have defaults). */
-interface NewEvent {
-  readonly model: string;
-  readonly type: string;
-  readonly actor: string;
-  readonly details: Readonly<Record<string, unknown>>;
-  readonly id?: string | undefined;
-  readonly at?: string | undefined;
-  readonly reasons?: readonly string[] | undefined;
-  readonly runId?: string | undefined;
-  readonly version?: number | undefined;
-}
-
-/** One listing: a partition of the table or of an index, optionally limited to a sort-key prefix. */
-interface PageQuery<T> {
-  readonly index?: { readonly indexName: string; readonly partitionKey: string; readonly sortKey: string };
-  readonly partition: string;
-  readonly sortPrefix?: string;
-  /** false = descending sort key (newest first). */
-  readonly forward: boolean;
-  readonly schema: z.ZodMiniType<T>;
-}
-
-const { partitionKey: PK, sortKey: SK, gsi1, gsi2 } = RegistryKeys;
-
-/** A waiter nobody took is cleaned up after two days (longer than any deployment waits). */
-const DEFAULT_WAITER_TTL_SECONDS = 2 * 86_400;
-
-export interface ModelRegistryClientOptions {
-  readonly client: DynamoDBDocumentClient;
-  readonly tableName: string;
-  /** @default () => new Date() */
-  readonly clock?: () => Date;
-  /** Ids of audit events. @default crypto.randomUUID */
-  readonly idGenerator?: () => string;
-  /** Recorded as the actor when a write does not name one. @default 'mlops' */
-  readonly defaultActor?: string;
-  /** Back-off for writes that lose a race. @default 60 attempts, 10 ms doubling to 200 ms, full jitter */
-  readonly retry?: Partial<RetryPolicy>;
-}
+const { gsi1, gsi2 } = RegistryKeys;
 
 /**
  * Typed access to the model registry table (see table-design.ts): models, versions with lineage, the
@@ -201,23 +106,12 @@ export interface ModelRegistryClientOptions {
  * expected version) is reported as a typed error, because the decision may no longer hold.
  */
 export class ModelRegistryClient {
-  private readonly doc: DynamoDBDocumentClient;
-  private readonly tableName: string;
-  private readonly clock: () => Date;
-  private readonly newId: () => string;
-  private readonly defaultActor: string;
-  private readonly retry: RetryPolicy;
-  private readonly requests: RegistryRequests;
+  private readonly store: RegistryStore;
+  private readonly deployments: RegistryDeployments;
 
   constructor(options: ModelRegistryClientOptions) {
-    if (options.tableName === '') throw new Error('ModelRegistryClient: tableName must not be empty');
-    this.doc = options.client;
-    this.tableName = options.tableName;
-    this.clock = options.clock ?? (() => new Date());
-    this.newId = options.idGenerator ?? randomUUID;
-    this.defaultActor = options.defaultActor ?? 'mlops';
-    this.retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
-    this.requests = new RegistryRequests(options.tableName);
+    this.store = new RegistryStore(options);
+    this.deployments = new RegistryDeployments(this.store);
   }
 
   // Models and versions
@@ -232,18 +126,18 @@ export class ModelRegistryClient {
   public async registerVersion(model: string, input: RegisterVersionInput): Promise<RegisterVersionResult> {
     const name = parseInput(modelNameSchema, model, 'model');
     const data = parseInput(registerVersionInputSchema, input, 'input');
-    return withRetry(`registerVersion ${name}`, this.retry, () => this.tryRegisterVersion(name, data));
+    return withRetry(`registerVersion ${name}`, this.store.retry, () => this.tryRegisterVersion(name, data));
   }
 
   /** The model's summary (latest version number, timestamps), or undefined if it has no version yet. */
   public async getModel(model: string): Promise<ModelSummary | undefined> {
     const name = parseInput(modelNameSchema, model, 'model');
-    return this.getItem(modelKey(name), storedModelSchema);
+    return this.store.getItem(modelKey(name), storedModelSchema);
   }
 
   /** All models, by name. */
   public async listModels(page?: PageRequest): Promise<Page<ModelSummary>> {
-    return this.queryPage(
+    return this.store.queryPage(
       { index: gsi1, partition: MODELS_PARTITION, forward: true, schema: storedModelSchema },
       page,
     );
@@ -253,14 +147,14 @@ export class ModelRegistryClient {
   public async getVersion(model: string, version: number): Promise<ModelVersion | undefined> {
     const name = parseInput(modelNameSchema, model, 'model');
     const number = parseInput(versionSchema, version, 'version');
-    return this.getItem(versionKey(name, number), storedVersionSchema);
+    return this.store.getItem(versionKey(name, number), storedVersionSchema);
   }
 
   /** The model's versions, newest first. */
   public async listVersions(model: string, page?: PageRequest): Promise<Page<ModelVersion>> {
     const name = parseInput(modelNameSchema, model, 'model');
     const query = { partition: modelPartition(name), sortPrefix: VERSION_PREFIX, forward: false };
-    return this.queryPage({ ...query, schema: storedVersionSchema }, page);
+    return this.store.queryPage({ ...query, schema: storedVersionSchema }, page);
   }
 
   /**
@@ -279,7 +173,7 @@ export class ModelRegistryClient {
     const number = parseInput(versionSchema, version, 'version');
     const target = parseInput(versionStatusSchema, to, 'to');
     const { reason, actor } = parseInput(changeStatusOptionsSchema, options, 'options');
-    return withRetry(`changeStatus ${name} v${number}`, this.retry, () =>
+    return withRetry(`changeStatus ${name} v${number}`, this.store.retry, () =>
       this.tryChangeStatus(name, number, target, reason, actor),
     );
   }
@@ -291,7 +185,7 @@ export class ModelRegistryClient {
   public async findTrainedDataset(model: string, sha256: string): Promise<TrainedDataset | undefined> {
     const name = parseInput(modelNameSchema, model, 'model');
     const digest = parseInput(sha256Schema, sha256, 'sha256');
-    return readTrainedDataset(this.doc, this.tableName, name, digest);
+    return readTrainedDataset(this.store.doc, this.store.tableName, name, digest);
   }
 
   // Aliases
@@ -317,16 +211,16 @@ export class ModelRegistryClient {
       model: name,
       alias: aliasName,
       version: number,
-      actor: opts.actor ?? this.defaultActor,
+      actor: opts.actor ?? this.store.defaultActor,
     };
-    return withRetry(`setAlias ${name} ${aliasName}`, this.retry, () => this.trySetAlias(move));
+    return withRetry(`setAlias ${name} ${aliasName}`, this.store.retry, () => this.trySetAlias(move));
   }
 
   /** Where the alias points, or undefined if it was never set. */
   public async getAlias(model: string, alias: AliasName): Promise<Alias | undefined> {
     const name = parseInput(modelNameSchema, model, 'model');
     const aliasName = parseInput(aliasNameSchema, alias, 'alias');
-    return this.getItem(aliasKey(name, aliasName), storedAliasSchema);
+    return this.store.getItem(aliasKey(name, aliasName), storedAliasSchema);
   }
 
   // Runs
@@ -342,12 +236,12 @@ export class ModelRegistryClient {
       ...fields,
       dataset: omitUndefined(fields.dataset),
       status: fields.status ?? 'Running',
-      startedAt: fields.startedAt ?? this.now(),
+      startedAt: fields.startedAt ?? this.store.now(),
     });
-    const event = this.newEvent({
+    const event = this.store.newEvent({
       model: run.model,
       type: run.retryOf === undefined ? runEventType(run.status) : REGISTRY_EVENT_TYPES.runRetried,
-      actor: actor ?? this.defaultActor,
+      actor: actor ?? this.store.defaultActor,
       reasons: reasons ?? (run.error === undefined ? [] : [run.error]),
       details: {
         status: run.status,
@@ -360,12 +254,12 @@ export class ModelRegistryClient {
       runId: run.runId,
       version: run.version,
     });
-    return withRetry(`createRun ${run.runId}`, this.retry, () => this.tryCreateRun(run, event));
+    return withRetry(`createRun ${run.runId}`, this.store.retry, () => this.tryCreateRun(run, event));
   }
 
   /** One run, or undefined. */
   public async getRun(runId: string): Promise<Run | undefined> {
-    return this.getItem(runKey(parseInput(idSchema, runId, 'runId')), storedRunSchema);
+    return this.store.getItem(runKey(parseInput(idSchema, runId, 'runId')), storedRunSchema);
   }
 
   /**
@@ -383,8 +277,8 @@ export class ModelRegistryClient {
       options,
       'options',
     );
-    const recorded = { actor: actor ?? this.defaultActor, type: eventType, reasons };
-    return withRetry(`updateRun ${id}`, this.retry, () =>
+    const recorded = { actor: actor ?? this.store.defaultActor, type: eventType, reasons };
+    return withRetry(`updateRun ${id}`, this.store.retry, () =>
       this.tryUpdateRun(id, changes, expectedStatus, recorded),
     );
   }
@@ -392,13 +286,13 @@ export class ModelRegistryClient {
   /** Runs in a status, newest first. */
   public async listRunsByStatus(status: RunStatus, page?: PageRequest): Promise<Page<Run>> {
     const partition = runStatusPartition(parseInput(runStatusSchema, status, 'status'));
-    return this.queryPage({ index: gsi1, partition, forward: false, schema: storedRunSchema }, page);
+    return this.store.queryPage({ index: gsi1, partition, forward: false, schema: storedRunSchema }, page);
   }
 
   /** A model's runs, newest first. */
   public async listRunsByModel(model: string, page?: PageRequest): Promise<Page<Run>> {
     const partition = modelRunsPartition(parseInput(modelNameSchema, model, 'model'));
-    return this.queryPage({ index: gsi2, partition, forward: false, schema: storedRunSchema }, page);
+    return this.store.queryPage({ index: gsi2, partition, forward: false, schema: storedRunSchema }, page);
   }
 
   // Audit events
@@ -410,16 +304,18 @@ export class ModelRegistryClient {
    */
   public async appendEvent(input: AppendEventInput): Promise<AuditEvent> {
     const data = parseInput(appendEventInputSchema, input, 'event');
-    const event = this.newEvent({ ...data, details: toJsonObject(data.details, 'event.details') });
-    return withRetry(`appendEvent ${event.model}`, this.retry, async () => {
-      try {
-        await this.doc.send(new PutCommand(this.requests.eventPut(event)));
-        return event;
-      } catch (error) {
-        if (isConditionalCheckFailed(error)) throw eventExists(event);
-        if (isTransactionConflict(error)) return RETRY;
-        throw error;
-      }
+    const event = this.store.newEvent({ ...data, details: toJsonObject(data.details, 'event.details') });
+    return withRetry(`appendEvent ${event.model}`, this.store.retry, async () => {
+      const request = this.store.requests.eventPut(event);
+      return this.store.write(
+        async () => {
+          await this.store.doc.send(new PutCommand(request));
+          return event;
+        },
+        () => {
+          throw eventExists(event);
+        },
+      );
     });
   }
 
@@ -427,7 +323,7 @@ export class ModelRegistryClient {
   public async listEvents(model: string, page?: PageRequest): Promise<Page<AuditEvent>> {
     const name = parseInput(modelNameSchema, model, 'model');
     const query = { partition: modelPartition(name), sortPrefix: EVENT_PREFIX, forward: false };
-    return this.queryPage({ ...query, schema: storedEventSchema }, page);
+    return this.store.queryPage({ ...query, schema: storedEventSchema }, page);
   }
 
   // Deployments
@@ -440,60 +336,18 @@ export class ModelRegistryClient {
    *   status; ValidationError for a rollback to a version that never served; DeploymentMismatchError when
    *   the id was used for another model or version
    */
-  public async createDeployment(input: CreateDeploymentInput): Promise<CreateDeploymentResult> {
-    const { actor, reason, ...fields } = parseInput(createDeploymentInputSchema, input, 'deployment');
-    return withRetry(`createDeployment ${fields.deploymentId}`, this.retry, async () => {
-      const existing = await this.existingDeployment(fields);
-      if (existing !== undefined) return { created: false, deployment: existing };
-      const version = await this.getItem(versionKey(fields.model, fields.version), storedVersionSchema);
-      if (version === undefined) throw new VersionNotFoundError(fields.model, fields.version);
-      const kind = fields.kind ?? 'deploy';
-      checkDeployable(version, kind);
-      const at = this.now();
-      const startedBy = actor ?? this.defaultActor;
-      const deployment: Deployment = omitUndefined({
-        deploymentId: fields.deploymentId,
-        model: fields.model,
-        version: fields.version,
-        attempt: fields.attempt ?? 1,
-        kind,
-        status: 'Started' as const,
-        stages: [],
-        reasons: [],
-        executionArn: fields.executionArn,
-        startedBy,
-        startedAt: at,
-        updatedAt: at,
-      });
-      const event = this.newEvent({
-        model: deployment.model,
-        type: REGISTRY_EVENT_TYPES.deploymentStarted,
-        at,
-        actor: startedBy,
-        reasons: reason === undefined ? [] : [reason],
-        details: {
-          deploymentId: deployment.deploymentId,
-          kind,
-          attempt: deployment.attempt,
-          executionArn: deployment.executionArn,
-        },
-        runId: version.lineage.runId,
-        version: deployment.version,
-      });
-      return this.tryCreateDeployment(deployment, event);
-    });
+  public createDeployment(input: CreateDeploymentInput): Promise<CreateDeploymentResult> {
+    return this.deployments.createDeployment(input);
   }
 
   /** One deployment, or undefined. */
-  public async getDeployment(deploymentId: string): Promise<Deployment | undefined> {
-    const id = parseInput(idSchema, deploymentId, 'deploymentId');
-    return this.getItem(deploymentKey(id), storedDeploymentSchema);
+  public getDeployment(deploymentId: string): Promise<Deployment | undefined> {
+    return this.deployments.getDeployment(deploymentId);
   }
 
   /** A model's deployments, newest first. */
-  public async listDeployments(model: string, page?: PageRequest): Promise<Page<Deployment>> {
-    const partition = modelDeploymentsPartition(parseInput(modelNameSchema, model, 'model'));
-    return this.queryPage({ index: gsi2, partition, forward: false, schema: storedDeploymentSchema }, page);
+  public listDeployments(model: string, page?: PageRequest): Promise<Page<Deployment>> {
+    return this.deployments.listDeployments(model, page);
   }
 
   /**
@@ -501,40 +355,8 @@ export class ModelRegistryClient {
    * record) and names learnt on the way. Progress is not a decision, so it writes no audit event.
    * @throws DeploymentNotFoundError; DeploymentEndedError once the deployment ended
    */
-  public async recordDeploymentProgress(
-    deploymentId: string,
-    progress: DeploymentProgress,
-  ): Promise<Deployment> {
-    const id = parseInput(idSchema, deploymentId, 'deploymentId');
-    const { stage, ...fields } = parseInput(deploymentProgressSchema, progress, 'progress');
-    return withRetry(`recordDeploymentProgress ${id}`, this.retry, async () => {
-      const current = await this.getItem(deploymentKey(id), storedDeploymentSchema);
-      if (current === undefined) throw new DeploymentNotFoundError(id);
-      if (current.status !== 'Started' && current.status !== 'Deploying') {
-        throw new DeploymentEndedError(id, current.status);
-      }
-      const at = this.now();
-      const update = this.requests.deploymentUpdate({
-        deploymentId: id,
-        currentStatus: current.status,
-        changes: omitUndefined({ ...fields, updatedAt: at }),
-        stage:
-          stage === undefined
-            ? undefined
-            : {
-                name: stage.name,
-                at: stage.at ?? at,
-                details: toJsonObject(stage.details ?? {}, 'stage.details'),
-              },
-      });
-      try {
-        const output = await this.doc.send(new UpdateCommand({ ...update, ReturnValues: 'ALL_NEW' }));
-        return parseItem(storedDeploymentSchema, output.Attributes ?? {}, describeKey(deploymentKey(id)));
-      } catch (error) {
-        if (isConditionalCheckFailed(error) || isTransactionConflict(error)) return RETRY;
-        throw error;
-      }
-    });
+  public recordDeploymentProgress(deploymentId: string, progress: DeploymentProgress): Promise<Deployment> {
+    return this.deployments.recordDeploymentProgress(deploymentId, progress);
   }
 
   /**
@@ -545,15 +367,8 @@ export class ModelRegistryClient {
    * @throws DeploymentNotFoundError; LeaseNotHeldError; InvalidStatusTransitionError for a version that
    *   cannot be deployed from its status; ConcurrentModificationError if the version's status changed
    */
-  public async beginDeployment(
-    deploymentId: string,
-    options: BeginDeploymentOptions = {},
-  ): Promise<Deployment> {
-    const id = parseInput(idSchema, deploymentId, 'deploymentId');
-    const { actor } = parseInput(beginDeploymentOptionsSchema, options, 'options');
-    return withRetry(`beginDeployment ${id}`, this.retry, () =>
-      this.tryBeginDeployment(id, actor ?? this.defaultActor),
-    );
+  public beginDeployment(deploymentId: string, options: BeginDeploymentOptions = {}): Promise<Deployment> {
+    return this.deployments.beginDeployment(deploymentId, options);
   }
 
   /**
@@ -566,13 +381,8 @@ export class ModelRegistryClient {
    *   LeaseNotHeldError; InvalidStatusTransitionError when the deployment is not Deploying;
    *   ConcurrentModificationError if the version's status changed; DeploymentNotFoundError
    */
-  public async promoteDeployment(
-    deploymentId: string,
-    input: PromoteDeploymentInput,
-  ): Promise<PromotionResult> {
-    const id = parseInput(idSchema, deploymentId, 'deploymentId');
-    const data = parseInput(promoteDeploymentInputSchema, input, 'input');
-    return withRetry(`promoteDeployment ${id}`, this.retry, () => this.tryPromoteDeployment(id, data));
+  public promoteDeployment(deploymentId: string, input: PromoteDeploymentInput): Promise<PromotionResult> {
+    return this.deployments.promoteDeployment(deploymentId, input);
   }
 
   /**
@@ -583,13 +393,11 @@ export class ModelRegistryClient {
    * @throws DeploymentNotFoundError; InvalidStatusTransitionError for a promoted deployment, or RolledBack
    *   for one that never began
    */
-  public async recordDeploymentFailure(
+  public recordDeploymentFailure(
     deploymentId: string,
     input: RecordDeploymentFailureInput,
   ): Promise<DeploymentFailureResult> {
-    const id = parseInput(idSchema, deploymentId, 'deploymentId');
-    const data = parseInput(recordDeploymentFailureInputSchema, input, 'input');
-    return withRetry(`recordDeploymentFailure ${id}`, this.retry, () => this.tryRecordFailure(id, data));
+    return this.deployments.recordDeploymentFailure(deploymentId, input);
   }
 
   // The deployment lease
@@ -599,58 +407,24 @@ export class ModelRegistryClient {
    * this deployment holds it already (a re-run extends it), or when the holder's lease expired.
    * @throws LeaseHeldError naming the deployment that holds it and until when
    */
-  public async takeDeploymentLease(
+  public takeDeploymentLease(
     model: string,
     deploymentId: string,
     options: TakeLeaseOptions,
   ): Promise<DeploymentLease> {
-    const name = parseInput(modelNameSchema, model, 'model');
-    const id = parseInput(idSchema, deploymentId, 'deploymentId');
-    const { ttlSeconds } = parseInput(takeLeaseOptionsSchema, options, 'options');
-    return withRetry(`takeDeploymentLease ${name}`, this.retry, async () => {
-      const now = this.clock();
-      const untilMs = now.getTime() + ttlSeconds * 1000;
-      const at = this.now();
-      const request = this.requests.leaseTake({ model: name, holder: id, at, nowMs: now.getTime(), untilMs });
-      try {
-        await this.doc.send(new PutCommand(request));
-        return { model: name, holder: id, acquiredAt: at, expiresAt: new Date(untilMs).toISOString() };
-      } catch (error) {
-        if (isTransactionConflict(error)) return RETRY;
-        if (!isConditionalCheckFailed(error)) throw error;
-        const old = oldItemOf(error);
-        const holder = stringAttribute(old, 'holder');
-        const until = numberAttribute(old, 'leaseExpiresAt');
-        // Released between the check and our read of it: try again.
-        if (holder === undefined || until === undefined) return RETRY;
-        throw new LeaseHeldError(name, holder, new Date(until).toISOString(), id);
-      }
-    });
+    return this.deployments.takeDeploymentLease(model, deploymentId, options);
   }
 
   /**
    * Extends the lease to now + ttlSeconds while `deploymentId` holds it (a long blue/green bake renews it).
    * @throws LeaseNotHeldError naming who holds it, if anyone
    */
-  public async renewDeploymentLease(
+  public renewDeploymentLease(
     model: string,
     deploymentId: string,
     options: TakeLeaseOptions,
   ): Promise<DeploymentLease> {
-    const name = parseInput(modelNameSchema, model, 'model');
-    const id = parseInput(idSchema, deploymentId, 'deploymentId');
-    const { ttlSeconds } = parseInput(takeLeaseOptionsSchema, options, 'options');
-    return withRetry(`renewDeploymentLease ${name}`, this.retry, async () => {
-      const untilMs = this.clock().getTime() + ttlSeconds * 1000;
-      try {
-        const output = await this.doc.send(new UpdateCommand(this.requests.leaseRenewal(name, id, untilMs)));
-        return parseItem(storedLeaseSchema, output.Attributes ?? {}, describeKey(deploymentLeaseKey(name)));
-      } catch (error) {
-        if (isTransactionConflict(error)) return RETRY;
-        if (!isConditionalCheckFailed(error)) throw error;
-        throw new LeaseNotHeldError(name, id, stringAttribute(oldItemOf(error), 'holder'));
-      }
-    });
+    return this.deployments.renewDeploymentLease(model, deploymentId, options);
   }
 
   /**
@@ -658,25 +432,13 @@ export class ModelRegistryClient {
    * the release, or after another deployment took an expired lease over) changes nothing.
    * @returns whether this call released it
    */
-  public async releaseDeploymentLease(model: string, deploymentId: string): Promise<boolean> {
-    const name = parseInput(modelNameSchema, model, 'model');
-    const id = parseInput(idSchema, deploymentId, 'deploymentId');
-    return withRetry(`releaseDeploymentLease ${name}`, this.retry, async () => {
-      try {
-        await this.doc.send(new DeleteCommand(this.requests.leaseRelease(name, id)));
-        return true;
-      } catch (error) {
-        if (isTransactionConflict(error)) return RETRY;
-        if (isConditionalCheckFailed(error)) return false;
-        throw error;
-      }
-    });
+  public releaseDeploymentLease(model: string, deploymentId: string): Promise<boolean> {
+    return this.deployments.releaseDeploymentLease(model, deploymentId);
   }
 
   /** Who holds the model's deployment lease (possibly expired), or undefined. */
-  public async getDeploymentLease(model: string): Promise<DeploymentLease | undefined> {
-    const name = parseInput(modelNameSchema, model, 'model');
-    return this.getItem(deploymentLeaseKey(name), storedLeaseSchema);
+  public getDeploymentLease(model: string): Promise<DeploymentLease | undefined> {
+    return this.deployments.getDeploymentLease(model);
   }
 
   // Endpoint waiters
@@ -685,33 +447,13 @@ export class ModelRegistryClient {
    * Stores the task token a deployment waits with for its endpoint's next state change, replacing an earlier
    * wait's token. The table's TTL removes it after `ttlSeconds` (default two days) if nobody took it.
    */
-  public async putEndpointWaiter(
+  public putEndpointWaiter(
     endpointName: string,
     taskToken: string,
     deploymentId: string,
     options: { readonly ttlSeconds?: number } = {},
   ): Promise<EndpointWaiter> {
-    const waiter: EndpointWaiter = {
-      endpointName: parseInput(sageMakerNameSchema, endpointName, 'endpointName'),
-      taskToken: parseInput(taskTokenSchema, taskToken, 'taskToken'),
-      deploymentId: parseInput(idSchema, deploymentId, 'deploymentId'),
-      createdAt: this.now(),
-    };
-    const ttlSeconds = parseInput(
-      waiterTtlSchema,
-      options.ttlSeconds ?? DEFAULT_WAITER_TTL_SECONDS,
-      'ttlSeconds',
-    );
-    const cleanupAt = Math.ceil(this.clock().getTime() / 1000) + ttlSeconds;
-    await withRetry(`putEndpointWaiter ${waiter.endpointName}`, this.retry, async () => {
-      try {
-        return await this.doc.send(new PutCommand(this.requests.waiterPut(waiter, cleanupAt)));
-      } catch (error) {
-        if (isTransactionConflict(error)) return RETRY;
-        throw error;
-      }
-    });
-    return waiter;
+    return this.deployments.putEndpointWaiter(endpointName, taskToken, deploymentId, options);
   }
 
   /**
@@ -719,37 +461,16 @@ export class ModelRegistryClient {
    * only one gets the token and resumes the workflow.
    * @returns undefined when nobody waits (taken already, or never put)
    */
-  public async takeEndpointWaiter(endpointName: string): Promise<EndpointWaiter | undefined> {
-    const name = parseInput(sageMakerNameSchema, endpointName, 'endpointName');
-    return withRetry(`takeEndpointWaiter ${name}`, this.retry, async () => {
-      try {
-        const output = await this.doc.send(new DeleteCommand(this.requests.waiterTake(name)));
-        return parseItem(storedWaiterSchema, output.Attributes ?? {}, describeKey(endpointWaiterKey(name)));
-      } catch (error) {
-        if (isTransactionConflict(error)) return RETRY;
-        if (isConditionalCheckFailed(error)) return undefined;
-        throw error;
-      }
-    });
+  public takeEndpointWaiter(endpointName: string): Promise<EndpointWaiter | undefined> {
+    return this.deployments.takeEndpointWaiter(endpointName);
   }
 
   /**
    * Deletes the endpoint's waiter if it is this deployment's (after its wait timed out).
    * @returns whether one was deleted
    */
-  public async deleteEndpointWaiter(endpointName: string, deploymentId: string): Promise<boolean> {
-    const name = parseInput(sageMakerNameSchema, endpointName, 'endpointName');
-    const id = parseInput(idSchema, deploymentId, 'deploymentId');
-    return withRetry(`deleteEndpointWaiter ${name}`, this.retry, async () => {
-      try {
-        await this.doc.send(new DeleteCommand(this.requests.waiterDelete(name, id)));
-        return true;
-      } catch (error) {
-        if (isTransactionConflict(error)) return RETRY;
-        if (isConditionalCheckFailed(error)) return false;
-        throw error;
-      }
-    });
+  public deleteEndpointWaiter(endpointName: string, deploymentId: string): Promise<boolean> {
+    return this.deployments.deleteEndpointWaiter(endpointName, deploymentId);
   }
 
   // Attempts (one read + one conditional write; RETRY when the race is not a verdict)
@@ -758,9 +479,9 @@ export class ModelRegistryClient {
     model: string,
     data: RegisterVersionData,
   ): Promise<RegisterVersionResult | typeof RETRY> {
-    const latest = (await this.getItem(modelKey(model), storedModelSchema))?.latestVersion ?? 0;
-    const at = this.now();
-    const actor = data.actor ?? this.defaultActor;
+    const latest = (await this.store.getItem(modelKey(model), storedModelSchema))?.latestVersion ?? 0;
+    const at = this.store.now();
+    const actor = data.actor ?? this.store.defaultActor;
     const { runId } = data.lineage;
     const version: ModelVersion = omitUndefined({
       model,
@@ -772,7 +493,7 @@ export class ModelRegistryClient {
       createdAt: at,
       lineage: data.lineage,
     });
-    const event = this.newEvent({
+    const event = this.store.newEvent({
       model,
       type: REGISTRY_EVENT_TYPES.versionRegistered,
       at,
@@ -783,8 +504,8 @@ export class ModelRegistryClient {
       version: version.version,
     });
     // One version per run: the run marker makes a redelivered registration a no-op instead of a new version.
-    const transaction = this.requests.registration({ version, latest, event, at });
-    const reasons = await this.transact(transaction.items);
+    const transaction = this.store.requests.registration({ version, latest, event, at });
+    const reasons = await this.store.transact(transaction.items);
     if (reasons === undefined) return { created: true, version };
     if (transaction.failed(reasons, 'runMarker')) {
       const marker = transaction.reason(reasons, 'runMarker');
@@ -806,12 +527,12 @@ export class ModelRegistryClient {
     reason: string,
     actor: string,
   ): Promise<ModelVersion | typeof RETRY> {
-    const current = await this.getItem(versionKey(model, version), storedVersionSchema);
+    const current = await this.store.getItem(versionKey(model, version), storedVersionSchema);
     if (current === undefined) throw new VersionNotFoundError(model, version);
     const subject = `${model} v${version}`;
     assertTransition(current.status, to, subject);
-    const at = this.now();
-    const event = this.newEvent({
+    const at = this.store.now();
+    const event = this.store.newEvent({
       model,
       type: REGISTRY_EVENT_TYPES.statusChanged,
       at,
@@ -821,8 +542,8 @@ export class ModelRegistryClient {
       runId: current.lineage.runId,
       version,
     });
-    const transaction = this.requests.statusChange({ current, to, reason, actor, at, event });
-    const reasons = await this.transact(transaction.items);
+    const transaction = this.store.requests.statusChange({ current, to, reason, actor, at, event });
+    const reasons = await this.store.transact(transaction.items);
     if (reasons === undefined) {
       return { ...current, status: to, statusReason: reason, statusChangedAt: at, statusChangedBy: actor };
     }
@@ -850,10 +571,10 @@ export class ModelRegistryClient {
     actor: string;
   }): Promise<Alias | typeof RETRY> {
     const { model, alias, version, expectedVersion, reason, actor } = move;
-    const current = await this.getItem(aliasKey(model, alias), storedAliasSchema);
+    const current = await this.store.getItem(aliasKey(model, alias), storedAliasSchema);
     const actual = current?.version ?? null;
     if (actual !== expectedVersion) throw new AliasConflictError(model, alias, expectedVersion, actual);
-    const at = this.now();
+    const at = this.store.now();
     const next: Alias = omitUndefined({
       model,
       alias,
@@ -863,7 +584,7 @@ export class ModelRegistryClient {
       updatedBy: actor,
       reason,
     });
-    const event = this.newEvent({
+    const event = this.store.newEvent({
       model,
       type: REGISTRY_EVENT_TYPES.aliasMoved,
       at,
@@ -872,8 +593,8 @@ export class ModelRegistryClient {
       details: { alias, from: expectedVersion, to: version, revision: next.revision },
       version,
     });
-    const transaction = this.requests.aliasMove(next, current, event);
-    const reasons = await this.transact(transaction.items);
+    const transaction = this.store.requests.aliasMove(next, current, event);
+    const reasons = await this.store.transact(transaction.items);
     if (reasons === undefined) return next;
     if (transaction.failed(reasons, 'alias')) {
       const now = numberAttribute(transaction.reason(reasons, 'alias')?.Item, 'version') ?? null;
@@ -888,11 +609,11 @@ export class ModelRegistryClient {
   }
 
   private async tryCreateRun(run: Run, event: AuditEvent): Promise<CreateRunResult | typeof RETRY> {
-    const transaction = this.requests.runCreation(run, event);
-    const reasons = await this.transact(transaction.items);
+    const transaction = this.store.requests.runCreation(run, event);
+    const reasons = await this.store.transact(transaction.items);
     if (reasons === undefined) return { created: true, run };
     if (transaction.failed(reasons, 'run')) {
-      const existing = await this.getItem(runKey(run.runId), storedRunSchema);
+      const existing = await this.store.getItem(runKey(run.runId), storedRunSchema);
       return existing === undefined ? RETRY : { created: false, run: existing };
     }
     if (transaction.conflicted(reasons)) return RETRY;
@@ -906,24 +627,24 @@ export class ModelRegistryClient {
     expectedStatus: RunStatus | undefined,
     recorded: { actor: string; type?: string | undefined; reasons?: readonly string[] | undefined },
   ): Promise<Run | typeof RETRY> {
-    const current = await this.getItem(runKey(runId), storedRunSchema);
+    const current = await this.store.getItem(runKey(runId), storedRunSchema);
     if (current === undefined) throw new RunNotFoundError(runId);
     if (expectedStatus !== undefined && current.status !== expectedStatus) {
       throw new RunStatusConflictError(runId, expectedStatus, current.status);
     }
     const next: Run = { ...current, ...changes };
-    const update = this.requests.runUpdate(runId, current.status, changes);
+    const update = this.store.requests.runUpdate(runId, current.status, changes);
     if (next.status === current.status) {
-      try {
-        await this.doc.send(new UpdateCommand(update));
-        return next;
-      } catch (error) {
-        if (isConditionalCheckFailed(error) || isTransactionConflict(error)) return RETRY;
-        throw error;
-      }
+      return this.store.write(
+        async () => {
+          await this.store.doc.send(new UpdateCommand(update));
+          return next;
+        },
+        () => RETRY,
+      );
     }
     assertRunTransition(current.status, next.status, `run ${runId}`);
-    const event = this.newEvent({
+    const event = this.store.newEvent({
       model: current.model,
       type: recorded.type ?? runEventType(next.status),
       actor: recorded.actor,
@@ -932,8 +653,8 @@ export class ModelRegistryClient {
       runId,
       version: next.version,
     });
-    const transaction = this.requests.runStatusChange(update, event);
-    const reasons = await this.transact(transaction.items);
+    const transaction = this.store.requests.runStatusChange(update, event);
+    const reasons = await this.store.transact(transaction.items);
     if (reasons === undefined) return next;
     // The status moved under us: re-read and re-validate against the caller's expectation.
     if (transaction.failed(reasons, 'run') || transaction.conflicted(reasons)) return RETRY;
@@ -941,419 +662,7 @@ export class ModelRegistryClient {
     throw unexpectedCancellation(reasons);
   }
 
-  /** The stored deployment with this id, if any, checked to be the same request. */
-  private async existingDeployment(fields: {
-    deploymentId: string;
-    model: string;
-    version: number;
-  }): Promise<Deployment | undefined> {
-    const existing = await this.getItem(deploymentKey(fields.deploymentId), storedDeploymentSchema);
-    if (existing === undefined) return undefined;
-    if (existing.model !== fields.model || existing.version !== fields.version) {
-      throw new DeploymentMismatchError(
-        fields.deploymentId,
-        `${existing.model} v${existing.version}`,
-        `${fields.model} v${fields.version}`,
-      );
-    }
-    return existing;
-  }
-
-  private async tryCreateDeployment(
-    deployment: Deployment,
-    event: AuditEvent,
-  ): Promise<CreateDeploymentResult | typeof RETRY> {
-    const transaction = this.requests.deploymentCreation(deployment, event);
-    const reasons = await this.transact(transaction.items);
-    if (reasons === undefined) return { created: true, deployment };
-    // Created concurrently by a duplicate delivery: the next attempt returns it.
-    if (transaction.failed(reasons, 'deployment') || transaction.conflicted(reasons)) return RETRY;
-    if (transaction.failed(reasons, 'version'))
-      throw new VersionNotFoundError(deployment.model, deployment.version);
-    if (transaction.failed(reasons, 'event')) throw eventExists(event);
-    throw unexpectedCancellation(reasons);
-  }
-
-  private async tryBeginDeployment(id: string, actor: string): Promise<Deployment | typeof RETRY> {
-    const current = await this.getItem(deploymentKey(id), storedDeploymentSchema);
-    if (current === undefined) throw new DeploymentNotFoundError(id);
-    if (current.status !== 'Started') return current;
-    const { model } = current;
-    const version = await this.getItem(versionKey(model, current.version), storedVersionSchema);
-    if (version === undefined) throw new VersionNotFoundError(model, current.version);
-    const subject = `${model} v${current.version}`;
-    assertTransition(version.status, 'Deploying', subject);
-    const alias = await this.getItem(aliasKey(model, 'production'), storedAliasSchema);
-    const baseline: ProductionBaseline = {
-      version: alias?.version ?? null,
-      revision: alias?.revision ?? null,
-    };
-    const at = this.now();
-    const reason = `deployment ${id} (${current.kind}, attempt ${current.attempt}) began`;
-    const event = this.newEvent({
-      model,
-      type: REGISTRY_EVENT_TYPES.statusChanged,
-      at,
-      actor,
-      reasons: [reason],
-      details: { from: version.status, to: 'Deploying', deploymentId: id, baseline },
-      runId: version.lineage.runId,
-      version: version.version,
-    });
-    const transaction = this.requests.deploymentBeginning({
-      deployment: current,
-      version,
-      baseline,
-      at,
-      actor,
-      reason,
-      event,
-    });
-    const reasons = await this.transact(transaction.items);
-    if (reasons === undefined) {
-      const began = { name: 'Began', at, details: { baseline: { ...baseline } } };
-      return { ...current, status: 'Deploying', baseline, updatedAt: at, stages: [...current.stages, began] };
-    }
-    if (transaction.failed(reasons, 'lease')) {
-      throw new LeaseNotHeldError(
-        model,
-        id,
-        stringAttribute(transaction.reason(reasons, 'lease')?.Item, 'holder'),
-      );
-    }
-    if (transaction.failed(reasons, 'version')) {
-      const actual = stringAttribute(transaction.reason(reasons, 'version')?.Item, 'status');
-      throw new ConcurrentModificationError(
-        subject,
-        `status ${version.status}`,
-        actual && `status ${actual}`,
-      );
-    }
-    // The deployment began concurrently, or the alias moved between our reads: read both again.
-    if (
-      transaction.failed(reasons, 'deployment') ||
-      transaction.failed(reasons, 'alias') ||
-      transaction.conflicted(reasons)
-    ) {
-      return RETRY;
-    }
-    if (transaction.failed(reasons, 'event')) throw eventExists(event);
-    throw unexpectedCancellation(reasons);
-  }
-
-  private async tryPromoteDeployment(
-    id: string,
-    input: z.output<typeof promoteDeploymentInputSchema>,
-  ): Promise<PromotionResult | typeof RETRY> {
-    const current = await this.getItem(deploymentKey(id), storedDeploymentSchema);
-    if (current === undefined) throw new DeploymentNotFoundError(id);
-    if (current.status === 'Promoted') return this.promotedAlready(current);
-    assertDeploymentTransition(current.status, 'Promoted', `deployment ${id}`);
-    const { model, baseline } = current;
-    if (baseline === undefined) {
-      throw new CorruptItemError(
-        describeKey(deploymentKey(id)),
-        'Deploying without the baseline it began from',
-      );
-    }
-    const alias = await this.getItem(aliasKey(model, 'production'), storedAliasSchema);
-    const now = { version: alias?.version ?? null, revision: alias?.revision ?? null };
-    if (now.revision !== baseline.revision) throw new AliasMovedError(model, 'production', baseline, now);
-    const version = await this.getItem(versionKey(model, current.version), storedVersionSchema);
-    if (version === undefined) throw new VersionNotFoundError(model, current.version);
-    const subject = `${model} v${version.version}`;
-    assertTransition(version.status, 'Deployed', subject);
-    const previous = await this.retiring(model, baseline, version.version);
-    const at = this.now();
-    const actor = input.actor ?? this.defaultActor;
-    const reason = input.reason ?? `deployment ${id} promoted`;
-    const served = {
-      deploymentId: id,
-      endpointName: input.endpointName,
-      endpointConfigName: input.endpointConfigName,
-      deployedAt: at,
-    };
-    const next: Alias = {
-      model,
-      alias: 'production',
-      version: version.version,
-      revision: (baseline.revision ?? 0) + 1,
-      updatedAt: at,
-      updatedBy: actor,
-      reason,
-    };
-    const common = { model, at, actor, reasons: [reason], runId: version.lineage.runId };
-    const events = {
-      alias: this.newEvent({
-        ...common,
-        type: REGISTRY_EVENT_TYPES.aliasMoved,
-        details: {
-          alias: 'production',
-          from: baseline.version,
-          to: version.version,
-          revision: next.revision,
-          deploymentId: id,
-        },
-        version: version.version,
-      }),
-      version: this.newEvent({
-        ...common,
-        type: REGISTRY_EVENT_TYPES.statusChanged,
-        details: { from: version.status, to: 'Deployed', ...served },
-        version: version.version,
-      }),
-      previous:
-        previous === undefined
-          ? undefined
-          : this.newEvent({
-              ...common,
-              type: REGISTRY_EVENT_TYPES.statusChanged,
-              details: {
-                from: previous.status,
-                to: 'Retired',
-                deploymentId: id,
-                replacedBy: version.version,
-              },
-              runId: previous.lineage.runId,
-              version: previous.version,
-            }),
-      deployed: this.newEvent({
-        ...common,
-        type: REGISTRY_EVENT_TYPES.modelDeployed,
-        details: {
-          ...toJsonObject(input.details ?? {}, 'input.details'),
-          ...served,
-          kind: current.kind,
-          attempt: current.attempt,
-          previousVersion: baseline.version,
-          aliasRevision: next.revision,
-        },
-        version: version.version,
-      }),
-    };
-    const transaction = this.requests.promotion({
-      deployment: current,
-      baseline,
-      alias: next,
-      version,
-      served,
-      previous,
-      at,
-      actor,
-      reason,
-      events,
-    });
-    const reasons = await this.transact(transaction.items);
-    if (reasons === undefined) {
-      const promoted: Deployment = {
-        ...current,
-        status: 'Promoted',
-        endpointName: served.endpointName,
-        endpointConfigName: served.endpointConfigName,
-        reasons: [reason],
-        updatedAt: at,
-        endedAt: at,
-        stages: [
-          ...current.stages,
-          { name: 'Promoted', at, details: { alias: 'production', revision: next.revision } },
-        ],
-      };
-      const deployed: ModelVersion = {
-        ...version,
-        status: 'Deployed',
-        statusReason: reason,
-        statusChangedAt: at,
-        statusChangedBy: actor,
-        deployment: served,
-      };
-      return omitUndefined({
-        promoted: true,
-        deployment: promoted,
-        version: deployed,
-        alias: next,
-        retiredVersion: previous?.version,
-      });
-    }
-    if (transaction.failed(reasons, 'alias')) {
-      const stored = transaction.reason(reasons, 'alias')?.Item;
-      const moved = {
-        version: numberAttribute(stored, 'version') ?? null,
-        revision: numberAttribute(stored, 'revision') ?? null,
-      };
-      throw new AliasMovedError(model, 'production', baseline, moved);
-    }
-    if (transaction.failed(reasons, 'lease')) {
-      throw new LeaseNotHeldError(
-        model,
-        id,
-        stringAttribute(transaction.reason(reasons, 'lease')?.Item, 'holder'),
-      );
-    }
-    if (transaction.failed(reasons, 'version')) {
-      const actual = stringAttribute(transaction.reason(reasons, 'version')?.Item, 'status');
-      throw new ConcurrentModificationError(
-        subject,
-        `status ${version.status}`,
-        actual && `status ${actual}`,
-      );
-    }
-    // Promoted by a concurrent re-run, or the previous version moved: read again and decide.
-    if (
-      transaction.failed(reasons, 'deployment') ||
-      transaction.failed(reasons, 'previous') ||
-      transaction.conflicted(reasons)
-    ) {
-      return RETRY;
-    }
-    if (
-      transaction.failed(reasons, 'aliasEvent') ||
-      transaction.failed(reasons, 'versionEvent') ||
-      transaction.failed(reasons, 'previousEvent') ||
-      transaction.failed(reasons, 'deployedEvent')
-    ) {
-      throw eventExists(events.deployed);
-    }
-    throw unexpectedCancellation(reasons);
-  }
-
-  /** The previous production version, when the promotion is to retire it (it exists, differs, may retire). */
-  private async retiring(
-    model: string,
-    baseline: ProductionBaseline,
-    version: number,
-  ): Promise<ModelVersion | undefined> {
-    if (baseline.version === null || baseline.version === version) return undefined;
-    const previous = await this.getItem(versionKey(model, baseline.version), storedVersionSchema);
-    return previous !== undefined && canTransition(previous.status, 'Retired') ? previous : undefined;
-  }
-
-  /** A re-run of a promotion that happened: what it wrote, read back. */
-  private async promotedAlready(deployment: Deployment): Promise<PromotionResult> {
-    const { model } = deployment;
-    const [version, alias] = await Promise.all([
-      this.getItem(versionKey(model, deployment.version), storedVersionSchema),
-      this.getItem(aliasKey(model, 'production'), storedAliasSchema),
-    ]);
-    if (version === undefined) throw new VersionNotFoundError(model, deployment.version);
-    if (alias === undefined) {
-      throw new CorruptItemError(
-        describeKey(aliasKey(model, 'production')),
-        `missing although ${deployment.deploymentId} was promoted`,
-      );
-    }
-    const before = deployment.baseline?.version ?? null;
-    const previous =
-      before === null || before === deployment.version
-        ? undefined
-        : await this.getItem(versionKey(model, before), storedVersionSchema);
-    return omitUndefined({
-      promoted: false,
-      deployment,
-      version,
-      alias,
-      retiredVersion: previous?.status === 'Retired' ? previous.version : undefined,
-    });
-  }
-
-  private async tryRecordFailure(
-    id: string,
-    input: z.output<typeof recordDeploymentFailureInputSchema>,
-  ): Promise<DeploymentFailureResult | typeof RETRY> {
-    const current = await this.getItem(deploymentKey(id), storedDeploymentSchema);
-    if (current === undefined) throw new DeploymentNotFoundError(id);
-    const { model } = current;
-    const version = await this.getItem(versionKey(model, current.version), storedVersionSchema);
-    if (version === undefined) throw new VersionNotFoundError(model, current.version);
-    if (current.status === 'Failed' || current.status === 'RolledBack') {
-      return { recorded: false, deployment: current, version };
-    }
-    const { outcome, reasons } = input;
-    assertDeploymentTransition(current.status, outcome, `deployment ${id}`);
-    // A deployment that never began (no lease) leaves its version as it found it.
-    const moving = current.status === 'Deploying' && version.status === 'Deploying' ? version : undefined;
-    const at = this.now();
-    const actor = input.actor ?? this.defaultActor;
-    const details = toJsonObject(input.details ?? {}, 'input.details');
-    const common = { model, at, actor, reasons, runId: version.lineage.runId, version: version.version };
-    const events = {
-      failed: this.newEvent({
-        ...common,
-        type: REGISTRY_EVENT_TYPES.deploymentFailed,
-        details: {
-          ...details,
-          deploymentId: id,
-          outcome,
-          kind: current.kind,
-          attempt: current.attempt,
-          endpointName: current.endpointName,
-          endpointConfigName: current.endpointConfigName,
-        },
-      }),
-      version:
-        moving === undefined
-          ? undefined
-          : this.newEvent({
-              ...common,
-              type: REGISTRY_EVENT_TYPES.statusChanged,
-              details: { from: 'Deploying', to: outcome, deploymentId: id },
-            }),
-    };
-    const transaction = this.requests.deploymentFailure({
-      deployment: current,
-      outcome,
-      reasons,
-      version: moving,
-      at,
-      actor,
-      details,
-      events,
-    });
-    const cancelled = await this.transact(transaction.items);
-    if (cancelled === undefined) {
-      const ended: Deployment = {
-        ...current,
-        status: outcome,
-        reasons: [...reasons],
-        updatedAt: at,
-        endedAt: at,
-        stages: [...current.stages, { name: outcome, at, details }],
-      };
-      const after: ModelVersion =
-        moving === undefined
-          ? version
-          : {
-              ...version,
-              status: outcome,
-              statusReason: reasons.join('; '),
-              statusChangedAt: at,
-              statusChangedBy: actor,
-            };
-      return { recorded: true, deployment: ended, version: after };
-    }
-    if (
-      transaction.failed(cancelled, 'deployment') ||
-      transaction.failed(cancelled, 'version') ||
-      transaction.conflicted(cancelled)
-    ) {
-      return RETRY;
-    }
-    if (transaction.failed(cancelled, 'event') || transaction.failed(cancelled, 'versionEvent')) {
-      throw eventExists(events.failed);
-    }
-    throw unexpectedCancellation(cancelled);
-  }
-
   // Plumbing
-
-  private newEvent(input: NewEvent): AuditEvent {
-    return omitUndefined({
-      ...input,
-      id: input.id ?? this.newId(),
-      at: input.at ?? this.now(),
-      reasons: [...(input.reasons ?? [])],
-      details: toJsonObject(input.details, 'details'),
-    });
-  }
 
   /** The version a run registered, from the marker that blocked a second registration. */
   private async registeredBy(
@@ -1363,88 +672,14 @@ export class ModelRegistryClient {
   ): Promise<ModelVersion> {
     const number = numberAttribute(marker?.Item, 'version');
     const version =
-      number === undefined ? undefined : await this.getItem(versionKey(model, number), storedVersionSchema);
+      number === undefined
+        ? undefined
+        : await this.store.getItem(versionKey(model, number), storedVersionSchema);
     if (version === undefined) {
       const key = describeKey(registrationMarkerKey(model, runId));
       throw new CorruptItemError(key, `points at version ${number ?? '(none)'}, which does not exist`);
     }
     return version;
-  }
-
-  /** Runs a transaction; resolves with the cancellation reasons if a condition or conflict cancelled it. */
-  private async transact(items: TransactItem[]): Promise<readonly CancellationReason[] | undefined> {
-    try {
-      await this.doc.send(new TransactWriteCommand({ TransactItems: items }));
-      return undefined;
-    } catch (error) {
-      const reasons = cancellationReasons(error);
-      if (reasons === undefined) throw error;
-      return reasons;
-    }
-  }
-
-  /** Strongly consistent read of one item, parsed. */
-  private async getItem<T>(key: ItemKey, schema: z.ZodMiniType<T>): Promise<T | undefined> {
-    const output = await this.doc.send(
-      new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }),
-    );
-    return output.Item === undefined ? undefined : parseItem(schema, output.Item, describeKey(key));
-  }
-
-  private async queryPage<T>(query: PageQuery<T>, page: PageRequest | undefined): Promise<Page<T>> {
-    const { limit, nextToken } = parseInput(pageRequestSchema, page ?? {}, 'page');
-    const { index, partition, sortPrefix } = query;
-    const partitionAttribute = index?.partitionKey ?? PK;
-    const sortAttribute = index?.sortKey ?? SK;
-    const startKey = decodePageToken(nextToken, {
-      attributes: index === undefined ? [PK, SK] : [PK, SK, index.partitionKey, index.sortKey],
-      partition: [partitionAttribute, partition],
-      sortPrefix: sortPrefix === undefined ? undefined : [sortAttribute, sortPrefix],
-    });
-    const output = await this.doc.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: index?.indexName,
-        KeyConditionExpression: sortPrefix === undefined ? '#p = :p' : '#p = :p AND begins_with(#s, :prefix)',
-        ExpressionAttributeNames: {
-          '#p': partitionAttribute,
-          ...(sortPrefix === undefined ? {} : { '#s': sortAttribute }),
-        },
-        ExpressionAttributeValues: {
-          ':p': partition,
-          ...(sortPrefix === undefined ? {} : { ':prefix': sortPrefix }),
-        },
-        ScanIndexForward: query.forward,
-        Limit: limit ?? DEFAULT_PAGE_SIZE,
-        ExclusiveStartKey: startKey,
-        // Global secondary indexes cannot be read consistently.
-        ConsistentRead: index === undefined,
-      }),
-    );
-    const items = (output.Items ?? []).map((item) =>
-      parseItem(query.schema, item, `${String(item[PK])} / ${String(item[SK])}`),
-    );
-    const token = encodePageToken(output.LastEvaluatedKey);
-    return token === undefined ? { items } : { items, nextToken: token };
-  }
-
-  private now(): string {
-    const date = this.clock();
-    if (Number.isNaN(date.getTime())) throw new Error('ModelRegistryClient: clock returned an invalid Date');
-    return date.toISOString();
-  }
-}
-
-/** Refuses a deployment its version cannot go through: the lifecycle, and rollbacks only to served versions. */
-function checkDeployable(version: ModelVersion, kind: DeploymentKind): void {
-  assertTransition(version.status, 'Deploying', `${version.model} v${version.version}`);
-  if (kind === 'rollback' && version.deployment === undefined) {
-    throw new ValidationError([
-      {
-        field: 'deployment.version',
-        problem: `${version.model} v${version.version} never served: a rollback returns to a version that was Deployed`,
-      },
-    ]);
   }
 }
 

@@ -1,7 +1,7 @@
 /**
  * The DynamoDB requests the registry client sends, built from its domain objects: items and their keys,
- * conditional puts and updates, and named transactions. Pure: no I/O, no clock, no ids (registry.ts owns
- * those and decides what a cancelled transaction means).
+ * conditional puts and updates, and named transactions. Pure: no I/O, no clock, no ids (store.ts owns
+ * those; registry.ts and deployments.ts decide what a cancelled transaction means).
  */
 import type { CancellationReason } from '@aws-sdk/client-dynamodb';
 import type {
