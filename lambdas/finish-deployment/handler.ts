@@ -1,28 +1,14 @@
 /** FinishDeployment Lambda: superseded models/configs deleted after a promotion; the lease released always. */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Context } from 'aws-lambda';
+import { deploymentFunction } from '../shared/deployment/clients';
 import { deploymentSettingsFromEnv } from '../shared/deployment/settings';
-import { ModelRegistryClient } from '../shared/registry';
-import { requireEnv } from '../shared/runtime/env';
 import { parseInput } from '../shared/runtime/errors';
-import { createPowertools, instrumented } from '../shared/runtime/powertools';
 import * as z from '../shared/zod';
-import { type FinishResult, finishDeployment } from './finish';
+import { finishDeployment } from './finish';
 
-const tableName = requireEnv('REGISTRY_TABLE_NAME');
+const fn = deploymentFunction('finish-deployment');
 const settings = deploymentSettingsFromEnv();
-
-const powertools = createPowertools('finish-deployment');
-const { tracer } = powertools;
-const dynamodb = DynamoDBDocumentClient.from(tracer.captureAWSv3Client(new DynamoDBClient({})));
-const registry = new ModelRegistryClient({
-  client: dynamodb,
-  tableName,
-  defaultActor: 'deployment-workflow',
-});
-const sagemaker = tracer.captureAWSv3Client(new SageMakerClient({}));
+const sagemaker = fn.traced(new SageMakerClient({}));
 
 const inputSchema = z.object({
   deploymentId: z.string(),
@@ -30,12 +16,6 @@ const inputSchema = z.object({
   servingConfigName: z.exactOptional(z.string()),
 });
 
-export const handler = (event: unknown, context: Context): Promise<FinishResult> =>
-  instrumented(powertools, context, () =>
-    finishDeployment(parseInput(inputSchema, event, 'FinishDeployment'), {
-      registry,
-      sagemaker,
-      settings,
-      logger: powertools.logger,
-    }),
-  );
+export const handler = fn.handler((event) =>
+  finishDeployment(parseInput(inputSchema, event, 'FinishDeployment'), { ...fn.deps, sagemaker, settings }),
+);
