@@ -5,13 +5,8 @@
  * `ModelApproved` / `ModelRejected` event on the stack's bus, so what reacts to an approval (a deployment)
  * only ever sees decisions the registry holds.
  */
-import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import {
-  EVENT_SOURCE,
-  MODEL_APPROVED,
-  MODEL_REJECTED,
-  type ModelDecisionDetail,
-} from '../lambdas/shared/events';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { MODEL_APPROVED, MODEL_REJECTED, type ModelDecisionDetail } from '../lambdas/shared/events';
 import {
   ConcurrentModificationError,
   InvalidStatusTransitionError,
@@ -19,10 +14,10 @@ import {
   type ModelVersion,
   type ModelVersionStatus,
 } from '../lambdas/shared/registry';
-import { CliError, UsageError } from './errors';
+import { CliError } from './errors';
 import { type ModelReader, showVersion } from './models';
+import { checkReason, currentOperator, describeSendFailure, putEvent } from './operator-events';
 import { formatTime } from './output';
-import { currentOperator, MAX_REASON_CHARS } from './retry';
 
 /** What the operator decides. */
 export type DecisionKind = 'approve' | 'reject';
@@ -81,10 +76,7 @@ export async function decide(
   version: number,
   options: DecisionOptions = {},
 ): Promise<Decision> {
-  const reason = options.reason?.trim();
-  if (reason !== undefined && (reason === '' || reason.length > MAX_REASON_CHARS)) {
-    throw new UsageError(`Invalid --reason: expected 1 to ${MAX_REASON_CHARS} characters`);
-  }
+  const reason = checkReason(options.reason);
   const outcome = OUTCOME[kind];
   const { version: current } = await showVersion(deps.registry, model, version);
   if (current.status !== DECIDABLE_STATUS) throw wrongStatus(kind, current);
@@ -133,28 +125,11 @@ async function announce(
   const subject = `${detail.model} v${detail.version} is ${detail.status} in the registry, but the ${detailType} event`;
   let why: string;
   try {
-    const response = await deps.events.send(
-      new PutEventsCommand({
-        Entries: [
-          {
-            Source: EVENT_SOURCE,
-            DetailType: detailType,
-            Detail: JSON.stringify(detail),
-            EventBusName: deps.eventBus,
-          },
-        ],
-      }),
-    );
-    // PutEvents reports a refused entry in the response, not as an error: FailedEntryCount, and ErrorCode /
-    // ErrorMessage on the entry (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-putevents.html).
-    const entry = response.Entries?.[0];
-    if ((response.FailedEntryCount ?? 0) === 0 && entry?.EventId !== undefined) return entry.EventId;
-    why =
-      entry?.ErrorCode === undefined
-        ? 'no event id returned'
-        : `${entry.ErrorCode}: ${entry.ErrorMessage ?? ''}`.trim();
+    const sent = await putEvent(deps, detailType, detail);
+    if ('eventId' in sent) return sent.eventId;
+    why = sent.refused;
   } catch (error) {
-    why = error instanceof Error ? error.message || error.name : String(error);
+    why = describeSendFailure(error);
   }
   throw new CliError(
     `${subject} was not sent on bus ${deps.eventBus} (${why}): nothing that reacts to it has been told`,

@@ -8,7 +8,7 @@
  * the deployment before it exists and follow it (`--wait`) through the registry.
  */
 import { randomUUID } from 'node:crypto';
-import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { alarmNames } from '../lambdas/shared/endpoints/naming';
 import {
@@ -16,7 +16,6 @@ import {
   type DeploymentRequestedDetail,
   deploymentIdFor,
   deploymentRequestedDetailSchema,
-  EVENT_SOURCE,
 } from '../lambdas/shared/events';
 import {
   type Alias,
@@ -33,11 +32,11 @@ import {
   REGISTRY_EVENT_TYPES,
 } from '../lambdas/shared/registry';
 import { parseInteger } from './arguments';
-import { CliError, NotFoundError, UsageError } from './errors';
+import { CliError, NotFoundError } from './errors';
 import { type ModelReader, requireModel, showVersion } from './models';
+import { checkReason, currentOperator, describeSendFailure, putEvent } from './operator-events';
 import { formatDuration, formatTime, NONE, oneLine, renderFields, renderTable } from './output';
 import { MAX_PAGE_SIZE } from './paging';
-import { currentOperator, MAX_REASON_CHARS } from './retry';
 
 /**
  * How long `--wait` follows a deployment by default. A blue/green update may take up to its
@@ -191,14 +190,6 @@ export async function requestRollback(
   await checkNotRunning(deps, record);
   await checkArtifact(deps.s3, record);
   return send(deps, record, production, 'rollback', { ...options, reason });
-}
-
-function checkReason(value: string | undefined): string | undefined {
-  const reason = value?.trim();
-  if (reason !== undefined && (reason === '' || reason.length > MAX_REASON_CHARS)) {
-    throw new UsageError(`Invalid --reason: expected 1 to ${MAX_REASON_CHARS} characters`);
-  }
-  return reason;
 }
 
 /**
@@ -362,37 +353,20 @@ async function send(
   const subject = `the ${kind === 'deploy' ? 'deployment' : 'rollback'} request for ${version.model} v${version.version}`;
   let why: string;
   try {
-    const response = await deps.events.send(
-      new PutEventsCommand({
-        Entries: [
-          {
-            Source: EVENT_SOURCE,
-            DetailType: DEPLOYMENT_REQUESTED,
-            Detail: JSON.stringify(detail),
-            EventBusName: deps.eventBus,
-          },
-        ],
-      }),
-    );
-    // PutEvents reports a refused entry in the response, not as an error: FailedEntryCount, and ErrorCode /
-    // ErrorMessage on the entry (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-putevents.html).
-    const entry = response.Entries?.[0];
-    if ((response.FailedEntryCount ?? 0) === 0 && entry?.EventId !== undefined) {
+    const sent = await putEvent(deps, DEPLOYMENT_REQUESTED, detail);
+    if ('eventId' in sent) {
       return {
         ...detail,
         deploymentId: deploymentIdFor(detail),
         from: version.status,
         production: production?.version ?? null,
         artifactUri: version.lineage.artifactUri,
-        event: { detailType: DEPLOYMENT_REQUESTED, eventBus: deps.eventBus, eventId: entry.EventId },
+        event: { detailType: DEPLOYMENT_REQUESTED, eventBus: deps.eventBus, eventId: sent.eventId },
       };
     }
-    why =
-      entry?.ErrorCode === undefined
-        ? 'no event id returned'
-        : `${entry.ErrorCode}: ${entry.ErrorMessage ?? ''}`.trim();
+    why = sent.refused;
   } catch (error) {
-    why = error instanceof Error ? error.message || error.name : String(error);
+    why = describeSendFailure(error);
   }
   throw new CliError(`EventBridge refused ${subject} on bus ${deps.eventBus} (${why}): nothing was started`);
 }

@@ -5,20 +5,12 @@
  * (forced: a dataset already trained is trained again) and the RunRetried audit event.
  */
 import { randomUUID } from 'node:crypto';
-import { hostname, userInfo } from 'node:os';
-import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import {
-  EVENT_SOURCE,
-  RUN_RETRY_REQUESTED,
-  type RunRetryRequestedDetail,
-  retryRunId,
-} from '../lambdas/shared/events';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { RUN_RETRY_REQUESTED, type RunRetryRequestedDetail, retryRunId } from '../lambdas/shared/events';
 import type { ModelRegistryClient } from '../lambdas/shared/registry';
-import { CliError, UsageError } from './errors';
+import { CliError } from './errors';
+import { checkReason, currentOperator, putEvent } from './operator-events';
 import { showRun } from './runs';
-
-/** The longest reason the request carries (the audit event's limit). */
-export const MAX_REASON_CHARS = 2_000;
 
 export interface RetryDependencies {
   readonly registry: Pick<ModelRegistryClient, 'getRun'>;
@@ -44,17 +36,6 @@ export interface RetryRequest extends RunRetryRequestedDetail {
   readonly eventId: string;
 }
 
-/** `<os user>@<host>`, the actor recorded for the retry. */
-export function currentOperator(): string {
-  let user: string;
-  try {
-    user = userInfo().username;
-  } catch {
-    user = process.env.USER ?? 'unknown';
-  }
-  return `${user}@${hostname()}`;
-}
-
 /**
  * Checks the run has ended and sends the retry request.
  *
@@ -66,10 +47,7 @@ export async function requestRetry(
   runId: string,
   options: RetryOptions = {},
 ): Promise<RetryRequest> {
-  const reason = options.reason?.trim();
-  if (reason !== undefined && (reason === '' || reason.length > MAX_REASON_CHARS)) {
-    throw new UsageError(`Invalid --reason: expected 1 to ${MAX_REASON_CHARS} characters`);
-  }
+  const reason = checkReason(options.reason);
   const run = await showRun(deps.registry, runId);
   if (run.status === 'Running') {
     const step = run.step === undefined ? '' : ` (in ${run.step})`;
@@ -83,30 +61,13 @@ export async function requestRetry(
     requestedBy: options.requestedBy ?? currentOperator(),
     ...(reason === undefined ? {} : { reason }),
   };
-  const response = await deps.events.send(
-    new PutEventsCommand({
-      Entries: [
-        {
-          Source: EVENT_SOURCE,
-          DetailType: RUN_RETRY_REQUESTED,
-          Detail: JSON.stringify(detail),
-          EventBusName: deps.eventBus,
-        },
-      ],
-    }),
-  );
-  // PutEvents reports a refused entry in the response, not as an error (FailedEntryCount, ErrorCode).
-  const entry = response.Entries?.[0];
-  if ((response.FailedEntryCount ?? 0) > 0 || entry?.EventId === undefined) {
-    const why =
-      entry?.ErrorCode === undefined
-        ? 'no event id returned'
-        : `${entry.ErrorCode}: ${entry.ErrorMessage ?? ''}`;
+  const sent = await putEvent(deps, RUN_RETRY_REQUESTED, detail);
+  if ('refused' in sent) {
     throw new CliError(
-      `EventBridge refused the retry request for run ${run.runId} on bus ${deps.eventBus} (${why.trim()})`,
+      `EventBridge refused the retry request for run ${run.runId} on bus ${deps.eventBus} (${sent.refused})`,
     );
   }
-  return { ...detail, model: run.model, runId: retryRunId(run, detail.requestId), eventId: entry.EventId };
+  return { ...detail, model: run.model, runId: retryRunId(run, detail.requestId), eventId: sent.eventId };
 }
 
 /** What was requested, and how to follow it. */
