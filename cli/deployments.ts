@@ -37,6 +37,7 @@ import { type ModelReader, requireModel, showVersion } from './models';
 import { checkReason, currentOperator, describeSendFailure, putEvent } from './operator-events';
 import { formatDuration, formatTime, NONE, oneLine, renderFields, renderTable } from './output';
 import { MAX_PAGE_SIZE } from './paging';
+import { pollUntil } from './poll';
 
 /**
  * How long `--wait` follows a deployment by default. A blue/green update may take up to its
@@ -420,25 +421,18 @@ export async function waitForDeployment(
   deploymentId: string,
   options: DeploymentWaitOptions,
 ): Promise<DeploymentWaitResult> {
-  const now = options.now ?? Date.now;
-  const interval = options.pollIntervalMs ?? 2000;
-  const begin = now();
-  const deadline = begin + options.timeoutMs;
-  let seen = '';
-  for (;;) {
-    const deployment = (await registry.getDeployment(deploymentId)) ?? null;
-    if (deployment !== null) {
-      const state = `${deployment.status}/${deployment.stages.length}`;
-      if (state !== seen) {
-        seen = state;
-        options.onProgress?.({ deployment, elapsedMs: now() - begin });
-      }
-      if (isFinal(deployment.status)) return { outcome: deployment.status, deployment };
-    }
-    const left = deadline - now();
-    if (left <= 0) return { outcome: 'TimedOut', deployment };
-    await new Promise((resolve) => setTimeout(resolve, Math.min(interval, left)));
-  }
+  const { value, timedOut } = await pollUntil(async () => registry.getDeployment(deploymentId), {
+    timeoutMs: options.timeoutMs,
+    pollIntervalMs: options.pollIntervalMs ?? 2000,
+    now: options.now,
+    stateOf: (current) => `${current.status}/${current.stages.length}`,
+    done: (current) => isFinal(current.status),
+    onChange: (current, elapsedMs) => options.onProgress?.({ deployment: current, elapsedMs }),
+  });
+  const deployment = value ?? null;
+  if (timedOut || deployment === null || !isFinal(deployment.status))
+    return { outcome: 'TimedOut', deployment };
+  return { outcome: deployment.status, deployment };
 }
 
 function isFinal(status: DeploymentStatus): status is (typeof FINAL_DEPLOYMENT_STATUSES)[number] {

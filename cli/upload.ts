@@ -22,6 +22,7 @@ import { checkContract } from './contract';
 import { CliError, UsageError } from './errors';
 import { type Objective, objectiveOf } from './models';
 import { formatBytes, formatDuration, formatMetricValue, oneLine, renderFields } from './output';
+import { pollUntil } from './poll';
 import { withArtifactHints } from './runs';
 
 export { SCHEMA_FILE };
@@ -191,22 +192,18 @@ export async function waitForRun(
   runId: string,
   options: WaitOptions,
 ): Promise<WaitResult> {
-  const now = options.now ?? Date.now;
-  const interval = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
-  const begin = now();
-  const deadline = begin + options.timeoutMs;
-  let seen = '';
-  for (;;) {
-    const run = await registry.getRun(runId);
-    if (run !== undefined && `${run.status}/${run.step}` !== seen) {
-      seen = `${run.status}/${run.step}`;
-      options.onProgress?.({ run, elapsedMs: now() - begin });
-    }
-    if (run !== undefined && run.status !== 'Running') return ended(registry, run);
-    const left = deadline - now();
-    if (left <= 0) return { outcome: 'TimedOut', run: run ?? null, version: null, objective: null };
-    await sleep(Math.min(interval, left));
+  const { value: run, timedOut } = await pollUntil(() => registry.getRun(runId), {
+    timeoutMs: options.timeoutMs,
+    pollIntervalMs: options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS,
+    now: options.now,
+    stateOf: (current) => `${current.status}/${current.step}`,
+    done: (current) => current.status !== 'Running',
+    onChange: (current, elapsedMs) => options.onProgress?.({ run: current, elapsedMs }),
+  });
+  if (timedOut || run === undefined) {
+    return { outcome: 'TimedOut', run: run ?? null, version: null, objective: null };
   }
+  return ended(registry, run);
 }
 
 async function ended(registry: RunWatcher, run: Run): Promise<WaitResult> {
@@ -214,10 +211,6 @@ async function ended(registry: RunWatcher, run: Run): Promise<WaitResult> {
   const version = run.version === undefined ? undefined : await registry.getVersion(run.model, run.version);
   const objective = version === undefined ? undefined : objectiveOf(version);
   return { outcome: 'Succeeded', run, version: version ?? null, objective: objective ?? null };
-}
-
-function sleep(milliseconds: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, milliseconds));
 }
 
 /** Where the upload went, and what happens next. */
