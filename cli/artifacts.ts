@@ -13,7 +13,13 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import type { ModelRegistryClient, Run } from '../lambdas/shared/registry';
-import { modelArtifactKey, RunArtifacts, runArtifactKey, s3Uri } from '../lambdas/shared/s3-layout';
+import {
+  modelArtifactKey,
+  parseS3Uri,
+  RunArtifacts,
+  runArtifactKey,
+  s3Uri,
+} from '../lambdas/shared/s3-layout';
 import { findContractText } from './contract';
 import { CliError, NotFoundError, UsageError } from './errors';
 import { formatBytes, NONE, renderTable } from './output';
@@ -144,8 +150,8 @@ async function contractLocation(
 async function modelLocation(deps: ArtifactDependencies, run: Run): Promise<{ bucket: string; key: string }> {
   const version =
     run.version === undefined ? undefined : await deps.registry.getVersion(run.model, run.version);
-  const uri = version?.lineage.artifactUri.match(/^s3:\/\/([^/]+)\/(.+)$/);
-  if (uri?.[1] !== undefined && uri[2] !== undefined) return { bucket: uri[1], key: uri[2] };
+  const artifact = version === undefined ? undefined : parseS3Uri(version.lineage.artifactUri);
+  if (artifact !== undefined) return artifact;
   const bucket = deps.resources.artifactsBucket;
   const prefix = runArtifactKey(run.runId, RunArtifacts.output);
   const listing = await deps.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));

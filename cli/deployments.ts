@@ -31,6 +31,7 @@ import {
   type ModelVersionStatus,
   REGISTRY_EVENT_TYPES,
 } from '../lambdas/shared/registry';
+import { parseS3Uri } from '../lambdas/shared/s3-layout';
 import { parseInteger } from './arguments';
 import { CliError, NotFoundError } from './errors';
 import { type ModelReader, requireModel, showVersion } from './models';
@@ -302,12 +303,6 @@ async function runningDeployment(
       deployment.version === version.version &&
       !(FINAL_DEPLOYMENT_STATUSES as readonly DeploymentStatus[]).includes(deployment.status),
   );
-}
-
-/** `s3://bucket/key` → its parts. */
-function parseS3Uri(uri: string): { bucket: string; key: string } | undefined {
-  const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
-  return match?.[1] === undefined || match[2] === undefined ? undefined : { bucket: match[1], key: match[2] };
 }
 
 /**

@@ -113,6 +113,12 @@ export function s3Uri(bucket: string, key: string): string {
   return `s3://${bucket}/${key}`;
 }
 
+/** The bucket and key of `s3://<bucket>/<key>` (a non-empty key), the inverse of {@link s3Uri}; else undefined. */
+export function parseS3Uri(uri: string): { readonly bucket: string; readonly key: string } | undefined {
+  const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
+  return match?.[1] === undefined || match[2] === undefined ? undefined : { bucket: match[1], key: match[2] };
+}
+
 /**
  * The EventBridge key patterns of uploads that start a run: `datasets/*\/*.csv` in every letter case of the
  * extension (EventBridge's wildcard is case-sensitive; values in one array are OR-ed). `*` also matches `/`,

@@ -19,6 +19,7 @@ import {
   type SmokeTestResult,
 } from '../shared/deployment/workflow';
 import type { ModelRegistryClient } from '../shared/registry';
+import { parseS3Uri } from '../shared/s3-layout';
 
 /** Rows sent: enough to catch a wrong shape or a broken model, few enough for one small request. */
 export const SMOKE_ROWS = 20;
@@ -99,14 +100,18 @@ async function record(
 
 /** The first rows of the split (whole lines only). */
 async function validationRows(s3: Pick<S3Client, 'send'>, uri: string): Promise<string[]> {
-  const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
-  if (!match?.[1] || !match[2]) {
+  const location = parseS3Uri(uri);
+  if (location === undefined) {
     throw new DeploymentError(DeploymentErrors.smokeTestUnavailable, `${uri} is not an s3:// URI`);
   }
   let text: string;
   try {
     const output = await s3.send(
-      new GetObjectCommand({ Bucket: match[1], Key: match[2], Range: `bytes=0-${HEAD_BYTES - 1}` }),
+      new GetObjectCommand({
+        Bucket: location.bucket,
+        Key: location.key,
+        Range: `bytes=0-${HEAD_BYTES - 1}`,
+      }),
     );
     text = (await output.Body?.transformToString('utf8')) ?? '';
   } catch (error) {
