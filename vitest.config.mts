@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    globalSetup: ['./test/support/global-setup.ts'],
+    setupFiles: ['./test/support/cdk-outdir.ts'],
     // Synth and DynamoDB Local start-up dominate; two cores are what CI has.
     testTimeout: 60_000,
     hookTimeout: 60_000,
