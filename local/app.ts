@@ -10,6 +10,8 @@ import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { TrainingStates } from '../lib/workflows/training-pipeline';
 import { LocalQueues, type QueueMessage } from './aws/queues';
 import type { S3EventRecord } from './aws/s3';
+import { type LocalStepFunctionsApi, startUnservedApi } from './aws/stepfunctions-api';
+import type { RuntimeDiscovery } from './discovery';
 import { type LocalRule, matchingTargets, objectCreatedEvent, rulesFromTemplate } from './events/router';
 import { type ScheduledRule, Scheduler, scheduledEvent, scheduledRulesFromTemplate } from './events/schedule';
 import {
@@ -72,6 +74,9 @@ export class LocalApp {
     public readonly sagemaker: LocalSageMaker,
     private readonly sagemakerClient: SageMakerClient,
     private readonly options: LocalAppOptions,
+    private readonly unserved: Readonly<
+      Record<'sagemakerRuntime' | 'cloudwatch' | 'applicationAutoScaling', LocalStepFunctionsApi>
+    >,
   ) {
     this.rules = rulesFromTemplate(runtime.template, runtime.resources);
     this.queues = new LocalQueues(join(options.stateDir, 'sqs'));
@@ -112,7 +117,12 @@ export class LocalApp {
         endpoint: sagemaker.endpoint,
         credentials: LOCAL_CREDENTIALS,
       });
-      const app = new LocalApp(runtime, sagemaker, client, options);
+      const unserved = {
+        sagemakerRuntime: await startUnservedApi('SageMaker Runtime'),
+        cloudwatch: await startUnservedApi('CloudWatch'),
+        applicationAutoScaling: await startUnservedApi('Application Auto Scaling'),
+      };
+      const app = new LocalApp(runtime, sagemaker, client, options, unserved);
       app.watch();
       return app;
     } catch (error) {
@@ -135,6 +145,20 @@ export class LocalApp {
       artifactsBucket: resources.physicalName(find('AWS::S3::Bucket', 'StorageArtifacts')),
       registryTable: resources.physicalName(find('AWS::DynamoDB::Table', 'Registry')),
       trainingStateMachine: resources.arn(find('AWS::StepFunctions::StateMachine', 'Training')),
+    };
+  }
+
+  /** Base URLs of every local AWS endpoint, as the discovery file lists them. */
+  get endpoints(): Required<RuntimeDiscovery['endpoints']> {
+    return {
+      s3: this.runtime.s3.endpoint,
+      dynamodb: this.runtime.dynamodb.endpoint,
+      eventbridge: this.runtime.events.endpoint,
+      sagemaker: this.sagemaker.endpoint,
+      sagemakerRuntime: this.unserved.sagemakerRuntime.endpoint,
+      cloudwatch: this.unserved.cloudwatch.endpoint,
+      stepfunctions: this.runtime.stepFunctionsApi.endpoint,
+      applicationAutoScaling: this.unserved.applicationAutoScaling.endpoint,
     };
   }
 
@@ -213,7 +237,11 @@ export class LocalApp {
   async stop(): Promise<void> {
     this.scheduler.stop();
     this.sagemakerClient.destroy();
-    await Promise.allSettled([this.sagemaker.stop(), this.runtime.stop()]);
+    await Promise.allSettled([
+      this.sagemaker.stop(),
+      this.runtime.stop(),
+      ...Object.values(this.unserved).map((server) => server.stop()),
+    ]);
   }
 
   private watch(): void {

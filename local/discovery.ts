@@ -32,8 +32,18 @@ export interface RuntimeDiscovery {
     readonly dynamodb: string;
     /** EventBridge PutEvents, routed by the template's rules (any bus name). */
     readonly eventbridge: string;
-    /** The local SageMaker: CreateTrainingJob, DescribeTrainingJob, StopTrainingJob. */
+    /** The local SageMaker: training jobs and the hosting control plane (models, endpoint configs, endpoints). */
     readonly sagemaker: string;
+    // The four below are always written; a file from a checkout older than local hosting lacks them, so a
+    // reader says what is missing (restart the runtime) instead of calling `undefined`.
+    /** The local SageMaker Runtime: InvokeEndpoint on the endpoints the local SageMaker hosts. */
+    readonly sagemakerRuntime?: string;
+    /** The local CloudWatch: PutMetricData, GetMetricData/GetMetricStatistics, alarms. */
+    readonly cloudwatch?: string;
+    /** The local Step Functions API: StartExecution, DescribeExecution, SendTaskSuccess/Failure/Heartbeat. */
+    readonly stepfunctions?: string;
+    /** The local Application Auto Scaling: scalable targets and scaling policies of endpoint variants. */
+    readonly applicationAutoScaling?: string;
   };
   /** Physical names of the stack's resources, as the stack outputs name them in the cloud. */
   readonly resources: {
@@ -60,6 +70,10 @@ export const DISCOVERY_FIELDS = [
   'endpoints.dynamodb',
   'endpoints.eventbridge',
   'endpoints.sagemaker',
+  'endpoints.sagemakerRuntime',
+  'endpoints.cloudwatch',
+  'endpoints.stepfunctions',
+  'endpoints.applicationAutoScaling',
   'resources.dataBucket',
   'resources.artifactsBucket',
   'resources.registryTable',
@@ -73,7 +87,7 @@ export const DISCOVERY_FIELDS = [
 export function runtimeDiscovery(input: {
   readonly pid: number;
   readonly region: string;
-  readonly endpoints: RuntimeDiscovery['endpoints'];
+  readonly endpoints: Required<RuntimeDiscovery['endpoints']>;
   readonly resources: RuntimeDiscovery['resources'];
   readonly startedAt?: Date;
 }): RuntimeDiscovery {
@@ -87,7 +101,16 @@ export function runtimeDiscovery(input: {
       accessKeyId: LOCAL_CREDENTIALS.accessKeyId,
       secretAccessKey: LOCAL_CREDENTIALS.secretAccessKey,
     },
-    endpoints: { s3: e.s3, dynamodb: e.dynamodb, eventbridge: e.eventbridge, sagemaker: e.sagemaker },
+    endpoints: {
+      s3: e.s3,
+      dynamodb: e.dynamodb,
+      eventbridge: e.eventbridge,
+      sagemaker: e.sagemaker,
+      sagemakerRuntime: e.sagemakerRuntime,
+      cloudwatch: e.cloudwatch,
+      stepfunctions: e.stepfunctions,
+      applicationAutoScaling: e.applicationAutoScaling,
+    },
     resources: {
       dataBucket: r.dataBucket,
       artifactsBucket: r.artifactsBucket,

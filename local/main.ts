@@ -98,12 +98,7 @@ async function main(shutdown: Shutdown, stopRuntime: StopHook): Promise<number> 
     runtimeDiscovery({
       pid: process.pid,
       region: LOCAL_ENV.CDK_DEFAULT_REGION,
-      endpoints: {
-        s3: app.runtime.s3.endpoint,
-        dynamodb: app.runtime.dynamodb.endpoint,
-        eventbridge: app.runtime.events.endpoint,
-        sagemaker: app.sagemaker.endpoint,
-      },
+      endpoints: app.endpoints,
       resources,
     }),
   );

@@ -59,7 +59,8 @@ export class LocalRuntime {
     public readonly dynamodb: DynamoDbLocal,
     public readonly s3: LocalS3,
     public readonly events: LocalEventBridge,
-    private readonly stepFunctionsApi: LocalStepFunctionsApi,
+    /** The Step Functions API the in-process Lambdas reach through AWS_ENDPOINT_URL_SFN. */
+    public readonly stepFunctionsApi: LocalStepFunctionsApi,
     public readonly functions: ReadonlyMap<string, LocalFunction>,
     clientEnvironment: Record<string, string>,
   ) {

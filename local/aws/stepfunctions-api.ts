@@ -14,19 +14,27 @@ export interface LocalStepFunctionsApi {
 }
 
 /** What every call answers (awsJson1_0 error shape: `__type` and `message`). */
-export function notServed(target: string): { __type: string; message: string } {
+export function notServed(target: string, service = 'Step Functions'): { __type: string; message: string } {
   const operation = target.split('.').pop() || 'This operation';
   return {
     __type: 'UnknownOperationException',
-    message: `Step Functions ${operation} is not served by the local runtime yet: it runs the stack's state machines from their rules, and deployments need local hosting (the next step of the roadmap).`,
+    message: `${service} ${operation} is not served by the local runtime yet.`,
   };
 }
 
-export async function startLocalStepFunctionsApi(): Promise<LocalStepFunctionsApi> {
+export function startLocalStepFunctionsApi(): Promise<LocalStepFunctionsApi> {
+  return startUnservedApi('Step Functions');
+}
+
+/**
+ * An endpoint for a service the local runtime does not serve yet: every call fails at once naming the service,
+ * rather than leaving for AWS's public endpoint with the local credentials.
+ */
+export async function startUnservedApi(service: string): Promise<LocalStepFunctionsApi> {
   const server = createServer((request, response) => {
     void readBody(request).then(
-      () => reply(response, 400, notServed(String(request.headers['x-amz-target'] ?? ''))),
-      () => reply(response, 400, notServed('')),
+      () => reply(response, 400, notServed(String(request.headers['x-amz-target'] ?? ''), service)),
+      () => reply(response, 400, notServed('', service)),
     );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -22,7 +22,16 @@ describe('runtime.json', () => {
     const discovery = runtimeDiscovery({
       pid: 42,
       region: 'us-east-1',
-      endpoints: { s3: 'http://a', dynamodb: 'http://b', eventbridge: 'http://c', sagemaker: 'http://d' },
+      endpoints: {
+        s3: 'http://a',
+        dynamodb: 'http://b',
+        eventbridge: 'http://c',
+        sagemaker: 'http://d',
+        sagemakerRuntime: 'http://e',
+        cloudwatch: 'http://f',
+        stepfunctions: 'http://g',
+        applicationAutoScaling: 'http://h',
+      },
       resources: {
         dataBucket: 'data',
         artifactsBucket: 'artifacts',
