@@ -73,6 +73,17 @@ export interface HostingOptions {
   readonly instanceQuotas?: Readonly<Record<string, number>>;
   /** Endpoint status changes, as they happen (EventBridge events and progress displays hook here). */
   readonly onEndpointStatus?: (change: EndpointStatusChange) => void;
+  /**
+   * An update's deployment stages as each starts (the green fleet's Creating, ActivatingTraffic, Baking) and its
+   * rollback (Deleting): what SageMaker reports as `SageMaker Endpoint Deployment State Change` events.
+   */
+  readonly onDeploymentStage?: (change: DeploymentStageChange) => void;
+  /**
+   * The state of a CloudWatch alarm now (OK, ALARM, INSUFFICIENT_DATA; undefined if there is no such alarm):
+   * what the auto-rollback of an update reads for the alarms of its AutoRollbackConfiguration. Without it, no
+   * update rolls back.
+   */
+  readonly alarmState?: (alarmName: string) => string | undefined;
 }
 
 export interface EndpointStatusChange {
@@ -81,6 +92,32 @@ export interface EndpointStatusChange {
   readonly status: LocalEndpointStatus | 'Deleted';
   /** The config being deployed (Creating, Updating) or serving. */
   readonly endpointConfigName?: string | undefined;
+  readonly time: Date;
+  /** The endpoint as it is after the change (as it was before it went, for Deleted): a copy. */
+  readonly endpoint?: Readonly<EndpointState>;
+}
+
+/** A stage of an update's green fleet that started, or the rollback that ended the update. */
+export interface DeploymentStageChange {
+  readonly endpointName: string;
+  readonly endpointArn: string;
+  /**
+   * The green fleet's stage: Creating, ActivatingTraffic or Baking as the update goes on; Deleting when an
+   * alarm rolled the update back and the green fleet is terminated.
+   */
+  readonly status: DeploymentStageStatus | 'Deleting';
+  /** Epoch ms when the stage started. */
+  readonly startTime: number;
+  /** ProductionVariantStatus.StatusMessage, worded as SageMaker's examples word it. */
+  readonly message: string;
+  /** The share of traffic the green fleet takes in this stage, 0–100. */
+  readonly trafficPercent: number;
+  /** The green fleet (the update's endpoint config). */
+  readonly pending: Readonly<PendingDeployment>;
+  /** The alarms (in ALARM) that rolled the update back, for Deleting. */
+  readonly alarms?: readonly string[];
+  /** The endpoint after the change: a copy (after a rollback: InService on the old config, FailureReason set). */
+  readonly endpoint: Readonly<EndpointState>;
   readonly time: Date;
 }
 
@@ -130,6 +167,10 @@ export interface DeploymentStage {
 export interface PendingDeployment extends Fleet {
   readonly startTime: number;
   readonly stages: readonly DeploymentStage[];
+  /** The update's DeploymentConfig (its AutoRollbackConfiguration names the alarms that roll it back). */
+  readonly deploymentConfig?: DeploymentConfig;
+  /** Index of the last stage whose start was reported (and alarms checked); -1 before the first. */
+  announcedStage?: number;
 }
 
 export interface EndpointState {
@@ -205,6 +246,19 @@ export class LocalHosting {
   /** An endpoint's state (serving will read it), or undefined. */
   endpoint(name: string): Readonly<EndpointState> | undefined {
     return this.state.endpoints[name.toLowerCase()];
+  }
+
+  /**
+   * A CloudWatch alarm changed state (the runtime calls this on every change). An update under way (any stage,
+   * Baking included) whose AutoRollbackConfiguration names the alarm, now in ALARM, rolls back: all traffic
+   * returns to the blue fleet, the green fleet goes and the endpoint is InService on its old config — "If any of
+   * your alarms trip during the specified monitoring period, SageMaker initiates a complete rollback to the old
+   * endpoint" (https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails-configuration.html).
+   */
+  alarmChanged(alarmName: string): void {
+    for (const endpoint of Object.values(this.state.endpoints)) {
+      if (rollbackAlarms(endpoint.pending).includes(alarmName)) this.checkAlarms(endpoint);
+    }
   }
 
   /** Stops the lifecycle timers; the state file keeps where each endpoint was. */
@@ -375,7 +429,17 @@ export class LocalHosting {
     const now = Date.now();
     endpoint.status = 'Updating';
     endpoint.lastModifiedTime = now;
-    endpoint.pending = { ...fleet, startTime: now, stages: this.stages(now, deployment, fleet) };
+    // A failed update's FailureReason stays on the InService endpoint until the next update (API_EndpointMetadata;
+    // aws-controllers-k8s/sagemaker-controller#7: it "disappears as soon as a new update is applied").
+    delete endpoint.failureReason;
+    endpoint.pending = {
+      ...fleet,
+      startTime: now,
+      stages: this.stages(now, deployment, fleet),
+      ...(deployment ? { deploymentConfig: deployment } : {}),
+      // The first stage is reported (and the alarms first checked) on the next tick, after this call answered.
+      announcedStage: -1,
+    };
     if (deployment) endpoint.lastDeploymentConfig = deployment;
     this.save();
     this.changed(endpoint);
@@ -617,7 +681,13 @@ export class LocalHosting {
     this.timers.delete(key);
     let at: number | undefined;
     if (endpoint.status === 'Deleting') at = endpoint.deletesAt ?? Date.now();
-    else if (endpoint.pending) at = currentStage(endpoint.pending)?.endsAt ?? Date.now();
+    else if (endpoint.pending) {
+      const pending = endpoint.pending;
+      at =
+        (pending.announcedStage ?? Number.POSITIVE_INFINITY) < stageIndex(pending, Date.now())
+          ? Date.now()
+          : (currentStage(pending)?.endsAt ?? Date.now());
+    }
     if (at === undefined) return;
     const timer = setTimeout(() => this.advance(key), Math.max(0, at - Date.now()));
     timer.unref?.();
@@ -641,6 +711,7 @@ export class LocalHosting {
         endpointArn: endpoint.arn,
         status: 'Deleted',
         time: new Date(now),
+        endpoint: structuredClone(endpoint),
       });
       return;
     }
@@ -648,9 +719,19 @@ export class LocalHosting {
     if (!pending) return;
     const last = pending.stages.at(-1);
     if (last && last.endsAt > now) {
+      // A stage started: report it, then check the rollback alarms ("also at each stage start").
+      const index = stageIndex(pending, now);
+      if (pending.announcedStage !== undefined && pending.announcedStage < index) {
+        pending.announcedStage = index;
+        this.save();
+        this.announce(endpoint, pending, index);
+        if (this.checkAlarms(endpoint)) return;
+      }
       this.schedule(endpoint); // the next stage: a stage's state is derived from the clock
       return;
     }
+    // The update's last stage is over; a last look at the alarms before blue goes.
+    if (this.checkAlarms(endpoint)) return;
     const { startTime, stages: _stages, ...fleet } = pending;
     endpoint.serving = { ...fleet, deployedAt: startTime };
     delete endpoint.pending;
@@ -668,10 +749,86 @@ export class LocalHosting {
         status: endpoint.status,
         endpointConfigName: (endpoint.pending ?? endpoint.serving)?.endpointConfigName,
         time: new Date(endpoint.lastModifiedTime),
+        endpoint: structuredClone(endpoint),
       });
     } catch {
       // A broken listener must not break the endpoint.
     }
+  }
+
+  /** Reports the start of stage `index` of an update (a CreateEndpoint's own Creating is an endpoint status). */
+  private announce(endpoint: EndpointState, pending: PendingDeployment, index: number): void {
+    const stage = pending.stages[index];
+    if (!stage || !endpoint.serving) return;
+    this.deploymentStage({
+      endpointName: endpoint.name,
+      endpointArn: endpoint.arn,
+      status: stage.status,
+      startTime: stage.startsAt,
+      message: stageMessage(stage, pending),
+      trafficPercent: stage.trafficPercent,
+      pending: structuredClone(pending),
+      endpoint: structuredClone(endpoint),
+      time: new Date(Math.max(stage.startsAt, Date.now())),
+    });
+  }
+
+  private deploymentStage(change: DeploymentStageChange): void {
+    try {
+      this.options.onDeploymentStage?.(change);
+    } catch {
+      // A broken listener must not break the endpoint.
+    }
+  }
+
+  /**
+   * Rolls an update back if one of its AutoRollbackConfiguration alarms is in ALARM now; true if it did. Only
+   * updates roll back (a CreateEndpoint has no blue fleet to return to).
+   */
+  private checkAlarms(endpoint: EndpointState): boolean {
+    const { pending, serving } = endpoint;
+    const alarmState = this.options.alarmState;
+    if (!pending || !serving || endpoint.status !== 'Updating' || !alarmState) return false;
+    const tripped = rollbackAlarms(pending).filter((name) => alarmState(name) === 'ALARM');
+    if (tripped.length === 0) return false;
+    this.rollBack(endpoint, pending, tripped);
+    return true;
+  }
+
+  /**
+   * Ends an update as SageMaker's auto-rollback does: all traffic back on the blue fleet at once, the green fleet
+   * terminated, the endpoint InService on its old config with a FailureReason — DescribeEndpoint's FailureReason is
+   * set when "the status is InService but update operation fails" (API_EndpointMetadata). AWS does not publish the
+   * reason's wording for a rollback; this one names the alarms, as the deployment's failure record looks for.
+   * Two events follow: a deployment state change (the green fleet Deleting, the endpoint as it now is), then the
+   * endpoint's IN_SERVICE state change.
+   */
+  private rollBack(endpoint: EndpointState, pending: PendingDeployment, alarms: readonly string[]): void {
+    const now = Date.now();
+    const stage = currentStage(pending, now);
+    delete endpoint.pending;
+    endpoint.status = 'InService';
+    endpoint.lastModifiedTime = now;
+    endpoint.failureReason =
+      `Deployment of endpoint configuration "${pending.endpointConfigName}" was rolled back: CloudWatch ` +
+      `alarm(s) ${alarms.join(', ')} in ALARM state during the ${stage?.status ?? 'Creating'} stage. All ` +
+      `traffic is served by endpoint configuration "${endpoint.serving?.endpointConfigName ?? ''}".`;
+    this.save();
+    this.schedule(endpoint);
+    const instances = pending.variants.reduce((sum, variant) => sum + variant.instanceCount, 0);
+    this.deploymentStage({
+      endpointName: endpoint.name,
+      endpointArn: endpoint.arn,
+      status: 'Deleting',
+      startTime: now,
+      message: `Terminating ${instances} instance(s).`,
+      trafficPercent: 0,
+      pending: structuredClone(pending),
+      alarms: [...alarms],
+      endpoint: structuredClone(endpoint),
+      time: new Date(now),
+    });
+    this.changed(endpoint);
   }
 
   private scaled(ms: number): number {
@@ -704,6 +861,38 @@ export class LocalHosting {
 /** The stage a pending deployment is in now (the last one once all have ended). */
 export function currentStage(pending: PendingDeployment, now = Date.now()): DeploymentStage | undefined {
   return pending.stages.find((stage) => stage.endsAt > now) ?? pending.stages.at(-1);
+}
+
+/** The index of {@link currentStage}. */
+function stageIndex(pending: PendingDeployment, now: number): number {
+  const index = pending.stages.findIndex((stage) => stage.endsAt > now);
+  return index === -1 ? pending.stages.length - 1 : index;
+}
+
+/** The alarms an update's AutoRollbackConfiguration names. */
+function rollbackAlarms(pending: PendingDeployment | undefined): string[] {
+  return (pending?.deploymentConfig?.AutoRollbackConfiguration?.Alarms ?? []).flatMap((alarm) =>
+    alarm.AlarmName ? [alarm.AlarmName] : [],
+  );
+}
+
+/**
+ * ProductionVariantStatus.StatusMessage of a stage, in the words of the examples in "SageMaker endpoint
+ * deployment state change" (https://docs.aws.amazon.com/sagemaker/latest/dg/automating-sagemaker-with-eventbridge.html):
+ * "Launching X instance(s).", "Activating traffic on canary capacity of X instance(s).", "Baking for X seconds
+ * (TerminationWaitInSeconds) with traffic enabled on full capacity of Y instance(s).".
+ */
+function stageMessage(stage: DeploymentStage, pending: PendingDeployment): string {
+  const instances = pending.variants.reduce((sum, variant) => sum + variant.instanceCount, 0);
+  if (stage.status === 'Creating') return `Launching ${instances} instance(s).`;
+  if (stage.status === 'ActivatingTraffic') {
+    const active = Math.max(1, Math.round((instances * stage.trafficPercent) / 100));
+    return stage.trafficPercent < 100
+      ? `Activating traffic on canary capacity of ${active} instance(s).`
+      : `Activating traffic on full capacity of ${instances} instance(s).`;
+  }
+  const seconds = pending.deploymentConfig?.BlueGreenUpdatePolicy?.TerminationWaitInSeconds ?? 0;
+  return `Baking for ${seconds} seconds (TerminationWaitInSeconds) with traffic enabled on full capacity of ${instances} instance(s).`;
 }
 
 /**

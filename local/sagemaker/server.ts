@@ -4,12 +4,25 @@ import type { AddressInfo } from 'node:net';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { readBody, reply } from '../aws/json-protocol';
 import { resourceNotFound, SageMakerApiError } from './api-error';
-import { type EndpointStatusChange, LocalHosting } from './hosting';
+import {
+  endpointDeploymentStateChangeEvent,
+  endpointStateChangeEvent,
+  type SageMakerEndpointEvent,
+} from './endpoint-events';
+import { type DeploymentStageChange, type EndpointStatusChange, LocalHosting } from './hosting';
 import type { MetricDefinition } from './metrics';
 import { type TrainerMapping, TrainingJob, type TrainingJobEvent } from './training-job';
 import { validateCreateTrainingJob } from './validation';
 
-export type { EndpointState, EndpointStatusChange, Fleet, FleetVariant, PendingDeployment } from './hosting';
+export type { SageMakerEndpointEvent } from './endpoint-events';
+export type {
+  DeploymentStageChange,
+  EndpointState,
+  EndpointStatusChange,
+  Fleet,
+  FleetVariant,
+  PendingDeployment,
+} from './hosting';
 export type { MetricDefinition } from './metrics';
 export type { SecondaryStatus, TrainerMapping, TrainingJobEvent, TrainingJobStatus } from './training-job';
 
@@ -44,6 +57,16 @@ export interface LocalSageMakerOptions {
   readonly hostingDelays?: { readonly provisionMs?: number; readonly deleteMs?: number };
   /** Instances each type may use across endpoints ("<type> for endpoint usage"). @default no limit */
   readonly instanceQuotas?: Readonly<Record<string, number>>;
+  /**
+   * SageMaker's endpoint events, as full EventBridge events (`SageMaker Endpoint State Change`, `SageMaker Endpoint
+   * Deployment State Change`: see endpoint-events.ts), for the runtime to route through the stack's rules.
+   */
+  readonly onEvent?: (event: SageMakerEndpointEvent) => void;
+  /**
+   * A CloudWatch alarm's state now: what an update's auto-rollback reads (see LocalHosting). Call
+   * `hosting.alarmChanged(name)` on every alarm change. @default none - no update rolls back
+   */
+  readonly alarmState?: (alarmName: string) => string | undefined;
 }
 
 export interface LocalSageMaker {
@@ -52,6 +75,8 @@ export interface LocalSageMaker {
   onJobEvent(listener: (event: TrainingJobEvent) => void): () => void;
   /** Endpoint status changes (Creating, Updating, InService, Deleting, Deleted). Returns an unsubscribe. */
   onEndpointStatus(listener: (change: EndpointStatusChange) => void): () => void;
+  /** The stages of updates as each starts, and their rollbacks. Returns an unsubscribe. */
+  onDeploymentStage(listener: (change: DeploymentStageChange) => void): () => void;
   /** Models, endpoint configs and endpoints (kept in `<workDir>/hosting.json` across restarts). */
   readonly hosting: LocalHosting;
   /** A job's log lines so far (its full log is `<workDir>/<jobName>.log`). */
@@ -97,6 +122,16 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions): Promi
     return job;
   };
   const endpointListeners = new Set<(change: EndpointStatusChange) => void>();
+  const stageListeners = new Set<(change: DeploymentStageChange) => void>();
+  const onEvent = options.onEvent;
+  if (onEvent) {
+    const context = { account, region };
+    endpointListeners.add((change) => {
+      const event = endpointStateChangeEvent(change, context);
+      if (event) onEvent(event);
+    });
+    stageListeners.add((change) => onEvent(endpointDeploymentStateChangeEvent(change, context)));
+  }
   const hosting = new LocalHosting({
     workDir: options.workDir,
     account,
@@ -104,7 +139,9 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions): Promi
     ...(options.timeScale === undefined ? {} : { timeScale: options.timeScale }),
     ...(options.hostingDelays ? { delays: options.hostingDelays } : {}),
     ...(options.instanceQuotas ? { instanceQuotas: options.instanceQuotas } : {}),
+    ...(options.alarmState ? { alarmState: options.alarmState } : {}),
     onEndpointStatus: (change) => notify(endpointListeners, change),
+    onDeploymentStage: (change) => notify(stageListeners, change),
   });
   const operations: Record<string, Operation> = {
     ...hosting.operations(),
@@ -139,6 +176,10 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions): Promi
     onEndpointStatus: (listener) => {
       endpointListeners.add(listener);
       return () => endpointListeners.delete(listener);
+    },
+    onDeploymentStage: (listener) => {
+      stageListeners.add(listener);
+      return () => stageListeners.delete(listener);
     },
     hosting,
     logs: (jobName) => jobs.get(jobName.toLowerCase())?.log ?? [],

@@ -22,9 +22,14 @@ import {
   UpdateEndpointCommand,
 } from '@aws-sdk/client-sagemaker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verdict } from '../../lambdas/record-deployment-failure/record';
+import { ALARM_KINDS, alarmNames } from '../../lambdas/shared/endpoints/naming';
+import { matchesPattern } from '../../local/events/pattern';
+import { eventStatus } from '../../local/sagemaker/endpoint-events';
 import {
   type EndpointStatusChange,
   type LocalSageMaker,
+  type SageMakerEndpointEvent,
   startLocalSageMaker,
 } from '../../local/sagemaker/server';
 
@@ -724,5 +729,352 @@ describe('local SageMaker hosting API (models, endpoint configs, endpoints over 
       'restart-model',
     );
     await waitForStatus('restart-busy', 'InService');
+  });
+});
+
+describe('local SageMaker endpoint events and alarm auto-rollback', () => {
+  let root: string;
+  let sagemaker: LocalSageMaker;
+  let client: SageMakerClient;
+  const events: SageMakerEndpointEvent[] = [];
+  const alarms = new Map<string, string>();
+  // The stack's EndpointEvents rule (lib/constructs/deployment-pipeline.ts) for a stack prefix "mlops".
+  const endpointEventsRule = {
+    source: ['aws.sagemaker'],
+    'detail-type': ['SageMaker Endpoint State Change', 'SageMaker Endpoint Deployment State Change'],
+    detail: { EndpointName: [{ prefix: 'mlops-' }] },
+  };
+
+  beforeAll(async () => {
+    root = mkdtempSync(join(tmpdir(), 'local-sagemaker-events-'));
+    sagemaker = await startLocalSageMaker({
+      workDir: join(root, 'sagemaker'),
+      s3: { endpoint: 'http://127.0.0.1:9' },
+      trainers: [],
+      account: '111122223333',
+      region: 'eu-west-1',
+      timeScale: 10,
+      hostingDelays: { provisionMs: 3000, deleteMs: 1000 },
+      onEvent: (event) => events.push(event),
+      alarmState: (name) => alarms.get(name),
+    });
+    client = new SageMakerClient({
+      region: 'eu-west-1',
+      endpoint: sagemaker.endpoint,
+      credentials: CREDENTIALS,
+    });
+  });
+
+  afterAll(async () => {
+    client?.destroy();
+    await sagemaker?.stop();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  async function deployable(name: string): Promise<void> {
+    await client.send(
+      new CreateModelCommand({
+        ModelName: name,
+        PrimaryContainer: { Image: IMAGE, ModelDataUrl: `s3://artifacts/runs/${name}/model.tar.gz` },
+        ExecutionRoleArn: ROLE,
+      }),
+    );
+    await client.send(
+      new CreateEndpointConfigCommand({
+        EndpointConfigName: name,
+        ProductionVariants: [
+          {
+            VariantName: 'AllTraffic',
+            ModelName: name,
+            InstanceType: 'ml.m5.large',
+            InitialInstanceCount: 2,
+          },
+        ],
+      }),
+    );
+  }
+
+  /** The deployment's DeploymentConfig: canary, baking, every endpoint alarm in AutoRollbackConfiguration. */
+  function deployment(endpoint: string, bakeSeconds: number): DeploymentConfig {
+    const names = alarmNames(endpoint);
+    return {
+      BlueGreenUpdatePolicy: {
+        TrafficRoutingConfiguration: {
+          Type: 'CANARY',
+          CanarySize: { Type: 'CAPACITY_PERCENT', Value: 50 },
+          WaitIntervalInSeconds: 2,
+        },
+        TerminationWaitInSeconds: bakeSeconds,
+        MaximumExecutionTimeoutInSeconds: 3600,
+      },
+      AutoRollbackConfiguration: { Alarms: ALARM_KINDS.map((kind) => ({ AlarmName: names[kind] })) },
+    };
+  }
+
+  async function serving(endpoint: string, config: string): Promise<void> {
+    await deployable(config);
+    await client.send(new CreateEndpointCommand({ EndpointName: endpoint, EndpointConfigName: config }));
+    await expect
+      .poll(
+        async () =>
+          (await client.send(new DescribeEndpointCommand({ EndpointName: endpoint }))).EndpointStatus,
+        {
+          timeout: 5000,
+          interval: 20,
+        },
+      )
+      .toBe('InService');
+  }
+
+  async function stage(endpoint: string): Promise<string | undefined> {
+    const described = await client.send(new DescribeEndpointCommand({ EndpointName: endpoint }));
+    return described.PendingDeploymentSummary?.ProductionVariants?.[0]?.VariantStatus?.[0]?.Status;
+  }
+
+  const of = (endpoint: string) => events.filter((event) => event.detail.EndpointName === endpoint);
+  const summary = (event: SageMakerEndpointEvent) => {
+    const pending = event.detail.PendingDeploymentSummary as
+      | { ProductionVariants: { VariantStatus: { Status: string }[] }[] }
+      | undefined;
+    return `${event['detail-type'] === 'SageMaker Endpoint State Change' ? 'state' : 'deployment'}:${String(event.detail.EndpointStatus)}${pending ? `/${pending.ProductionVariants[0]?.VariantStatus[0]?.Status}` : ''}`;
+  };
+
+  it('sends SageMaker Endpoint State Change and Deployment State Change events in AWS’s shape, matching the stack’s rule', async () => {
+    const endpoint = 'mlops-penguins';
+    await serving(endpoint, 'mlops-penguins-v1');
+    await deployable('mlops-penguins-v2');
+    await client.send(
+      new UpdateEndpointCommand({
+        EndpointName: endpoint,
+        EndpointConfigName: 'mlops-penguins-v2',
+        DeploymentConfig: deployment(endpoint, 2),
+      }),
+    );
+    await expect
+      .poll(
+        async () =>
+          (await client.send(new DescribeEndpointCommand({ EndpointName: endpoint }))).EndpointConfigName,
+        {
+          timeout: 5000,
+          interval: 20,
+        },
+      )
+      .toBe('mlops-penguins-v2');
+
+    const sent = of(endpoint);
+    expect(sent.map(summary)).toEqual([
+      'state:CREATING',
+      'state:IN_SERVICE',
+      'state:UPDATING',
+      'deployment:UPDATING/Creating',
+      'deployment:UPDATING/ActivatingTraffic',
+      'deployment:UPDATING/Baking',
+      'state:IN_SERVICE',
+    ]);
+    for (const event of sent) {
+      expect(matchesPattern(endpointEventsRule, event)).toBe(true);
+      expect(event).toMatchObject({
+        version: '0',
+        source: 'aws.sagemaker',
+        account: '111122223333',
+        region: 'eu-west-1',
+        resources: [`arn:aws:sagemaker:eu-west-1:111122223333:endpoint/${endpoint}`],
+        detail: { EndpointArn: `arn:aws:sagemaker:eu-west-1:111122223333:endpoint/${endpoint}`, Tags: {} },
+      });
+      expect(event.id).toMatch(/^[0-9a-f-]{36}$/);
+      expect(event.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+      expect(typeof event.detail.CreationTime).toBe('number'); // epoch ms, as in the examples
+    }
+    expect(new Set(sent.map((event) => event.id)).size).toBe(sent.length);
+    expect(sent[1]?.detail).toMatchObject({
+      EndpointConfigName: 'mlops-penguins-v1',
+      ProductionVariants: [{ VariantName: 'AllTraffic', DesiredWeight: 1, DesiredInstanceCount: 2 }],
+    });
+    expect(sent[4]?.detail).toMatchObject({
+      EndpointConfigName: 'mlops-penguins-v1',
+      ProductionVariants: [{ VariantName: 'AllTraffic', CurrentInstanceCount: 2, DesiredInstanceCount: 2 }],
+      PendingDeploymentSummary: {
+        EndpointConfigName: 'mlops-penguins-v2',
+        ProductionVariants: [
+          {
+            VariantName: 'AllTraffic',
+            CurrentWeight: 0.5,
+            DesiredWeight: 1,
+            DesiredInstanceCount: 2,
+            VariantStatus: [
+              {
+                Status: 'ActivatingTraffic',
+                StatusMessage: 'Activating traffic on canary capacity of 1 instance(s).',
+              },
+            ],
+          },
+        ],
+      },
+    });
+    expect(sent[5]?.detail).toMatchObject({
+      PendingDeploymentSummary: {
+        ProductionVariants: [
+          {
+            VariantStatus: [
+              {
+                Status: 'Baking',
+                StatusMessage:
+                  'Baking for 2 seconds (TerminationWaitInSeconds) with traffic enabled on full capacity of 2 instance(s).',
+              },
+            ],
+          },
+        ],
+      },
+    });
+    expect(sent[6]?.detail).toMatchObject({
+      EndpointStatus: 'IN_SERVICE',
+      EndpointConfigName: 'mlops-penguins-v2',
+    });
+    expect(sent[6]?.detail.FailureReason).toBeUndefined();
+    expect(eventStatus('UpdateRollbackFailed')).toBe('UPDATE_ROLLBACK_FAILED');
+  });
+
+  it('rolls an update back when one of its alarms goes into ALARM while baking: traffic on blue, InService on the old config', async () => {
+    const endpoint = 'mlops-rollback';
+    const names = alarmNames(endpoint);
+    await serving(endpoint, 'mlops-rollback-v1');
+    await deployable('mlops-rollback-v2');
+    await client.send(
+      new UpdateEndpointCommand({
+        EndpointName: endpoint,
+        EndpointConfigName: 'mlops-rollback-v2',
+        DeploymentConfig: deployment(endpoint, 600), // 60 s of baking at this time scale
+      }),
+    );
+    await expect.poll(() => stage(endpoint), { timeout: 5000, interval: 20 }).toBe('Baking');
+    expect(sagemaker.hosting.endpoint(endpoint)?.pending?.endpointConfigName).toBe('mlops-rollback-v2');
+
+    // Another alarm, or one of ours going to OK, changes nothing.
+    alarms.set('some-other-alarm', 'ALARM');
+    sagemaker.hosting.alarmChanged('some-other-alarm');
+    alarms.set(names.modelLatencyP99, 'OK');
+    sagemaker.hosting.alarmChanged(names.modelLatencyP99);
+    expect(await stage(endpoint)).toBe('Baking');
+
+    const before = of(endpoint).length;
+    alarms.set(names.invocation5xxErrors, 'ALARM');
+    sagemaker.hosting.alarmChanged(names.invocation5xxErrors);
+
+    const described = await client.send(new DescribeEndpointCommand({ EndpointName: endpoint }));
+    expect(described).toMatchObject({
+      EndpointStatus: 'InService',
+      EndpointConfigName: 'mlops-rollback-v1',
+      ProductionVariants: [{ VariantName: 'AllTraffic', CurrentWeight: 1, CurrentInstanceCount: 2 }],
+      LastDeploymentConfig: deployment(endpoint, 600),
+    });
+    expect(described.PendingDeploymentSummary).toBeUndefined();
+    expect(described.FailureReason).toContain(names.invocation5xxErrors);
+    expect(described.FailureReason).toContain('mlops-rollback-v2');
+    // What the runtime routes by: no green fleet left.
+    expect(sagemaker.hosting.endpoint(endpoint)?.pending).toBeUndefined();
+    expect(sagemaker.hosting.endpoint(endpoint)?.serving?.endpointConfigName).toBe('mlops-rollback-v1');
+
+    const sent = of(endpoint).slice(before);
+    expect(sent.map(summary)).toEqual(['deployment:IN_SERVICE/Deleting', 'state:IN_SERVICE']);
+    expect(sent.every((event) => matchesPattern(endpointEventsRule, event))).toBe(true);
+    expect(sent[0]?.detail).toMatchObject({
+      EndpointConfigName: 'mlops-rollback-v1',
+      FailureReason: described.FailureReason,
+      PendingDeploymentSummary: {
+        EndpointConfigName: 'mlops-rollback-v2',
+        ProductionVariants: [
+          {
+            CurrentWeight: 0,
+            VariantStatus: [{ Status: 'Deleting', StatusMessage: 'Terminating 2 instance(s).' }],
+          },
+        ],
+      },
+    });
+    expect(sent[1]?.detail).toMatchObject({
+      EndpointConfigName: 'mlops-rollback-v1',
+      FailureReason: described.FailureReason,
+    });
+
+    // What the deployment workflow records from this outcome and event: RolledBack, naming the alarm.
+    const recorded = verdict({
+      deploymentId: 'd-1',
+      model: 'rollback',
+      version: 2,
+      kind: 'deploy',
+      requestedBy: 'test',
+      plan: {
+        names: { endpointName: endpoint, endpointConfigName: 'mlops-rollback-v2' },
+        previousConfigName: 'mlops-rollback-v1',
+        alarms: ALARM_KINDS.map((kind) => ({ AlarmName: names[kind] })),
+      },
+      endpoint: {
+        EndpointStatus: String(described.EndpointStatus),
+        EndpointConfigName: String(described.EndpointConfigName),
+        FailureReason: String(described.FailureReason),
+        deploymentEvent: sent[0]?.detail ?? {},
+      },
+    });
+    expect(recorded.outcome).toBe('RolledBack');
+    expect(recorded.reasons[0]).toContain(`(alarm ${names.invocation5xxErrors})`);
+
+    // The next update starts clean: no FailureReason while it runs; the alarm back to OK lets it through.
+    alarms.set(names.invocation5xxErrors, 'OK');
+    await deployable('mlops-rollback-v3');
+    await client.send(
+      new UpdateEndpointCommand({
+        EndpointName: endpoint,
+        EndpointConfigName: 'mlops-rollback-v3',
+        DeploymentConfig: deployment(endpoint, 1),
+      }),
+    );
+    expect(
+      (await client.send(new DescribeEndpointCommand({ EndpointName: endpoint }))).FailureReason,
+    ).toBeUndefined();
+    await expect
+      .poll(
+        async () =>
+          (await client.send(new DescribeEndpointCommand({ EndpointName: endpoint }))).EndpointConfigName,
+        {
+          timeout: 5000,
+          interval: 20,
+        },
+      )
+      .toBe('mlops-rollback-v3');
+  });
+
+  it('checks the alarms at each stage start: an alarm already in ALARM rolls the update back without a change', async () => {
+    const endpoint = 'mlops-early';
+    const names = alarmNames(endpoint);
+    await serving(endpoint, 'mlops-early-v1');
+    await deployable('mlops-early-v2');
+    alarms.set(names.invocationErrorRate, 'ALARM');
+    await client.send(
+      new UpdateEndpointCommand({
+        EndpointName: endpoint,
+        EndpointConfigName: 'mlops-early-v2',
+        DeploymentConfig: deployment(endpoint, 600),
+      }),
+    );
+    // UpdateEndpoint answers first (Updating); the first stage's check rolls it back on the next tick.
+    await expect
+      .poll(
+        async () =>
+          (await client.send(new DescribeEndpointCommand({ EndpointName: endpoint }))).EndpointStatus,
+        {
+          timeout: 2000,
+          interval: 10,
+        },
+      )
+      .toBe('InService');
+    const described = await client.send(new DescribeEndpointCommand({ EndpointName: endpoint }));
+    expect(described.EndpointConfigName).toBe('mlops-early-v1');
+    expect(described.FailureReason).toContain(names.invocationErrorRate);
+    expect(described.FailureReason).toContain('Creating stage');
+    expect(of(endpoint).map(summary).slice(-4)).toEqual([
+      'state:UPDATING',
+      'deployment:UPDATING/Creating',
+      'deployment:IN_SERVICE/Deleting',
+      'state:IN_SERVICE',
+    ]);
   });
 });
