@@ -1,0 +1,366 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateEndpointCommand,
+  CreateEndpointConfigCommand,
+  type CreateEndpointConfigInput,
+  CreateModelCommand,
+  DescribeEndpointCommand,
+  SageMakerClient,
+} from '@aws-sdk/client-sagemaker';
+import {
+  InvokeEndpointCommand,
+  type InvokeEndpointCommandInput,
+  ModelError,
+  SageMakerRuntimeClient,
+  ValidationError,
+} from '@aws-sdk/client-sagemaker-runtime';
+import { create as createTar } from 'tar';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalS3, startLocalS3 } from '../../local/aws/s3';
+import { localS3ClientConfig } from '../../local/aws/s3-client';
+import { type LocalSageMakerRuntime, startLocalSageMakerRuntime } from '../../local/sagemaker/runtime';
+import { float32 } from '../../local/sagemaker/runtime/python-format';
+import { type LocalSageMaker, startLocalSageMaker } from '../../local/sagemaker/server';
+import { fitModel, type GbdtModel, type Objective, predict } from '../../local/trainers/xgboost/gbdt';
+
+const REGION = 'us-east-1';
+const ACCOUNT = '000000000000';
+const CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+const ROLE = `arn:aws:iam::${ACCOUNT}:role/ModelRole`;
+const XGBOOST = '683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1';
+
+/** Two features; the label depends on both, so the trees split on each. */
+function dataset(objective: Objective): { features: number[][]; labels: number[] } {
+  const features: number[][] = [];
+  const labels: number[] = [];
+  for (let i = 0; i < 60; i++) {
+    const x = (i % 10) / 10;
+    const y = Math.floor(i / 10) / 6;
+    features.push([x, y]);
+    labels.push(
+      objective === 'multi:softprob'
+        ? x + y > 1
+          ? 2
+          : x > 0.5
+            ? 1
+            : 0
+        : objective === 'binary:logistic'
+          ? x + y > 0.8
+            ? 1
+            : 0
+          : x * 3 + y,
+    );
+  }
+  return { features, labels };
+}
+
+function train(objective: Objective): GbdtModel {
+  const { features, labels } = dataset(objective);
+  return fitModel(features, labels, {
+    objective,
+    numRound: 5,
+    numClass: objective === 'multi:softprob' ? 3 : 1,
+    maxDepth: 3,
+  });
+}
+
+describe('local SageMaker Runtime (InvokeEndpoint over the real SDK client)', () => {
+  let root: string;
+  let s3Server: LocalS3;
+  let s3: S3Client;
+  let sagemaker: LocalSageMaker;
+  let client: SageMakerClient;
+  let runtime: LocalSageMakerRuntime;
+  let invoker: SageMakerRuntimeClient;
+  const models: Record<string, GbdtModel> = {};
+
+  /** Uploads a model.tar.gz holding `files` and returns its URI. */
+  async function artifact(name: string, files: Record<string, string>): Promise<string> {
+    const dir = join(root, 'artifacts', name);
+    mkdirSync(dir, { recursive: true });
+    for (const [file, text] of Object.entries(files)) writeFileSync(join(dir, file), text);
+    const archive = join(root, 'artifacts', `${name}.tar.gz`);
+    await createTar({ gzip: true, cwd: dir, file: archive, portable: true }, Object.keys(files));
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: 'artifacts',
+        Key: `runs/${name}/model.tar.gz`,
+        Body: readFileSync(archive),
+      }),
+    );
+    return `s3://artifacts/runs/${name}/model.tar.gz`;
+  }
+
+  async function deploy(
+    endpointName: string,
+    modelName: string,
+    options: {
+      image?: string;
+      files?: Record<string, string>;
+      config?: Partial<CreateEndpointConfigInput>;
+    } = {},
+  ): Promise<void> {
+    const modelDataUrl = await artifact(modelName, options.files ?? {});
+    await client.send(
+      new CreateModelCommand({
+        ModelName: modelName,
+        PrimaryContainer: { Image: options.image ?? XGBOOST, ModelDataUrl: modelDataUrl },
+        ExecutionRoleArn: ROLE,
+      }),
+    );
+    await client.send(
+      new CreateEndpointConfigCommand({
+        EndpointConfigName: `${modelName}-config`,
+        ProductionVariants: [
+          {
+            VariantName: 'AllTraffic',
+            ModelName: modelName,
+            InstanceType: 'ml.m5.large',
+            InitialInstanceCount: 1,
+            InitialVariantWeight: 1,
+          },
+        ],
+        ...options.config,
+      }),
+    );
+    await client.send(
+      new CreateEndpointCommand({ EndpointName: endpointName, EndpointConfigName: `${modelName}-config` }),
+    );
+  }
+
+  async function waitInService(endpointName: string): Promise<void> {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const { EndpointStatus } = await client.send(
+        new DescribeEndpointCommand({ EndpointName: endpointName }),
+      );
+      if (EndpointStatus === 'InService') return;
+      if (Date.now() > deadline) throw new Error(`${endpointName} still ${EndpointStatus}`);
+      await sleep(25);
+    }
+  }
+
+  async function invoke(input: Omit<InvokeEndpointCommandInput, 'Body'> & { Body: string }) {
+    const output = await invoker.send(
+      new InvokeEndpointCommand({ ...input, Body: new TextEncoder().encode(input.Body) }),
+    );
+    return { ...output, text: new TextDecoder().decode(output.Body) };
+  }
+
+  async function failure(
+    input: Omit<InvokeEndpointCommandInput, 'Body'> & { Body: string },
+  ): Promise<unknown> {
+    return invoke(input).then(
+      () => expect.unreachable('InvokeEndpoint succeeded'),
+      (error: unknown) => error,
+    );
+  }
+
+  beforeAll(async () => {
+    root = mkdtempSync(join(tmpdir(), 'local-sagemaker-runtime-'));
+    s3Server = await startLocalS3({ directory: join(root, 's3'), buckets: ['artifacts', 'capture'] });
+    const s3Config = localS3ClientConfig(s3Server.endpoint, REGION, CREDENTIALS);
+    s3 = new S3Client(s3Config);
+    sagemaker = await startLocalSageMaker({
+      workDir: join(root, 'sagemaker'),
+      s3: s3Config,
+      trainers: [],
+      hostingDelays: { provisionMs: 300, deleteMs: 100 },
+    });
+    client = new SageMakerClient({ region: REGION, endpoint: sagemaker.endpoint, credentials: CREDENTIALS });
+    runtime = await startLocalSageMakerRuntime({
+      hosting: sagemaker.hosting,
+      s3,
+      account: ACCOUNT,
+      region: REGION,
+      workDir: join(root, 'runtime'),
+    });
+    invoker = new SageMakerRuntimeClient({
+      region: REGION,
+      endpoint: runtime.endpoint,
+      credentials: CREDENTIALS,
+    });
+    for (const objective of ['binary:logistic', 'multi:softprob', 'reg:squarederror'] as const) {
+      models[objective] = train(objective);
+    }
+    await deploy('binary', 'binary-v1', {
+      files: { 'xgboost-model.json': JSON.stringify(models['binary:logistic']) },
+    });
+    await deploy('softprob', 'softprob-v1', {
+      files: { 'xgboost-model.json': JSON.stringify(models['multi:softprob']) },
+    });
+    await deploy('regression', 'regression-v1', {
+      files: { 'xgboost-model.json': JSON.stringify(models['reg:squarederror']) },
+    });
+    await Promise.all(['binary', 'softprob', 'regression'].map(waitInService));
+  });
+
+  afterAll(async () => {
+    invoker?.destroy();
+    client?.destroy();
+    await runtime?.stop();
+    await sagemaker?.stop();
+    s3?.destroy();
+    await s3Server?.stop();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('scores one CSV row with the endpoint model, as XGBoost answers text/csv', async () => {
+    const output = await invoke({ EndpointName: 'binary', ContentType: 'text/csv', Body: '0.9,0.5' });
+    const [expected = Number.NaN] = predict(models['binary:logistic'] as GbdtModel, [[0.9, 0.5]]);
+    expect(output.text).toBe(`${float32(expected)}\n`);
+    expect(expected).toBeGreaterThan(0.5);
+    expect(output.ContentType).toBe('text/csv; charset=utf-8');
+    expect(output.InvokedProductionVariant).toBe('AllTraffic');
+  });
+
+  it('scores many rows, an empty field being a missing value, one line each', async () => {
+    const output = await invoke({
+      EndpointName: 'binary',
+      ContentType: 'text/csv',
+      Accept: 'text/csv',
+      Body: '0.1,0.1\n0.9,0.9\n,0.5\n',
+    });
+    const expected = predict(models['binary:logistic'] as GbdtModel, [
+      [0.1, 0.1],
+      [0.9, 0.9],
+      [Number.NaN, 0.5],
+    ]);
+    expect(output.text).toBe(Array.from(expected, (p) => `${float32(p)}\n`).join(''));
+  });
+
+  it('answers multi:softprob with num_class probabilities per row, regression with the value', async () => {
+    const softprob = await invoke({
+      EndpointName: 'softprob',
+      ContentType: 'text/csv',
+      Body: '0.2,0.1\n0.9,0.9',
+    });
+    const lines = softprob.text.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    for (const line of lines) {
+      const probabilities = line.split(',').map(Number);
+      expect(probabilities).toHaveLength(3);
+      expect(probabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+    }
+    const regression = await invoke({ EndpointName: 'regression', ContentType: 'text/csv', Body: '0.5,0.5' });
+    const [value = Number.NaN] = predict(models['reg:squarederror'] as GbdtModel, [[0.5, 0.5]]);
+    expect(regression.text).toBe(`${float32(value)}\n`);
+  });
+
+  it('answers Accept application/json as {"predictions": [{"score": …}]} and scores JSON instances', async () => {
+    const json = await invoke({
+      EndpointName: 'binary',
+      ContentType: 'application/json',
+      Accept: 'application/json',
+      Body: JSON.stringify({ instances: [{ features: [0.9, 0.5] }, { features: [null, 0.1] }] }),
+    });
+    expect(json.ContentType).toBe('application/json');
+    const expected = predict(models['binary:logistic'] as GbdtModel, [
+      [0.9, 0.5],
+      [Number.NaN, 0.1],
+    ]);
+    expect(json.text).toBe(
+      `{"predictions": [{"score": ${float32(expected[0] ?? 0)}}, {"score": ${float32(expected[1] ?? 0)}}]}`,
+    );
+    const softprob = await invoke({
+      EndpointName: 'softprob',
+      ContentType: 'text/csv',
+      Accept: 'application/json',
+      Body: '0.2,0.1',
+    });
+    const parsed = JSON.parse(softprob.text) as { predictions: { score: number[] }[] };
+    expect(parsed.predictions[0]?.score).toHaveLength(3);
+  });
+
+  it('answers a malformed body with ModelError carrying the container status and a message naming row and column', async () => {
+    const error = await failure({
+      EndpointName: 'binary',
+      ContentType: 'text/csv',
+      Body: '0.1,0.2\n0.3,abc',
+    });
+    expect(error).toBeInstanceOf(ModelError);
+    const modelError = error as ModelError;
+    expect(modelError.$metadata.httpStatusCode).toBe(424);
+    expect(modelError.OriginalStatusCode).toBe(415);
+    expect(modelError.OriginalMessage).toContain(
+      "could not convert string to float: 'abc' (row 2, column 2)",
+    );
+    expect(modelError.message).toMatch(
+      /^Received client error \(415\) from primary with message "Loading csv data failed/,
+    );
+    expect(modelError.message).toContain(`in account ${ACCOUNT} for more information.`);
+    expect(modelError.LogStreamArn).toBe(
+      `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/sagemaker/Endpoints/binary`,
+    );
+
+    const ragged = (await failure({
+      EndpointName: 'binary',
+      ContentType: 'text/csv',
+      Body: '0.1,0.2\n0.3',
+    })) as ModelError;
+    expect(ragged.OriginalMessage).toContain('row 2 has 1 columns, row 1 has 2');
+
+    const withLabel = (await failure({
+      EndpointName: 'binary',
+      ContentType: 'text/csv',
+      Body: '1,0.1,0.2',
+    })) as ModelError;
+    expect(withLabel.OriginalStatusCode).toBe(400);
+    expect(withLabel.OriginalMessage).toBe(
+      'Unable to evaluate payload provided: the rows have 3 columns, the model has 2 features (send the features only, without the label)',
+    );
+
+    const type = (await failure({
+      EndpointName: 'binary',
+      ContentType: 'application/x-image',
+      Body: 'x',
+    })) as ModelError;
+    expect(type.OriginalStatusCode).toBe(415);
+    expect(type.OriginalMessage).toMatch(/^application\/x-image is not an accepted ContentType: csv, libsvm/);
+
+    const accept = (await failure({
+      EndpointName: 'binary',
+      ContentType: 'text/csv',
+      Accept: 'image/png',
+      Body: '0.1,0.2',
+    })) as ModelError;
+    expect(accept.OriginalStatusCode).toBe(406);
+  });
+
+  it('answers an unknown endpoint and one not yet InService with ValidationError, as SageMaker words it', async () => {
+    const unknown = await failure({ EndpointName: 'nope', ContentType: 'text/csv', Body: '1,2' });
+    expect(unknown).toBeInstanceOf(ValidationError);
+    expect((unknown as ValidationError).message).toBe(`Endpoint nope of account ${ACCOUNT} not found.`);
+    expect((unknown as ValidationError).$metadata.httpStatusCode).toBe(400);
+
+    await deploy('creating', 'creating-v1', {
+      files: { 'xgboost-model.json': JSON.stringify(models['binary:logistic']) },
+    });
+    const creating = await failure({ EndpointName: 'creating', ContentType: 'text/csv', Body: '1,2' });
+    expect((creating as ValidationError).message).toBe(`Endpoint creating of account ${ACCOUNT} not found.`);
+    await waitInService('creating');
+    const served = await invoke({ EndpointName: 'creating', ContentType: 'text/csv', Body: '0.9,0.5' });
+    expect(Number(served.text)).toBeGreaterThan(0.5);
+
+    const badName = await failure({ EndpointName: 'bad_name', ContentType: 'text/csv', Body: '1,2' });
+    expect((badName as ValidationError).message).toContain(
+      "Value 'bad_name' at 'endpointName' failed to satisfy constraint: Member must satisfy regular expression pattern",
+    );
+  });
+
+  it('answers ModelError when the model archive has no model the built-in image can load', async () => {
+    await deploy('empty', 'empty-v1', { files: { 'README.txt': 'no model here' } });
+    await waitInService('empty');
+    const error = (await failure({
+      EndpointName: 'empty',
+      ContentType: 'text/csv',
+      Body: '1,2',
+    })) as ModelError;
+    expect(error.OriginalStatusCode).toBe(500);
+    expect(error.OriginalMessage).toBe('Unable to load model: no xgboost-model.json in the model archive');
+  });
+});
