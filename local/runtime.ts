@@ -16,13 +16,22 @@ import { LOCAL_CREDENTIALS, s3ClientEnvironment } from './aws/s3-client';
 import { type LocalStepFunctionsApi, startLocalStepFunctionsApi } from './aws/stepfunctions-api';
 import { type LocalFunction, lambdaTask, loadFunctions } from './lambda/functions';
 import { stateMachineDefinition, taskStates } from './stepfunctions/definition';
+import { ExecutionRegistry } from './stepfunctions/executions';
 import {
   type ExecutionOptions,
   type ExecutionResult,
   LocalStateMachine,
   type LocalTaskHandler,
 } from './stepfunctions/executor';
-import { dynamoDbIntegration, firstOf, type IntegrationResolver } from './stepfunctions/integrations';
+import {
+  dynamoDbIntegration,
+  eventBridgeIntegration,
+  firstOf,
+  type IntegrationResolver,
+  lambdaInvokeIntegration,
+  waitForTaskToken,
+} from './stepfunctions/integrations';
+import { TaskTokens, taskTokenPlaceholder } from './stepfunctions/task-tokens';
 import { DEFAULT_LOCAL_ENVIRONMENT, type LocalEnvironment, LocalResources } from './template/local-resources';
 import { type CfnTemplate, resourcesOfType } from './template/template';
 
@@ -38,6 +47,28 @@ export interface LocalRuntimeOptions {
   readonly dynamodb?: DynamoDbLocalOptions;
   /** Extra environment for the in-process functions, e.g. POWERTOOLS_LOG_LEVEL. */
   readonly environment?: Readonly<Record<string, string>> | undefined;
+  /** Where executions are kept across restarts (executions.json). @default memory only */
+  readonly executionsDir?: string;
+  /**
+   * More local services, started once the core servers are up and before the functions load (their SDK
+   * clients read the AWS_ENDPOINT_URL_* variables): the app's SageMaker, CloudWatch, ... Their `environment`
+   * joins the functions' (and the process's); `stop` runs when the runtime stops.
+   */
+  readonly services?: (core: CoreServers) => Promise<ExtraServices>;
+}
+
+/** The servers every runtime has, for {@link LocalRuntimeOptions.services}. */
+export interface CoreServers {
+  readonly env: LocalEnvironment;
+  readonly s3: LocalS3;
+  readonly dynamodb: DynamoDbLocal;
+  readonly events: LocalEventBridge;
+}
+
+/** What {@link LocalRuntimeOptions.services} started. */
+export interface ExtraServices {
+  readonly environment: Readonly<Record<string, string>>;
+  stop(): Promise<void>;
 }
 
 /**
@@ -50,6 +81,10 @@ export class LocalRuntime {
   public readonly clientEnvironment: Readonly<Record<string, string>>;
 
   private readonly machines = new Map<string, LocalStateMachine>();
+  /** Executions of the template's state machines, as the Step Functions API sees them. */
+  public readonly executions: ExecutionRegistry;
+  /** The task tokens of `.waitForTaskToken` Tasks (SendTaskSuccess and co. on the API). */
+  public readonly tokens: TaskTokens;
   /** The client of Task states' DynamoDB integrations (dynamodb:updateItem, ...). */
   private readonly dynamodbClient: DynamoDBClient;
 
@@ -63,8 +98,13 @@ export class LocalRuntime {
     public readonly stepFunctionsApi: LocalStepFunctionsApi,
     public readonly functions: ReadonlyMap<string, LocalFunction>,
     clientEnvironment: Record<string, string>,
+    executions: ExecutionRegistry,
+    tokens: TaskTokens,
+    private readonly extra: ExtraServices | undefined,
   ) {
     this.clientEnvironment = clientEnvironment;
+    this.executions = executions;
+    this.tokens = tokens;
     this.dynamodbClient = new DynamoDBClient({
       endpoint: dynamodb.endpoint,
       region: resources.env.region,
@@ -89,7 +129,21 @@ export class LocalRuntime {
       started.push(s3);
       const events = await startLocalEventBridge(env);
       started.push(events);
-      const stepFunctionsApi = await startLocalStepFunctionsApi();
+      const tokens = new TaskTokens();
+      const machineArns = resourcesOfType(options.template, 'AWS::StepFunctions::StateMachine').map(([id]) =>
+        resources.arn(id),
+      );
+      // Until the runtime exists, nothing can run; it installs its own runner below, the app may replace it.
+      let self: LocalRuntime | undefined;
+      const executions = new ExecutionRegistry(
+        new Set(machineArns),
+        (arn, input, context) => {
+          if (!self) throw new Error('the local runtime is not started yet');
+          return self.execute(logicalIdOf(arn), input, { context });
+        },
+        options.executionsDir,
+      );
+      const stepFunctionsApi = await startLocalStepFunctionsApi({ executions, tokens });
       started.push(stepFunctionsApi);
 
       const clientEnvironment = {
@@ -106,9 +160,14 @@ export class LocalRuntime {
         POWERTOOLS_DEV: 'true',
         ...options.environment,
       };
+      const extra = await options.services?.({ env, s3, dynamodb, events });
+      if (extra) {
+        started.push(extra);
+        Object.assign(clientEnvironment, extra.environment);
+      }
       await createTables(options.template, resources, dynamodb.endpoint, env.region);
       const functions = await loadFunctions(options.template, resources, clientEnvironment);
-      return new LocalRuntime(
+      self = new LocalRuntime(
         options.template,
         resources,
         dynamodb,
@@ -117,7 +176,11 @@ export class LocalRuntime {
         stepFunctionsApi,
         functions,
         clientEnvironment,
+        executions,
+        tokens,
+        extra,
       );
+      return self;
     } catch (error) {
       await Promise.allSettled(started.map((server) => server.stop()));
       throw error;
@@ -139,22 +202,41 @@ export class LocalRuntime {
   /**
    * Task handlers for a state machine, for each Task state the first that applies: `services` by state name
    * (tests), the template's Lambda function its Resource names (run in-process), then the service integration
-   * its Resource ARN names — DynamoDB here, and whatever `integrations` adds (the app's SageMaker). A Task none
-   * serves makes the execution refuse to start, naming it.
+   * its Resource ARN names — DynamoDB, lambda:invoke and events:putEvents here, and whatever `integrations`
+   * adds (the app's SageMaker, CloudWatch, ...). A `.waitForTaskToken` Resource is its request-response call,
+   * then a wait on the token `executionArn`'s `$$.Task.Token` stands for. A Task none serves makes the
+   * execution refuse to start, naming it.
    */
   taskHandlers(
     logicalId: string,
     services: Readonly<Record<string, LocalTaskHandler>> = {},
     integrations?: IntegrationResolver,
+    executionArn?: string,
   ): Record<string, LocalTaskHandler> {
     const resolve = firstOf(
       ...(integrations ? [integrations] : []),
       dynamoDbIntegration(this.dynamodbClient),
+      lambdaInvokeIntegration(this.functions),
+      eventBridgeIntegration((entries) => this.events.put(entries)),
     );
     const handlers: Record<string, LocalTaskHandler> = {};
-    for (const { name, resource } of taskStates(this.stateMachine(logicalId).definition)) {
+    const machine = this.stateMachine(logicalId);
+    for (const { name, resource, timeoutSeconds, heartbeatSeconds } of taskStates(machine.definition)) {
       const fn = this.functions.get(resource.split(':function:')[1] ?? '');
-      const handler = services[name] ?? (fn ? lambdaTask(fn) : resolve(resource));
+      let handler = services[name] ?? (fn ? lambdaTask(fn) : undefined);
+      if (!handler && resource.endsWith('.waitForTaskToken')) {
+        const call = resolve(resource.slice(0, -'.waitForTaskToken'.length));
+        if (call) {
+          handler = waitForTaskToken(call, this.tokens, {
+            name,
+            // The local executor's own default when the state sets none (Step Functions' is far longer).
+            timeoutSeconds: timeoutSeconds ?? 60,
+            heartbeatSeconds,
+            executionArn: () => executionArn ?? this.resources.arn(logicalId),
+          });
+        }
+      }
+      handler ??= resolve(resource);
       if (handler) handlers[name] = handler;
     }
     return handlers;
@@ -163,12 +245,10 @@ export class LocalRuntime {
   /** The context object of a new execution of a state machine: its execution ARN, name and start time. */
   executionContext(logicalId: string): NonNullable<ExecutionOptions['context']> {
     const name = `local-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+    const id = `${this.resources.arn(logicalId).replace(':stateMachine:', ':execution:')}:${name}`;
     return {
-      Execution: {
-        Id: `${this.resources.arn(logicalId).replace(':stateMachine:', ':execution:')}:${name}`,
-        Name: name,
-        StartTime: new Date().toISOString(),
-      },
+      Execution: { Id: id, Name: name, StartTime: new Date().toISOString() },
+      Task: { Token: taskTokenPlaceholder(id) },
     };
   }
 
@@ -181,23 +261,33 @@ export class LocalRuntime {
       readonly integrations?: IntegrationResolver;
     } = {},
   ): Promise<ExecutionResult> {
-    const { services, integrations, ...rest } = options;
+    const { services, integrations, context: given, ...rest } = options;
+    const base = given ?? this.executionContext(logicalId);
+    // `$$.Task.Token` reads a placeholder that each `.waitForTaskToken` Task replaces with a fresh token.
+    const context = { ...base, Task: { Token: taskTokenPlaceholder(base.Execution.Id) } };
     return this.stateMachine(logicalId).execute(input, {
-      context: this.executionContext(logicalId),
+      context,
       ...rest,
-      tasks: this.taskHandlers(logicalId, services, integrations),
+      tasks: this.taskHandlers(logicalId, services, integrations, context.Execution.Id),
     });
   }
 
   async stop(): Promise<void> {
     this.dynamodbClient.destroy();
+    this.tokens.closeAll();
     await Promise.allSettled([
+      ...(this.extra ? [this.extra.stop()] : []),
       this.events.stop(),
       this.stepFunctionsApi.stop(),
       this.s3.stop(),
       this.dynamodb.stop(),
     ]);
   }
+}
+
+/** The logical id in a state machine ARN of this runtime (its name is the logical id). */
+function logicalIdOf(stateMachineArn: string): string {
+  return stateMachineArn.split(':stateMachine:')[1] ?? '';
 }
 
 async function createTables(

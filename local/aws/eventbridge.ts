@@ -21,18 +21,29 @@ export interface LocalEventBridge {
   /** Every event put so far, oldest first. */
   readonly events: readonly LocalEvent[];
   onEvent(listener: (event: LocalEvent) => void): void;
+  /** PutEvents in-process (Step Functions' events:putEvents integration): same checks, same answer. */
+  put(entries: readonly PutEventsEntry[]): PutEventsResult;
   stop(): Promise<void>;
 }
 
+/** A PutEvents request entry (PutEventsRequestEntry). */
+export interface PutEventsEntry {
+  readonly Source?: string;
+  readonly DetailType?: string;
+  readonly Detail?: string;
+  readonly EventBusName?: string;
+  readonly Resources?: string[];
+  readonly Time?: string;
+}
+
+/** PutEvents' response: one result per entry, in order; failed ones carry ErrorCode and ErrorMessage. */
+export interface PutEventsResult {
+  readonly FailedEntryCount: number;
+  readonly Entries: ({ EventId: string } | { ErrorCode: string; ErrorMessage: string })[];
+}
+
 interface PutEventsRequest {
-  readonly Entries?: readonly {
-    readonly Source?: string;
-    readonly DetailType?: string;
-    readonly Detail?: string;
-    readonly EventBusName?: string;
-    readonly Resources?: string[];
-    readonly Time?: string;
-  }[];
+  readonly Entries?: readonly PutEventsEntry[];
 }
 
 /**
@@ -62,7 +73,11 @@ export async function startLocalEventBridge(env: {
       return;
     }
     const { Entries = [] } = JSON.parse(body || '{}') as PutEventsRequest;
-    const results = Entries.map((entry) => {
+    reply(response, 200, put(Entries));
+  }
+
+  function put(entries: readonly PutEventsEntry[]): PutEventsResult {
+    const results = entries.map((entry) => {
       if (!entry.Source || !entry.DetailType || entry.Detail === undefined) {
         return { ErrorCode: 'MalformedDetail', ErrorMessage: 'Source, DetailType and Detail are required' };
       }
@@ -87,10 +102,7 @@ export async function startLocalEventBridge(env: {
       for (const listener of listeners) listener(event);
       return { EventId: event.id };
     });
-    reply(response, 200, {
-      FailedEntryCount: results.filter((r) => 'ErrorCode' in r).length,
-      Entries: results,
-    });
+    return { FailedEntryCount: results.filter((r) => 'ErrorCode' in r).length, Entries: results };
   }
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -99,6 +111,7 @@ export async function startLocalEventBridge(env: {
     endpoint: `http://127.0.0.1:${port}`,
     events,
     onEvent: (listener) => listeners.push(listener),
+    put,
     stop: () =>
       new Promise((resolve, reject) => server.close((error) => (error ? reject(error) : resolve()))),
   };

@@ -1,29 +1,118 @@
 /**
- * Step Functions' API endpoint for the in-process Lambdas (AWS_ENDPOINT_URL_SFN). The local runtime runs state
- * machines from the stack's rules, but does not serve the API yet (StartExecution, SendTaskSuccess: the
- * deployment workflow, which needs local hosting). Without this endpoint such a call would go to AWS's public
- * endpoint with the local credentials; here it fails at once, saying why.
+ * The Step Functions API on 127.0.0.1 (awsJson1_0, `X-Amz-Target: AWSStepFunctions.<Operation>`), for the
+ * in-process Lambdas (AWS_ENDPOINT_URL_SFN), the CLI and tests: StartExecution, DescribeExecution and
+ * ListExecutions on the runtime's executions, SendTaskSuccess / SendTaskFailure / SendTaskHeartbeat on its
+ * task tokens. Shapes and errors from the API reference
+ * (https://docs.aws.amazon.com/step-functions/latest/apireference/API_Operations.html); any other operation
+ * fails at once saying it is not served, rather than leaving for AWS's endpoint with the local credentials.
  */
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readBody, reply } from './json-protocol';
+import type { ExecutionRecord, ExecutionRegistry } from '../stepfunctions/executions';
+import { StepFunctionsApiError, type TaskTokens } from '../stepfunctions/task-tokens';
+import { readBody } from './json-protocol';
 
 export interface LocalStepFunctionsApi {
   readonly endpoint: string;
   stop(): Promise<void>;
 }
 
-/** What every call answers (awsJson1_0 error shape: `__type` and `message`). */
+export interface LocalStepFunctionsApiOptions {
+  readonly executions: ExecutionRegistry;
+  readonly tokens: TaskTokens;
+  /** @default 0 - a free port */
+  readonly port?: number;
+}
+
+/** The error of an operation this server does not serve (awsJson1_0 error shape: `__type` and `message`). */
 export function notServed(target: string, service = 'Step Functions'): { __type: string; message: string } {
   const operation = target.split('.').pop() || 'This operation';
   return {
     __type: 'UnknownOperationException',
-    message: `${service} ${operation} is not served by the local runtime yet.`,
+    message: `${service} ${operation} is not served by the local runtime.`,
   };
 }
 
-export function startLocalStepFunctionsApi(): Promise<LocalStepFunctionsApi> {
-  return startUnservedApi('Step Functions');
+type Operation = (request: Record<string, unknown>) => unknown;
+
+/** Starts the API on the runtime's executions and task tokens. */
+export async function startLocalStepFunctionsApi(
+  options: LocalStepFunctionsApiOptions,
+): Promise<LocalStepFunctionsApi> {
+  const { executions, tokens } = options;
+  const operations: Record<string, Operation> = {
+    StartExecution: (request) => {
+      const { execution } = executions.start(request.stateMachineArn, request.name, request.input);
+      return { executionArn: execution.executionArn, startDate: seconds(execution.startDate) };
+    },
+    DescribeExecution: (request) => describe(executions.describe(request.executionArn)),
+    ListExecutions: (request) => {
+      const page = executions.list(request);
+      return {
+        executions: page.executions.map((e) => ({
+          executionArn: e.executionArn,
+          stateMachineArn: e.stateMachineArn,
+          name: e.name,
+          status: e.status,
+          startDate: seconds(e.startDate),
+          ...(e.stopDate === undefined ? {} : { stopDate: seconds(e.stopDate) }),
+        })),
+        ...(page.nextToken === undefined ? {} : { nextToken: page.nextToken }),
+      };
+    },
+    SendTaskSuccess: (request) => {
+      tokens.sendSuccess(request.taskToken, request.output);
+      return {};
+    },
+    SendTaskFailure: (request) => {
+      tokens.sendFailure(request.taskToken, request.error, request.cause);
+      return {};
+    },
+    SendTaskHeartbeat: (request) => {
+      tokens.sendHeartbeat(request.taskToken);
+      return {};
+    },
+  };
+  const server = createServer((request, response) => {
+    void handle(request, response).catch((error: unknown) =>
+      send(response, 500, { __type: 'InternalFailure', message: String(error) }),
+    );
+  });
+
+  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const target = String(request.headers['x-amz-target'] ?? '');
+    const body = await readBody(request);
+    const [prefix, name = ''] = target.split('.');
+    const operation = prefix === 'AWSStepFunctions' ? operations[name] : undefined;
+    if (!operation) {
+      send(response, 400, notServed(target));
+      return;
+    }
+    let input: Record<string, unknown>;
+    try {
+      input = JSON.parse(body || '{}') as Record<string, unknown>;
+    } catch {
+      send(response, 400, { __type: 'SerializationException', message: 'Request body is not valid JSON' });
+      return;
+    }
+    try {
+      send(response, 200, operation(input));
+    } catch (error) {
+      if (!(error instanceof StepFunctionsApiError)) throw error;
+      send(response, error.status, { __type: error.name, message: error.message });
+    }
+  }
+
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    stop: () =>
+      new Promise((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((error) => (error ? reject(error) : resolve()));
+      }),
+  };
 }
 
 /**
@@ -33,8 +122,8 @@ export function startLocalStepFunctionsApi(): Promise<LocalStepFunctionsApi> {
 export async function startUnservedApi(service: string): Promise<LocalStepFunctionsApi> {
   const server = createServer((request, response) => {
     void readBody(request).then(
-      () => reply(response, 400, notServed(String(request.headers['x-amz-target'] ?? ''), service)),
-      () => reply(response, 400, notServed('', service)),
+      () => send(response, 400, notServed(String(request.headers['x-amz-target'] ?? ''), service)),
+      () => send(response, 400, notServed('', service)),
     );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -42,6 +131,36 @@ export async function startUnservedApi(service: string): Promise<LocalStepFuncti
   return {
     endpoint: `http://127.0.0.1:${port}`,
     stop: () =>
-      new Promise((resolve, reject) => server.close((error) => (error ? reject(error) : resolve()))),
+      new Promise((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((error) => (error ? reject(error) : resolve()));
+      }),
   };
+}
+
+function describe(e: ExecutionRecord): Record<string, unknown> {
+  return {
+    executionArn: e.executionArn,
+    stateMachineArn: e.stateMachineArn,
+    name: e.name,
+    status: e.status,
+    startDate: seconds(e.startDate),
+    ...(e.stopDate === undefined ? {} : { stopDate: seconds(e.stopDate) }),
+    input: e.input,
+    inputDetails: { included: true },
+    ...(e.output === undefined ? {} : { output: e.output, outputDetails: { included: true } }),
+    ...(e.error === undefined ? {} : { error: e.error }),
+    ...(e.cause === undefined ? {} : { cause: e.cause }),
+  };
+}
+
+/** awsJson timestamps are epoch seconds. */
+function seconds(ms: number): number {
+  return ms / 1000;
+}
+
+/** awsJson1_0 answers (Step Functions' protocol; EventBridge and SageMaker are 1.1). */
+function send(response: ServerResponse, status: number, body: unknown): void {
+  response.writeHead(status, { 'content-type': 'application/x-amz-json-1.0' });
+  response.end(JSON.stringify(body));
 }

@@ -32,6 +32,8 @@ export function stateMachineDefinition(
 interface StateShape {
   readonly Type: string;
   readonly Resource?: string;
+  readonly TimeoutSeconds?: number;
+  readonly HeartbeatSeconds?: number;
   readonly Branches?: StateMachineDefinition[];
   readonly Iterator?: StateMachineDefinition;
   readonly ItemProcessor?: StateMachineDefinition;
@@ -51,10 +53,15 @@ function allStates(definition: Pick<StateMachineDefinition, 'States'>): [string,
 /** Every Task state, with its Resource, including those nested in Parallel and Map states. */
 export function taskStates(
   definition: Pick<StateMachineDefinition, 'States'>,
-): { name: string; resource: string }[] {
+): { name: string; resource: string; timeoutSeconds?: number; heartbeatSeconds?: number }[] {
   return allStates(definition)
     .filter(([, state]) => state.Type === 'Task')
-    .map(([name, state]) => ({ name, resource: String(state.Resource) }));
+    .map(([name, state]) => ({
+      name,
+      resource: String(state.Resource),
+      ...(state.TimeoutSeconds === undefined ? {} : { timeoutSeconds: state.TimeoutSeconds }),
+      ...(state.HeartbeatSeconds === undefined ? {} : { heartbeatSeconds: state.HeartbeatSeconds }),
+    }));
 }
 
 /** The names of every state of `type` (e.g. `Wait`), nested ones included. */

@@ -24,6 +24,8 @@ export interface ExecutionOptions {
   /** The context object ($$): Step Functions fills it, the local executor leaves it empty unless given. */
   readonly context?: {
     readonly Execution: { readonly Id: string; readonly Name: string; readonly StartTime: string };
+    /** `$$.Task.Token`: a placeholder the `.waitForTaskToken` handlers replace (see task-tokens.ts). */
+    readonly Task?: { readonly Token: string };
   };
   /** Milliseconds to wait between retries, instead of the definition's intervals (tests, demos). */
   readonly retryIntervalMs?: number;
