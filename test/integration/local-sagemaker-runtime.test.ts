@@ -2,14 +2,17 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import type { MetricDatum } from '@aws-sdk/client-cloudwatch';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   CreateEndpointCommand,
   CreateEndpointConfigCommand,
   type CreateEndpointConfigInput,
   CreateModelCommand,
+  DeleteEndpointCommand,
   DescribeEndpointCommand,
   SageMakerClient,
+  UpdateEndpointCommand,
 } from '@aws-sdk/client-sagemaker';
 import {
   InvokeEndpointCommand,
@@ -32,6 +35,10 @@ const ACCOUNT = '000000000000';
 const CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 const ROLE = `arn:aws:iam::${ACCOUNT}:role/ModelRole`;
 const XGBOOST = '683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1';
+const SCALE_SERVER = join(__dirname, '..', 'fixtures', 'serving', 'scale-server.cjs');
+const USER_IMAGE = '123456789012.dkr.ecr.us-east-1.amazonaws.com/scale-server:1';
+const BROKEN_IMAGE = '123456789012.dkr.ecr.us-east-1.amazonaws.com/broken-server:1';
+const UNMAPPED_IMAGE = '123456789012.dkr.ecr.us-east-1.amazonaws.com/unmapped:1';
 
 /** Two features; the label depends on both, so the trees split on each. */
 function dataset(objective: Objective): { features: number[][]; labels: number[] } {
@@ -58,6 +65,15 @@ function dataset(objective: Objective): { features: number[][]; labels: number[]
   return { features, labels };
 }
 
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function train(objective: Objective): GbdtModel {
   const { features, labels } = dataset(objective);
   return fitModel(features, labels, {
@@ -77,6 +93,7 @@ describe('local SageMaker Runtime (InvokeEndpoint over the real SDK client)', ()
   let runtime: LocalSageMakerRuntime;
   let invoker: SageMakerRuntimeClient;
   const models: Record<string, GbdtModel> = {};
+  const published: MetricDatum[] = [];
 
   /** Uploads a model.tar.gz holding `files` and returns its URI. */
   async function artifact(name: string, files: Record<string, string>): Promise<string> {
@@ -104,11 +121,15 @@ describe('local SageMaker Runtime (InvokeEndpoint over the real SDK client)', ()
       config?: Partial<CreateEndpointConfigInput>;
     } = {},
   ): Promise<void> {
-    const modelDataUrl = await artifact(modelName, options.files ?? {});
+    const modelDataUrl = await artifact(modelName, options.files ?? { 'README.txt': 'no model' });
     await client.send(
       new CreateModelCommand({
         ModelName: modelName,
-        PrimaryContainer: { Image: options.image ?? XGBOOST, ModelDataUrl: modelDataUrl },
+        PrimaryContainer: {
+          Image: options.image ?? XGBOOST,
+          ModelDataUrl: modelDataUrl,
+          ...(options.environment ? { Environment: options.environment } : {}),
+        },
         ExecutionRoleArn: ROLE,
       }),
     );
@@ -178,6 +199,20 @@ describe('local SageMaker Runtime (InvokeEndpoint over the real SDK client)', ()
       account: ACCOUNT,
       region: REGION,
       workDir: join(root, 'runtime'),
+      metrics: (namespace, data) => {
+        expect(namespace).toBe('AWS/SageMaker');
+        published.push(...data);
+      },
+      capture: { flushIntervalMs: 60_000 },
+      servers: [
+        { image: /\/scale-server:/, command: process.execPath, args: [SCALE_SERVER] },
+        {
+          image: BROKEN_IMAGE,
+          command: process.execPath,
+          args: ['-e', 'console.error("no model"); process.exit(3)'],
+        },
+      ],
+      startupTimeoutMs: 10_000,
     });
     invoker = new SageMakerRuntimeClient({
       region: REGION,
@@ -362,5 +397,275 @@ describe('local SageMaker Runtime (InvokeEndpoint over the real SDK client)', ()
     })) as ModelError;
     expect(error.OriginalStatusCode).toBe(500);
     expect(error.OriginalMessage).toBe('Unable to load model: no xgboost-model.json in the model archive');
+  });
+
+  /** Sum and count of a metric's published values for an endpoint (all variants). */
+  function metric(name: string, endpointName: string): { sum: number; count: number; units: Set<string> } {
+    const out = { sum: 0, count: 0, units: new Set<string>() };
+    for (const datum of published) {
+      if (datum.MetricName !== name) continue;
+      if (!datum.Dimensions?.some((d) => d.Name === 'EndpointName' && d.Value === endpointName)) continue;
+      expect(datum.Dimensions?.map((d) => d.Name)).toEqual(['EndpointName', 'VariantName']);
+      out.units.add(datum.Unit ?? '');
+      (datum.Values ?? []).forEach((value, i) => {
+        const count = datum.Counts?.[i] ?? 1;
+        out.sum += value * count;
+        out.count += count;
+      });
+    }
+    return out;
+  }
+
+  it('splits traffic between blue and green during a canary, then serves green alone', async () => {
+    await deploy('canary', 'canary-v1', {
+      files: { 'xgboost-model.json': JSON.stringify(models['binary:logistic']) },
+    });
+    await waitInService('canary');
+    await client.send(
+      new CreateModelCommand({
+        ModelName: 'canary-v2',
+        PrimaryContainer: {
+          Image: XGBOOST,
+          ModelDataUrl: await artifact('canary-v2', {
+            'xgboost-model.json': JSON.stringify(models['reg:squarederror']),
+          }),
+        },
+        ExecutionRoleArn: ROLE,
+      }),
+    );
+    await client.send(
+      new CreateEndpointConfigCommand({
+        EndpointConfigName: 'canary-v2-config',
+        ProductionVariants: [
+          {
+            VariantName: 'AllTraffic',
+            ModelName: 'canary-v2',
+            InstanceType: 'ml.m5.large',
+            InitialInstanceCount: 2,
+            InitialVariantWeight: 1,
+          },
+        ],
+      }),
+    );
+    await client.send(
+      new UpdateEndpointCommand({
+        EndpointName: 'canary',
+        EndpointConfigName: 'canary-v2-config',
+        DeploymentConfig: {
+          BlueGreenUpdatePolicy: {
+            TrafficRoutingConfiguration: {
+              Type: 'CANARY',
+              CanarySize: { Type: 'INSTANCE_COUNT', Value: 1 },
+              WaitIntervalInSeconds: 3,
+            },
+            TerminationWaitInSeconds: 1,
+          },
+        },
+      }),
+    );
+    // While the green fleet is Creating, blue takes everything; then the canary (1 of 2 instances: 50%).
+    const deadline = Date.now() + 8000;
+    let stats = runtime.stats('canary');
+    while (
+      ((stats['canary-v2-config']?.invocations ?? 0) < 20 ||
+        (stats['canary-v1-config']?.invocations ?? 0) < 20) &&
+      Date.now() < deadline
+    ) {
+      await Promise.all(
+        Array.from({ length: 10 }, () =>
+          invoke({ EndpointName: 'canary', ContentType: 'text/csv', Body: '0.5,0.5' }),
+        ),
+      );
+      stats = runtime.stats('canary');
+    }
+    expect(stats['canary-v1-config']?.invocations).toBeGreaterThanOrEqual(20);
+    expect(stats['canary-v2-config']?.invocations).toBeGreaterThanOrEqual(20);
+    await waitInService('canary');
+    const before = runtime.stats('canary');
+    for (let i = 0; i < 10; i++)
+      await invoke({ EndpointName: 'canary', ContentType: 'text/csv', Body: '0.5,0.5' });
+    const after = runtime.stats('canary');
+    expect(after['canary-v1-config']?.invocations).toBe(before['canary-v1-config']?.invocations);
+    expect(after['canary-v2-config']?.invocations).toBe((before['canary-v2-config']?.invocations ?? 0) + 10);
+    const [value = Number.NaN] = predict(models['reg:squarederror'] as GbdtModel, [[0.5, 0.5]]);
+    expect((await invoke({ EndpointName: 'canary', ContentType: 'text/csv', Body: '0.5,0.5' })).text).toBe(
+      `${float32(value)}\n`,
+    );
+  });
+
+  it("captures sampled invocations to S3 in SageMaker's layout and record format", async () => {
+    await deploy('captured', 'captured-v1', {
+      files: { 'xgboost-model.json': JSON.stringify(models['binary:logistic']) },
+      config: {
+        DataCaptureConfig: {
+          EnableCapture: true,
+          InitialSamplingPercentage: 100,
+          DestinationS3Uri: 's3://capture/datacapture',
+          CaptureOptions: [{ CaptureMode: 'Input' }, { CaptureMode: 'Output' }],
+          CaptureContentTypeHeader: { CsvContentTypes: ['text/csv'], JsonContentTypes: ['application/json'] },
+        },
+      },
+    });
+    await waitInService('captured');
+    for (let i = 0; i < 5; i++) {
+      await invoke({
+        EndpointName: 'captured',
+        ContentType: 'text/csv',
+        Body: `0.${i},0.5`,
+        InferenceId: `req-${i}`,
+      });
+    }
+    await invoke({
+      EndpointName: 'captured',
+      ContentType: 'application/json',
+      Accept: 'application/json',
+      Body: '{"features":[0.3,0.3]}',
+    });
+    await failure({ EndpointName: 'captured', ContentType: 'text/csv', Body: 'x,y' });
+    await runtime.flush();
+    const listed = await s3.send(
+      new ListObjectsV2Command({ Bucket: 'capture', Prefix: 'datacapture/captured/AllTraffic/' }),
+    );
+    const keys = (listed.Contents ?? []).map((object) => object.Key ?? '');
+    expect(keys.length).toBeGreaterThan(0);
+    for (const key of keys) {
+      expect(key).toMatch(
+        /^datacapture\/captured\/AllTraffic\/\d{4}\/\d{2}\/\d{2}\/\d{2}\/\d{2}-\d{2}-\d{3}-[0-9a-f-]{36}\.jsonl$/,
+      );
+    }
+    const records = [];
+    for (const key of keys) {
+      const object = await s3.send(new GetObjectCommand({ Bucket: 'capture', Key: key }));
+      const text = (await object.Body?.transformToString()) ?? '';
+      records.push(
+        ...text
+          .trim()
+          .split('\n')
+          .map((line) => JSON.parse(line)),
+      );
+    }
+    // The failed request is not captured.
+    expect(records).toHaveLength(6);
+    const first = records.find((r) => r.eventMetadata.inferenceId === 'req-1');
+    expect(first).toEqual({
+      captureData: {
+        endpointInput: { observedContentType: 'text/csv', mode: 'INPUT', data: '0.1,0.5', encoding: 'CSV' },
+        endpointOutput: {
+          observedContentType: 'text/csv; charset=utf-8',
+          mode: 'OUTPUT',
+          data: expect.stringMatching(/^0\.\d+\n$/),
+          encoding: 'CSV',
+        },
+      },
+      eventMetadata: {
+        eventId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        inferenceId: 'req-1',
+        inferenceTime: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/),
+      },
+      eventVersion: '0',
+    });
+    const json = records.find((r) => r.captureData.endpointInput.observedContentType === 'application/json');
+    expect(json.captureData.endpointInput.encoding).toBe('JSON');
+    expect(json.captureData.endpointOutput.data).toMatch(/^\{"predictions": \[\{"score": /);
+    expect(json.eventMetadata.inferenceId).toBeUndefined();
+  });
+
+  it('publishes AWS/SageMaker invocation metrics per endpoint and variant, and the fault switch fails a fleet with 5XX', async () => {
+    await runtime.flush();
+    const before = metric('Invocations', 'binary');
+    const errorsBefore = metric('Invocation5XXErrors', 'binary');
+    await invoke({ EndpointName: 'binary', ContentType: 'text/csv', Body: '0.1,0.1' });
+    runtime.setFault({ endpointConfigName: 'binary-v1-config', errorRate: 1, latencyMs: 5 });
+    const faulted = (await failure({
+      EndpointName: 'binary',
+      ContentType: 'text/csv',
+      Body: '0.1,0.1',
+    })) as ModelError;
+    expect(faulted).toBeInstanceOf(ModelError);
+    expect(faulted.OriginalStatusCode).toBe(500);
+    expect(faulted.message).toMatch(
+      /^Received server error \(500\) from primary with message "Fault injected/,
+    );
+    // Another fleet is untouched.
+    expect(
+      Number(
+        (await invoke({ EndpointName: 'softprob', ContentType: 'text/csv', Body: '0.1,0.1' })).text.split(
+          ',',
+        )[0],
+      ),
+    ).toBeGreaterThan(0);
+    runtime.setFault({ modelName: /^binary-/, errorRate: 0 });
+    await invoke({ EndpointName: 'binary', ContentType: 'text/csv', Body: '0.1,0.1' });
+    runtime.setFault(undefined);
+    expect(() => runtime.setFault({ errorRate: 2 })).toThrow(RangeError);
+    await runtime.flush();
+
+    const invocations = metric('Invocations', 'binary');
+    expect(invocations.sum - before.sum).toBe(3);
+    expect(invocations.units).toEqual(new Set(['None']));
+    const errors = metric('Invocation5XXErrors', 'binary');
+    expect(errors.sum - errorsBefore.sum).toBe(1);
+    expect(errors.count - errorsBefore.count).toBe(3);
+    const latency = metric('ModelLatency', 'binary');
+    expect(latency.units).toEqual(new Set(['Microseconds']));
+    expect(latency.count).toBe(invocations.count);
+    expect(metric('OverheadLatency', 'binary').count).toBe(invocations.count);
+    expect(metric('Invocation4XXErrors', 'binary').sum).toBeGreaterThan(0); // the malformed bodies above
+    const stats = runtime.stats('binary')['binary-v1-config'];
+    expect(stats?.errors).toBeGreaterThanOrEqual(1);
+  });
+
+  it('runs a serving command for a mapped image under the hosting contract and proxies to it', async () => {
+    await deploy('user', 'user-v1', {
+      image: USER_IMAGE,
+      files: { 'model.json': JSON.stringify({ scale: 10 }) },
+      environment: { PID_FILE: join(root, 'user-server.pid') },
+    });
+    await waitInService('user');
+    const output = await invoke({
+      EndpointName: 'user',
+      ContentType: 'text/csv',
+      CustomAttributes: 'trace=1',
+      Body: '1,2\n3,4',
+    });
+    expect(output.text).toBe('30\n70\n');
+    expect(output.ContentType).toBe('text/csv');
+    expect(output.CustomAttributes).toBe('echo:trace=1');
+    const refused = (await failure({
+      EndpointName: 'user',
+      ContentType: 'text/csv',
+      Body: 'a,b',
+    })) as ModelError;
+    expect(refused.OriginalStatusCode).toBe(400);
+    expect(refused.OriginalMessage).toBe('rows must be numbers');
+
+    // The fleet goes, its server stops.
+    const pid = Number(readFileSync(join(root, 'user-server.pid'), 'utf8'));
+    expect(alive(pid)).toBe(true);
+    await client.send(new DeleteEndpointCommand({ EndpointName: 'user' }));
+    const deadline = Date.now() + 5000;
+    while (alive(pid) && Date.now() < deadline) await sleep(50);
+    expect(alive(pid)).toBe(false);
+
+    await deploy('broken', 'broken-v1', { image: BROKEN_IMAGE });
+    await waitInService('broken');
+    const broken = (await failure({
+      EndpointName: 'broken',
+      ContentType: 'text/csv',
+      Body: '1',
+    })) as ModelError;
+    expect(broken.OriginalStatusCode).toBe(500);
+    expect(broken.OriginalMessage).toMatch(
+      /failed to start: the serving command .* exited \(code 3, signal null\) before GET \/ping answered 200; its last lines: no model$/,
+    );
+
+    await deploy('unmapped', 'unmapped-v1', { image: UNMAPPED_IMAGE });
+    await waitInService('unmapped');
+    const unmapped = (await failure({
+      EndpointName: 'unmapped',
+      ContentType: 'text/csv',
+      Body: '1',
+    })) as ModelError;
+    expect(unmapped.OriginalMessage).toContain(`No local server for image ${UNMAPPED_IMAGE}`);
   });
 });

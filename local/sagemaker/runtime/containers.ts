@@ -226,27 +226,29 @@ async function startServerContainer(server: ServerMapping, start: ServerStart): 
     await processHandle.exited;
     log.end();
   };
-  const describe = (): string =>
-    `the serving command ${server.command} ${exit ?? 'is not answering'}${tail.length ? `; its last lines: ${tail.join(' | ')}` : ''}`;
+  const state = (): string => `the serving command ${server.command} ${exit ?? 'is not answering'}`;
+  const lastLines = (): string => (tail.length ? `; its last lines: ${tail.join(' | ')}` : '');
 
   const deadline = Date.now() + start.startupTimeoutMs;
   for (;;) {
     if (exit !== undefined) {
       await stop();
-      throw new Error(`${describe()} before GET /ping answered 200`);
+      throw new Error(`${state()} before GET /ping answered 200${lastLines()}`);
     }
     const status = await ping(port).catch(() => 0);
     if (status === 200) break;
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`GET /ping did not answer 200 within ${start.startupTimeoutMs} ms: ${describe()}`);
+      throw new Error(
+        `GET /ping did not answer 200 within ${start.startupTimeoutMs} ms: ${state()}${lastLines()}`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   return {
     invoke: async (request) => {
       if (exit !== undefined)
-        return { status: 500, body: Buffer.from(describe()), contentType: 'text/plain' };
+        return { status: 500, body: Buffer.from(`${state()}${lastLines()}`), contentType: 'text/plain' };
       return post(port, agent, request);
     },
     stop,
