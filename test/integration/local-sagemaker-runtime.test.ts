@@ -118,6 +118,7 @@ describe('local SageMaker Runtime (InvokeEndpoint over the real SDK client)', ()
     options: {
       image?: string;
       files?: Record<string, string>;
+      environment?: Record<string, string>;
       config?: Partial<CreateEndpointConfigInput>;
     } = {},
   ): Promise<void> {
