@@ -91,6 +91,11 @@ export interface LocalApplicationAutoScaling {
   policies(): readonly LocalScalingPolicy[];
   /** Whether a scalable target is registered for this SageMaker resource (`endpoint/<name>/variant/<variant>`). */
   isAutoscaled(resourceId: string): boolean;
+  /**
+   * An endpoint was deleted: its variants' targets and policies go, as Application Auto Scaling "deregisters those
+   * models as scalable targets without notifying you" (https://docs.aws.amazon.com/sagemaker/latest/dg/endpoint-delete-with-scaling.html).
+   */
+  endpointDeleted(endpointName: string): void;
   stop(): Promise<void>;
 }
 
@@ -145,6 +150,7 @@ export async function startLocalApplicationAutoScaling(
     targets: () => service.targets(),
     policies: () => service.policies(),
     isAutoscaled: (resourceId) => service.isAutoscaled(resourceId),
+    endpointDeleted: (endpointName) => service.endpointDeleted(endpointName),
     stop: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve, reject) =>
@@ -206,6 +212,16 @@ class ApplicationAutoScalingService {
     return this.state.targets.some(
       (target) => target.ServiceNamespace === ServiceNamespace.SAGEMAKER && target.ResourceId === resourceId,
     );
+  }
+
+  endpointDeleted(endpointName: string): void {
+    const gone = (key: TargetKey) =>
+      key.ServiceNamespace === ServiceNamespace.SAGEMAKER &&
+      VARIANT_RESOURCE.exec(key.ResourceId)?.[1]?.toLowerCase() === endpointName.toLowerCase();
+    const before = this.state.targets.length + this.state.policies.length;
+    this.state.targets = this.state.targets.filter((target) => !gone(target));
+    this.state.policies = this.state.policies.filter((policy) => !gone(policy));
+    if (this.state.targets.length + this.state.policies.length !== before) this.save();
   }
 
   /**
@@ -329,7 +345,8 @@ class ApplicationAutoScalingService {
    * Creates or updates (same name, same target) a scaling policy of a registered target. A target tracking policy
    * gets the two CloudWatch alarms Application Auto Scaling creates for it, named `TargetTracking-<resource>-AlarmHigh-
    * <uuid>` / `-AlarmLow-<uuid>` (https://docs.aws.amazon.com/autoscaling/application/userguide/application-auto-scaling-target-tracking.html:
-   * "do not edit or delete the CloudWatch alarms ... named TargetTracking-"); locally nothing evaluates them.
+   * "do not edit or delete the CloudWatch alarms ... named TargetTracking-"; a real response with them is quoted in
+   * boto/boto3#2839); locally nothing evaluates them.
    */
   private putPolicy(body: Record<string, unknown>): unknown {
     const request = body as unknown as PutScalingPolicyRequest;

@@ -84,6 +84,11 @@ export interface HostingOptions {
    * update rolls back.
    */
   readonly alarmState?: (alarmName: string) => string | undefined;
+  /**
+   * Whether Application Auto Scaling has a scalable target for `endpoint/<endpoint>/variant/<variant>`: an
+   * UpdateEndpoint that changes such a variant's instance type, or removes the variant, fails. @default none is
+   */
+  readonly isAutoscaled?: (resourceId: string) => boolean;
 }
 
 export interface EndpointStatusChange {
@@ -419,6 +424,7 @@ export class LocalHosting {
     }
     let fleet = this.fleet(request.EndpointConfigName);
     if (request.RetainAllVariantProperties) fleet = retainVariantProperties(fleet, serving, request);
+    this.checkAutoscaledVariants(endpoint, serving, fleet);
     const deployment =
       request.DeploymentConfig ??
       (request.RetainDeploymentConfig ? endpoint.lastDeploymentConfig : undefined);
@@ -445,6 +451,33 @@ export class LocalHosting {
     this.changed(endpoint);
     this.schedule(endpoint);
     return { EndpointArn: endpoint.arn };
+  }
+
+  /**
+   * "If the update would change the instance type for any model that is a target for auto scaling, the update
+   * fails" — and so does removing such a variant; the variant must be deregistered first
+   * (https://docs.aws.amazon.com/sagemaker/latest/dg/endpoint-scaling-update.html). AWS does not publish the
+   * message; this one says which variant and what to do.
+   */
+  private checkAutoscaledVariants(endpoint: EndpointState, serving: Fleet, fleet: Fleet): void {
+    const isAutoscaled = this.options.isAutoscaled;
+    if (!isAutoscaled) return;
+    for (const variant of serving.variants) {
+      const resourceId = `endpoint/${endpoint.name}/variant/${variant.variantName}`;
+      if (!isAutoscaled(resourceId)) continue;
+      const next = fleet.variants.find(
+        (candidate) => candidate.variantName.toLowerCase() === variant.variantName.toLowerCase(),
+      );
+      if (next && next.instanceType === variant.instanceType) continue;
+      const change = next
+        ? `changes its instance type from ${variant.instanceType ?? 'serverless'} to ${next.instanceType ?? 'serverless'}`
+        : 'removes it';
+      throw invalid(
+        `Cannot update endpoint "${endpoint.arn}": endpoint configuration "${fleet.endpointConfigName}" ${change}, ` +
+          `and variant ${variant.variantName} is a target for auto scaling (${resourceId}). Delete its scaling ` +
+          'policies and deregister it with DeregisterScalableTarget before updating the endpoint.',
+      );
+    }
   }
 
   private deleteEndpoint(name: string): unknown {

@@ -67,6 +67,11 @@ export interface LocalSageMakerOptions {
    * `hosting.alarmChanged(name)` on every alarm change. @default none - no update rolls back
    */
   readonly alarmState?: (alarmName: string) => string | undefined;
+  /**
+   * Whether a variant (`endpoint/<endpoint>/variant/<variant>`) is a scalable target of Application Auto Scaling:
+   * UpdateEndpoint refuses to change its instance type or remove it (LocalApplicationAutoScaling.isAutoscaled).
+   */
+  readonly isAutoscaled?: (resourceId: string) => boolean;
 }
 
 export interface LocalSageMaker {
@@ -140,6 +145,7 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions): Promi
     ...(options.hostingDelays ? { delays: options.hostingDelays } : {}),
     ...(options.instanceQuotas ? { instanceQuotas: options.instanceQuotas } : {}),
     ...(options.alarmState ? { alarmState: options.alarmState } : {}),
+    ...(options.isAutoscaled ? { isAutoscaled: options.isAutoscaled } : {}),
     onEndpointStatus: (change) => notify(endpointListeners, change),
     onDeploymentStage: (change) => notify(stageListeners, change),
   });

@@ -3,6 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  ApplicationAutoScalingClient,
+  DeregisterScalableTargetCommand,
+  PutScalingPolicyCommand,
+  RegisterScalableTargetCommand,
+} from '@aws-sdk/client-application-auto-scaling';
+import {
   CreateEndpointCommand,
   CreateEndpointConfigCommand,
   type CreateEndpointConfigInput,
@@ -22,8 +28,13 @@ import {
   UpdateEndpointCommand,
 } from '@aws-sdk/client-sagemaker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { autoscalingRequests } from '../../lambdas/begin-deployment/begin';
 import { verdict } from '../../lambdas/record-deployment-failure/record';
 import { ALARM_KINDS, alarmNames } from '../../lambdas/shared/endpoints/naming';
+import {
+  type LocalApplicationAutoScaling,
+  startLocalApplicationAutoScaling,
+} from '../../local/aws/application-autoscaling';
 import { matchesPattern } from '../../local/events/pattern';
 import { eventStatus } from '../../local/sagemaker/endpoint-events';
 import {
@@ -738,6 +749,8 @@ describe('local SageMaker endpoint events and alarm auto-rollback', () => {
   let client: SageMakerClient;
   const events: SageMakerEndpointEvent[] = [];
   const alarms = new Map<string, string>();
+  let autoscaling: LocalApplicationAutoScaling;
+  let autoscalingClient: ApplicationAutoScalingClient;
   // The stack's EndpointEvents rule (lib/constructs/deployment-pipeline.ts) for a stack prefix "mlops".
   const endpointEventsRule = {
     source: ['aws.sagemaker'],
@@ -757,21 +770,40 @@ describe('local SageMaker endpoint events and alarm auto-rollback', () => {
       hostingDelays: { provisionMs: 3000, deleteMs: 1000 },
       onEvent: (event) => events.push(event),
       alarmState: (name) => alarms.get(name),
+      isAutoscaled: (resourceId) => autoscaling.isAutoscaled(resourceId),
     });
     client = new SageMakerClient({
       region: 'eu-west-1',
       endpoint: sagemaker.endpoint,
       credentials: CREDENTIALS,
     });
+    autoscaling = await startLocalApplicationAutoScaling({
+      workDir: join(root, 'aas'),
+      account: '111122223333',
+      region: 'eu-west-1',
+      variantExists: (endpoint, variant) =>
+        sagemaker.hosting.endpoint(endpoint)?.serving?.variants.some((v) => v.variantName === variant) ??
+        false,
+    });
+    autoscalingClient = new ApplicationAutoScalingClient({
+      region: 'eu-west-1',
+      endpoint: autoscaling.endpoint,
+      credentials: CREDENTIALS,
+    });
   });
 
   afterAll(async () => {
     client?.destroy();
+    autoscalingClient?.destroy();
+    await autoscaling?.stop();
     await sagemaker?.stop();
     rmSync(root, { recursive: true, force: true });
   });
 
-  async function deployable(name: string): Promise<void> {
+  async function deployable(
+    name: string,
+    instanceType: ProductionVariantInstanceType = 'ml.m5.large',
+  ): Promise<void> {
     await client.send(
       new CreateModelCommand({
         ModelName: name,
@@ -786,7 +818,7 @@ describe('local SageMaker endpoint events and alarm auto-rollback', () => {
           {
             VariantName: 'AllTraffic',
             ModelName: name,
-            InstanceType: 'ml.m5.large',
+            InstanceType: instanceType,
             InitialInstanceCount: 2,
           },
         ],
@@ -824,6 +856,18 @@ describe('local SageMaker endpoint events and alarm auto-rollback', () => {
         },
       )
       .toBe('InService');
+  }
+
+  async function waitInService(endpoint: string, config: string): Promise<void> {
+    await expect
+      .poll(
+        async () => {
+          const described = await client.send(new DescribeEndpointCommand({ EndpointName: endpoint }));
+          return `${described.EndpointStatus}:${described.EndpointConfigName}`;
+        },
+        { timeout: 5000, interval: 20 },
+      )
+      .toBe(`InService:${config}`);
   }
 
   async function stage(endpoint: string): Promise<string | undefined> {
@@ -1076,5 +1120,74 @@ describe('local SageMaker endpoint events and alarm auto-rollback', () => {
       'deployment:IN_SERVICE/Deleting',
       'state:IN_SERVICE',
     ]);
+  });
+  it('refuses an update that changes the instance type of an autoscaled variant until it is deregistered', async () => {
+    const endpoint = 'mlops-scaled';
+    await serving(endpoint, 'mlops-scaled-v1');
+    const requests = autoscalingRequests(endpoint, 'AllTraffic', {
+      mode: 'auto',
+      endpoint: {
+        type: 'realtime',
+        instanceType: 'ml.m5.large',
+        initialInstanceCount: 2,
+        autoscaling: { minCapacity: 1, maxCapacity: 4, targetInvocationsPerInstance: 100 },
+      },
+      trafficRouting: { type: 'ALL_AT_ONCE' },
+      bakeSeconds: 0,
+      maxExecutionTimeoutSeconds: 600,
+      dataCapturePercent: 0,
+      alarms: { latencyP99Ms: 100, errorRatePercent: 1 },
+      retainVersions: 1,
+    });
+    if (!requests) throw new Error('autoscaling expected');
+    // Application Auto Scaling checks the variant against the hosting: none before the endpoint serves it.
+    const missing = await autoscalingClient
+      .send(
+        new RegisterScalableTargetCommand({
+          ...requests.register,
+          ResourceId: 'endpoint/mlops-none/variant/AllTraffic',
+        }),
+      )
+      .catch((error: Error) => error);
+    expect((missing as Error).name).toBe('ValidationException');
+    await autoscalingClient.send(new RegisterScalableTargetCommand(requests.register));
+    await autoscalingClient.send(new PutScalingPolicyCommand(requests.policy));
+
+    await deployable('mlops-scaled-v2', 'ml.c5.large');
+    const refused = await client
+      .send(new UpdateEndpointCommand({ EndpointName: endpoint, EndpointConfigName: 'mlops-scaled-v2' }))
+      .catch((error: Error) => error);
+    expect(refused).toMatchObject({
+      name: 'ValidationException',
+      message: expect.stringContaining(
+        'changes its instance type from ml.m5.large to ml.c5.large, and variant AllTraffic is a target for auto scaling',
+      ),
+    });
+    expect((await client.send(new DescribeEndpointCommand({ EndpointName: endpoint }))).EndpointStatus).toBe(
+      'InService',
+    );
+    // A new model on the same instance type is allowed ("If you change the model ... auto scaling allows the update").
+    await deployable('mlops-scaled-v3');
+    await client.send(
+      new UpdateEndpointCommand({ EndpointName: endpoint, EndpointConfigName: 'mlops-scaled-v3' }),
+    );
+    await waitInService(endpoint, 'mlops-scaled-v3');
+    // Deregistered first, as the deployment does, the instance type may change.
+    await autoscalingClient.send(
+      new DeregisterScalableTargetCommand({
+        ServiceNamespace: 'sagemaker',
+        ResourceId: requests.register.ResourceId,
+        ScalableDimension: requests.register.ScalableDimension,
+      }),
+    );
+    await client.send(
+      new UpdateEndpointCommand({ EndpointName: endpoint, EndpointConfigName: 'mlops-scaled-v2' }),
+    );
+    await waitInService(endpoint, 'mlops-scaled-v2');
+
+    // Deleting an endpoint deregisters its variants (what the runtime wires to endpointDeleted).
+    await autoscalingClient.send(new RegisterScalableTargetCommand(requests.register));
+    autoscaling.endpointDeleted(endpoint);
+    expect(autoscaling.isAutoscaled(String(requests.register.ResourceId))).toBe(false);
   });
 });
