@@ -8,17 +8,29 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
-import type { GetMetricStatisticsInput, MetricDatum } from '@aws-sdk/client-cloudwatch';
+import type {
+  DeleteAlarmsInput,
+  GetMetricDataInput,
+  GetMetricStatisticsInput,
+  MetricDatum,
+  PutMetricAlarmInput,
+  SetAlarmStateInput,
+} from '@aws-sdk/client-cloudwatch';
 import { readBody } from '../aws/json-protocol';
+import { AlarmBook } from './alarm-book';
+import { ingestEmf } from './emf';
 import { CloudWatchError } from './errors';
+import { getMetricData } from './metric-data';
 import { getMetricStatistics, listMetrics } from './queries';
 import { MetricStore } from './store';
 
 export type { MetricDatum } from '@aws-sdk/client-cloudwatch';
 export { CloudWatchError } from './errors';
 
-/** An alarm's state value. */
-export type AlarmStateValue = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
+import type { AlarmStateValue } from './alarms';
+
+export type { AlarmStateValue } from './alarms';
+export { ALARM_STATE_CHANGE } from './events';
 
 export interface LocalCloudWatchOptions {
   /** Region and account in alarm ARNs and events. */
@@ -52,19 +64,34 @@ export interface LocalCloudWatch {
 
 type Operation = (body: Record<string, unknown>) => unknown;
 
-/** Starts the local CloudWatch on 127.0.0.1 (a free port). */
+/** Starts the local CloudWatch on 127.0.0.1 (a free port); alarms from `<workDir>/alarms.json` resume. */
 export async function startLocalCloudWatch(options: LocalCloudWatchOptions): Promise<LocalCloudWatch> {
   const timeScale = options.timeScale ?? 1;
   if (!(timeScale > 0)) throw new RangeError(`timeScale must be positive, got ${timeScale}`);
   const store = new MetricStore();
-  const listeners = new Set<(alarmName: string, state: string) => void>();
+  const alarms = new AlarmBook({ ...options, timeScale, store });
+  await alarms.load();
   const operations: Record<string, Operation> = {
     PutMetricData: (body) => {
       store.put(body.Namespace, body.MetricData, Date.now());
       return {};
     },
     GetMetricStatistics: (body) => getMetricStatistics(store, body as unknown as GetMetricStatisticsInput),
+    GetMetricData: (body) => getMetricData(store, body as unknown as GetMetricDataInput),
     ListMetrics: (body) => listMetrics(store, body),
+    PutMetricAlarm: (body) => {
+      alarms.put(body as unknown as PutMetricAlarmInput);
+      return {};
+    },
+    DescribeAlarms: (body) => alarms.describe(body),
+    DeleteAlarms: (body) => {
+      alarms.delete(body as unknown as DeleteAlarmsInput);
+      return {};
+    },
+    SetAlarmState: (body) => {
+      alarms.setState(body as unknown as SetAlarmStateInput);
+      return {};
+    },
   };
 
   const server = createServer((request, response) => {
@@ -74,20 +101,21 @@ export async function startLocalCloudWatch(options: LocalCloudWatchOptions): Pro
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
+  alarms.start();
   return {
     endpoint: `http://127.0.0.1:${port}`,
     putMetricData: (namespace, data) => store.put(namespace, data, Date.now(), true),
-    ingestEmf: () => false,
-    alarmState: () => undefined,
-    onAlarmChange: (listener) => {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-    stop: () =>
-      new Promise((resolve, reject) => {
+    ingestEmf: (line) => ingestEmf(store, line),
+    alarmState: (name) => alarms.state(name),
+    onAlarmChange: (listener) => alarms.onChange(listener),
+    stop: async () => {
+      alarms.stop();
+      await new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
-      }),
+      });
+      await alarms.flush();
+    },
   };
 }
 

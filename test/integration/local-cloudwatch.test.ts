@@ -1,12 +1,24 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   CloudWatchClient,
+  DeleteAlarmsCommand,
+  DescribeAlarmsCommand,
+  GetMetricDataCommand,
   GetMetricStatisticsCommand,
   InvalidParameterCombinationException,
   InvalidParameterValueException,
   ListMetricsCommand,
+  type MetricDatum,
+  PutMetricAlarmCommand,
   PutMetricDataCommand,
+  ResourceNotFound,
+  SetAlarmStateCommand,
 } from '@aws-sdk/client-cloudwatch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { endpointAlarms } from '../../lambdas/shared/endpoints/alarms';
+import { alarmNames } from '../../lambdas/shared/endpoints/naming';
 import { type LocalCloudWatch, startLocalCloudWatch } from '../../local/cloudwatch';
 
 const REGION = 'us-east-1';
@@ -218,5 +230,267 @@ describe('local CloudWatch metrics over the real SDK client', () => {
     expect(() => cloudwatch.putMetricData('Local/Test', [{ MetricName: 'X', Value: Number.NaN }])).toThrow(
       expect.objectContaining({ name: 'InvalidParameterValueException' }),
     );
+  });
+});
+
+const ENDPOINT = 'mlops-penguins';
+const VARIANT = 'AllTraffic';
+const NAMES = alarmNames(ENDPOINT);
+const DIMENSIONS = [
+  { Name: 'EndpointName', Value: ENDPOINT },
+  { Name: 'VariantName', Value: VARIANT },
+];
+/** A 60 s period lasts 100 ms. */
+const TIME_SCALE = 600;
+
+/** What SageMaker publishes for one second of traffic (monitoring-cloudwatch.html): per request 1/0 errors. */
+function traffic(requests: number, errors5xx: number, latencyUs: number): MetricDatum[] {
+  const ok = requests - errors5xx;
+  const counts = (bad: number): MetricDatum['Values'] => (bad > 0 ? [1, 0] : [0]);
+  const countsOf = (bad: number) => (bad > 0 ? [bad, requests - bad] : [requests]);
+  return [
+    { MetricName: 'Invocations', Dimensions: DIMENSIONS, Value: requests, Unit: 'None' },
+    {
+      MetricName: 'Invocation5XXErrors',
+      Dimensions: DIMENSIONS,
+      Values: counts(errors5xx),
+      Counts: countsOf(errors5xx),
+      Unit: 'None',
+    },
+    { MetricName: 'Invocation4XXErrors', Dimensions: DIMENSIONS, Value: 0, Unit: 'None' },
+    {
+      MetricName: 'ModelLatency',
+      Dimensions: DIMENSIONS,
+      Values: [latencyUs],
+      Counts: [Math.max(ok, 1)],
+      Unit: 'Microseconds',
+    },
+  ];
+}
+
+describe('local CloudWatch alarms: the deployment alarms evaluated at the time scale', () => {
+  let root: string;
+  let cloudwatch: LocalCloudWatch;
+  let client: CloudWatchClient;
+  const events: Record<string, unknown>[] = [];
+  let profile: { requests: number; errors5xx: number; latencyUs: number } | undefined;
+  let pump: NodeJS.Timeout;
+
+  async function start(): Promise<void> {
+    cloudwatch = await startLocalCloudWatch({
+      region: REGION,
+      account: ACCOUNT,
+      timeScale: TIME_SCALE,
+      workDir: join(root, 'cloudwatch'),
+      onEvent: (event) => events.push(event),
+    });
+    client = new CloudWatchClient({
+      region: REGION,
+      endpoint: cloudwatch.endpoint,
+      credentials: CREDENTIALS,
+    });
+  }
+
+  beforeAll(async () => {
+    root = mkdtempSync(join(tmpdir(), 'local-cloudwatch-'));
+    await start();
+    // Traffic as SageMaker's metrics, every 20 ms (several datums per scaled period).
+    pump = setInterval(() => {
+      if (profile)
+        cloudwatch.putMetricData(
+          'AWS/SageMaker',
+          traffic(profile.requests, profile.errors5xx, profile.latencyUs),
+        );
+    }, 20);
+  });
+
+  afterAll(async () => {
+    clearInterval(pump);
+    client.destroy();
+    await cloudwatch.stop();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  function until(name: string, state: string): Promise<void> {
+    if (cloudwatch.alarmState(name) === state) return Promise.resolve();
+    return new Promise((resolve) => {
+      const off = cloudwatch.onAlarmChange((alarm, value) => {
+        if (alarm === name && value === state) {
+          off();
+          resolve();
+        }
+      });
+    });
+  }
+
+  it('creates the three alarms in INSUFFICIENT_DATA, then OK without traffic (missing data is notBreaching)', async () => {
+    const requests = endpointAlarms({
+      model: 'penguins',
+      endpointName: ENDPOINT,
+      variantName: VARIANT,
+      alarmNames: NAMES,
+      alarms: { latencyP99Ms: 100, errorRatePercent: 5 },
+    });
+    for (const request of requests) await client.send(new PutMetricAlarmCommand(request));
+    const { MetricAlarms = [] } = await client.send(new DescribeAlarmsCommand({ AlarmNamePrefix: ENDPOINT }));
+    expect(MetricAlarms.map((a) => a.AlarmName)).toEqual([
+      NAMES.invocation5xxErrors,
+      NAMES.invocationErrorRate,
+      NAMES.modelLatencyP99,
+    ]);
+    await Promise.all(Object.values(NAMES).map((name) => until(name, 'OK')));
+    const ok = await client.send(new DescribeAlarmsCommand({ AlarmNames: [NAMES.invocation5xxErrors] }));
+    expect(ok.MetricAlarms?.[0]).toMatchObject({
+      AlarmArn: `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:${NAMES.invocation5xxErrors}`,
+      StateValue: 'OK',
+      StateReason:
+        'Threshold Crossed: no datapoints were received for 1 period and 1 missing datapoint was treated as [NonBreaching].',
+      Namespace: 'AWS/SageMaker',
+      MetricName: 'Invocation5XXErrors',
+      Statistic: 'Sum',
+      Dimensions: DIMENSIONS,
+      Threshold: 0,
+    });
+    const first = events.find(
+      (e) => (e.detail as { alarmName: string }).alarmName === NAMES.invocation5xxErrors,
+    ) as Record<string, unknown>;
+    expect(first).toMatchObject({
+      version: '0',
+      'detail-type': 'CloudWatch Alarm State Change',
+      source: 'aws.cloudwatch',
+      account: ACCOUNT,
+      region: REGION,
+      resources: [`arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:${NAMES.invocation5xxErrors}`],
+      detail: {
+        alarmName: NAMES.invocation5xxErrors,
+        previousState: { value: 'INSUFFICIENT_DATA', reason: 'Unchecked: Initial alarm creation' },
+        state: { value: 'OK' },
+        configuration: {
+          metrics: [
+            {
+              metricStat: {
+                metric: {
+                  dimensions: { EndpointName: ENDPOINT, VariantName: VARIANT },
+                  name: 'Invocation5XXErrors',
+                  namespace: 'AWS/SageMaker',
+                },
+                period: 60,
+                stat: 'Sum',
+              },
+              returnData: true,
+            },
+          ],
+        },
+      },
+    });
+    expect(first.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    expect((first.detail as { state: { timestamp: string } }).state.timestamp).toMatch(/\.\d{3}\+0000$/);
+  });
+
+  it('healthy traffic keeps every alarm OK', async () => {
+    profile = { requests: 10, errors5xx: 0, latencyUs: 5_000 };
+    // Several scaled periods of healthy traffic: the error-rate expression has values, and they are 0.
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    for (const name of Object.values(NAMES)) expect(cloudwatch.alarmState(name)).toBe('OK');
+  });
+
+  it('5xx errors put the 5xx and the error-rate alarms in ALARM, with reasons and events as CloudWatch gives them', async () => {
+    profile = { requests: 10, errors5xx: 3, latencyUs: 5_000 };
+    await Promise.all([until(NAMES.invocation5xxErrors, 'ALARM'), until(NAMES.invocationErrorRate, 'ALARM')]);
+    const { MetricAlarms = [] } = await client.send(new DescribeAlarmsCommand({ StateValue: 'ALARM' }));
+    const errorRate = MetricAlarms.find((a) => a.AlarmName === NAMES.invocationErrorRate);
+    // A period the errors started in holds fewer failed requests: each listed value is above 5%.
+    expect(errorRate?.StateReason).toMatch(
+      /^Threshold Crossed: [23] out of the last 3 datapoints \[\d+\.\d+ \(\d\d\/\d\d\/\d\d \d\d:\d\d:\d\d\), \d+\.\d+ .*\] were greater than the threshold \(5\.0\) \(minimum 2 datapoints for OK -> ALARM transition\)\.$/,
+    );
+    expect(JSON.parse(errorRate?.StateReasonData ?? '{}')).toMatchObject({
+      version: '1.0',
+      period: 60,
+      threshold: 5,
+    });
+    const alarmEvent = events.find(
+      (e) =>
+        (e.detail as { alarmName: string; state: { value: string } }).alarmName ===
+          NAMES.invocationErrorRate && (e.detail as { state: { value: string } }).state.value === 'ALARM',
+    );
+    expect(alarmEvent?.detail).toMatchObject({
+      previousState: { value: 'OK' },
+      configuration: {
+        metrics: expect.arrayContaining([
+          {
+            expression: '100 * (FILL(errors4xx, 0) + FILL(errors5xx, 0)) / invocations',
+            id: 'errorRate',
+            label: 'Invocation error rate (%)',
+            returnData: true,
+          },
+          expect.objectContaining({ id: 'invocations', returnData: false }),
+        ]),
+      },
+    });
+    expect(cloudwatch.alarmState(NAMES.modelLatencyP99)).toBe('OK');
+  });
+
+  it('slow responses put the p99 latency alarm in ALARM (2 of 3 periods over the limit in µs)', async () => {
+    profile = { requests: 10, errors5xx: 0, latencyUs: 250_000 };
+    await until(NAMES.modelLatencyP99, 'ALARM');
+    profile = { requests: 10, errors5xx: 0, latencyUs: 5_000 };
+    await Promise.all(Object.values(NAMES).map((name) => until(name, 'OK')));
+  });
+
+  it('answers GetMetricData with the error-rate expression over what was put', async () => {
+    const alarm = (await client.send(new DescribeAlarmsCommand({ AlarmNames: [NAMES.invocationErrorRate] })))
+      .MetricAlarms?.[0];
+    const { MetricDataResults = [] } = await client.send(
+      new GetMetricDataCommand({
+        MetricDataQueries: alarm?.Metrics ?? [],
+        StartTime: new Date(Date.now() - 10 * MINUTE),
+        EndTime: new Date(Date.now() + MINUTE),
+      }),
+    );
+    expect(MetricDataResults.map((r) => r.Id)).toEqual(['errorRate']);
+    const values = MetricDataResults[0]?.Values ?? [];
+    // Traffic of this test file ran within the last minute or two: 0%, 30% and 0% of requests failed.
+    expect(Math.max(...values)).toBeGreaterThan(0);
+    expect(Math.max(...values)).toBeLessThanOrEqual(30);
+  });
+
+  it('SetAlarmState changes the state until the next evaluation; DeleteAlarms refuses unknown names', async () => {
+    profile = undefined;
+    const changes: string[] = [];
+    const off = cloudwatch.onAlarmChange((name, state) => {
+      if (name === NAMES.invocation5xxErrors) changes.push(state);
+    });
+    await client.send(
+      new SetAlarmStateCommand({
+        AlarmName: NAMES.invocation5xxErrors,
+        StateValue: 'ALARM',
+        StateReason: 'testing',
+      }),
+    );
+    expect(changes[0]).toBe('ALARM');
+    await until(NAMES.invocation5xxErrors, 'OK');
+    off();
+    await expect(
+      client.send(new SetAlarmStateCommand({ AlarmName: 'nope', StateValue: 'ALARM', StateReason: 'x' })),
+    ).rejects.toBeInstanceOf(ResourceNotFound);
+    await expect(
+      client.send(new DeleteAlarmsCommand({ AlarmNames: [NAMES.invocation5xxErrors, 'nope'] })),
+    ).rejects.toBeInstanceOf(ResourceNotFound);
+    expect(cloudwatch.alarmState(NAMES.invocation5xxErrors)).toBe('OK');
+  });
+
+  it('keeps alarms in alarms.json across a restart, and deletes them', async () => {
+    client.destroy();
+    await cloudwatch.stop();
+    const saved = JSON.parse(readFileSync(join(root, 'cloudwatch', 'alarms.json'), 'utf8')) as {
+      alarms: unknown[];
+    };
+    expect(saved.alarms).toHaveLength(3);
+    await start();
+    expect(cloudwatch.alarmState(NAMES.modelLatencyP99)).toBe('OK');
+    await client.send(new DeleteAlarmsCommand({ AlarmNames: Object.values(NAMES) }));
+    const { MetricAlarms } = await client.send(new DescribeAlarmsCommand({}));
+    expect(MetricAlarms).toEqual([]);
+    expect(cloudwatch.alarmState(NAMES.modelLatencyP99)).toBeUndefined();
   });
 });
