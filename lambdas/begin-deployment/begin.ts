@@ -31,6 +31,7 @@ import {
 } from '../shared/endpoints/requests';
 import {
   deploymentSettingsFor,
+  MODEL_SETTINGS_DEFAULTS_KEY,
   type RuntimeDeploymentSettings,
   type RuntimeDeploymentSettingsMap,
 } from '../shared/model-settings';
@@ -46,8 +47,11 @@ export interface BeginDeploymentDependencies {
   readonly namePrefix: string;
   readonly artifactsBucket: string;
   readonly kmsKeyArn: string;
-  /** The role SageMaker hosts the model with (reads artifacts, writes capture). */
-  readonly executionRoleArn: string;
+  /**
+   * The roles SageMaker hosts models with, by model, plus `defaults` for models not named in the config: each
+   * reads only its models' artifacts and writes only their capture (lib/constructs/deployment-pipeline.ts).
+   */
+  readonly executionRoles: Readonly<Record<string, string>>;
   readonly logger: Logger;
 }
 
@@ -75,7 +79,7 @@ export async function beginDeployment(
     artifactUri: stored.lineage.artifactUri,
     // The training image serves too: built-in XGBoost's image is its inference image.
     image: stored.lineage.image,
-    executionRoleArn: deps.executionRoleArn,
+    executionRoleArn: executionRoleFor(deps.executionRoles, model),
     kmsKeyArn: deps.kmsKeyArn,
     artifactsBucket: deps.artifactsBucket,
     names,
@@ -100,6 +104,7 @@ export async function beginDeployment(
   const numClass = Number(hyperparameters.num_class);
   const plan: DeploymentPlan = {
     names,
+    endpointType: settings.endpoint.type,
     action: current === undefined ? 'create' : 'update',
     previousConfigName: current?.configName ?? null,
     createModel: createModelInput(parameters),
@@ -144,6 +149,15 @@ export async function beginDeployment(
   });
   logger.info('Deployment planned', { action: plan.action, previousConfigName: plan.previousConfigName });
   return plan;
+}
+
+/** The model's own execution role, or the default one for a model not named in the config. */
+export function executionRoleFor(roles: Readonly<Record<string, string>>, model: string): string {
+  const role = roles[model] ?? roles[MODEL_SETTINGS_DEFAULTS_KEY];
+  if (role === undefined) {
+    throw new Error(`MODEL_EXECUTION_ROLES has neither "${model}" nor "${MODEL_SETTINGS_DEFAULTS_KEY}"`);
+  }
+  return role;
 }
 
 /**

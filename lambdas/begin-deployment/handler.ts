@@ -3,7 +3,7 @@ import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { deploymentFunction } from '../shared/deployment/clients';
 import { deploymentSettingsFromEnv } from '../shared/deployment/settings';
 import { deploymentContextSchema } from '../shared/deployment/workflow';
-import { requireEnv } from '../shared/runtime/env';
+import { parseJsonEnv, requireEnv } from '../shared/runtime/env';
 import { parseInput } from '../shared/runtime/errors';
 import * as z from '../shared/zod';
 import { beginDeployment } from './begin';
@@ -13,7 +13,7 @@ const config = {
   namePrefix: requireEnv('NAME_PREFIX'),
   artifactsBucket: requireEnv('ARTIFACTS_BUCKET'),
   kmsKeyArn: requireEnv('KMS_KEY_ARN'),
-  executionRoleArn: requireEnv('MODEL_EXECUTION_ROLE_ARN'),
+  executionRoles: parseJsonEnv('MODEL_EXECUTION_ROLES', z.record(z.string(), z.string())),
   settings: deploymentSettingsFromEnv(),
 };
 const sagemaker = fn.traced(new SageMakerClient({}));

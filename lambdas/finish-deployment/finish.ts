@@ -3,9 +3,12 @@
  * configs of superseded versions beyond the model's `retainVersions` (never the serving one); on every path it
  * releases the model's deployment lease (only its holder can: a deployment that never took it releases nothing).
  * Cleanup is best effort — what could not be deleted is reported and left for the next deployment — and never
- * keeps the lease from being released.
+ * keeps the lease from being released. After a promotion it also records on the deployment how autoscaling,
+ * set up once the new config serves, went: AutoscalingRegistered, or AutoscalingFailed with the error (the
+ * promotion stands either way; the endpoint serves at its instance count).
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { RegisterScalableTargetRequest } from '@aws-sdk/client-application-auto-scaling';
 import {
   DeleteEndpointConfigCommand,
   DeleteModelCommand,
@@ -19,6 +22,12 @@ export interface FinishInput {
   readonly model: string;
   /** The config now serving, after a promotion; absent on a failure path (nothing is deleted then). */
   readonly servingConfigName?: string;
+  /** The plan's autoscaling requests after a promotion; null when the model has none. */
+  readonly autoscaling?: {
+    readonly register: Pick<RegisterScalableTargetRequest, 'ResourceId' | 'MinCapacity' | 'MaxCapacity'>;
+  } | null;
+  /** What a Catch put at `$.autoscalingError` when RegisterScalableTarget or PutScalingPolicy failed. */
+  readonly autoscalingError?: { readonly Error?: string; readonly Cause?: string };
 }
 
 export interface FinishResult {
@@ -26,10 +35,15 @@ export interface FinishResult {
   /** Models and endpoint configs deleted (they share names). */
   readonly deleted: readonly string[];
   readonly notDeleted: readonly string[];
+  /** The follow-up stage recorded on the deployment (autoscaling), if any; or why it could not be. */
+  readonly followUp?: string;
 }
 
 export interface FinishDependencies {
-  readonly registry: Pick<ModelRegistryClient, 'listDeployments' | 'releaseDeploymentLease'>;
+  readonly registry: Pick<
+    ModelRegistryClient,
+    'listDeployments' | 'releaseDeploymentLease' | 'recordDeploymentFollowUp'
+  >;
   readonly sagemaker: Pick<SageMakerClient, 'send'>;
   readonly settings: RuntimeDeploymentSettingsMap;
   readonly logger: Logger;
@@ -53,11 +67,54 @@ export async function finishDeployment(input: FinishInput, deps: FinishDependenc
   } catch (error) {
     notDeleted.push(`cleanup stopped: ${(error as Error).message}`);
   }
+  const followUp = await recordAutoscaling(input, deps);
   // Released whatever happened above (the catch keeps cleanup from throwing): a held lease would block the
   // model's next deployment until it expires.
   const leaseReleased = await deps.registry.releaseDeploymentLease(input.model, input.deploymentId);
-  logger.info('Deployment finished', { leaseReleased, deleted, notDeleted });
-  return { leaseReleased, deleted, notDeleted };
+  logger.info('Deployment finished', { leaseReleased, deleted, notDeleted, followUp });
+  return { leaseReleased, deleted, notDeleted, ...(followUp === undefined ? {} : { followUp }) };
+}
+
+/** Cause texts are cut to this in the record: AWS's messages fit, a stack trace does not need to. */
+const MAX_CAUSE_LENGTH = 1000;
+
+/**
+ * Records AutoscalingRegistered / AutoscalingFailed on a promoted deployment; best effort (the lease must still
+ * be released), so a registry error is returned as text, not thrown.
+ */
+async function recordAutoscaling(input: FinishInput, deps: FinishDependencies): Promise<string | undefined> {
+  if (input.servingConfigName === undefined) return undefined;
+  const target = input.autoscaling?.register;
+  const error = input.autoscalingError;
+  if (error === undefined && target === undefined) return undefined;
+  const stage =
+    error === undefined
+      ? {
+          name: 'AutoscalingRegistered',
+          details: {
+            resourceId: target?.ResourceId ?? null,
+            minCapacity: target?.MinCapacity ?? null,
+            maxCapacity: target?.MaxCapacity ?? null,
+          },
+        }
+      : {
+          name: 'AutoscalingFailed',
+          details: {
+            resourceId: target?.ResourceId ?? null,
+            error: error.Error ?? 'unknown',
+            cause: (error.Cause ?? '').slice(0, MAX_CAUSE_LENGTH),
+            effect:
+              'The promotion stands; the endpoint serves at its initial instance count without scaling. ' +
+              'Deploy the version again (mlops deploy) once the cause is fixed to register the scalable target.',
+          },
+        };
+  if (error !== undefined) deps.logger.warn('Autoscaling failed after the promotion', stage.details);
+  try {
+    await deps.registry.recordDeploymentFollowUp(input.deploymentId, stage);
+    return stage.name;
+  } catch (recordError) {
+    return `${stage.name} not recorded: ${(recordError as Error).message}`;
+  }
 }
 
 /**

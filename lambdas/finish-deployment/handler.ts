@@ -14,6 +14,20 @@ const inputSchema = z.object({
   deploymentId: z.string(),
   model: z.string(),
   servingConfigName: z.exactOptional(z.string()),
+  autoscaling: z.exactOptional(
+    z.nullable(
+      z.looseObject({
+        register: z.looseObject({
+          ResourceId: z.string(),
+          MinCapacity: z.exactOptional(z.number()),
+          MaxCapacity: z.exactOptional(z.number()),
+        }),
+      }),
+    ),
+  ),
+  autoscalingError: z.exactOptional(
+    z.looseObject({ Error: z.exactOptional(z.string()), Cause: z.exactOptional(z.string()) }),
+  ),
 });
 
 export const handler = fn.handler((event) =>

@@ -14,6 +14,7 @@
  * - `runs/<runId>/…` — one run's artifacts ({@link RunArtifacts})
  * - `capture/<model>/…` — endpoint data capture; `monitoring/<model>/<window>/…` — drift reports
  */
+import { RUN_ID_HASH_CHARS } from './events';
 import { MODEL_NAME_PATTERN, MODEL_NAME_RULE } from './registry/schemas';
 
 /** Top-level prefixes, each ending in `/`. */
@@ -140,7 +141,17 @@ export const KeyPatterns = {
   runs: `${Prefixes.runs}*`,
   /** One folder of every run: `runs/*\/<artifact folder>*` (artifact folder ends in `/`). */
   runFolder: (folder: string) => `${Prefixes.runs}*/${folder}*`,
+  /**
+   * One folder of one model's runs only: `runs/<model>-????????????????/<artifact folder>*`. Run ids are
+   * `<model>-<16 hex>` (runs.ts runIdFor, events.ts retryRunId) and IAM's `?` matches exactly one character
+   * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html), so model
+   * `churn` never matches the runs of `churn-eu` (`churn-eu-<16 hex>` has 19 characters after `churn-`).
+   */
+  modelRunFolder: (model: string, folder: string) =>
+    `${Prefixes.runs}${model}-${'?'.repeat(RUN_ID_HASH_CHARS)}/${folder}*`,
   capture: `${Prefixes.capture}*`,
+  /** `capture/<model>/*`: one model's data capture. */
+  modelCapture: (model: string) => `${capturePrefix(model)}*`,
   monitoring: `${Prefixes.monitoring}*`,
 } as const;
 

@@ -8,16 +8,17 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { ENDPOINT_WAIT_ALLOWANCE_SECONDS } from '../../lambdas/shared/deployment/workflow';
-import { namePrefix, resourceNamePattern } from '../../lambdas/shared/endpoints/naming';
+import { endpointName, namePrefix, resourceNamePattern } from '../../lambdas/shared/endpoints/naming';
 import {
   DEPLOYMENT_REQUESTED,
   EVENT_SOURCE,
   MODEL_APPROVED,
   MODEL_REGISTERED,
 } from '../../lambdas/shared/events';
-import type {
-  RuntimeDeploymentSettingsMap,
-  RuntimeModelSettingsMap,
+import {
+  MODEL_SETTINGS_DEFAULTS_KEY,
+  type RuntimeDeploymentSettingsMap,
+  type RuntimeModelSettingsMap,
 } from '../../lambdas/shared/model-settings';
 import { KeyPatterns, Prefixes, RunArtifacts } from '../../lambdas/shared/s3-layout';
 import { ecrRepositoryOf } from '../config/training-images';
@@ -29,6 +30,9 @@ import type { BucketReference } from './references';
 
 /** Lambda environment variables are capped at 4 KB in total; leave room for the others. */
 const MAX_SETTINGS_BYTES = 3072;
+
+/** `arn:aws-us-gov:iam::123456789012:role/` and IAM's 64-character role name limit. */
+const MAX_ROLE_ARN_BYTES = 38 + 64;
 
 /** Step Functions state machine names: 1–80 characters. */
 const MAX_STATE_MACHINE_NAME = 80;
@@ -70,8 +74,16 @@ export interface DeploymentPipelineProps {
  */
 export class DeploymentPipeline extends Construct {
   public readonly stateMachine: sfn.StateMachine;
-  /** The role SageMaker hosts models with: reads artifacts, writes data capture, uses the key. */
+  /**
+   * The role SageMaker hosts models not named in the config with: reads their artifacts (never a configured
+   * model's), writes their data capture, uses the key.
+   */
   public readonly modelExecutionRole: iam.Role;
+  /**
+   * Every model execution role, by model name, plus `defaults` ({@link modelExecutionRole}): each configured
+   * model's role reads only that model's artifacts and writes only its capture.
+   */
+  public readonly modelExecutionRoles: Readonly<Record<string, iam.Role>>;
   /** The stack's SageMaker name prefix. */
   public readonly namePrefix: string;
   public readonly functions: Readonly<
@@ -121,7 +133,24 @@ export class DeploymentPipeline extends Construct {
       Object.fromEntries(Object.entries(props.deploymentSettings).map(([model, s]) => [model, s.mode])),
     );
 
-    this.modelExecutionRole = this.createModelRole(props);
+    this.modelExecutionRoles = this.createModelRoles(props);
+    this.modelExecutionRole = this.modelExecutionRoles[MODEL_SETTINGS_DEFAULTS_KEY] as iam.Role;
+    const executionRoles = JSON.stringify(
+      Object.fromEntries(
+        Object.entries(this.modelExecutionRoles).map(([model, role]) => [model, role.roleArn]),
+      ),
+    );
+    // Role ARNs are tokens at synth time: count each at its longest, `arn:<partition>:iam::<account>:role/` and a
+    // 64-character name (IAM's limit), so the check holds whatever names CloudFormation generates.
+    const rolesBytes = Object.keys(this.modelExecutionRoles).reduce(
+      (total, model) => total + model.length + MAX_ROLE_ARN_BYTES + 6,
+      2,
+    );
+    if (Buffer.byteLength(settings) + rolesBytes > MAX_SETTINGS_BYTES) {
+      throw new Error(
+        `The deployment settings (${Buffer.byteLength(settings)} bytes as JSON) and the model execution roles (up to ${rolesBytes} bytes) exceed the ${MAX_SETTINGS_BYTES} bytes BeginDeployment's environment leaves for them. Move shared settings into models.defaults.deployment.`,
+      );
+    }
 
     // A fixed name: the functions that resume executions need its ARN, and a Ref would make
     // function -> policy -> state machine -> function a dependency cycle.
@@ -151,7 +180,7 @@ export class DeploymentPipeline extends Construct {
         NAME_PREFIX: this.namePrefix,
         ARTIFACTS_BUCKET: artifactsBucket.bucketName,
         KMS_KEY_ARN: key.keyArn,
-        MODEL_EXECUTION_ROLE_ARN: this.modelExecutionRole.roleArn,
+        MODEL_EXECUTION_ROLES: executionRoles,
       }),
       waitForEndpoint: fn('wait-for-endpoint'),
       endpointEvent: fn('endpoint-event'),
@@ -186,7 +215,6 @@ export class DeploymentPipeline extends Construct {
             recordFailure: f.recordFailure.function,
             finish: f.finish.function,
           },
-          modelExecutionRole: this.modelExecutionRole,
           eventBus,
           endpointWaitSeconds: longestWait,
         }),
@@ -260,26 +288,79 @@ export class DeploymentPipeline extends Construct {
   }
 
   /**
-   * The role SageMaker assumes to host a model: read model artifacts under runs/ (only the training output
-   * folder), write data capture under capture/, use the key, write the endpoint's logs and metrics, pull custom
-   * images. Permissions follow "CreateModel API: Execution Role Permissions" in
-   * https://docs.aws.amazon.com/sagemaker/latest/dg/sagemaker-roles.html.
+   * The roles SageMaker assumes to host models: one per model named in the config, reading only that model's
+   * artifacts (`runs/<model>-<16 hex>/output/`) and writing only its capture (`capture/<model>/`); and the
+   * default role for models first seen in an upload, which reads and writes every other model's but is denied
+   * the configured models'. Run ids are known only at run time, a role's scope is fixed at synth time: the
+   * model's run-id prefix is what ties them (s3-layout.ts KeyPatterns.modelRunFolder). Permissions follow
+   * "CreateModel API: Execution Role Permissions" in https://docs.aws.amazon.com/sagemaker/latest/dg/sagemaker-roles.html.
    */
-  private createModelRole(props: DeploymentPipelineProps): iam.Role {
+  private createModelRoles(props: DeploymentPipelineProps): Record<string, iam.Role> {
+    const configured = Object.keys(props.deploymentSettings)
+      .filter((model) => model !== MODEL_SETTINGS_DEFAULTS_KEY)
+      .sort();
+    const roles: Record<string, iam.Role> = {
+      [MODEL_SETTINGS_DEFAULTS_KEY]: this.createModelRole(props, 'ModelExecutionRole', {
+        others: configured,
+      }),
+    };
+    for (const model of configured) {
+      roles[model] = this.createModelRole(props, `ModelExecutionRoleFor-${model}`, { model });
+    }
+    return roles;
+  }
+
+  /** One model execution role: `model` set, that model's artifacts only; else every model but `others`. */
+  private createModelRole(
+    props: DeploymentPipelineProps,
+    id: string,
+    scope: { readonly model: string } | { readonly others: readonly string[] },
+  ): iam.Role {
     const { artifactsBucket: artifacts, encryptionKey: key } = props;
     const { partition, region, account } = Stack.of(this);
-    const role = new iam.Role(this, 'ModelExecutionRole', {
+    const model = 'model' in scope ? scope.model : undefined;
+    const role = new iam.Role(this, id, {
       assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com', {
         conditions: { StringEquals: { 'aws:SourceAccount': account } },
       }),
-      description: 'SageMaker endpoints of the serverless-mlops deployment workflow',
+      description:
+        model === undefined
+          ? 'SageMaker endpoints of the serverless-mlops deployment workflow: models not named in the config'
+          : `SageMaker endpoints of the serverless-mlops deployment workflow: model ${model}`,
     });
-    const modelArtifacts = artifacts.arnForObjects(KeyPatterns.runFolder(RunArtifacts.output));
-    const capture = artifacts.arnForObjects(`${Prefixes.capture}*`);
+    const modelArtifacts = artifacts.arnForObjects(
+      model === undefined
+        ? KeyPatterns.runFolder(RunArtifacts.output)
+        : KeyPatterns.modelRunFolder(model, RunArtifacts.output),
+    );
+    const capture = artifacts.arnForObjects(
+      model === undefined ? KeyPatterns.capture : KeyPatterns.modelCapture(model),
+    );
     role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [modelArtifacts] }));
     role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [capture] }));
+    if ('others' in scope && scope.others.length > 0) {
+      // An explicit deny wins over the allow above: a model named in the config is out of the default's reach.
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          effect: iam.Effect.DENY,
+          actions: ['s3:GetObject'],
+          resources: scope.others.map((other) =>
+            artifacts.arnForObjects(KeyPatterns.modelRunFolder(other, RunArtifacts.output)),
+          ),
+        }),
+      );
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          effect: iam.Effect.DENY,
+          actions: ['s3:PutObject'],
+          resources: scope.others.map((other) => artifacts.arnForObjects(KeyPatterns.modelCapture(other))),
+        }),
+      );
+    }
     key.grant(role, 'kms:Decrypt', 'kms:GenerateDataKey', 'kms:Encrypt');
-    const logGroups = `arn:${partition}:logs:${region}:${account}:log-group:/aws/sagemaker/Endpoints/${resourceNamePattern(this.namePrefix)}`;
+    const logGroups = `arn:${partition}:logs:${region}:${account}:log-group:/aws/sagemaker/Endpoints/${
+      model === undefined ? resourceNamePattern(this.namePrefix) : endpointName(this.namePrefix, model)
+    }`;
     role.addToPolicy(
       new iam.PolicyStatement({
         actions: [
@@ -299,9 +380,15 @@ export class DeploymentPipeline extends Construct {
         conditions: { StringLike: { 'cloudwatch:namespace': '/aws/sagemaker/Endpoints*' } },
       }),
     );
+    // The default role serves any model; a model's own role only that model's image.
+    const ownSettings = model === undefined ? undefined : props.modelSettings[model];
+    const images =
+      model === undefined
+        ? Object.values(props.modelSettings)
+        : [ownSettings ?? props.modelSettings[MODEL_SETTINGS_DEFAULTS_KEY]].filter((s) => s !== undefined);
     const repositories = [
       ...new Set(
-        Object.values(props.modelSettings)
+        images
           .filter(({ training }) => !training.builtInAlgorithm)
           .flatMap(({ training }) => {
             const repository = ecrRepositoryOf(training.image);
@@ -336,17 +423,21 @@ export class DeploymentPipeline extends Construct {
     acknowledgeWildcardResource(
       role,
       modelArtifacts,
-      `Model artifacts are under ${Prefixes.runs}<runId>/${RunArtifacts.output}, run ids known only at run time; read-only, that folder only.`,
+      model === undefined
+        ? `Model artifacts are under ${Prefixes.runs}<runId>/${RunArtifacts.output}, run ids known only at run time; read-only, that folder only, models named in the config denied.`
+        : `Model ${model}'s artifacts are under ${Prefixes.runs}${model}-<16 hex>/${RunArtifacts.output}, run ids known only at run time; read-only, that model's runs and folder only.`,
     );
     acknowledgeWildcardResource(
       role,
       capture,
-      `SageMaker data capture writes under ${Prefixes.capture}<model>/<endpoint>/<variant>/yyyy/mm/dd/hh/; write-only.`,
+      `SageMaker data capture writes under ${Prefixes.capture}${model ?? '<model>'}/<endpoint>/<variant>/yyyy/mm/dd/hh/; write-only.`,
     );
     acknowledgeWildcardResource(
       role,
       logGroups,
-      "Each endpoint has its own log group, named after the stack's endpoint prefix.",
+      model === undefined
+        ? "Each endpoint has its own log group, named after the stack's endpoint prefix."
+        : `Endpoint log groups are named by SageMaker after the endpoint (${endpointName(this.namePrefix, model)}).`,
     );
     acknowledgeWildcardResource(
       role,
@@ -380,11 +471,11 @@ export class DeploymentPipeline extends Construct {
         resources: sageMakerResources,
       }),
     );
-    // The model role may be passed to SageMaker only.
+    // The model roles may be passed to SageMaker only.
     sm.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['iam:PassRole'],
-        resources: [this.modelExecutionRole.roleArn],
+        resources: Object.values(this.modelExecutionRoles).map((role) => role.roleArn),
         conditions: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } },
       }),
     );
@@ -491,7 +582,8 @@ export class DeploymentPipeline extends Construct {
     registry.grantItemActions(f.smokeTest.function, 'GetItem', 'UpdateItem');
     registry.grantItemActions(f.waitForEndpoint.function, 'PutItem', 'DeleteItem'); // waiter put, take
     registry.grantItemActions(f.endpointEvent.function, 'DeleteItem'); // waiter take
-    registry.grantItemActions(f.finish.function, 'DeleteItem'); // lease release
+    // Lease release; the autoscaling follow-up stage after a promotion (a read, then an UpdateItem).
+    registry.grantItemActions(f.finish.function, 'DeleteItem', 'GetItem', 'UpdateItem');
     registry.grantQueryIndex(f.finish.function, 'gsi2');
 
     const describe = new iam.PolicyStatement({

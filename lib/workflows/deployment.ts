@@ -1,18 +1,22 @@
+import type { PutMetricAlarmInput } from '@aws-sdk/client-cloudwatch';
 import type { PutEventsCommandInput } from '@aws-sdk/client-eventbridge';
 import type {
+  CreateEndpointConfigInput,
   CreateEndpointInput,
   CreateModelInput,
   DeleteEndpointInput,
   DescribeEndpointInput,
+  ProductionVariant,
   UpdateEndpointInput,
 } from '@aws-sdk/client-sagemaker';
 import { Duration, Stack } from 'aws-cdk-lib';
 import type * as events from 'aws-cdk-lib/aws-events';
-import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
+import { FIXED_ALARM_FIELDS, VARYING_ALARM_FIELDS } from '../../lambdas/shared/endpoints/alarms';
+import { ALARM_KINDS, type AlarmKind, VARIANT_NAME } from '../../lambdas/shared/endpoints/naming';
 import { DEPLOYMENT_FAILED, EVENT_SOURCE, MODEL_DEPLOYED } from '../../lambdas/shared/events';
 
 /** State names: the local runner, the tests and the bench address states by these. */
@@ -20,7 +24,9 @@ export const DeploymentStates = {
   prepare: 'PrepareDeployment',
   begin: 'BeginDeployment',
   createModel: 'CreateModel',
+  isServerless: 'IsServerlessEndpoint',
   createEndpointConfig: 'CreateEndpointConfig',
+  createServerlessEndpointConfig: 'CreateServerlessEndpointConfig',
   putAlarms: ['PutInvocation5xxErrorsAlarm', 'PutModelLatencyP99Alarm', 'PutInvocationErrorRateAlarm'],
   hasEndpoint: 'HasEndpoint',
   createEndpoint: 'CreateEndpoint',
@@ -38,6 +44,7 @@ export const DeploymentStates = {
   registerScalableTarget: 'RegisterScalableTarget',
   putScalingPolicy: 'PutScalingPolicy',
   finishPromoted: 'FinishPromotedDeployment',
+  finishAfterAutoscalingFailure: 'FinishPromotedDeploymentWithoutAutoscaling',
   deployed: 'Deployed',
   hasPrevious: 'HasPreviousConfig',
   restorePrevious: 'RestorePreviousConfig',
@@ -61,8 +68,6 @@ export interface DeploymentFunctions {
 
 export interface DeploymentDefinitionProps {
   readonly functions: DeploymentFunctions;
-  /** The role SageMaker hosts models with; fixed here so that the PassRole grant names exactly it. */
-  readonly modelExecutionRole: iam.IRole;
   /** Where ModelDeployed and DeploymentFailed are published. */
   readonly eventBus: events.IEventBus;
   /** How long a deployment waits on its endpoint before one DescribeEndpoint decides (every model's longest). */
@@ -70,12 +75,23 @@ export interface DeploymentDefinitionProps {
 }
 
 /**
- * A request's fields as a Task's Parameters: each given as it is (`Field`) or taken from the state
- * (`Field.$`). `satisfies` against it makes a misspelt or unknown field fail the build.
+ * A request's fields as a Task's Parameters: each given as it is (`Field`, nested objects and arrays typed the
+ * same way) or taken from the state (`Field.$`). `satisfies` against it makes a misspelt or unknown field, or a
+ * constant of the wrong type, fail the build.
  */
-type TaskParameters<T> = { [K in keyof T & string]?: T[K] } & {
+export type TaskParameters<T> = { [K in keyof T & string]?: TaskValue<T[K]> } & {
   [K in keyof T & string as `${K}.$`]?: string;
 };
+type TaskValue<V> = V extends readonly (infer E)[]
+  ? TaskValue<E>[]
+  : V extends string | number | boolean | undefined
+    ? V
+    : TaskParameters<V>;
+
+/** `{ 'F.$': '<path>.F' }` for each field: fields of a request the plan built, taken as they are. */
+export function fieldsFrom<T>(path: string, fields: readonly (keyof T & string)[]): TaskParameters<T> {
+  return Object.fromEntries(fields.map((field) => [`${field}.$`, `${path}.${field}`])) as TaskParameters<T>;
+}
 
 /**
  * The Lambda service's own errors and unhandled function errors: worth retrying on any of these short,
@@ -91,11 +107,17 @@ const LAMBDA_TRANSIENT_ERRORS = [
 ];
 
 /**
- * SageMaker through the optimized integration: modeled exceptions are `SageMaker.<Name>Exception`, anything
- * else (throttling, 5xx, but also ValidationException) `SageMaker.AmazonSageMakerException`, so that one is
- * retried twice only; a validation error then reaches the failure recording with SageMaker's message.
+ * SageMaker through the optimized integration (`arn:aws:states:::sagemaker:*`): Step Functions documents no
+ * error names for it (https://docs.aws.amazon.com/step-functions/latest/dg/connect-sagemaker.html); what it
+ * raises for SageMaker's unmodeled errors (throttling, 5xx, but also ValidationException) is
+ * `SageMaker.AmazonSageMakerException`, the error code only in the Cause ("... Error Code:
+ * ThrottlingException"), as reported in https://github.com/aws/aws-step-functions-data-science-sdk-python/issues/191.
+ * There is no `SageMaker.ThrottlingException` from these tasks (that is the AWS SDK integrations' naming,
+ * {@link SDK_TRANSIENT_ERRORS}), and the modeled ResourceLimitExceeded / ResourceInUse / ResourceNotFound are
+ * not transient. So AmazonSageMakerException is retried twice only: a validation error then reaches the
+ * failure recording with SageMaker's message.
  */
-const SAGEMAKER_TRANSIENT_ERRORS = ['SageMaker.AmazonSageMakerException', 'SageMaker.ThrottlingException'];
+export const SAGEMAKER_TRANSIENT_ERRORS = ['SageMaker.AmazonSageMakerException'];
 
 /**
  * AWS SDK integrations name errors `<ServiceName>.<ErrorName>` in PascalCase, always with the `Exception` suffix
@@ -107,7 +129,7 @@ const commonTransient = (service: string) =>
   ['ThrottlingException', 'InternalFailureException', 'ServiceUnavailableException'].map(
     (error) => `${service}.${error}`,
   );
-const SDK_TRANSIENT_ERRORS = {
+export const SDK_TRANSIENT_ERRORS = {
   sagemaker: commonTransient('SageMaker'),
   cloudwatch: [...commonTransient('CloudWatch'), 'CloudWatch.InternalServiceFaultException'],
   // Application Auto Scaling's own: ConcurrentUpdateException (another change to the target in progress) and
@@ -263,7 +285,8 @@ export function deploymentDefinition(scope: Construct, props: DeploymentDefiniti
         Parameters: {
           'ModelName.$': '$.plan.createModel.ModelName',
           'PrimaryContainer.$': '$.plan.createModel.PrimaryContainer',
-          ExecutionRoleArn: props.modelExecutionRole.roleArn,
+          // The model's own role (lib/constructs/deployment-pipeline.ts): PassRole allows only the model roles.
+          'ExecutionRoleArn.$': '$.plan.createModel.ExecutionRoleArn',
           'EnableNetworkIsolation.$': '$.plan.createModel.EnableNetworkIsolation',
         } satisfies TaskParameters<CreateModelInput>,
       },
@@ -271,29 +294,71 @@ export function deploymentDefinition(scope: Construct, props: DeploymentDefiniti
     ),
     recordFailure,
   );
-  // Whole requests by InputPath: a serverless config has no DataCaptureConfig or KmsKeyId, and a JSONPath to
-  // an absent field fails the state. The requests are typed where they are built (lambdas/shared/endpoints,
-  // `satisfies CreateEndpointConfigInput` / `PutMetricAlarmInput`).
+  // A serverless config has no DataCaptureConfig or KmsKeyId (requests.ts says why), and a JSONPath to an absent
+  // field fails the state: one typed state per endpoint type. The plan's request is built (and typed) in
+  // lambdas/shared/endpoints/requests.ts; these take its per-deployment fields and fix the rest.
+  const config = '$.plan.createEndpointConfig';
+  const variant = `${config}.ProductionVariants[0]`;
   const createEndpointConfig = catchInto(
     serviceTask(
       S.createEndpointConfig,
       'sagemaker:createEndpointConfig',
-      { InputPath: '$.plan.createEndpointConfig' },
+      {
+        Parameters: {
+          'EndpointConfigName.$': '$.plan.names.endpointConfigName',
+          ProductionVariants: [
+            {
+              VariantName: VARIANT_NAME,
+              'ModelName.$': '$.plan.names.modelName',
+              ...fieldsFrom<ProductionVariant>(variant, ['InstanceType', 'InitialInstanceCount']),
+              InitialVariantWeight: 1,
+            },
+          ],
+          ...fieldsFrom<CreateEndpointConfigInput>(config, ['DataCaptureConfig', 'KmsKeyId']),
+        } satisfies TaskParameters<CreateEndpointConfigInput>,
+      },
       SAGEMAKER_TRANSIENT_ERRORS,
     ),
     recordFailure,
   );
-  const putAlarms = S.putAlarms.map((id, index) =>
-    catchInto(
+  const createServerlessEndpointConfig = catchInto(
+    serviceTask(
+      S.createServerlessEndpointConfig,
+      'sagemaker:createEndpointConfig',
+      {
+        Parameters: {
+          'EndpointConfigName.$': '$.plan.names.endpointConfigName',
+          ProductionVariants: [
+            {
+              VariantName: VARIANT_NAME,
+              'ModelName.$': '$.plan.names.modelName',
+              ...fieldsFrom<ProductionVariant>(variant, ['ServerlessConfig']),
+            },
+          ],
+        } satisfies TaskParameters<CreateEndpointConfigInput>,
+      },
+      SAGEMAKER_TRANSIENT_ERRORS,
+    ),
+    recordFailure,
+  );
+  // Each alarm's fixed fields as constants, its per-endpoint fields from the plan (alarms.ts builds both).
+  const putAlarms = S.putAlarms.map((id, index) => {
+    const kind = ALARM_KINDS[index] as AlarmKind;
+    return catchInto(
       serviceTask(
         id,
         'aws-sdk:cloudwatch:putMetricAlarm',
-        { InputPath: `$.plan.alarms[${index}]` },
+        {
+          Parameters: {
+            ...FIXED_ALARM_FIELDS[kind],
+            ...fieldsFrom<PutMetricAlarmInput>(`$.plan.alarms[${index}]`, VARYING_ALARM_FIELDS[kind]),
+          } satisfies TaskParameters<PutMetricAlarmInput>,
+        },
         SDK_TRANSIENT_ERRORS.cloudwatch,
       ),
       recordFailure,
-    ),
-  );
+    );
+  });
   const endpointParameters = {
     'EndpointName.$': '$.plan.names.endpointName',
     'EndpointConfigName.$': '$.plan.names.endpointConfigName',
@@ -405,19 +470,26 @@ export function deploymentDefinition(scope: Construct, props: DeploymentDefiniti
 
   // Success.
   const deployed = new sfn.Succeed(scope, S.deployed);
-  const finishPromoted = invoke(
-    S.finishPromoted,
+  const finishPromotedPayload = {
+    'deploymentId.$': '$.deploymentId',
+    'model.$': '$.model',
+    'servingConfigName.$': '$.plan.names.endpointConfigName',
+    'autoscaling.$': '$.plan.autoscaling',
+  };
+  const finishPromoted = invoke(S.finishPromoted, functions.finish, finishPromotedPayload, '$.finish');
+  finishPromoted.addCatch(deployed, { errors: ['States.ALL'], resultPath: '$.finishError' }).next(deployed);
+  // The same cleanup, told why autoscaling is missing: it records the error on the deployment.
+  const finishWithoutAutoscaling = invoke(
+    S.finishAfterAutoscalingFailure,
     functions.finish,
-    {
-      'deploymentId.$': '$.deploymentId',
-      'model.$': '$.model',
-      'servingConfigName.$': '$.plan.names.endpointConfigName',
-    },
+    { ...finishPromotedPayload, 'autoscalingError.$': '$.autoscalingError' },
     '$.finish',
   );
-  finishPromoted.addCatch(deployed, { errors: ['States.ALL'], resultPath: '$.finishError' }).next(deployed);
-  // Autoscaling once the new config serves. A failure here does not undo a promotion that happened: it goes on
-  // to the cleanup with the error at $.autoscalingError (in the execution history).
+  finishWithoutAutoscaling
+    .addCatch(deployed, { errors: ['States.ALL'], resultPath: '$.finishError' })
+    .next(deployed);
+  // Autoscaling once the new config serves. A failure here does not undo a promotion that happened: the
+  // cleanup records it on the deployment (stage AutoscalingFailed) and the execution still succeeds.
   const registerScalableTarget = serviceTask(
     S.registerScalableTarget,
     'aws-sdk:applicationautoscaling:registerScalableTarget',
@@ -431,7 +503,7 @@ export function deploymentDefinition(scope: Construct, props: DeploymentDefiniti
     SDK_TRANSIENT_ERRORS.autoscaling,
   );
   for (const state of [registerScalableTarget, putScalingPolicy]) {
-    state.addCatch(finishPromoted, { errors: ['States.ALL'], resultPath: '$.autoscalingError' });
+    state.addCatch(finishWithoutAutoscaling, { errors: ['States.ALL'], resultPath: '$.autoscalingError' });
   }
   registerScalableTarget.next(putScalingPolicy).next(finishPromoted);
   const hasAutoscaling = new sfn.Choice(scope, S.hasAutoscaling)
@@ -514,9 +586,18 @@ export function deploymentDefinition(scope: Construct, props: DeploymentDefiniti
     .when(sfn.Condition.isNull('$.plan.deregisterScalableTarget'), updateEndpoint)
     .otherwise(deregister.next(updateEndpoint));
 
-  let chain: sfn.INextable = createEndpointConfig;
-  createModel.next(createEndpointConfig);
-  for (const alarm of putAlarms) {
+  const [firstAlarm, ...otherAlarms] = putAlarms;
+  if (firstAlarm === undefined) throw new Error('no endpoint alarms');
+  createModel.next(
+    new sfn.Choice(scope, S.isServerless)
+      .when(
+        sfn.Condition.stringEquals('$.plan.endpointType', 'serverless'),
+        createServerlessEndpointConfig.next(firstAlarm),
+      )
+      .otherwise(createEndpointConfig.next(firstAlarm)),
+  );
+  let chain: sfn.INextable = firstAlarm;
+  for (const alarm of otherAlarms) {
     chain.next(alarm);
     chain = alarm;
   }

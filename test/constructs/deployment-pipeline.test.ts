@@ -91,13 +91,42 @@ describe('DeploymentPipeline construct', () => {
     expect(grant?.Condition).toEqual({ Bool: { 'kms:GrantIsForAWSResource': true } });
   });
 
-  it('lets the model execution role read only model artifacts under runs/, write capture, and use the key', () => {
-    const statements = statementsOf(template, 'DeploymentModelExecutionRole');
-    const s3 = statements.filter((s) => actionsOf([s]).some((a) => a.startsWith('s3:')));
-    expect(s3.map((s) => [actionsOf([s]), JSON.stringify(s.Resource)])).toEqual([
-      [['s3:GetObject'], expect.stringContaining('/runs/*/output/*')],
-      [['s3:PutObject'], expect.stringContaining('/capture/*')],
+  it("gives each configured model an execution role that reads only that model's artifacts and writes only its capture", () => {
+    const s3Of = (rolePrefix: string) =>
+      statementsOf(template, rolePrefix)
+        .filter((s) => actionsOf([s]).some((a) => a.startsWith('s3:')))
+        .map((s) => [s.Effect, actionsOf([s]), JSON.stringify(s.Resource)]);
+    expect(s3Of('DeploymentModelExecutionRoleForchurn')).toEqual([
+      ['Allow', ['s3:GetObject'], expect.stringContaining('/runs/churn-????????????????/output/*"')],
+      ['Allow', ['s3:PutObject'], expect.stringContaining('/capture/churn/*"')],
     ]);
+    // The default role (models first seen in an upload) is denied what the configured models own.
+    expect(s3Of('DeploymentModelExecutionRole').filter(([, , r]) => !String(r).includes('churn-?'))).toEqual(
+      expect.arrayContaining([
+        ['Allow', ['s3:GetObject'], expect.stringContaining('/runs/*/output/*"')],
+        ['Allow', ['s3:PutObject'], expect.stringContaining('/capture/*"')],
+      ]),
+    );
+    const defaultRole = statementsOf(template, 'DeploymentModelExecutionRole').filter(
+      (s) => s.Effect === 'Deny',
+    );
+    expect(defaultRole.map((s) => [actionsOf([s]), JSON.stringify(s.Resource)])).toEqual([
+      [['s3:GetObject'], expect.stringContaining('/runs/churn-????????????????/output/*"')],
+      [['s3:PutObject'], expect.stringContaining('/capture/churn/*"')],
+    ]);
+    // BeginDeployment picks the role by model; the state machine may pass only these roles.
+    const begin = Object.values(template.findResources('AWS::Lambda::Function')).find((f) =>
+      JSON.stringify(f).includes('MODEL_EXECUTION_ROLES'),
+    );
+    const roles = JSON.stringify(begin?.Properties.Environment.Variables.MODEL_EXECUTION_ROLES);
+    expect(roles).toMatch(/\\"churn\\":\\"/);
+    expect(roles).toMatch(/\\"defaults\\":\\"/);
+    const passRole = statementsOf(template, 'DeploymentStateMachineRole').find((s) =>
+      actionsOf([s]).includes('iam:PassRole'),
+    );
+    expect(JSON.stringify(passRole?.Resource)).toContain('DeploymentModelExecutionRoleForchurn');
+    expect(passRole?.Resource).toHaveLength(2);
+    const statements = statementsOf(template, 'DeploymentModelExecutionRoleForchurn');
     expect(actionsOf(statements)).toEqual(
       expect.arrayContaining([
         'kms:Decrypt',
@@ -115,7 +144,7 @@ describe('DeploymentPipeline construct', () => {
           }),
         ],
       },
-      Description: Match.stringLikeRegexp('endpoints'),
+      Description: Match.stringLikeRegexp('endpoints.*model churn'),
     });
   });
 
@@ -141,6 +170,10 @@ describe('DeploymentPipeline construct', () => {
       expect.arrayContaining(['sagemaker:DeleteModel', 'sagemaker:DeleteEndpointConfig', 'dynamodb:Query']),
     );
     expect(fn('FinishDeployment')).not.toContain('sagemaker:DeleteEndpoint');
+    // The autoscaling follow-up on the promoted deployment: read, then update its record.
+    expect(fn('FinishDeployment')).toEqual(
+      expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:UpdateItem']),
+    );
     expect(fn('PromoteDeployment')).not.toEqual(
       expect.arrayContaining([expect.stringMatching(/^sagemaker:/)]),
     );

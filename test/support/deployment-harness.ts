@@ -12,6 +12,7 @@ import { beginDeployment } from '../../lambdas/begin-deployment/begin';
 import { onEndpointEvent } from '../../lambdas/endpoint-event/resume';
 import { finishDeployment } from '../../lambdas/finish-deployment/finish';
 import { deploymentSettingsFromEnv } from '../../lambdas/shared/deployment/settings';
+import type { DeploymentPlan } from '../../lambdas/shared/deployment/workflow';
 import { deploymentIdFor } from '../../lambdas/shared/events';
 import type { RuntimeDeploymentSettingsMap } from '../../lambdas/shared/model-settings';
 import { ModelRegistryClient } from '../../lambdas/shared/registry';
@@ -47,13 +48,22 @@ export class SimulatedSageMaker {
   readonly calls: { action: string; input: Record<string, unknown> }[] = [];
   readonly deleted: string[] = [];
   behaviour: EndpointBehaviour = 'succeed';
-  /** Throws from the named action, every time (a ValidationException does not go away on retry). */
-  failing: { action: string; error: Error } | undefined;
+  /**
+   * Throws from the named action: every time (a ValidationException does not go away on retry), or the first
+   * `times` calls (a throttled call that a retry gets through).
+   */
+  failing: { action: string; error: Error; times?: number } | undefined;
   updatesInFlight = 0;
   maxUpdatesInFlight = 0;
 
   private fail(action: string): void {
-    if (this.failing?.action === action) throw this.failing.error;
+    const failing = this.failing;
+    if (failing?.action !== action) return;
+    if (failing.times !== undefined) {
+      if (failing.times <= 0) return;
+      failing.times -= 1;
+    }
+    throw failing.error;
   }
 
   private validation(message: string): Error {
@@ -254,6 +264,8 @@ export class DeploymentHarness {
   beforeSmokeTest: (() => Promise<void>) | undefined;
   waitGate: Promise<void> | undefined;
   prepareErrors: string[] = [];
+  /** What BeginDeployment planned, per deployment, in order. */
+  plans: DeploymentPlan[] = [];
   private runs = 0;
 
   private constructor(
@@ -306,12 +318,22 @@ export class DeploymentHarness {
     this.beforeSmokeTest = undefined;
     this.waitGate = undefined;
     this.prepareErrors = [];
+    this.plans = [];
   }
 
   async stop(): Promise<void> {
     this.s3.destroy();
     this.dynamodb.destroy();
     await this.runtime.stop();
+  }
+
+  /** MODEL_EXECUTION_ROLES as the synthesized BeginDeployment gets it (role ARNs resolved by the runtime). */
+  executionRoles(): Record<string, string> {
+    const begin = [...this.runtime.functions.values()].find(
+      (fn) => fn.environment.MODEL_EXECUTION_ROLES !== undefined,
+    );
+    if (!begin) throw new Error('no function has MODEL_EXECUTION_ROLES');
+    return JSON.parse(begin.environment.MODEL_EXECUTION_ROLES ?? '{}') as Record<string, string>;
   }
 
   /** The real handler of a Lambda task of the definition. */
@@ -369,20 +391,23 @@ export class DeploymentHarness {
           throw error;
         }
       },
-      [S.begin]: asTask((input: { deployment: Parameters<typeof beginDeployment>[0] }) =>
-        beginDeployment(input.deployment, {
+      [S.begin]: asTask(async (input: { deployment: Parameters<typeof beginDeployment>[0] }) => {
+        const plan = await beginDeployment(input.deployment, {
           registry,
           sagemaker: sm.client,
           settings,
           namePrefix: 'serverlessmlops',
           artifactsBucket: this.artifactsBucket,
           kmsKeyArn: 'arn:aws:kms:us-east-1:123456789012:key/test',
-          executionRoleArn: 'arn:aws:iam::123456789012:role/model',
+          executionRoles: this.executionRoles(),
           logger,
-        }),
-      ),
+        });
+        this.plans.push(plan);
+        return plan;
+      }),
       [S.createModel]: sm.task('CreateModel'),
       [S.createEndpointConfig]: sm.task('CreateEndpointConfig'),
+      [S.createServerlessEndpointConfig]: sm.task('CreateEndpointConfig'),
       ...Object.fromEntries(S.putAlarms.map((name) => [name, sm.task('PutMetricAlarm')])),
       [S.createEndpoint]: sm.task('CreateEndpoint'),
       [S.updateEndpoint]: sm.task('UpdateEndpoint'),
@@ -414,6 +439,9 @@ export class DeploymentHarness {
       [S.promote]: this.realTask(S.promote),
       [S.publishDeployed]: this.publish,
       [S.finishPromoted]: asTask((input: Parameters<typeof finishDeployment>[0]) =>
+        finishDeployment(input, { registry, sagemaker: sm.client, settings, logger }),
+      ),
+      [S.finishAfterAutoscalingFailure]: asTask((input: Parameters<typeof finishDeployment>[0]) =>
         finishDeployment(input, { registry, sagemaker: sm.client, settings, logger }),
       ),
       [S.restorePrevious]: sm.task('UpdateEndpoint'),

@@ -537,4 +537,141 @@ describe('deployment workflow, executed from the synthesized definition', () => 
     ).toBe(true);
     expect(await h.registry.getAlias('churn', 'production')).toMatchObject({ version });
   });
+  it('creates each configured model with its own execution role, and a model first seen in an upload with the default one', async () => {
+    const roles = h.executionRoles();
+    expect(Object.keys(roles).sort()).toEqual(
+      ['canary', 'churn', 'defaults', 'manual', 'scaled', 'sless'].sort(),
+    );
+    expect(new Set(Object.values(roles)).size).toBe(6);
+
+    const churn = await h.approved('churn');
+    expect((await h.deploy('churn', churn)).status).toBe('SUCCEEDED');
+    const newbie = await h.approved('newbie');
+    expect((await h.deploy('newbie', newbie)).status).toBe('SUCCEEDED');
+
+    const roleOf = (model: string) =>
+      h.sagemaker.calls.find(
+        (c) =>
+          c.action === 'CreateModel' && String(c.input.ModelName).startsWith(`serverlessmlops-${model}-`),
+      )?.input.ExecutionRoleArn;
+    expect(roleOf('churn')).toBe(roles.churn);
+    expect(roleOf('churn')).toContain('ModelExecutionRoleForchurn');
+    expect(roleOf('newbie')).toBe(roles.defaults);
+  });
+
+  it('sends CreateEndpointConfig and the alarms from typed Parameters: exactly the requests the plan built', async () => {
+    const definition = h.runtime.stateMachine(h.machineId).definition as {
+      States: Record<string, { Resource?: string; Parameters?: Record<string, unknown>; InputPath?: string }>;
+    };
+    const typed = Object.entries(definition.States).filter(([, state]) =>
+      /:(sagemaker:createEndpointConfig|aws-sdk:cloudwatch:putMetricAlarm)$/.test(state.Resource ?? ''),
+    );
+    expect(typed.map(([name]) => name).sort()).toEqual(
+      [S.createEndpointConfig, S.createServerlessEndpointConfig, ...S.putAlarms].sort(),
+    );
+    for (const [, state] of typed) {
+      expect(state.InputPath).toBeUndefined();
+      expect(state.Parameters).toBeDefined();
+    }
+    // Constants fixed in the definition, not taken from the state.
+    expect(definition.States[S.putAlarms[1]]?.Parameters).toMatchObject({
+      MetricName: 'ModelLatency',
+      ExtendedStatistic: 'p99',
+      Unit: 'Microseconds',
+      'Threshold.$': '$.plan.alarms[1].Threshold',
+    });
+    expect(definition.States[S.createEndpointConfig]?.Parameters).toMatchObject({
+      ProductionVariants: [{ VariantName: 'AllTraffic', InitialVariantWeight: 1 }],
+    });
+
+    for (const [model, objective] of [
+      ['churn', 'binary:logistic'],
+      ['sless', 'reg:squarederror'],
+    ] as const) {
+      h.reset();
+      if (model === 'sless') h.predictions = (rows) => Array.from({ length: rows }, () => '1.5').join('\n');
+      const version = await h.approved(model, objective);
+      const result = await h.deploy(model, version);
+      expect(result.status).toBe('SUCCEEDED');
+      expect(result.stateTransitions).toBeLessThanOrEqual(25);
+      const [plan] = h.plans;
+      const sent = (action: string) =>
+        h.sagemaker.calls.filter((c) => c.action === action).map((c) => c.input);
+      expect(sent('CreateEndpointConfig')).toEqual([plan?.createEndpointConfig]);
+      expect(sent('PutMetricAlarm')).toEqual(plan?.alarms);
+    }
+  });
+
+  it('retries the optimized SageMaker tasks on the error they raise (SageMaker.AmazonSageMakerException), and only on it', async () => {
+    const definition = h.runtime.stateMachine(h.machineId).definition as {
+      States: Record<string, { Resource?: string; Retry?: { ErrorEquals: string[] }[] }>;
+    };
+    const optimized = Object.entries(definition.States).filter(([, state]) =>
+      /:states:::sagemaker:/.test(state.Resource ?? ''),
+    );
+    expect(optimized.length).toBeGreaterThanOrEqual(5);
+    for (const [, state] of optimized) {
+      expect(state.Retry?.flatMap((r) => r.ErrorEquals)).toEqual(['SageMaker.AmazonSageMakerException']);
+    }
+
+    const version = await h.approved('churn');
+    // As Step Functions reports a throttled call: the service's code only in the cause.
+    h.sagemaker.failing = {
+      action: 'CreateEndpointConfig',
+      times: 1,
+      error: taskFailure(
+        'SageMaker.AmazonSageMakerException',
+        'Rate exceeded (Service: AmazonSageMaker; Status Code: 400; Error Code: ThrottlingException)',
+      ),
+    };
+
+    const result = await h.deploy('churn', version);
+
+    expect(result.status).toBe('SUCCEEDED');
+    expect(h.sagemaker.calls.filter((c) => c.action === 'CreateEndpointConfig')).toHaveLength(2);
+  });
+
+  it('records autoscaling on the promoted deployment: AutoscalingRegistered, or AutoscalingFailed with the error', async () => {
+    const v1 = await h.approved('scaled');
+    expect((await h.deploy('scaled', v1)).status).toBe('SUCCEEDED');
+    const stage = async (name: string) => {
+      const [latest] = (await h.registry.listDeployments('scaled')).items;
+      return { status: latest?.status, stage: latest?.stages.find((s) => s.name === name) };
+    };
+    expect(await stage('AutoscalingRegistered')).toMatchObject({
+      status: 'Promoted',
+      stage: {
+        details: {
+          resourceId: 'endpoint/serverlessmlops-scaled/variant/AllTraffic',
+          minCapacity: 1,
+          maxCapacity: 4,
+        },
+      },
+    });
+
+    const v2 = await h.approved('scaled');
+    h.sagemaker.failing = {
+      action: 'PutScalingPolicy',
+      error: taskFailure(
+        'ApplicationAutoScaling.ValidationException',
+        'Role is not authorized to call PutScalingPolicy',
+      ),
+    };
+
+    const result = await h.deploy('scaled', v2);
+
+    expect(result.status).toBe('SUCCEEDED');
+    expect(await h.registry.getAlias('scaled', 'production')).toMatchObject({ version: v2 });
+    expect(await stage('AutoscalingFailed')).toMatchObject({
+      status: 'Promoted',
+      stage: {
+        details: {
+          error: 'ApplicationAutoScaling.ValidationException',
+          cause: 'Role is not authorized to call PutScalingPolicy',
+        },
+      },
+    });
+    expect((await stage('AutoscalingRegistered')).stage).toBeUndefined();
+    expect(await h.registry.getDeploymentLease('scaled')).toBeUndefined();
+  });
 });

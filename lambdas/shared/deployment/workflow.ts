@@ -60,6 +60,8 @@ export interface DeploymentPlan {
     readonly modelName: string;
     readonly variantName: string;
   };
+  /** Which CreateEndpointConfig state sends {@link createEndpointConfig}: a serverless one has no capture or KMS. */
+  readonly endpointType: 'realtime' | 'serverless';
   /** create: the model has no endpoint yet; update: blue/green from {@link previousConfigName}. */
   readonly action: 'create' | 'update';
   /** The config serving before this deployment; null for a first deployment. */

@@ -45,6 +45,55 @@ export function endpointAlarms(p: EndpointAlarmParameters): PutMetricAlarmInput[
   return [invocation5xxErrorsAlarm(p), modelLatencyP99Alarm(p), invocationErrorRateAlarm(p)];
 }
 
+/**
+ * What each alarm request holds whatever the endpoint and model. The deployment workflow's PutMetricAlarm
+ * states send these as constants (typed against PutMetricAlarmInput) and take {@link VARYING_ALARM_FIELDS}
+ * from the plan; the builders below put the two together, so both send the same request.
+ */
+export const FIXED_ALARM_FIELDS = {
+  invocation5xxErrors: {
+    Namespace: SAGEMAKER_NAMESPACE,
+    MetricName: 'Invocation5XXErrors',
+    Statistic: 'Sum',
+    Period: ALARM_PERIOD_SECONDS,
+    EvaluationPeriods: 1,
+    DatapointsToAlarm: 1,
+    Threshold: 0,
+    ComparisonOperator: 'GreaterThanThreshold',
+    TreatMissingData: 'notBreaching',
+  },
+  modelLatencyP99: {
+    Namespace: SAGEMAKER_NAMESPACE,
+    MetricName: 'ModelLatency',
+    ExtendedStatistic: 'p99',
+    // The unit SageMaker publishes ModelLatency in; the threshold is in the same unit.
+    Unit: 'Microseconds',
+    Period: ALARM_PERIOD_SECONDS,
+    EvaluationPeriods: 3,
+    DatapointsToAlarm: 2,
+    ComparisonOperator: 'GreaterThanThreshold',
+    TreatMissingData: 'notBreaching',
+    EvaluateLowSampleCountPercentile: 'evaluate',
+  },
+  invocationErrorRate: {
+    EvaluationPeriods: 3,
+    DatapointsToAlarm: 2,
+    ComparisonOperator: 'GreaterThanThreshold',
+    TreatMissingData: 'notBreaching',
+  },
+} as const satisfies Record<AlarmKind, Partial<PutMetricAlarmInput>>;
+
+/**
+ * The fields of each alarm that depend on the endpoint or the model's settings: the workflow takes them from
+ * the plan's requests. AlarmActions/OKActions (a notification topic) are not among them: the deployment's
+ * alarms drive rollback only; a topic would need its own fields here.
+ */
+export const VARYING_ALARM_FIELDS = {
+  invocation5xxErrors: ['AlarmName', 'AlarmDescription', 'Dimensions'],
+  modelLatencyP99: ['AlarmName', 'AlarmDescription', 'Dimensions', 'Threshold'],
+  invocationErrorRate: ['AlarmName', 'AlarmDescription', 'Metrics', 'Threshold'],
+} as const satisfies Record<AlarmKind, readonly (keyof PutMetricAlarmInput & string)[]>;
+
 /** The alarm requests keyed by kind, for callers that want one. */
 export function endpointAlarmsByKind(
   p: EndpointAlarmParameters,
@@ -70,16 +119,8 @@ export function invocation5xxErrorsAlarm(p: EndpointAlarmParameters): PutMetricA
         "endpoint's CloudWatch logs (/aws/sagemaker/Endpoints/<endpoint>) for the container's error, then " +
         '`mlops rollback <model>` if the serving version is at fault.',
     ),
-    Namespace: SAGEMAKER_NAMESPACE,
-    MetricName: 'Invocation5XXErrors',
     Dimensions: dimensions(p),
-    Statistic: 'Sum',
-    Period: ALARM_PERIOD_SECONDS,
-    EvaluationPeriods: 1,
-    DatapointsToAlarm: 1,
-    Threshold: 0,
-    ComparisonOperator: 'GreaterThanThreshold',
-    TreatMissingData: 'notBreaching',
+    ...FIXED_ALARM_FIELDS.invocation5xxErrors,
     ...actions(p),
   } satisfies PutMetricAlarmInput;
 }
@@ -100,19 +141,9 @@ export function modelLatencyP99Alarm(p: EndpointAlarmParameters): PutMetricAlarm
         '(`mlops deployments show <model>`), check the instance type and scaling, and raise ' +
         'deployment.alarms.latencyP99Ms only if the new latency is acceptable.',
     ),
-    Namespace: SAGEMAKER_NAMESPACE,
-    MetricName: 'ModelLatency',
     Dimensions: dimensions(p),
-    ExtendedStatistic: 'p99',
-    // The unit SageMaker publishes ModelLatency in; the threshold is in the same unit.
-    Unit: 'Microseconds',
-    Period: ALARM_PERIOD_SECONDS,
-    EvaluationPeriods: 3,
-    DatapointsToAlarm: 2,
     Threshold: limitMs * MICROSECONDS_PER_MILLISECOND,
-    ComparisonOperator: 'GreaterThanThreshold',
-    TreatMissingData: 'notBreaching',
-    EvaluateLowSampleCountPercentile: 'evaluate',
+    ...FIXED_ALARM_FIELDS.modelLatencyP99,
     ...actions(p),
   } satisfies PutMetricAlarmInput;
 }
@@ -136,11 +167,8 @@ export function invocationErrorRateAlarm(p: EndpointAlarmParameters): PutMetricA
         'Invocation5XXErrors alarm), then `mlops rollback <model>` if the serving version is at fault.',
     ),
     Metrics: errorRateQueries(p),
-    EvaluationPeriods: 3,
-    DatapointsToAlarm: 2,
     Threshold: limit,
-    ComparisonOperator: 'GreaterThanThreshold',
-    TreatMissingData: 'notBreaching',
+    ...FIXED_ALARM_FIELDS.invocationErrorRate,
     ...actions(p),
   } satisfies PutMetricAlarmInput;
 }

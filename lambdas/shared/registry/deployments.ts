@@ -180,6 +180,39 @@ export class RegistryDeployments {
     });
   }
 
+  async recordDeploymentFollowUp(
+    deploymentId: string,
+    stage: NonNullable<DeploymentProgress['stage']>,
+  ): Promise<Deployment> {
+    const id = parseInput(idSchema, deploymentId, 'deploymentId');
+    const { stage: parsed } = parseInput(deploymentProgressSchema, { stage }, 'stage');
+    if (parsed === undefined) throw new ValidationError([{ field: 'stage', problem: 'is required' }]);
+    return withRetry(`recordDeploymentFollowUp ${id}`, this.store.retry, async () => {
+      const current = await this.store.getItem(deploymentKey(id), storedDeploymentSchema);
+      if (current === undefined) throw new DeploymentNotFoundError(id);
+      const at = this.store.now();
+      const update = this.store.requests.deploymentUpdate({
+        deploymentId: id,
+        // Whatever the status: a follow-up comes after the outcome and does not change it.
+        currentStatus: current.status,
+        changes: { updatedAt: at },
+        stage: {
+          name: parsed.name,
+          at: parsed.at ?? at,
+          details: toJsonObject(parsed.details ?? {}, 'stage.details'),
+        },
+      });
+      // The status moved under us (the outcome was being written): read again.
+      return this.store.write(
+        async () => {
+          const output = await this.store.doc.send(new UpdateCommand({ ...update, ReturnValues: 'ALL_NEW' }));
+          return parseItem(storedDeploymentSchema, output.Attributes ?? {}, describeKey(deploymentKey(id)));
+        },
+        () => RETRY,
+      );
+    });
+  }
+
   async beginDeployment(deploymentId: string, options: BeginDeploymentOptions = {}): Promise<Deployment> {
     const id = parseInput(idSchema, deploymentId, 'deploymentId');
     const { actor } = parseInput(beginDeploymentOptionsSchema, options, 'options');

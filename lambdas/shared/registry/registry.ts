@@ -360,6 +360,19 @@ export class ModelRegistryClient {
   }
 
   /**
+   * Records a stage that follows a deployment's outcome, whatever its status, which it leaves as it is: e.g.
+   * autoscaling set up, or failing, after the promotion. A redelivered stage of the same name keeps its first
+   * record. Like progress, it writes no audit event.
+   * @throws DeploymentNotFoundError; ValidationError for a malformed stage
+   */
+  public recordDeploymentFollowUp(
+    deploymentId: string,
+    stage: NonNullable<DeploymentProgress['stage']>,
+  ): Promise<Deployment> {
+    return this.deployments.recordDeploymentFollowUp(deploymentId, stage);
+  }
+
+  /**
    * Begins a deployment under the model's lease: reads where `production` points (the baseline the promotion
    * will be conditioned on), moves the deployment Started → Deploying and its version → Deploying, with a
    * StatusChanged event, in one transaction that also checks the lease is still this deployment's.

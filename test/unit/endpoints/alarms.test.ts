@@ -4,7 +4,9 @@ import {
   type EndpointAlarmParameters,
   endpointAlarms,
   endpointAlarmsByKind,
+  FIXED_ALARM_FIELDS,
   RUNBOOK,
+  VARYING_ALARM_FIELDS,
 } from '../../../lambdas/shared/endpoints/alarms';
 import {
   ALARM_KINDS,
@@ -30,6 +32,19 @@ const params: EndpointAlarmParameters = {
 };
 
 describe('endpointAlarms', () => {
+  it("splits each request into the workflow's fixed fields and the fields it takes from the plan, nothing else", () => {
+    for (const kind of ALARM_KINDS) {
+      // Act
+      const alarm = endpointAlarmsByKind(params)[kind];
+
+      // Assess: the workflow's typed state sends exactly these fields.
+      expect(Object.keys(alarm).sort()).toEqual(
+        [...Object.keys(FIXED_ALARM_FIELDS[kind]), ...VARYING_ALARM_FIELDS[kind]].sort(),
+      );
+      expect(alarm).toMatchObject(FIXED_ALARM_FIELDS[kind]);
+    }
+  });
+
   it('alarms on any 5xx in a minute, per endpoint variant', () => {
     // Act
     const alarm = endpointAlarmsByKind(params).invocation5xxErrors;
