@@ -12,7 +12,12 @@
  *   linear shift, Baking for TerminationWaitInSeconds), each with the share of traffic the green fleet has
  *   during it (`trafficPercent`), all at the runtime's time scale. When the last stage ends, green becomes
  *   `serving` and blue is dropped. A router for InvokeEndpoint picks the pending fleet with probability
- *   `currentStage.trafficPercent / 100`, then a variant by weight; an alarm-driven rollback drops `pending`.
+ *   `currentStage.trafficPercent / 100`, then a variant by weight.
+ * - Auto-rollback: while an update runs, an alarm of its AutoRollbackConfiguration in ALARM (read through the
+ *   `alarmState` option when `alarmChanged` is called and at each stage start) drops `pending` at once: all
+ *   traffic is blue's again and the endpoint is InService on its old config, with a FailureReason.
+ * - Changes are reported as they happen: `onEndpointStatus` (the endpoint's status) and `onDeploymentStage` (each
+ *   stage of an update, and a rollback); endpoint-events.ts turns them into SageMaker's EventBridge events.
  * - Each fleet variant keeps its model's containers (image, ModelDataUrl, Environment), which is what a
  *   serving process needs to start.
  */
@@ -739,13 +744,17 @@ export class LocalHosting {
       }
       delete this.state.endpoints[key];
       this.save();
-      this.options.onEndpointStatus?.({
-        endpointName: endpoint.name,
-        endpointArn: endpoint.arn,
-        status: 'Deleted',
-        time: new Date(now),
-        endpoint: structuredClone(endpoint),
-      });
+      try {
+        this.options.onEndpointStatus?.({
+          endpointName: endpoint.name,
+          endpointArn: endpoint.arn,
+          status: 'Deleted',
+          time: new Date(now),
+          endpoint: structuredClone(endpoint),
+        });
+      } catch {
+        // A broken listener must not break the timers.
+      }
       return;
     }
     const pending = endpoint.pending;
