@@ -205,6 +205,18 @@ export const localSchema = z.strictObject({
         command: z
           .array(z.string().min(1))
           .min(1, { error: 'is empty (expected e.g. ["python3", "./train.py"])' }),
+        /**
+         * How endpoints of this image serve locally: a command run under SageMaker's hosting contract (the
+         * model in SM_MODEL_DIR, a port in SAGEMAKER_BIND_TO_PORT, GET /ping and POST /invocations) —
+         * docs/local-serving.md. Without it only the built-in XGBoost image serves.
+         */
+        serve: z
+          .strictObject({
+            command: z
+              .array(z.string().min(1))
+              .min(1, { error: 'is empty (expected e.g. ["python3", "./serve.py"])' }),
+          })
+          .optional(),
       }),
     )
     .default([]),

@@ -59,6 +59,11 @@ export interface TrainerMapping {
   readonly command: readonly string[];
   /** Extra environment for this trainer (e.g. PYTHONPATH). */
   readonly environment?: Readonly<Record<string, string>>;
+  /**
+   * How endpoints of this image serve locally (the local SageMaker Runtime runs it under SageMaker's hosting
+   * contract: local/sagemaker/runtime/containers.ts); training ignores it.
+   */
+  readonly serve?: { readonly command: string; readonly args?: readonly string[] };
 }
 
 /** What every job of one local SageMaker shares. */

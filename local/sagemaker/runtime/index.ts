@@ -14,6 +14,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import type { MetricDatum } from '@aws-sdk/client-cloudwatch';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { LocalHosting } from '../hosting';
@@ -321,6 +322,22 @@ export async function startLocalSageMakerRuntime(
       await containers.stopAll();
     },
   };
+}
+
+/**
+ * The serving commands of `mlops.local.trainers` entries that name one (`serve.command`, an argument list
+ * whose elements starting with `./` are paths from `projectRoot`, as for trainers).
+ */
+export function serverMappings(
+  trainers: readonly { readonly image: string; readonly serve?: { readonly command: readonly string[] } }[],
+  projectRoot: string,
+): ServerMapping[] {
+  return trainers.flatMap(({ image, serve }) => {
+    const [command, ...args] = (serve?.command ?? []).map((part) =>
+      part.startsWith('./') ? join(projectRoot, part) : part,
+    );
+    return command === undefined ? [] : [{ image, command, args }];
+  });
 }
 
 function faultMatches(fault: Fault, chosen: Route, endpointName: string): boolean {
