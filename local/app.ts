@@ -6,11 +6,16 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { TrainingStates } from '../lib/workflows/training-pipeline';
 import { LocalQueues, type QueueMessage } from './aws/queues';
 import type { S3EventRecord } from './aws/s3';
+import { localS3ClientConfig } from './aws/s3-client';
 import { type LocalStepFunctionsApi, startUnservedApi } from './aws/stepfunctions-api';
+import { type LocalCloudWatch, startLocalCloudWatch } from './cloudwatch';
 import type { RuntimeDiscovery } from './discovery';
 import { type LocalRule, matchingTargets, objectCreatedEvent, rulesFromTemplate } from './events/router';
 import { type ScheduledRule, Scheduler, scheduledEvent, scheduledRulesFromTemplate } from './events/schedule';
@@ -23,10 +28,22 @@ import {
 } from './lambda/async-invoke';
 import type { LocalFunction } from './lambda/functions';
 import { LOCAL_CREDENTIALS, LocalRuntime } from './runtime';
+import {
+  type LocalSageMakerRuntime,
+  type ServerMapping,
+  startLocalSageMakerRuntime,
+} from './sagemaker/runtime';
 import { type LocalSageMaker, startLocalSageMaker, type TrainerMapping } from './sagemaker/server';
 import { createTrainingJobSyncTask } from './sagemaker/sync-task';
+import type { ExecutionContext } from './stepfunctions/executions';
 import type { EventLog, ExecutionResult } from './stepfunctions/executor';
-import { firstOf, type IntegrationResolver, sageMakerSdkIntegration } from './stepfunctions/integrations';
+import {
+  awsSdkIntegrations,
+  firstOf,
+  type IntegrationResolver,
+  sageMakerOptimizedIntegration,
+  sageMakerSdkIntegration,
+} from './stepfunctions/integrations';
 import { type CfnTemplate, findLogicalId } from './template/template';
 import { builtInXgboostMetricDefinitions, builtInXgboostTrainer } from './trainers/built-in';
 
@@ -36,6 +53,8 @@ export interface LocalAppOptions {
   readonly stateDir: string;
   /** Images to local commands, tried before the built-in XGBoost stand-in. */
   readonly trainers?: readonly TrainerMapping[];
+  /** Images to local serving commands (SageMaker's hosting contract), tried before the built-in XGBoost. */
+  readonly servers?: readonly ServerMapping[];
   /** Observes executions and training jobs as they happen (progress display). */
   readonly observer?: LocalAppObserver;
   /** Extra environment for the in-process Lambdas. */
@@ -58,7 +77,18 @@ export interface LocalAppObserver {
   executionFinished?(executionId: string, result: ExecutionResult): void;
   trainingLog?(jobName: string, line: string): void;
   trainingMetric?(jobName: string, metric: { readonly name: string; readonly value: number }): void;
+  /** An event of the local AWS services (endpoint status, deployment stage, alarm state) as it is routed. */
+  serviceEvent?(event: Readonly<Record<string, unknown>>): void;
   error?(message: string): void;
+}
+
+/** The local services beside the runtime's core servers: hosting, serving, metrics and alarms. */
+interface HostingServices {
+  readonly sagemaker: LocalSageMaker;
+  readonly sagemakerRuntime: LocalSageMakerRuntime;
+  readonly cloudwatch: LocalCloudWatch;
+  /** Not served yet: answers every call saying so. */
+  readonly applicationAutoScaling: LocalStepFunctionsApi;
 }
 
 export class LocalApp {
@@ -68,15 +98,16 @@ export class LocalApp {
   private uploads = 0;
   private readonly queues: LocalQueues;
   private readonly invokeConfigs: Map<string, AsyncInvokeConfig>;
+  private readonly clients: {
+    readonly sagemaker: SageMakerClient;
+    readonly cloudwatch: CloudWatchClient;
+    readonly applicationAutoScaling: ApplicationAutoScalingClient;
+  };
 
   private constructor(
     public readonly runtime: LocalRuntime,
-    public readonly sagemaker: LocalSageMaker,
-    private readonly sagemakerClient: SageMakerClient,
+    private readonly services: HostingServices,
     private readonly options: LocalAppOptions,
-    private readonly unserved: Readonly<
-      Record<'sagemakerRuntime' | 'cloudwatch' | 'applicationAutoScaling', LocalStepFunctionsApi>
-    >,
   ) {
     this.rules = rulesFromTemplate(runtime.template, runtime.resources);
     this.queues = new LocalQueues(join(options.stateDir, 'sqs'));
@@ -86,6 +117,33 @@ export class LocalApp {
       (rule, at) => this.onSchedule(rule, at),
       { timeScale: options.timeScale ?? 1 },
     );
+    const { region } = runtime.resources.env;
+    const client = { region, credentials: LOCAL_CREDENTIALS };
+    this.clients = {
+      sagemaker: new SageMakerClient({ ...client, endpoint: services.sagemaker.endpoint }),
+      cloudwatch: new CloudWatchClient({ ...client, endpoint: services.cloudwatch.endpoint }),
+      applicationAutoScaling: new ApplicationAutoScalingClient({
+        ...client,
+        endpoint: services.applicationAutoScaling.endpoint,
+      }),
+    };
+    // Every execution (rules, schedules, StartExecution from a Lambda or the CLI) runs here.
+    runtime.executions.setRunner((arn, input, context) => this.track(this.runExecution(arn, input, context)));
+  }
+
+  /** The local SageMaker (training jobs, hosting control plane). */
+  get sagemaker(): LocalSageMaker {
+    return this.services.sagemaker;
+  }
+
+  /** The local SageMaker Runtime (InvokeEndpoint; its fault switch and per-fleet stats). */
+  get sagemakerRuntime(): LocalSageMakerRuntime {
+    return this.services.sagemakerRuntime;
+  }
+
+  /** The local CloudWatch (metrics, alarms). */
+  get cloudwatch(): LocalCloudWatch {
+    return this.services.cloudwatch;
   }
 
   /** The template's scheduled rules, as the scheduler runs them. */
@@ -95,40 +153,54 @@ export class LocalApp {
 
   static async start(options: LocalAppOptions): Promise<LocalApp> {
     mkdirSync(options.stateDir, { recursive: true });
+    // Events of the services arrive through this once the app exists (none come before: nothing is deployed).
+    let app: LocalApp | undefined;
+    const route = (event: Record<string, unknown>) => {
+      if (app) app.routeServiceEvent(event);
+    };
+    let services: HostingServices | undefined;
     const runtime = await LocalRuntime.start({
       template: options.template,
       s3Directory: join(options.stateDir, 's3'),
       dynamodb: { inMemory: false, dbPath: mkdir(join(options.stateDir, 'dynamodb')) },
       environment: options.environment,
+      executionsDir: join(options.stateDir, 'stepfunctions'),
+      // Started before the functions load: their SDK clients read AWS_ENDPOINT_URL_* when first used.
+      services: async (core) => {
+        services = await startHostingServices(options, core.env, core.s3.endpoint, route);
+        const started = services;
+        return {
+          environment: {
+            AWS_ENDPOINT_URL_SAGEMAKER: started.sagemaker.endpoint,
+            AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME: started.sagemakerRuntime.endpoint,
+            AWS_ENDPOINT_URL_CLOUDWATCH: started.cloudwatch.endpoint,
+            AWS_ENDPOINT_URL_APPLICATION_AUTO_SCALING: started.applicationAutoScaling.endpoint,
+          },
+          stop: () => stopHostingServices(started),
+        };
+      },
     });
-    try {
-      const sagemaker = await startLocalSageMaker({
-        workDir: mkdir(join(options.stateDir, 'sagemaker')),
-        region: runtime.resources.env.region,
-        account: runtime.resources.env.account,
-        s3: { endpoint: runtime.s3.endpoint, credentials: LOCAL_CREDENTIALS },
-        trainers: [...(options.trainers ?? []), builtInXgboostTrainer()],
-        builtInMetricDefinitions: builtInXgboostMetricDefinitions,
-        // Endpoint provisioning and blue/green waits run at the runtime's time scale, like its schedules.
-        timeScale: options.timeScale ?? 1,
-      });
-      const client = new SageMakerClient({
-        region: runtime.resources.env.region,
-        endpoint: sagemaker.endpoint,
-        credentials: LOCAL_CREDENTIALS,
-      });
-      const unserved = {
-        sagemakerRuntime: await startUnservedApi('SageMaker Runtime'),
-        cloudwatch: await startUnservedApi('CloudWatch'),
-        applicationAutoScaling: await startUnservedApi('Application Auto Scaling'),
-      };
-      const app = new LocalApp(runtime, sagemaker, client, options, unserved);
-      app.watch();
-      return app;
-    } catch (error) {
+    if (!services) {
       await runtime.stop();
-      throw error;
+      throw new Error('the hosting services did not start');
     }
+    app = new LocalApp(runtime, services, options);
+    app.watch();
+    return app;
+  }
+
+  /** Base URLs of every local AWS endpoint, as the discovery file lists them. */
+  get endpoints(): Required<RuntimeDiscovery['endpoints']> {
+    return {
+      s3: this.runtime.s3.endpoint,
+      dynamodb: this.runtime.dynamodb.endpoint,
+      eventbridge: this.runtime.events.endpoint,
+      sagemaker: this.services.sagemaker.endpoint,
+      sagemakerRuntime: this.services.sagemakerRuntime.endpoint,
+      cloudwatch: this.services.cloudwatch.endpoint,
+      stepfunctions: this.runtime.stepFunctionsApi.endpoint,
+      applicationAutoScaling: this.services.applicationAutoScaling.endpoint,
+    };
   }
 
   /** Physical names of the stack's main resources, as its outputs name them in the cloud. */
@@ -148,20 +220,6 @@ export class LocalApp {
     };
   }
 
-  /** Base URLs of every local AWS endpoint, as the discovery file lists them. */
-  get endpoints(): Required<RuntimeDiscovery['endpoints']> {
-    return {
-      s3: this.runtime.s3.endpoint,
-      dynamodb: this.runtime.dynamodb.endpoint,
-      eventbridge: this.runtime.events.endpoint,
-      sagemaker: this.sagemaker.endpoint,
-      sagemakerRuntime: this.unserved.sagemakerRuntime.endpoint,
-      cloudwatch: this.unserved.cloudwatch.endpoint,
-      stepfunctions: this.runtime.stepFunctionsApi.endpoint,
-      applicationAutoScaling: this.unserved.applicationAutoScaling.endpoint,
-    };
-  }
-
   /**
    * Routes an event through the template's rules, starting every matching target, as EventBridge would:
    * state machines and the template's Lambda functions. Resolves with the results of the executions it
@@ -175,7 +233,7 @@ export class LocalApp {
     });
     const machines = targets.filter((arn) => arn.includes(':stateMachine:'));
     const [results] = await Promise.all([
-      Promise.all(machines.map((arn) => this.track(this.startExecution(arn, event)))),
+      Promise.all(machines.map((arn) => this.startExecution(arn, event))),
       Promise.all(functions.map((fn) => this.track(this.invokeAsync(fn, event)))),
     ]);
     return results;
@@ -236,12 +294,9 @@ export class LocalApp {
 
   async stop(): Promise<void> {
     this.scheduler.stop();
-    this.sagemakerClient.destroy();
-    await Promise.allSettled([
-      this.sagemaker.stop(),
-      this.runtime.stop(),
-      ...Object.values(this.unserved).map((server) => server.stop()),
-    ]);
+    for (const client of Object.values(this.clients)) client.destroy();
+    // The runtime stops the hosting services it started (after the functions that call them).
+    await this.runtime.stop();
   }
 
   private watch(): void {
@@ -278,17 +333,29 @@ export class LocalApp {
       const fn = this.runtime.functions.get(target.arn.split(':function:')[1] ?? '');
       if (fn) void this.track(this.invokeAsync(fn, input));
       if (!target.arn.includes(':stateMachine:')) continue;
-      void this.track(this.startExecution(target.arn, input)).catch((error: unknown) =>
+      void this.startExecution(target.arn, input).catch((error: unknown) =>
         this.options.observer?.error?.(`Scheduled rule ${rule.logicalId}: ${String(error)}`),
       );
     }
   }
 
-  private async startExecution(stateMachineArn: string, input: unknown): Promise<ExecutionResult> {
+  /**
+   * Starts an execution as EventBridge and schedules do (StartExecution without a name) and resolves with its
+   * result. It is visible to DescribeExecution / ListExecutions like those the API starts.
+   */
+  private startExecution(stateMachineArn: string, input: unknown): Promise<ExecutionResult> {
+    return this.runtime.executions.start(stateMachineArn, undefined, JSON.stringify(input ?? {})).result;
+  }
+
+  /** Runs one execution: progress to the observer, and the status-change event of a failed end. */
+  private async runExecution(
+    stateMachineArn: string,
+    input: unknown,
+    context: ExecutionContext,
+  ): Promise<ExecutionResult> {
     const logicalId = stateMachineArn.split(':stateMachine:')[1] ?? '';
     const { observer } = this.options;
-    const id = randomUUID();
-    const context = this.runtime.executionContext(logicalId);
+    const id = context.Execution.Id;
     const ended = (status: 'FAILED' | 'ABORTED', error?: string, cause?: string) =>
       // As Step Functions tells EventBridge: rules on execution status changes (ReconcileExecution) run.
       this.deliver(
@@ -323,17 +390,34 @@ export class LocalApp {
   }
 
   /**
-   * The app's service integrations, by Task Resource ARN: SageMaker training (.sync) and the AWS SDK
-   * integration (aws-sdk:sagemaker:describeTrainingJob, ...) on the local SageMaker. DynamoDB's and the
-   * Lambdas come from the runtime.
+   * An event of a local service (SageMaker endpoint state and deployment stages, CloudWatch alarm state) as
+   * AWS would put it on the default bus: routed through the template's rules.
+   */
+  private routeServiceEvent(event: Record<string, unknown>): void {
+    this.options.observer?.serviceEvent?.(event);
+    void this.deliver(event).catch((error: unknown) =>
+      this.options.observer?.error?.(`Routing ${String(event['detail-type'])}: ${String(error)}`),
+    );
+  }
+
+  /**
+   * The app's service integrations, by Task Resource ARN: SageMaker training (.sync), the optimized hosting
+   * actions and the AWS SDK integration (aws-sdk:sagemaker:describeEndpoint, ...) on the local SageMaker,
+   * aws-sdk:cloudwatch on the local CloudWatch, aws-sdk:applicationautoscaling. DynamoDB, lambda:invoke,
+   * events:putEvents and the Lambdas come from the runtime.
    */
   private integrations(): IntegrationResolver {
-    const sync = createTrainingJobSyncTask(this.sagemakerClient, {
+    const sync = createTrainingJobSyncTask(this.clients.sagemaker, {
       pollIntervalMs: this.options.pollIntervalMs ?? 500,
     });
     return firstOf(
       (resource) => (resource.endsWith(':states:::sagemaker:createTrainingJob.sync') ? sync : undefined),
-      sageMakerSdkIntegration(this.sagemakerClient),
+      sageMakerOptimizedIntegration(this.clients.sagemaker),
+      sageMakerSdkIntegration(this.clients.sagemaker),
+      awsSdkIntegrations({
+        cloudwatch: this.clients.cloudwatch,
+        applicationAutoScaling: this.clients.applicationAutoScaling,
+      }),
     );
   }
 
@@ -376,6 +460,79 @@ function executionStatusChange(
       cause: cause ?? null,
     },
   };
+}
+
+/**
+ * Starts CloudWatch, SageMaker (training and hosting) and the SageMaker Runtime, wired as in AWS: alarms drive
+ * the auto-rollback of endpoint updates, invocations publish AWS/SageMaker metrics, and endpoint and alarm
+ * events go to `route` (the template's rules).
+ */
+async function startHostingServices(
+  options: LocalAppOptions,
+  env: { readonly account: string; readonly region: string },
+  s3Endpoint: string,
+  route: (event: Record<string, unknown>) => void,
+): Promise<HostingServices> {
+  const timeScale = options.timeScale ?? 1;
+  const started: { stop(): Promise<void> }[] = [];
+  try {
+    let sagemaker: LocalSageMaker | undefined;
+    const cloudwatch = await startLocalCloudWatch({
+      region: env.region,
+      account: env.account,
+      timeScale,
+      workDir: mkdir(join(options.stateDir, 'cloudwatch')),
+      onEvent: route,
+    });
+    started.push(cloudwatch);
+    // An alarm named in an update's AutoRollbackConfiguration rolls it back as soon as it goes to ALARM.
+    cloudwatch.onAlarmChange((alarmName) => sagemaker?.hosting.alarmChanged(alarmName));
+    sagemaker = await startLocalSageMaker({
+      workDir: mkdir(join(options.stateDir, 'sagemaker')),
+      region: env.region,
+      account: env.account,
+      s3: { endpoint: s3Endpoint, credentials: LOCAL_CREDENTIALS },
+      trainers: [...(options.trainers ?? []), builtInXgboostTrainer()],
+      builtInMetricDefinitions: builtInXgboostMetricDefinitions,
+      // Endpoint provisioning and blue/green waits run at the runtime's time scale, like its schedules.
+      timeScale,
+      alarmState: (alarmName) => cloudwatch.alarmState(alarmName),
+      onEvent: (event) => route(event as unknown as Record<string, unknown>),
+    });
+    started.push(sagemaker);
+    const s3 = new S3Client(localS3ClientConfig(s3Endpoint, env.region));
+    const sagemakerRuntime = await startLocalSageMakerRuntime({
+      hosting: sagemaker.hosting,
+      s3,
+      account: env.account,
+      region: env.region,
+      servers: options.servers ?? [],
+      workDir: mkdir(join(options.stateDir, 'sagemaker-runtime')),
+      metrics: (namespace, data) => cloudwatch.putMetricData(namespace, data),
+      onWarning: (message) => options.observer?.error?.(message),
+    });
+    started.push({
+      stop: async () => {
+        await sagemakerRuntime.stop();
+        s3.destroy();
+      },
+    });
+    const applicationAutoScaling = await startUnservedApi('Application Auto Scaling');
+    return { sagemaker, sagemakerRuntime, cloudwatch, applicationAutoScaling };
+  } catch (error) {
+    await Promise.allSettled(started.map((service) => service.stop()));
+    throw error;
+  }
+}
+
+/** Serving first (it flushes capture and metrics into S3 and CloudWatch), then the rest. */
+async function stopHostingServices(services: HostingServices): Promise<void> {
+  await services.sagemakerRuntime.stop().catch(() => undefined);
+  await Promise.allSettled([
+    services.sagemaker.stop(),
+    services.cloudwatch.stop(),
+    services.applicationAutoScaling.stop(),
+  ]);
 }
 
 /** The state the training workflow names, for progress displays. */

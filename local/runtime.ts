@@ -33,7 +33,7 @@ import {
 } from './stepfunctions/integrations';
 import { TaskTokens, taskTokenPlaceholder } from './stepfunctions/task-tokens';
 import { DEFAULT_LOCAL_ENVIRONMENT, type LocalEnvironment, LocalResources } from './template/local-resources';
-import { type CfnTemplate, resourcesOfType } from './template/template';
+import { type CfnTemplate, resolveIntrinsics, resourcesOfType } from './template/template';
 
 export { LOCAL_CREDENTIALS };
 
@@ -130,13 +130,17 @@ export class LocalRuntime {
       const events = await startLocalEventBridge(env);
       started.push(events);
       const tokens = new TaskTokens();
-      const machineArns = resourcesOfType(options.template, 'AWS::StepFunctions::StateMachine').map(([id]) =>
-        resources.arn(id),
-      );
+      // Each state machine by its local name and by the StateMachineName the template may give it.
+      const machines = new Map<string, string>();
+      for (const [id, resource] of resourcesOfType(options.template, 'AWS::StepFunctions::StateMachine')) {
+        machines.set(resources.physicalName(id), resources.arn(id));
+        const name = resolveIntrinsics(resource.Properties?.StateMachineName, resources.resolve);
+        if (typeof name === 'string') machines.set(name, resources.arn(id));
+      }
       // Until the runtime exists, nothing can run; it installs its own runner below, the app may replace it.
       let self: LocalRuntime | undefined;
       const executions = new ExecutionRegistry(
-        new Set(machineArns),
+        machines,
         (arn, input, context) => {
           if (!self) throw new Error('the local runtime is not started yet');
           return self.execute(logicalIdOf(arn), input, { context });
@@ -275,8 +279,9 @@ export class LocalRuntime {
   async stop(): Promise<void> {
     this.dynamodbClient.destroy();
     this.tokens.closeAll();
+    // The extra services first: they may still write to S3 or DynamoDB as they stop (buffered capture).
+    await this.extra?.stop().catch(() => undefined);
     await Promise.allSettled([
-      ...(this.extra ? [this.extra.stop()] : []),
       this.events.stop(),
       this.stepFunctionsApi.stop(),
       this.s3.stop(),

@@ -17,7 +17,10 @@ export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' |
 /** One execution, as DescribeExecution answers (dates as epoch milliseconds here). */
 export interface ExecutionRecord {
   readonly executionArn: string;
+  /** As the caller named it (a template may build its own ARN: its account, its StateMachineName). */
   readonly stateMachineArn: string;
+  /** The runtime's ARN of that state machine. */
+  readonly machine: string;
   readonly name: string;
   status: ExecutionStatus;
   readonly startDate: number;
@@ -69,12 +72,14 @@ export class ExecutionRegistry {
   private readonly file: string | undefined;
 
   /**
-   * @param stateMachines the ARNs of the state machines that exist
+   * @param stateMachines the state machines that exist: each name it answers to (its StateMachineName, its
+   *   local name) to the runtime's ARN. The account in a caller's ARN is not checked: a template synthesized
+   *   for another account calls its state machines by that account's ARNs.
    * @param runner runs an execution; replace it with {@link setRunner} (the app does)
    * @param dir where executions.json is kept; none keeps them in memory only
    */
   constructor(
-    private readonly stateMachines: ReadonlySet<string>,
+    private readonly stateMachines: ReadonlyMap<string, string>,
     private runner: ExecutionRunner,
     dir?: string,
   ) {
@@ -110,13 +115,7 @@ export class ExecutionRegistry {
         'ValidationException',
         "1 validation error detected: Value null at 'stateMachineArn' failed to satisfy constraint: Member must not be null",
       );
-    const machine = STATE_MACHINE_ARN.exec(stateMachineArn);
-    if (!machine) throw new StepFunctionsApiError('InvalidArn', `Invalid Arn: '${stateMachineArn}'`);
-    if (!this.stateMachines.has(stateMachineArn))
-      throw new StepFunctionsApiError(
-        'StateMachineDoesNotExist',
-        `State Machine Does Not Exist: '${stateMachineArn}'`,
-      );
+    const machine = this.machineOf(stateMachineArn);
     const executionName = name === undefined || name === null ? randomUUID() : name;
     if (
       typeof executionName !== 'string' ||
@@ -157,6 +156,7 @@ export class ExecutionRegistry {
     const record: ExecutionRecord = {
       executionArn,
       stateMachineArn,
+      machine,
       name: executionName,
       status: 'RUNNING',
       startDate: Date.now(),
@@ -171,7 +171,7 @@ export class ExecutionRegistry {
         StartTime: new Date(record.startDate).toISOString(),
       },
     };
-    const result = this.runner(stateMachineArn, parsed, context).then(
+    const result = this.runner(machine, parsed, context).then(
       (outcome) => {
         record.status = outcome.status;
         record.stopDate = Date.now();
@@ -219,14 +219,8 @@ export class ExecutionRegistry {
     maxResults?: unknown;
     nextToken?: unknown;
   }): { executions: ExecutionRecord[]; nextToken?: string } {
-    const { stateMachineArn, statusFilter } = request;
-    if (typeof stateMachineArn !== 'string' || !STATE_MACHINE_ARN.test(stateMachineArn))
-      throw new StepFunctionsApiError('InvalidArn', `Invalid Arn: '${String(stateMachineArn)}'`);
-    if (!this.stateMachines.has(stateMachineArn))
-      throw new StepFunctionsApiError(
-        'StateMachineDoesNotExist',
-        `State Machine Does Not Exist: '${stateMachineArn}'`,
-      );
+    const { statusFilter } = request;
+    const machine = this.machineOf(request.stateMachineArn);
     const statuses = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED', 'PENDING_REDRIVE'];
     if (statusFilter !== undefined && !statuses.includes(String(statusFilter)))
       throw new StepFunctionsApiError(
@@ -249,13 +243,26 @@ export class ExecutionRegistry {
       offset = Number(decoded[1]);
     }
     const all = [...this.executions.values()]
-      .filter((e) => e.stateMachineArn === stateMachineArn)
+      .filter((e) => e.machine === machine)
       .filter((e) => statusFilter === undefined || e.status === statusFilter)
       .sort((a, b) => b.startDate - a.startDate);
     const page = all.slice(offset, offset + max);
     return offset + max < all.length
       ? { executions: page, nextToken: Buffer.from(`local-page-${offset + max}`).toString('base64url') }
       : { executions: page };
+  }
+
+  /** The runtime's ARN of the state machine an ARN names. */
+  private machineOf(stateMachineArn: unknown): string {
+    const match = typeof stateMachineArn === 'string' ? STATE_MACHINE_ARN.exec(stateMachineArn) : null;
+    if (!match) throw new StepFunctionsApiError('InvalidArn', `Invalid Arn: '${String(stateMachineArn)}'`);
+    const machine = this.stateMachines.get(match[1] ?? '');
+    if (!machine)
+      throw new StepFunctionsApiError(
+        'StateMachineDoesNotExist',
+        `State Machine Does Not Exist: '${stateMachineArn as string}'`,
+      );
+    return machine;
   }
 
   /** Every execution, oldest first (tests, progress). */

@@ -121,7 +121,7 @@ async function settled(executionArn: string): Promise<DescribeExecutionCommandOu
 beforeAll(async () => {
   workDir = mkdtempSync(join(tmpdir(), 'mlops-sfn-api-'));
   tokens = new TaskTokens();
-  executions = new ExecutionRegistry(new Set([MACHINE]), runner(), workDir);
+  executions = new ExecutionRegistry(new Map([['Callback', MACHINE]]), runner(), workDir);
   api = await startLocalStepFunctionsApi({ executions, tokens });
   client = new SFNClient({
     region: 'us-east-1',
@@ -242,7 +242,7 @@ describe('StartExecution, DescribeExecution, ListExecutions', () => {
     await settled(arn);
 
     // Act
-    const restarted = new ExecutionRegistry(new Set([MACHINE]), runner(), workDir);
+    const restarted = new ExecutionRegistry(new Map([['Callback', MACHINE]]), runner(), workDir);
 
     // Assess
     expect(restarted.describe(arn).status).toBe('SUCCEEDED');
