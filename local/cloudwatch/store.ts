@@ -103,6 +103,11 @@ export class MetricStore {
     if (++this.#puts % 1000 === 0) this.prune(now);
   }
 
+  /** Throws what put would throw, storing nothing. */
+  validate(namespace: unknown, data: unknown, now: number, internal = true): void {
+    validatePut(namespace, data, now, internal);
+  }
+
   get(namespace: string, name: string, dimensions: readonly Dimension[] = []): Series | undefined {
     return this.#series.get(seriesKey(namespace, name, dimensions));
   }

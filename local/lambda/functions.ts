@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import type { Context } from 'aws-lambda';
@@ -21,6 +22,43 @@ export interface LocalFunction {
 }
 
 /**
+ * Takes one log line an in-process function wrote with `console.log`; returns true when it consumed the line
+ * (an embedded-metric-format document that became metrics), false to let it print as any other log line.
+ * On Lambda, EMF lines go to CloudWatch Logs, which extracts their metrics; locally the sink does that
+ * (e.g. `(line) => cloudwatch.ingestEmf(line)`).
+ */
+export type EmfSink = (line: string) => boolean;
+
+export interface LoadFunctionsOptions {
+  /**
+   * Where the functions' EMF lines go. Given, Powertools Metrics is enabled in the functions (it is off
+   * under POWERTOOLS_DEV unless POWERTOOLS_METRICS_DISABLED is "false") and prints through the global console
+   * (POWERTOOLS_DEV), whose `log` is then offered to the sink while a function runs.
+   */
+  readonly emf?: EmfSink;
+}
+
+/** The sink of the function invocation the current code runs in (none outside invocations). */
+const invocationSink = new AsyncLocalStorage<EmfSink>();
+let consoleWrapped = false;
+
+/**
+ * Wraps `console.log` once per process: inside an invocation with a sink, a single-string line the sink
+ * takes is not printed; everything else (other arguments, other lines, code outside invocations) prints as
+ * before. Powertools Metrics in dev mode writes each EMF document as one `console.log(JSON string)`.
+ */
+function captureConsoleEmf(): void {
+  if (consoleWrapped) return;
+  consoleWrapped = true;
+  const log = console.log.bind(console);
+  console.log = (...args: unknown[]) => {
+    const sink = invocationSink.getStore();
+    if (sink && args.length === 1 && typeof args[0] === 'string' && sink(args[0])) return;
+    log(...args);
+  };
+}
+
+/**
  * Loads every function the template marks with its lambdas/ entry. Each handler module is imported after
  * its environment is applied, because handlers read their configuration once, at load, as on Lambda.
  * `baseEnvironment` adds what the runtime supplies (endpoints, credentials, region).
@@ -29,7 +67,10 @@ export async function loadFunctions(
   template: CfnTemplate,
   resources: LocalResources,
   baseEnvironment: Readonly<Record<string, string>>,
+  options: LoadFunctionsOptions = {},
 ): Promise<Map<string, LocalFunction>> {
+  const sink = options.emf;
+  if (sink) captureConsoleEmf();
   const functions = new Map<string, LocalFunction>();
   for (const [logicalId, resource] of resourcesOfType(template, 'AWS::Lambda::Function')) {
     const entry = resource.Metadata?.[ENTRY_METADATA_KEY];
@@ -38,6 +79,7 @@ export async function loadFunctions(
     const variables =
       (properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
     const environment = {
+      ...(sink ? { POWERTOOLS_METRICS_DISABLED: 'false' } : {}),
       ...baseEnvironment,
       ...(Object.fromEntries(
         Object.entries(resolveIntrinsics(variables, resources.resolve) as Record<string, unknown>).map(
@@ -59,8 +101,10 @@ export async function loadFunctions(
       entry,
       environment,
       timeoutSeconds,
-      invoke: (event) =>
-        handler(event, lambdaContext(functionName, resources.arn(logicalId), timeoutSeconds)),
+      invoke: (event) => {
+        const context = lambdaContext(functionName, resources.arn(logicalId), timeoutSeconds);
+        return sink ? invocationSink.run(sink, () => handler(event, context)) : handler(event, context);
+      },
     });
   }
   return functions;
