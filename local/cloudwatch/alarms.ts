@@ -525,6 +525,10 @@ export function describeAlarms(
   };
 }
 
+/**
+ * DeleteAlarms' names: up to 100. "If you specify any incorrect alarm names, the alarms you specify with
+ * correct names are still deleted" (API_DeleteAlarms): unknown names are skipped, not refused.
+ */
 export function validateDeleteAlarms(
   input: DeleteAlarmsInput,
   alarms: ReadonlyMap<string, StoredAlarm>,
@@ -532,10 +536,7 @@ export function validateDeleteAlarms(
   const names = input.AlarmNames;
   if (!names) throw missing('AlarmNames');
   if (names.length > 100) throw invalidValue('AlarmNames', names, 'At most 100 names.');
-  // "If you specify an incorrect alarm name or make any other error in the operation, no alarms are deleted."
-  const unknown = names.filter((name) => !alarms.has(name));
-  if (unknown.length > 0) throw new CloudWatchError('ResourceNotFound', 'The named resource does not exist.');
-  return names;
+  return names.filter((name) => alarms.has(name));
 }
 
 export function validateSetAlarmState(
