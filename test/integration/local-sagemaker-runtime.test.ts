@@ -333,6 +333,15 @@ describe('local SageMaker Runtime (InvokeEndpoint over the real SDK client)', ()
       `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/sagemaker/Endpoints/binary`,
     );
 
+    const header = (await failure({
+      EndpointName: 'binary',
+      ContentType: 'text/csv',
+      Body: 'bill_length_mm,bill_depth_mm\n0.1,0.2',
+    })) as ModelError;
+    expect(header.OriginalMessage).toContain(
+      "could not convert string to float: 'bill_length_mm' (row 1, column 1; a header row? send the rows without it)",
+    );
+
     const ragged = (await failure({
       EndpointName: 'binary',
       ContentType: 'text/csv',
@@ -644,7 +653,7 @@ describe('local SageMaker Runtime (InvokeEndpoint over the real SDK client)', ()
     const pid = Number(readFileSync(join(root, 'user-server.pid'), 'utf8'));
     expect(alive(pid)).toBe(true);
     await client.send(new DeleteEndpointCommand({ EndpointName: 'user' }));
-    const deadline = Date.now() + 5000;
+    const deadline = Date.now() + 10_000;
     while (alive(pid) && Date.now() < deadline) await sleep(50);
     expect(alive(pid)).toBe(false);
 

@@ -160,7 +160,11 @@ function parseCsv(text: string): FeatureMatrix {
     fields.forEach((field, c) => {
       const value = parseNumber(field);
       if (value === undefined) {
-        throw csvError(`could not convert string to float: '${field}' (row ${r + 1}, column ${c + 1})`);
+        // A header row is the usual culprit: XGBoost takes rows of features only.
+        const hint = r === 0 ? '; a header row? send the rows without it' : '';
+        throw csvError(
+          `could not convert string to float: '${field}' (row ${r + 1}, column ${c + 1}${hint})`,
+        );
       }
       values[r * columns + c] = value;
     });

@@ -98,6 +98,8 @@ const MAX_BODY = 6_291_456;
 const INVOCATIONS_PATH = /^\/endpoints\/([^/]+)\/invocations$/;
 /** How often fleets that came or went are noticed (containers started ahead, unused ones stopped). */
 const SWEEP_MS = 1000;
+/** How long a container stays up after its fleet went. */
+const DRAIN_MS = 3000;
 
 export async function startLocalSageMakerRuntime(
   options: LocalSageMakerRuntimeOptions,
@@ -272,14 +274,15 @@ export async function startLocalSageMakerRuntime(
 
   // Containers start when a fleet appears (as SageMaker provisions them before traffic) and stop when it goes.
   const attempted = new Set<string>();
+  const lastUsed = new Map<string, number>();
   const sweep = setInterval(() => {
-    const keep = new Set<string>();
+    const now = Date.now();
     for (const name of endpointNames(options.hosting)) {
       const endpoint = options.hosting.endpoint(name);
       for (const fleet of [endpoint?.serving, endpoint?.pending]) {
         for (const variant of fleet?.variants ?? []) {
           const key = containerKey(variant);
-          keep.add(key);
+          lastUsed.set(key, now);
           if (!attempted.has(key)) {
             attempted.add(key);
             containers
@@ -288,6 +291,13 @@ export async function startLocalSageMakerRuntime(
           }
         }
       }
+    }
+    // A fleet's containers outlive it a little, so requests routed to it just before it went still finish.
+    for (const key of containers.keys()) if (!lastUsed.has(key)) lastUsed.set(key, now);
+    const keep = new Set<string>();
+    for (const [key, time] of lastUsed) {
+      if (now - time <= DRAIN_MS) keep.add(key);
+      else lastUsed.delete(key);
     }
     for (const key of attempted) if (!keep.has(key)) attempted.delete(key);
     void containers.retain(keep);
