@@ -98,7 +98,7 @@ export class MetricStore {
         series = { ...id, samples: [] };
         this.#series.set(key, series);
       }
-      series.samples.push(sample);
+      insertSorted(series.samples, sample);
     }
     if (++this.#puts % 1000 === 0) this.prune(now);
   }
@@ -116,19 +116,40 @@ export class MetricStore {
     return this.#series.values();
   }
 
-  /** The samples of a series in [from, to) ms, optionally of one unit. */
+  /** The samples of a series in [from, to) ms, optionally of one unit (samples are kept in time order). */
   samples(id: MetricId, from: number, to: number, unit?: string): readonly Sample[] {
     const series = this.get(id.Namespace, id.MetricName, id.Dimensions);
     if (!series) return [];
-    return series.samples.filter((s) => s.t >= from && s.t < to && (unit === undefined || s.unit === unit));
+    const all = series.samples;
+    const window = all.slice(lowerBound(all, from), lowerBound(all, to));
+    return unit === undefined ? window : window.filter((s) => s.unit === unit);
   }
 
   prune(now: number): void {
     for (const series of this.#series.values()) {
-      const keep = series.samples.filter((s) => s.t >= now - RETENTION_MS);
-      if (keep.length !== series.samples.length) series.samples.splice(0, series.samples.length, ...keep);
+      const old = lowerBound(series.samples, now - RETENTION_MS);
+      if (old > 0) series.samples.splice(0, old);
     }
   }
+}
+
+/** The index of the first sample at or after `t`. */
+function lowerBound(samples: readonly Sample[], t: number): number {
+  let lo = 0;
+  let hi = samples.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((samples[mid] as Sample).t < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Appends in the common case (data arrives in time order), else inserts in place. */
+function insertSorted(samples: Sample[], sample: Sample): void {
+  const last = samples[samples.length - 1];
+  if (!last || last.t <= sample.t) samples.push(sample);
+  else samples.splice(lowerBound(samples, sample.t + 1), 0, sample);
 }
 
 function validatePut(
