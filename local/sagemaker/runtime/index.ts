@@ -201,7 +201,7 @@ export async function startLocalSageMakerRuntime(
     metrics?.record({
       endpointName: options.hosting.endpoint(endpointName)?.name ?? endpointName,
       variantName: chosen.variant.variantName,
-      instanceCount: chosen.variant.instanceCount,
+      instanceCount: chosen.variant.serverlessConfig ? undefined : chosen.variant.instanceCount,
       status: answer.status,
       modelLatencyUs: (modelEnd - modelStart) * 1000,
       overheadLatencyUs: (performance.now() - started - (modelEnd - modelStart)) * 1000,

@@ -4,7 +4,8 @@
  * - Invocations (None): 1 per InvokeEndpoint request the variant took (Sum, SampleCount);
  * - Invocation4XXErrors / Invocation5XXErrors (None): per request, 1 when the model answered 4xx / 5xx,
  *   else 0;
- * - InvocationsPerInstance (None): 1/instances per request (API_ScalingPolicyMetric);
+ * - InvocationsPerInstance (None): 1/instances per request (API_ScalingPolicyMetric); not for serverless
+ *   variants, which have no instances (serverless-endpoints-monitoring.html lists what they publish);
  * - ModelLatency (Microseconds): the container's time to answer, as SageMaker sees it;
  * - OverheadLatency (Microseconds): the rest of the request's time in SageMaker.
  * Requests are aggregated per second into Values/Counts datums (raw values kept, so percentiles such as the
@@ -21,7 +22,8 @@ const MAX_VALUES = 150;
 export interface InvocationSample {
   readonly endpointName: string;
   readonly variantName: string;
-  readonly instanceCount: number;
+  /** The variant's instances; undefined for a serverless variant, which has none (and no per-instance metric). */
+  readonly instanceCount: number | undefined;
   /** The container's HTTP status (undefined when the request never reached a container). */
   readonly status: number;
   readonly modelLatencyUs: number;
@@ -73,7 +75,9 @@ export class InvocationMetrics {
       metric.values.set(value, (metric.values.get(value) ?? 0) + 1);
     };
     add('Invocations', 'None', 1);
-    add('InvocationsPerInstance', 'None', 1 / Math.max(1, sample.instanceCount));
+    if (sample.instanceCount !== undefined) {
+      add('InvocationsPerInstance', 'None', 1 / Math.max(1, sample.instanceCount));
+    }
     add('Invocation4XXErrors', 'None', sample.status >= 400 && sample.status < 500 ? 1 : 0);
     add('Invocation5XXErrors', 'None', sample.status >= 500 ? 1 : 0);
     add('ModelLatency', 'Microseconds', Math.round(sample.modelLatencyUs));
