@@ -21,6 +21,7 @@ import {
   describeAlarms,
   evaluateAlarm,
   type StoredAlarm,
+  scaledPeriodMs,
   validateDeleteAlarms,
   validatePutMetricAlarm,
   validateSetAlarmState,
@@ -33,6 +34,8 @@ export interface AlarmBookOptions {
   readonly region: string;
   readonly account: string;
   readonly timeScale: number;
+  /** The shortest real length of an alarm period. @default 0 */
+  readonly minAlarmPeriodMs?: number;
   readonly store: MetricStore;
   readonly workDir?: string;
   readonly onEvent?: (event: Record<string, unknown>) => void;
@@ -166,7 +169,9 @@ export class AlarmBook {
     if (this.#alarms.size === 0) return;
     // Several passes per (scaled) period, so a state changes soon after the period that decides it ends.
     const shortest = Math.min(
-      ...[...this.#alarms.values()].map((a) => (alarmPeriod(a.config) * 1000) / this.#options.timeScale),
+      ...[...this.#alarms.values()].map((a) =>
+        scaledPeriodMs(alarmPeriod(a.config), this.#options.timeScale, this.#options.minAlarmPeriodMs),
+      ),
     );
     const tick = Math.min(MAX_TICK_MS, Math.max(MIN_TICK_MS, shortest / 4));
     this.#timer = setTimeout(() => {
@@ -180,7 +185,14 @@ export class AlarmBook {
     const queries = this.#queries.get(alarm.config.AlarmName);
     if (!queries) return;
     const now = this.#now();
-    const verdict = evaluateAlarm(this.#options.store, alarm, queries, now, this.#options.timeScale);
+    const verdict = evaluateAlarm(
+      this.#options.store,
+      alarm,
+      queries,
+      now,
+      this.#options.timeScale,
+      this.#options.minAlarmPeriodMs,
+    );
     if (!verdict || verdict.value === alarm.state.value) return;
     this.#transition(alarm, { ...verdict, timestamp: now });
   }

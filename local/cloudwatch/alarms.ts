@@ -252,8 +252,16 @@ export interface Verdict {
 }
 
 /**
- * Evaluates an alarm at `now` (real ms). Periods last `Period / timeScale` real seconds and are aligned to
- * multiples of that length; the newest evaluated period is the last complete one.
+ * The real ms an alarm period lasts: `Period / timeScale` seconds, but not under `minPeriodMs` (metrics that
+ * arrive once a second leave shorter periods mostly empty, and an alarm would judge gaps, not traffic).
+ */
+export function scaledPeriodMs(periodS: number, timeScale: number, minPeriodMs = 0): number {
+  return Math.max((periodS * 1000) / timeScale, minPeriodMs);
+}
+
+/**
+ * Evaluates an alarm at `now` (real ms). Periods last {@link scaledPeriodMs} and are aligned to multiples of
+ * that length; the newest evaluated period is the last complete one.
  */
 export function evaluateAlarm(
   store: MetricStore,
@@ -261,10 +269,11 @@ export function evaluateAlarm(
   queries: readonly CheckedQuery[],
   now: number,
   timeScale: number,
+  minPeriodMs = 0,
 ): Verdict | undefined {
   const config = alarm.config;
   const period = alarmPeriod(config);
-  const periodMs = (period * 1000) / timeScale;
+  const periodMs = scaledPeriodMs(period, timeScale, minPeriodMs);
   const n = config.EvaluationPeriods ?? 1;
   const m = config.DatapointsToAlarm ?? n;
   const range = n + 2;

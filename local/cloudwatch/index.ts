@@ -38,6 +38,12 @@ export interface LocalCloudWatchOptions {
   account: string;
   /** Alarm periods last `Period / timeScale` real seconds: the runtime's --time-scale. @default 1 */
   timeScale?: number;
+  /**
+   * The shortest real length of an alarm period, whatever the time scale. The local SageMaker Runtime
+   * publishes its metrics once a second (SageMaker: once a minute), so shorter periods would mostly be
+   * empty. @default 1000
+   */
+  minAlarmPeriodMs?: number;
   /** Alarm state changes as EventBridge events (full event objects: version, id, detail-type, source, ...). */
   onEvent?: (event: Record<string, unknown>) => void;
   /** Alarms persist in `<workDir>/alarms.json` (metrics stay in memory). @default none: alarms in memory only */
@@ -69,7 +75,12 @@ export async function startLocalCloudWatch(options: LocalCloudWatchOptions): Pro
   const timeScale = options.timeScale ?? 1;
   if (!(timeScale > 0)) throw new RangeError(`timeScale must be positive, got ${timeScale}`);
   const store = new MetricStore();
-  const alarms = new AlarmBook({ ...options, timeScale, store });
+  const alarms = new AlarmBook({
+    ...options,
+    timeScale,
+    minAlarmPeriodMs: options.minAlarmPeriodMs ?? 1000,
+    store,
+  });
   await alarms.load();
   const operations: Record<string, Operation> = {
     PutMetricData: (body) => {

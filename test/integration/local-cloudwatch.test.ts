@@ -281,6 +281,8 @@ describe('local CloudWatch alarms: the deployment alarms evaluated at the time s
       region: REGION,
       account: ACCOUNT,
       timeScale: TIME_SCALE,
+      // The traffic below is put every 20 ms, not once a second as the local SageMaker Runtime does.
+      minAlarmPeriodMs: 0,
       workDir: join(root, 'cloudwatch'),
       onEvent: (event) => events.push(event),
     });

@@ -183,4 +183,25 @@ describe('alarm periods at a time scale', () => {
     expect(evaluateAlarm(store, alarm, alarmQueries(alarm.config), now + 2000, 60)?.value).toBe('ALARM');
     expect(evaluateAlarm(store, alarm, alarmQueries(alarm.config), now + 4000, 60)?.value).toBe('OK');
   });
+
+  it('never makes a period shorter than minPeriodMs', () => {
+    const store = new MetricStore();
+    const now = Date.UTC(2026, 10, 30, 12, 0, 0, 500);
+    // Published once a second, stamped with its second: at time scale 600 a period would last 100 ms.
+    store.put('Local/Test', [{ MetricName: 'E', Value: 1, Timestamp: new Date(now - 500) }], now);
+    const alarm = storedAlarm({
+      AlarmName: 'a',
+      Namespace: 'Local/Test',
+      MetricName: 'E',
+      Statistic: 'Sum',
+      Period: 60,
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      EvaluationPeriods: 1,
+      TreatMissingData: 'notBreaching',
+    });
+    const queries = alarmQueries(alarm.config);
+    expect(evaluateAlarm(store, alarm, queries, now + 1000, 600)?.value).toBe('OK');
+    expect(evaluateAlarm(store, alarm, queries, now + 1000, 600, 1000)?.value).toBe('ALARM');
+  });
 });
