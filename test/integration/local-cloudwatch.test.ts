@@ -20,6 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { endpointAlarms } from '../../lambdas/shared/endpoints/alarms';
 import { alarmNames } from '../../lambdas/shared/endpoints/naming';
 import { type LocalCloudWatch, startLocalCloudWatch } from '../../local/cloudwatch';
+import { InvocationMetrics } from '../../local/sagemaker/runtime/metrics';
 
 const REGION = 'us-east-1';
 const ACCOUNT = '000000000000';
@@ -492,5 +493,68 @@ describe('local CloudWatch alarms: the deployment alarms evaluated at the time s
     const { MetricAlarms } = await client.send(new DescribeAlarmsCommand({}));
     expect(MetricAlarms).toEqual([]);
     expect(cloudwatch.alarmState(NAMES.modelLatencyP99)).toBeUndefined();
+  });
+});
+
+describe("local CloudWatch alarms on the local SageMaker Runtime's metrics (published once a second)", () => {
+  it('a failing variant puts the 5xx and error-rate alarms in ALARM; healthy traffic brings them back to OK', async () => {
+    const cloudwatch = await startLocalCloudWatch({ region: REGION, account: ACCOUNT, timeScale: 60 });
+    const client = new CloudWatchClient({
+      region: REGION,
+      endpoint: cloudwatch.endpoint,
+      credentials: CREDENTIALS,
+    });
+    // As the app wires them: the runtime's per-second aggregates go to the in-process putMetricData.
+    const metrics = new InvocationMetrics(
+      (namespace, data) => cloudwatch.putMetricData(namespace, data),
+      200,
+    );
+    let failing = true;
+    const traffic = setInterval(() => {
+      for (let i = 0; i < 5; i++) {
+        metrics.record({
+          endpointName: ENDPOINT,
+          variantName: VARIANT,
+          instanceCount: 1,
+          status: failing && i < 2 ? 500 : 200,
+          modelLatencyUs: 2_000,
+          overheadLatencyUs: 100,
+          time: Date.now(),
+        });
+      }
+    }, 50);
+    const reached = (name: string, state: string) =>
+      new Promise<void>((resolve) => {
+        if (cloudwatch.alarmState(name) === state) return resolve();
+        const off = cloudwatch.onAlarmChange((alarm, value) => {
+          if (alarm === name && value === state) {
+            off();
+            resolve();
+          }
+        });
+      });
+    try {
+      for (const request of endpointAlarms({
+        model: 'penguins',
+        endpointName: ENDPOINT,
+        variantName: VARIANT,
+        alarmNames: NAMES,
+        alarms: { latencyP99Ms: 100, errorRatePercent: 5 },
+      })) {
+        await client.send(new PutMetricAlarmCommand(request));
+      }
+      await Promise.all([
+        reached(NAMES.invocation5xxErrors, 'ALARM'),
+        reached(NAMES.invocationErrorRate, 'ALARM'),
+      ]);
+      expect(cloudwatch.alarmState(NAMES.modelLatencyP99)).toBe('OK');
+      failing = false;
+      await Promise.all([reached(NAMES.invocation5xxErrors, 'OK'), reached(NAMES.invocationErrorRate, 'OK')]);
+    } finally {
+      clearInterval(traffic);
+      metrics.stop();
+      client.destroy();
+      await cloudwatch.stop();
+    }
   });
 });
