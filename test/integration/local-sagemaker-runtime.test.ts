@@ -9,8 +9,10 @@ import {
   CreateEndpointConfigCommand,
   type CreateEndpointConfigInput,
   CreateModelCommand,
+  CreateTrainingJobCommand,
   DeleteEndpointCommand,
   DescribeEndpointCommand,
+  DescribeTrainingJobCommand,
   SageMakerClient,
   UpdateEndpointCommand,
 } from '@aws-sdk/client-sagemaker';
@@ -28,6 +30,7 @@ import { localS3ClientConfig } from '../../local/aws/s3-client';
 import { type LocalSageMakerRuntime, startLocalSageMakerRuntime } from '../../local/sagemaker/runtime';
 import { float32 } from '../../local/sagemaker/runtime/python-format';
 import { type LocalSageMaker, startLocalSageMaker } from '../../local/sagemaker/server';
+import { builtInXgboostTrainer } from '../../local/trainers/built-in';
 import { fitModel, type GbdtModel, type Objective, predict } from '../../local/trainers/xgboost/gbdt';
 
 const REGION = 'us-east-1';
@@ -190,7 +193,7 @@ describe('local SageMaker Runtime (InvokeEndpoint over the real SDK client)', ()
     sagemaker = await startLocalSageMaker({
       workDir: join(root, 'sagemaker'),
       s3: s3Config,
-      trainers: [],
+      trainers: [builtInXgboostTrainer()],
       hostingDelays: { provisionMs: 300, deleteMs: 100 },
     });
     client = new SageMakerClient({ region: REGION, endpoint: sagemaker.endpoint, credentials: CREDENTIALS });
@@ -677,5 +680,77 @@ describe('local SageMaker Runtime (InvokeEndpoint over the real SDK client)', ()
       Body: '1',
     })) as ModelError;
     expect(unmapped.OriginalMessage).toContain(`No local server for image ${UNMAPPED_IMAGE}`);
+  });
+
+  it('serves the model.tar.gz a local built-in XGBoost training job wrote', async () => {
+    const rows = Array.from({ length: 80 }, (_, i) => {
+      const x = (i % 10) / 10;
+      const y = Math.floor(i / 10) / 8;
+      return `${x + y > 0.9 ? 1 : 0},${x},${y}`;
+    });
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: 'artifacts',
+        Key: 'data/train/train.csv',
+        Body: `${rows.join('\n')}\n`,
+      }),
+    );
+    await client.send(
+      new CreateTrainingJobCommand({
+        TrainingJobName: 'trained-v1',
+        AlgorithmSpecification: { TrainingImage: XGBOOST, TrainingInputMode: 'File' },
+        RoleArn: ROLE,
+        HyperParameters: { objective: 'binary:logistic', num_round: '10', max_depth: '3' },
+        InputDataConfig: [
+          {
+            ChannelName: 'train',
+            ContentType: 'text/csv',
+            DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://artifacts/data/train/' } },
+          },
+        ],
+        OutputDataConfig: { S3OutputPath: 's3://artifacts/jobs/' },
+        ResourceConfig: { InstanceType: 'ml.m5.large', InstanceCount: 1, VolumeSizeInGB: 5 },
+        StoppingCondition: { MaxRuntimeInSeconds: 300 },
+      }),
+    );
+    const deadline = Date.now() + 30_000;
+    let job = await client.send(new DescribeTrainingJobCommand({ TrainingJobName: 'trained-v1' }));
+    while (job.TrainingJobStatus === 'InProgress' && Date.now() < deadline) {
+      await sleep(100);
+      job = await client.send(new DescribeTrainingJobCommand({ TrainingJobName: 'trained-v1' }));
+    }
+    expect(job.TrainingJobStatus, job.FailureReason).toBe('Completed');
+    await client.send(
+      new CreateModelCommand({
+        ModelName: 'trained-v1',
+        PrimaryContainer: { Image: XGBOOST, ModelDataUrl: job.ModelArtifacts?.S3ModelArtifacts },
+        ExecutionRoleArn: ROLE,
+      }),
+    );
+    await client.send(
+      new CreateEndpointConfigCommand({
+        EndpointConfigName: 'trained-v1-config',
+        ProductionVariants: [
+          {
+            VariantName: 'AllTraffic',
+            ModelName: 'trained-v1',
+            InstanceType: 'ml.m5.large',
+            InitialInstanceCount: 1,
+          },
+        ],
+      }),
+    );
+    await client.send(
+      new CreateEndpointCommand({ EndpointName: 'trained', EndpointConfigName: 'trained-v1-config' }),
+    );
+    await waitInService('trained');
+    const output = await invoke({
+      EndpointName: 'trained',
+      ContentType: 'text/csv',
+      Body: '0.9,0.9\n0.0,0.0',
+    });
+    const [high = Number.NaN, low = Number.NaN] = output.text.trim().split('\n').map(Number);
+    expect(high).toBeGreaterThan(0.5);
+    expect(low).toBeLessThan(0.5);
   });
 });
