@@ -97,6 +97,7 @@ describe('local SageMaker Runtime (InvokeEndpoint over the real SDK client)', ()
   let invoker: SageMakerRuntimeClient;
   const models: Record<string, GbdtModel> = {};
   const published: MetricDatum[] = [];
+  const warnings: string[] = [];
 
   /** Uploads a model.tar.gz holding `files` and returns its URI. */
   async function artifact(name: string, files: Record<string, string>): Promise<string> {
@@ -217,6 +218,7 @@ describe('local SageMaker Runtime (InvokeEndpoint over the real SDK client)', ()
         },
       ],
       startupTimeoutMs: 10_000,
+      onWarning: (message) => warnings.push(message),
     });
     invoker = new SageMakerRuntimeClient({
       region: REGION,
@@ -671,6 +673,10 @@ describe('local SageMaker Runtime (InvokeEndpoint over the real SDK client)', ()
     expect(broken.OriginalMessage).toMatch(
       /failed to start: the serving command .* exited \(code 3, signal null\) before GET \/ping answered 200; its last lines: no model$/,
     );
+    // Every request starts it again; the runtime's log says so once, not per request.
+    await failure({ EndpointName: 'broken', ContentType: 'text/csv', Body: '1' });
+    const said = warnings.filter((w) => w.startsWith('The container for model broken-v1 failed to start'));
+    expect(said).toHaveLength(1);
 
     await deploy('unmapped', 'unmapped-v1', { image: UNMAPPED_IMAGE });
     await waitInService('unmapped');

@@ -105,7 +105,14 @@ export async function startLocalSageMakerRuntime(
   options: LocalSageMakerRuntimeOptions,
 ): Promise<LocalSageMakerRuntime> {
   const random = options.random ?? Math.random;
-  const warn = options.onWarning ?? (() => undefined);
+  // The same problem under traffic (a server that will not start) is said once a minute, not per request.
+  const warned = new Map<string, number>();
+  const warn = (message: string): void => {
+    const now = Date.now();
+    if ((warned.get(message) ?? Number.NEGATIVE_INFINITY) > now - 60_000) return;
+    warned.set(message, now);
+    options.onWarning?.(message);
+  };
   const containers = new Containers({
     s3: options.s3,
     workDir: options.workDir,
