@@ -90,7 +90,7 @@ export function getMetricStatistics(
   if (statistics.length === 0 && extended.length === 0) {
     throw new CloudWatchError(
       'InvalidParameterCombination',
-      'Must specify either Statistics or ExtendedStatistics, but not neither.',
+      'Must specify either Statistics or ExtendedStatistics',
     );
   }
   if (statistics.length > 5) throw invalidValue('Statistics', statistics, 'At most 5 statistics.');

@@ -216,8 +216,12 @@ function measurement(path: string, datum: MetricDatum): Omit<Sample, 't' | 'unit
     );
   }
   if (given.length > 1) {
+    // Value with Values is an invalid value, Value with StatisticValues an invalid combination: the codes and
+    // wording AWS answers with (recorded in getmoto/moto's tests/test_cloudwatch, which replay them).
+    const code =
+      given[0] === 'Value' && given[1] === 'Values' ? 'InvalidParameterValue' : 'InvalidParameterCombination';
     throw new CloudWatchError(
-      'InvalidParameterCombination',
+      code,
       `The parameters ${path}.${given[0]} and ${path}.${given[1]} are mutually exclusive and you have specified both.`,
     );
   }

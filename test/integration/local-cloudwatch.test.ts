@@ -183,6 +183,14 @@ describe('local CloudWatch metrics over the real SDK client', () => {
         { MetricName: 'X', Value: 1, StatisticValues: { SampleCount: 1, Sum: 1, Minimum: 1, Maximum: 1 } },
       ]),
     ).rejects.toBeInstanceOf(InvalidParameterCombinationException);
+    const both = await put([{ MetricName: 'X', Value: 1, Values: [1] }]).catch((e: unknown) => e);
+    expect(both).toBeInstanceOf(InvalidParameterValueException);
+    expect((both as Error).message).toBe(
+      'The parameters MetricData.member.1.Value and MetricData.member.1.Values are mutually exclusive and you have specified both.',
+    );
+    await expect(put([{ MetricName: 'X', Value: Number.NaN }])).rejects.toThrow(
+      'The value NaN for parameter MetricData.member.1.Value is invalid.',
+    );
     await expect(put([{ MetricName: 'X', Values: [1, 2], Counts: [1] }])).rejects.toThrow(
       'must be of the same size',
     );
