@@ -76,7 +76,14 @@ export class AlarmBook {
     } catch {
       return;
     }
-    const saved = JSON.parse(text) as { alarms?: StoredAlarm[] };
+    let saved: { alarms?: StoredAlarm[] };
+    try {
+      saved = JSON.parse(text) as { alarms?: StoredAlarm[] };
+    } catch (error) {
+      throw new Error(
+        `${file} is not valid JSON (${String(error)}): fix or delete it to start without alarms`,
+      );
+    }
     for (const alarm of saved.alarms ?? []) {
       this.#alarms.set(alarm.config.AlarmName, alarm);
       this.#queries.set(alarm.config.AlarmName, alarmQueries(alarm.config));
