@@ -8,8 +8,11 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ModelRegistryClient } from '../lambdas/shared/registry';
 import { TrainingStates } from '../lib/workflows/training-pipeline';
 import { LocalQueues, type QueueMessage } from './aws/queues';
 import type { S3EventRecord } from './aws/s3';
@@ -102,7 +105,9 @@ export class LocalApp {
     readonly sagemaker: SageMakerClient;
     readonly cloudwatch: CloudWatchClient;
     readonly applicationAutoScaling: ApplicationAutoScalingClient;
+    readonly dynamodb: DynamoDBClient;
   };
+  private registryClient: ModelRegistryClient | undefined;
 
   private constructor(
     public readonly runtime: LocalRuntime,
@@ -126,6 +131,7 @@ export class LocalApp {
         ...client,
         endpoint: services.applicationAutoScaling.endpoint,
       }),
+      dynamodb: new DynamoDBClient({ ...client, endpoint: runtime.dynamodb.endpoint }),
     };
     // Every execution (rules, schedules, StartExecution from a Lambda or the CLI) runs here.
     runtime.executions.setRunner((arn, input, context) => this.track(this.runExecution(arn, input, context)));
@@ -139,6 +145,15 @@ export class LocalApp {
   /** The local SageMaker Runtime (InvokeEndpoint; its fault switch and per-fleet stats). */
   get sagemakerRuntime(): LocalSageMakerRuntime {
     return this.services.sagemakerRuntime;
+  }
+
+  /** The model registry (versions, aliases, deployments) of this runtime. */
+  get registry(): ModelRegistryClient {
+    this.registryClient ??= new ModelRegistryClient({
+      client: DynamoDBDocumentClient.from(this.clients.dynamodb),
+      tableName: this.resources.registryTable,
+    });
+    return this.registryClient;
   }
 
   /** The local CloudWatch (metrics, alarms). */

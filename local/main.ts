@@ -2,8 +2,8 @@
  * `npm start` / `npm run demo`: synthesize the stack, boot it on this machine, run the sample dataset through
  * the training pipeline, and (start) stay up for exploration until Ctrl-C, or (demo) exit with the outcome.
  */
-import { readFileSync, rmSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { datasetKey, s3Uri } from '../lambdas/shared/s3-layout';
@@ -19,6 +19,8 @@ import {
   writeDiscovery,
 } from './discovery';
 import { ProgressPrinter } from './progress';
+import { type ServerMapping, serverMappings } from './sagemaker/runtime';
+import { runRollbackScenario, waitForRuns } from './scenarios/rollback';
 import { handleStopSignals, type Shutdown } from './shutdown';
 import { LOCAL_ENV, synthesize } from './synth';
 import { readTemplate } from './template/template';
@@ -27,11 +29,23 @@ import { readTemplate } from './template/template';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const ROOT = resolve(__dirname, '..');
-const SAMPLE = { file: join(ROOT, 'samples', 'penguins', 'penguins.csv'), model: 'penguins' };
+const SAMPLE = {
+  file: join(ROOT, 'samples', 'penguins', 'penguins.csv'),
+  model: 'penguins',
+  target: 'species',
+};
+/** The scenarios `--scenario` runs (demo only). */
+const SCENARIOS = ['rollback'] as const;
+/** A scenario's canary, bake and alarm periods at this speed take seconds (unless --time-scale says otherwise). */
+const SCENARIO_TIME_SCALE = 60;
 
 const USAGE = `Usage: npm start [-- options]      (or: npm run demo)
 
-  --demo            run the sample dataset once and exit (0 when the model is registered)
+  --demo            run the sample dataset once and exit (0 when the model is registered and,
+                    if it deploys, serves)
+  --scenario NAME   with --demo: "rollback" deploys v1, then a v2 whose fleet fails under the demo's
+                    traffic: canary, alarm, auto-rollback, production alias unchanged (fresh state in
+                    <state dir>/scenarios/rollback; time scale ${SCENARIO_TIME_SCALE} unless given)
   --reset           delete the saved state (${DEFAULT_STATE_DIR}/) first
   --no-sample       do not upload the sample dataset
   --time-scale N    run scheduled rules N times faster than real time (default 1)
@@ -44,7 +58,8 @@ async function main(shutdown: Shutdown, stopRuntime: StopHook): Promise<number> 
       demo: { type: 'boolean', default: false },
       reset: { type: 'boolean', default: false },
       'no-sample': { type: 'boolean', default: false },
-      'time-scale': { type: 'string', default: '1' },
+      scenario: { type: 'string' },
+      'time-scale': { type: 'string' },
       'state-dir': { type: 'string', default: DEFAULT_STATE_DIR },
       help: { type: 'boolean', default: false },
     },
@@ -53,8 +68,17 @@ async function main(shutdown: Shutdown, stopRuntime: StopHook): Promise<number> 
     console.log(USAGE);
     return 0;
   }
-  const stateDir = resolve(ROOT, values['state-dir']);
-  const timeScale = Number(values['time-scale']);
+  const scenario = values.scenario;
+  if (scenario !== undefined && !SCENARIOS.includes(scenario as (typeof SCENARIOS)[number]))
+    throw new Error(`--scenario: "${scenario}" is not one of ${SCENARIOS.join(', ')}`);
+  if (scenario !== undefined && !values.demo)
+    throw new Error('--scenario runs with --demo (npm run demo -- --scenario …)');
+  // A scenario starts from scratch in its own folder, so that it tells the same story every time.
+  const stateDir =
+    scenario === undefined
+      ? resolve(ROOT, values['state-dir'])
+      : resolve(ROOT, values['state-dir'], 'scenarios', scenario);
+  const timeScale = Number(values['time-scale'] ?? (scenario === undefined ? 1 : SCENARIO_TIME_SCALE));
   if (!(timeScale > 0)) throw new Error(`--time-scale: "${values['time-scale']}" is not a positive number`);
   const running = runningDiscovery(stateDir);
   if (running) {
@@ -62,10 +86,10 @@ async function main(shutdown: Shutdown, stopRuntime: StopHook): Promise<number> 
       `A local runtime is already running from ${stateDir} (pid ${running.pid}); stop it first (Ctrl-C in its terminal).`,
     );
   }
-  if (values.reset) rmSync(stateDir, { recursive: true, force: true });
+  if (values.reset || scenario !== undefined) rmSync(stateDir, { recursive: true, force: true });
   const print = new ProgressPrinter();
 
-  const trainers = localTrainers();
+  const { trainers, servers } = localTrainers();
   const templateFile = await print.stepAsync(
     'Synthesizing the stack (cdk synth)',
     () => synthesize(join(stateDir, 'cdk.out'), { signal: shutdown.signal }),
@@ -78,6 +102,7 @@ async function main(shutdown: Shutdown, stopRuntime: StopHook): Promise<number> 
     observer: print,
     timeScale,
     trainers,
+    servers,
     // Verdicts (WARN) are in the progress display and its summary already; errors still show.
     environment: { POWERTOOLS_LOG_LEVEL: 'ERROR' },
   });
@@ -88,7 +113,7 @@ async function main(shutdown: Shutdown, stopRuntime: StopHook): Promise<number> 
     await app?.stop();
   });
   const app = await print.stepAsync(
-    'Starting local AWS (DynamoDB Local, S3, EventBridge, SageMaker)',
+    'Starting local AWS (DynamoDB Local, S3, EventBridge, Step Functions, SageMaker, CloudWatch)',
     () => starting,
   );
   if (shutdown.stopping) return pending();
@@ -109,7 +134,13 @@ async function main(shutdown: Shutdown, stopRuntime: StopHook): Promise<number> 
 
   try {
     let outcome = 0;
-    if (!values['no-sample']) {
+    if (scenario === 'rollback') {
+      outcome = await runRollbackScenario(app, print, {
+        sampleFile: SAMPLE.file,
+        model: SAMPLE.model,
+        target: SAMPLE.target,
+      });
+    } else if (!values['no-sample']) {
       const key = datasetKey(SAMPLE.model, basename(SAMPLE.file));
       print.info(
         `Uploading the sample dataset (Palmer penguins, CC0) to ${s3Uri(resources.dataBucket, key)}`,
@@ -117,7 +148,9 @@ async function main(shutdown: Shutdown, stopRuntime: StopHook): Promise<number> 
       await upload(app, resources.dataBucket, key, SAMPLE.file);
       await waitForRuns(app);
       if (shutdown.stopping) return pending();
-      outcome = await print.summary(app, SAMPLE.model, !values.demo);
+      const rows = writePredictRows(stateDir, SAMPLE.file, SAMPLE.target, SAMPLE.model);
+      const shown = relative(process.cwd(), rows);
+      outcome = await print.summary(app, SAMPLE.model, !values.demo, shown.startsWith('..') ? rows : shown);
     }
     if (values.demo) {
       await stopRuntime.run();
@@ -158,16 +191,42 @@ function stopHook(): StopHook {
   };
 }
 
-/** `mlops.local.trainers` from cdk.json, validated like the rest of the configuration. */
-function localTrainers(): { image: string; command: string[] }[] {
+/** `mlops.local.trainers` from cdk.json, validated like the rest of the configuration: trainers and servers. */
+function localTrainers(): { trainers: { image: string; command: string[] }[]; servers: ServerMapping[] } {
   const cdkJson = JSON.parse(readFileSync(join(ROOT, 'cdk.json'), 'utf8')) as {
     context?: { mlops?: unknown };
   };
   const config = resolveConfig(cdkJson.context?.mlops ?? {}, { region: LOCAL_ENV.CDK_DEFAULT_REGION });
-  return config.local.trainers.map(({ image, command }) => ({
-    image,
-    command: command.map((part) => (part.startsWith('./') ? join(ROOT, part) : part)),
-  }));
+  return {
+    trainers: config.local.trainers.map(({ image, command }) => ({
+      image,
+      command: command.map((part) => (part.startsWith('./') ? join(ROOT, part) : part)),
+    })),
+    servers: serverMappings(
+      config.local.trainers.map(({ image, serve }) => ({ image, ...(serve ? { serve } : {}) })),
+      ROOT,
+    ),
+  };
+}
+
+/**
+ * A few rows of the sample without its target column, header included, for the summary's `mlops predict`
+ * line: `<stateDir>/<model>-rows.csv`.
+ */
+function writePredictRows(stateDir: string, sampleFile: string, target: string, model: string): string {
+  const [header = '', ...rows] = readFileSync(sampleFile, 'utf8').trimEnd().split('\n');
+  const column = header.split(',').indexOf(target);
+  const drop = (line: string) =>
+    line
+      .split(',')
+      .filter((_, index) => index !== column)
+      .join(',');
+  const file = join(stateDir, `${model}-rows.csv`);
+  mkdirSync(stateDir, { recursive: true });
+  // Rows from across the file: the sample is sorted by species.
+  const picked = [0, 1, 2, 3, 4].map((i) => rows[Math.floor((i * rows.length) / 5)] ?? '');
+  writeFileSync(file, `${[drop(header), ...picked.map(drop)].join('\n')}\n`);
+  return file;
 }
 
 /** The runtime already serving this state directory, if any (two would fight over the same files). */
@@ -186,13 +245,6 @@ async function upload(app: LocalApp, bucket: string, key: string, file: string):
   } finally {
     s3.destroy();
   }
-}
-
-/** The upload's notification arrives asynchronously; wait for the execution it starts, then for idle. */
-async function waitForRuns(app: LocalApp): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (!app.busy && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-  await app.idle();
 }
 
 const stopRuntime = stopHook();

@@ -1,8 +1,16 @@
 /** What `npm start` prints: each step as it happens, states with durations, training metrics, a summary. */
 import type { EvaluationDecision, RunContext } from '../lambdas/shared/pipeline';
+import type { Deployment } from '../lambdas/shared/registry';
 import { datasetsPrefix, runPrefix, s3Uri } from '../lambdas/shared/s3-layout';
 import type { LocalApp, LocalAppObserver } from './app';
 import type { EventLog, ExecutionResult } from './stepfunctions/executor';
+
+/** Which workflow a state machine (logical id) is, for the summary. */
+function workflowKind(stateMachine: string): 'training' | 'deployment' | 'other' {
+  if (stateMachine.startsWith('Training')) return 'training';
+  if (stateMachine.startsWith('Deployment')) return 'deployment';
+  return 'other';
+}
 
 const dim = (text: string) => (process.stdout.isTTY ? `\x1b[2m${text}\x1b[22m` : text);
 const seconds = (ms: number) => `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
@@ -27,7 +35,10 @@ export class ProgressPrinter implements LocalAppObserver {
   private readonly entered = new Map<string, number>();
   /** States whose failure was printed: their StateExited (after a Catch) is not a success. */
   private readonly failed = new Set<string>();
-  private lastResult: ExecutionResult | undefined;
+  /** The state machine of each execution, by id. */
+  private readonly machines = new Map<string, string>();
+  /** The last result of each kind of workflow: `training`, `deployment`, `other`. */
+  private readonly lastResults = new Map<string, { readonly id: string; readonly result: ExecutionResult }>();
 
   constructor(private readonly write: (line: string) => void = (line) => console.log(line)) {}
 
@@ -51,13 +62,72 @@ export class ProgressPrinter implements LocalAppObserver {
     this.write(`▶ ${message}`);
   }
 
+  /** An indented detail line under the last step. */
+  detail(message: string): void {
+    this.write(`  ${message}`);
+  }
+
   resources(resources: Record<string, string>, stateDir: string): void {
     for (const [name, value] of Object.entries(resources)) this.write(dim(`  ${name.padEnd(22)} ${value}`));
     this.write(dim(`  state kept in          ${stateDir} (npm start -- --reset to start over)`));
   }
 
   executionStarted(execution: { id: string; stateMachine: string }): void {
+    this.machines.set(execution.id, execution.stateMachine);
+    const kind = workflowKind(execution.stateMachine);
+    if (kind === 'deployment') {
+      const name = execution.id.split(':').pop() ?? execution.id;
+      this.write(`▶ Deployment ${name} started (${execution.stateMachine})`);
+      return;
+    }
     this.write(`▶ Execution of ${execution.stateMachine} started`);
+  }
+
+  /**
+   * The events of the local services, one line each: the endpoint's status, each stage of a blue/green update
+   * with the traffic on the new fleet, and alarms going into or out of ALARM.
+   */
+  serviceEvent(event: Readonly<Record<string, unknown>>): void {
+    const detail = (event.detail ?? {}) as Record<string, unknown>;
+    switch (event['detail-type']) {
+      case 'SageMaker Endpoint State Change': {
+        const reason = typeof detail.FailureReason === 'string' ? ` (${detail.FailureReason})` : '';
+        this.write(
+          `  endpoint ${String(detail.EndpointName)}: ${String(detail.EndpointStatus)} on ${String(detail.EndpointConfigName)}${reason}`,
+        );
+        return;
+      }
+      case 'SageMaker Endpoint Deployment State Change': {
+        const pending = (detail.PendingDeploymentSummary ?? {}) as {
+          EndpointConfigName?: string;
+          ProductionVariants?: {
+            CurrentWeight?: number;
+            DesiredWeight?: number;
+            VariantStatus?: { Status?: string; StatusMessage?: string }[];
+          }[];
+        };
+        const variants = pending.ProductionVariants ?? [];
+        const current = variants.reduce((sum, v) => sum + (v.CurrentWeight ?? 0), 0);
+        const desired = variants.reduce((sum, v) => sum + (v.DesiredWeight ?? 0), 0);
+        const share = desired > 0 ? Math.round((100 * current) / desired) : 0;
+        const status = variants[0]?.VariantStatus?.[0];
+        this.write(
+          `  blue/green ${String(pending.EndpointConfigName)}: ${status?.Status ?? '?'}, ${share}% of traffic` +
+            (status?.StatusMessage ? ` — ${status.StatusMessage}` : ''),
+        );
+        return;
+      }
+      case 'CloudWatch Alarm State Change': {
+        const state = (detail.state ?? {}) as { value?: string; reason?: string };
+        const previous = (detail.previousState ?? {}) as { value?: string };
+        // Alarms start OK on an idle endpoint; only ALARM and the way back out of it are news.
+        if (state.value !== 'ALARM' && previous.value !== 'ALARM') return;
+        this.write(
+          `  alarm ${String(detail.alarmName)}: ${previous.value ?? '?'} → ${state.value ?? '?'} (${state.reason ?? ''})`,
+        );
+        return;
+      }
+    }
   }
 
   /**
@@ -98,8 +168,8 @@ export class ProgressPrinter implements LocalAppObserver {
     }
   }
 
-  executionFinished(_executionId: string, result: ExecutionResult): void {
-    this.lastResult = result;
+  executionFinished(executionId: string, result: ExecutionResult): void {
+    this.lastResults.set(workflowKind(this.machines.get(executionId) ?? ''), { id: executionId, result });
     const outcome = result.status === 'SUCCEEDED' ? '✔ succeeded' : `✖ failed: ${result.error}`;
     this.write(`  execution ${outcome} (${result.stateTransitions} state transitions)`);
   }
@@ -121,11 +191,12 @@ export class ProgressPrinter implements LocalAppObserver {
 
   /**
    * The outcome of the last run, and how to go on; 0 when the model has a version from these data (registered
-   * now, or earlier by the run this one duplicates). `live`: the runtime stays up (npm start) rather than
-   * exiting (demo), which decides what the hints may promise.
+   * now, or earlier by the run this one duplicates) and the deployment that followed, if any, was promoted.
+   * `live`: the runtime stays up (npm start) rather than exiting (demo), which decides what the hints may
+   * promise; `predictFile`: rows to suggest for `mlops predict`.
    */
-  async summary(app: LocalApp, model: string, live = true): Promise<number> {
-    const result = this.lastResult;
+  async summary(app: LocalApp, model: string, live = true, predictFile?: string): Promise<number> {
+    const result = this.lastResults.get('training')?.result;
     if (!result) {
       this.write(`✖ No run started for ${model} (was the upload routed? check the rules in the template)`);
       return 1;
@@ -159,7 +230,8 @@ export class ProgressPrinter implements LocalAppObserver {
         `  artifacts  ${s3Uri(artifactsBucket, runPrefix(run.runId))} (report, splits, baseline, model)`,
       );
     }
-    if (!live) return 0;
+    const deployed = await this.deploymentSummary(app, model, predictFile);
+    if (!live) return deployed;
     this.write('');
     this.write(`  Your own data: a CSV with a header row, as model "my-model" (docs/cli.md):`);
     this.write(`    ${MLOPS_COMMAND} init my-data.csv --model my-model --target <column>`);
@@ -168,6 +240,37 @@ export class ProgressPrinter implements LocalAppObserver {
     this.write(`  (\`npm link\` once makes it \`mlops …\` from any folder; any S3 client may upload to`);
     this.write(`  ${s3Uri(dataBucket, datasetsPrefix('my-model'))} too)`);
     return 0;
+  }
+
+  /**
+   * The last deployment's outcome from the registry (what `mlops deployments show` reads), with the endpoint
+   * and a prediction to try when it serves. 0 when it was promoted, or when none ran (deployment is manual).
+   */
+  private async deploymentSummary(app: LocalApp, model: string, predictFile?: string): Promise<number> {
+    const last = this.lastResults.get('deployment');
+    if (!last) return 0;
+    const deploymentId = last.id.split(':').pop() ?? '';
+    const deployment: Deployment | undefined = await app.registry.getDeployment(deploymentId);
+    this.write('');
+    if (!deployment) {
+      this.write(
+        `✖ Deployment ${deploymentId} left no record: ${last.result.error ?? ''} ${last.result.cause ?? ''}`,
+      );
+      return 1;
+    }
+    const endpoint = deployment.endpointName ?? '(no endpoint)';
+    if (deployment.status === 'Promoted') {
+      this.write(`✔ ${model} v${deployment.version} deployed: endpoint ${endpoint} serves it`);
+      this.write(`  config     ${deployment.endpointConfigName ?? ''}`);
+      this.write(`  stages     ${deployment.stages.map((stage) => stage.name).join(' → ')}`);
+      this.write(`  predict    ${MLOPS_COMMAND} predict ${model} ${predictFile ?? '<rows.csv>'}`);
+      this.write(`  details    ${MLOPS_COMMAND} deployments show ${deploymentId}`);
+      return 0;
+    }
+    this.write(`✖ ${model} v${deployment.version} not deployed: ${deployment.status}`);
+    for (const reason of deployment.reasons) this.write(`  why        ${reason}`);
+    this.write(`  details    ${MLOPS_COMMAND} deployments show ${deploymentId}`);
+    return 1;
   }
 
   ready(): void {

@@ -24,7 +24,7 @@ import { synthStack } from '../support/cdk';
 const SAMPLE = join(__dirname, '..', '..', 'samples', 'penguins', 'penguins.csv');
 const CONFIG = {
   models: {
-    // As cdk.json: the local runtime cannot host endpoints yet, so approvals do not start deployments.
+    // Training only: approvals do not start deployments here (local-deployment*.test.ts deploy).
     defaults: { deployment: { mode: 'manual' } },
     penguins: {
       problemType: 'multiclass',

@@ -26,6 +26,25 @@ function succeeded(output: unknown): ExecutionResult {
   return { status: 'SUCCEEDED', output, events: [], stateTransitions: 5 };
 }
 
+/** A training execution that started and ended with `output`. */
+function trained(print: ProgressPrinter, id: string, output: unknown): void {
+  print.executionStarted({ id, stateMachine: 'TrainingStateMachineEAE34FB3' });
+  print.executionFinished(id, succeeded(output));
+}
+
+const REGISTERED = {
+  run: { runId: 'penguins-1', model: 'penguins', duplicate: false },
+  evaluation: { metric: 'validation:merror', value: 0.02, reasons: ['r'] },
+  registered: { version: 1, status: 'Approved' },
+};
+
+/** An app whose registry knows one deployment. */
+function appWith(deployment: object): LocalApp {
+  return { ...APP, registry: { getDeployment: async () => deployment } } as unknown as LocalApp;
+}
+
+const DEPLOYMENT_ARN = 'arn:aws:states:us-east-1:000000000000:execution:Deployment-deploy:penguins-v1-abc';
+
 describe('ProgressPrinter state lines', () => {
   it('prints a caught failure once, with ✖ and the error, and no ✓ for the same state', () => {
     // Prepare
@@ -70,13 +89,10 @@ describe('ProgressPrinter summary', () => {
   it('says a re-uploaded dataset was already trained, by which run and as which version, and counts as success', async () => {
     // Prepare
     const { print, lines } = printer();
-    print.executionFinished(
-      'e1',
-      succeeded({
-        run: { runId: 'penguins-2', model: 'penguins', duplicate: false },
-        plan: { duplicateOf: { runId: 'penguins-1', version: 1 } },
-      }),
-    );
+    trained(print, 'e1', {
+      run: { runId: 'penguins-2', model: 'penguins', duplicate: false },
+      plan: { duplicateOf: { runId: 'penguins-1', version: 1 } },
+    });
 
     // Act
     const outcome = await print.summary(APP, 'penguins');
@@ -93,14 +109,7 @@ describe('ProgressPrinter summary', () => {
   it('names the artifacts by the S3 layout', async () => {
     // Prepare
     const { print, lines } = printer();
-    print.executionFinished(
-      'e1',
-      succeeded({
-        run: { runId: 'penguins-1', model: 'penguins', duplicate: false },
-        evaluation: { metric: 'validation:merror', value: 0.02, reasons: ['r'] },
-        registered: { version: 1, status: 'Approved' },
-      }),
-    );
+    trained(print, 'e1', REGISTERED);
 
     // Act
     await print.summary(APP, 'penguins');
@@ -111,6 +120,106 @@ describe('ProgressPrinter summary', () => {
       's3://artifacts-bucket/runs/penguins-1/ (report, splits, baseline, model)',
     );
     expect(lines.join('\n')).toContain('s3://data-bucket/datasets/my-model/');
+  });
+});
+
+describe('ProgressPrinter deployment summary', () => {
+  it('names the endpoint that serves a promoted version and a mlops predict line to copy', async () => {
+    // Prepare
+    const { print, lines } = printer();
+    trained(print, 'e1', REGISTERED);
+    print.executionStarted({ id: DEPLOYMENT_ARN, stateMachine: 'DeploymentStateMachineD161A8DF' });
+    print.executionFinished(DEPLOYMENT_ARN, succeeded({}));
+    const app = appWith({
+      deploymentId: 'penguins-v1-abc',
+      version: 1,
+      status: 'Promoted',
+      endpointName: 'serverlessmlops-penguins',
+      endpointConfigName: 'serverlessmlops-penguins-v1-a1',
+      stages: [{ name: 'Began' }, { name: 'Promoted' }],
+      reasons: [],
+    });
+
+    // Act
+    const outcome = await print.summary(app, 'penguins', true, '.mlops-local/penguins-rows.csv');
+
+    // Assess
+    expect(outcome).toBe(0);
+    expect(lines).toContain('✔ penguins v1 deployed: endpoint serverlessmlops-penguins serves it');
+    expect(lines).toContain(
+      '  predict    npm run -s mlops -- predict penguins .mlops-local/penguins-rows.csv',
+    );
+    expect(lines).toContain('  details    npm run -s mlops -- deployments show penguins-v1-abc');
+  });
+
+  it('says why a deployment was not promoted, and fails the demo', async () => {
+    // Prepare
+    const { print, lines } = printer();
+    trained(print, 'e1', REGISTERED);
+    print.executionStarted({ id: DEPLOYMENT_ARN, stateMachine: 'DeploymentStateMachineD161A8DF' });
+    print.executionFinished(DEPLOYMENT_ARN, {
+      status: 'FAILED',
+      error: 'DeploymentNotPromoted',
+      events: [],
+      stateTransitions: 17,
+    });
+    const app = appWith({
+      deploymentId: 'penguins-v1-abc',
+      version: 2,
+      status: 'RolledBack',
+      stages: [],
+      reasons: ['alarm serverlessmlops-penguins-invocation-5xx-errors'],
+    });
+
+    // Act
+    const outcome = await print.summary(app, 'penguins', false);
+
+    // Assess
+    expect(outcome).toBe(1);
+    expect(lines).toContain('✖ penguins v2 not deployed: RolledBack');
+    expect(lines).toContain('  why        alarm serverlessmlops-penguins-invocation-5xx-errors');
+  });
+});
+
+describe('ProgressPrinter service events', () => {
+  it('prints endpoint status, blue/green stages with their traffic share, and alarms into or out of ALARM', () => {
+    // Prepare
+    const { print, lines } = printer();
+    const stage = (status: string, current: number) => ({
+      'detail-type': 'SageMaker Endpoint Deployment State Change',
+      detail: {
+        PendingDeploymentSummary: {
+          EndpointConfigName: 'c-v2',
+          ProductionVariants: [
+            {
+              CurrentWeight: current,
+              DesiredWeight: 1,
+              VariantStatus: [{ Status: status, StatusMessage: 'm' }],
+            },
+          ],
+        },
+      },
+    });
+    const alarm = (previous: string, value: string) => ({
+      'detail-type': 'CloudWatch Alarm State Change',
+      detail: { alarmName: 'a-5xx', state: { value, reason: 'why' }, previousState: { value: previous } },
+    });
+
+    // Act
+    print.serviceEvent({
+      'detail-type': 'SageMaker Endpoint State Change',
+      detail: { EndpointName: 'e', EndpointStatus: 'UPDATING', EndpointConfigName: 'c-v2' },
+    });
+    print.serviceEvent(stage('ActivatingTraffic', 0.5));
+    print.serviceEvent(alarm('INSUFFICIENT_DATA', 'OK'));
+    print.serviceEvent(alarm('OK', 'ALARM'));
+
+    // Assess
+    expect(lines).toEqual([
+      '  endpoint e: UPDATING on c-v2',
+      '  blue/green c-v2: ActivatingTraffic, 50% of traffic — m',
+      '  alarm a-5xx: OK → ALARM (why)',
+    ]);
   });
 });
 
