@@ -630,6 +630,34 @@ describe('local SageMaker Runtime (InvokeEndpoint over the real SDK client)', ()
     expect(stats?.errors).toBeGreaterThanOrEqual(1);
   });
 
+  it('takes the fault switch over HTTP on its own address: PUT sets it, GET reads it, DELETE clears it', async () => {
+    const url = `${runtime.endpoint}/_local/fault`;
+    const put = await fetch(url, {
+      method: 'PUT',
+      body: JSON.stringify({ modelName: '/^softprob-/i', errorRate: 1, status: 503 }),
+    });
+    expect(put.status).toBe(200);
+    expect(await put.json()).toEqual({ fault: { modelName: '/^softprob-/i', errorRate: 1, status: 503 } });
+    const failed = (await failure({
+      EndpointName: 'softprob',
+      ContentType: 'text/csv',
+      Body: '0.1,0.1',
+    })) as ModelError;
+    expect(failed.OriginalStatusCode).toBe(503);
+    expect(await (await fetch(url)).json()).toEqual({
+      fault: { modelName: '/^softprob-/i', errorRate: 1, status: 503 },
+    });
+    const invalid = await fetch(url, { method: 'PUT', body: JSON.stringify({ errorRate: 1.5 }) });
+    expect(invalid.status).toBe(400);
+    expect(await invalid.json()).toEqual({
+      message: 'Invalid fault: errorRate must be between 0 and 1, got 1.5',
+    });
+    const unknown = await fetch(url, { method: 'PUT', body: JSON.stringify({ errorRate: 1, model: 'x' }) });
+    expect(await unknown.json()).toEqual({ message: 'Invalid fault: unknown member(s) model' });
+    expect(await (await fetch(url, { method: 'DELETE' })).json()).toEqual({ fault: null });
+    await invoke({ EndpointName: 'softprob', ContentType: 'text/csv', Body: '0.1,0.1' });
+  });
+
   it('runs a serving command for a mapped image under the hosting contract and proxies to it', async () => {
     await deploy('user', 'user-v1', {
       image: USER_IMAGE,

@@ -27,29 +27,14 @@ import {
   type ServerMapping,
 } from './containers';
 import { modelError, RuntimeApiError } from './errors';
+import { checkFault, type Fault, faultFromJson, faultMatches, faultToJson } from './fault';
 import { InvocationMetrics } from './metrics';
 import { type Route, route } from './routing';
 
 export type { CaptureOptions } from './capture';
 export type { ServerMapping } from './containers';
+export type { Fault } from './fault';
 export { SAGEMAKER_NAMESPACE } from './metrics';
-
-/**
- * Makes matching requests fail as a broken container would: with probability `errorRate` the container
- * answers `status` (default 500), so the caller gets ModelError and the variant's Invocation5XXErrors
- * counts it; `latencyMs` is added to every matching request's model time. Matchers: a string is the exact
- * name (any case), a RegExp is searched; all given matchers must match.
- */
-export interface Fault {
-  readonly modelName?: string | RegExp;
-  readonly endpointConfigName?: string | RegExp;
-  readonly endpointName?: string | RegExp;
-  /** 0..1 */
-  readonly errorRate: number;
-  readonly latencyMs?: number;
-  /** @default 500 */
-  readonly status?: number;
-}
 
 export interface LocalSageMakerRuntimeOptions {
   readonly hosting: LocalHosting;
@@ -96,6 +81,8 @@ export interface LocalSageMakerRuntime {
 /** InvokeEndpoint's Body limit ("Length Constraints: Maximum length of 6291456", API_runtime_InvokeEndpoint). */
 const MAX_BODY = 6_291_456;
 const INVOCATIONS_PATH = /^\/endpoints\/([^/]+)\/invocations$/;
+/** The fault switch's address on the runtime's server (not an AWS API; an endpoint name cannot start with _). */
+const FAULT_PATH = '/_local/fault';
 /** How often fleets that came or went are noticed (containers started ahead, unused ones stopped). */
 const SWEEP_MS = 1000;
 /** How long a container stays up after its fleet went. */
@@ -260,7 +247,33 @@ export async function startLocalSageMakerRuntime(
     if (!ok) fleet.errors += 1;
   };
 
+  /** The fault switch over HTTP: GET reads it, PUT sets it (JSON), DELETE clears it. */
+  const faultSwitch = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    const reply = (status: number, body: unknown) => {
+      response.writeHead(status, { 'content-type': 'application/json' });
+      response.end(JSON.stringify(body));
+    };
+    const body = (await readBody(request)).toString('utf8');
+    if (request.method === 'DELETE') fault = undefined;
+    else if (request.method === 'PUT') {
+      try {
+        fault = faultFromJson(JSON.parse(body));
+      } catch (error) {
+        reply(400, { message: `Invalid fault: ${(error as Error).message}` });
+        return;
+      }
+    } else if (request.method !== 'GET') {
+      reply(405, { message: 'The fault switch takes GET, PUT and DELETE' });
+      return;
+    }
+    reply(200, { fault: faultToJson(fault) });
+  };
+
   const server = createServer((request, response) => {
+    if ((request.url ?? '').split('?')[0] === FAULT_PATH) {
+      faultSwitch(request, response).catch(() => response.destroy());
+      return;
+    }
     const requestId = randomUUID();
     invoke(request, response, requestId).catch((error: unknown) => {
       const apiError =
@@ -314,10 +327,7 @@ export async function startLocalSageMakerRuntime(
   return {
     endpoint: `http://127.0.0.1:${port}`,
     setFault: (next) => {
-      if (next && !(next.errorRate >= 0 && next.errorRate <= 1)) {
-        throw new RangeError(`errorRate must be between 0 and 1, got ${next.errorRate}`);
-      }
-      fault = next;
+      fault = next && checkFault(next);
     },
     stats: (endpointName) =>
       Object.fromEntries(
@@ -355,17 +365,6 @@ export function serverMappings(
     );
     return command === undefined ? [] : [{ image, command, args }];
   });
-}
-
-function faultMatches(fault: Fault, chosen: Route, endpointName: string): boolean {
-  const matches = (matcher: string | RegExp | undefined, value: string) =>
-    matcher === undefined ||
-    (typeof matcher === 'string' ? matcher.toLowerCase() === value.toLowerCase() : matcher.test(value));
-  return (
-    matches(fault.modelName, chosen.variant.modelName) &&
-    matches(fault.endpointConfigName, chosen.fleet.endpointConfigName) &&
-    matches(fault.endpointName, endpointName)
-  );
 }
 
 /** The endpoints the hosting state holds, read through its ListEndpoints. */
