@@ -18,6 +18,7 @@ import type {
 } from '@aws-sdk/client-cloudwatch';
 import { readBody } from '../aws/json-protocol';
 import { AlarmBook } from './alarm-book';
+import type { AlarmStateValue } from './alarms';
 import { ingestEmf } from './emf';
 import { CloudWatchError } from './errors';
 import { getMetricData } from './metric-data';
@@ -25,11 +26,8 @@ import { getMetricStatistics, listMetrics } from './queries';
 import { MetricStore } from './store';
 
 export type { MetricDatum } from '@aws-sdk/client-cloudwatch';
-export { CloudWatchError } from './errors';
-
-import type { AlarmStateValue } from './alarms';
-
 export type { AlarmStateValue } from './alarms';
+export { CloudWatchError } from './errors';
 export { ALARM_STATE_CHANGE } from './events';
 
 export interface LocalCloudWatchOptions {
