@@ -3,6 +3,7 @@
  * every failure into one line on stderr and an exit code (see errors.ts). bin/mlops.ts only wires it to
  * the process; tests call {@link runCli} directly.
  */
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { RUN_STATUSES } from '../lambdas/shared/registry';
 import { type DecisionKind, decide, renderDecision } from './approval';
@@ -48,6 +49,7 @@ import {
 import { CliError, describeError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './errors';
 import { listModels, renderModel, renderModelsTable, renderVersion, showModel, showVersion } from './models';
 import { formatBytes, type Io, renderJson } from './output';
+import { describePrediction, predict, renderPredictions } from './predict';
 import { renderRetry, requestRetry } from './retry';
 import { DEFAULT_RUN_LIMIT, listRuns, renderRun, renderRunsTable, showRun } from './runs';
 import { resolveTarget, type Target, type TargetResolver } from './target';
@@ -75,6 +77,8 @@ export interface CliContext {
   readonly operator?: string;
   /** Ids of requests (`runs retry`, `deploy`, `rollback`). @default crypto.randomUUID */
   readonly newRequestId?: () => string;
+  /** What `-` reads (`mlops predict <model> -`). @default the process's standard input */
+  readonly stdin?: () => Promise<string>;
 }
 
 interface UploadOptions {
@@ -173,6 +177,7 @@ function buildProgram(session: Session): Command {
   addDecisionCommand(program, session, 'reject');
   addDeployCommands(program, session);
   addDeploymentsCommands(program, session);
+  addPredictCommand(program, session);
   return program;
 }
 
@@ -608,6 +613,60 @@ function addDeploymentsCommands(program: Command, session: Session): void {
       const details = await showDeployment(session.target(globals).registry, deploymentId);
       session.print(globals, details, () => renderDeployment(details, session.now));
     });
+}
+
+function addPredictCommand(program: Command, session: Session): void {
+  program
+    .command('predict')
+    .description(
+      'predict rows with the model’s endpoint: CSV of the features (no label; a header naming them is skipped)',
+    )
+    .argument('<model>', 'the model name')
+    .argument('<file>', 'a CSV file, or - for standard input')
+    .option(
+      '--version <v>',
+      'the version you expect to serve; refused, naming the one that does, if another serves',
+    )
+    .action(async (model: string, file: string, options: { version?: string }, command: Command) => {
+      const globals = command.optsWithGlobals() as GlobalOptions;
+      const name = parseModelName(model);
+      const version = options.version === undefined ? undefined : parseVersion(options.version, '--version');
+      const csv = file === '-' ? await (session.context.stdin ?? readStdin)() : readInput(file);
+      const target = session.target(globals);
+      if (target.sagemakerRuntime === undefined) {
+        throw new CliError(
+          `${target.description} serves no endpoints (its runtime.json has no endpoints.sagemakerRuntime): restart it (npm start) with this checkout`,
+        );
+      }
+      const result = await predict(
+        {
+          registry: target.registry,
+          s3: target.s3,
+          artifactsBucket: target.resources.artifactsBucket,
+          runtime: target.sagemakerRuntime,
+        },
+        { model: name, csv, source: file === '-' ? 'stdin' : file, version },
+      );
+      if (!globals.json) session.io.err(describePrediction(result));
+      session.print(globals, result, () => renderPredictions(result));
+    });
+}
+
+function readInput(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new CliError(
+      code === 'ENOENT' ? `${file} does not exist` : `cannot read ${file}: ${(error as Error).message}`,
+    );
+  }
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** `3` or `v3`. */

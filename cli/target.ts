@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ModelRegistryClient } from '../lambdas/shared/registry';
 import { localS3ClientConfig } from '../local/aws/s3-client';
@@ -31,6 +32,11 @@ export interface Target {
   readonly s3: S3Client;
   readonly registry: ModelRegistryClient;
   readonly events: EventBridgeClient;
+  /**
+   * InvokeEndpoint on the stack's endpoints (`mlops predict`); undefined for a local runtime that serves none
+   * (its runtime.json, from a checkout older than local hosting, has no `endpoints.sagemakerRuntime`).
+   */
+  readonly sagemakerRuntime: SageMakerRuntimeClient | undefined;
   /** Releases the clients' connections; call once the command is done. */
   close(): void;
 }
@@ -72,6 +78,10 @@ export function localTarget(discovery: RuntimeDiscovery): Target {
     tableName: resources.registryTable,
   });
   const events = new EventBridgeClient({ region, credentials, endpoint: endpoints.eventbridge });
+  const sagemakerRuntime =
+    endpoints.sagemakerRuntime === undefined
+      ? undefined
+      : new SageMakerRuntimeClient({ region, credentials, endpoint: endpoints.sagemakerRuntime });
   return {
     description: `the local runtime (pid ${discovery.pid})`,
     resources: {
@@ -84,10 +94,12 @@ export function localTarget(discovery: RuntimeDiscovery): Target {
     s3,
     registry,
     events,
+    sagemakerRuntime,
     close: () => {
       s3.destroy();
       dynamodb.destroy();
       events.destroy();
+      sagemakerRuntime?.destroy();
     },
   };
 }

@@ -71,12 +71,8 @@ beforeAll(async () => {
     startedAt: new Date().toISOString(),
     region: env.region,
     credentials: { ...LOCAL_CREDENTIALS },
-    endpoints: {
-      s3: app.runtime.s3.endpoint,
-      dynamodb: app.runtime.dynamodb.endpoint,
-      eventbridge: app.runtime.events.endpoint,
-      sagemaker: app.sagemaker.endpoint,
-    },
+    // Every endpoint the app serves (mlops predict needs the SageMaker Runtime's), as npm start writes them.
+    endpoints: app.endpoints,
     resources: app.resources,
   };
   writeDiscovery(stateDir, discovery);

@@ -6,6 +6,14 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateEndpointCommand,
+  CreateEndpointConfigCommand,
+  CreateModelCommand,
+  DescribeEndpointCommand,
+  SageMakerClient,
+} from '@aws-sdk/client-sagemaker';
+import { create as createTar } from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decide } from '../../cli/approval';
 import { requestDeployment } from '../../cli/deployments';
@@ -43,9 +51,15 @@ import {
   runArtifactKey,
   storedContractKey,
 } from '../../lambdas/shared/s3-layout';
+import type { DatasetEncoding } from '../../lambdas/validate-dataset/report';
 import { type LocalEvent, type LocalEventBridge, startLocalEventBridge } from '../../local/aws/eventbridge';
 import { type LocalS3, type S3EventRecord, startLocalS3 } from '../../local/aws/s3';
+import { localS3ClientConfig } from '../../local/aws/s3-client';
 import { type RuntimeDiscovery, writeDiscovery } from '../../local/discovery';
+import { type LocalSageMakerRuntime, startLocalSageMakerRuntime } from '../../local/sagemaker/runtime';
+import { float32 } from '../../local/sagemaker/runtime/python-format';
+import { type LocalSageMaker, startLocalSageMaker } from '../../local/sagemaker/server';
+import { fitModel, type GbdtModel, predict as xgboostPredict } from '../../local/trainers/xgboost/gbdt';
 import { useRegistryTable } from '../support/dynamodb';
 
 const DATA_BUCKET = 'cli-data-bucket';
@@ -2080,5 +2094,270 @@ describe('mlops target resolution and the real entry point', () => {
       stderr: 'error: Invalid run status "Done": expected one of Running, Succeeded, Failed\n',
     });
     expect(limit.stderr).toBe('error: Invalid --limit "0": expected an integer from 1 to 1000\n');
+  });
+});
+
+describe('mlops predict', () => {
+  const MODEL = 'penguins';
+  const ISLANDS = ['Biscoe', 'Dream', 'Torgersen'];
+  const SPECIES = ['Adelie', 'Chinstrap', 'Gentoo'];
+  const ENDPOINT = `mlops-${MODEL}`;
+  let hostingDir: string;
+  let predictState: string;
+  let sagemaker: LocalSageMaker;
+  let runtime: LocalSageMakerRuntime;
+  let client: SageMakerClient;
+  let model: GbdtModel;
+
+  /** Encoded training rows: island code, bill length; the species follows the island. */
+  function training(): { features: number[][]; labels: number[] } {
+    const features: number[][] = [];
+    const labels: number[] = [];
+    for (let i = 0; i < 90; i++) {
+      const island = i % 3;
+      features.push([island, 35 + (i % 17)]);
+      labels.push(island);
+    }
+    return { features, labels };
+  }
+
+  /** mlops against the state directory whose runtime.json names the local SageMaker Runtime. */
+  async function predictCli(argv: readonly string[], stdin = ''): Promise<Outcome> {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await runCli([...argv, '--state-dir', predictState], {
+      io: { out: (text) => out.push(text), err: (text) => err.push(text) },
+      stdin: async () => stdin,
+    });
+    return { code, stdout: out.join(''), stderr: err.join('') };
+  }
+
+  /** What the model answers for encoded rows, as the endpoint prints it (float32, as Python does). */
+  const expected = (rows: number[][]) => {
+    const scores = xgboostPredict(model, rows);
+    return rows.map((_, r) => [0, 1, 2].map((k) => Number(float32(scores[r * 3 + k] ?? Number.NaN))));
+  };
+
+  beforeAll(async () => {
+    hostingDir = mkdtempSync(join(tmpdir(), 'mlops-predict-'));
+    const s3Config = localS3ClientConfig(s3.endpoint, 'us-east-1', {
+      accessKeyId: 'S3RVER',
+      secretAccessKey: 'S3RVER',
+    });
+    sagemaker = await startLocalSageMaker({
+      workDir: join(hostingDir, 'sagemaker'),
+      s3: s3Config,
+      trainers: [],
+      hostingDelays: { provisionMs: 50, deleteMs: 50 },
+    });
+    runtime = await startLocalSageMakerRuntime({
+      hosting: sagemaker.hosting,
+      s3: target.s3,
+      account: '123456789012',
+      region: 'us-east-1',
+      workDir: join(hostingDir, 'runtime'),
+    });
+    client = new SageMakerClient({
+      region: 'us-east-1',
+      endpoint: sagemaker.endpoint,
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    });
+    // A trained version: its model.tar.gz and encoding.json where the pipeline writes them.
+    const { features, labels } = training();
+    model = fitModel(features, labels, {
+      objective: 'multi:softprob',
+      numClass: 3,
+      numRound: 8,
+      maxDepth: 3,
+    });
+    const runId = newRunId(MODEL);
+    const dir = join(hostingDir, 'model');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'xgboost-model.json'), JSON.stringify(model));
+    await createTar({ gzip: true, cwd: dir, file: join(hostingDir, 'model.tar.gz'), portable: true }, [
+      'xgboost-model.json',
+    ]);
+    await putObject(
+      ARTIFACTS_BUCKET,
+      modelArtifactKey(runId, runId),
+      readFileSync(join(hostingDir, 'model.tar.gz')),
+    );
+    const encoding: DatasetEncoding = {
+      formatVersion: 1,
+      format: 'xgboost-csv',
+      label: { name: 'species', problemType: 'multiclass', classes: SPECIES },
+      features: [
+        { name: 'island', type: 'categorical', categories: ISLANDS },
+        { name: 'bill_length_mm', type: 'numeric' },
+      ],
+    };
+    await putObject(ARTIFACTS_BUCKET, runArtifactKey(runId, RunArtifacts.encoding), JSON.stringify(encoding));
+    const base = lineage(MODEL, runId, 0.9);
+    const v1 = await registry.registerVersion(MODEL, {
+      lineage: { ...base, hyperparameters: { objective: 'multi:softprob', num_class: '3' } },
+      status: 'Approved',
+    });
+    await registry.registerVersion(MODEL, {
+      lineage: lineage(MODEL, newRunId(MODEL), 0.8),
+      status: 'Approved',
+    });
+    // Its endpoint, as the deployment workflow creates it, and its promotion in the registry.
+    const configName = `${ENDPOINT}-v1-a1`;
+    await client.send(
+      new CreateModelCommand({
+        ModelName: configName,
+        PrimaryContainer: { Image: base.image, ModelDataUrl: base.artifactUri },
+        ExecutionRoleArn: 'arn:aws:iam::123456789012:role/model',
+      }),
+    );
+    await client.send(
+      new CreateEndpointConfigCommand({
+        EndpointConfigName: configName,
+        ProductionVariants: [
+          {
+            VariantName: 'AllTraffic',
+            ModelName: configName,
+            InstanceType: 'ml.m5.large',
+            InitialInstanceCount: 1,
+          },
+        ],
+      }),
+    );
+    await client.send(new CreateEndpointCommand({ EndpointName: ENDPOINT, EndpointConfigName: configName }));
+    for (let i = 0; ; i++) {
+      const { EndpointStatus } = await client.send(new DescribeEndpointCommand({ EndpointName: ENDPOINT }));
+      if (EndpointStatus === 'InService') break;
+      if (i > 200) throw new Error(`endpoint ${EndpointStatus}`);
+      await pause(25);
+    }
+    const deploymentId = `${MODEL}-v1-${randomBytes(8).toString('hex')}`;
+    await registry.createDeployment({
+      deploymentId,
+      model: MODEL,
+      version: v1.version.version,
+      actor: 'ops@test',
+    });
+    await registry.takeDeploymentLease(MODEL, deploymentId, { ttlSeconds: 600 });
+    await registry.beginDeployment(deploymentId, { actor: 'deployment-workflow' });
+    await registry.promoteDeployment(deploymentId, {
+      endpointName: ENDPOINT,
+      endpointConfigName: configName,
+      actor: 'deployment-workflow',
+    });
+    await registry.releaseDeploymentLease(MODEL, deploymentId);
+    predictState = join(hostingDir, 'state');
+    mkdirSync(predictState);
+    const base2 = discovery(process.pid);
+    writeDiscovery(predictState, {
+      ...base2,
+      endpoints: { ...base2.endpoints, sagemaker: sagemaker.endpoint, sagemakerRuntime: runtime.endpoint },
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    client?.destroy();
+    await runtime?.stop();
+    await sagemaker?.stop();
+    if (hostingDir) rmSync(hostingDir, { recursive: true, force: true });
+  });
+
+  it('predicts a file with a header (any column order, the label dropped): class and probability per row', async () => {
+    // Prepare
+    const file = csvFile(
+      'penguins-predict.csv',
+      'bill_length_mm,species,island\n39.1,Adelie,Torgersen\n46.5,,Dream\n,x,Biscoe\n',
+    );
+
+    // Act
+    const table = await predictCli(['predict', MODEL, file, '--version', '1']);
+    const json = await predictCli(['predict', MODEL, file, '--json']);
+
+    // Assess
+    const [torgersen, dream, biscoe] = expected([
+      [2, 39.1],
+      [1, 46.5],
+      [0, Number.NaN],
+    ]);
+    expect(table).toMatchObject({ code: 0 });
+    expect(table.stderr).toBe(`${MODEL} v1 on endpoint ${ENDPOINT}: 3 rows (header skipped)\n`);
+    expect(table.stdout.split('\n')[0]).toMatch(/^ROW\s+PREDICTION\s+PROBABILITY$/);
+    expect(table.stdout).toMatch(/^1\s+Gentoo\s+0\.\d{4}$/m);
+    expect(table.stdout).toMatch(/^2\s+Chinstrap\s+0\.\d{4}$/m);
+    expect(table.stdout).toMatch(/^3\s+Adelie\s+0\.\d{4}$/m);
+    expect(json.code).toBe(0);
+    const result = JSON.parse(json.stdout);
+    expect(result).toMatchObject({
+      model: MODEL,
+      version: 1,
+      endpointName: ENDPOINT,
+      endpointConfigName: `${ENDPOINT}-v1-a1`,
+      objective: 'multi:softprob',
+      header: true,
+    });
+    expect(result.predictions.map((p: { probabilities: Record<string, number> }) => p.probabilities)).toEqual(
+      [torgersen, dream, biscoe].map((row) => Object.fromEntries(SPECIES.map((s, k) => [s, row?.[k]]))),
+    );
+  });
+
+  it('reads rows without a header in the features order, from standard input with -', async () => {
+    // Act
+    const outcome = await predictCli(['predict', MODEL, '-', '--json'], 'Biscoe,40\nTorgersen,50\n');
+
+    // Assess
+    expect(outcome.code).toBe(0);
+    const result = JSON.parse(outcome.stdout);
+    expect(result.header).toBe(false);
+    expect(result.predictions.map((p: { label: string }) => p.label)).toEqual(['Adelie', 'Gentoo']);
+    expect(result.predictions[0].probabilities.Adelie).toBe(expected([[0, 40]])[0]?.[0]);
+  });
+
+  it('refuses a --version that does not serve, naming the one that does', async () => {
+    // Act
+    const outcome = await predictCli(['predict', MODEL, '-', '--version', 'v2'], 'Biscoe,40\n');
+
+    // Assess
+    expect(outcome).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `error: ${MODEL} v2 does not serve: v1 serves as production on endpoint ${ENDPOINT}; predict with --version 1 (or without --version), or deploy v2 first with \`mlops deploy ${MODEL} 2\`\n`,
+    });
+  });
+
+  it('names the row and column of a value the model cannot take, and a row of the wrong width', async () => {
+    // Act
+    const category = await predictCli(['predict', MODEL, '-'], 'Biscoe,40\nAtlantis,41\n');
+    const width = await predictCli(['predict', MODEL, '-'], 'Biscoe,40,Adelie\n');
+    const number = await predictCli(['predict', MODEL, '-'], 'island,bill_length_mm\nDream,long\n');
+
+    // Assess
+    expect(category.stderr).toBe(
+      `error: stdin, row 2, column island: "Atlantis" is not a category ${MODEL} v1 was trained on (Biscoe, Dream, Torgersen)\n`,
+    );
+    expect(width.stderr).toBe(
+      `error: stdin, row 1: 3 fields, expected 2: ${MODEL} v1 takes the features island, bill_length_mm in this order, without the label (species)\n`,
+    );
+    expect(number.stderr).toBe('error: stdin, row 1, column bill_length_mm: "long" is not a number\n');
+    expect([category.code, width.code, number.code]).toEqual([1, 1, 1]);
+  });
+
+  it('says when nothing serves, and when the runtime serves no endpoints', async () => {
+    // Prepare: a model with versions but no production
+    await registry.registerVersion('unserved', {
+      lineage: lineage('unserved', newRunId('unserved'), 0.9),
+      status: 'Approved',
+    });
+
+    // Act
+    const unserved = await predictCli(['predict', 'unserved', '-'], '1,2\n');
+    const noRuntime = await mlops(['predict', MODEL, csvFile('one-row.csv', 'Biscoe,40\n')]);
+
+    // Assess
+    expect(unserved.stderr).toBe(
+      'error: unserved has no version serving (no production version): deploy one with `mlops deploy unserved <version>`\n',
+    );
+    expect(noRuntime.code).toBe(1);
+    expect(noRuntime.stderr).toContain(
+      'serves no endpoints (its runtime.json has no endpoints.sagemakerRuntime)',
+    );
   });
 });
