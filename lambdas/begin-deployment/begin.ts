@@ -20,6 +20,11 @@ import {
   ENDPOINT_WAIT_ALLOWANCE_SECONDS,
 } from '../shared/deployment/workflow';
 import { endpointAlarms } from '../shared/endpoints/alarms';
+import {
+  INVOCATIONS_TARGET_TRACKING,
+  VARIANT_SCALING,
+  variantResourceId,
+} from '../shared/endpoints/autoscaling';
 import { alarmNames, versionedNames } from '../shared/endpoints/naming';
 import {
   createEndpointConfigInput,
@@ -182,10 +187,12 @@ export function autoscalingRequests(
     policy: {
       ...target,
       PolicyName: `${endpointName}-invocations-per-instance`,
-      PolicyType: 'TargetTrackingScaling',
+      PolicyType: INVOCATIONS_TARGET_TRACKING.PolicyType,
       TargetTrackingScalingPolicyConfiguration: {
         TargetValue: endpoint.autoscaling.targetInvocationsPerInstance,
-        PredefinedMetricSpecification: { PredefinedMetricType: 'SageMakerVariantInvocationsPerInstance' },
+        PredefinedMetricSpecification: {
+          PredefinedMetricType: INVOCATIONS_TARGET_TRACKING.PredefinedMetricType,
+        },
       },
     } satisfies PutScalingPolicyRequest,
   };
@@ -193,11 +200,7 @@ export function autoscalingRequests(
 
 /** The variant as Application Auto Scaling names it (`endpoint/<endpoint>/variant/<variant>`). */
 function scalableTarget(endpointName: string, variantName: string) {
-  return {
-    ServiceNamespace: 'sagemaker',
-    ResourceId: `endpoint/${endpointName}/variant/${variantName}`,
-    ScalableDimension: 'sagemaker:variant:DesiredInstanceCount',
-  } as const;
+  return { ...VARIANT_SCALING, ResourceId: variantResourceId(endpointName, variantName) } as const;
 }
 
 /**

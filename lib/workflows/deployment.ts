@@ -1,3 +1,8 @@
+import type {
+  DeregisterScalableTargetRequest,
+  PutScalingPolicyRequest,
+  RegisterScalableTargetRequest,
+} from '@aws-sdk/client-application-auto-scaling';
 import type { PutMetricAlarmInput } from '@aws-sdk/client-cloudwatch';
 import type { PutEventsCommandInput } from '@aws-sdk/client-eventbridge';
 import type {
@@ -16,6 +21,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import { FIXED_ALARM_FIELDS, VARYING_ALARM_FIELDS } from '../../lambdas/shared/endpoints/alarms';
+import { INVOCATIONS_TARGET_TRACKING, VARIANT_SCALING } from '../../lambdas/shared/endpoints/autoscaling';
 import { ALARM_KINDS, type AlarmKind, VARIANT_NAME } from '../../lambdas/shared/endpoints/naming';
 import { DEPLOYMENT_FAILED, EVENT_SOURCE, MODEL_DEPLOYED } from '../../lambdas/shared/events';
 
@@ -209,7 +215,7 @@ export function deploymentDefinition(scope: Construct, props: DeploymentDefiniti
   const serviceTask = (
     id: string,
     resource: string,
-    fields: { Parameters?: object; InputPath?: string; ResultSelector?: object; ResultPath?: string | null },
+    fields: { Parameters: object; ResultSelector?: object; ResultPath?: string | null },
     retryOn: readonly string[],
   ) => {
     const state = new sfn.CustomState(scope, id, {
@@ -490,16 +496,39 @@ export function deploymentDefinition(scope: Construct, props: DeploymentDefiniti
     .next(deployed);
   // Autoscaling once the new config serves. A failure here does not undo a promotion that happened: the
   // cleanup records it on the deployment (stage AutoscalingFailed) and the execution still succeeds.
+  // Namespace, dimension and policy type fixed here (autoscaling.ts), the variant and bounds from the plan.
   const registerScalableTarget = serviceTask(
     S.registerScalableTarget,
     'aws-sdk:applicationautoscaling:registerScalableTarget',
-    { InputPath: '$.plan.autoscaling.register' },
+    {
+      Parameters: {
+        ...VARIANT_SCALING,
+        ...fieldsFrom<RegisterScalableTargetRequest>('$.plan.autoscaling.register', [
+          'ResourceId',
+          'MinCapacity',
+          'MaxCapacity',
+        ]),
+      } satisfies TaskParameters<RegisterScalableTargetRequest>,
+    },
     SDK_TRANSIENT_ERRORS.autoscaling,
   );
+  const policy = '$.plan.autoscaling.policy';
   const putScalingPolicy = serviceTask(
     S.putScalingPolicy,
     'aws-sdk:applicationautoscaling:putScalingPolicy',
-    { InputPath: '$.plan.autoscaling.policy' },
+    {
+      Parameters: {
+        ...VARIANT_SCALING,
+        PolicyType: INVOCATIONS_TARGET_TRACKING.PolicyType,
+        ...fieldsFrom<PutScalingPolicyRequest>(policy, ['ResourceId', 'PolicyName']),
+        TargetTrackingScalingPolicyConfiguration: {
+          'TargetValue.$': `${policy}.TargetTrackingScalingPolicyConfiguration.TargetValue`,
+          PredefinedMetricSpecification: {
+            PredefinedMetricType: INVOCATIONS_TARGET_TRACKING.PredefinedMetricType,
+          },
+        },
+      } satisfies TaskParameters<PutScalingPolicyRequest>,
+    },
     SDK_TRANSIENT_ERRORS.autoscaling,
   );
   for (const state of [registerScalableTarget, putScalingPolicy]) {
@@ -573,7 +602,12 @@ export function deploymentDefinition(scope: Construct, props: DeploymentDefiniti
   const deregister = serviceTask(
     S.deregisterScalableTarget,
     'aws-sdk:applicationautoscaling:deregisterScalableTarget',
-    { InputPath: '$.plan.deregisterScalableTarget' },
+    {
+      Parameters: {
+        ...VARIANT_SCALING,
+        'ResourceId.$': '$.plan.deregisterScalableTarget.ResourceId',
+      } satisfies TaskParameters<DeregisterScalableTargetRequest>,
+    },
     SDK_TRANSIENT_ERRORS.autoscaling,
   );
   deregister.addCatch(updateEndpoint, {
