@@ -186,5 +186,29 @@ describe('DeploymentPipeline construct', () => {
     expect(JSON.stringify(key?.Properties.KeyPolicy)).toContain('logs.us-east-1.amazonaws.com');
     const smoke = statementsOf(template, 'DeploymentFunctionsSmokeTestRole');
     expect(smoke.find((s) => actionsOf([s]).includes('kms:Decrypt'))).toBeDefined();
+    // The registry table is encrypted with the key: every function that reads it decrypts, every writer encrypts.
+    for (const name of [
+      'Prepare',
+      'Begin',
+      'Promote',
+      'RecordDeploymentFailure',
+      'FinishDeployment',
+      'SmokeTest',
+    ]) {
+      const actions = actionsOf(statementsOf(template, `DeploymentFunctions${name}`));
+      expect(actions, name).toEqual(expect.arrayContaining(['kms:Decrypt']));
+      if (name !== 'SmokeTest')
+        expect(actions, name).toEqual(expect.arrayContaining(['kms:GenerateDataKey']));
+    }
+    // SageMaker reads artifacts and writes capture with it (each model role), and encrypts endpoint volumes
+    // through grants the state machine creates.
+    for (const role of ['DeploymentModelExecutionRoleForchurn', 'DeploymentModelExecutionRole']) {
+      expect(actionsOf(statementsOf(template, role))).toEqual(
+        expect.arrayContaining(['kms:Decrypt', 'kms:GenerateDataKey', 'kms:Encrypt']),
+      );
+    }
+    expect(actionsOf(statementsOf(template, 'DeploymentStateMachineRole'))).toEqual(
+      expect.arrayContaining(['kms:CreateGrant', 'kms:DescribeKey']),
+    );
   });
 });
