@@ -2,7 +2,8 @@
  * State transitions (what Standard workflows bill) of the deployment workflow, counted from the execution events
  * of the synthesized definition run locally (test/support/deployment-harness.ts: SageMaker simulated, the
  * registry on DynamoDB Local): a blue/green update that is promoted, and one that SageMaker rolls back on an
- * alarm. Targets (deployment issue): at most 25 without rollback, at most 35 with an alarm rollback. No Lambda
+ * alarm; and a promoted update of an autoscaled model (the scalable target and policy registered after the
+ * promotion). Targets (deployment issue): at most 25 without rollback, at most 35 with an alarm rollback. No Lambda
  * waits in a loop: the endpoint wait is one task-token state, resumed by the endpoint's event.
  */
 import { App } from 'aws-cdk-lib';
@@ -32,6 +33,18 @@ async function main(): Promise<void> {
               trafficRouting: { type: 'CANARY', canaryPercent: 10, wait: '300s' },
             },
           },
+          scaled: {
+            problemType: 'binary',
+            targetColumn: 'label',
+            deployment: {
+              mode: 'auto',
+              endpoint: {
+                initialInstanceCount: 2,
+                autoscaling: { minCapacity: 2, maxCapacity: 4, targetInvocationsPerInstance: 100 },
+              },
+              trafficRouting: { type: 'CANARY', canaryPercent: 10, wait: '300s' },
+            },
+          },
         },
       },
     },
@@ -45,16 +58,22 @@ async function main(): Promise<void> {
   const harness = await DeploymentHarness.start(template);
   try {
     // The endpoint exists first: the figures are of updates, the common case.
-    const first = await harness.deploy('bench', await harness.approved('bench'));
-    if (first.status !== 'SUCCEEDED') throw new Error(`first deployment ${first.status}: ${first.cause}`);
-    const measure = async (behaviour: 'succeed' | 'rollback-alarm', expected: 'SUCCEEDED' | 'FAILED') => {
+    for (const model of ['bench', 'scaled']) {
+      const first = await harness.deploy(model, await harness.approved(model));
+      if (first.status !== 'SUCCEEDED') throw new Error(`first deployment ${first.status}: ${first.cause}`);
+    }
+    const measure = async (
+      behaviour: 'succeed' | 'rollback-alarm',
+      expected: 'SUCCEEDED' | 'FAILED',
+      model = 'bench',
+    ) => {
       const transitions: number[] = [];
       const durations: number[] = [];
       for (let i = 0; i < RUNS; i++) {
         harness.sagemaker.behaviour = behaviour;
-        const version = await harness.approved('bench');
+        const version = await harness.approved(model);
         const started = performance.now();
-        const result = await harness.deploy('bench', version);
+        const result = await harness.deploy(model, version);
         durations.push(performance.now() - started);
         if (result.status !== expected)
           throw new Error(`${behaviour} run ${i}: ${result.status} ${result.cause}`);
@@ -65,9 +84,11 @@ async function main(): Promise<void> {
     };
     const promoted = await measure('succeed', 'SUCCEEDED');
     const rolledBack = await measure('rollback-alarm', 'FAILED');
+    const autoscaled = await measure('succeed', 'SUCCEEDED', 'scaled');
     const figures = [
       { bench: 'deployment', path: 'promoted', ...promoted, target: 'at most 25' },
       { bench: 'deployment', path: 'alarm rollback', ...rolledBack, target: 'at most 35' },
+      { bench: 'deployment', path: 'promoted with autoscaling', ...autoscaled, target: 'at most 25' },
     ];
     for (const figure of figures) {
       console.log(`${figure.path}: ${figure.stateTransitions} state transitions (target ${figure.target})`);
