@@ -37,7 +37,7 @@ export async function runRollbackScenario(
     };
 
     print.info(
-      'Rollback scenario, step 1 of 3: v1 from a noisier copy of the sample (every 25th label changed)',
+      'Rollback scenario, step 1 of 3: v1 from a noisier copy of the sample (every 20th label changed)',
     );
     await put('penguins-noisy.csv', noisySample(csv, sample.target));
     if ((await print.summary(app, model, false)) !== 0) return failed(print, 'v1 did not deploy');
@@ -111,7 +111,7 @@ export async function waitForRuns(app: LocalApp): Promise<void> {
  * The sample with every `every`-th row's label moved to the next class: a deterministic, slightly worse dataset,
  * so that v1 passes the threshold and the clean sample (v2) beats it as the champion.
  */
-export function noisySample(csv: string, target: string, every = 25): string {
+export function noisySample(csv: string, target: string, every = 20): string {
   const [header = '', ...rows] = csv.trimEnd().split('\n');
   const column = header.split(',').indexOf(target);
   if (column < 0) throw new Error(`the sample has no column ${target}`);

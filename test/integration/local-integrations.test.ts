@@ -1,21 +1,30 @@
 /**
  * Service-integration Task states, run locally by their Resource ARN: the optimized DynamoDB integration on
- * DynamoDB Local and the AWS SDK integration for SageMaker on the local SageMaker, with results and error
- * names as Step Functions gives them, so Retry and Catch behave as in AWS.
+ * DynamoDB Local, the AWS SDK integration for SageMaker and the optimized SageMaker hosting actions on the
+ * local SageMaker, aws-sdk:cloudwatch on the local CloudWatch, events:putEvents on the local EventBridge and
+ * lambda:invoke, with results and error names as Step Functions gives them, so Retry and Catch behave as in AWS.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalEventBridge, startLocalEventBridge } from '../../local/aws/eventbridge';
+import { type LocalCloudWatch, startLocalCloudWatch } from '../../local/cloudwatch';
+import type { LocalFunction } from '../../local/lambda/functions';
 import { type LocalSageMaker, startLocalSageMaker } from '../../local/sagemaker/server';
 import { taskStates } from '../../local/stepfunctions/definition';
 import { LocalStateMachine } from '../../local/stepfunctions/executor';
 import {
+  awsSdkIntegrations,
   dynamoDbIntegration,
+  eventBridgeIntegration,
   firstOf,
   type IntegrationResolver,
+  lambdaInvokeIntegration,
+  sageMakerOptimizedIntegration,
   sageMakerSdkIntegration,
 } from '../../local/stepfunctions/integrations';
 import { useRegistryTable } from '../support/dynamodb';
@@ -25,21 +34,52 @@ let sagemaker: LocalSageMaker;
 let sagemakerClient: SageMakerClient;
 let workDir: string;
 let resolve: IntegrationResolver;
+let cloudwatch: LocalCloudWatch;
+let cloudwatchClient: CloudWatchClient;
+let eventBridge: LocalEventBridge;
+
+/** An in-process function for lambda:invoke: echoes its payload, or fails when asked to. */
+const echo: LocalFunction = {
+  logicalId: 'Echo',
+  functionName: 'Echo',
+  entry: 'echo',
+  environment: {},
+  timeoutSeconds: 3,
+  invoke: async (event) => {
+    if ((event as { fail?: boolean }).fail)
+      throw Object.assign(new Error('asked to fail'), { name: 'EchoError' });
+    return { echoed: event };
+  },
+};
 
 beforeAll(async () => {
   workDir = mkdtempSync(join(tmpdir(), 'mlops-integrations-'));
+  const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
   sagemaker = await startLocalSageMaker({ workDir, s3: { endpoint: 'http://127.0.0.1:9' }, trainers: [] });
-  sagemakerClient = new SageMakerClient({
+  sagemakerClient = new SageMakerClient({ region: 'us-east-1', endpoint: sagemaker.endpoint, credentials });
+  cloudwatch = await startLocalCloudWatch({ region: 'us-east-1', account: '000000000000' });
+  cloudwatchClient = new CloudWatchClient({
     region: 'us-east-1',
-    endpoint: sagemaker.endpoint,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    endpoint: cloudwatch.endpoint,
+    credentials,
   });
-  resolve = firstOf(dynamoDbIntegration(table.client), sageMakerSdkIntegration(sagemakerClient));
+  eventBridge = await startLocalEventBridge({ account: '000000000000', region: 'us-east-1' });
+  resolve = firstOf(
+    dynamoDbIntegration(table.client),
+    sageMakerOptimizedIntegration(sagemakerClient),
+    sageMakerSdkIntegration(sagemakerClient),
+    awsSdkIntegrations({ cloudwatch: cloudwatchClient }),
+    eventBridgeIntegration((entries) => eventBridge.put(entries)),
+    lambdaInvokeIntegration(new Map([['Echo', echo]])),
+  );
 });
 
 afterAll(async () => {
   sagemakerClient?.destroy();
+  cloudwatchClient?.destroy();
   await sagemaker?.stop();
+  await cloudwatch?.stop();
+  await eventBridge?.stop();
   rmSync(workDir, { recursive: true, force: true });
 });
 
@@ -174,5 +214,236 @@ describe('arn:aws:states:::aws-sdk:sagemaker:* tasks', () => {
     expect(resolve('arn:aws:states:::aws-sdk:sagemaker:noSuchAction')).toBeUndefined();
     expect(resolve('arn:aws:states:::aws-sdk:sagemaker:describeTrainingJob')).toBeTypeOf('function');
     expect(resolve('arn:aws:states:::dynamodb:getItem')).toBeTypeOf('function');
+  });
+});
+
+describe('arn:aws:states:::sagemaker:* tasks (optimized, request-response)', () => {
+  it('creates a model and answers with the API response', async () => {
+    // Act
+    const result = await run({
+      StartAt: 'CreateModel',
+      States: {
+        CreateModel: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::sagemaker:createModel',
+          Parameters: {
+            ModelName: 'integration-model-1',
+            ExecutionRoleArn: 'arn:aws:iam::000000000000:role/model',
+            PrimaryContainer: {
+              Image: '683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1',
+              ModelDataUrl: 's3://bucket/model.tar.gz',
+            },
+          },
+          End: true,
+        },
+      },
+    } as unknown as StateMachineDefinition);
+
+    // Assess
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.output).toEqual({
+      ModelArn: 'arn:aws:sagemaker:us-east-1:000000000000:model/integration-model-1',
+    });
+  });
+
+  it("names SageMaker's validation errors SageMaker.AmazonSageMakerException, retried and caught by that name", async () => {
+    // Act: an endpoint config of a model that does not exist
+    const result = await run({
+      StartAt: 'CreateEndpointConfig',
+      States: {
+        CreateEndpointConfig: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::sagemaker:createEndpointConfig',
+          Parameters: {
+            EndpointConfigName: 'integration-config-1',
+            ProductionVariants: [
+              {
+                VariantName: 'AllTraffic',
+                ModelName: 'no-such-model',
+                InitialInstanceCount: 1,
+                InstanceType: 'ml.m5.large',
+              },
+            ],
+          },
+          Retry: [
+            { ErrorEquals: ['SageMaker.AmazonSageMakerException'], IntervalSeconds: 1, MaxAttempts: 1 },
+          ],
+          Catch: [
+            { ErrorEquals: ['SageMaker.AmazonSageMakerException'], ResultPath: '$.error', Next: 'Failed' },
+          ],
+          End: true,
+        },
+        Failed: { Type: 'Pass', End: true },
+      },
+    } as unknown as StateMachineDefinition);
+
+    // Assess
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.events.filter((e) => e.type === 'StateRetried')).toHaveLength(1);
+    expect(result.output).toMatchObject({
+      error: {
+        Error: 'SageMaker.AmazonSageMakerException',
+        Cause: expect.stringMatching(
+          /Could not find model.*\(Service: AmazonSageMaker; Status Code: 400; Error Code: ValidationException; Request ID: .*; Proxy: null\)$/,
+        ),
+      },
+    });
+  });
+
+  it('serves only the hosting actions of the optimized integration', () => {
+    expect(resolve('arn:aws:states:::sagemaker:createEndpoint')).toBeTypeOf('function');
+    expect(resolve('arn:aws:states:::sagemaker:updateEndpoint')).toBeTypeOf('function');
+    expect(resolve('arn:aws:states:::sagemaker:deleteEndpoint')).toBeUndefined();
+    expect(resolve('arn:aws:states:::sagemaker:createEndpoint.sync')).toBeUndefined();
+  });
+});
+
+describe('arn:aws:states:::aws-sdk:cloudwatch:* tasks', () => {
+  it("puts an alarm on the local CloudWatch and reads it back; CloudWatch's errors are CloudWatch.<Name>Exception", async () => {
+    // Act
+    const result = await run({
+      StartAt: 'Put',
+      States: {
+        Put: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::aws-sdk:cloudwatch:putMetricAlarm',
+          Parameters: {
+            AlarmName: 'integration-alarm',
+            Namespace: 'AWS/SageMaker',
+            MetricName: 'Invocation5XXErrors',
+            Dimensions: [{ Name: 'EndpointName', Value: 'e' }],
+            Statistic: 'Sum',
+            Period: 60,
+            EvaluationPeriods: 1,
+            Threshold: 0,
+            ComparisonOperator: 'GreaterThanThreshold',
+          },
+          ResultPath: null,
+          Next: 'Describe',
+        },
+        Describe: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::aws-sdk:cloudwatch:describeAlarms',
+          Parameters: { AlarmNames: ['integration-alarm'] },
+          ResultSelector: { 'name.$': '$.MetricAlarms[0].AlarmName' },
+          Next: 'Invalid',
+        },
+        Invalid: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::aws-sdk:cloudwatch:putMetricAlarm',
+          Parameters: {
+            AlarmName: 'integration-alarm-2',
+            MetricName: 'Invocation5XXErrors',
+            Namespace: 'AWS/SageMaker',
+            Statistic: 'Sum',
+            Period: 7,
+            EvaluationPeriods: 1,
+            Threshold: 0,
+            ComparisonOperator: 'GreaterThanThreshold',
+          },
+          ResultPath: '$.invalid',
+          Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Done' }],
+          End: true,
+        },
+        Done: { Type: 'Pass', End: true },
+      },
+    } as unknown as StateMachineDefinition);
+
+    // Assess
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.output).toMatchObject({
+      name: 'integration-alarm',
+      error: { Error: expect.stringMatching(/^CloudWatch\.\w+Exception$/) },
+    });
+    expect(cloudwatch.alarmState('integration-alarm')).toBeDefined();
+  });
+});
+
+describe('arn:aws:states:::events:putEvents tasks', () => {
+  it('puts the entries on the local EventBridge with Detail as JSON, and fails with EventBridge.FailedEntry', async () => {
+    // Act
+    const result = await run(
+      {
+        StartAt: 'Put',
+        States: {
+          Put: {
+            Type: 'Task',
+            Resource: 'arn:aws:states:::events:putEvents',
+            Parameters: {
+              Entries: [{ Source: 'test', DetailType: 'Thing Happened', 'Detail.$': '$.thing' }],
+            },
+            ResultPath: '$.put',
+            Next: 'Malformed',
+          },
+          Malformed: {
+            Type: 'Task',
+            Resource: 'arn:aws:states:::events:putEvents',
+            Parameters: { Entries: [{ Source: 'test', Detail: '{}' }] },
+            Catch: [{ ErrorEquals: ['EventBridge.FailedEntry'], ResultPath: '$.error', Next: 'Done' }],
+            End: true,
+          },
+          Done: { Type: 'Pass', End: true },
+        },
+      } as unknown as StateMachineDefinition,
+      { thing: { id: 7 } },
+    );
+
+    // Assess
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.output).toMatchObject({
+      put: { FailedEntryCount: 0, Entries: [{ EventId: expect.any(String) }] },
+      error: { Error: 'EventBridge.FailedEntry' },
+    });
+    expect(eventBridge.events.at(-1)).toMatchObject({ 'detail-type': 'Thing Happened', detail: { id: 7 } });
+  });
+});
+
+describe('arn:aws:states:::lambda:invoke tasks', () => {
+  it("invokes the function by name or ARN with the Payload; the result is Invoke's response", async () => {
+    // Act
+    const result = await run(
+      {
+        StartAt: 'Invoke',
+        States: {
+          Invoke: {
+            Type: 'Task',
+            Resource: 'arn:aws:states:::lambda:invoke',
+            Parameters: {
+              FunctionName: 'arn:aws:lambda:us-east-1:000000000000:function:Echo:$LATEST',
+              'Payload.$': '$',
+            },
+            Next: 'Fail',
+          },
+          Fail: {
+            Type: 'Task',
+            Resource: 'arn:aws:states:::lambda:invoke',
+            Parameters: { FunctionName: 'Echo', Payload: { fail: true } },
+            Catch: [{ ErrorEquals: ['EchoError'], ResultPath: '$.error', Next: 'Missing' }],
+            End: true,
+          },
+          Missing: {
+            Type: 'Task',
+            Resource: 'arn:aws:states:::lambda:invoke',
+            Parameters: { FunctionName: 'NoSuchFunction', Payload: {} },
+            Catch: [
+              { ErrorEquals: ['Lambda.ResourceNotFoundException'], ResultPath: '$.missing', Next: 'Done' },
+            ],
+            End: true,
+          },
+          Done: { Type: 'Pass', End: true },
+        },
+      } as unknown as StateMachineDefinition,
+      { a: 1 },
+    );
+
+    // Assess
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.output).toMatchObject({
+      ExecutedVersion: '$LATEST',
+      StatusCode: 200,
+      Payload: { echoed: { a: 1 } },
+      error: { Error: 'EchoError', Cause: expect.stringContaining('asked to fail') },
+      missing: { Error: 'Lambda.ResourceNotFoundException' },
+    });
   });
 });
