@@ -1,15 +1,19 @@
 /**
- * The local runtime (local-runtime issue): start time after synth, upload-to-registered time for the sample
- * dataset, and the memory of the whole runtime (this process plus its servers) while idle.
- * Targets: start under 5 s; upload to registered under 30 s.
+ * The local runtime (local-runtime and local-hosting issues): start time after synth, the sample dataset's
+ * upload to registered and to a serving endpoint (trained, registered, deployed through the deployment
+ * workflow, smoke-tested, promoted, answering InvokeEndpoint), and the memory of the whole runtime (this
+ * process plus its servers) while idle, before and with one endpoint serving. cdk.json's configuration, time
+ * scale 1, as `npm start` runs.
+ * Targets: start under 5 s; upload to registered under 30 s; upload to serving under 60 s.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { datasetKey } from '../lambdas/shared/s3-layout';
 import { LocalApp } from '../local/app';
-import { localS3ClientConfig } from '../local/aws/s3-client';
+import { LOCAL_CREDENTIALS, localS3ClientConfig } from '../local/aws/s3-client';
 import type { ExecutionResult } from '../local/stepfunctions/executor';
 import { LOCAL_ENV, synthesize } from '../local/synth';
 import { readTemplate } from '../local/template/template';
@@ -74,6 +78,28 @@ async function main(): Promise<void> {
     const registeredSeconds = (performance.now() - uploadAt) / 1000;
     if (results[0]?.status !== 'SUCCEEDED')
       throw new Error(`the run failed: ${results[0]?.error} ${results[0]?.cause}`);
+    // The approval starts the deployment; serving is the first prediction the promoted endpoint answers.
+    await local.idle();
+    const deployedSeconds = (performance.now() - uploadAt) / 1000;
+    const deployment = results.at(-1);
+    if (results.length < 2 || deployment?.status !== 'SUCCEEDED')
+      throw new Error(`the deployment did not succeed: ${deployment?.error} ${deployment?.cause}`);
+    const version = await local.registry.getVersion('penguins', 1);
+    const endpointName = version?.deployment?.endpointName ?? '';
+    const row = await validationRow(s3, local.resources.artifactsBucket);
+    const runtime = new SageMakerRuntimeClient({
+      region: env.region,
+      endpoint: local.endpoints.sagemakerRuntime,
+      credentials: LOCAL_CREDENTIALS,
+    });
+    await runtime.send(
+      new InvokeEndpointCommand({ EndpointName: endpointName, ContentType: 'text/csv', Body: row }),
+    );
+    const servingSeconds = (performance.now() - uploadAt) / 1000;
+    runtime.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const servingMb = treeRssMb(process.pid);
+    const servingNodeMb = Math.round(process.memoryUsage().rss / 1024 / 1024);
     const figure = {
       bench: 'local-runtime',
       synthSeconds: Number(synthSeconds.toFixed(2)),
@@ -81,22 +107,40 @@ async function main(): Promise<void> {
       startTarget: 'under 5 s',
       uploadToRegisteredSeconds: Number(registeredSeconds.toFixed(2)),
       uploadTarget: 'under 30 s',
+      uploadToDeployedSeconds: Number(deployedSeconds.toFixed(2)),
+      uploadToServingSeconds: Number(servingSeconds.toFixed(2)),
+      servingTarget: 'under 60 s',
       idleRssMb: idleMb,
       idleNodeRssMb: nodeMb,
+      servingIdleRssMb: servingMb,
+      servingIdleNodeRssMb: servingNodeMb,
     };
     console.log(
       `runtime start ${figure.startSeconds} s; sample upload to registered ${figure.uploadToRegisteredSeconds} s`,
+    );
+    console.log(
+      `sample upload to deployed ${figure.uploadToDeployedSeconds} s, to the first prediction served ${figure.uploadToServingSeconds} s`,
     );
     console.log(`synth (child process, no bundling) ${figure.synthSeconds} s`);
     console.log(
       `idle memory of the whole runtime: ${idleMb} MB (node ${nodeMb} MB, the rest DynamoDB Local's JVM)`,
     );
+    console.log(`idle memory with one endpoint serving: ${servingMb} MB (node ${servingNodeMb} MB)`);
     console.log(`BENCH ${JSON.stringify(figure)}`);
   } finally {
     s3.destroy();
     await local.stop();
     rmSync(stateDir, { recursive: true, force: true });
   }
+}
+
+/** One row of the sample's validation split, features only (label first, no header), as the endpoint takes it. */
+async function validationRow(s3: S3Client, bucket: string): Promise<string> {
+  const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'runs/penguins-' }));
+  const key = listed.Contents?.map((o) => o.Key ?? '').find((k) => k.endsWith('/validation/validation.csv'));
+  const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  const first = ((await object.Body?.transformToString()) ?? '').split('\n')[0] ?? '';
+  return first.slice(first.indexOf(',') + 1);
 }
 
 main().then(
