@@ -14,10 +14,13 @@ import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ModelRegistryClient } from '../lambdas/shared/registry';
 import { TrainingStates } from '../lib/workflows/training-pipeline';
+import {
+  type LocalApplicationAutoScaling,
+  startLocalApplicationAutoScaling,
+} from './aws/application-autoscaling';
 import { LocalQueues, type QueueMessage } from './aws/queues';
 import type { S3EventRecord } from './aws/s3';
 import { localS3ClientConfig } from './aws/s3-client';
-import { type LocalStepFunctionsApi, startUnservedApi } from './aws/stepfunctions-api';
 import { type LocalCloudWatch, startLocalCloudWatch } from './cloudwatch';
 import type { RuntimeDiscovery } from './discovery';
 import { type LocalRule, matchingTargets, objectCreatedEvent, rulesFromTemplate } from './events/router';
@@ -90,8 +93,7 @@ interface HostingServices {
   readonly sagemaker: LocalSageMaker;
   readonly sagemakerRuntime: LocalSageMakerRuntime;
   readonly cloudwatch: LocalCloudWatch;
-  /** Not served yet: answers every call saying so. */
-  readonly applicationAutoScaling: LocalStepFunctionsApi;
+  readonly applicationAutoScaling: LocalApplicationAutoScaling;
 }
 
 export class LocalApp {
@@ -161,6 +163,11 @@ export class LocalApp {
     return this.services.cloudwatch;
   }
 
+  /** The local Application Auto Scaling (the endpoint variants' scalable targets and policies). */
+  get applicationAutoScaling(): LocalApplicationAutoScaling {
+    return this.services.applicationAutoScaling;
+  }
+
   /** The template's scheduled rules, as the scheduler runs them. */
   get scheduledRules(): number {
     return scheduledRulesFromTemplate(this.runtime.template, this.runtime.resources).length;
@@ -191,6 +198,8 @@ export class LocalApp {
             AWS_ENDPOINT_URL_CLOUDWATCH: started.cloudwatch.endpoint,
             AWS_ENDPOINT_URL_APPLICATION_AUTO_SCALING: started.applicationAutoScaling.endpoint,
           },
+          // Powertools Metrics' EMF lines from the functions become metrics, as CloudWatch Logs extracts them.
+          emf: (line) => started.cloudwatch.ingestEmf(line),
           stop: () => stopHostingServices(started),
         };
       },
@@ -418,7 +427,7 @@ export class LocalApp {
   /**
    * The app's service integrations, by Task Resource ARN: SageMaker training (.sync), the optimized hosting
    * actions and the AWS SDK integration (aws-sdk:sagemaker:describeEndpoint, ...) on the local SageMaker,
-   * aws-sdk:cloudwatch on the local CloudWatch, aws-sdk:applicationautoscaling. DynamoDB, lambda:invoke,
+   * aws-sdk:cloudwatch and aws-sdk:applicationautoscaling on the local servers. DynamoDB, lambda:invoke,
    * events:putEvents and the Lambdas come from the runtime.
    */
   private integrations(): IntegrationResolver {
@@ -502,6 +511,18 @@ async function startHostingServices(
     started.push(cloudwatch);
     // An alarm named in an update's AutoRollbackConfiguration rolls it back as soon as it goes to ALARM.
     cloudwatch.onAlarmChange((alarmName) => sagemaker?.hosting.alarmChanged(alarmName));
+    const applicationAutoScaling = await startLocalApplicationAutoScaling({
+      workDir: mkdir(join(options.stateDir, 'application-autoscaling')),
+      account: env.account,
+      region: env.region,
+      // RegisterScalableTarget of a variant the endpoint does not have is refused, as AWS does.
+      variantExists: (endpointName, variantName) => {
+        const endpoint = sagemaker?.hosting.endpoint(endpointName);
+        const fleet = endpoint?.serving ?? endpoint?.pending;
+        return fleet?.variants.some((variant) => variant.variantName === variantName) ?? false;
+      },
+    });
+    started.push(applicationAutoScaling);
     sagemaker = await startLocalSageMaker({
       workDir: mkdir(join(options.stateDir, 'sagemaker')),
       region: env.region,
@@ -512,7 +533,13 @@ async function startHostingServices(
       // Endpoint provisioning and blue/green waits run at the runtime's time scale, like its schedules.
       timeScale,
       alarmState: (alarmName) => cloudwatch.alarmState(alarmName),
+      // An autoscaled variant's instance type cannot change in UpdateEndpoint (endpoint-scaling-update).
+      isAutoscaled: (resourceId) => applicationAutoScaling.isAutoscaled(resourceId),
       onEvent: (event) => route(event as unknown as Record<string, unknown>),
+    });
+    // A deleted endpoint's variants are no longer scalable targets.
+    sagemaker.onEndpointStatus((change) => {
+      if (change.status === 'Deleted') applicationAutoScaling.endpointDeleted(change.endpointName);
     });
     started.push(sagemaker);
     const s3 = new S3Client(localS3ClientConfig(s3Endpoint, env.region));
@@ -532,7 +559,6 @@ async function startHostingServices(
         s3.destroy();
       },
     });
-    const applicationAutoScaling = await startUnservedApi('Application Auto Scaling');
     return { sagemaker, sagemakerRuntime, cloudwatch, applicationAutoScaling };
   } catch (error) {
     await Promise.allSettled(started.map((service) => service.stop()));

@@ -14,7 +14,7 @@ import { type LocalEventBridge, startLocalEventBridge } from './aws/eventbridge'
 import { type LocalS3, startLocalS3 } from './aws/s3';
 import { LOCAL_CREDENTIALS, s3ClientEnvironment } from './aws/s3-client';
 import { type LocalStepFunctionsApi, startLocalStepFunctionsApi } from './aws/stepfunctions-api';
-import { type LocalFunction, lambdaTask, loadFunctions } from './lambda/functions';
+import { type EmfSink, type LocalFunction, lambdaTask, loadFunctions } from './lambda/functions';
 import { stateMachineDefinition, taskStates } from './stepfunctions/definition';
 import { ExecutionRegistry } from './stepfunctions/executions';
 import {
@@ -68,6 +68,8 @@ export interface CoreServers {
 /** What {@link LocalRuntimeOptions.services} started. */
 export interface ExtraServices {
   readonly environment: Readonly<Record<string, string>>;
+  /** Where the functions' embedded-metric-format lines go (a local CloudWatch), as Lambda's logs would take them. */
+  readonly emf?: EmfSink;
   stop(): Promise<void>;
 }
 
@@ -170,7 +172,12 @@ export class LocalRuntime {
         Object.assign(clientEnvironment, extra.environment);
       }
       await createTables(options.template, resources, dynamodb.endpoint, env.region);
-      const functions = await loadFunctions(options.template, resources, clientEnvironment);
+      const functions = await loadFunctions(
+        options.template,
+        resources,
+        clientEnvironment,
+        extra?.emf ? { emf: extra.emf } : {},
+      );
       self = new LocalRuntime(
         options.template,
         resources,

@@ -115,29 +115,6 @@ export async function startLocalStepFunctionsApi(
   };
 }
 
-/**
- * An endpoint for a service the local runtime does not serve yet: every call fails at once naming the service,
- * rather than leaving for AWS's public endpoint with the local credentials.
- */
-export async function startUnservedApi(service: string): Promise<LocalStepFunctionsApi> {
-  const server = createServer((request, response) => {
-    void readBody(request).then(
-      () => send(response, 400, notServed(String(request.headers['x-amz-target'] ?? ''), service)),
-      () => send(response, 400, notServed('', service)),
-    );
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    stop: () =>
-      new Promise((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((error) => (error ? reject(error) : resolve()));
-      }),
-  };
-}
-
 function describe(e: ExecutionRecord): Record<string, unknown> {
   return {
     executionArn: e.executionArn,

@@ -8,7 +8,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CloudWatchClient, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, GetMetricStatisticsCommand, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
@@ -30,7 +30,11 @@ const CONFIG = {
       approval: 'auto',
       evaluation: { metric: 'validation:merror', threshold: 0.1 },
       training: { hyperparameters: { num_round: 30 } },
-      deployment: { mode: 'auto', dataCapturePercent: 100 },
+      deployment: {
+        mode: 'auto',
+        dataCapturePercent: 100,
+        endpoint: { autoscaling: { minCapacity: 1, maxCapacity: 2, targetInvocationsPerInstance: 100 } },
+      },
     },
   },
 };
@@ -98,6 +102,37 @@ describe('local runtime: train, register, deploy, serve', () => {
     expect(endpoint?.serving?.endpointConfigName).toBe(version?.deployment?.endpointConfigName);
     // The workflow waited on the endpoint's events (routed by the template's rule), not by polling.
     expect(eventTypes).toContain('SageMaker Endpoint State Change');
+  });
+
+  it('registers the variant with the local Application Auto Scaling once promoted, with its policy', () => {
+    // Act
+    const targets = app.applicationAutoScaling.targets();
+    const policies = app.applicationAutoScaling.policies();
+
+    // Assess
+    expect(targets).toEqual([
+      expect.objectContaining({
+        ServiceNamespace: 'sagemaker',
+        ResourceId: `endpoint/${ENDPOINT}/variant/AllTraffic`,
+        ScalableDimension: 'sagemaker:variant:DesiredInstanceCount',
+        MinCapacity: 1,
+        MaxCapacity: 2,
+      }),
+    ]);
+    expect(policies).toEqual([
+      expect.objectContaining({
+        ResourceId: `endpoint/${ENDPOINT}/variant/AllTraffic`,
+        PolicyType: 'TargetTrackingScaling',
+      }),
+    ]);
+  });
+
+  it("takes the Lambdas' embedded-metric-format lines into the local CloudWatch", async () => {
+    // Act: the registration's ObjectiveValue, written by Powertools Metrics in RegisterModel
+    const listed = await cloudwatch.send(new ListMetricsCommand({ Namespace: 'ServerlessMlops' }));
+
+    // Assess
+    expect(listed.Metrics?.map((m) => m.MetricName)).toContain('ObjectiveValue');
   });
 
   it('shows both executions through the Step Functions API, the deployment named by its deployment id', async () => {
