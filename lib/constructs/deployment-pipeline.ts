@@ -581,7 +581,8 @@ export class DeploymentPipeline extends Construct {
     }
     registry.grantItemActions(f.smokeTest.function, 'GetItem', 'UpdateItem');
     registry.grantItemActions(f.waitForEndpoint.function, 'PutItem', 'DeleteItem'); // waiter put, take
-    registry.grantItemActions(f.endpointEvent.function, 'DeleteItem'); // waiter take
+    // Waiter read and take; the blue/green stage recorded on the waiting deployment (a read, then an UpdateItem).
+    registry.grantItemActions(f.endpointEvent.function, 'DeleteItem', 'GetItem', 'UpdateItem');
     // Lease release; the autoscaling follow-up stage after a promotion (a read, then an UpdateItem).
     registry.grantItemActions(f.finish.function, 'DeleteItem', 'GetItem', 'UpdateItem');
     registry.grantQueryIndex(f.finish.function, 'gsi2');

@@ -165,6 +165,56 @@ export class SimulatedSageMaker {
     this.maxUpdatesInFlight = Math.max(this.maxUpdatesInFlight, this.updatesInFlight);
   }
 
+  /**
+   * The `SageMaker Endpoint Deployment State Change` events of an update in flight, as SageMaker sends them
+   * while it shifts traffic (PendingDeploymentSummary with the new fleet's status and weight): the canary or
+   * linear steps of the UpdateEndpoint's routing, then Baking. None for a first endpoint.
+   */
+  stageEvents(name: string): Record<string, unknown>[] {
+    const endpoint = this.endpoints.get(name);
+    if (!endpoint || endpoint.pending === undefined || endpoint.config === '') return [];
+    const update = this.calls.findLast(
+      (c) => c.action === 'UpdateEndpoint' && c.input.EndpointName === name && c.input.DeploymentConfig,
+    );
+    const routing = (
+      update?.input.DeploymentConfig as
+        | { BlueGreenUpdatePolicy: { TrafficRoutingConfiguration: Record<string, unknown> } }
+        | undefined
+    )?.BlueGreenUpdatePolicy.TrafficRoutingConfiguration;
+    const size = (key: string) => ((routing?.[key] as { Value?: number } | undefined)?.Value ?? 100) / 100;
+    const shares =
+      routing?.Type === 'CANARY'
+        ? [size('CanarySize'), 1]
+        : routing?.Type === 'LINEAR'
+          ? Array.from({ length: Math.ceil(1 / size('LinearStepSize')) }, (_, i) =>
+              Math.min(1, (i + 1) * size('LinearStepSize')),
+            )
+          : [1];
+    const event = (status: string, weight: number) => ({
+      'detail-type': 'SageMaker Endpoint Deployment State Change',
+      detail: {
+        EndpointName: name,
+        EndpointStatus: 'UPDATING',
+        PendingDeploymentSummary: {
+          EndpointConfigName: endpoint.pending,
+          ProductionVariants: [
+            {
+              VariantName: 'AllTraffic',
+              CurrentWeight: weight,
+              DesiredWeight: 1,
+              VariantStatus: [{ Status: status, StatusMessage: `${status} at ${weight * 100}%` }],
+            },
+          ],
+        },
+      },
+    });
+    return [
+      event('Creating', 0),
+      ...shares.map((share) => event('ActivatingTraffic', share)),
+      ...(this.behaviour === 'succeed' ? [event('Baking', 1)] : []),
+    ];
+  }
+
   /** Ends the endpoint's change as {@link behaviour} says; returns the event SageMaker would send. */
   settle(name: string): Record<string, unknown> | undefined {
     const endpoint = this.endpoints.get(name);
@@ -361,6 +411,11 @@ export class DeploymentHarness {
     const deps = { registry: this.registry, sagemaker: this.sagemaker.client, sfn, logger };
     await waitForEndpoint(Payload, deps);
     if (this.waitGate) await this.waitGate;
+    // The blue/green stages, each recorded on the deployment; none of them resumes it (the endpoint is Updating).
+    for (const stage of this.sagemaker.stageEvents(Payload.endpointName)) {
+      if ((await onEndpointEvent(stage, deps)).resumed)
+        throw new Error('a blue/green stage resumed a deployment');
+    }
     const event = this.sagemaker.settle(Payload.endpointName);
     if (event) {
       await onEndpointEvent(event, deps);

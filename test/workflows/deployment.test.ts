@@ -677,4 +677,32 @@ describe('deployment workflow, executed from the synthesized definition', () => 
     expect((await stage('AutoscalingRegistered')).stage).toBeUndefined();
     expect(await h.registry.getDeploymentLease('scaled')).toBeUndefined();
   });
+  it('records the blue/green stages SageMaker reports on the deployment: the canary share, baking, or the shift before a rollback', async () => {
+    const v1 = await h.approved('canary');
+    expect((await h.deploy('canary', v1)).status).toBe('SUCCEEDED');
+    const v2 = await h.approved('canary');
+
+    expect((await h.deploy('canary', v2)).status).toBe('SUCCEEDED');
+    const v3 = await h.approved('canary');
+    h.sagemaker.behaviour = 'rollback-alarm';
+    expect((await h.deploy('canary', v3)).status).toBe('FAILED');
+
+    const [rolledBack, promoted, first] = (await h.registry.listDeployments('canary')).items;
+    const blueGreen = (d: typeof first) => d?.stages.filter((s) => s.name.startsWith('BlueGreen:'));
+    expect(blueGreen(first)).toEqual([]);
+    expect(blueGreen(promoted)?.map((s) => [s.name, s.details.trafficPercent])).toEqual([
+      ['BlueGreen:Creating', 0],
+      ['BlueGreen:ActivatingTraffic:10', 10],
+      ['BlueGreen:ActivatingTraffic:100', 100],
+      ['BlueGreen:Baking', 100],
+    ]);
+    expect(blueGreen(promoted)?.[1]?.details).toMatchObject({
+      status: 'ActivatingTraffic',
+      endpointConfigName: `serverlessmlops-canary-v${v2}-a1`,
+      variantName: 'AllTraffic',
+    });
+    expect(rolledBack?.status).toBe('RolledBack');
+    expect(blueGreen(rolledBack)?.map((s) => s.name)).toContain('BlueGreen:ActivatingTraffic:10');
+    expect(blueGreen(rolledBack)?.map((s) => s.name)).not.toContain('BlueGreen:Baking');
+  });
 });

@@ -343,6 +343,11 @@ export class RegistryDeployments {
     return waiter;
   }
 
+  async getEndpointWaiter(endpointName: string): Promise<EndpointWaiter | undefined> {
+    const name = parseInput(sageMakerNameSchema, endpointName, 'endpointName');
+    return this.store.getItem(endpointWaiterKey(name), storedWaiterSchema);
+  }
+
   async takeEndpointWaiter(endpointName: string): Promise<EndpointWaiter | undefined> {
     const name = parseInput(sageMakerNameSchema, endpointName, 'endpointName');
     return withRetry(`takeEndpointWaiter ${name}`, this.store.retry, async () => {

@@ -470,6 +470,15 @@ export class ModelRegistryClient {
   }
 
   /**
+   * Reads the endpoint's waiter without taking it: which deployment waits on the endpoint (its blue/green
+   * stages are recorded on that deployment).
+   * @returns undefined when nobody waits
+   */
+  public getEndpointWaiter(endpointName: string): Promise<EndpointWaiter | undefined> {
+    return this.deployments.getEndpointWaiter(endpointName);
+  }
+
+  /**
    * Takes the endpoint's waiter once: deletes it and returns it, so of two deliveries of an endpoint event
    * only one gets the token and resumes the workflow.
    * @returns undefined when nobody waits (taken already, or never put)
