@@ -169,6 +169,13 @@ export function encodeRows(
   const known = new Set([...names, encoding.label.name]);
   const first = records[0] ?? [];
   const header = first.length > 0 && first.every((cell) => known.has(cell));
+  const unknown = first.filter((cell) => !known.has(cell));
+  if (!header && unknown.length < first.length && unknown.length > 0) {
+    // Some cells name columns, some do not: a header with a typo, not a row of values.
+    throw new CliError(
+      `${request.source}: the first row looks like a header, but ${unknown.map((c) => `"${c}"`).join(', ')} ${unknown.length === 1 ? 'is not a column' : 'are not columns'} of ${what} (features: ${names.join(', ')}; label: ${encoding.label.name})`,
+    );
+  }
   // Where each feature is in a record: by the header's names, else in training order.
   let columns: number[] = names.map((_, index) => index);
   if (header) {

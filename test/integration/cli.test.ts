@@ -2337,6 +2337,10 @@ describe('mlops predict', () => {
       `error: stdin, row 1: 3 fields, expected 2: ${MODEL} v1 takes the features island, bill_length_mm in this order, without the label (species)\n`,
     );
     expect(number.stderr).toBe('error: stdin, row 1, column bill_length_mm: "long" is not a number\n');
+    const typo = await predictCli(['predict', MODEL, '-'], 'island,bill_lenght_mm\nDream,40\n');
+    expect(typo.stderr).toBe(
+      `error: stdin: the first row looks like a header, but "bill_lenght_mm" is not a column of ${MODEL} v1 (features: island, bill_length_mm; label: species)\n`,
+    );
     expect([category.code, width.code, number.code]).toEqual([1, 1, 1]);
   });
 
