@@ -248,7 +248,7 @@ export class ProgressPrinter implements LocalAppObserver {
    */
   private async deploymentSummary(app: LocalApp, model: string, predictFile?: string): Promise<number> {
     const last = this.lastResults.get('deployment');
-    if (!last) return 0;
+    if (!last) return this.servingSummary(app, model, predictFile);
     const deploymentId = last.id.split(':').pop() ?? '';
     const deployment: Deployment | undefined = await app.registry.getDeployment(deploymentId);
     this.write('');
@@ -271,6 +271,18 @@ export class ProgressPrinter implements LocalAppObserver {
     for (const reason of deployment.reasons) this.write(`  why        ${reason}`);
     this.write(`  details    ${MLOPS_COMMAND} deployments show ${deploymentId}`);
     return 1;
+  }
+
+  /** No deployment ran now: what serves from before (a restart), if anything, and how to call it. */
+  private async servingSummary(app: LocalApp, model: string, predictFile?: string): Promise<number> {
+    const alias = await app.registry.getAlias(model, 'production');
+    if (!alias) return 0;
+    const served = (await app.registry.getVersion(model, alias.version))?.deployment;
+    if (!served) return 0;
+    this.write('');
+    this.write(`✔ ${model} v${alias.version} serves on endpoint ${served.endpointName} (deployed before)`);
+    this.write(`  predict    ${MLOPS_COMMAND} predict ${model} ${predictFile ?? '<rows.csv>'}`);
+    return 0;
   }
 
   ready(): void {

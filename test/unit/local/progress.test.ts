@@ -20,6 +20,8 @@ const APP = {
     registryTable: 'registry',
     trainingStateMachine: 'arn:aws:states:us-east-1:000000000000:stateMachine:Training',
   },
+  // No production version: nothing served before.
+  registry: { getAlias: async () => undefined },
 } as unknown as LocalApp;
 
 function succeeded(output: unknown): ExecutionResult {
@@ -150,6 +152,30 @@ describe('ProgressPrinter deployment summary', () => {
       '  predict    npm run -s mlops -- predict penguins .mlops-local/penguins-rows.csv',
     );
     expect(lines).toContain('  details    npm run -s mlops -- deployments show penguins-v1-abc');
+  });
+
+  it('names what serves from before when no deployment ran (a restart)', async () => {
+    // Prepare
+    const { print, lines } = printer();
+    trained(print, 'e1', {
+      run: { runId: 'penguins-2' },
+      plan: { duplicateOf: { runId: 'penguins-1', version: 1 } },
+    });
+    const app = {
+      ...APP,
+      registry: {
+        getAlias: async () => ({ version: 1 }),
+        getVersion: async () => ({ deployment: { endpointName: 'serverlessmlops-penguins' } }),
+      },
+    } as unknown as LocalApp;
+
+    // Act
+    const outcome = await print.summary(app, 'penguins', true, 'rows.csv');
+
+    // Assess
+    expect(outcome).toBe(0);
+    expect(lines).toContain('✔ penguins v1 serves on endpoint serverlessmlops-penguins (deployed before)');
+    expect(lines).toContain('  predict    npm run -s mlops -- predict penguins rows.csv');
   });
 
   it('says why a deployment was not promoted, and fails the demo', async () => {
