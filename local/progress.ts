@@ -144,7 +144,7 @@ export class ProgressPrinter implements LocalAppObserver {
       return;
     const { name } = event.state;
     const key = `${executionId}/${name}`;
-    const label = `  ${name.padEnd(24, '.')}`;
+    const label = `  ${name.padEnd(30, '.')}`;
     const elapsed = () => seconds(event.timestamp - (this.entered.get(key) ?? event.timestamp)).padStart(8);
     switch (event.type) {
       case 'StateEntered':
