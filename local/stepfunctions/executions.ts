@@ -171,25 +171,28 @@ export class ExecutionRegistry {
         StartTime: new Date(record.startDate).toISOString(),
       },
     };
-    const result = this.runner(machine, parsed, context).then(
-      (outcome) => {
-        record.status = outcome.status;
-        record.stopDate = Date.now();
-        if (outcome.status === 'SUCCEEDED') record.output = JSON.stringify(outcome.output ?? null);
-        if (outcome.error !== undefined) record.error = outcome.error;
-        if (outcome.cause !== undefined) record.cause = outcome.cause;
-        this.save();
-        return outcome;
-      },
-      (error: unknown) => {
-        // The local executor itself gave up (a Task without a handler, ...): no end state was reached.
-        record.status = 'ABORTED';
-        record.stopDate = Date.now();
-        record.cause = error instanceof Error ? error.message : String(error);
-        this.save();
-        throw error;
-      },
-    );
+    // Through a promise, so that a runner that throws at once still ends its execution (ABORTED).
+    const result = Promise.resolve()
+      .then(() => this.runner(machine, parsed, context))
+      .then(
+        (outcome) => {
+          record.status = outcome.status;
+          record.stopDate = Date.now();
+          if (outcome.status === 'SUCCEEDED') record.output = JSON.stringify(outcome.output ?? null);
+          if (outcome.error !== undefined) record.error = outcome.error;
+          if (outcome.cause !== undefined) record.cause = outcome.cause;
+          this.save();
+          return outcome;
+        },
+        (error: unknown) => {
+          // The local executor itself gave up (a Task without a handler, ...): no end state was reached.
+          record.status = 'ABORTED';
+          record.stopDate = Date.now();
+          record.cause = error instanceof Error ? error.message : String(error);
+          this.save();
+          throw error;
+        },
+      );
     this.results.set(executionArn, result);
     void result.catch(() => undefined);
     return { execution: record, started: true, result };
