@@ -1,7 +1,10 @@
 /**
- * The whole product on one machine: the local AWS runtime built from the synthesized template, a local
- * SageMaker that really trains, and event routing by the template's EventBridge rules. `npm start` and
- * `npm run demo` drive it (local/main.ts); the end-to-end tests use it directly.
+ * The whole product on one machine: the local AWS runtime built from the synthesized template (with the Step
+ * Functions API its Lambdas call), a local SageMaker that really trains and hosts endpoints blue/green, the
+ * SageMaker Runtime that serves and captures them, a local CloudWatch whose alarms roll updates back, Application
+ * Auto Scaling, and event routing by the template's EventBridge rules (uploads, the stack's own events, endpoint
+ * and alarm state changes). `npm start` and `npm run demo` drive it (local/main.ts); the end-to-end tests use it
+ * directly.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
@@ -67,7 +70,10 @@ export interface LocalAppOptions {
   readonly environment?: Readonly<Record<string, string>>;
   /** How often the SageMaker task polls the job. @default 500 */
   readonly pollIntervalMs?: number;
-  /** Scheduled rules run this many times faster than real time (demos); Lambda's async retry waits too. @default 1 */
+  /**
+   * Scheduled rules, Lambda's async retry waits, endpoint provisioning and blue/green stages, and alarm periods
+   * run this many times faster than real time (demos, tests). @default 1
+   */
   readonly timeScale?: number;
   /** Waits before the retries of a failed asynchronous invocation. @default Lambda's 1 and 2 minutes / timeScale */
   readonly asyncRetryDelaysMs?: readonly number[];
