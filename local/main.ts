@@ -48,7 +48,8 @@ const USAGE = `Usage: npm start [-- options]      (or: npm run demo)
                     <state dir>/scenarios/rollback; time scale ${SCENARIO_TIME_SCALE} unless given)
   --reset           delete the saved state (${DEFAULT_STATE_DIR}/) first
   --no-sample       do not upload the sample dataset
-  --time-scale N    run scheduled rules N times faster than real time (default 1)
+  --time-scale N    run schedules, endpoint provisioning, canary and baking waits and alarm
+                    periods N times faster than real time (default 1)
   --state-dir DIR   where state is kept (default ${DEFAULT_STATE_DIR})
   --help`;
 
