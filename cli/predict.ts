@@ -297,7 +297,7 @@ export function readPredictions(
 }
 
 /** A row's numbers in the model's terms, per XGBoost objective. */
-function interpret(
+export function interpret(
   row: number,
   values: readonly number[],
   objective: string,

@@ -19,6 +19,7 @@ import { decide } from '../../cli/approval';
 import { requestDeployment } from '../../cli/deployments';
 import { CliError, UsageError } from '../../cli/errors';
 import { listModels, showModel, showVersion } from '../../cli/models';
+import { interpret, readPredictions } from '../../cli/predict';
 import { runCli } from '../../cli/program';
 import { listRuns, showRun } from '../../cli/runs';
 import { localTarget, resolveTarget, type Target, type TargetOptions } from '../../cli/target';
@@ -2362,6 +2363,35 @@ describe('mlops predict', () => {
     expect(noRuntime.code).toBe(1);
     expect(noRuntime.stderr).toContain(
       'serves no endpoints (its runtime.json has no endpoints.sagemakerRuntime)',
+    );
+  });
+});
+
+describe('mlops predict: reading answers per objective', () => {
+  it('reads a class and its probability, a class index, or a value, and refuses an answer of the wrong size', () => {
+    // Act
+    const binary = readPredictions('0.25\n0.75\n', 2, 1, 'e').map((v, i) =>
+      interpret(i + 1, v, 'binary:logistic', ['no', 'yes']),
+    );
+    const softmax = interpret(1, [2], 'multi:softmax', ['a', 'b', 'c']);
+    const regression = readPredictions('[1.5, -2]', 2, 1, 'e').map((v, i) =>
+      interpret(i + 1, v, 'reg:squarederror', undefined),
+    );
+    const softprob = readPredictions('0.1,0.7,0.2\n', 1, 3, 'e');
+
+    // Assess
+    expect(binary).toEqual([
+      { row: 1, label: 'no', probability: 0.25 },
+      { row: 2, label: 'yes', probability: 0.75 },
+    ]);
+    expect(softmax).toEqual({ row: 1, label: 'c' });
+    expect(regression).toEqual([
+      { row: 1, value: 1.5 },
+      { row: 2, value: -2 },
+    ]);
+    expect(softprob).toEqual([[0.1, 0.7, 0.2]]);
+    expect(() => readPredictions('0.1\n', 2, 1, 'mlops-x')).toThrow(
+      'mlops-x answered 1 number(s) for 2 row(s), expected 2: "0.1\\n"',
     );
   });
 });
