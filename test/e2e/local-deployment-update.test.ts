@@ -2,7 +2,8 @@
  * Blue/green updates on the local runtime, under traffic: a second version whose fleet fails every request
  * (the SageMaker Runtime's fault switch) trips the endpoint's Invocation5XXErrors alarm during its canary and
  * SageMaker rolls the update back (RolledBack, `production` unchanged); the same version deployed again on a
- * healthy fleet goes through the canary and baking, both fleets serving, and is promoted.
+ * healthy fleet goes through the canary and baking, both fleets serving, and is promoted; a requested rollback
+ * (`mlops rollback`) puts the previous version back through the same workflow.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -55,6 +56,46 @@ describe('local runtime: blue/green updates under traffic', () => {
   const errors: string[] = [];
   const stages: Stage[] = [];
   const alarms: string[] = [];
+
+  /** A Deployment Requested event as `mlops deploy` / `mlops rollback` put it on the bus. */
+  async function requestDeployment(version: number, kind: 'deploy' | 'rollback', requestId: string) {
+    const events = new EventBridgeClient({
+      region: app.runtime.resources.env.region,
+      endpoint: app.endpoints.eventbridge,
+      credentials: LOCAL_CREDENTIALS,
+    });
+    try {
+      await events.send(
+        new PutEventsCommand({
+          Entries: [
+            {
+              Source: EVENT_SOURCE,
+              DetailType: DEPLOYMENT_REQUESTED,
+              Detail: JSON.stringify({
+                model: 'penguins',
+                version,
+                kind,
+                requestId,
+                requestedBy: 'e2e@test',
+              }),
+            },
+          ],
+        }),
+      );
+    } finally {
+      events.destroy();
+    }
+  }
+
+  /** Waits until the endpoint's three alarms are OK on healthy traffic (one in ALARM would roll an update back). */
+  async function alarmsOk(): Promise<void> {
+    const allOk = () => ALARMS.every((name) => app.cloudwatch.alarmState(name) === 'OK');
+    await underTraffic(async () => {
+      const deadline = Date.now() + 30_000;
+      while (!allOk() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    });
+    expect(ALARMS.map((name) => app.cloudwatch.alarmState(name))).toEqual(['OK', 'OK', 'OK']);
+  }
 
   /** Sends traffic to the endpoint while `work` runs; the tally of what the clients saw. */
   async function underTraffic(work: () => Promise<void>) {
@@ -175,43 +216,15 @@ describe('local runtime: blue/green updates under traffic', () => {
 
   it('deploys the same version again on a healthy fleet: canary, baking, promotion, both fleets serving', async () => {
     // Prepare: the alarms back to OK on healthy traffic (an alarm still in ALARM would roll the update back at
-    // its first stage), then `mlops deploy penguins 2` as the CLI sends it
-    const allOk = () => ALARMS.every((name) => app.cloudwatch.alarmState(name) === 'OK');
-    await underTraffic(async () => {
-      const deadline = Date.now() + 30_000;
-      while (!allOk() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    });
-    expect(ALARMS.map((name) => app.cloudwatch.alarmState(name))).toEqual(['OK', 'OK', 'OK']);
+    // its first stage)
+    await alarmsOk();
     const before = app.sagemakerRuntime.stats(ENDPOINT)['serverlessmlops-penguins-v1-a1']?.invocations ?? 0;
-    const events = new EventBridgeClient({
-      region: app.runtime.resources.env.region,
-      endpoint: app.endpoints.eventbridge,
-      credentials: LOCAL_CREDENTIALS,
-    });
 
-    // Act
+    // Act: `mlops deploy penguins 2`
     const tally = await underTraffic(async () => {
-      await events.send(
-        new PutEventsCommand({
-          Entries: [
-            {
-              Source: EVENT_SOURCE,
-              DetailType: DEPLOYMENT_REQUESTED,
-              Detail: JSON.stringify({
-                model: 'penguins',
-                version: 2,
-                kind: 'deploy',
-                requestId: 'e2e-redeploy-1',
-                requestedBy: 'e2e@test',
-                reason: 'the fleet is healthy again',
-              }),
-            },
-          ],
-        }),
-      );
+      await requestDeployment(2, 'deploy', 'e2e-redeploy-1');
       await waitForRuns(app);
     });
-    events.destroy();
 
     // Assess
     const stats = app.sagemakerRuntime.stats(ENDPOINT);
@@ -226,6 +239,29 @@ describe('local runtime: blue/green updates under traffic', () => {
     // Blue served during the update and green during the canary and after.
     expect(stats['serverlessmlops-penguins-v1-a1']?.invocations ?? 0).toBeGreaterThan(before);
     expect(stats['serverlessmlops-penguins-v2-a2']?.invocations).toBeGreaterThan(0);
+    expect(tally.errors).toBe(0);
+    expect(errors).toEqual([]);
+  });
+
+  it('rolls back to v1 by request (mlops rollback): v1 serves again on a new config, v2 Retired', async () => {
+    // Prepare
+    await alarmsOk();
+
+    // Act
+    const tally = await underTraffic(async () => {
+      await requestDeployment(1, 'rollback', 'e2e-rollback-1');
+      await waitForRuns(app);
+    });
+
+    // Assess
+    const { items } = await app.registry.listDeployments('penguins');
+    expect(items.find((d) => d.kind === 'rollback')).toMatchObject({ version: 1, status: 'Promoted' });
+    expect((await app.registry.getAlias('penguins', 'production'))?.version).toBe(1);
+    expect((await app.registry.getVersion('penguins', 1))?.status).toBe('Deployed');
+    expect((await app.registry.getVersion('penguins', 2))?.status).toBe('Retired');
+    expect(app.sagemaker.hosting.endpoint(ENDPOINT)?.serving?.endpointConfigName).toBe(
+      'serverlessmlops-penguins-v1-a2',
+    );
     expect(tally.errors).toBe(0);
     expect(errors).toEqual([]);
   });
