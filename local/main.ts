@@ -114,7 +114,7 @@ async function main(shutdown: Shutdown, stopRuntime: StopHook): Promise<number> 
     await app?.stop();
   });
   const app = await print.stepAsync(
-    'Starting local AWS (DynamoDB Local, S3, EventBridge, Step Functions, SageMaker, CloudWatch)',
+    'Starting local AWS (DynamoDB Local, S3, EventBridge, Step Functions, SageMaker and its Runtime, CloudWatch, Application Auto Scaling)',
     () => starting,
   );
   if (shutdown.stopping) return pending();
