@@ -112,7 +112,7 @@ export class Normalizer {
         .replace(/\(version [^)\s]+\)/g, '(version <version>)')
         .replace(/"durationMs": \d+/g, '"durationMs": <ms>')
         // The smoke test's measured latency.
-        .replace(/"latencyMs": [\d.]+/g, '"latencyMs": <ms>')
+        .replace(/("latencyMs": |latencyMs=)[\d.]+/g, '$1<ms>')
         .replace(/"(pid|stopDate)": \d+/g, '"$1": <n>')
         // Sizes of what embeds times (a report's durationMs, a model archive's mtimes).
         .replace(/\b\d+(\.\d)? (B|KiB|MiB|GiB)\b/g, '<size>')
