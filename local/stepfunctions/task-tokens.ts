@@ -88,7 +88,7 @@ export class TaskTokens {
       task.timers.push(
         setTimeout(
           () => this.close(token, taskFailure('States.Timeout', 'The task timed out.')),
-          wait.timeoutSeconds * 1000,
+          timerMs(wait.timeoutSeconds),
         ),
       );
       this.armHeartbeat(token, task);
@@ -163,7 +163,7 @@ export class TaskTokens {
     // The ASL spec: States.Timeout is also "failed to heartbeat for a time longer than HeartbeatSeconds".
     task.heartbeat = setTimeout(
       () => this.close(token, taskFailure('States.Timeout', 'The task failed to send a heartbeat in time.')),
-      task.heartbeatSeconds * 1000,
+      timerMs(task.heartbeatSeconds),
     );
   }
 
@@ -191,6 +191,14 @@ export class TaskTokens {
     if (!decode(token)) throw new StepFunctionsApiError('InvalidToken', `Invalid Token: '${token}'`);
     throw new StepFunctionsApiError('TaskDoesNotExist', 'Task Does Not Exist');
   }
+}
+
+/**
+ * A timer's delay for `seconds`: Node fires a setTimeout over 2^31-1 ms (about 24.8 days) at once, and
+ * TimeoutSeconds may be up to 99999999; longer waits are cut to the longest Node keeps.
+ */
+function timerMs(seconds: number): number {
+  return Math.min(seconds * 1000, 2 ** 31 - 1);
 }
 
 function clear(task: OpenTask): void {

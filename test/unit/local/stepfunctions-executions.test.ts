@@ -151,6 +151,21 @@ describe('TaskTokens', () => {
     await expect(waiting).resolves.toEqual({ done: true });
   });
 
+  it('keeps a task with a TimeoutSeconds longer than a Node timer can wait open (99999999 s is allowed)', async () => {
+    // Prepare
+    const tokens = new TaskTokens();
+    const token = tokens.mint('arn:x', 'Wait');
+
+    // Act
+    const waiting = tokens.wait(token, { timeoutSeconds: 99_999_999, heartbeatSeconds: 99_999_999 });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+
+    // Assess: still open, then answered
+    expect(tokens.pending).toHaveLength(1);
+    tokens.sendSuccess(token, '1');
+    await expect(waiting).resolves.toBe(1);
+  });
+
   it('fails every open task with States.Timeout when the runtime stops', async () => {
     // Prepare
     const tokens = new TaskTokens();
