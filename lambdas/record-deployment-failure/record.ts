@@ -115,12 +115,14 @@ export function verdict(state: FailureState): { outcome: 'Failed' | 'RolledBack'
     const name = plan.names.endpointName;
     if (endpoint.EndpointStatus === 'InService' && endpoint.EndpointConfigName !== target) {
       outcome = 'RolledBack';
-      const alarms = alarmsNamedIn(endpoint.deploymentEvent, plan.alarms);
+      // The deployment event and the endpoint's FailureReason both may name the alarm; whichever event
+      // resumed the workflow first, DescribeEndpoint's FailureReason is there.
+      const alarms = alarmsNamedIn([endpoint.deploymentEvent, endpoint.FailureReason], plan.alarms);
       reasons.push(
         `SageMaker rolled endpoint ${name} back: it serves ${endpoint.EndpointConfigName ?? 'another config'}, not ${target}` +
           (alarms.length > 0
             ? ` (alarm ${alarms.join(', ')})`
-            : endpoint.deploymentEvent === undefined
+            : endpoint.deploymentEvent === undefined && !endpoint.FailureReason
               ? ' (no event named an alarm: a silent rollback)'
               : ''),
       );
@@ -172,13 +174,16 @@ export function describeError(error: { readonly Error?: string; readonly Cause?:
   return message === '' ? name : `${name}: ${message}`;
 }
 
-/** The endpoint's alarms a deployment event mentions (SageMaker names the alarm that triggered a rollback). */
+/**
+ * The endpoint's alarms that a deployment event or a FailureReason mentions (SageMaker names the alarm that
+ * triggered a rollback).
+ */
 function alarmsNamedIn(
-  event: Readonly<Record<string, unknown>> | undefined,
+  sources: readonly (Readonly<Record<string, unknown>> | string | undefined)[],
   alarms: readonly { readonly AlarmName?: string | undefined }[] | undefined,
 ): string[] {
-  if (event === undefined || alarms === undefined) return [];
-  const text = JSON.stringify(event);
+  if (alarms === undefined) return [];
+  const text = sources.map((source) => JSON.stringify(source ?? '')).join('\n');
   return alarms.flatMap(({ AlarmName }) =>
     AlarmName !== undefined && text.includes(AlarmName) ? [AlarmName] : [],
   );

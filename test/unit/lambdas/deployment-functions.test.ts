@@ -78,6 +78,22 @@ describe('failure verdicts', () => {
     });
   });
 
+  it('names the alarm from the FailureReason when the endpoint state change resumed the workflow, not the deployment event', () => {
+    const reason = 'Rolled back: alarm p-churn-invocation-5xx-errors is in ALARM';
+    expect(
+      verdict({
+        ...base,
+        endpoint: { EndpointStatus: 'InService', EndpointConfigName: 'p-churn-v1-a1', FailureReason: reason },
+      }),
+    ).toEqual({
+      outcome: 'RolledBack',
+      reasons: [
+        'SageMaker rolled endpoint p-churn back: it serves p-churn-v1-a1, not p-churn-v2-a1 (alarm p-churn-invocation-5xx-errors)',
+        `SageMaker: ${reason}`,
+      ],
+    });
+  });
+
   it('calls a Failed endpoint, or one still changing after the wait, Failed with SageMaker’s reason', () => {
     expect(
       verdict({
