@@ -16,6 +16,12 @@
  * - Auto-rollback: while an update runs, an alarm of its AutoRollbackConfiguration in ALARM (read through the
  *   `alarmState` option when `alarmChanged` is called and at each stage start) drops `pending` at once: all
  *   traffic is blue's again and the endpoint is InService on its old config, with a FailureReason.
+ * - Health check: with a `healthCheck` (the SageMaker Runtime starts the fleet's containers and pings them), a
+ *   new fleet must pass it before its Creating stage ends. One that does not fails a CreateEndpoint (Failed, with
+ *   the FailureReason) and ends an UpdateEndpoint with the endpoint InService on its old config, the FailureReason
+ *   set and no alarm named: "If the container does not begin to pass health checks ... CreateEndpoint will fail,
+ *   leaving the endpoint in a failed state, and the update requested by UpdateEndpoint will not be completed"
+ *   (https://docs.aws.amazon.com/sagemaker/latest/dg/your-algorithms-inference-code.html#your-algorithms-inference-algo-ping-requests).
  * - Changes are reported as they happen: `onEndpointStatus` (the endpoint's status) and `onDeploymentStage` (each
  *   stage of an update, and a rollback); endpoint-events.ts turns them into SageMaker's EventBridge events.
  * - Each fleet variant keeps its model's containers (image, ModelDataUrl, Environment), which is what a
@@ -94,7 +100,17 @@ export interface HostingOptions {
    * UpdateEndpoint that changes such a variant's instance type, or removes the variant, fails. @default none is
    */
   readonly isAutoscaled?: (resourceId: string) => boolean;
+  /**
+   * Whether a new fleet's containers start and pass SageMaker's ping health check: undefined when they do, else
+   * the endpoint's FailureReason. Run while the fleet is Creating (CreateEndpoint, the green fleet of
+   * UpdateEndpoint); the Creating stage lasts until it answers. Also settable later ({@link LocalHosting.setHealthCheck}),
+   * since what runs the containers starts after the hosting. @default every fleet is healthy
+   */
+  readonly healthCheck?: HealthCheck;
 }
+
+/** See {@link HostingOptions.healthCheck}. */
+export type HealthCheck = (fleet: Fleet) => Promise<string | undefined>;
 
 export interface EndpointStatusChange {
   readonly endpointName: string;
@@ -124,8 +140,10 @@ export interface DeploymentStageChange {
   readonly trafficPercent: number;
   /** The green fleet (the update's endpoint config). */
   readonly pending: Readonly<PendingDeployment>;
-  /** The alarms (in ALARM) that rolled the update back, for Deleting. */
+  /** The alarms (in ALARM) that rolled the update back, for Deleting after an alarm rollback. */
   readonly alarms?: readonly string[];
+  /** Why the green fleet goes, for Deleting after it failed its health check (the endpoint's FailureReason). */
+  readonly healthFailure?: string;
   /** The endpoint after the change: a copy (after a rollback: InService on the old config, FailureReason set). */
   readonly endpoint: Readonly<EndpointState>;
   readonly time: Date;
@@ -176,7 +194,13 @@ export interface DeploymentStage {
 
 export interface PendingDeployment extends Fleet {
   readonly startTime: number;
-  readonly stages: readonly DeploymentStage[];
+  /** Shifted later when the health check outlasts the Creating stage. */
+  stages: readonly DeploymentStage[];
+  /**
+   * `checking` while the fleet's health check has not answered: the deployment stays in its Creating stage (no
+   * traffic) until it does. Absent once it passed, or without a health check.
+   */
+  health?: 'checking';
   /** The update's DeploymentConfig (its AutoRollbackConfiguration names the alarms that roll it back). */
   readonly deploymentConfig?: DeploymentConfig;
   /** Index of the last stage whose start was reported (and alarms checked); -1 before the first. */
@@ -195,6 +219,8 @@ export interface EndpointState {
   /** When Deleting ends (epoch ms). */
   deletesAt?: number;
   lastDeploymentConfig?: DeploymentConfig;
+  /** The config of a CreateEndpoint that failed (a Failed endpoint has no fleet, but DescribeEndpoint names it). */
+  failedEndpointConfigName?: string;
   readonly tags?: Tag[];
 }
 
@@ -221,8 +247,16 @@ export class LocalHosting {
   private readonly timeScale: number;
   private readonly provisionMs: number;
   private readonly deleteMs: number;
+  private healthCheck: HealthCheck | undefined;
+  private closed = false;
+  /** Health checks under way, and their answers until the Creating stage ends, by endpoint key. */
+  private readonly checks = new Map<
+    string,
+    { readonly deployment: string; result?: { readonly reason: string | undefined } }
+  >();
 
   constructor(private readonly options: HostingOptions) {
+    this.healthCheck = options.healthCheck;
     this.timeScale = options.timeScale ?? 1;
     if (!(this.timeScale > 0)) throw new Error(`timeScale must be positive, got ${this.timeScale}`);
     this.provisionMs = options.delays?.provisionMs ?? DEFAULT_PROVISION_MS;
@@ -271,8 +305,14 @@ export class LocalHosting {
     }
   }
 
+  /** Sets (or with undefined removes) the health check of new fleets: see {@link HostingOptions.healthCheck}. */
+  setHealthCheck(check: HealthCheck | undefined): void {
+    this.healthCheck = check;
+  }
+
   /** Stops the lifecycle timers; the state file keeps where each endpoint was. */
   close(): void {
+    this.closed = true;
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
   }
@@ -409,6 +449,7 @@ export class LocalHosting {
             trafficPercent: 0,
           },
         ],
+        ...(this.healthCheck ? { health: 'checking' as const } : {}),
       },
       ...(request.DeploymentConfig ? { lastDeploymentConfig: request.DeploymentConfig } : {}),
       ...(request.Tags ? { tags: request.Tags } : {}),
@@ -416,6 +457,7 @@ export class LocalHosting {
     this.state.endpoints[key] = endpoint;
     this.save();
     this.changed(endpoint);
+    this.startHealthCheck(endpoint);
     this.schedule(endpoint);
     return { EndpointArn: arn };
   }
@@ -450,10 +492,12 @@ export class LocalHosting {
       ...(deployment ? { deploymentConfig: deployment } : {}),
       // The first stage is reported (and the alarms first checked) on the next tick, after this call answered.
       announcedStage: -1,
+      ...(this.healthCheck ? { health: 'checking' as const } : {}),
     };
     if (deployment) endpoint.lastDeploymentConfig = deployment;
     this.save();
     this.changed(endpoint);
+    this.startHealthCheck(endpoint);
     this.schedule(endpoint);
     return { EndpointArn: endpoint.arn };
   }
@@ -512,7 +556,8 @@ export class LocalHosting {
     return {
       EndpointName: endpoint.name,
       EndpointArn: endpoint.arn,
-      EndpointConfigName: serving?.endpointConfigName ?? pending?.endpointConfigName,
+      EndpointConfigName:
+        serving?.endpointConfigName ?? pending?.endpointConfigName ?? endpoint.failedEndpointConfigName,
       ProductionVariants: serving?.variants.map((variant) =>
         variantSummary(variant, serving.deployedAt ?? endpoint.creationTime),
       ),
@@ -719,7 +764,11 @@ export class LocalHosting {
     this.timers.delete(key);
     let at: number | undefined;
     if (endpoint.status === 'Deleting') at = endpoint.deletesAt ?? Date.now();
-    else if (endpoint.pending) {
+    else if (endpoint.pending && awaitingHealth(endpoint.pending, Date.now())) {
+      // The Creating stage is over and the health check has not answered: its answer advances the endpoint.
+      const check = this.checks.get(endpoint.name.toLowerCase());
+      at = check?.deployment === deploymentKey(endpoint.pending) ? undefined : Date.now();
+    } else if (endpoint.pending) {
       const pending = endpoint.pending;
       at =
         (pending.announcedStage ?? Number.POSITIVE_INFINITY) < stageIndex(pending, Date.now())
@@ -759,6 +808,7 @@ export class LocalHosting {
     }
     const pending = endpoint.pending;
     if (!pending) return;
+    if (this.settleHealth(endpoint, pending, now)) return;
     const last = pending.stages.at(-1);
     if (last && last.endsAt > now) {
       // A stage started: report it, then check the rollback alarms ("also at each stage start").
@@ -783,13 +833,117 @@ export class LocalHosting {
     this.changed(endpoint);
   }
 
+  /** Starts the health check of the endpoint's new fleet, if there is one to check and none runs. */
+  private startHealthCheck(endpoint: EndpointState): void {
+    const key = endpoint.name.toLowerCase();
+    const pending = endpoint.pending;
+    if (pending?.health !== 'checking' || this.checks.get(key)?.deployment === deploymentKey(pending)) return;
+    const check = this.healthCheck;
+    const entry: { deployment: string; result?: { reason: string | undefined } } = {
+      deployment: deploymentKey(pending),
+    };
+    this.checks.set(key, entry);
+    const answer = check
+      ? check(structuredClone(pending)).catch((error: unknown) => String((error as Error)?.message ?? error))
+      : Promise.resolve(undefined);
+    void answer.then((reason) => {
+      if (this.closed || this.checks.get(key) !== entry) return;
+      entry.result = { reason: reason === undefined ? undefined : reason.slice(0, MAX_FAILURE_REASON) };
+      const current = this.state.endpoints[key]?.pending;
+      if (current && deploymentKey(current) === entry.deployment && awaitingHealth(current, Date.now())) {
+        this.advance(key);
+      }
+    });
+  }
+
+  /**
+   * At the end of the Creating stage, the health check decides: true when the endpoint must wait (no answer
+   * yet) or the fleet failed; false to go on (the later stages shifted by how long the check outlasted Creating).
+   */
+  private settleHealth(endpoint: EndpointState, pending: PendingDeployment, now: number): boolean {
+    if (!awaitingHealth(pending, now)) return false;
+    const key = endpoint.name.toLowerCase();
+    const check = this.checks.get(key);
+    if (!check || check.deployment !== deploymentKey(pending)) {
+      // A runtime restarted mid-check: check again.
+      this.checks.delete(key);
+      this.startHealthCheck(endpoint);
+      return true;
+    }
+    if (!check.result) return true;
+    this.checks.delete(key);
+    // An update's Creating stage is reported before its end.
+    if (pending.announcedStage !== undefined && pending.announcedStage < 0) {
+      pending.announcedStage = 0;
+      this.announce(endpoint, pending, 0);
+    }
+    if (check.result.reason !== undefined) {
+      this.failHealth(endpoint, pending, check.result.reason);
+      return true;
+    }
+    delete pending.health;
+    const creatingEnd = pending.stages[0]?.endsAt ?? now;
+    const delay = now - creatingEnd;
+    if (delay > 0) {
+      pending.stages = pending.stages.map((stage, index) => ({
+        ...stage,
+        startsAt: index === 0 ? stage.startsAt : stage.startsAt + delay,
+        endsAt: stage.endsAt + delay,
+      }));
+    }
+    this.save();
+    return false;
+  }
+
+  /**
+   * The new fleet failed its health check. A CreateEndpoint ends Failed ("leaving the endpoint in a failed
+   * state"); an update is not completed: the green fleet is terminated and the endpoint is InService on its old
+   * config with the FailureReason, which DescribeEndpoint gives "if ... the status is InService but update
+   * operation fails" (API_EndpointMetadata). No alarm is named: this is the rollback a deployment only sees by
+   * comparing EndpointConfigName with the config it deployed. Events: the green fleet Deleting (a deployment
+   * state change, "Terminating X instance(s).") then the endpoint's IN_SERVICE state change; a failed
+   * CreateEndpoint sends its FAILED state change.
+   */
+  private failHealth(endpoint: EndpointState, pending: PendingDeployment, reason: string): void {
+    const now = Date.now();
+    delete endpoint.pending;
+    endpoint.failureReason = reason;
+    endpoint.lastModifiedTime = now;
+    if (!endpoint.serving) {
+      endpoint.status = 'Failed';
+      endpoint.failedEndpointConfigName = pending.endpointConfigName;
+      this.save();
+      this.schedule(endpoint);
+      this.changed(endpoint);
+      return;
+    }
+    endpoint.status = 'InService';
+    this.save();
+    this.schedule(endpoint);
+    const instances = pending.variants.reduce((sum, variant) => sum + variant.instanceCount, 0);
+    this.deploymentStage({
+      endpointName: endpoint.name,
+      endpointArn: endpoint.arn,
+      status: 'Deleting',
+      startTime: now,
+      message: `Terminating ${instances} instance(s).`,
+      trafficPercent: 0,
+      pending: structuredClone(pending),
+      healthFailure: reason,
+      endpoint: structuredClone(endpoint),
+      time: new Date(now),
+    });
+    this.changed(endpoint);
+  }
+
   private changed(endpoint: EndpointState): void {
     try {
       this.options.onEndpointStatus?.({
         endpointName: endpoint.name,
         endpointArn: endpoint.arn,
         status: endpoint.status,
-        endpointConfigName: (endpoint.pending ?? endpoint.serving)?.endpointConfigName,
+        endpointConfigName:
+          (endpoint.pending ?? endpoint.serving)?.endpointConfigName ?? endpoint.failedEndpointConfigName,
         time: new Date(endpoint.lastModifiedTime),
         endpoint: structuredClone(endpoint),
       });
@@ -900,13 +1054,31 @@ export class LocalHosting {
   }
 }
 
-/** The stage a pending deployment is in now (the last one once all have ended). */
+/**
+ * The stage a pending deployment is in now (the last one once all have ended). A fleet whose health check has
+ * not answered is still Creating, whatever the clock says.
+ */
 export function currentStage(pending: PendingDeployment, now = Date.now()): DeploymentStage | undefined {
+  if (pending.health === 'checking') return pending.stages[0];
   return pending.stages.find((stage) => stage.endsAt > now) ?? pending.stages.at(-1);
+}
+
+/** DescribeEndpoint's FailureReason: "Maximum length of 1024" (API_DescribeEndpoint). */
+const MAX_FAILURE_REASON = 1024;
+
+/** True when the Creating stage is over and the fleet's health check has not been settled. */
+function awaitingHealth(pending: PendingDeployment, now: number): boolean {
+  return pending.health === 'checking' && (pending.stages[0]?.endsAt ?? 0) <= now;
+}
+
+/** One deployment of an endpoint: its config and when it started. */
+function deploymentKey(pending: PendingDeployment): string {
+  return `${pending.endpointConfigName}@${pending.startTime}`;
 }
 
 /** The index of {@link currentStage}. */
 function stageIndex(pending: PendingDeployment, now: number): number {
+  if (pending.health === 'checking') return 0;
   const index = pending.stages.findIndex((stage) => stage.endsAt > now);
   return index === -1 ? pending.stages.length - 1 : index;
 }

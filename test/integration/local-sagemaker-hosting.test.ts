@@ -37,6 +37,7 @@ import {
 } from '../../local/aws/application-autoscaling';
 import { matchesPattern } from '../../local/events/pattern';
 import { eventStatus } from '../../local/sagemaker/endpoint-events';
+import { currentStage } from '../../local/sagemaker/hosting';
 import {
   type EndpointStatusChange,
   type LocalSageMaker,
@@ -1189,5 +1190,271 @@ describe('local SageMaker endpoint events and alarm auto-rollback', () => {
     await autoscalingClient.send(new RegisterScalableTargetCommand(requests.register));
     autoscaling.endpointDeleted(endpoint);
     expect(autoscaling.isAutoscaled(String(requests.register.ResourceId))).toBe(false);
+  });
+});
+
+describe('local SageMaker health check of new fleets (a failed update leaves the endpoint on its old config)', () => {
+  let root: string;
+  let sagemaker: LocalSageMaker;
+  let client: SageMakerClient;
+  const events: SageMakerEndpointEvent[] = [];
+  /** The health check's answer per endpoint config (undefined: healthy), and answers held back by a test. */
+  const answers = new Map<string, string | undefined>();
+  const held = new Map<string, () => void>();
+  const checked: string[] = [];
+  const PING_FAILURE =
+    'The primary container for production variant AllTraffic did not pass the ping health check. Please check ' +
+    'CloudWatch logs for this endpoint.';
+
+  beforeAll(async () => {
+    root = mkdtempSync(join(tmpdir(), 'local-sagemaker-health-'));
+    sagemaker = await startLocalSageMaker({
+      workDir: join(root, 'sagemaker'),
+      s3: { endpoint: 'http://127.0.0.1:9' },
+      trainers: [],
+      timeScale: 10,
+      hostingDelays: { provisionMs: 3000, deleteMs: 1000 },
+      onEvent: (event) => events.push(event),
+    });
+    // Set late, as the app does once the SageMaker Runtime (which runs the containers) has started.
+    sagemaker.hosting.setHealthCheck(async (fleet) => {
+      checked.push(fleet.endpointConfigName);
+      const gate = new Promise<void>((resolve) => {
+        if (fleet.endpointConfigName.includes('slow')) held.set(fleet.endpointConfigName, resolve);
+        else resolve();
+      });
+      await gate;
+      return answers.get(fleet.endpointConfigName);
+    });
+    client = new SageMakerClient({ region: REGION, endpoint: sagemaker.endpoint, credentials: CREDENTIALS });
+  });
+
+  afterAll(async () => {
+    client?.destroy();
+    await sagemaker?.stop();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  async function deployable(name: string): Promise<void> {
+    await client.send(
+      new CreateModelCommand({
+        ModelName: name,
+        PrimaryContainer: { Image: IMAGE, ModelDataUrl: `s3://artifacts/runs/${name}/model.tar.gz` },
+        ExecutionRoleArn: ROLE,
+      }),
+    );
+    await client.send(
+      new CreateEndpointConfigCommand({
+        EndpointConfigName: name,
+        ProductionVariants: [
+          {
+            VariantName: 'AllTraffic',
+            ModelName: name,
+            InstanceType: 'ml.m5.large',
+            InitialInstanceCount: 2,
+          },
+        ],
+      }),
+    );
+  }
+
+  const describeEndpoint = (name: string) => client.send(new DescribeEndpointCommand({ EndpointName: name }));
+  const settled = async (name: string) => {
+    await expect
+      .poll(async () => (await describeEndpoint(name)).EndpointStatus, { timeout: 5000, interval: 20 })
+      .not.toMatch(/^(Creating|Updating)$/);
+    return describeEndpoint(name);
+  };
+  const of = (endpoint: string) => events.filter((event) => event.detail.EndpointName === endpoint);
+  const summary = (event: SageMakerEndpointEvent) => {
+    const pending = event.detail.PendingDeploymentSummary as
+      | { ProductionVariants: { VariantStatus: { Status: string }[] }[] }
+      | undefined;
+    return `${event['detail-type'] === 'SageMaker Endpoint State Change' ? 'state' : 'deployment'}:${String(event.detail.EndpointStatus)}${pending ? `/${pending.ProductionVariants[0]?.VariantStatus[0]?.Status}` : ''}`;
+  };
+  const CANARY: DeploymentConfig = {
+    BlueGreenUpdatePolicy: {
+      TrafficRoutingConfiguration: {
+        Type: 'CANARY',
+        CanarySize: { Type: 'CAPACITY_PERCENT', Value: 50 },
+        WaitIntervalInSeconds: 2,
+      },
+      TerminationWaitInSeconds: 1,
+    },
+    AutoRollbackConfiguration: { Alarms: [{ AlarmName: 'health-5xx' }] },
+  };
+
+  it('fails a CreateEndpoint whose fleet does not pass its health check: Failed, with the reason', async () => {
+    // Prepare
+    await deployable('health-first-v1');
+    answers.set('health-first-v1', PING_FAILURE);
+
+    // Act
+    await client.send(
+      new CreateEndpointCommand({ EndpointName: 'health-first', EndpointConfigName: 'health-first-v1' }),
+    );
+    const described = await settled('health-first');
+
+    // Assess
+    expect(described).toMatchObject({
+      EndpointStatus: 'Failed',
+      EndpointConfigName: 'health-first-v1',
+      FailureReason: PING_FAILURE,
+    });
+    expect(sagemaker.hosting.endpoint('health-first')?.pending).toBeUndefined();
+    expect(of('health-first').map(summary)).toEqual(['state:CREATING', 'state:FAILED']);
+    expect(of('health-first')[1]?.detail).toMatchObject({
+      EndpointConfigName: 'health-first-v1',
+      FailureReason: PING_FAILURE,
+    });
+    // A Failed endpoint can only be deleted.
+    await expect(
+      client.send(
+        new UpdateEndpointCommand({ EndpointName: 'health-first', EndpointConfigName: 'health-first-v1' }),
+      ),
+    ).rejects.toThrow(/in status Failed/);
+    await client.send(new DeleteEndpointCommand({ EndpointName: 'health-first' }));
+  });
+
+  it('ends an update whose green fleet fails its health check InService on the old config, naming no alarm', async () => {
+    // Prepare
+    const endpoint = 'health-update';
+    await deployable('health-update-v1');
+    await deployable('health-update-v2');
+    answers.set('health-update-v2', PING_FAILURE);
+    await client.send(
+      new CreateEndpointCommand({ EndpointName: endpoint, EndpointConfigName: 'health-update-v1' }),
+    );
+    expect((await settled(endpoint)).EndpointStatus).toBe('InService');
+    const before = of(endpoint).length;
+
+    // Act
+    await client.send(
+      new UpdateEndpointCommand({
+        EndpointName: endpoint,
+        EndpointConfigName: 'health-update-v2',
+        DeploymentConfig: CANARY,
+      }),
+    );
+    const updating = await describeEndpoint(endpoint);
+    const described = await settled(endpoint);
+
+    // Assess: the update never took traffic, blue serves on, the reason is SageMaker's
+    expect(updating.EndpointStatus).toBe('Updating');
+    expect(described).toMatchObject({
+      EndpointStatus: 'InService',
+      EndpointConfigName: 'health-update-v1',
+      FailureReason: PING_FAILURE,
+    });
+    expect(described.PendingDeploymentSummary).toBeUndefined();
+    expect(sagemaker.hosting.endpoint(endpoint)?.serving?.endpointConfigName).toBe('health-update-v1');
+    const sent = of(endpoint).slice(before);
+    expect(sent.map(summary)).toEqual([
+      'state:UPDATING',
+      'deployment:UPDATING/Creating',
+      'deployment:IN_SERVICE/Deleting',
+      'state:IN_SERVICE',
+    ]);
+    expect(sent[2]?.detail).toMatchObject({
+      EndpointConfigName: 'health-update-v1',
+      FailureReason: PING_FAILURE,
+      PendingDeploymentSummary: {
+        EndpointConfigName: 'health-update-v2',
+        ProductionVariants: [
+          {
+            CurrentWeight: 0,
+            VariantStatus: [{ Status: 'Deleting', StatusMessage: 'Terminating 2 instance(s).' }],
+          },
+        ],
+      },
+    });
+
+    // What the deployment workflow records from it, resumed by either event: RolledBack, SageMaker's reason
+    const plan = {
+      names: { endpointName: endpoint, endpointConfigName: 'health-update-v2' },
+      previousConfigName: 'health-update-v1',
+      alarms: [{ AlarmName: 'health-5xx' }],
+    };
+    const outcome = {
+      EndpointStatus: String(described.EndpointStatus),
+      EndpointConfigName: String(described.EndpointConfigName),
+      FailureReason: String(described.FailureReason),
+    };
+    const base = {
+      deploymentId: 'd-1',
+      model: 'm',
+      version: 2,
+      kind: 'deploy' as const,
+      requestedBy: 't',
+      plan,
+    };
+    const byStateChange = verdict({ ...base, endpoint: outcome });
+    const byDeploymentEvent = verdict({
+      ...base,
+      endpoint: { ...outcome, deploymentEvent: sent[2]?.detail ?? {} },
+    });
+    for (const recorded of [byStateChange, byDeploymentEvent]) {
+      expect(recorded.outcome).toBe('RolledBack');
+      expect(recorded.reasons).toContain(`SageMaker: ${PING_FAILURE}`);
+      expect(recorded.reasons[0]).toContain(`it serves health-update-v1, not health-update-v2`);
+      expect(recorded.reasons[0]).not.toContain('(alarm');
+    }
+    // Whichever event resumed the workflow first, the same record.
+    expect(byDeploymentEvent).toEqual(byStateChange);
+  });
+
+  it('holds the Creating stage (no traffic) until a slow health check answers, then shifts the rest of the timeline', async () => {
+    // Prepare
+    const endpoint = 'health-slow';
+    await deployable('health-slow-v1');
+    await deployable('health-slow-v2');
+    await client.send(
+      new CreateEndpointCommand({ EndpointName: endpoint, EndpointConfigName: 'health-slow-v1' }),
+    );
+    await expect.poll(() => held.has('health-slow-v1'), { timeout: 2000, interval: 10 }).toBe(true);
+    await sleep(600); // twice the Creating stage
+    expect((await describeEndpoint(endpoint)).EndpointStatus).toBe('Creating');
+    held.get('health-slow-v1')?.();
+    expect((await settled(endpoint)).EndpointStatus).toBe('InService');
+
+    // Act: an update whose check answers well after its Creating stage
+    await client.send(
+      new UpdateEndpointCommand({
+        EndpointName: endpoint,
+        EndpointConfigName: 'health-slow-v2',
+        DeploymentConfig: CANARY,
+      }),
+    );
+    await expect.poll(() => held.has('health-slow-v2'), { timeout: 2000, interval: 10 }).toBe(true);
+    await sleep(600);
+    const waiting = await describeEndpoint(endpoint);
+    const pending = structuredClone(sagemaker.hosting.endpoint(endpoint)?.pending);
+    const released = Date.now();
+    held.get('health-slow-v2')?.();
+    const described = await settled(endpoint);
+
+    // Assess
+    expect(waiting.EndpointStatus).toBe('Updating');
+    expect(waiting.PendingDeploymentSummary?.ProductionVariants?.[0]).toMatchObject({
+      CurrentWeight: 0,
+      VariantStatus: [{ Status: 'Creating' }],
+    });
+    expect(pending && currentStage(pending)?.status).toBe('Creating');
+    expect(described).toMatchObject({ EndpointStatus: 'InService', EndpointConfigName: 'health-slow-v2' });
+    expect(described.FailureReason).toBeUndefined();
+    // The canary (200 ms) and the baking (100 ms) ran in full after the check answered.
+    expect(Date.now() - released).toBeGreaterThanOrEqual(250);
+    const stages = of(endpoint)
+      .filter((event) => event['detail-type'] === 'SageMaker Endpoint Deployment State Change')
+      .map(summary);
+    expect(stages).toEqual([
+      'deployment:UPDATING/Creating',
+      'deployment:UPDATING/ActivatingTraffic',
+      'deployment:UPDATING/Baking',
+    ]);
+    expect(checked.filter((name) => name.startsWith('health-slow'))).toEqual([
+      'health-slow-v1',
+      'health-slow-v2',
+    ]);
   });
 });
