@@ -11,15 +11,17 @@ import type {
   RuntimeDeploymentSettingsMap,
   RuntimeModelSettings,
   RuntimeModelSettingsMap,
+  RuntimeMonitoringSettings,
+  RuntimeMonitoringSettingsMap,
 } from '../../lambdas/shared/model-settings';
 import { omitUndefined } from '../../lambdas/shared/omit-undefined';
 // The registry's rule: a name the config accepts is one every run can be recorded under.
 import { MODEL_NAME_PATTERN, MODEL_NAME_RULE } from '../../lambdas/shared/registry/schemas';
 import { legacyEndpointIssue, mergeDeployment, resolveDeployment } from './deployment';
 import { ConfigError, type ConfigIssue, formatPath, fromZodIssues } from './errors';
+import { legacyDriftIssue, mergeMonitoring, resolveMonitoring } from './monitoring';
 import {
   configSchema,
-  type DriftConfig,
   type LocalConfig,
   MAX_TRAINING_RUNTIME,
   type ModelSettingsInput,
@@ -63,12 +65,13 @@ export interface ModelSettings {
   readonly approval: 'auto' | 'manual';
   /** Already in the Lambdas' shape (seconds, no Durations): nothing to convert for the runtime. */
   readonly deployment: RuntimeDeploymentSettings;
+  /** Drift and quality checks, retraining; already in the Lambdas' shape (seconds). */
+  readonly monitoring: RuntimeMonitoringSettings;
 }
 
 export interface MlopsConfig {
   readonly stage: 'dev' | 'prod';
   readonly alarmEmails: readonly string[];
-  readonly drift: DriftConfig;
   /** Settings for the local runtime only. */
   readonly local: LocalConfig;
   /** Every listed model plus `defaults`, fully resolved. */
@@ -94,8 +97,14 @@ export interface ResolveOptions {
 export function resolveConfig(raw: unknown, options: ResolveOptions): MlopsConfig {
   const issues: ConfigIssue[] = [];
   // The stack-wide `endpoint` block moved into models.*.deployment (issue 8): say where, not "unknown key".
-  const { endpoint: legacyEndpoint, ...current } = isRecord(raw) ? raw : { endpoint: undefined };
+  // The stack-wide `drift` block became models.*.monitoring (issue 10), said the same way.
+  const {
+    endpoint: legacyEndpoint,
+    drift: legacyDrift,
+    ...current
+  } = isRecord(raw) ? raw : { endpoint: undefined, drift: undefined };
   if (legacyEndpoint !== undefined) issues.push(legacyEndpointIssue(legacyEndpoint));
+  if (legacyDrift !== undefined) issues.push(legacyDriftIssue());
   const parsed = configSchema.safeParse(isRecord(raw) ? current : (raw ?? {}), { reportInput: true });
   if (!parsed.success) issues.push(...fromZodIssues(parsed.error.issues, configSchema));
   // Check the models even when a top-level setting is wrong, so one synth reports every problem.
@@ -116,8 +125,8 @@ export function resolveConfig(raw: unknown, options: ResolveOptions): MlopsConfi
   }
   if (issues.length > 0) throw new ConfigError(issues);
 
-  const { stage, alarmEmails, drift, local } = parsed.data;
-  return { stage, alarmEmails, drift, local, models };
+  const { stage, alarmEmails, local } = parsed.data;
+  return { stage, alarmEmails, local, models };
 }
 
 function parseModelEntries(
@@ -156,7 +165,10 @@ function mergeSettings(base: ModelSettingsInput, over: ModelSettingsInput): Mode
       hyperparameters: { ...base.training?.hyperparameters, ...over.training?.hyperparameters },
     },
     evaluation: { ...base.evaluation, ...over.evaluation },
-    ...omitUndefined({ deployment: mergeDeployment(base.deployment, over.deployment) }),
+    ...omitUndefined({
+      deployment: mergeDeployment(base.deployment, over.deployment),
+      monitoring: mergeMonitoring(base.monitoring, over.monitoring),
+    }),
   };
 }
 
@@ -224,6 +236,7 @@ function resolveModel(
   checkHyperparameterLimits(hyperparameters, builtInAlgorithm, at, issues);
 
   const deployment = resolveDeployment(input.deployment, path, issues, own.deployment);
+  const monitoring = resolveMonitoring(input.monitoring, path, issues);
 
   if (!image || !deployment) return undefined;
   const metricResolution = resolveMetric(
@@ -258,6 +271,7 @@ function resolveModel(
       minImprovement: evaluation.minImprovement ?? 0,
     }),
     deployment,
+    monitoring,
   });
 }
 
@@ -371,18 +385,27 @@ function metricsFor(problemType: ProblemType): string {
  */
 export function toRuntimeModelSettings(config: MlopsConfig): RuntimeModelSettingsMap {
   return Object.fromEntries(
-    Object.entries(config.models).map(([name, { deployment: _deployment, ...settings }]) => {
-      const { maxRuntime, maxWait, ...training } = settings.training;
-      const runtime: RuntimeModelSettings = {
-        ...settings,
-        training: omitUndefined({
-          ...training,
-          maxRuntimeSeconds: maxRuntime.toSeconds(),
-          maxWaitSeconds: maxWait?.toSeconds(),
-        }),
-      };
-      return [name, runtime];
-    }),
+    Object.entries(config.models).map(
+      ([name, { deployment: _deployment, monitoring: _monitoring, ...settings }]) => {
+        const { maxRuntime, maxWait, ...training } = settings.training;
+        const runtime: RuntimeModelSettings = {
+          ...settings,
+          training: omitUndefined({
+            ...training,
+            maxRuntimeSeconds: maxRuntime.toSeconds(),
+            maxWaitSeconds: maxWait?.toSeconds(),
+          }),
+        };
+        return [name, runtime];
+      },
+    ),
+  );
+}
+
+/** Every model's monitoring settings plus `defaults`: MONITORING_SETTINGS of the monitoring Lambdas. */
+export function toRuntimeMonitoringSettings(config: MlopsConfig): RuntimeMonitoringSettingsMap {
+  return Object.fromEntries(
+    Object.entries(config.models).map(([name, settings]) => [name, settings.monitoring]),
   );
 }
 

@@ -1,13 +1,13 @@
 import { Duration } from 'aws-cdk-lib';
 import { z } from 'zod';
 import { PROBLEM_TYPES } from '../../lambdas/shared/metrics';
+import { monitoringSchema } from './monitoring';
 
 // Messages are written to follow `<path>: <value> ` (see errors.ts), so each one reads as a sentence.
 
 const INSTANCE_TYPE = /^ml\.[a-z][a-z0-9-]*\.(?:\d*xlarge|large|medium|small)$/;
 const DURATION = /^(\d+)\s*(s|m|h|d)$/;
 const DURATION_UNITS = { s: Duration.seconds, m: Duration.minutes, h: Duration.hours, d: Duration.days };
-const SCHEDULE = /^(rate\(\s*\d+\s+(minute|minutes|hour|hours|day|days)\s*\)|cron\(.+\))$/;
 const ECR_IMAGE =
   /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/[a-z0-9._/-]+(:[\w.-]+|@sha256:[a-f0-9]{64})$/;
 const HYPERPARAMETER_NAME = /^[A-Za-z0-9_.:-]{1,256}$/;
@@ -175,21 +175,8 @@ export const modelSettingsSchema = z.strictObject({
   evaluation: evaluationSchema.optional(),
   approval: z.enum(['auto', 'manual']).optional(),
   deployment: deploymentSchema.optional(),
-});
-
-export const driftSchema = z.strictObject({
-  schedule: z
-    .string()
-    .regex(SCHEDULE, {
-      error: 'is not an EventBridge schedule (expected e.g. "rate(1 day)" or "cron(0 6 * * ? *)")',
-    })
-    .default('rate(1 day)'),
-  /** Population stability index above which a feature counts as drifted. */
-  threshold: z.number().finite().positive().default(0.2),
-  /** Consecutive drifted checks before drift is declared, so one noisy window does not retrain. */
-  consecutiveBreaches: int(1, 100).default(3),
-  minSamples: int(1, 10_000_000).default(500),
-  retrain: z.boolean().default(false),
+  /** Drift and quality checks, retraining (lib/config/monitoring.ts). */
+  monitoring: monitoringSchema.optional(),
 });
 
 /** The local runtime only (`npm start`); the deployed stack ignores it. */
@@ -225,7 +212,6 @@ export const localSchema = z.strictObject({
 export const configSchema = z.strictObject({
   stage: z.enum(['dev', 'prod']).default('dev'),
   alarmEmails: z.array(z.email({ error: 'is not an e-mail address' })).default([]),
-  drift: driftSchema.prefault({}),
   local: localSchema.prefault({}),
   /** Validated entry by entry in config.ts, so each model's errors carry its own path. */
   models: z.record(z.string(), z.unknown()).default({}),
@@ -233,7 +219,6 @@ export const configSchema = z.strictObject({
 
 /** One model's entry after parsing: durations are Duration objects, everything still optional. */
 export type ModelSettingsInput = z.output<typeof modelSettingsSchema>;
-export type DriftConfig = z.output<typeof driftSchema>;
 export type DeploymentInput = z.output<typeof deploymentSchema>;
 export type LocalConfig = z.output<typeof localSchema>;
 export type RawConfig = z.input<typeof configSchema>;

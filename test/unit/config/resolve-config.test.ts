@@ -22,7 +22,6 @@ describe('resolveConfig defaults', () => {
     // Assess
     expect(config.stage).toBe('dev');
     expect(config.alarmEmails).toEqual([]);
-    expect(config.drift).toMatchObject({ schedule: 'rate(1 day)', threshold: 0.2, consecutiveBreaches: 3 });
     const defaults = settingsForModel(config, 'any-new-model');
     expect(defaults.training).toMatchObject({
       image: '683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1',
@@ -147,7 +146,7 @@ describe('resolveConfig rejects bad configurations, naming the key path, the val
       'misspelt setting, with a hint',
       { models: { churn: { trainng: {} } } },
       [
-        'models.churn.trainng: is not a known setting (did you mean "training"? expected one of "problemType", "targetColumn", "training", "evaluation", "approval", "deployment")',
+        'models.churn.trainng: is not a known setting (did you mean "training"? expected one of "problemType", "targetColumn", "training", "evaluation", "approval", "deployment", "monitoring")',
       ],
     ],
     [
@@ -262,14 +261,18 @@ describe('resolveConfig rejects bad configurations, naming the key path, the val
       ],
     ],
     [
-      'bad drift schedule and canary share',
+      'bad monitoring schedule and canary share',
       {
-        drift: { schedule: 'daily' },
-        models: { defaults: { deployment: { trafficRouting: { type: 'CANARY', canaryPercent: 100 } } } },
+        models: {
+          defaults: {
+            monitoring: { schedule: 'daily' },
+            deployment: { trafficRouting: { type: 'CANARY', canaryPercent: 100 } },
+          },
+        },
       },
       [
-        'drift.schedule: "daily" is not an EventBridge schedule (expected e.g. "rate(1 day)" or "cron(0 6 * * ? *)")',
         'models.defaults.deployment.trafficRouting.canaryPercent: 100 is too large (expected at most 50)',
+        'models.defaults.monitoring.schedule: "daily" is not an EventBridge schedule (expected e.g. "rate(1 hour)", "rate(30 minutes)" or "cron(0 6 * * ? *)")',
       ],
     ],
     [
