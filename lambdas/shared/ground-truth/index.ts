@@ -1,0 +1,24 @@
+/** Ground truth (labels for served predictions) and its join with the captured traffic. */
+export {
+  type CapturedRequest,
+  emptyJoinCounts,
+  type FeatureValue,
+  type JoinCounts,
+  joinLabels,
+  joinRequest,
+  type LabeledRow,
+  labelsFor,
+} from './join';
+export {
+  addProblems,
+  formatOfKey,
+  type GroundTruthFormat,
+  type GroundTruthProblems,
+  type GroundTruthRecord,
+  ID_COLUMNS,
+  LabelIndex,
+  lines,
+  noProblems,
+  type ParseGroundTruthOptions,
+  parseGroundTruth,
+} from './labels';
