@@ -12,6 +12,17 @@ export {
   RUN_TRANSITIONS,
   VERSION_TRANSITIONS,
 } from './lifecycle';
+export {
+  MONITORING_KINDS,
+  type MonitoringKind,
+  type MonitoringWindow,
+  MonitoringWindows,
+  parseWindowId,
+  type RecordWindowInput,
+  type RecordWindowResult,
+  WindowSupersededError,
+  windowIdFor,
+} from './monitoring';
 export { DEFAULT_PAGE_SIZE } from './paging';
 export { ModelRegistryClient, type ModelRegistryClientOptions } from './registry';
 export { MAX_VERSION, MODEL_NAME_PATTERN, MODEL_NAME_RULE } from './schemas';
