@@ -27,6 +27,7 @@ import { create as createTar } from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalS3, startLocalS3 } from '../../local/aws/s3';
 import { localS3ClientConfig } from '../../local/aws/s3-client';
+import type { Fleet } from '../../local/sagemaker/hosting';
 import { type LocalSageMakerRuntime, startLocalSageMakerRuntime } from '../../local/sagemaker/runtime';
 import { float32 } from '../../local/sagemaker/runtime/python-format';
 import { type LocalSageMaker, startLocalSageMaker } from '../../local/sagemaker/server';
@@ -714,6 +715,130 @@ describe('local SageMaker Runtime (InvokeEndpoint over the real SDK client)', ()
       Body: '1',
     })) as ModelError;
     expect(unmapped.OriginalMessage).toContain(`No local server for image ${UNMAPPED_IMAGE}`);
+  });
+
+  it("checks a new fleet's health as SageMaker does: the model loads, the serving command answers GET /ping", async () => {
+    // Prepare: fleets never deployed, so nothing started their containers before the check
+    const PING =
+      'The primary container for production variant AllTraffic did not pass the ping health check. Please ' +
+      'check CloudWatch logs for this endpoint.';
+    const fleet = (name: string, image: string, modelDataUrl: string): Fleet => ({
+      endpointConfigName: `${name}-config`,
+      variants: [
+        {
+          variantName: 'AllTraffic',
+          modelName: name,
+          containers: [{ Image: image, ModelDataUrl: modelDataUrl }],
+          instanceType: 'ml.m5.large',
+          instanceCount: 1,
+          weight: 1,
+        },
+      ],
+    });
+    const good = await artifact('health-good', {
+      'xgboost-model.json': JSON.stringify(models['binary:logistic']),
+    });
+    const truncated = await artifact('health-truncated', {
+      'xgboost-model.json': JSON.stringify(models['binary:logistic']).slice(0, 100),
+    });
+    const noModel = await artifact('health-no-model', { 'README.txt': 'no model here' });
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: 'artifacts',
+        Key: 'runs/health-garbage/model.tar.gz',
+        Body: 'this is not a gzipped tar archive',
+      }),
+    );
+    const user = await artifact('health-user', { 'model.json': JSON.stringify({ scale: 2 }) });
+
+    // Act
+    const [healthy, userHealthy, badJson, missingFile, garbage, missing, exits, unmapped] = await Promise.all(
+      [
+        runtime.healthCheck(fleet('health-good', XGBOOST, good)),
+        runtime.healthCheck(fleet('health-user', USER_IMAGE, user)),
+        runtime.healthCheck(fleet('health-truncated', XGBOOST, truncated)),
+        runtime.healthCheck(fleet('health-no-model', XGBOOST, noModel)),
+        runtime.healthCheck(
+          fleet('health-garbage', XGBOOST, 's3://artifacts/runs/health-garbage/model.tar.gz'),
+        ),
+        runtime.healthCheck(
+          fleet('health-missing', XGBOOST, 's3://artifacts/runs/health-missing/model.tar.gz'),
+        ),
+        runtime.healthCheck(fleet('health-exits', BROKEN_IMAGE, noModel)),
+        runtime.healthCheck(fleet('health-unmapped', UNMAPPED_IMAGE, noModel)),
+      ],
+    );
+
+    // Assess
+    expect(healthy).toBeUndefined();
+    expect(userHealthy).toBeUndefined();
+    expect(badJson).toMatch(
+      new RegExp(`^${PING.replace(/\./g, '\\.')} Local container log: Unable to load model: `),
+    );
+    expect(missingFile).toBe(
+      `${PING} Local container log: Unable to load model: no xgboost-model.json in the model archive`,
+    );
+    expect(garbage).toBe(
+      'Failed to extract model data archive from URL "s3://artifacts/runs/health-garbage/model.tar.gz". ' +
+        'Please ensure that the object located at the URL is a valid tar.gz archive.',
+    );
+    expect(missing).toMatch(
+      /^Failed to download model data from URL "s3:\/\/artifacts\/runs\/health-missing\/model\.tar\.gz" \(NoSuchKey: .*\)\. Please ensure that there is an object located at the URL/,
+    );
+    expect(exits).toMatch(
+      /did not pass the ping health check\. .* Local container log: the serving command .* exited \(code 3, signal null\) before GET \/ping answered 200; its last lines: no model$/,
+    );
+    expect(unmapped).toContain(`Local container log: No local server for image ${UNMAPPED_IMAGE}`);
+    for (const reason of [badJson, missingFile, garbage, missing, exits, unmapped]) {
+      expect(reason?.length).toBeLessThanOrEqual(1024);
+    }
+  });
+
+  it('as the hosting health check: a fleet that fails it never serves, an update to it leaves the old fleet serving', async () => {
+    // Prepare
+    sagemaker.hosting.setHealthCheck((fleet) => runtime.healthCheck(fleet));
+    const model = JSON.stringify(models['binary:logistic']);
+    try {
+      await deploy('checked-first', 'checked-broken-v1', { files: { 'xgboost-model.json': '{"trees": [' } });
+      await deploy('checked', 'checked-v1', { files: { 'xgboost-model.json': model } });
+      await waitInService('checked');
+      await deploy('checked-unused', 'checked-v2', { files: { 'xgboost-model.json': model.slice(0, 50) } });
+      const before = runtime.stats('checked')['checked-v1-config']?.invocations ?? 0;
+
+      // Act
+      await client.send(
+        new UpdateEndpointCommand({ EndpointName: 'checked', EndpointConfigName: 'checked-v2-config' }),
+      );
+      const answers: string[] = [];
+      let described = await client.send(new DescribeEndpointCommand({ EndpointName: 'checked' }));
+      const deadline = Date.now() + 10_000;
+      while (described.EndpointStatus === 'Updating' && Date.now() < deadline) {
+        answers.push(
+          (await invoke({ EndpointName: 'checked', ContentType: 'text/csv', Body: '0.9,0.5' })).text,
+        );
+        described = await client.send(new DescribeEndpointCommand({ EndpointName: 'checked' }));
+      }
+      const first = await client.send(new DescribeEndpointCommand({ EndpointName: 'checked-first' }));
+
+      // Assess
+      expect(first.EndpointStatus).toBe('Failed');
+      expect(first.FailureReason).toContain('did not pass the ping health check');
+      expect(described.EndpointStatus).toBe('InService');
+      expect(described.EndpointConfigName).toBe('checked-v1-config');
+      expect(described.FailureReason).toContain(
+        'The primary container for production variant AllTraffic did not pass the ping health check.',
+      );
+      expect(described.FailureReason).toContain('Unable to load model');
+      expect(answers.length).toBeGreaterThan(0);
+      const stats = runtime.stats('checked');
+      expect(stats['checked-v1-config']?.invocations).toBe(before + answers.length);
+      expect(stats['checked-v1-config']?.errors).toBe(0);
+      expect(stats['checked-v2-config']).toBeUndefined();
+      const served = await invoke({ EndpointName: 'checked', ContentType: 'text/csv', Body: '0.9,0.5' });
+      expect(Number(served.text)).toBeGreaterThan(0.5);
+    } finally {
+      sagemaker.hosting.setHealthCheck(undefined);
+    }
   });
 
   it('serves the model.tar.gz a local built-in XGBoost training job wrote', async () => {

@@ -43,6 +43,19 @@ export interface ContainerRequest {
 export interface Container {
   invoke(request: ContainerRequest): Promise<ContainerResponse>;
   stop(): Promise<void>;
+  /**
+   * Set when the container runs but would never answer GET /ping with 200: what its log says (the built-in
+   * XGBoost image exits when its model does not load, so SageMaker's ping health check fails).
+   */
+  readonly unhealthy?: string;
+}
+
+/**
+ * The model artifact could not be downloaded or extracted: SageMaker fails the fleet with this message before
+ * any container starts.
+ */
+export class ModelDataError extends Error {
+  override readonly name = 'ModelDataError';
 }
 
 /** The image SageMaker's built-in XGBoost runs from (any region's registry, any 1.x tag). */
@@ -122,11 +135,11 @@ export class Containers {
       });
     }
     if (BUILT_IN_XGBOOST.test(image)) return builtInContainer(modelDir, environment);
-    return failingContainer(
-      500,
+    const unmapped =
       `No local server for image ${image}: map it to a serving command in mlops.local.trainers[].serve ` +
-        '(docs/local-serving.md).',
-    );
+      '(docs/local-serving.md).';
+    // Nothing would answer GET /ping for it.
+    return { ...failingContainer(500, unmapped), unhealthy: unmapped };
   }
 }
 
@@ -150,11 +163,32 @@ async function extractModel(
   await mkdir(modelDir, { recursive: true });
   if (!modelDataUrl) return;
   const location = parseS3Uri(modelDataUrl);
-  if (!location) throw new Error(`ModelDataUrl ${modelDataUrl} is not an S3 URI`);
-  const object = await s3.send(new GetObjectCommand({ Bucket: location.bucket, Key: location.key }));
+  if (!location) throw new ModelDataError(`ModelDataUrl ${modelDataUrl} is not an S3 URI`);
+  let bytes: Uint8Array;
+  try {
+    const object = await s3.send(new GetObjectCommand({ Bucket: location.bucket, Key: location.key }));
+    bytes = (await object.Body?.transformToByteArray()) ?? new Uint8Array();
+  } catch (error) {
+    // AWS does not publish this message; worded as the extraction one below, with S3's answer.
+    throw new ModelDataError(
+      `Failed to download model data from URL "${modelDataUrl}" (${(error as Error).name}: ` +
+        `${(error as Error).message}). Please ensure that there is an object located at the URL and that the ` +
+        'role passed to CreateModel has permissions to download the object.',
+    );
+  }
   const archive = join(root, 'model.tar.gz');
-  await writeFile(archive, (await object.Body?.transformToByteArray()) ?? new Uint8Array());
-  await extractTar({ file: archive, cwd: modelDir });
+  await writeFile(archive, bytes);
+  try {
+    // strict: a damaged archive is an error, not a warning (node-tar only warns by default).
+    await extractTar({ file: archive, cwd: modelDir, strict: true });
+  } catch {
+    // SageMaker's FailureReason for an archive it cannot extract, as endpoints report it (e.g. in
+    // aws/deep-learning-containers#569; re:Post "sagemaker-endpoint-creation-fail").
+    throw new ModelDataError(
+      `Failed to extract model data archive from URL "${modelDataUrl}". Please ensure that the object ` +
+        'located at the URL is a valid tar.gz archive.',
+    );
+  }
   await rm(archive, { force: true });
 }
 
@@ -167,9 +201,13 @@ async function builtInContainer(
   try {
     scorer = new BuiltInXgboost(loadModel(await readFile(file, 'utf8')), environment);
   } catch (error) {
-    // serve.py answers every invocation this way when the model cannot be loaded.
+    // serve.py answers every invocation this way when the model cannot be loaded; its gunicorn workers load
+    // the model at start (post_worker_init) and exit when they cannot, so /ping never answers either.
     const reason = existsSync(file) ? (error as Error).message : `no ${MODEL_FILE} in the model archive`;
-    return failingContainer(500, `Unable to load model: ${reason}`);
+    return {
+      ...failingContainer(500, `Unable to load model: ${reason}`),
+      unhealthy: `Unable to load model: ${reason}`,
+    };
   }
   return {
     invoke: async (request) => scorer.invoke(request.body, request.contentType, request.accept),

@@ -17,13 +17,14 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { MetricDatum } from '@aws-sdk/client-cloudwatch';
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { LocalHosting } from '../hosting';
+import type { Fleet, LocalHosting } from '../hosting';
 import { type CaptureOptions, DataCapture, sampled } from './capture';
 import {
   type Container,
   type ContainerResponse,
   Containers,
   containerKey,
+  ModelDataError,
   type ServerMapping,
 } from './containers';
 import { modelError, RuntimeApiError } from './errors';
@@ -72,6 +73,12 @@ export interface LocalSageMakerRuntime {
   setFault(fault: Fault | undefined): void;
   /** Per endpoint config that served `endpointName`: its invocations and errors (ModelError answers). */
   stats(endpointName: string): Record<string, FleetStats>;
+  /**
+   * SageMaker's health check of a new fleet, for the hosting's `healthCheck`: starts each variant's container
+   * (the model downloaded and extracted, then loaded by the built-in XGBoost or a serving command answering GET
+   * /ping) and answers undefined when all are healthy, else the endpoint's FailureReason.
+   */
+  healthCheck(fleet: Fleet): Promise<string | undefined>;
   /** Writes buffered capture records and publishes pending metrics. */
   flush(): Promise<void>;
   /** Stops serving commands, flushes capture and metrics, closes the server. */
@@ -324,8 +331,23 @@ export async function startLocalSageMakerRuntime(
   }, SWEEP_MS);
   sweep.unref();
 
+  const healthCheck = async (fleet: Fleet): Promise<string | undefined> => {
+    for (const variant of fleet.variants) {
+      let unhealthy: string | undefined;
+      try {
+        unhealthy = (await containers.get(variant)).unhealthy;
+      } catch (error) {
+        if (error instanceof ModelDataError) return error.message;
+        unhealthy = (error as Error).message;
+      }
+      if (unhealthy !== undefined) return pingFailure(variant.variantName, unhealthy);
+    }
+    return undefined;
+  };
+
   return {
     endpoint: `http://127.0.0.1:${port}`,
+    healthCheck,
     setFault: (next) => {
       fault = next && checkFault(next);
     },
@@ -365,6 +387,20 @@ export function serverMappings(
     );
     return command === undefined ? [] : [{ image, command, args }];
   });
+}
+
+/**
+ * SageMaker's FailureReason for a fleet whose container never answered GET /ping with 200 (quoted in
+ * aws/sagemaker-python-sdk#787 and awslabs/llm-hosting-container#18). On AWS the why is in the endpoint's
+ * CloudWatch Logs, which do not exist locally: the container's own words follow, within FailureReason's 1024
+ * characters.
+ */
+export function pingFailure(variantName: string, log: string): string {
+  const reason =
+    `The primary container for production variant ${variantName} did not pass the ping health check. ` +
+    'Please check CloudWatch logs for this endpoint.';
+  const detail = ` Local container log: ${log}`;
+  return `${reason}${detail}`.slice(0, 1024);
 }
 
 /** The endpoints the hosting state holds, read through its ListEndpoints. */
