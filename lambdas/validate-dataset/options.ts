@@ -21,8 +21,11 @@ const optionsSchema = z.strictObject({
   maxClasses: z._default(z.number().check(z.int(), z.gte(2)), 1_000),
   /** Inference only: an integer label with at most this many distinct values is multiclass, not regression. */
   maxInferredClasses: z._default(z.number().check(z.int(), z.gte(3)), 20),
-  /** Rows in the reservoir sample the quantile bin edges come from. */
-  sampleSize: z._default(z.number().check(z.int(), z.gte(10)), 4096),
+  /**
+   * Rows in the reservoir sample the quantile bin edges and the numeric columns' drift reference samples
+   * come from (issue 10 §1: up to 10,000 values; exact tests below that many rows).
+   */
+  sampleSize: z._default(z.number().check(z.int(), z.gte(10)), 10_000),
   /** Quantile bins per numeric column in the baseline statistics. */
   bins: z._default(z.number().check(z.int(), z.gte(1), z.lte(1000)), 10),
   /** Size of the chunks handed to the split sinks. */

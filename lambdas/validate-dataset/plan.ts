@@ -13,6 +13,7 @@ import type { ValidateDatasetOptions } from './options';
 import type { DatasetEncoding } from './report';
 import type { OutputFeature, SplitLayout } from './split';
 import {
+  BASELINE_FORMAT_VERSION,
   type BaselineStatistics,
   BinCounter,
   type ColumnStatistics,
@@ -171,7 +172,7 @@ export function buildStatistics(
           classes: classes.map(({ value, count }, code) => ({ value, code, count })),
         };
   return {
-    formatVersion: 1,
+    formatVersion: BASELINE_FORMAT_VERSION,
     rows: result.rows,
     sampleSize: options.sampleSize,
     seed: options.seed,

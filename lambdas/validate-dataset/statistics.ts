@@ -3,6 +3,8 @@
  * - count, nulls, min, max, and mean/variance by Welford's update applied per block (Chan's form);
  * - quantile bin edges from a seeded fixed-size reservoir sample of the rows (Li's "Algorithm L", which
  *   draws O(k log(n/k)) random numbers instead of one per row);
+ * - a reference sample per numeric column: its values in the same reservoir sample of rows (every value when
+ *   the dataset has no more rows than the sample), which drift checks test later data against exactly;
  * - exact counts per bin over the whole data. These come from pass 1 whenever possible: every value is
  *   also counted in a fine grid histogram whose cell boundaries are exact binary fractions, and each
  *   sample quantile is snapped to the nearest cell boundary, so the counts of the snapped bins are sums of
@@ -33,6 +35,11 @@ export interface NumericColumnStatistics {
   readonly binEdges: readonly number[];
   /** Exact number of values in each bin (`binEdges.length - 1` entries; one bin when min = max). */
   readonly binCounts: readonly number[];
+  /**
+   * The column's non-null values in the reservoir sample of rows, sorted ascending: a uniform sample of its
+   * values without replacement, and every value when the dataset has at most `sampleSize` rows.
+   */
+  readonly reference: readonly number[];
 }
 
 /** A category and how often it occurs. */
@@ -53,11 +60,18 @@ export interface CategoricalColumnStatistics {
 
 export type ColumnStatistics = NumericColumnStatistics | CategoricalColumnStatistics;
 
+/**
+ * The format version of {@link BaselineStatistics} this code writes. Version 2 added the numeric columns'
+ * `reference` samples; version 1 baselines (without them) cannot be drift-checked and are rejected by
+ * readers with a message saying to retrain.
+ */
+export const BASELINE_FORMAT_VERSION = 2;
+
 /** The baseline the drift monitor compares later data with (`statistics.json`). */
 export interface BaselineStatistics {
-  readonly formatVersion: 1;
+  readonly formatVersion: typeof BASELINE_FORMAT_VERSION;
   readonly rows: number;
-  /** Rows in the reservoir sample the quantile edges come from, and the seed it was drawn with. */
+  /** Rows in the reservoir sample (quantile edges and reference samples), and the seed it was drawn with. */
   readonly sampleSize: number;
   readonly seed: number;
   /** Feature columns in training (contract) order. */
@@ -224,6 +238,11 @@ export class NumericAccumulator {
     this.counted = total;
     this.grid.addAll(block, n, low, high);
     this.blockLength = 0;
+  }
+
+  /** This column's non-null values in the sampled rows, sorted ascending (the drift reference sample). */
+  referenceSample(): number[] {
+    return Array.from(this.sample.filter((x) => !Number.isNaN(x)).sort());
   }
 
   /**
@@ -435,6 +454,7 @@ export function numericStatistics(
     std: accumulator.std,
     binEdges: edges,
     binCounts,
+    reference: accumulator.referenceSample(),
   };
 }
 

@@ -190,3 +190,73 @@ describe('baseline statistics of a small known dataset', () => {
     });
   });
 });
+
+describe('baseline v2 reference samples', () => {
+  /** A CSV of `rows` rows: x = a shuffled permutation of 1..rows (one null every 7th row), binary label. */
+  function dataset(rows: number): { csv: string; values: number[] } {
+    const random = new SeededRandom(3);
+    const xs = Array.from({ length: rows }, (_, i) => i + 1);
+    for (let i = rows - 1; i > 0; i--) {
+      const j = Math.floor(random.next() * (i + 1));
+      [xs[i], xs[j]] = [xs[j] as number, xs[i] as number];
+    }
+    const lines = ['x,y'];
+    const values: number[] = [];
+    xs.forEach((x, i) => {
+      const isNull = i % 7 === 3;
+      if (!isNull) values.push(x);
+      lines.push(`${isNull ? '' : x},${i % 2}`);
+    });
+    return { csv: `${lines.join('\n')}\n`, values };
+  }
+
+  async function statistics(csv: string, options = {}) {
+    const result = await validateDataset({
+      open: bytesDataset(csv),
+      openSink: () => new MemorySink(),
+      targetColumn: 'y',
+      options,
+    });
+    if (result.status !== 'accepted') throw new Error(result.status);
+    return result.statistics;
+  }
+
+  it('is formatVersion 2 and holds every non-null value, sorted, when the data fits the sample', async () => {
+    // Prepare
+    const { csv, values } = dataset(3000);
+
+    // Act
+    const baseline = await statistics(csv);
+
+    // Assess
+    expect(baseline.formatVersion).toBe(2);
+    expect(baseline.sampleSize).toBe(10_000);
+    const [x] = baseline.features;
+    expect(x?.type === 'numeric' && x.reference).toEqual([...values].sort((a, b) => a - b));
+  });
+
+  it('is a seeded sample of sampleSize rows (without their nulls) beyond that, the same for the same seed', async () => {
+    // Prepare
+    const { csv, values } = dataset(5000);
+    const present = new Set(values);
+
+    // Act
+    const first = await statistics(csv, { sampleSize: 1000 });
+    const second = await statistics(csv, { sampleSize: 1000 });
+    const other = await statistics(csv, { sampleSize: 1000, seed: 7 });
+
+    // Assess
+    const reference = (s: typeof first) => {
+      const [x] = s.features;
+      return x?.type === 'numeric' ? x.reference : [];
+    };
+    const sample = reference(first);
+    expect(sample.length).toBeGreaterThan(800);
+    expect(sample.length).toBeLessThanOrEqual(1000);
+    expect(new Set(sample).size).toBe(sample.length);
+    for (const x of sample) expect(present.has(x)).toBe(true);
+    expect([...sample].sort((a, b) => a - b)).toEqual(sample);
+    expect(reference(second)).toEqual(sample);
+    expect(reference(other)).not.toEqual(sample);
+  });
+});
