@@ -25,6 +25,18 @@ export {
 } from './monitoring';
 export { DEFAULT_PAGE_SIZE } from './paging';
 export { ModelRegistryClient, type ModelRegistryClientOptions } from './registry';
+export {
+  type ReleaseRetrainSlotInput,
+  type ReleaseRetrainSlotResult,
+  RETRAIN_TRIGGERS,
+  RETRAINING_EVENT_TYPES,
+  type RetrainInFlight,
+  type RetrainSlot,
+  RetrainSlots,
+  type RetrainTriggerKind,
+  type TakeRetrainSlotInput,
+  type TakeRetrainSlotResult,
+} from './retraining';
 export { MAX_VERSION, MODEL_NAME_PATTERN, MODEL_NAME_RULE } from './schemas';
 export { RegistryKeys } from './table-design';
 export { type TrainedDatasetLookup, TrainedDatasets } from './trained-datasets';
