@@ -26,10 +26,10 @@ export {
 export { DEFAULT_PAGE_SIZE } from './paging';
 export { ModelRegistryClient, type ModelRegistryClientOptions } from './registry';
 export {
-  type ReleaseRetrainSlotInput,
-  type ReleaseRetrainSlotResult,
   RETRAIN_TRIGGERS,
   RETRAINING_EVENT_TYPES,
+  type ReleaseRetrainSlotInput,
+  type ReleaseRetrainSlotResult,
   type RetrainInFlight,
   type RetrainSlot,
   RetrainSlots,
