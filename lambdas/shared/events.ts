@@ -150,3 +150,53 @@ export function deploymentIdFor(
     .digest('hex');
   return `${detail.model}-v${detail.version}-${digest.slice(0, RUN_ID_HASH_CHARS)}`;
 }
+
+/**
+ * `DetailType` of the event the quality check publishes when a window's objective metric is worse than the
+ * serving version's registered validation value by more than the model's `monitoring.qualityTolerance`.
+ */
+export const MODEL_QUALITY_DEGRADED = 'ModelQualityDegraded';
+
+/** The `detail` of a {@link MODEL_QUALITY_DEGRADED} event. */
+export const modelQualityDegradedDetailSchema = z.object({
+  model: z.string().check(z.regex(MODEL_NAME_PATTERN)),
+  version: z.int().check(z.gte(1)),
+  /** The quality window (registry monitoring windows, kind `quality`). */
+  windowId: z.string().check(z.minLength(1)),
+  /** The objective, e.g. `validation:auc`. */
+  metric: z.string().check(z.minLength(1)),
+  value: z.number(),
+  /** The version's registered validation value. */
+  baseline: z.number(),
+  /** The worst value still within the tolerance. */
+  limit: z.number(),
+  /** Labeled rows the value rests on. */
+  rows: z.int().check(z.gte(0)),
+  reasons: z.array(z.string()),
+});
+export type ModelQualityDegradedDetail = z.output<typeof modelQualityDegradedDetailSchema>;
+
+/** `DetailType` of the event the retrainer publishes when it writes a retrain dataset (the run follows). */
+export const RETRAIN_STARTED = 'RetrainStarted';
+
+/**
+ * `DetailType` of the notice the retrainer publishes when drift or quality loss holds but there are no new
+ * labeled rows to retrain on ("drift holds; no labeled data to retrain on"): people must label traffic.
+ */
+export const RETRAIN_NEEDS_LABELS = 'RetrainNeedsLabels';
+
+/** The `detail` of a {@link RETRAIN_STARTED} or {@link RETRAIN_NEEDS_LABELS} event. */
+export const retrainDetailSchema = z.object({
+  model: z.string().check(z.regex(MODEL_NAME_PATTERN)),
+  /** The serving version the retrain would replace. */
+  version: z.exactOptional(z.int().check(z.gte(1))),
+  trigger: z.enum(['drift', 'quality']),
+  windowId: z.string().check(z.minLength(1)),
+  message: z.string(),
+  reasons: z.array(z.string()),
+  /** RetrainStarted: the data bucket key of the retrain dataset. */
+  datasetKey: z.exactOptional(z.string()),
+  /** RetrainStarted: the new labeled rows it adds to the last training dataset. */
+  labeledRows: z.exactOptional(z.int().check(z.gte(0))),
+});
+export type RetrainDetail = z.output<typeof retrainDetailSchema>;
