@@ -152,6 +152,36 @@ export function deploymentIdFor(
 }
 
 /**
+ * `DetailType` of the event the drift check publishes when a window's verdict is Drift (at least once per
+ * window: a redelivered check publishes it again, so consumers de-duplicate on `windowId`).
+ */
+export const DRIFT_DETECTED = 'DriftDetected';
+
+/** The `detail` of a {@link DRIFT_DETECTED} event. */
+export const driftDetectedDetailSchema = z.object({
+  model: z.string().check(z.regex(MODEL_NAME_PATTERN)),
+  /** The version serving when the window was checked. */
+  version: z.int().check(z.gte(1)),
+  /** The drift window (registry monitoring windows, kind `drift`): `(from, until]`. */
+  windowId: z.string().check(z.minLength(1)),
+  from: z.string(),
+  until: z.string(),
+  /** Drifted features / tested features. */
+  driftShare: z.number().check(z.gte(0), z.lte(1)),
+  /** Drifted features, most drifted first. */
+  driftedFeatures: z.array(z.string()),
+  /** Whether the predictions drifted too (or only). */
+  predictionDrift: z.boolean(),
+  /** Rows in the window. */
+  rows: z.int().check(z.gte(0)),
+  reasons: z.array(z.string()),
+  /** The artifacts bucket keys of the window's report.json and report.html. */
+  reportKey: z.string(),
+  htmlReportKey: z.string(),
+});
+export type DriftDetectedDetail = z.output<typeof driftDetectedDetailSchema>;
+
+/**
  * `DetailType` of the event the quality check publishes when a window's objective metric is worse than the
  * serving version's registered validation value by more than the model's `monitoring.qualityTolerance`.
  */
