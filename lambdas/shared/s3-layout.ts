@@ -69,6 +69,11 @@ export const RunArtifacts = {
   lineage: 'lineage.json',
   /** Baseline statistics of the accepted dataset (drift checks compare against it). */
   baseline: 'baseline.json',
+  /**
+   * The version's predictions on its validation split, made at deployment (drift checks test the served
+   * predictions against them): D1's PredictionBaseline JSON.
+   */
+  predictionBaseline: 'prediction-baseline.json',
   /** How the training CSV was encoded (label classes, category codes): predictions are encoded the same way. */
   encoding: 'encoding.json',
   /** Training and validation splits in the training algorithm's format. */
