@@ -561,10 +561,14 @@ async function startHostingServices(
     });
     started.push({
       stop: async () => {
+        sagemaker?.hosting.setHealthCheck(undefined);
         await sagemakerRuntime.stop();
         s3.destroy();
       },
     });
+    // A new fleet must start and pass SageMaker's ping health check while it is Creating: the runtime, which
+    // runs the containers, checks it (set now: the runtime needs the hosting, so it starts after it).
+    sagemaker.hosting.setHealthCheck((fleet) => sagemakerRuntime.healthCheck(fleet));
     return { sagemaker, sagemakerRuntime, cloudwatch, applicationAutoScaling };
   } catch (error) {
     await Promise.allSettled(started.map((service) => service.stop()));
@@ -574,6 +578,7 @@ async function startHostingServices(
 
 /** Serving first (it flushes capture and metrics into S3 and CloudWatch), then the rest. */
 async function stopHostingServices(services: HostingServices): Promise<void> {
+  services.sagemaker.hosting.setHealthCheck(undefined);
   await services.sagemakerRuntime.stop().catch(() => undefined);
   await Promise.allSettled([
     services.sagemaker.stop(),
