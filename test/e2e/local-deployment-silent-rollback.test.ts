@@ -215,6 +215,12 @@ describe('local runtime: a silent rollback (the green fleet fails its health che
     expect(deployment?.reasons.join(' ')).toContain(`SageMaker: ${PING_FAILURE}`);
     expect(deployment?.reasons.join(' ')).toContain('Unable to load model');
     expect(deployment?.reasons.join(' ')).not.toContain('(alarm');
+    // The green fleet's end is on the deployment's record too, with SageMaker's reason.
+    expect(deployment?.stages.find((s) => s.name === 'BlueGreen:Deleting')?.details).toMatchObject({
+      endpointConfigName: V2_CONFIG,
+      trafficPercent: 0,
+      failureReason: expect.stringContaining(PING_FAILURE),
+    });
     expect((await app.registry.getAlias('penguins', 'production'))?.version).toBe(1);
     expect((await app.registry.getVersion('penguins', 1))?.status).toBe('Deployed');
     // SageMaker's side: InService on the old config, the reason on DescribeEndpoint, green gone, no alarm
@@ -227,7 +233,7 @@ describe('local runtime: a silent rollback (the green fleet fails its health che
       'Creating',
       'Deleting',
     ]);
-    expect(stages.every((s) => s.share === 0)).toBe(true);
+    expect(stages.filter((s) => s.config === V2_CONFIG).every((s) => s.share === 0)).toBe(true);
     expect(alarms.filter((a) => a.endsWith(':ALARM'))).toEqual([]);
     // v1 answered every request; v2 never took one
     const stats = app.sagemakerRuntime.stats(ENDPOINT);
