@@ -37,7 +37,7 @@ import {
 } from '../../local/aws/application-autoscaling';
 import { matchesPattern } from '../../local/events/pattern';
 import { eventStatus } from '../../local/sagemaker/endpoint-events';
-import { currentStage } from '../../local/sagemaker/hosting';
+import { currentStage, LocalHosting } from '../../local/sagemaker/hosting';
 import {
   type EndpointStatusChange,
   type LocalSageMaker,
@@ -1401,6 +1401,60 @@ describe('local SageMaker health check of new fleets (a failed update leaves the
     }
     // Whichever event resumed the workflow first, the same record.
     expect(byDeploymentEvent).toEqual(byStateChange);
+  });
+
+  it('checks a fleet again after a restart that stopped its health check, and fails it then', async () => {
+    // Prepare: a check that never answers, then the hosting stops
+    const workDir = join(root, 'restarted');
+    const options = {
+      workDir,
+      account: ACCOUNT,
+      region: REGION,
+      timeScale: 10,
+      delays: { provisionMs: 3000 },
+    };
+    const first = new LocalHosting({
+      ...options,
+      healthCheck: () => new Promise<undefined>(() => undefined),
+    });
+    const call = (hosting: LocalHosting, operation: string, body: unknown) =>
+      hosting.operations()[operation]?.(body);
+    call(first, 'CreateModel', {
+      ModelName: 'restarted-v1',
+      PrimaryContainer: { Image: IMAGE, ModelDataUrl: 's3://artifacts/runs/restarted-v1/model.tar.gz' },
+      ExecutionRoleArn: ROLE,
+    });
+    call(first, 'CreateEndpointConfig', {
+      EndpointConfigName: 'restarted-v1',
+      ProductionVariants: [
+        {
+          VariantName: 'AllTraffic',
+          ModelName: 'restarted-v1',
+          InstanceType: 'ml.m5.large',
+          InitialInstanceCount: 1,
+        },
+      ],
+    });
+    call(first, 'CreateEndpoint', { EndpointName: 'restarted', EndpointConfigName: 'restarted-v1' });
+    await sleep(400);
+    expect(first.endpoint('restarted')?.status).toBe('Creating');
+    first.close();
+
+    // Act
+    const reasons: string[] = [];
+    const second = new LocalHosting(options);
+    second.setHealthCheck(async (fleet) => {
+      reasons.push(fleet.endpointConfigName);
+      return PING_FAILURE;
+    });
+    await expect
+      .poll(() => second.endpoint('restarted')?.status, { timeout: 2000, interval: 10 })
+      .toBe('Failed');
+    second.close();
+
+    // Assess
+    expect(reasons).toEqual(['restarted-v1']);
+    expect(second.endpoint('restarted')?.failureReason).toBe(PING_FAILURE);
   });
 
   it('holds the Creating stage (no traffic) until a slow health check answers, then shifts the rest of the timeline', async () => {
