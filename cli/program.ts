@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { DEFAULT_DRIFT_SETTINGS } from '../lambdas/shared/drift';
 import { RUN_STATUSES } from '../lambdas/shared/registry';
 import { type DecisionKind, decide, renderDecision } from './approval';
 import { parseInteger, parseModelName, parseRunStatus, parseSeconds } from './arguments';
@@ -46,6 +47,7 @@ import {
   showDeployment,
   waitForDeployment,
 } from './deployments';
+import { compareFiles, comparisonJson, parseCorrection, parseShare, renderComparison } from './drift';
 import { CliError, describeError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './errors';
 import { listModels, renderModel, renderModelsTable, renderVersion, showModel, showVersion } from './models';
 import { formatBytes, type Io, renderJson } from './output';
@@ -178,6 +180,7 @@ function buildProgram(session: Session): Command {
   addDeployCommands(program, session);
   addDeploymentsCommands(program, session);
   addPredictCommand(program, session);
+  addDriftCommands(program, session);
   return program;
 }
 
@@ -649,6 +652,75 @@ function addPredictCommand(program: Command, session: Session): void {
       );
       if (!globals.json) session.io.err(describePrediction(result));
       session.print(globals, result, () => renderPredictions(result));
+    });
+}
+
+interface CompareOptions {
+  readonly schema?: string;
+  readonly target?: string;
+  readonly minSamples?: string;
+  readonly driftShare?: string;
+  readonly critical?: string;
+  readonly correction?: string;
+}
+
+function addDriftCommands(program: Command, session: Session): void {
+  const drift = program.command('drift').description('drift verdicts and reports');
+  drift
+    .command('compare')
+    .description(
+      'offline: the drift check of a current CSV against a reference CSV, the baseline built from the reference as training builds it',
+    )
+    .argument('<reference>', 'a CSV like a training dataset (header, label column)')
+    .argument('<current>', 'a CSV with the same features under a header (a label column is ignored)')
+    .option(
+      '--schema <file>',
+      'the model’s schema.json (columns, types, label); default: inferred from the reference',
+    )
+    .option(
+      '--target <column>',
+      'the reference’s label column (default: the one column the current file lacks)',
+    )
+    .option('--min-samples <n>', 'fewest rows for a verdict', String(DEFAULT_DRIFT_SETTINGS.minSamples))
+    .option(
+      '--drift-share <share>',
+      'share of drifted features that is dataset drift',
+      String(DEFAULT_DRIFT_SETTINGS.driftShare),
+    )
+    .option('--critical <features>', 'comma-separated features whose drift alone is dataset drift')
+    .option(
+      '--correction <method>',
+      'p-value correction: benjamini-hochberg (bh) or bonferroni',
+      DEFAULT_DRIFT_SETTINGS.correction,
+    )
+    .action(async (reference: string, current: string, options: CompareOptions, command: Command) => {
+      const globals = command.optsWithGlobals() as GlobalOptions;
+      const settings = {
+        ...(options.minSamples === undefined
+          ? {}
+          : { minSamples: parseInteger(options.minSamples, '--min-samples', 1, Number.MAX_SAFE_INTEGER) }),
+        ...(options.driftShare === undefined
+          ? {}
+          : { driftShare: parseShare(options.driftShare, '--drift-share') }),
+        ...(options.critical === undefined
+          ? {}
+          : {
+              criticalFeatures: options.critical
+                .split(',')
+                .map((name) => name.trim())
+                .filter((name) => name !== ''),
+            }),
+        ...(options.correction === undefined ? {} : { correction: parseCorrection(options.correction) }),
+      };
+      const contract = options.schema === undefined ? undefined : readContractFile(options.schema);
+      const comparison = await compareFiles({
+        reference,
+        current,
+        contract,
+        target: options.target,
+        settings,
+      });
+      session.print(globals, comparisonJson(comparison), () => renderComparison(comparison));
     });
 }
 
