@@ -5,6 +5,7 @@ import { type MlopsConfig, toRuntimeDeploymentSettings, toRuntimeModelSettings }
 import { DataStorage } from './constructs/data-storage';
 import { DeploymentPipeline } from './constructs/deployment-pipeline';
 import { Encryption } from './constructs/encryption';
+import { InferenceApi } from './constructs/inference-api';
 import { ModelRegistry } from './constructs/model-registry';
 import { TrainingPipeline } from './constructs/training-pipeline';
 
@@ -21,6 +22,7 @@ export class ServerlessMlopsStack extends Stack {
   public readonly registry: ModelRegistry;
   public readonly trainingPipeline: TrainingPipeline;
   public readonly deploymentPipeline: DeploymentPipeline;
+  public readonly inferenceApi: InferenceApi;
 
   constructor(scope: Construct, id: string, props: ServerlessMlopsStackProps) {
     super(scope, id, props);
@@ -53,6 +55,13 @@ export class ServerlessMlopsStack extends Stack {
       modelSettings: toRuntimeModelSettings(props.config),
       removalPolicy,
     });
+    this.inferenceApi = new InferenceApi(this, 'InferenceApi', {
+      artifactsBucket: this.storage.artifactsBucket,
+      encryptionKey: this.encryption.key,
+      namePrefix: this.deploymentPipeline.namePrefix,
+      deploymentSettings: toRuntimeDeploymentSettings(props.config),
+      removalPolicy,
+    });
 
     this.output(
       'DataBucketName',
@@ -75,6 +84,11 @@ export class ServerlessMlopsStack extends Stack {
       'DeploymentStateMachineArn',
       this.deploymentPipeline.stateMachine.stateMachineArn,
       'The deployment workflow',
+    );
+    this.output(
+      'InferenceApiUrl',
+      this.inferenceApi.url.url,
+      'POST models/<model>/invocations (SigV4-signed, IAM-authorized) invokes the model and captures for monitoring',
     );
     this.output('KmsKeyArn', this.encryption.key.keyArn, 'Customer-managed key for data, registry and logs');
   }

@@ -42,6 +42,7 @@ describe('ServerlessMlopsStack', () => {
       'ArtifactsBucketName',
       'DataBucketName',
       'DeploymentStateMachineArn',
+      'InferenceApiUrl',
       'KmsKeyArn',
       'RegistryTableName',
       'TrainingStateMachineArn',
