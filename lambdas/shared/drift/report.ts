@@ -130,6 +130,7 @@ export function driftReport(acc: DriftAccumulator, settings: DriftSettings): Dri
         ? numericDrift(
             name,
             counter.statistics(),
+            counter.reference.std,
             counter.reference.binEdges,
             counter.reference.binCounts,
             settings,
@@ -147,6 +148,7 @@ export function driftReport(acc: DriftAccumulator, settings: DriftSettings): Dri
             numericDrift(
               all.length === 1 ? 'prediction' : `prediction[${i}]`,
               counter.statistics(),
+              counter.reference.std,
               counter.reference.binEdges,
               counter.reference.binCounts,
               settings,
@@ -217,12 +219,13 @@ function decide(entries: readonly Tested[], settings: DriftSettings): FeatureDri
 function numericDrift(
   name: string,
   s: NumericDriftStatistics,
+  std: number | null,
   edges: readonly number[],
   baselineCounts: readonly number[],
   settings: DriftSettings,
   thresholds: EffectThresholds,
 ): Tested {
-  const byStd = !Number.isNaN(s.normalizedWasserstein);
+  const byStd = std !== null && std > 0;
   const score = byStd ? s.normalizedWasserstein : s.ksStatistic;
   const enough = s.count >= settings.minSamples && !Number.isNaN(s.ksPValue);
   return {
