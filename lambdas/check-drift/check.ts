@@ -1,0 +1,468 @@
+/**
+ * CheckDrift: the scheduled drift check (issue 10 §2). For each model the schedule names, the window is the
+ * capture written since the model's last window: files under `capture/<model>/` whose S3 LastModified is in
+ * (from, until], `until` being the scheduled time (less a settling delay, so an upload still in flight at
+ * that time — S3 stamps LastModified when it starts — lands in the next window rather than in none), `from`
+ * the end of the last recorded window, or the serving version's deployment if later (captures of an older
+ * version are not compared with this one's baseline).
+ *
+ * The window's files are streamed one at a time through the capture parser into a drift accumulator, so
+ * memory is bounded by the baseline, not the window; unreadable input is counted and reported. The verdict
+ * comes from the drift statistics (lambdas/shared/drift); the JSON and HTML reports are written under
+ * `monitoring/<model>/<windowId>/`, then the window is recorded in the registry once (with a DriftChecked
+ * audit event); metrics and, on drift, a DriftDetected event follow.
+ *
+ * Idempotency: a window is identified by its bounds; a redelivered schedule finds its window recorded and
+ * returns that verdict (publishing DriftDetected again when it was drift: at least once). A check that died
+ * before recording reruns over the same bounds and rewrites the same reports. Two checks racing on a model:
+ * the registry lets one record and the other reports itself superseded.
+ */
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CaptureParser, captureSchemaFor, type EncodingLike } from '../shared/capture';
+import {
+  type BaselineStatistics,
+  DriftAccumulator,
+  type DriftReport,
+  driftReport,
+  type PredictionBaseline,
+} from '../shared/drift';
+import { DRIFT_DETECTED, type DriftDetectedDetail, EVENT_SOURCE } from '../shared/events';
+import {
+  monitoringSettingsFor,
+  type RuntimeMonitoringSettingsMap,
+  scheduledModels,
+} from '../shared/model-settings';
+import {
+  type DriftCheckSettings,
+  type DriftWindowReport,
+  driftedFeatures,
+  MonitoringReportFiles,
+  renderDriftReportHtml,
+  windowReportKey,
+} from '../shared/monitoring';
+import {
+  type ModelRegistryClient,
+  type ModelVersion,
+  type MonitoringWindow,
+  type MonitoringWindows,
+  WindowSupersededError,
+  windowIdFor,
+} from '../shared/registry';
+import { MODEL_DIMENSION } from '../shared/runtime/powertools';
+import { capturePrefix, RunArtifacts, runArtifactKey } from '../shared/s3-layout';
+
+/** The scheduled rule's input (lib/constructs/monitoring.ts; model-settings.ts MonitoringScheduleInput). */
+export interface CheckDriftInput {
+  readonly models: readonly string[] | '*';
+  readonly exclude?: readonly string[];
+  readonly time: string;
+}
+
+export interface CheckDriftDependencies {
+  readonly registry: Pick<ModelRegistryClient, 'listModels' | 'getAlias' | 'getVersion'>;
+  readonly windows: Pick<MonitoringWindows, 'cursor' | 'getWindow' | 'recordWindow'>;
+  readonly s3: Pick<S3Client, 'send'>;
+  readonly events: Pick<EventBridgeClient, 'send'>;
+  readonly artifactsBucket: string;
+  /** Bus name or ARN; `default` for the account's default bus. */
+  readonly eventBusName: string;
+  readonly settings: RuntimeMonitoringSettingsMap;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  /** @default 60 s ({@link DEFAULT_SETTLE_SECONDS}) */
+  readonly settleSeconds?: number;
+}
+
+/** What happened to one model. */
+export type ModelCheckResult =
+  | {
+      readonly model: string;
+      readonly status: 'checked' | 'already-checked';
+      readonly windowId: string;
+      readonly verdict: string;
+      readonly rows: number;
+      readonly driftShare: number;
+      readonly reportKey: string;
+    }
+  | {
+      readonly model: string;
+      readonly status: 'not-deployed' | 'nothing-new' | 'superseded' | 'failed';
+      readonly reason: string;
+    };
+
+export interface CheckDriftResult {
+  readonly until: string;
+  readonly models: readonly ModelCheckResult[];
+}
+
+/**
+ * Seconds between the scheduled time and the window's end. A capture file is listed once its upload ends,
+ * but S3 stamps LastModified when a PUT starts ("Last-Modified … object creation date", S3 API HeadObject);
+ * SageMaker's capture files are small, so a minute covers an upload in flight.
+ */
+export const DEFAULT_SETTLE_SECONDS = 60;
+
+/** The start of time for a model never checked whose version has no deployment time. */
+const EPOCH = new Date(0).toISOString();
+
+/** Entry-level PutEvents failures are transient: a few tries, then the check fails (and is retried). */
+const PUT_EVENTS_ATTEMPTS = 3;
+
+/**
+ * Checks every model the input names; one model's failure does not stop the others, but fails the
+ * invocation at the end (after the others are recorded) so the schedule's retry policy runs it again.
+ */
+export async function checkDrift(
+  input: CheckDriftInput,
+  deps: CheckDriftDependencies,
+): Promise<CheckDriftResult> {
+  const time = Date.parse(input.time);
+  if (Number.isNaN(time))
+    throw new Error(`CheckDrift: time ${JSON.stringify(input.time)} is not an ISO time`);
+  const until = new Date(time - (deps.settleSeconds ?? DEFAULT_SETTLE_SECONDS) * 1000).toISOString();
+  const models =
+    input.models === '*' ? scheduledModels(input, await deployedModels(deps)) : scheduledModels(input, []);
+  const results: ModelCheckResult[] = [];
+  const failures: string[] = [];
+  for (const model of models) {
+    try {
+      results.push(await checkModel(model, until, deps));
+    } catch (error) {
+      const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      deps.logger.error('Drift check failed', { model, error });
+      failures.push(`${model}: ${reason}`);
+      results.push({ model, status: 'failed', reason });
+    }
+  }
+  deps.logger.info('Drift checks done', { until, results });
+  if (failures.length > 0) throw new Error(`Drift check failed for ${failures.join('; ')}`);
+  return { until, models: results };
+}
+
+/** Models whose production alias points at a version with a deployment. */
+async function deployedModels(deps: CheckDriftDependencies): Promise<string[]> {
+  const models: string[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await deps.registry.listModels(nextToken === undefined ? {} : { nextToken });
+    for (const summary of page.items) {
+      if ((await servingVersion(deps, summary.model)) !== undefined) models.push(summary.model);
+    }
+    nextToken = page.nextToken;
+  } while (nextToken !== undefined);
+  return models;
+}
+
+async function servingVersion(
+  deps: CheckDriftDependencies,
+  model: string,
+): Promise<ModelVersion | undefined> {
+  const alias = await deps.registry.getAlias(model, 'production');
+  if (alias === undefined) return undefined;
+  const version = await deps.registry.getVersion(model, alias.version);
+  return version?.deployment === undefined ? undefined : version;
+}
+
+function settingsOf(deps: CheckDriftDependencies, model: string): DriftCheckSettings {
+  const s = monitoringSettingsFor(deps.settings, model);
+  return {
+    minSamples: s.minSamples,
+    driftShare: s.driftShare,
+    criticalFeatures: [...s.criticalFeatures],
+    correction: s.correction,
+    alpha: s.alpha,
+  };
+}
+
+/** Checks one model's window ending at `until`. */
+export async function checkModel(
+  model: string,
+  until: string,
+  deps: CheckDriftDependencies,
+): Promise<ModelCheckResult> {
+  const { logger } = deps;
+  const previousUntil = await deps.windows.cursor(model, 'drift');
+  if (previousUntil !== undefined && Date.parse(previousUntil) >= Date.parse(until)) {
+    const recorded = await deps.windows.getWindow(model, 'drift', until);
+    if (recorded === undefined) {
+      return { model, status: 'nothing-new', reason: `checked up to ${previousUntil} already` };
+    }
+    // A redelivery of a check that recorded: its verdict stands; its event is published again.
+    if (recorded.alarming) await publishDriftDetected(deps, recorded);
+    return windowResult(recorded, 'already-checked');
+  }
+  const version = await servingVersion(deps, model);
+  if (version?.deployment === undefined) {
+    return { model, status: 'not-deployed', reason: `${model} has no production version deployed` };
+  }
+  const deployedAt = version.deployment.deployedAt;
+  const start = previousUntil ?? EPOCH;
+  const from = Date.parse(deployedAt) > Date.parse(start) ? new Date(deployedAt).toISOString() : start;
+  if (Date.parse(from) >= Date.parse(until)) {
+    return {
+      model,
+      status: 'nothing-new',
+      reason: `v${version.version} was deployed at ${deployedAt}, after ${until}`,
+    };
+  }
+  const windowId = windowIdFor(from, until);
+  logger.appendKeys({ model, windowId });
+  const settings = settingsOf(deps, model);
+  const report = await computeReport(model, version, from, until, windowId, settings, deps);
+  const reportKey = windowReportKey(model, windowId, MonitoringReportFiles.json);
+  const htmlReportKey = windowReportKey(model, windowId, MonitoringReportFiles.html);
+  await putText(deps, reportKey, `${JSON.stringify(report, null, 2)}\n`, 'application/json');
+  await putText(deps, htmlReportKey, renderDriftReportHtml(report), 'text/html; charset=utf-8');
+  const drift = report.drift;
+  const drifted = driftedFeatures(drift);
+  let outcome: Awaited<ReturnType<MonitoringWindows['recordWindow']>>;
+  try {
+    outcome = await deps.windows.recordWindow({
+      model,
+      kind: 'drift',
+      from,
+      until,
+      previousUntil,
+      verdict: drift.verdict,
+      alarming: drift.verdict === 'Drift',
+      version: version.version,
+      rows: drift.rows.current,
+      reasons: drift.reasons,
+      reports: { json: reportKey, html: htmlReportKey },
+      summary: {
+        driftShare: drift.driftShare,
+        driftedFeatures: drifted,
+        predictionDrift: (drift.prediction ?? []).some((p) => p.drifted),
+        testedFeatures: drift.features.filter((f) => f.statistics.adjustedPValue !== undefined).length,
+        files: report.capture.files,
+        records: report.capture.records,
+        problems: report.capture.problems.total,
+        runId: report.runId,
+      },
+      eventType: 'DriftChecked',
+    });
+  } catch (error) {
+    if (error instanceof WindowSupersededError) {
+      logger.warn('Another check recorded a window for this model meanwhile; this one is dropped', {
+        from,
+        until,
+      });
+      return { model, status: 'superseded', reason: error.message };
+    }
+    throw error;
+  }
+  if (outcome.recorded) {
+    emitMetrics(deps.metrics, model, drift);
+    logger.info('Drift window recorded', {
+      verdict: drift.verdict,
+      driftShare: drift.driftShare,
+      rows: drift.rows.current,
+      drifted,
+      problems: report.capture.problems.counts,
+    });
+  }
+  if (outcome.window.alarming) await publishDriftDetected(deps, outcome.window);
+  return windowResult(outcome.window, outcome.recorded ? 'checked' : 'already-checked');
+}
+
+function windowResult(window: MonitoringWindow, status: 'checked' | 'already-checked'): ModelCheckResult {
+  const share = window.summary.driftShare;
+  return {
+    model: window.model,
+    status,
+    windowId: window.windowId,
+    verdict: window.verdict,
+    rows: window.rows,
+    driftShare: typeof share === 'number' ? share : 0,
+    reportKey: window.reports.json ?? '',
+  };
+}
+
+/** Reads the window's capture into a drift report (see the module comment). */
+async function computeReport(
+  model: string,
+  version: ModelVersion,
+  from: string,
+  until: string,
+  windowId: string,
+  settings: DriftCheckSettings,
+  deps: CheckDriftDependencies,
+): Promise<DriftWindowReport> {
+  const runId = version.lineage.runId;
+  const baseline = await getJson<BaselineStatistics>(deps, runArtifactKey(runId, RunArtifacts.baseline));
+  const encoding = await getJson<EncodingLike>(deps, runArtifactKey(runId, RunArtifacts.encoding));
+  if (baseline === undefined || encoding === undefined) {
+    throw new Error(
+      `${model} v${version.version}: run ${runId} has no ${baseline === undefined ? RunArtifacts.baseline : RunArtifacts.encoding}; retrain to get one`,
+    );
+  }
+  const predictionBaseline = await getJson<PredictionBaseline>(
+    deps,
+    runArtifactKey(runId, RunArtifacts.predictionBaseline),
+  );
+  const accumulator = new DriftAccumulator(baseline, predictionBaseline);
+  const parser = new CaptureParser(captureSchemaFor(encoding, version.lineage.hyperparameters));
+  for await (const key of windowFiles(deps, model, from, until)) {
+    let body: AsyncIterable<Uint8Array>;
+    try {
+      const output = await deps.s3.send(new GetObjectCommand({ Bucket: deps.artifactsBucket, Key: key }));
+      body = output.Body as AsyncIterable<Uint8Array>;
+    } catch (error) {
+      // Deleted since the listing (e.g. a lifecycle rule): counted, not fatal.
+      if ((error as { name?: string }).name !== 'NoSuchKey') throw error;
+      parser.problems.add('unreadable-file', 'deleted after it was listed', { file: key });
+      continue;
+    }
+    await parser.parseStream(body, key, (record) => {
+      for (const row of record.rows) if (row !== null) accumulator.addRow(row);
+      if (predictionBaseline !== undefined && record.predictions !== undefined) {
+        for (const prediction of record.predictions) {
+          if (prediction.length === predictionBaseline.outputs) accumulator.addPrediction(prediction);
+        }
+      }
+    });
+  }
+  const drift = driftReport(accumulator, settings);
+  return {
+    formatVersion: 1,
+    kind: 'drift',
+    model,
+    version: version.version,
+    runId,
+    windowId,
+    from,
+    until,
+    checkedAt: new Date().toISOString(),
+    capture: {
+      ...parser.counts,
+      predictionBaseline: predictionBaseline !== undefined,
+      problems: parser.problems.summary(),
+    },
+    settings,
+    drift,
+  };
+}
+
+/**
+ * The keys of the model's capture files whose LastModified is in (from, until], oldest first: a paginated
+ * ListObjectsV2 over `capture/<model>/`.
+ */
+export async function* windowFiles(
+  deps: Pick<CheckDriftDependencies, 's3' | 'artifactsBucket'>,
+  model: string,
+  from: string,
+  until: string,
+): AsyncGenerator<string> {
+  const low = Date.parse(from);
+  const high = Date.parse(until);
+  const selected: { key: string; at: number }[] = [];
+  let token: string | undefined;
+  do {
+    const page = await deps.s3.send(
+      new ListObjectsV2Command({
+        Bucket: deps.artifactsBucket,
+        Prefix: capturePrefix(model),
+        ...(token === undefined ? {} : { ContinuationToken: token }),
+      }),
+    );
+    for (const object of page.Contents ?? []) {
+      const at = object.LastModified?.getTime();
+      if (object.Key === undefined || at === undefined) continue;
+      if (at > low && at <= high) selected.push({ key: object.Key, at });
+    }
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token !== undefined);
+  selected.sort((a, b) => a.at - b.at || a.key.localeCompare(b.key));
+  for (const file of selected) yield file.key;
+}
+
+async function getJson<T>(deps: CheckDriftDependencies, key: string): Promise<T | undefined> {
+  try {
+    const output = await deps.s3.send(new GetObjectCommand({ Bucket: deps.artifactsBucket, Key: key }));
+    return JSON.parse((await output.Body?.transformToString('utf8')) ?? '') as T;
+  } catch (error) {
+    if ((error as { name?: string }).name === 'NoSuchKey') return undefined;
+    throw error;
+  }
+}
+
+async function putText(deps: CheckDriftDependencies, key: string, body: string, contentType: string) {
+  await deps.s3.send(
+    new PutObjectCommand({ Bucket: deps.artifactsBucket, Key: key, Body: body, ContentType: contentType }),
+  );
+}
+
+/**
+ * Per model: RowsChecked, and with a verdict DriftShare and DriftedFeatures; per tested feature (and
+ * prediction output) its score (FeatureDriftScore) with a Feature dimension. Each metric is its own EMF
+ * document (singleMetric), so models and features do not share dimensions; dimensions stay model and
+ * feature (issue 11 §1: ids never dimensions). An InsufficientData window has no share or scores to plot.
+ */
+type Unit = (typeof MetricUnit)[keyof typeof MetricUnit];
+
+export function emitMetrics(metrics: Metrics, model: string, drift: DriftReport): void {
+  const single = (name: string, unit: Unit, value: number, feature?: string) => {
+    const metric = metrics.singleMetric();
+    // A single metric gets Powertools' `service` default dimension back; business metrics are keyed by
+    // model alone (see createPowertools).
+    metric.clearDefaultDimensions();
+    metric.addDimension(MODEL_DIMENSION, model);
+    if (feature !== undefined) metric.addDimension('Feature', feature);
+    metric.addMetric(name, unit, value);
+  };
+  single('RowsChecked', MetricUnit.Count, drift.rows.current);
+  if (drift.verdict === 'InsufficientData') return;
+  single('DriftShare', MetricUnit.NoUnit, drift.driftShare);
+  single('DriftedFeatures', MetricUnit.Count, drift.features.filter((f) => f.drifted).length);
+  for (const feature of [...drift.features, ...(drift.prediction ?? [])]) {
+    if (feature.statistics.adjustedPValue === undefined) continue;
+    single('FeatureDriftScore', MetricUnit.NoUnit, feature.score, feature.name);
+  }
+}
+
+/** Publishes DriftDetected for a recorded drift window; throws after {@link PUT_EVENTS_ATTEMPTS} refusals. */
+async function publishDriftDetected(deps: CheckDriftDependencies, window: MonitoringWindow): Promise<void> {
+  const summary = window.summary;
+  const detail: DriftDetectedDetail = {
+    model: window.model,
+    version: window.version ?? 1,
+    windowId: window.windowId,
+    from: window.from,
+    until: window.until,
+    driftShare: typeof summary.driftShare === 'number' ? summary.driftShare : 0,
+    driftedFeatures: Array.isArray(summary.driftedFeatures)
+      ? summary.driftedFeatures.filter((f): f is string => typeof f === 'string')
+      : [],
+    predictionDrift: summary.predictionDrift === true,
+    rows: window.rows,
+    reasons: [...window.reasons],
+    reportKey: window.reports.json ?? '',
+    htmlReportKey: window.reports.html ?? '',
+  };
+  const entry = {
+    Source: EVENT_SOURCE,
+    DetailType: DRIFT_DETECTED,
+    Detail: JSON.stringify(detail),
+    ...(deps.eventBusName === 'default' ? {} : { EventBusName: deps.eventBusName }),
+  };
+  for (let attempt = 1; ; attempt++) {
+    const output = await deps.events.send(new PutEventsCommand({ Entries: [entry] }));
+    const result = output.Entries?.[0];
+    if (!output.FailedEntryCount && !result?.ErrorCode) {
+      deps.logger.info(`Published ${DRIFT_DETECTED}`, {
+        eventId: result?.EventId,
+        windowId: window.windowId,
+      });
+      return;
+    }
+    if (attempt >= PUT_EVENTS_ATTEMPTS) {
+      throw new Error(
+        `Could not publish ${DRIFT_DETECTED} for ${window.model} window ${window.windowId}: ${result?.ErrorCode ?? 'unknown error'} ${result?.ErrorMessage ?? ''}`.trim(),
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
+  }
+}

@@ -1,0 +1,10 @@
+/** Monitoring reports: where they live, their JSON shape and their HTML rendering. */
+export { escapeHtml, histogramSvg, renderDriftReportHtml } from './html';
+export {
+  type DriftCheckSettings,
+  type DriftWindowReport,
+  driftedFeatures,
+  MonitoringReportFiles,
+  windowFolder,
+  windowReportKey,
+} from './report';

@@ -1,0 +1,60 @@
+/**
+ * A drift check's report for one window, as stored under `monitoring/<model>/<windowId>/` in the artifacts
+ * bucket (report.json beside report.html): the window, what was read from the capture (and what could not
+ * be), the settings the verdict was reached with, and D1's {@link DriftReport} (verdict, reasons, features).
+ */
+import type { CaptureCounts, CaptureProblemSummary } from '../capture';
+import type { DriftReport } from '../drift';
+import { monitoringPrefix } from '../s3-layout';
+
+/** Report files in a window's folder. */
+export const MonitoringReportFiles = { json: 'report.json', html: 'report.html' } as const;
+
+/** `monitoring/<model>/<windowId>/` */
+export function windowFolder(model: string, windowId: string): string {
+  return `${monitoringPrefix(model)}${windowId}/`;
+}
+
+/** `monitoring/<model>/<windowId>/<file>` */
+export function windowReportKey(model: string, windowId: string, file: string): string {
+  return `${windowFolder(model, windowId)}${file}`;
+}
+
+/** The settings a verdict was reached with (MONITORING_SETTINGS' drift part). */
+export interface DriftCheckSettings {
+  readonly minSamples: number;
+  readonly driftShare: number;
+  readonly criticalFeatures: readonly string[];
+  readonly correction: 'benjamini-hochberg' | 'bonferroni';
+  readonly alpha: number;
+}
+
+/** One window's drift report (report.json). */
+export interface DriftWindowReport {
+  readonly formatVersion: 1;
+  readonly kind: 'drift';
+  readonly model: string;
+  /** The version serving when the window was checked, and the run whose baseline it was compared with. */
+  readonly version: number;
+  readonly runId: string;
+  readonly windowId: string;
+  /** (from, until]: capture files whose S3 LastModified falls in it. */
+  readonly from: string;
+  readonly until: string;
+  readonly checkedAt: string;
+  readonly capture: CaptureCounts & {
+    /** Whether a prediction baseline was there to test predictions against. */
+    readonly predictionBaseline: boolean;
+    readonly problems: CaptureProblemSummary;
+  };
+  readonly settings: DriftCheckSettings;
+  readonly drift: DriftReport;
+}
+
+/** The features that drifted, most drifted (by score over threshold) first. */
+export function driftedFeatures(report: DriftReport): string[] {
+  return report.features
+    .filter((f) => f.drifted)
+    .sort((a, b) => b.score / (b.threshold || 1) - a.score / (a.threshold || 1))
+    .map((f) => f.name);
+}
