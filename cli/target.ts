@@ -10,7 +10,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ModelRegistryClient } from '../lambdas/shared/registry';
+import { ModelRegistryClient, MonitoringWindows } from '../lambdas/shared/registry';
 import { localS3ClientConfig } from '../local/aws/s3-client';
 import { DEFAULT_STATE_DIR, DISCOVERY_FILE, type RuntimeDiscovery, readDiscovery } from '../local/discovery';
 import { CliError } from './errors';
@@ -31,6 +31,8 @@ export interface Target {
   readonly resources: TargetResources;
   readonly s3: S3Client;
   readonly registry: ModelRegistryClient;
+  /** The monitoring windows the scheduled checks record (`mlops drift show|report`), in the same table. */
+  readonly windows: MonitoringWindows;
   readonly events: EventBridgeClient;
   /**
    * InvokeEndpoint on the stack's endpoints (`mlops predict`); undefined for a local runtime that serves none
@@ -73,10 +75,12 @@ export function localTarget(discovery: RuntimeDiscovery): Target {
   const { region, credentials, endpoints, resources } = discovery;
   const s3 = new S3Client(localS3ClientConfig(endpoints.s3, region, credentials));
   const dynamodb = new DynamoDBClient({ region, credentials, endpoint: endpoints.dynamodb });
-  const registry = new ModelRegistryClient({
+  const registryOptions = {
     client: DynamoDBDocumentClient.from(dynamodb),
     tableName: resources.registryTable,
-  });
+  };
+  const registry = new ModelRegistryClient(registryOptions);
+  const windows = new MonitoringWindows(registryOptions);
   const events = new EventBridgeClient({ region, credentials, endpoint: endpoints.eventbridge });
   const sagemakerRuntime =
     endpoints.sagemakerRuntime === undefined
@@ -93,6 +97,7 @@ export function localTarget(discovery: RuntimeDiscovery): Target {
     },
     s3,
     registry,
+    windows,
     events,
     sagemakerRuntime,
     close: () => {
