@@ -47,7 +47,21 @@ import {
   showDeployment,
   waitForDeployment,
 } from './deployments';
-import { compareFiles, comparisonJson, parseCorrection, parseShare, renderComparison } from './drift';
+import {
+  compareFiles,
+  comparisonJson,
+  DEFAULT_WINDOW_LIMIT,
+  LATEST_WINDOW,
+  listDriftWindows,
+  parseCorrection,
+  parseShare,
+  renderComparison,
+  renderSavedReport,
+  renderWindowDetails,
+  renderWindowListing,
+  saveDriftReport,
+  showDriftWindow,
+} from './drift';
 import { CliError, describeError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './errors';
 import { listModels, renderModel, renderModelsTable, renderVersion, showModel, showVersion } from './models';
 import { formatBytes, type Io, renderJson } from './output';
@@ -666,6 +680,46 @@ interface CompareOptions {
 
 function addDriftCommands(program: Command, session: Session): void {
   const drift = program.command('drift').description('drift verdicts and reports');
+  const windowHelp = `the window: ${LATEST_WINDOW} or its id, as \`mlops drift show <model>\` lists them`;
+  drift
+    .command('show')
+    .description(
+      'the drift windows the scheduled check recorded, newest first; with --window one window: verdict, reasons, capture read, a line per feature',
+    )
+    .argument('<model>', 'the model name')
+    .option('--window <id>', windowHelp)
+    .option('--limit <n>', 'at most this many windows (1-1000)', String(DEFAULT_WINDOW_LIMIT))
+    .action(async (model: string, options: { window?: string; limit: string }, command: Command) => {
+      const globals = command.optsWithGlobals() as GlobalOptions;
+      const name = parseModelName(model);
+      const limit = parseInteger(options.limit, '--limit', 1, 1000);
+      const deps = windowDeps(session.target(globals));
+      if (options.window === undefined) {
+        const listing = await listDriftWindows(deps, name, limit);
+        return session.print(globals, listing, () => renderWindowListing(listing));
+      }
+      const details = await showDriftWindow(deps, name, options.window);
+      session.print(globals, details, () => renderWindowDetails(details));
+    });
+  drift
+    .command('report')
+    .description(
+      'save a drift window’s HTML report (self-contained: histograms as inline SVG, the statistics table, verdict and reasons)',
+    )
+    .argument('<model>', 'the model name')
+    .option('--window <id>', `${windowHelp} (default: ${LATEST_WINDOW})`)
+    .requiredOption('--out <file>', 'the file to write, e.g. report.html')
+    .action(async (model: string, options: { window?: string; out: string }, command: Command) => {
+      const globals = command.optsWithGlobals() as GlobalOptions;
+      const name = parseModelName(model);
+      const saved = await saveDriftReport(
+        windowDeps(session.target(globals)),
+        name,
+        options.window,
+        options.out,
+      );
+      session.print(globals, saved, () => renderSavedReport(saved));
+    });
   drift
     .command('compare')
     .description(
@@ -722,6 +776,15 @@ function addDriftCommands(program: Command, session: Session): void {
       });
       session.print(globals, comparisonJson(comparison), () => renderComparison(comparison));
     });
+}
+
+function windowDeps(target: Target) {
+  return {
+    registry: target.registry,
+    windows: target.windows,
+    s3: target.s3,
+    artifactsBucket: target.resources.artifactsBucket,
+  };
 }
 
 function readInput(file: string): string {

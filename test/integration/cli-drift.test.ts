@@ -3,22 +3,83 @@
  * - compare: the statistics `--json` prints are checked against values computed here independently of the
  *   drift library (two-sample KS by brute force over every value with Kolmogorov's series; the chi-square
  *   test of homogeneity from its contingency table, whose p-value for 2 degrees of freedom is e^(−x/2)); the
- *   verdicts (Drift, NoDrift, a critical feature, InsufficientData) and the errors, with their exit codes.
+ *   verdicts (Drift, NoDrift, a critical feature, InsufficientData) and the errors, with their exit codes;
+ * - show and report: against DynamoDB Local (the registry's monitoring windows) and s3rver (the windows'
+ *   reports), windows recorded as the scheduled check records them, with reports built from the real drift
+ *   statistics and rendered by the check's own HTML renderer.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ComparisonJson } from '../../cli/drift';
+import type { ComparisonJson, WindowDetails, WindowListing } from '../../cli/drift';
 import { runCli } from '../../cli/program';
+import { CaptureProblems } from '../../lambdas/shared/capture';
+import {
+  baselineFromRows,
+  DEFAULT_DRIFT_SETTINGS,
+  DriftAccumulator,
+  driftReport,
+} from '../../lambdas/shared/drift';
+import {
+  type DriftWindowReport,
+  driftedFeatures,
+  MonitoringReportFiles,
+  renderDriftReportHtml,
+  windowReportKey,
+} from '../../lambdas/shared/monitoring';
+import {
+  type Lineage,
+  ModelRegistryClient,
+  MonitoringWindows,
+  windowIdFor,
+} from '../../lambdas/shared/registry';
+import { type LocalS3, startLocalS3 } from '../../local/aws/s3';
+import { localS3ClientConfig } from '../../local/aws/s3-client';
+import { type RuntimeDiscovery, writeDiscovery } from '../../local/discovery';
+import { useRegistryTable } from '../support/dynamodb';
 
+const DATA_BUCKET = 'drift-data-bucket';
+const ARTIFACTS_BUCKET = 'drift-artifacts-bucket';
+
+const table = useRegistryTable();
 let workDir: string;
+let stateDir: string;
+let localS3: LocalS3;
+let s3: S3Client;
 
-beforeAll(() => {
+beforeAll(async () => {
   workDir = mkdtempSync(join(tmpdir(), 'mlops-cli-drift-'));
-});
+  stateDir = join(workDir, 'state');
+  mkdirSync(stateDir);
+  localS3 = await startLocalS3({ directory: join(workDir, 's3'), buckets: [DATA_BUCKET, ARTIFACTS_BUCKET] });
+  s3 = new S3Client(localS3ClientConfig(localS3.endpoint, 'us-east-1'));
+  const discovery: RuntimeDiscovery = {
+    formatVersion: 1,
+    pid: process.pid,
+    startedAt: new Date().toISOString(),
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    endpoints: {
+      s3: localS3.endpoint,
+      dynamodb: table.endpoint,
+      eventbridge: 'http://127.0.0.1:1',
+      sagemaker: 'http://127.0.0.1:1',
+    },
+    resources: {
+      dataBucket: DATA_BUCKET,
+      artifactsBucket: ARTIFACTS_BUCKET,
+      registryTable: table.tableName,
+      trainingStateMachine: 'arn:aws:states:us-east-1:123456789012:stateMachine:training',
+    },
+  };
+  writeDiscovery(stateDir, discovery);
+}, 60_000);
 
-afterAll(() => {
+afterAll(async () => {
+  s3?.destroy();
+  await localS3?.stop();
   if (workDir) rmSync(workDir, { recursive: true, force: true });
 });
 
@@ -28,15 +89,23 @@ interface Outcome {
   readonly stderr: string;
 }
 
-/** Runs one command line in-process; commands that need no runtime never resolve a target. */
+/**
+ * Runs one command line in-process. `compare` must never look up a runtime; the others use the test's
+ * (DynamoDB Local and s3rver, through its runtime.json).
+ */
 async function mlops(argv: readonly string[]): Promise<Outcome> {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runCli(argv, {
+  const offline = argv[1] === 'compare' || argv[0] === 'init';
+  const code = await runCli(offline ? argv : [...argv, '--state-dir', stateDir], {
     io: { out: (text) => out.push(text), err: (text) => err.push(text) },
-    resolveTarget: () => {
-      throw new Error('drift compare must not look up a runtime');
-    },
+    ...(offline
+      ? {
+          resolveTarget: () => {
+            throw new Error(`${argv.join(' ')} must not look up a runtime`);
+          },
+        }
+      : {}),
   });
   return { code, stdout: out.join(''), stderr: err.join('') };
 }
@@ -319,3 +388,253 @@ describe('mlops drift compare', () => {
     expect((JSON.parse(labelled.stdout) as ComparisonJson).rows.current).toBe(300);
   });
 });
+
+describe('mlops drift show and drift report', () => {
+  const model = 'drifty';
+  const reference = dataset(3000, 11, STABLE, true);
+  const windows = [
+    {
+      from: '2026-11-30T10:00:00.000Z',
+      until: '2026-11-30T11:00:00.000Z',
+      rows: 800,
+      seed: 12,
+      population: STABLE,
+    },
+    {
+      from: '2026-11-30T11:00:00.000Z',
+      until: '2026-11-30T12:00:00.000Z',
+      rows: 1000,
+      seed: 13,
+      population: { x1Mean: 0.5, colorWeights: [0.3, 0.3, 0.4] },
+    },
+    {
+      from: '2026-11-30T12:00:00.000Z',
+      until: '2026-11-30T13:00:00.000Z',
+      rows: 50,
+      seed: 14,
+      population: STABLE,
+    },
+  ] as const;
+  let registry: ModelRegistryClient;
+
+  beforeAll(async () => {
+    // Prepare: a model with a version, and three checked windows, each with its JSON and HTML report.
+    registry = new ModelRegistryClient({ client: table.documentClient, tableName: table.tableName });
+    const monitoring = new MonitoringWindows({ client: table.documentClient, tableName: table.tableName });
+    await registry.registerVersion(model, {
+      lineage: lineage(model, `${model}-0123456789abcdef`),
+      status: 'Approved',
+    });
+    const referenceFile = file('window-reference.csv', reference);
+    const { statistics } = await baselineFromRows({
+      open: () => createReadStream(referenceFile),
+      targetColumn: 'y',
+    });
+    let previousUntil: string | undefined;
+    for (const window of windows) {
+      const accumulator = new DriftAccumulator(statistics);
+      const csv = dataset(window.rows, window.seed, window.population, false);
+      const [header = '', ...rows] = csv.trimEnd().split('\n');
+      const names = header.split(',');
+      for (const row of rows) {
+        const fields = row.split(',');
+        accumulator.addRow(statistics.features.map((feature) => fields[names.indexOf(feature.name)] ?? null));
+      }
+      const drift = driftReport(accumulator, DEFAULT_DRIFT_SETTINGS);
+      const windowId = windowIdFor(window.from, window.until);
+      const problems = new CaptureProblems();
+      problems.add('malformed-record', 'not JSON: <script>alert(1)</script>', {
+        file: `capture/${model}/e/AllTraffic/2026/11/30/10/00-00-000-x.jsonl`,
+        line: 3,
+      });
+      const report: DriftWindowReport = {
+        formatVersion: 1,
+        kind: 'drift',
+        model,
+        version: 1,
+        runId: `${model}-0123456789abcdef`,
+        windowId,
+        from: window.from,
+        until: window.until,
+        checkedAt: window.until,
+        capture: {
+          files: 2,
+          bytes: 4096,
+          records: window.rows,
+          requestRows: window.rows + 1,
+          rows: window.rows,
+          predictions: 0,
+          predictionBaseline: false,
+          problems: problems.summary(),
+        },
+        settings: {
+          minSamples: DEFAULT_DRIFT_SETTINGS.minSamples,
+          driftShare: DEFAULT_DRIFT_SETTINGS.driftShare,
+          criticalFeatures: [],
+          correction: DEFAULT_DRIFT_SETTINGS.correction,
+          alpha: DEFAULT_DRIFT_SETTINGS.alpha,
+        },
+        drift,
+      };
+      const jsonKey = windowReportKey(model, windowId, MonitoringReportFiles.json);
+      const htmlKey = windowReportKey(model, windowId, MonitoringReportFiles.html);
+      await put(jsonKey, JSON.stringify(report));
+      await put(htmlKey, renderDriftReportHtml(report));
+      await monitoring.recordWindow({
+        model,
+        kind: 'drift',
+        from: window.from,
+        until: window.until,
+        previousUntil,
+        verdict: drift.verdict,
+        alarming: drift.verdict === 'Drift',
+        version: 1,
+        rows: drift.rows.current,
+        reasons: drift.reasons,
+        reports: { json: jsonKey, html: htmlKey },
+        summary: { driftShare: drift.driftShare, driftedFeatures: driftedFeatures(drift) },
+        eventType: 'DriftChecked',
+      });
+      previousUntil = window.until;
+    }
+  }, 60_000);
+
+  async function put(key: string, body: string): Promise<void> {
+    await s3.send(new PutObjectCommand({ Bucket: ARTIFACTS_BUCKET, Key: key, Body: body }));
+  }
+
+  it('lists the windows newest first with verdict, rows, drift share and drifted features', async () => {
+    // Act
+    const text = await mlops(['drift', 'show', model]);
+    const json = await mlops(['drift', 'show', model, '--json']);
+    const limited = await mlops(['drift', 'show', model, '--limit', '2']);
+
+    // Assess
+    expect(text.stderr).toBe('');
+    expect(text.code).toBe(0);
+    const lines = text.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^WINDOW +VERSION +VERDICT +ROWS +DRIFT SHARE +DRIFTED +CHECKED$/);
+    expect(lines.slice(1).map((line) => line.split(/ {2,}/).slice(0, 6))).toEqual([
+      [windowIdFor(windows[2].from, windows[2].until), 'v1', 'InsufficientData', '50', '0%', '-'],
+      [windowIdFor(windows[1].from, windows[1].until), 'v1', 'Drift', '1000', '50%', 'x1, color'],
+      [windowIdFor(windows[0].from, windows[0].until), 'v1', 'NoDrift', '800', '0%', '-'],
+    ]);
+    const listing = JSON.parse(json.stdout) as WindowListing;
+    expect(listing.windows.map((w) => w.verdict)).toEqual(['InsufficientData', 'Drift', 'NoDrift']);
+    expect(listing.more).toBe(false);
+    expect(limited.stdout.trimEnd().split('\n')).toHaveLength(4);
+    expect(limited.stdout).toContain('More windows are recorded: raise --limit.');
+  });
+
+  it('shows one window: bounds, verdict, reasons, what the capture gave, a line per feature', async () => {
+    // Prepare
+    const drifted = windowIdFor(windows[1].from, windows[1].until);
+
+    // Act
+    const text = await mlops(['drift', 'show', model, '--window', drifted]);
+    const latest = await mlops(['drift', 'show', model, '--window', 'latest', '--json']);
+
+    // Assess
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/^Window +20261130T110000\.000Z_20261130T120000\.000Z$/m);
+    expect(text.stdout).toMatch(/^From +2026-11-30T11:00:00Z \(exclusive\)$/m);
+    expect(text.stdout).toMatch(/^Verdict +Drift$/m);
+    expect(text.stdout).toMatch(
+      /^Capture +2 files, 1000 records, 1000 rows read of 1001, 0 predictions \(no prediction baseline\)$/m,
+    );
+    expect(text.stdout).toMatch(/^Problems +1 \(malformed-record 1\)$/m);
+    expect(text.stdout).toContain('2 of 4 tested features drifted (50%), at least driftShare 50%');
+    expect(text.stdout).toMatch(/^x1 +numeric +yes +W\/σ [\d.]+ +KS D [\d.]+ /m);
+    expect(text.stdout).toMatch(/^x2 +numeric +no /m);
+    expect(text.stdout).toContain(
+      `HTML report  s3://${ARTIFACTS_BUCKET}/monitoring/${model}/${drifted}/report.html`,
+    );
+    const details = JSON.parse(latest.stdout) as WindowDetails;
+    expect(details.window.verdict).toBe('InsufficientData');
+    expect(details.report?.drift.rows.current).toBe(50);
+  });
+
+  it('saves a window’s HTML report, the latest by default', async () => {
+    // Prepare
+    const first = windowIdFor(windows[0].from, windows[0].until);
+    const out = join(workDir, 'report.html');
+    const latestOut = join(workDir, 'latest.html');
+
+    // Act
+    const saved = await mlops(['drift', 'report', model, '--window', first, '--out', out]);
+    const latest = await mlops(['drift', 'report', model, '--out', latestOut]);
+
+    // Assess
+    expect(saved.code, saved.stderr).toBe(0);
+    expect(saved.stdout).toMatch(
+      new RegExp(
+        `^Saved s3://${ARTIFACTS_BUCKET}/monitoring/${model}/${first}/report\\.html \\([\\d.]+ KiB\\) to .*report\\.html: ${model} window ${first}, NoDrift\n$`,
+      ),
+    );
+    const html = readFileSync(out, 'utf8');
+    expect(html).toMatch(/^<!DOCTYPE html>/i);
+    expect(html).toContain('<svg');
+    expect(html).not.toContain('<script');
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(latest.code, latest.stderr).toBe(0);
+    expect(readFileSync(latestOut, 'utf8')).toContain('InsufficientData');
+  });
+
+  it('names what is missing: an unknown model, a model without windows, an unknown or invalid window', async () => {
+    // Prepare
+    await registry.registerVersion('quiet', {
+      lineage: lineage('quiet', 'quiet-0123456789abcdef'),
+      status: 'Approved',
+    });
+
+    // Act
+    const unknown = await mlops(['drift', 'show', 'driftee']);
+    const none = await mlops(['drift', 'show', 'quiet']);
+    const noReport = await mlops(['drift', 'report', 'quiet', '--out', join(workDir, 'x.html')]);
+    const missing = await mlops([
+      'drift',
+      'show',
+      model,
+      '--window',
+      windowIdFor('2026-01-01T00:00:00Z', '2026-01-01T01:00:00Z'),
+    ]);
+    const invalid = await mlops(['drift', 'show', model, '--window', 'yesterday']);
+    const noOut = await mlops(['drift', 'report', model]);
+
+    // Assess
+    expect(unknown).toMatchObject({
+      code: 1,
+      stderr: 'error: Model driftee does not exist (did you mean drifty?)\n',
+    });
+    expect(none.code).toBe(0);
+    expect(none.stdout).toMatch(/^quiet has no drift window yet: the scheduled check records one/);
+    expect(noReport.code).toBe(1);
+    expect(noReport.stderr).toMatch(/^error: quiet has no drift window yet/);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain(
+      `drifty has no drift window 20260101T000000.000Z_20260101T010000.000Z (list them with \`mlops drift show drifty\`)`,
+    );
+    expect(invalid.code).toBe(2);
+    expect(invalid.stderr).toMatch(/Invalid --window "yesterday": expected latest or a window id/);
+    expect(noOut.code).toBe(2);
+  });
+});
+
+function lineage(model: string, runId: string): Lineage {
+  return {
+    dataset: {
+      bucket: DATA_BUCKET,
+      key: `datasets/${model}/data.csv`,
+      versionId: 'null',
+      sha256: 'a'.repeat(64),
+      rowCount: 3000,
+    },
+    trainingJobName: `train-${runId}`,
+    image: '683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1',
+    hyperparameters: { objective: 'binary:logistic', eval_metric: 'auc' },
+    metrics: { 'validation:auc': 0.9 },
+    artifactUri: `s3://${ARTIFACTS_BUCKET}/runs/${runId}/model.tar.gz`,
+    executionArn: `arn:aws:states:us-east-1:123456789012:execution:training:${runId}`,
+    runId,
+  };
+}
