@@ -10,6 +10,7 @@ export {
   type CaptureParserOptions,
   type CaptureRecord,
   type CaptureValue,
+  fastDecimal,
   splitQuoted,
 } from './parse';
 export {

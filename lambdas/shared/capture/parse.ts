@@ -234,25 +234,78 @@ export class CaptureParser {
       let stop = end;
       if (stop > start && text.charCodeAt(stop - 1) === 13) stop--;
       if (stop > start) {
-        const line = text.slice(start, stop);
-        const cells = line.includes('"') ? splitQuoted(line) : line.split(',');
-        rows.push(this.csvRow(cells, where));
+        const quoted = text.indexOf('"', start);
+        rows.push(
+          quoted !== -1 && quoted < stop
+            ? this.csvRow(splitQuoted(text.slice(start, stop)), where)
+            : this.csvSpan(text, start, stop, where),
+        );
       }
       start = end + 1;
     }
     return rows;
   }
 
+  /**
+   * One unquoted CSV row, text[start, stop), read in place: fields are found with indexOf and plain
+   * decimals converted without cutting substrings (see {@link fastDecimal}); anything else goes through
+   * the same conversion as a quoted row's cells.
+   */
+  private csvSpan(text: string, start: number, stop: number, where: CaptureLocation): CaptureValue[] | null {
+    const features = this.schema.features;
+    const width = this.width;
+    const values: CaptureValue[] = new Array(width);
+    let at = start;
+    for (let i = 0; i < width; i++) {
+      if (at > stop) return this.wrongCount(text.slice(start, stop), where);
+      let comma = text.indexOf(',', at);
+      if (comma === -1 || comma > stop) comma = stop;
+      else if (i === width - 1) return this.wrongCount(text.slice(start, stop), where);
+      const feature = features[i] as CaptureSchema['features'][number];
+      if (comma === at) values[i] = null;
+      else if (feature.type === 'numeric') {
+        const x = fastDecimal(text, at, comma);
+        if (!Number.isNaN(x)) values[i] = x;
+        else {
+          const value = this.numericCell(text.slice(at, comma), feature.name, where);
+          if (value === undefined) return null;
+          values[i] = value;
+        }
+      } else values[i] = this.category(i, text.slice(at, comma), where);
+      at = comma + 1;
+    }
+    return values;
+  }
+
+  private wrongCount(line: string, where: CaptureLocation): null {
+    const count = line.split(',').length;
+    this.problems.add(
+      'wrong-column-count',
+      `a row of ${count} values; the model takes ${this.width} (${this.schema.features.map((f) => f.name).join(', ')})`,
+      where,
+    );
+    return null;
+  }
+
+  /** A numeric cell's value: null when blank, undefined (counted) when it is not a number. */
+  private numericCell(cell: string, feature: string, where: CaptureLocation): number | null | undefined {
+    const x = +cell;
+    if (!Number.isFinite(x)) {
+      this.problems.add(
+        'not-a-number',
+        `${feature}: ${JSON.stringify(cell)} is not a number`,
+        where,
+        feature,
+      );
+      return undefined;
+    }
+    // +' ' is 0: a blank cell is a missing value, as an empty one.
+    return x === 0 && cell.trim() === '' ? null : x;
+  }
+
   private csvRow(cells: readonly string[], where: CaptureLocation): CaptureValue[] | null {
     const features = this.schema.features;
-    if (cells.length !== this.width) {
-      this.problems.add(
-        'wrong-column-count',
-        `a row of ${cells.length} values; the model takes ${this.width} (${features.map((f) => f.name).join(', ')})`,
-        where,
-      );
-      return null;
-    }
+    if (cells.length !== this.width) return this.wrongCount(cells.join(','), where);
     const values: CaptureValue[] = new Array(this.width);
     for (let i = 0; i < this.width; i++) {
       const cell = cells[i] as string;
@@ -262,18 +315,9 @@ export class CaptureParser {
         continue;
       }
       if (feature.type === 'numeric') {
-        const x = +cell;
-        if (!Number.isFinite(x)) {
-          this.problems.add(
-            'not-a-number',
-            `${feature.name}: ${JSON.stringify(cell)} is not a number`,
-            where,
-            feature.name,
-          );
-          return null;
-        }
-        // +' ' is 0: a blank cell is a missing value, as an empty one.
-        values[i] = x === 0 && cell.trim() === '' ? null : x;
+        const value = this.numericCell(cell, feature.name, where);
+        if (value === undefined) return null;
+        values[i] = value;
       } else {
         values[i] = this.category(i, cell, where);
       }
@@ -520,6 +564,38 @@ function textNumbers(text: string): number[] | undefined {
     numbers.push(x);
   }
   return numbers;
+}
+
+/** Exact powers of ten (10^22 is the largest a double holds exactly). */
+const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
+
+/**
+ * text[a, b) as a number when it is a plain decimal (optional sign, digits, at most one point) of at most
+ * 15 significant digits, else NaN (the caller then converts it with Number). Such a decimal is m / 10^k
+ * with m < 2^53 and k ≤ 22, both exact doubles, so one IEEE division gives the correctly rounded value,
+ * the same as Number() (Clinger's fast path: W. D. Clinger, "How to Read Floating Point Numbers
+ * Accurately", PLDI 1990).
+ */
+export function fastDecimal(text: string, a: number, b: number): number {
+  let i = a;
+  let c = text.charCodeAt(i);
+  const negative = c === 45;
+  if (negative || c === 43) i++;
+  let mantissa = 0;
+  let digits = 0;
+  let scale = -1;
+  for (; i < b; i++) {
+    c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      mantissa = mantissa * 10 + (c - 48);
+      digits++;
+      if (scale >= 0) scale++;
+    } else if (c === 46 && scale < 0) scale = 0;
+    else return Number.NaN;
+  }
+  if (digits === 0 || digits > 15) return Number.NaN;
+  const value = scale <= 0 ? mantissa : mantissa / (POW10[scale] as number);
+  return negative ? -value : value;
 }
 
 /** Splits one CSV line with RFC 4180 quoting (`""` inside quotes is a quote). */

@@ -5,9 +5,11 @@ import {
   type CaptureRecord,
   type CaptureSchema,
   captureSchemaFor,
+  fastDecimal,
   readLines,
   splitQuoted,
 } from '../../../lambdas/shared/capture';
+import { SeededRandom } from '../../../lambdas/validate-dataset/random';
 import { captureRecord } from '../../../local/sagemaker/runtime/capture';
 
 const encoding = {
@@ -172,13 +174,14 @@ describe('CaptureParser: hostile input is counted, never thrown, and the rest is
       record('{"instances": 5}', '1', { inputType: 'application/json' }),
       record('1,0,2', '1', { inputType: 'application/x-protobuf' }),
       record('8,1,9\n', '0.7'),
+      record('1,0,\n1,0,2,\n', '0.1\n0.2'),
     ]);
     expect(parser.problems.summary().counts).toEqual({
       'malformed-record': 3,
       'missing-input': 1,
       'unsupported-content': 2,
       'malformed-payload': 1,
-      'wrong-column-count': 2,
+      'wrong-column-count': 3,
       'not-a-number': 1,
       'unknown-category': 1,
       'missing-output': 1,
@@ -193,8 +196,9 @@ describe('CaptureParser: hostile input is counted, never thrown, and the rest is
     expect(records[0]?.predictions).toEqual([[0.1], [0.2], [0.3]]);
     // An unknown code is an unseen category (kept as sent), not a lost row.
     expect(records[1]?.rows).toEqual([null, [2, '9', 3]]);
-    expect(records.at(-1)?.rows).toEqual([[8, 'pro', 9]]);
-    expect(parser.counts.rows).toBe(6);
+    expect(records.at(-2)?.rows).toEqual([[8, 'pro', 9]]);
+    expect(records.at(-1)?.rows).toEqual([[1, 'basic', null], null]);
+    expect(parser.counts.rows).toBe(7);
     const example = parser.problems.summary().examples[0];
     expect(example).toMatchObject({ kind: 'malformed-record', file: 'f.jsonl', line: 1 });
   });
@@ -259,6 +263,43 @@ describe('readLines', () => {
         oversized: (bytes, n) => seen.push(`${n}:oversized ${bytes}`),
       });
       expect(seen).toEqual(['1:ok', '2:oversized 10', '3:ok2']);
+    }
+  });
+});
+
+describe('fastDecimal', () => {
+  it('gives exactly what Number gives for plain decimals, and NaN (for Number to decide) otherwise', () => {
+    const random = new SeededRandom(42, 0);
+    const digits = (n: number) =>
+      Array.from({ length: n }, () => String(Math.floor(random.next() * 10))).join('');
+    const cases = [
+      '0',
+      '-0',
+      '5.',
+      '.5',
+      '+3.25',
+      '0.1',
+      '0.3',
+      '9007199254740991',
+      '123456789012345',
+      '1.000000000000001',
+    ];
+    for (let k = 0; k < 20_000; k++) {
+      const sign = ['', '-', '+'][Math.floor(random.next() * 3)] ?? '';
+      const whole = digits(Math.floor(random.next() * 9));
+      const fraction = random.next() < 0.8 ? `.${digits(Math.floor(random.next() * 12))}` : '';
+      cases.push(`${sign}${whole}${fraction}`);
+    }
+    let fast = 0;
+    for (const text of cases) {
+      const x = fastDecimal(`,${text},`, 1, text.length + 1);
+      if (Number.isNaN(x)) continue;
+      fast++;
+      expect(Object.is(x, Number(text)), text).toBe(true);
+    }
+    expect(fast).toBeGreaterThan(15_000);
+    for (const text of ['1e5', 'abc', '', '-', '.', '1.2.3', ' 1', 'Infinity', '0x10', '1234567890123456']) {
+      expect(fastDecimal(text, 0, text.length), text).toBeNaN();
     }
   });
 });
