@@ -364,7 +364,7 @@ function resolveDataCapture(
     const fromDefaults = own?.dataCapturePercent === undefined;
     issues.push({
       path: at('dataCapturePercent'),
-      message: `${set}${fromDefaults ? ' (inherited from models.defaults.deployment)' : ''} is set but the endpoint is serverless, and SageMaker has no data capture for serverless endpoints (expected 0 or nothing; use a "realtime" endpoint to capture requests for drift checks)`,
+      message: `${set}${fromDefaults ? ' (inherited from models.defaults.deployment)' : ''} is set but the endpoint is serverless, and SageMaker has no data capture for serverless endpoints (expected 0 or nothing; send its requests through the inference API, which captures them for the drift checks, or use a "realtime" endpoint)`,
     });
   }
   // Nothing to capture: serverless variants take no DataCaptureConfig.

@@ -581,7 +581,7 @@ describe('deployment settings: serverless endpoints have no data capture', () =>
 
     // Assess
     expect(issues).toEqual([
-      'models.churn.deployment.dataCapturePercent: 20 is set but the endpoint is serverless, and SageMaker has no data capture for serverless endpoints (expected 0 or nothing; use a "realtime" endpoint to capture requests for drift checks)',
+      'models.churn.deployment.dataCapturePercent: 20 is set but the endpoint is serverless, and SageMaker has no data capture for serverless endpoints (expected 0 or nothing; send its requests through the inference API, which captures them for the drift checks, or use a "realtime" endpoint)',
     ]);
   });
 
@@ -596,7 +596,7 @@ describe('deployment settings: serverless endpoints have no data capture', () =>
 
     // Assess
     expect(issues).toEqual([
-      'models.churn.deployment.dataCapturePercent: 50 (inherited from models.defaults.deployment) is set but the endpoint is serverless, and SageMaker has no data capture for serverless endpoints (expected 0 or nothing; use a "realtime" endpoint to capture requests for drift checks)',
+      'models.churn.deployment.dataCapturePercent: 50 (inherited from models.defaults.deployment) is set but the endpoint is serverless, and SageMaker has no data capture for serverless endpoints (expected 0 or nothing; send its requests through the inference API, which captures them for the drift checks, or use a "realtime" endpoint)',
     ]);
   });
 
