@@ -22,3 +22,13 @@ export {
   type ParseGroundTruthOptions,
   parseGroundTruth,
 } from './labels';
+export {
+  forEachLabeledRow,
+  inRange,
+  type LabeledCaptureSummary,
+  type ListedObject,
+  type LoadedLabels,
+  listObjectsInRange,
+  loadLabels,
+  type TimeRange,
+} from './s3';
