@@ -1,0 +1,81 @@
+/**
+ * Retrain Lambda, the target of the rules for DriftDetected and ModelQualityDegraded (decide and maybe retrain)
+ * and ModelRegistered (release the retrain slot of the run that registered), all from the stack's bus.
+ *
+ * Environment (read once, at init): REGISTRY_TABLE_NAME, DATA_BUCKET, ARTIFACTS_BUCKET, EVENT_BUS_NAME,
+ * MONITORING_SETTINGS (per model + `defaults`), KMS_KEY_ARN (optional: SSE-KMS for the dataset written),
+ * RETRAIN_ABANDON_AFTER_SECONDS (optional, default 6 h).
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Context } from 'aws-lambda';
+import type { RuntimeMonitoringSettingsMap } from '../shared/model-settings';
+import { ModelRegistryClient, MonitoringWindows, RetrainSlots } from '../shared/registry';
+import { parseJsonEnv, requireEnv } from '../shared/runtime/env';
+import { createPowertools, instrumented } from '../shared/runtime/powertools';
+import * as z from '../shared/zod';
+import { retrainActionOf } from './input';
+import {
+  considerRetrain,
+  DEFAULT_ABANDON_AFTER_SECONDS,
+  type RetrainConfig,
+  type RetrainDecision,
+  releaseOnRegistered,
+} from './retrain';
+
+/** The retrainer's fields of MONITORING_SETTINGS' entries (the others are the checks'). */
+const monitoringSettingsSchema = z.record(
+  z.string(),
+  z.looseObject({
+    consecutiveWindows: z.int().check(z.gte(1)),
+    cooldownSeconds: z.number().check(z.gte(0)),
+  }),
+);
+
+const abandonText = process.env.RETRAIN_ABANDON_AFTER_SECONDS?.trim();
+const abandonAfterSeconds = abandonText ? Number(abandonText) : DEFAULT_ABANDON_AFTER_SECONDS;
+if (!(abandonAfterSeconds > 0)) {
+  throw new Error(`RETRAIN_ABANDON_AFTER_SECONDS must be a number of seconds > 0, got ${abandonText}`);
+}
+const kmsKeyArn = process.env.KMS_KEY_ARN?.trim();
+const config: RetrainConfig = {
+  dataBucket: requireEnv('DATA_BUCKET'),
+  artifactsBucket: requireEnv('ARTIFACTS_BUCKET'),
+  eventBusName: requireEnv('EVENT_BUS_NAME'),
+  monitoring: parseJsonEnv(
+    'MONITORING_SETTINGS',
+    monitoringSettingsSchema,
+  ) as unknown as RuntimeMonitoringSettingsMap,
+  ...(kmsKeyArn ? { kmsKeyArn } : {}),
+  abandonAfterSeconds,
+};
+
+const powertools = createPowertools('retrain');
+const { tracer } = powertools;
+const dynamodb = DynamoDBDocumentClient.from(tracer.captureAWSv3Client(new DynamoDBClient({})));
+const registryOptions = {
+  client: dynamodb,
+  tableName: requireEnv('REGISTRY_TABLE_NAME'),
+  defaultActor: 'retrainer',
+};
+const deps = {
+  s3: tracer.captureAWSv3Client(new S3Client({})),
+  eventBridge: tracer.captureAWSv3Client(new EventBridgeClient({})),
+  registry: new ModelRegistryClient(registryOptions),
+  windows: new MonitoringWindows(registryOptions),
+  slots: new RetrainSlots(registryOptions),
+  config,
+  ...powertools,
+};
+
+export const handler = (
+  event: unknown,
+  context: Context,
+): Promise<RetrainDecision | { readonly released: boolean }> =>
+  instrumented(powertools, context, async () => {
+    const action = retrainActionOf(event);
+    if (action.kind === 'registered') return { released: await releaseOnRegistered(action.detail, deps) };
+    return considerRetrain(action.request, deps);
+  });
