@@ -11,9 +11,13 @@
  */
 
 import type { DriftAccumulator } from './accumulator';
-import type { CategoricalDriftStatistics } from './categorical';
-import { adjustPValues, type Correction } from './distributions';
-import type { NumericDriftStatistics } from './numeric';
+import {
+  type CategoricalDriftStatistics,
+  type CategoricalReference,
+  chiSquareHomogeneity,
+} from './categorical';
+import { adjustPValues, type Correction, chiSquareSurvival } from './distributions';
+import type { NumericDriftStatistics, NumericReference } from './numeric';
 
 /** Effect sizes a feature must reach to drift (besides the corrected p-value). */
 export interface EffectThresholds {
@@ -23,6 +27,8 @@ export interface EffectThresholds {
   readonly ksStatistic: number;
   /** Jensen–Shannon distance (base 2) for categorical features. */
   readonly jensenShannon: number;
+  /** Absolute change of a feature's null rate (0.1 = ten percentage points). */
+  readonly nullRateChange: number;
 }
 
 /** How verdicts are reached. */
@@ -49,6 +55,7 @@ export const DEFAULT_EFFECT_THRESHOLDS: EffectThresholds = {
   normalizedWasserstein: 0.1,
   ksStatistic: 0.1,
   jensenShannon: 0.1,
+  nullRateChange: 0.1,
 };
 
 /** The issue's defaults: 200 rows, half the features, no critical ones, Benjamini–Hochberg at 5%. */
@@ -75,8 +82,11 @@ export interface FeatureDriftStatistics {
   unseenRate?: number;
   nullRateChange?: number;
   outOfRangeRate?: number;
-  /** The test's p-value after the correction for the number of features tested. */
+  /** The distribution test's p-value after the correction for the number of tests. */
   adjustedPValue?: number;
+  /** The null-rate test (2×2 chi-square, dof 1): raw and corrected p-values. */
+  nullRatePValue?: number;
+  adjustedNullRatePValue?: number;
   /** Non-null values and nulls in the window. */
   count?: number;
   nulls?: number;
@@ -117,8 +127,11 @@ export interface DriftReport {
 
 interface Tested {
   readonly drift: FeatureDrift;
-  /** The raw p-value, NaN when not tested. */
+  /** The distribution test's raw p-value, NaN when not tested. */
   readonly pValue: number;
+  /** The null-rate test's raw p-value, NaN when not tested (e.g. no nulls on either side). */
+  readonly nullPValue: number;
+  readonly nullRateChange: number;
 }
 
 /** Statistics, per-feature decisions and the window's verdict; see the module comment. */
@@ -127,18 +140,11 @@ export function driftReport(acc: DriftAccumulator, settings: DriftSettings): Dri
   const features = decide(
     acc.features.map(({ name, type, counter }) =>
       type === 'numeric'
-        ? numericDrift(
-            name,
-            counter.statistics(),
-            counter.reference.std,
-            counter.reference.binEdges,
-            counter.reference.binCounts,
-            settings,
-            thresholds,
-          )
-        : categoricalDrift(name, counter.statistics(), settings, thresholds),
+        ? numericDrift(name, counter.statistics(), counter.reference, settings, thresholds)
+        : categoricalDrift(name, counter.statistics(), counter.reference, settings, thresholds),
     ),
     settings,
+    thresholds,
   );
   const prediction =
     acc.predictions === undefined
@@ -148,16 +154,17 @@ export function driftReport(acc: DriftAccumulator, settings: DriftSettings): Dri
             numericDrift(
               all.length === 1 ? 'prediction' : `prediction[${i}]`,
               counter.statistics(),
-              counter.reference.std,
-              counter.reference.binEdges,
-              counter.reference.binCounts,
+              counter.reference,
               settings,
               thresholds,
             ),
           ),
           settings,
+          thresholds,
         );
-  const tested = features.filter((f) => f.statistics.adjustedPValue !== undefined);
+  const tested = features.filter(
+    (f) => f.statistics.adjustedPValue !== undefined || f.statistics.adjustedNullRatePValue !== undefined,
+  );
   const drifted = features.filter((f) => f.drifted);
   const driftShare = tested.length === 0 ? 0 : drifted.length / tested.length;
   const report: DriftReport = {
@@ -192,44 +199,89 @@ export function driftReport(acc: DriftAccumulator, settings: DriftSettings): Dri
   return report;
 }
 
-/** Corrects the p-values of the tested entries and decides each; returns the results. */
-function decide(entries: readonly Tested[], settings: DriftSettings): FeatureDrift[] {
+/**
+ * Corrects the p-values of the tested entries (distribution and null-rate tests, one family) and decides
+ * each entry: it drifts when a test is significant after the correction and its effect reaches the
+ * threshold (the score for the distribution, the absolute null-rate change for the null rate).
+ */
+function decide(
+  entries: readonly Tested[],
+  settings: DriftSettings,
+  thresholds: EffectThresholds,
+): FeatureDrift[] {
   const adjusted = adjustPValues(
-    entries.map((e) => e.pValue),
+    [...entries.map((e) => e.pValue), ...entries.map((e) => e.nullPValue)],
     settings.correction,
   );
-  return entries.map(({ drift, pValue }, i) => {
-    if (Number.isNaN(pValue)) return drift;
-    const p = adjusted[i] as number;
-    drift.statistics.adjustedPValue = p;
-    const significant = p < settings.alpha;
-    const large = drift.score >= drift.threshold;
-    drift.drifted = significant && large;
-    const test = `adjusted p ${format(p)} ${significant ? '<' : '≥'} alpha ${settings.alpha}`;
-    const effect = `${drift.method.endsWith('wasserstein') ? 'Wasserstein/σ' : drift.method === 'ks' ? 'KS D' : 'JS distance'} ${format(drift.score)} ${large ? '≥' : '<'} ${drift.threshold}`;
-    drift.reason = drift.drifted
-      ? `${test} and ${effect}`
-      : significant
-        ? `${effect} (negligible shift; ${test})`
-        : `${test} (${effect})`;
+  return entries.map(({ drift, pValue, nullPValue, nullRateChange }, i) => {
+    const reasons: string[] = [];
+    let drifted = false;
+    if (!Number.isNaN(pValue)) {
+      const p = adjusted[i] as number;
+      drift.statistics.adjustedPValue = p;
+      const significant = p < settings.alpha;
+      const large = drift.score >= drift.threshold;
+      drifted = significant && large;
+      const test = `adjusted p ${format(p)} ${significant ? '<' : '≥'} alpha ${settings.alpha}`;
+      const effect = `${effectName(drift.method)} ${format(drift.score)} ${large ? '≥' : '<'} ${drift.threshold}`;
+      reasons.push(
+        drifted
+          ? `${test} and ${effect}`
+          : significant
+            ? `${effect} (negligible shift; ${test})`
+            : `${test} (${effect})`,
+      );
+    } else if (drift.reason !== '') reasons.push(drift.reason);
+    if (!Number.isNaN(nullPValue)) {
+      const p = adjusted[entries.length + i] as number;
+      drift.statistics.nullRatePValue = nullPValue;
+      drift.statistics.adjustedNullRatePValue = p;
+      const large = Math.abs(nullRateChange) >= thresholds.nullRateChange;
+      if (p < settings.alpha && large) {
+        drifted = true;
+        reasons.push(
+          `null rate changed by ${percentPoints(nullRateChange)} (adjusted p ${format(p)} < alpha ${settings.alpha})`,
+        );
+      }
+    }
+    drift.drifted = drifted;
+    drift.reason = reasons.join('; ');
     return drift;
   });
+}
+
+function effectName(method: string): string {
+  return method.endsWith('wasserstein') ? 'Wasserstein/σ' : method === 'ks' ? 'KS D' : 'JS distance';
+}
+
+/** The null-rate test: Pearson's chi-square on [nulls, values] baseline vs window (2×2, dof 1). */
+function nullRateTest(
+  baselineNulls: number,
+  baselineValues: number,
+  nulls: number,
+  values: number,
+  settings: DriftSettings,
+): number {
+  if (nulls + values < settings.minSamples) return Number.NaN;
+  const { statistic, dof } = chiSquareHomogeneity([baselineNulls, baselineValues], [nulls, values]);
+  return dof === 1 ? chiSquareSurvival(statistic, 1) : Number.NaN;
 }
 
 function numericDrift(
   name: string,
   s: NumericDriftStatistics,
-  std: number | null,
-  edges: readonly number[],
-  baselineCounts: readonly number[],
+  reference: NumericReference,
   settings: DriftSettings,
   thresholds: EffectThresholds,
 ): Tested {
+  const { std, binEdges: edges, binCounts: baselineCounts } = reference;
   const byStd = std !== null && std > 0;
   const score = byStd ? s.normalizedWasserstein : s.ksStatistic;
   const enough = s.count >= settings.minSamples && !Number.isNaN(s.ksPValue);
   return {
     pValue: enough ? s.ksPValue : Number.NaN,
+    nullPValue: nullRateTest(reference.nulls, reference.count, s.nulls, s.count, settings),
+    nullRateChange: s.nullRateChange,
     drift: {
       name,
       type: 'numeric',
@@ -257,12 +309,21 @@ function numericDrift(
 function categoricalDrift(
   name: string,
   s: CategoricalDriftStatistics,
+  reference: CategoricalReference,
   settings: DriftSettings,
   thresholds: EffectThresholds,
 ): Tested {
   const enough = s.count >= settings.minSamples && !Number.isNaN(s.chiSquarePValue);
   return {
     pValue: enough ? s.chiSquarePValue : Number.NaN,
+    nullPValue: nullRateTest(
+      reference.nulls,
+      s.baselineCounts.reduce((sum, c) => sum + c, 0),
+      s.nulls,
+      s.count,
+      settings,
+    ),
+    nullRateChange: s.nullRateChange,
     drift: {
       name,
       type: 'categorical',
@@ -305,6 +366,10 @@ function finiteOr(x: number, fallback: number): number {
 
 function format(x: number): string {
   return x === 0 ? '0' : Math.abs(x) < 1e-3 ? x.toExponential(2) : x.toFixed(3);
+}
+
+function percentPoints(change: number): string {
+  return `${change >= 0 ? '+' : '−'}${Math.round(Math.abs(change) * 1000) / 10} points`;
 }
 
 function percent(share: number): string {

@@ -177,7 +177,7 @@ describe('driftReport', () => {
     expect(report.reasons[1]).toMatch(/^prediction drift in prediction: adjusted p/);
   });
 
-  it('writes JSON without NaN: statistics that do not apply are absent', async () => {
+  it('writes JSON without NaN (statistics that do not apply are absent); a feature gone null drifts', async () => {
     // Prepare: a constant feature (std 0 → KS D as the effect size) and an all-null window of another.
     const lines = ['c,x,label'];
     for (let i = 0; i < 500; i++) lines.push(`7,${i},${i % 2}`);
@@ -195,11 +195,14 @@ describe('driftReport', () => {
     const [c, x] = report.features;
     expect(c).toMatchObject({ method: 'ks', drifted: true, score: 1, threshold: 0.1 });
     expect(c?.statistics.outOfRangeRate).toBe(1);
-    expect(x).toMatchObject({ method: 'ks+wasserstein', drifted: false });
+    expect(x).toMatchObject({ method: 'ks+wasserstein', drifted: true });
     expect(x?.statistics.ksStatistic).toBeUndefined();
     expect(x?.statistics.psi).toBeUndefined();
     expect(x?.statistics.nullRateChange).toBe(1);
-    expect(x?.reason).toMatch(/^not tested: 0 non-null values/);
+    expect(x?.reason).toMatch(
+      /^not tested: 0 non-null values in the window, fewer than minSamples 200; null rate changed by \+100 points \(adjusted p .* < alpha 0.05\)$/,
+    );
+    expect(report.reasons[0]).toBe('2 of 2 tested features drifted (100%), at least driftShare 50%');
     expect(JSON.stringify(report)).not.toMatch(/NaN|:null/);
   });
 });
@@ -247,5 +250,37 @@ describe('baselineFromRows', () => {
   it('throws ReferenceRejectedError with the report for data training would reject', async () => {
     const attempt = baselineFromRows({ open: bytesDataset('a,label\n1,0\n'), targetColumn: 'label' });
     await expect(attempt).rejects.toBeInstanceOf(ReferenceRejectedError);
+  });
+});
+
+describe('null-rate test', () => {
+  it('flags a significant null-rate change of at least 10 points, not a small or insignificant one', async () => {
+    // Prepare: x has 5% nulls in the baseline.
+    const normals = new Normals(51);
+    const lines = ['x,label'];
+    for (let i = 0; i < 4000; i++) lines.push(`${i % 20 === 0 ? '' : normals.next()},${i % 2}`);
+    const { statistics } = await baselineFromRows({
+      open: bytesDataset(`${lines.join('\n')}\n`),
+      targetColumn: 'label',
+    });
+    const window = (nullEvery: number) => {
+      const acc = new DriftAccumulator(statistics);
+      for (let i = 0; i < 1000; i++) acc.addRow([i % nullEvery === 0 ? null : normals.next()]);
+      return driftReport(acc, DEFAULT_DRIFT_SETTINGS).features[0];
+    };
+
+    // Act
+    const same = window(20);
+    const slightly = window(12);
+    const many = window(4);
+
+    // Assess
+    expect(same?.drifted).toBe(false);
+    expect(same?.statistics.nullRatePValue).toBeGreaterThan(0.05);
+    expect(slightly?.drifted).toBe(false);
+    expect(slightly?.statistics.adjustedNullRatePValue).toBeLessThan(0.05);
+    expect(many?.drifted).toBe(true);
+    expect(many?.statistics.nullRateChange).toBeCloseTo(0.25 - 0.05, 12);
+    expect(many?.reason).toMatch(/; null rate changed by \+20 points \(adjusted p .* < alpha 0.05\)$/);
   });
 });
