@@ -14,13 +14,9 @@ export interface WindowVerdict {
   readonly end: string;
   /** Drift: Drift | NoDrift | InsufficientData; quality: Degraded | Healthy | InsufficientData | … */
   readonly verdict: string;
+  /** Whether the verdict counts against the model (Drift, Degraded), as the check recorded it. */
+  readonly alarming: boolean;
 }
-
-/** The verdicts that count as trouble, per trigger. */
-export const TROUBLE_VERDICTS: Readonly<Record<RetrainTrigger, string>> = {
-  drift: 'Drift',
-  quality: 'Degraded',
-};
 
 /** The model's retrain slot as the registry holds it (lambdas/shared/registry/retraining.ts). */
 export interface RetrainSlotState {
@@ -58,11 +54,10 @@ export interface RetrainGateDecision {
  */
 export function retrainGate(input: RetrainGateInput): RetrainGateDecision {
   const { trigger, windowId, consecutiveWindows, cooldownSeconds, slot, now } = input;
-  const trouble = TROUBLE_VERDICTS[trigger];
   const what = trigger === 'drift' ? 'drift' : 'quality loss';
   const start = input.windows.findIndex((window) => window.windowId === windowId);
   const recent = start < 0 ? [] : input.windows.slice(start, start + consecutiveWindows);
-  const held = recent.length === consecutiveWindows && recent.every((window) => window.verdict === trouble);
+  const held = recent.length === consecutiveWindows && recent.every((window) => window.alarming);
   if (!held) {
     const seen = recent.map((window) => `${window.windowId}: ${window.verdict}`).join(', ');
     return {

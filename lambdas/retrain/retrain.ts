@@ -303,7 +303,12 @@ async function windowsUpTo(
     if (start < 0) start = found.findIndex((window) => window.windowId === windowId);
     nextToken = page.nextToken;
   } while (nextToken !== undefined && (start < 0 || found.length < start + count));
-  return found.map((window) => ({ windowId: window.windowId, end: window.until, verdict: window.verdict }));
+  return found.map((window) => ({
+    windowId: window.windowId,
+    end: window.until,
+    verdict: window.verdict,
+    alarming: window.alarming,
+  }));
 }
 
 async function servingVersion(

@@ -7,6 +7,7 @@ const windows = (...verdicts: string[]) =>
     windowId: `w${verdicts.length - i}`,
     end: `2026-11-30T${String(11 - i).padStart(2, '0')}:00:00.000Z`,
     verdict,
+    alarming: verdict === 'Drift' || verdict === 'Degraded',
   }));
 const base: RetrainGateInput = {
   trigger: 'drift',
@@ -47,16 +48,15 @@ describe('retrainGate', () => {
     expect(retrainGate({ ...base, windows: list, windowId: 'w2' }).outcome).toBe('proceed');
   });
 
-  it('counts quality windows as Degraded', () => {
+  it('counts the windows the check recorded as alarming, whatever their verdict is called', () => {
     const quality = {
       ...base,
       trigger: 'quality' as const,
       windows: windows('Degraded', 'Degraded', 'Healthy'),
     };
     expect(retrainGate(quality).outcome).toBe('proceed');
-    expect(retrainGate({ ...quality, windows: windows('Drift', 'Drift'), windowId: 'w2' }).outcome).toBe(
-      'NotHeld',
-    );
+    const quiet = windows('Degraded', 'Degraded').map((window) => ({ ...window, alarming: false }));
+    expect(retrainGate({ ...quality, windows: quiet, windowId: 'w2' }).outcome).toBe('NotHeld');
     expect(noLabelsMessage('drift')).toBe('drift holds; no labeled data to retrain on');
     expect(noLabelsMessage('quality')).toBe('quality loss holds; no labeled data to retrain on');
   });
