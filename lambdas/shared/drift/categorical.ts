@@ -17,12 +17,15 @@ export interface CategoricalReference {
 export interface CategoricalDriftStatistics {
   readonly count: number;
   readonly nulls: number;
-  /** Pearson's chi-square of the 2×K table baseline/current × category (no continuity correction). */
+  /**
+   * Pearson's chi-square of the 2×K table baseline/current × category (no continuity correction), sparse
+   * categories pooled (see {@link poolSparse}).
+   */
   readonly chiSquare: number;
   readonly chiSquarePValue: number;
   /** Degrees of freedom: categories with a count on either side, minus one. */
   readonly degreesOfFreedom: number;
-  /** Jensen–Shannon distance (base 2, in [0, 1]) between the baseline's and the window's shares. */
+  /** Jensen–Shannon distance (base 2, in [0, 1]) between the baseline's and the window's pooled shares. */
   readonly jensenShannon: number;
   /** Share of the window's non-null values in categories the baseline does not have. */
   readonly unseenRate: number;
@@ -73,7 +76,8 @@ export class CategoricalDriftCounter {
       baselineCounts.push(0);
       currentCounts.push(unseen);
     }
-    const { statistic, dof } = chiSquareHomogeneity(baselineCounts, currentCounts);
+    const [pooledBaseline, pooledCurrent] = poolSparse(baselineCounts, currentCounts);
+    const { statistic, dof } = chiSquareHomogeneity(pooledBaseline, pooledCurrent);
     const baselineNonNull = baselineCounts.reduce((sum, c) => sum + c, 0);
     const baselineTotal = baselineNonNull + nulls;
     const currentTotal = this.counted + this.nullCount;
@@ -83,7 +87,7 @@ export class CategoricalDriftCounter {
       chiSquare: statistic,
       chiSquarePValue: dof > 0 ? chiSquareSurvival(statistic, dof) : Number.NaN,
       degreesOfFreedom: dof,
-      jensenShannon: jensenShannonDistance(baselineCounts, currentCounts, 2),
+      jensenShannon: jensenShannonDistance(pooledBaseline, pooledCurrent, 2),
       unseenRate: this.counted > 0 ? unseen / this.counted : 0,
       nullRateChange:
         (currentTotal > 0 ? this.nullCount / currentTotal : 0) -
@@ -93,6 +97,44 @@ export class CategoricalDriftCounter {
       currentCounts,
     };
   }
+}
+
+/** Fewest expected counts a category needs to stand alone in the test (Cochran's rule of thumb). */
+export const MIN_EXPECTED_COUNT = 5;
+
+/**
+ * Pools the categories whose smaller expected count under homogeneity (column total × smaller row total /
+ * grand total) is under {@link MIN_EXPECTED_COUNT} into one cell, placed last. Pearson's statistic is too
+ * liberal with sparse cells, and the JS distance of many sparse categories is mostly sampling noise: both
+ * would turn a high-cardinality feature's noise into alarms. A new category that grows common is no longer
+ * sparse, so it still shows.
+ */
+export function poolSparse(first: readonly number[], second: readonly number[]): [number[], number[]] {
+  const firstTotal = first.reduce((sum, c) => sum + c, 0);
+  const secondTotal = second.reduce((sum, c) => sum + c, 0);
+  const smaller = Math.min(firstTotal, secondTotal);
+  const total = firstTotal + secondTotal;
+  const a: number[] = [];
+  const b: number[] = [];
+  let pooledA = 0;
+  let pooledB = 0;
+  let pooled = false;
+  first.forEach((x, i) => {
+    const y = second[i] ?? 0;
+    if (total > 0 && ((x + y) * smaller) / total < MIN_EXPECTED_COUNT) {
+      pooledA += x;
+      pooledB += y;
+      pooled = true;
+    } else {
+      a.push(x);
+      b.push(y);
+    }
+  });
+  if (pooled) {
+    a.push(pooledA);
+    b.push(pooledB);
+  }
+  return [a, b];
 }
 
 /**

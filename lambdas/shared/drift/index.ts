@@ -30,6 +30,8 @@ export {
   type CategoricalReference,
   chiSquareHomogeneity,
   jensenShannonDistance,
+  MIN_EXPECTED_COUNT,
+  poolSparse,
   UNSEEN_CATEGORY,
 } from './categorical';
 export { adjustPValues, type Correction, chiSquareSurvival, kolmogorovSurvival } from './distributions';

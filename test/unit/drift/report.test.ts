@@ -15,6 +15,7 @@ import {
   UnsupportedBaselineError,
 } from '../../../lambdas/shared/drift';
 import { bytesDataset } from '../../../lambdas/validate-dataset';
+import { SeededRandom } from '../../../lambdas/validate-dataset/random';
 import type { BaselineStatistics } from '../../../lambdas/validate-dataset/statistics';
 import { Normals, normalBaseline, normalRows } from './synthetic';
 
@@ -282,5 +283,43 @@ describe('null-rate test', () => {
     expect(many?.drifted).toBe(true);
     expect(many?.statistics.nullRateChange).toBeCloseTo(0.25 - 0.05, 12);
     expect(many?.reason).toMatch(/; null rate changed by \+20 points \(adjusted p .* < alpha 0.05\)$/);
+  });
+});
+
+describe('high-cardinality categorical features', () => {
+  async function baseline(categories: number, seed: number) {
+    const random = new SeededRandom(seed);
+    const pick = () => `c${Math.floor(categories * random.next() ** 2)}`;
+    const lines = ['c,label'];
+    for (let i = 0; i < 5000; i++) lines.push(`${pick()},${i % 2}`);
+    const { statistics } = await baselineFromRows({
+      open: bytesDataset(`${lines.join('\n')}\n`),
+      targetColumn: 'label',
+    });
+    return { statistics, pick };
+  }
+
+  it('stay quiet on noise (sparse categories pooled) and drift when a new category grows common', async () => {
+    // Prepare
+    let flagged = 0;
+    let newCategory = 0;
+    const trials = 20;
+
+    // Act
+    for (let trial = 0; trial < trials; trial++) {
+      const { statistics, pick } = await baseline(1000, 900 + trial);
+      const stable = new DriftAccumulator(statistics);
+      const shifted = new DriftAccumulator(statistics);
+      for (let i = 0; i < 1000; i++) {
+        stable.addRow([pick()]);
+        shifted.addRow([i % 5 === 0 ? 'brand-new' : pick()]);
+      }
+      if (driftReport(stable, DEFAULT_DRIFT_SETTINGS).features[0]?.drifted) flagged++;
+      if (driftReport(shifted, DEFAULT_DRIFT_SETTINGS).features[0]?.drifted) newCategory++;
+    }
+
+    // Assess
+    expect(flagged).toBeLessThanOrEqual(1);
+    expect(newCategory).toBe(trials);
   });
 });

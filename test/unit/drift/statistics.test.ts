@@ -14,6 +14,7 @@ import {
   kolmogorovSurvival,
   NumericDriftCounter,
   type NumericReference,
+  poolSparse,
   populationStabilityIndex,
   referenceFromValues,
   UNSEEN_CATEGORY,
@@ -248,6 +249,19 @@ describe('CategoricalDriftCounter', () => {
     expect(s.degreesOfFreedom).toBe(3);
     expect(s.chiSquarePValue).toBeCloseTo(chiSquareSurvival(expected.statistic, 3), 12);
     expect(s.jensenShannon).toBeCloseTo(jensenShannonDistance([10, 10, 20, 0], [20, 20, 10, 10], 2), 14);
+  });
+});
+
+describe('poolSparse', () => {
+  it('pools categories whose smaller expected count is under 5 into one last cell', () => {
+    // Totals 1000 and 100: a category needs 55 values in all (55·100/1100 = 5) to stand alone.
+    const [a, b] = poolSparse([500, 400, 40, 30, 30], [50, 40, 5, 2, 3]);
+    expect(a).toEqual([500, 400, 100]);
+    expect(b).toEqual([50, 40, 10]);
+    expect(poolSparse([10, 10, 20], [20, 20, 20])).toEqual([
+      [10, 10, 20],
+      [20, 20, 20],
+    ]);
   });
 });
 
