@@ -164,7 +164,12 @@ async function child(dir: string): Promise<void> {
     from: '2026-11-30T14:00:00.000Z',
     until: '2026-11-30T15:00:00.000Z',
     checkedAt: new Date().toISOString(),
-    capture: { ...parser.counts, predictionBaseline: true, problems: parser.problems.summary() },
+    capture: {
+      ...parser.counts,
+      internalRecords: 0,
+      predictionBaseline: true,
+      problems: parser.problems.summary(),
+    },
     settings: {
       minSamples: 200,
       driftShare: 0.5,

@@ -21,7 +21,12 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { CaptureParser, captureSchemaFor, type EncodingLike } from '../shared/capture';
+import {
+  CaptureParser,
+  captureSchemaFor,
+  type EncodingLike,
+  INTERNAL_INFERENCE_ID_PREFIX,
+} from '../shared/capture';
 import {
   type BaselineStatistics,
   DriftAccumulator,
@@ -305,6 +310,7 @@ async function computeReport(
   );
   const accumulator = new DriftAccumulator(baseline, predictionBaseline);
   const parser = new CaptureParser(captureSchemaFor(encoding, version.lineage.hyperparameters));
+  let internalRecords = 0;
   for await (const key of windowFiles(deps, model, from, until)) {
     let body: AsyncIterable<Uint8Array>;
     try {
@@ -317,6 +323,11 @@ async function computeReport(
       continue;
     }
     await parser.parseStream(body, key, (record) => {
+      // The stack's own invocations (the prediction baseline at deployment) are not traffic.
+      if (record.inferenceId?.startsWith(INTERNAL_INFERENCE_ID_PREFIX)) {
+        internalRecords++;
+        return;
+      }
       for (const row of record.rows) if (row !== null) accumulator.addRow(row);
       if (predictionBaseline !== undefined && record.predictions !== undefined) {
         for (const prediction of record.predictions) {
@@ -338,6 +349,7 @@ async function computeReport(
     checkedAt: new Date().toISOString(),
     capture: {
       ...parser.counts,
+      internalRecords,
       predictionBaseline: predictionBaseline !== undefined,
       problems: parser.problems.summary(),
     },

@@ -5,12 +5,14 @@
  */
 export { type LineHandler, readLines } from './lines';
 export {
+  answerNumbers,
   type CaptureCounts,
   CaptureParser,
   type CaptureParserOptions,
   type CaptureRecord,
   type CaptureValue,
   fastDecimal,
+  INTERNAL_INFERENCE_ID_PREFIX,
   splitQuoted,
 } from './parse';
 export {

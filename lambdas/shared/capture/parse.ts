@@ -25,6 +25,12 @@ import { readLines } from './lines';
 import { type CaptureLocation, CaptureProblems } from './problems';
 import type { CaptureSchema } from './schema';
 
+/**
+ * The InferenceId the stack's own invocations carry (the prediction baseline made at deployment), so checks
+ * skip their capture records: they are not traffic.
+ */
+export const INTERNAL_INFERENCE_ID_PREFIX = 'mlops-internal-';
+
 /** A feature value in the model's terms: a number, a category, or null (missing). */
 export type CaptureValue = number | string | null;
 
@@ -436,7 +442,7 @@ export class CaptureParser {
       }
       return perRow;
     }
-    const numbers = textNumbers(decoded.text);
+    const numbers = answerNumbers(decoded.text);
     if (numbers === undefined) {
       this.problems.add('missing-output', 'the answer is not numbers', where);
       return undefined;
@@ -554,8 +560,11 @@ function predictionNumbers(item: unknown): number[] | undefined {
   return undefined;
 }
 
-/** The numbers of a text answer, separated by commas, blanks or brackets; undefined when one is not a number. */
-function textNumbers(text: string): number[] | undefined {
+/**
+ * The numbers of a text answer (text/csv: one row's numbers per line, or comma-separated, or in brackets),
+ * in order; undefined when a token is not a number.
+ */
+export function answerNumbers(text: string): number[] | undefined {
   const numbers: number[] = [];
   for (const token of text.split(/[\s,[\]]+/)) {
     if (token === '') continue;

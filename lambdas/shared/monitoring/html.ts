@@ -189,7 +189,7 @@ svg rect.b{fill:#9e9e9e}svg rect.c{fill:#1e88e5}svg text{font-size:9px;fill:#444
  ${e(report.settings.correction)} at alpha ${report.settings.alpha}${report.settings.criticalFeatures.length > 0 ? `, critical: ${report.settings.criticalFeatures.map(e).join(', ')}` : ''}</p>
 <h2>Capture read</h2>
 <p>${capture.files} files, ${capture.bytes} bytes, ${capture.records} records, ${capture.requestRows} request rows,
- ${capture.rows} rows used, ${capture.predictions} predictions${capture.predictionBaseline ? '' : ' (no prediction baseline: predictions not tested)'}.</p>
+ ${capture.rows} rows used, ${capture.predictions} predictions${capture.predictionBaseline ? '' : ' (no prediction baseline: predictions not tested)'}${(capture.internalRecords ?? 0) > 0 ? `; ${capture.internalRecords} records of the stack's own invocations skipped` : ''}.</p>
 ${capture.problems.total === 0 ? '<p>No unreadable input.</p>' : `<table><thead><tr><th>problem</th><th>count</th></tr></thead><tbody>${problems}</tbody></table><ul>${examples}</ul>`}
 <p class="legend"><span style="background:#9e9e9e"></span>baseline<span style="background:#1e88e5"></span>window</p>
 ${featureSection('Features', drift.features)}

@@ -3,7 +3,7 @@
  * bucket (report.json beside report.html): the window, what was read from the capture (and what could not
  * be), the settings the verdict was reached with, and D1's {@link DriftReport} (verdict, reasons, features).
  */
-import type { CaptureCounts, CaptureProblemSummary } from '../capture';
+import type { CaptureCounts, CaptureProblemSummary, INTERNAL_INFERENCE_ID_PREFIX } from '../capture';
 import type { DriftReport } from '../drift';
 import { monitoringPrefix } from '../s3-layout';
 
@@ -43,6 +43,8 @@ export interface DriftWindowReport {
   readonly until: string;
   readonly checkedAt: string;
   readonly capture: CaptureCounts & {
+    /** Records of the stack's own invocations (InferenceId {@link INTERNAL_INFERENCE_ID_PREFIX}…), skipped. */
+    readonly internalRecords?: number;
     /** Whether a prediction baseline was there to test predictions against. */
     readonly predictionBaseline: boolean;
     readonly problems: CaptureProblemSummary;

@@ -50,6 +50,7 @@ function report(): DriftWindowReport {
       requestRows: 41,
       rows: 40,
       predictions: 40,
+      internalRecords: 0,
       predictionBaseline: false,
       problems: {
         total: 1,
