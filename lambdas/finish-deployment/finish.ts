@@ -5,7 +5,8 @@
  * Cleanup is best effort — what could not be deleted is reported and left for the next deployment — and never
  * keeps the lease from being released. After a promotion it also records on the deployment how autoscaling,
  * set up once the new config serves, went: AutoscalingRegistered, or AutoscalingFailed with the error (the
- * promotion stands either way; the endpoint serves at its instance count).
+ * promotion stands either way; the endpoint serves at its instance count). Once the lease is released, a
+ * promotion's version gets its prediction baseline (prediction-baseline.ts), best effort as well.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { RegisterScalableTargetRequest } from '@aws-sdk/client-application-auto-scaling';
@@ -16,6 +17,7 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { deploymentSettingsFor, type RuntimeDeploymentSettingsMap } from '../shared/model-settings';
 import type { Deployment, ModelRegistryClient } from '../shared/registry';
+import { type PredictionBaselineDependencies, recordPredictionBaseline } from './prediction-baseline';
 
 export interface FinishInput {
   readonly deploymentId: string;
@@ -37,13 +39,20 @@ export interface FinishResult {
   readonly notDeleted: readonly string[];
   /** The follow-up stage recorded on the deployment (autoscaling), if any; or why it could not be. */
   readonly followUp?: string;
+  /** After a promotion: the prediction baseline written, kept, skipped, or why it could not be made. */
+  readonly predictionBaseline?: string;
 }
 
 export interface FinishDependencies {
   readonly registry: Pick<
     ModelRegistryClient,
-    'listDeployments' | 'releaseDeploymentLease' | 'recordDeploymentFollowUp'
+    'listDeployments' | 'releaseDeploymentLease' | 'recordDeploymentFollowUp' | 'getVersion'
   >;
+  /**
+   * Where and how to make the promoted version's prediction baseline (prediction-baseline.ts); without it
+   * (no ARTIFACTS_BUCKET in the function's environment) none is made.
+   */
+  readonly predictionBaseline?: PredictionBaselineDependencies;
   readonly sagemaker: Pick<SageMakerClient, 'send'>;
   readonly settings: RuntimeDeploymentSettingsMap;
   readonly logger: Logger;
@@ -54,10 +63,11 @@ export async function finishDeployment(input: FinishInput, deps: FinishDependenc
   logger.appendKeys({ deploymentId: input.deploymentId, model: input.model });
   const deleted: string[] = [];
   const notDeleted: string[] = [];
+  let deployments: Deployment[] | undefined;
   try {
     if (input.servingConfigName !== undefined) {
       const { retainVersions } = deploymentSettingsFor(deps.settings, input.model);
-      const deployments = await allDeployments(deps.registry, input.model);
+      deployments = await allDeployments(deps.registry, input.model);
       for (const name of supersededNames(deployments, input.servingConfigName, retainVersions)) {
         const problem = await deleteResources(deps.sagemaker, name);
         if (problem === undefined) deleted.push(name);
@@ -71,8 +81,44 @@ export async function finishDeployment(input: FinishInput, deps: FinishDependenc
   // Released whatever happened above (the catch keeps cleanup from throwing): a held lease would block the
   // model's next deployment until it expires.
   const leaseReleased = await deps.registry.releaseDeploymentLease(input.model, input.deploymentId);
-  logger.info('Deployment finished', { leaseReleased, deleted, notDeleted, followUp });
-  return { leaseReleased, deleted, notDeleted, ...(followUp === undefined ? {} : { followUp }) };
+  // After the lease: the next deployment need not wait for it.
+  const predictionBaseline = await makePredictionBaseline(input, deployments, deps);
+  logger.info('Deployment finished', { leaseReleased, deleted, notDeleted, followUp, predictionBaseline });
+  return {
+    leaseReleased,
+    deleted,
+    notDeleted,
+    ...(followUp === undefined ? {} : { followUp }),
+    ...(predictionBaseline === undefined ? {} : { predictionBaseline }),
+  };
+}
+
+/**
+ * After a promotion, the promoted version's prediction baseline (prediction-baseline.ts); best effort, so an
+ * error is returned as text, not thrown.
+ */
+async function makePredictionBaseline(
+  input: FinishInput,
+  deployments: readonly Deployment[] | undefined,
+  deps: FinishDependencies,
+): Promise<string | undefined> {
+  if (input.servingConfigName === undefined || deps.predictionBaseline === undefined) return undefined;
+  try {
+    const deployment = (deployments ?? (await allDeployments(deps.registry, input.model))).find(
+      (d) => d.deploymentId === input.deploymentId,
+    );
+    if (deployment?.endpointName === undefined) return 'not made: the deployment names no endpoint';
+    const version = await deps.registry.getVersion(input.model, deployment.version);
+    if (version === undefined)
+      return `not made: ${input.model} v${deployment.version} is not in the registry`;
+    const outcome = await recordPredictionBaseline(version, deployment.endpointName, deps.predictionBaseline);
+    if (outcome.status === 'written') return `written: ${outcome.key} (${outcome.rows} predictions)`;
+    if (outcome.status === 'exists') return `kept: ${outcome.key}`;
+    return `not made: ${outcome.reason}`;
+  } catch (error) {
+    deps.logger.warn('Prediction baseline not made', { error: (error as Error).message });
+    return `not made: ${(error as Error).message}`.slice(0, MAX_CAUSE_LENGTH);
+  }
 }
 
 /** Cause texts are cut to this in the record: AWS's messages fit, a stack trace does not need to. */
