@@ -1,13 +1,17 @@
 /**
- * Verdicts from a window's statistics. A feature drifts only when both hold:
- * - its test rejects "same distribution" after correcting the p-values for the number of features tested
- *   (KS for numeric, chi-square for categorical): noise across many features does not raise alarms;
- * - its effect size reaches a threshold (normalized Wasserstein distance, or KS D when the baseline's std
- *   is 0; Jensen–Shannon distance for categoricals): at large windows every tiny shift is "significant",
+ * Verdicts from a window's statistics. A feature drifts when its distribution test and its effect size
+ * both say so:
+ * - the test rejects "same distribution" after correcting the p-values for the number of tests in the
+ *   window (KS for numeric, chi-square for categorical): noise across many features does not raise alarms;
+ * - the effect size reaches a threshold (normalized Wasserstein distance, or KS D when the baseline's std
+ *   is 0; Jensen–Shannon distance for categoricals): in large windows every tiny shift is "significant",
  *   and the threshold keeps negligible ones from becoming alarms.
- * The window drifts when the share of drifted features reaches `driftShare`, a critical feature drifts, or
- * a prediction output drifts (same rules, corrected separately). Below `minSamples` rows there is no
- * verdict: InsufficientData.
+ * A feature also drifts when its null rate moves by at least 10 points with a significant 2×2 chi-square
+ * (corrected in the same family): a feature that goes null would otherwise just go untested.
+ * Features with fewer than `minSamples` non-null values are not distribution-tested (and do not count in
+ * the drift share). The window drifts when the share of drifted features reaches `driftShare`, a critical
+ * feature drifts, or a prediction output drifts (same rules, corrected as a family of their own). Below
+ * `minSamples` rows there is no verdict: InsufficientData, never drift.
  */
 
 import type { DriftAccumulator } from './accumulator';
@@ -48,8 +52,9 @@ export interface DriftSettings {
 
 /**
  * Defaults. 0.1 for the normalized Wasserstein and Jensen–Shannon distances is Evidently's default
- * threshold for both; it keeps a 0.02σ shift from drifting at any window size while a 0.3σ shift does.
- * 0.1 for KS D is about what a 0.25σ normal shift gives (D ≈ 0.4·δ for small δ).
+ * threshold for both (Evidently 0.1.50 release notes, "automatic stattest selection"); for a location
+ * shift the normalized Wasserstein distance is the shift in σ, so 0.02σ never drifts at any window size
+ * while 0.3σ does. 0.1 for KS D is what a 0.25σ normal shift gives (D = 2Φ(δ/2) − 1 ≈ 0.4·δ).
  */
 export const DEFAULT_EFFECT_THRESHOLDS: EffectThresholds = {
   normalizedWasserstein: 0.1,

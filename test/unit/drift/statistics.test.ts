@@ -222,6 +222,25 @@ describe('NumericDriftCounter', () => {
   });
 });
 
+describe('referenceFromValues (prediction baselines)', () => {
+  it('sorts the values, cuts 10 quantile bins with exact counts and takes the population std', () => {
+    const values = Array.from({ length: 100 }, (_, i) => (i * 37) % 100);
+    const ref = referenceFromValues([...values, Number.NaN]);
+    expect(ref.sample).toEqual(Array.from({ length: 100 }, (_, i) => i));
+    expect(ref.binEdges).toEqual(
+      [0, 9.9, 19.8, 29.7, 39.6, 49.5, 59.4, 69.3, 79.2, 89.1, 99].map((e) => expect.closeTo(e, 12)),
+    );
+    expect(ref.binCounts).toEqual([10, 10, 10, 10, 10, 10, 10, 10, 10, 10]);
+    expect(ref).toMatchObject({ min: 0, max: 99, count: 100, nulls: 1 });
+    expect(ref.std).toBeCloseTo(Math.sqrt((100 * 100 - 1) / 12), 12);
+  });
+
+  it('gives one bin for a constant column and nothing for an empty one', () => {
+    expect(referenceFromValues([3, 3, 3])).toMatchObject({ binEdges: [3, 3], binCounts: [3], std: 0 });
+    expect(referenceFromValues([])).toMatchObject({ sample: [], binEdges: [], binCounts: [], std: null });
+  });
+});
+
 describe('CategoricalDriftCounter', () => {
   it('tests homogeneity with unseen categories pooled in one cell', () => {
     const c = new CategoricalDriftCounter({
