@@ -23,8 +23,10 @@ export interface CategoricalDriftStatistics {
    */
   readonly chiSquare: number;
   readonly chiSquarePValue: number;
-  /** Degrees of freedom: categories with a count on either side, minus one. */
+  /** Degrees of freedom: cells (after pooling) with a count on either side, minus one. */
   readonly degreesOfFreedom: number;
+  /** Categories pooled into one cell for the test and the JS distance (0: the table as it is). */
+  readonly pooledCategories: number;
   /** Jensen–Shannon distance (base 2, in [0, 1]) between the baseline's and the window's pooled shares. */
   readonly jensenShannon: number;
   /** Share of the window's non-null values in categories the baseline does not have. */
@@ -76,7 +78,11 @@ export class CategoricalDriftCounter {
       baselineCounts.push(0);
       currentCounts.push(unseen);
     }
-    const [pooledBaseline, pooledCurrent] = poolSparse(baselineCounts, currentCounts);
+    const {
+      first: pooledBaseline,
+      second: pooledCurrent,
+      pooled,
+    } = poolSparse(baselineCounts, currentCounts);
     const { statistic, dof } = chiSquareHomogeneity(pooledBaseline, pooledCurrent);
     const baselineNonNull = baselineCounts.reduce((sum, c) => sum + c, 0);
     const baselineTotal = baselineNonNull + nulls;
@@ -87,6 +93,7 @@ export class CategoricalDriftCounter {
       chiSquare: statistic,
       chiSquarePValue: dof > 0 ? chiSquareSurvival(statistic, dof) : Number.NaN,
       degreesOfFreedom: dof,
+      pooledCategories: pooled,
       jensenShannon: jensenShannonDistance(pooledBaseline, pooledCurrent, 2),
       unseenRate: this.counted > 0 ? unseen / this.counted : 0,
       nullRateChange:
@@ -109,7 +116,10 @@ export const MIN_EXPECTED_COUNT = 5;
  * would turn a high-cardinality feature's noise into alarms. A new category that grows common is no longer
  * sparse, so it still shows.
  */
-export function poolSparse(first: readonly number[], second: readonly number[]): [number[], number[]] {
+export function poolSparse(
+  first: readonly number[],
+  second: readonly number[],
+): { first: number[]; second: number[]; pooled: number } {
   const firstTotal = first.reduce((sum, c) => sum + c, 0);
   const secondTotal = second.reduce((sum, c) => sum + c, 0);
   const smaller = Math.min(firstTotal, secondTotal);
@@ -118,23 +128,23 @@ export function poolSparse(first: readonly number[], second: readonly number[]):
   const b: number[] = [];
   let pooledA = 0;
   let pooledB = 0;
-  let pooled = false;
+  let pooled = 0;
   first.forEach((x, i) => {
     const y = second[i] ?? 0;
     if (total > 0 && ((x + y) * smaller) / total < MIN_EXPECTED_COUNT) {
       pooledA += x;
       pooledB += y;
-      pooled = true;
+      pooled++;
     } else {
       a.push(x);
       b.push(y);
     }
   });
-  if (pooled) {
+  if (pooled > 0) {
     a.push(pooledA);
     b.push(pooledB);
   }
-  return [a, b];
+  return { first: a, second: b, pooled };
 }
 
 /**

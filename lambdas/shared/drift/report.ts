@@ -83,6 +83,11 @@ export interface FeatureDriftStatistics {
   chiSquare?: number;
   chiSquarePValue?: number;
   degreesOfFreedom?: number;
+  /**
+   * Sparse categories (expected count < 5) pooled into one cell before the chi-square test and the JS
+   * distance; absent when none was. Check chiSquare on the pooled table then.
+   */
+  pooledCategories?: number;
   jensenShannon?: number;
   unseenRate?: number;
   nullRateChange?: number;
@@ -341,6 +346,7 @@ function categoricalDrift(
         chiSquare: s.chiSquare,
         chiSquarePValue: s.chiSquarePValue,
         degreesOfFreedom: s.degreesOfFreedom,
+        pooledCategories: s.pooledCategories > 0 ? s.pooledCategories : Number.NaN,
         jensenShannon: s.jensenShannon,
         unseenRate: s.unseenRate,
         nullRateChange: s.nullRateChange,

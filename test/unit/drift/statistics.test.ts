@@ -266,6 +266,8 @@ describe('CategoricalDriftCounter', () => {
     const expected = chiSquareHomogeneity([10, 10, 20, 0], [20, 20, 10, 10]);
     expect(s.chiSquare).toBeCloseTo(expected.statistic, 12);
     expect(s.degreesOfFreedom).toBe(3);
+    // The unseen cell's smaller expected count is 10·40/100 = 4 < 5: pooled (alone).
+    expect(s.pooledCategories).toBe(1);
     expect(s.chiSquarePValue).toBeCloseTo(chiSquareSurvival(expected.statistic, 3), 12);
     expect(s.jensenShannon).toBeCloseTo(jensenShannonDistance([10, 10, 20, 0], [20, 20, 10, 10], 2), 14);
   });
@@ -274,13 +276,16 @@ describe('CategoricalDriftCounter', () => {
 describe('poolSparse', () => {
   it('pools categories whose smaller expected count is under 5 into one last cell', () => {
     // Totals 1000 and 100: a category needs 55 values in all (55·100/1100 = 5) to stand alone.
-    const [a, b] = poolSparse([500, 400, 40, 30, 30], [50, 40, 5, 2, 3]);
-    expect(a).toEqual([500, 400, 100]);
-    expect(b).toEqual([50, 40, 10]);
-    expect(poolSparse([10, 10, 20], [20, 20, 20])).toEqual([
-      [10, 10, 20],
-      [20, 20, 20],
-    ]);
+    expect(poolSparse([500, 400, 40, 30, 30], [50, 40, 5, 2, 3])).toEqual({
+      first: [500, 400, 100],
+      second: [50, 40, 10],
+      pooled: 3,
+    });
+    expect(poolSparse([10, 10, 20], [20, 20, 20])).toEqual({
+      first: [10, 10, 20],
+      second: [20, 20, 20],
+      pooled: 0,
+    });
   });
 });
 
