@@ -1,12 +1,18 @@
 import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { DATASET_KEY_LAYOUT } from '../lambdas/shared/s3-layout';
-import { type MlopsConfig, toRuntimeDeploymentSettings, toRuntimeModelSettings } from './config';
+import {
+  type MlopsConfig,
+  toRuntimeDeploymentSettings,
+  toRuntimeModelSettings,
+  toRuntimeMonitoringSettings,
+} from './config';
 import { DataStorage } from './constructs/data-storage';
 import { DeploymentPipeline } from './constructs/deployment-pipeline';
 import { Encryption } from './constructs/encryption';
 import { InferenceApi } from './constructs/inference-api';
 import { ModelRegistry } from './constructs/model-registry';
+import { Monitoring } from './constructs/monitoring';
 import { TrainingPipeline } from './constructs/training-pipeline';
 
 export interface ServerlessMlopsStackProps extends StackProps {
@@ -23,6 +29,7 @@ export class ServerlessMlopsStack extends Stack {
   public readonly trainingPipeline: TrainingPipeline;
   public readonly deploymentPipeline: DeploymentPipeline;
   public readonly inferenceApi: InferenceApi;
+  public readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props: ServerlessMlopsStackProps) {
     super(scope, id, props);
@@ -60,6 +67,15 @@ export class ServerlessMlopsStack extends Stack {
       encryptionKey: this.encryption.key,
       namePrefix: this.deploymentPipeline.namePrefix,
       deploymentSettings: toRuntimeDeploymentSettings(props.config),
+      removalPolicy,
+    });
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      dataBucket: this.storage.dataBucket,
+      artifactsBucket: this.storage.artifactsBucket,
+      registry: this.registry,
+      encryptionKey: this.encryption.key,
+      monitoringSettings: toRuntimeMonitoringSettings(props.config),
+      modelSettings: toRuntimeModelSettings(props.config),
       removalPolicy,
     });
 

@@ -2,7 +2,10 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CONTEXT_KEY, loadConfig } from '../../lib/config';
+import { MONITORING_DEFAULTS } from '../../lib/config/monitoring';
+import { monitoringSchedules } from '../../lib/constructs/monitoring';
 import { ServerlessMlopsStack } from '../../lib/serverless-mlops-stack';
+import { matchesPattern } from '../../local/events/pattern';
 import { synthStack, TEST_ENV, testApp } from '../support/cdk';
 
 const CONFIG = {
@@ -101,5 +104,225 @@ describe('InferenceApi construct (issue 10 §5)', () => {
     expect(url?.Condition).toEqual({ StringEquals: { 'lambda:FunctionUrlAuthType': 'AWS_IAM' } });
     const invoke = statements.find((s) => actionsOf([s]).includes('lambda:InvokeFunction'));
     expect(invoke?.Condition).toEqual({ Bool: { 'lambda:InvokedViaFunctionUrl': true } });
+  });
+});
+
+describe('monitoringSchedules', () => {
+  const settings = (schedules: Record<string, string>) =>
+    Object.fromEntries(
+      Object.entries(schedules).map(([model, schedule]) => [
+        model,
+        { ...MONITORING_DEFAULTS, criticalFeatures: [], schedule },
+      ]),
+    );
+
+  it('checks every deployed model on the defaults schedule when no model has its own', () => {
+    expect(monitoringSchedules(settings({ defaults: 'rate(1 hour)', churn: 'rate(1 hour)' }))).toEqual([
+      { expression: 'rate(1 hour)', input: { models: '*' } },
+    ]);
+  });
+
+  it('gives each other schedule a rule naming its models, and excludes them from "*"', () => {
+    expect(
+      monitoringSchedules(
+        settings({
+          defaults: 'rate(1 hour)',
+          prices: 'cron(0 6 * * ? *)',
+          fraud: 'rate(15 minutes)',
+          churn: 'rate(15 minutes)',
+          plain: 'rate(1 hour)',
+        }),
+      ),
+    ).toEqual([
+      { expression: 'rate(1 hour)', input: { models: '*', exclude: ['churn', 'fraud', 'prices'] } },
+      { expression: 'cron(0 6 * * ? *)', input: { models: ['prices'] } },
+      { expression: 'rate(15 minutes)', input: { models: ['churn', 'fraud'] } },
+    ]);
+  });
+});
+
+describe('Monitoring construct (issue 10 §2–§4)', () => {
+  const config = {
+    models: {
+      defaults: { deployment: { mode: 'auto' } },
+      churn: { problemType: 'binary', monitoring: { schedule: 'rate(15 minutes)' } },
+      fraud: {
+        problemType: 'binary',
+        monitoring: { schedule: 'rate(15 minutes)', criticalFeatures: ['amount'] },
+      },
+      prices: { problemType: 'regression', monitoring: { schedule: 'cron(0 6 * * ? *)' } },
+    },
+  };
+  let template: Template;
+
+  beforeAll(() => {
+    ({ template } = synthStack({ config, nag: true }));
+  });
+
+  /** The rules whose targets include the function built from lambdas/<entry>. */
+  function rulesTargeting(entry: string) {
+    const functionId = Object.entries(template.findResources('AWS::Lambda::Function')).find(
+      ([, fn]) => fn.Metadata?.['ServerlessMlops::Entry'] === entry,
+    )?.[0];
+    return Object.values(template.findResources('AWS::Events::Rule')).filter((rule) =>
+      (rule.Properties.Targets as { Arn: unknown }[]).some(
+        (target) => JSON.stringify(target.Arn) === JSON.stringify({ 'Fn::GetAtt': [functionId, 'Arn'] }),
+      ),
+    );
+  }
+
+  it('runs both checks on one rule per schedule, with the models, the exclusions and the event time', () => {
+    const rules = rulesTargeting('check-drift');
+    const bySchedule = Object.fromEntries(
+      rules.map((rule) => [rule.Properties.ScheduleExpression as string, rule.Properties.Targets]),
+    );
+    expect(Object.keys(bySchedule).sort()).toEqual(['cron(0 6 * * ? *)', 'rate(1 hour)', 'rate(15 minutes)']);
+    for (const targets of Object.values(bySchedule) as {
+      InputTransformer: unknown;
+      RetryPolicy: unknown;
+    }[][]) {
+      expect(targets).toHaveLength(2);
+      for (const target of targets) {
+        expect(target.RetryPolicy).toEqual({ MaximumEventAgeInSeconds: 86_400, MaximumRetryAttempts: 8 });
+        expect(target).toHaveProperty('DeadLetterConfig');
+      }
+    }
+    const inputOf = (schedule: string) => {
+      const [target] = bySchedule[schedule] as {
+        InputTransformer: { InputPathsMap: unknown; InputTemplate: string };
+      }[];
+      expect(target?.InputTransformer.InputPathsMap).toEqual({ time: '$.time' });
+      return JSON.parse(String(target?.InputTransformer.InputTemplate).replace('<time>', '"T"'));
+    };
+    expect(inputOf('rate(1 hour)')).toEqual({
+      models: '*',
+      exclude: ['churn', 'fraud', 'prices'],
+      time: 'T',
+    });
+    expect(inputOf('rate(15 minutes)')).toEqual({ models: ['churn', 'fraud'], time: 'T' });
+    expect(inputOf('cron(0 6 * * ? *)')).toEqual({ models: ['prices'], time: 'T' });
+    expect(rulesTargeting('check-quality')).toHaveLength(4); // the three schedules and ground-truth uploads
+  });
+
+  it('runs the quality check on ground-truth uploads, and the retrainer on drift, quality loss and registrations', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.s3'],
+        'detail-type': ['Object Created'],
+        detail: { object: { key: [{ wildcard: 'ground-truth/*/*' }] } },
+      },
+    });
+    const [retrainRule, ...others] = rulesTargeting('retrain');
+    expect(others).toEqual([]);
+    expect(retrainRule?.Properties.EventPattern).toEqual({
+      source: ['serverless-mlops'],
+      'detail-type': ['DriftDetected', 'ModelQualityDegraded', 'ModelRegistered'],
+    });
+  });
+
+  it.each([
+    ['ground-truth/churn/labels.csv', true],
+    ['ground-truth/churn/2031/01/labels.jsonl', true],
+    ['ground-truth/labels.csv', false],
+    ['datasets/churn/ground-truth/labels.csv', false],
+  ])('runs the quality check for an upload of %s: %s', (key, expected) => {
+    // Arrange
+    const [rule] = Object.values(
+      template.findResources('AWS::Events::Rule', {
+        Properties: { Description: Match.stringLikeRegexp('^Labels uploaded') },
+      }),
+    );
+    const pattern = JSON.parse(
+      JSON.stringify(rule?.Properties.EventPattern).replace(/\{"Ref":"[^"]+"\}/g, '"data-bucket"'),
+    );
+    const event = {
+      source: 'aws.s3',
+      'detail-type': 'Object Created',
+      detail: { bucket: { name: 'data-bucket' }, object: { key } },
+    };
+
+    // Act
+    const matched = matchesPattern(pattern, event);
+
+    // Assess
+    expect(matched).toBe(expected);
+  });
+
+  it('gives the functions the settings, buckets, table and bus they read at init', () => {
+    const drift = environmentOf(template, 'check-drift');
+    const monitoring = JSON.parse(String(drift.MONITORING_SETTINGS));
+    expect(monitoring.fraud).toMatchObject({ schedule: 'rate(15 minutes)', criticalFeatures: ['amount'] });
+    expect(monitoring.defaults).toEqual(MONITORING_DEFAULTS);
+    expect(Object.keys(drift).sort()).toEqual(
+      expect.arrayContaining([
+        'ARTIFACTS_BUCKET',
+        'EVENT_BUS_NAME',
+        'MONITORING_SETTINGS',
+        'REGISTRY_TABLE_NAME',
+      ]),
+    );
+    const quality = environmentOf(template, 'check-quality');
+    expect(JSON.parse(String(quality.MODEL_SETTINGS)).prices).toEqual({
+      problemType: 'regression',
+      evaluation: { metric: 'validation:rmse', higherIsBetter: false, minImprovement: 0 },
+    });
+    expect(quality).toHaveProperty('DATA_BUCKET');
+    expect(environmentOf(template, 'retrain')).toHaveProperty('DATA_BUCKET');
+  });
+
+  it('lets the checks write only reports, and the retrainer only retrain datasets', () => {
+    const writes = (rolePrefix: string) =>
+      statementsOf(template, rolePrefix)
+        .filter((s) => actionsOf([s]).includes('s3:PutObject'))
+        .map((s) => JSON.stringify(s.Resource));
+    expect(writes('MonitoringCheckDriftRole')).toEqual([expect.stringContaining('/monitoring/*')]);
+    expect(writes('MonitoringCheckQualityRole')).toEqual([expect.stringContaining('/monitoring/*')]);
+    expect(writes('MonitoringRetrainRole')).toEqual([expect.stringContaining('/datasets/*/retrain-*')]);
+    const reads = (rolePrefix: string) =>
+      JSON.stringify(
+        statementsOf(template, rolePrefix).filter((s) => actionsOf([s]).includes('s3:GetObject')),
+      );
+    expect(reads('MonitoringCheckDriftRole')).toContain('/capture/*');
+    expect(reads('MonitoringCheckDriftRole')).toContain('/runs/*/baseline.json');
+    expect(reads('MonitoringCheckDriftRole')).not.toContain('ground-truth');
+    expect(reads('MonitoringCheckQualityRole')).toContain('/ground-truth/*');
+    expect(reads('MonitoringRetrainRole')).toContain('/ground-truth/*');
+  });
+
+  it('grants the registry actions each one sends, PutEvents on the bus, and the key', () => {
+    for (const role of ['MonitoringCheckDriftRole', 'MonitoringCheckQualityRole', 'MonitoringRetrainRole']) {
+      const actions = actionsOf(statementsOf(template, role));
+      expect(actions).toEqual(
+        expect.arrayContaining([
+          'dynamodb:ConditionCheckItem',
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:Query',
+          'dynamodb:UpdateItem',
+          'events:PutEvents',
+          'kms:Decrypt',
+          'kms:GenerateDataKey',
+        ]),
+      );
+      expect(actions).not.toContain('dynamodb:DeleteItem');
+      expect(actions).not.toContain('s3:DeleteObject');
+    }
+    const indexes = (role: string) =>
+      JSON.stringify(
+        statementsOf(template, role).filter((s) => JSON.stringify(s.Resource).includes('/index/')),
+      );
+    expect(indexes('MonitoringCheckDriftRole')).toContain('/index/GSI1');
+    expect(indexes('MonitoringRetrainRole')).toContain('/index/GSI2');
+  });
+
+  it('refuses settings too large for the functions’ environment', () => {
+    // Prepare: many critical features, which only MONITORING_SETTINGS carries
+    const criticalFeatures = Array.from({ length: 120 }, (_, i) => `a-rather-long-feature-name-${i}`);
+    const models = { churn: { monitoring: { criticalFeatures } } };
+
+    // Act, Assess
+    expect(() => synthStack({ config: { models } })).toThrow(
+      /monitoring and evaluation settings are \d+ bytes/,
+    );
   });
 });
