@@ -229,14 +229,21 @@ export async function checkModelQuality(
   const value = (QUALITY_METRICS as readonly string[]).includes(name)
     ? computed.values[name as QualityMetric]
     : undefined;
+  const baseline = version.lineage.metrics[metric];
   const judgement = judgeQuality({
     metric,
     higherIsBetter,
     value,
     rows: computed.rows,
-    baseline: version.lineage.metrics[metric],
+    baseline,
     tolerance: settings.qualityTolerance,
     minRows: settings.minSamples,
+    alpha: settings.alpha,
+    standardError:
+      value === undefined || baseline === undefined
+        ? undefined
+        : accumulator.standardError(name as QualityMetric, baseline),
+    continuityCorrection: value === undefined ? 0 : accumulator.continuityCorrection(name as QualityMetric),
   });
   const join = capture?.join;
   const report: QualityReport = {
@@ -291,6 +298,7 @@ export async function checkModelQuality(
       ...(judgement.value === undefined ? {} : { value: judgement.value }),
       ...(judgement.baseline === undefined ? {} : { baseline: judgement.baseline }),
       ...(judgement.limit === undefined ? {} : { limit: judgement.limit }),
+      ...(judgement.pValue === undefined ? {} : { pValue: judgement.pValue }),
       labels: report.labels.labels,
       unmatchedLabels: report.labels.unmatched,
     },

@@ -30,6 +30,7 @@ const monitoringSettingsSchema = z.record(
   z.string(),
   z.looseObject({
     minSamples: z.int().check(z.gte(1)),
+    alpha: z.number().check(z.gt(0), z.lt(1)),
     consecutiveWindows: z.int().check(z.gte(1)),
     cooldownSeconds: z.number().check(z.gte(0)),
     qualityTolerance: z.number().check(z.gte(0)),

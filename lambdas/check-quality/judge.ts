@@ -3,10 +3,14 @@
  * A pure function, so every rule is tested on its own; the check (./check.ts) gathers its inputs.
  */
 import { formatMetric } from '../evaluate-model/evaluate';
+import { chiSquareSurvival } from '../shared/drift';
 
 /**
- * - Degraded: the metric is worse than the registered value by more than the tolerance;
- * - Healthy: it is not;
+ * - Degraded: the metric is worse than the registered value by more than the tolerance,
+ *   and significantly so (one-sided p-value below alpha against "as good as registered");
+ * - Healthy: it is not worse than the tolerance allows;
+ * - Inconclusive: worse than the tolerance allows, but not significantly: the window's labeled rows are too few
+ *   to tell a real loss from chance (the next windows will);
  * - InsufficientData: fewer labeled rows than the minimum (a handful of labels says little about a metric);
  * - NoBaseline: the version has no registered value for the metric, so there is nothing to compare with;
  * - Unmeasurable: the window's rows cannot give the metric (e.g. AUC over one class only, log loss of a model
@@ -15,6 +19,7 @@ import { formatMetric } from '../evaluate-model/evaluate';
 export const QUALITY_VERDICTS = [
   'Degraded',
   'Healthy',
+  'Inconclusive',
   'InsufficientData',
   'NoBaseline',
   'Unmeasurable',
@@ -35,6 +40,15 @@ export interface QualityJudgementInput {
   readonly tolerance: number;
   /** Labeled rows needed for a verdict (RuntimeMonitoringSettings.minSamples). */
   readonly minRows: number;
+  /**
+   * The metric's standard error if the model were as good as registered (QualityAccumulator.standardError);
+   * undefined when there is no formula (F1): the tolerance alone decides then.
+   */
+  readonly standardError?: number | undefined;
+  /** Significance level of the one-sided test (RuntimeMonitoringSettings.alpha, 0.05). */
+  readonly alpha: number;
+  /** Taken off the difference before the test (QualityAccumulator.continuityCorrection). @default 0 */
+  readonly continuityCorrection?: number;
 }
 
 export interface QualityJudgement {
@@ -44,6 +58,8 @@ export interface QualityJudgement {
   readonly baseline?: number;
   /** The worst value that is still Healthy. */
   readonly limit?: number;
+  /** One-sided p-value of "as good as registered", when a standard error is known. */
+  readonly pValue?: number;
   readonly rows: number;
   readonly reasons: readonly string[];
 }
@@ -55,6 +71,18 @@ export interface QualityJudgement {
 export function qualityLimit(baseline: number, higherIsBetter: boolean, tolerance: number): number {
   const slack = tolerance * Math.abs(baseline);
   return higherIsBetter ? baseline - slack : baseline + slack;
+}
+
+/**
+ * One-sided p-value that a metric this much worse than the baseline arises by chance when the model is as good as
+ * registered: P(Z ≥ z) for z = (how much worse) / SE under the normal approximation, from the chi-square
+ * survival with one degree of freedom (P(|Z| > z) = P(χ²₁ > z²)).
+ */
+export function oneSidedPValue(worseBy: number, standardError: number): number {
+  if (standardError === 0) return worseBy > 0 ? 0 : 1;
+  const z = worseBy / standardError;
+  const twoSided = chiSquareSurvival(z * z, 1);
+  return z >= 0 ? twoSided / 2 : 1 - twoSided / 2;
 }
 
 /** Judges a window; every verdict carries its reasons in words. */
@@ -94,17 +122,36 @@ export function judgeQuality(input: QualityJudgementInput): QualityJudgement {
   const limit = qualityLimit(baseline, higherIsBetter, tolerance);
   const worse = higherIsBetter ? value < limit : value > limit;
   const against = `the registered validation value ${formatMetric(baseline)} (limit ${formatMetric(limit)} at a tolerance of ${formatMetric(tolerance * 100)}%)`;
-  return worse
+  const measured = `${metric} ${formatMetric(value)} over ${rows} labeled row(s)`;
+  if (!worse) return { ...base, limit, verdict: 'Healthy', reasons: [`${measured} is within ${against}`] };
+  const { standardError, alpha } = input;
+  if (standardError === undefined) {
+    return {
+      ...base,
+      limit,
+      verdict: 'Degraded',
+      reasons: [
+        `${measured} is worse than ${against}`,
+        `no standard error is known for ${metric}: the tolerance alone decides`,
+      ],
+    };
+  }
+  const worseBy = (higherIsBetter ? baseline - value : value - baseline) - (input.continuityCorrection ?? 0);
+  const pValue = oneSidedPValue(worseBy, standardError);
+  const test = `p = ${pValue.toPrecision(3)} that a model as good as registered does this badly (standard error ${formatMetric(standardError)})`;
+  return pValue < alpha
     ? {
         ...base,
         limit,
+        pValue,
         verdict: 'Degraded',
-        reasons: [`${metric} ${formatMetric(value)} over ${rows} labeled row(s) is worse than ${against}`],
+        reasons: [`${measured} is worse than ${against}`, `${test} < ${alpha}`],
       }
     : {
         ...base,
         limit,
-        verdict: 'Healthy',
-        reasons: [`${metric} ${formatMetric(value)} over ${rows} labeled row(s) is within ${against}`],
+        pValue,
+        verdict: 'Inconclusive',
+        reasons: [`${measured} is worse than ${against}`, `but not significantly: ${test} ≥ ${alpha}`],
       };
 }

@@ -165,6 +165,7 @@ describe('judgeQuality', () => {
     baseline: 0.9,
     tolerance: 0.1,
     minRows: 200,
+    alpha: 0.05,
   };
 
   it('is Degraded only beyond the relative tolerance, in the metric direction', () => {
