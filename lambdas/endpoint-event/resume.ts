@@ -4,11 +4,20 @@
  * `detail.EndpointName`, https://docs.aws.amazon.com/sagemaker/latest/dg/automating-sagemaker-with-eventbridge.html)
  * resume the deployment waiting on that endpoint once it settled. Each blue/green stage a Deployment State Change
  * event reports (the new fleet Creating, ActivatingTraffic at some share, Baking, Deleting on a rollback) is
- * recorded on that deployment first, so `mlops deployments show` lists the traffic shifts.
+ * recorded on that deployment first, so `mlops deployments show` lists the traffic shifts. The stage goes to the
+ * deployment waiting on the endpoint or, when none waits yet (Creating comes right after UpdateEndpoint, before
+ * WaitForEndpoint stored its waiter), to the deployment that holds the model's lease and planned the event's
+ * pending config.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type ResumeDependencies, type ResumeResult, resumeIfSettled } from '../shared/deployment/resume';
+import {
+  endpointName as endpointNameOf,
+  NAME_PREFIX_MAX_LENGTH,
+  NAME_PREFIX_PATTERN,
+} from '../shared/endpoints/naming';
 import type { ModelRegistryClient } from '../shared/registry';
+import { MODEL_NAME_PATTERN } from '../shared/registry/schemas';
 import { parseInput } from '../shared/runtime/errors';
 import * as z from '../shared/zod';
 
@@ -22,7 +31,10 @@ const eventSchema = z.object({
 
 export interface EndpointEventDependencies extends ResumeDependencies {
   readonly registry: ResumeDependencies['registry'] &
-    Pick<ModelRegistryClient, 'getEndpointWaiter' | 'recordDeploymentProgress'>;
+    Pick<
+      ModelRegistryClient,
+      'getEndpointWaiter' | 'getDeploymentLease' | 'getDeployment' | 'recordDeploymentProgress'
+    >;
   readonly logger: Logger;
 }
 
@@ -85,7 +97,52 @@ const pendingSchema = z.looseObject({
   ),
 });
 
-/** Records the event's stage on the deployment waiting on the endpoint; best effort (the resume matters more). */
+/**
+ * The models whose endpoint could be `endpointName`: it is `<prefix>-<model>` (naming.ts endpointName; a prefix
+ * of at most 20 characters leaves room for any model name, so it is never shortened), and both prefix and model
+ * may hold hyphens, so each split that gives a valid prefix and model name back is a candidate.
+ */
+export function modelsOfEndpoint(endpointName: string): string[] {
+  const models: string[] = [];
+  for (let at = endpointName.indexOf('-'); at > 0; at = endpointName.indexOf('-', at + 1)) {
+    const prefix = endpointName.slice(0, at);
+    const model = endpointName.slice(at + 1);
+    if (prefix.length > NAME_PREFIX_MAX_LENGTH || !NAME_PREFIX_PATTERN.test(prefix)) continue;
+    if (!MODEL_NAME_PATTERN.test(model) || endpointNameOf(prefix, model) !== endpointName) continue;
+    models.push(model);
+  }
+  return models;
+}
+
+/**
+ * The deployment an endpoint's blue/green stage belongs to: the one waiting on the endpoint, else the one that
+ * holds the model's lease (one deployment per model touches its endpoint) and planned `endpointConfigName` on
+ * this endpoint. Undefined when neither is found (a stage of a change nobody of ours made, or after the end).
+ */
+export async function deploymentOfStage(
+  endpointName: string,
+  endpointConfigName: string,
+  registry: EndpointEventDependencies['registry'],
+): Promise<string | undefined> {
+  const waiter = await registry.getEndpointWaiter(endpointName);
+  if (waiter !== undefined) return waiter.deploymentId;
+  const leases = await Promise.all(
+    modelsOfEndpoint(endpointName).map((model) => registry.getDeploymentLease(model)),
+  );
+  for (const lease of leases) {
+    if (lease === undefined) continue;
+    const deployment = await registry.getDeployment(lease.holder);
+    if (deployment?.endpointName === endpointName && deployment.endpointConfigName === endpointConfigName) {
+      return deployment.deploymentId;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Records the event's stage on its deployment; best effort (the resume matters more). A redelivered event
+ * records nothing new: the registry keeps a stage's first record.
+ */
 async function recordStage(
   endpointName: string,
   detail: Readonly<Record<string, unknown>>,
@@ -94,9 +151,13 @@ async function recordStage(
   const stage = blueGreenStage(detail);
   if (stage === undefined) return;
   try {
-    const waiter = await deps.registry.getEndpointWaiter(endpointName);
-    if (waiter === undefined) return;
-    await deps.registry.recordDeploymentProgress(waiter.deploymentId, { stage });
+    const configName = String(stage.details.endpointConfigName);
+    const deploymentId = await deploymentOfStage(endpointName, configName, deps.registry);
+    if (deploymentId === undefined) {
+      deps.logger.info('Blue/green stage of no deployment of ours', { stage: stage.name, configName });
+      return;
+    }
+    await deps.registry.recordDeploymentProgress(deploymentId, { stage });
   } catch (error) {
     deps.logger.warn('Blue/green stage not recorded', { stage: stage.name, error: (error as Error).message });
   }

@@ -46,6 +46,11 @@ export const failureStateSchema = z.looseObject({
   restoreError: z.exactOptional(
     z.looseObject({ Error: z.exactOptional(z.string()), Cause: z.exactOptional(z.string()) }),
   ),
+  /** DeleteEndpoint's answer ({}): the endpoint this deployment created was deleted. */
+  deletedEndpoint: z.exactOptional(z.looseObject({})),
+  deleteError: z.exactOptional(
+    z.looseObject({ Error: z.exactOptional(z.string()), Cause: z.exactOptional(z.string()) }),
+  ),
 });
 export type FailureState = z.output<typeof failureStateSchema>;
 
@@ -151,6 +156,16 @@ export function verdict(state: FailureState): { outcome: 'Failed' | 'RolledBack'
   }
   if (state.restoreError !== undefined) {
     reasons.push(`restoring the previous endpoint config failed: ${describeError(state.restoreError)}`);
+  }
+  const created = plan?.names.endpointName ?? 'the endpoint';
+  if (state.deletedEndpoint !== undefined) {
+    reasons.push(`endpoint ${created} deleted: this deployment created it and it never served`);
+  }
+  if (state.deleteError !== undefined) {
+    reasons.push(
+      `deleting endpoint ${created}, which this deployment created, failed: ${describeError(state.deleteError)}; ` +
+        `delete it (aws sagemaker delete-endpoint --endpoint-name ${created}) before the next deployment`,
+    );
   }
   if (reasons.length === 0) reasons.push('the deployment ended without promotion');
   return { outcome, reasons };

@@ -182,7 +182,8 @@ export function leaseWaitSeconds(): number {
  * UpdateEndpoint (blue/green, alarm rollback) -> WaitForEndpoint (task token, resumed by the endpoint's events;
  * on timeout one DescribeEndpoint) -> the new config InService? -> SmokeTest -> PromoteDeployment ->
  * ModelDeployed -> FinishPromotedDeployment (cleanup, lease released). A failed smoke test or promotion puts
- * the previous config back (or deletes a first endpoint that never proved itself); every failure is recorded
+ * the previous config back (or deletes a first endpoint that never proved itself); a first endpoint that ended
+ * Failed is deleted too, so the next deployment can create it again; every failure is recorded
  * (RecordDeploymentFailure), announced (DeploymentFailed) and releases the lease. JSONPath only: the local
  * executor does not run JSONata.
  */
@@ -426,11 +427,9 @@ export function deploymentDefinition(scope: Construct, props: DeploymentDefiniti
         Parameters: {
           'EndpointName.$': '$.plan.names.endpointName',
         } satisfies TaskParameters<DescribeEndpointInput>,
-        // Both are required in DescribeEndpoint's output (API_DescribeEndpoint), so the selector cannot miss.
-        ResultSelector: {
-          'EndpointStatus.$': '$.EndpointStatus',
-          'EndpointConfigName.$': '$.EndpointConfigName',
-        },
+        // The whole output, no ResultSelector: FailureReason (why SageMaker rolled back or failed) is optional in
+        // DescribeEndpoint's output (API_DescribeEndpoint, Response Syntax), and a selector path to an absent
+        // field fails the state. EndpointStatus and EndpointConfigName, which the outcome reads, are required.
         ResultPath: '$.endpoint',
       },
       SDK_TRANSIENT_ERRORS.sagemaker,
@@ -457,7 +456,9 @@ export function deploymentDefinition(scope: Construct, props: DeploymentDefiniti
     SAGEMAKER_TRANSIENT_ERRORS,
   );
   restorePrevious.addCatch(restoreFailed, { errors: ['States.ALL'], resultPath: '$.restoreError' });
-  // A first endpoint that failed its smoke test serves nothing else: delete it rather than serve it unproven.
+  // An endpoint this deployment created that failed (SageMaker left it Failed: "DeleteEndpoint is the only
+  // operation that can be performed", EndpointStatus in API_DescribeEndpoint) or failed its smoke test serves
+  // nothing else: delete it, so that the next deployment creates it afresh rather than finding it Failed.
   const deleteUnverified = serviceTask(
     S.deleteUnverified,
     'aws-sdk:sagemaker:deleteEndpoint',
@@ -465,10 +466,12 @@ export function deploymentDefinition(scope: Construct, props: DeploymentDefiniti
       Parameters: {
         'EndpointName.$': '$.plan.names.endpointName',
       } satisfies TaskParameters<DeleteEndpointInput>,
+      // DeleteEndpoint answers {} (API_DeleteEndpoint): its presence tells RecordDeploymentFailure it was deleted.
+      ResultPath: '$.deletedEndpoint',
     },
     SDK_TRANSIENT_ERRORS.sagemaker,
   );
-  deleteUnverified.addCatch(restoreFailed, { errors: ['States.ALL'], resultPath: '$.restoreError' });
+  deleteUnverified.addCatch(recordFailure, { errors: ['States.ALL'], resultPath: '$.deleteError' });
   deleteUnverified.next(recordFailure);
   const hasPrevious = new sfn.Choice(scope, S.hasPrevious)
     .when(sfn.Condition.isString('$.plan.previousConfigName'), restorePrevious.next(waitForRestore))
@@ -581,7 +584,8 @@ export function deploymentDefinition(scope: Construct, props: DeploymentDefiniti
     )
     .otherwise(hasPrevious);
   // InService on the new config: go on. InService on another config: SageMaker rolled back (by an alarm, or
-  // silently). Anything else: it failed, or was still changing when the wait ended.
+  // silently). Failed after this deployment's CreateEndpoint: delete it. Anything else: it failed, or was still
+  // changing when the wait ended.
   const outcome = new sfn.Choice(scope, S.endpointOutcome)
     .when(
       sfn.Condition.and(
@@ -593,6 +597,13 @@ export function deploymentDefinition(scope: Construct, props: DeploymentDefiniti
         ),
       ),
       smokeTest.next(smokePassed),
+    )
+    .when(
+      sfn.Condition.and(
+        sfn.Condition.stringEquals('$.plan.action', 'create'),
+        sfn.Condition.stringEquals('$.endpoint.EndpointStatus', 'Failed'),
+      ),
+      deleteUnverified,
     )
     .otherwise(recordFailure);
   waitForEndpoint.next(outcome);

@@ -118,6 +118,8 @@ export class SimulatedSageMaker {
           }
           endpoint.status = 'Updating';
           endpoint.pending = input.EndpointConfigName as string;
+          // A FailureReason stays until the next update (API_EndpointMetadata, FailureReason).
+          delete endpoint.failureReason;
           this.beginUpdate();
           return {};
         }
@@ -128,6 +130,7 @@ export class SimulatedSageMaker {
             EndpointName: input.EndpointName,
             EndpointStatus: endpoint.status,
             EndpointConfigName: endpoint.config,
+            ...(endpoint.failureReason === undefined ? {} : { FailureReason: endpoint.failureReason }),
           };
         }
         case 'RegisterScalableTarget':
@@ -240,6 +243,8 @@ export class SimulatedSageMaker {
     }
     endpoint.status = 'InService';
     if (behaviour === 'rollback-alarm') {
+      // As local/sagemaker/hosting.ts words it: AWS does not publish the rollback's FailureReason.
+      endpoint.failureReason = `Deployment of endpoint configuration "${pending}" was rolled back: CloudWatch alarm(s) ${name}-invocation-5xx-errors in ALARM state during the ActivatingTraffic stage.`;
       return {
         'detail-type': 'SageMaker Endpoint Deployment State Change',
         detail: {
@@ -313,6 +318,8 @@ export class DeploymentHarness {
   predictions: (rows: number) => string = probabilities;
   beforeSmokeTest: (() => Promise<void>) | undefined;
   waitGate: Promise<void> | undefined;
+  /** SageMaker's events after WaitForEndpoint stored its waiter get lost: the wait times out. */
+  eventsLost = false;
   prepareErrors: string[] = [];
   /** What BeginDeployment planned, per deployment, in order. */
   plans: DeploymentPlan[] = [];
@@ -367,6 +374,7 @@ export class DeploymentHarness {
     this.predictions = probabilities;
     this.beforeSmokeTest = undefined;
     this.waitGate = undefined;
+    this.eventsLost = false;
     this.prepareErrors = [];
     this.plans = [];
   }
@@ -411,13 +419,15 @@ export class DeploymentHarness {
     const deps = { registry: this.registry, sagemaker: this.sagemaker.client, sfn, logger };
     await waitForEndpoint(Payload, deps);
     if (this.waitGate) await this.waitGate;
-    // The blue/green stages, each recorded on the deployment; none of them resumes it (the endpoint is Updating).
-    for (const stage of this.sagemaker.stageEvents(Payload.endpointName)) {
+    // The later blue/green stages (Creating came with UpdateEndpoint), each recorded on the deployment; none of
+    // them resumes it (the endpoint is Updating).
+    const stages = this.sagemaker.stageEvents(Payload.endpointName).slice(1);
+    for (const stage of this.eventsLost ? [] : stages) {
       if ((await onEndpointEvent(stage, deps)).resumed)
         throw new Error('a blue/green stage resumed a deployment');
     }
     const event = this.sagemaker.settle(Payload.endpointName);
-    if (event) {
+    if (event && !this.eventsLost) {
       await onEndpointEvent(event, deps);
       // A duplicate delivery of the same event finds no waiter: nothing is resumed twice.
       if ((await onEndpointEvent(event, deps)).resumed)
@@ -425,6 +435,24 @@ export class DeploymentHarness {
     }
     if (output === undefined) throw taskFailure('States.Timeout', 'The task timed out.');
     return JSON.parse(output);
+  };
+
+  /**
+   * UpdateEndpoint, and the new fleet's Creating stage that SageMaker announces right away, before WaitForEndpoint
+   * stored its waiter; delivered twice, as SageMaker may send an event more than once
+   * (https://docs.aws.amazon.com/sagemaker/latest/dg/automating-sagemaker-with-eventbridge.html).
+   */
+  private readonly updateTask: LocalTaskHandler = async (input) => {
+    const output = await this.sagemaker.task('UpdateEndpoint')(input);
+    const sfn = {
+      send: async () => {
+        throw new Error('the Creating stage resumed a deployment');
+      },
+    } as never;
+    const deps = { registry: this.registry, sagemaker: this.sagemaker.client, sfn, logger };
+    const [creating] = this.sagemaker.stageEvents((input as { EndpointName: string }).EndpointName);
+    if (creating) for (let i = 0; i < 2; i++) await onEndpointEvent(creating, deps);
+    return output;
   };
 
   private readonly publish = async (input: unknown) => {
@@ -465,7 +493,7 @@ export class DeploymentHarness {
       [S.createServerlessEndpointConfig]: sm.task('CreateEndpointConfig'),
       ...Object.fromEntries(S.putAlarms.map((name) => [name, sm.task('PutMetricAlarm')])),
       [S.createEndpoint]: sm.task('CreateEndpoint'),
-      [S.updateEndpoint]: sm.task('UpdateEndpoint'),
+      [S.updateEndpoint]: this.updateTask,
       [S.deregisterScalableTarget]: sm.task('DeregisterScalableTarget'),
       [S.registerScalableTarget]: sm.task('RegisterScalableTarget'),
       [S.putScalingPolicy]: sm.task('PutScalingPolicy'),
@@ -499,7 +527,7 @@ export class DeploymentHarness {
       [S.finishAfterAutoscalingFailure]: asTask((input: Parameters<typeof finishDeployment>[0]) =>
         finishDeployment(input, { registry, sagemaker: sm.client, settings, logger }),
       ),
-      [S.restorePrevious]: sm.task('UpdateEndpoint'),
+      [S.restorePrevious]: this.updateTask,
       [S.waitForRestore]: async (input) => {
         const behaviour = sm.behaviour;
         sm.behaviour = 'succeed';

@@ -448,7 +448,7 @@ describe('deployment workflow, executed from the synthesized definition', () => 
     expect(await h.registry.getAlias('sless', 'production')).toMatchObject({ version });
   });
 
-  it('records a first endpoint that failed with SageMaker’s reason, and refuses the next deployment until it is deleted', async () => {
+  it('deletes a first endpoint that ended Failed, records SageMaker’s reason, and the next deployment creates it afresh', async () => {
     const v1 = await h.approved('manual');
     h.sagemaker.behaviour = 'fail';
 
@@ -459,17 +459,28 @@ describe('deployment workflow, executed from the synthesized definition', () => 
     expect(version?.status).toBe('Failed');
     expect(version?.statusReason).toContain('endpoint serverlessmlops-manual is Failed');
     expect(version?.statusReason).toContain('did not pass the ping health check');
+    expect(version?.statusReason).toContain(
+      'endpoint serverlessmlops-manual deleted: this deployment created it and it never served',
+    );
+    expect(h.sagemaker.calls.filter((c) => c.action === 'DeleteEndpoint').map((c) => c.input)).toEqual([
+      { EndpointName: 'serverlessmlops-manual' },
+    ]);
+    expect(h.sagemaker.endpoints.has('serverlessmlops-manual')).toBe(false);
     expect(await h.registry.getAlias('manual', 'production')).toBeUndefined();
+    expect(h.published.at(-1)).toMatchObject({ DetailType: DEPLOYMENT_FAILED });
+    expect(await h.registry.getDeploymentLease('manual')).toBeUndefined();
 
     const v2 = await h.approved('manual');
     h.sagemaker.behaviour = 'succeed';
     const next = await h.deploy('manual', v2);
 
-    expect(next.status).toBe('FAILED');
-    expect((await h.registry.getVersion('manual', v2))?.statusReason).toContain(
-      'EndpointNotReady: endpoint serverlessmlops-manual is Failed, not InService: it cannot take a deployment now; delete it (aws sagemaker delete-endpoint --endpoint-name serverlessmlops-manual)',
-    );
-    expect(h.sagemaker.calls.filter((c) => c.action === 'CreateModel')).toHaveLength(1);
+    expect(next.status).toBe('SUCCEEDED');
+    expect(h.sagemaker.calls.filter((c) => c.action === 'CreateEndpoint')).toHaveLength(2);
+    expect(h.sagemaker.endpoints.get('serverlessmlops-manual')).toMatchObject({
+      status: 'InService',
+      config: `serverlessmlops-manual-v${v2}-a1`,
+    });
+    expect(await h.registry.getAlias('manual', 'production')).toMatchObject({ version: v2 });
   });
 
   it('registers autoscaling once the new config serves, and deregisters it before an instance-type change', async () => {
@@ -537,6 +548,33 @@ describe('deployment workflow, executed from the synthesized definition', () => 
     ).toBe(true);
     expect(await h.registry.getAlias('churn', 'production')).toMatchObject({ version });
   });
+  it("records SageMaker's reason for a rollback found by the DescribeEndpoint after the wait timed out", async () => {
+    const v1 = await h.approved('churn');
+    expect((await h.deploy('churn', v1)).status).toBe('SUCCEEDED');
+    const v2 = await h.approved('churn');
+    // SageMaker rolls v2 back on an alarm, and none of its events reaches the workflow.
+    h.sagemaker.behaviour = 'rollback-alarm';
+    h.eventsLost = true;
+
+    const result = await h.deploy('churn', v2);
+
+    expect(result.status).toBe('FAILED');
+    const entered = result.events.flatMap((e) =>
+      e.type === 'StateEntered' ? [(e as { state?: { name?: string } }).state?.name] : [],
+    );
+    expect(entered).toContain(S.describeAfterWait);
+    const version = await h.registry.getVersion('churn', v2);
+    expect(version?.status).toBe('RolledBack');
+    expect(version?.statusReason).toContain(
+      `SageMaker rolled endpoint serverlessmlops-churn back: it serves serverlessmlops-churn-v${v1}-a1, not serverlessmlops-churn-v${v2}-a1 (alarm serverlessmlops-churn-invocation-5xx-errors)`,
+    );
+    expect(version?.statusReason).toContain(
+      `SageMaker: Deployment of endpoint configuration "serverlessmlops-churn-v${v2}-a1" was rolled back`,
+    );
+    expect(version?.statusReason).not.toContain('silent rollback');
+    expect(await h.registry.getAlias('churn', 'production')).toMatchObject({ version: v1 });
+  });
+
   it('creates each configured model with its own execution role, and a model first seen in an upload with the default one', async () => {
     const roles = h.executionRoles();
     expect(Object.keys(roles).sort()).toEqual(

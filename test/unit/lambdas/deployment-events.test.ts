@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { modelsOfEndpoint } from '../../../lambdas/endpoint-event/resume';
+import { endpointName } from '../../../lambdas/shared/endpoints/naming';
 import { deploymentIdFor, deploymentRequestedDetailSchema } from '../../../lambdas/shared/events';
 
 describe('Deployment Requested events', () => {
@@ -31,5 +33,22 @@ describe('Deployment Requested events', () => {
     });
     expect(deploymentRequestedDetailSchema.safeParse({ ...detail, requestId: 'a b' }).success).toBe(false);
     expect(deploymentRequestedDetailSchema.safeParse({ ...detail, kind: 'promote' }).success).toBe(false);
+  });
+});
+
+describe('the models an endpoint name may stand for', () => {
+  it('gives each prefix/model split that names the endpoint back, so a lease lookup finds the model', () => {
+    expect(modelsOfEndpoint('serverlessmlops-churn')).toEqual(['churn']);
+    // Both the prefix and the model may hold hyphens: every split is a candidate, the lease tells them apart.
+    expect(modelsOfEndpoint(endpointName('my-stack', 'fraud-detector'))).toEqual([
+      'stack-fraud-detector',
+      'fraud-detector',
+      'detector',
+    ]);
+    const longest = endpointName('a'.repeat(20), 'b'.repeat(32));
+    expect(modelsOfEndpoint(longest)).toContain('b'.repeat(32));
+    // A prefix longer than 20 characters, or no hyphen at all: not one of ours.
+    expect(modelsOfEndpoint(`${'a'.repeat(21)}-churn`)).toEqual([]);
+    expect(modelsOfEndpoint('churn')).toEqual([]);
   });
 });
