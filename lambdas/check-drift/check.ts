@@ -33,6 +33,7 @@ import {
   type DriftReport,
   driftReport,
   type PredictionBaseline,
+  UnsupportedBaselineError,
 } from '../shared/drift';
 import { DRIFT_DETECTED, type DriftDetectedDetail, EVENT_SOURCE } from '../shared/events';
 import {
@@ -94,7 +95,12 @@ export type ModelCheckResult =
     }
   | {
       readonly model: string;
-      readonly status: 'not-deployed' | 'nothing-new' | 'superseded' | 'failed';
+      /**
+       * not-deployed: no production version; nothing-new: checked up to there already; superseded: another
+       * check recorded meanwhile; no-baseline: the version's run has no usable baseline (trained before
+       * baselines had reference samples: retrain); failed: an error (the invocation fails, to be retried).
+       */
+      readonly status: 'not-deployed' | 'nothing-new' | 'superseded' | 'no-baseline' | 'failed';
       readonly reason: string;
     };
 
@@ -216,7 +222,15 @@ export async function checkModel(
   const windowId = windowIdFor(from, until);
   logger.appendKeys({ model, windowId });
   const settings = settingsOf(deps, model);
-  const report = await computeReport(model, version, from, until, windowId, settings, deps);
+  let report: DriftWindowReport;
+  try {
+    report = await computeReport(model, version, from, until, windowId, settings, deps);
+  } catch (error) {
+    // Every check would fail the same way until the model is retrained: said, not retried.
+    if (!(error instanceof UnsupportedBaselineError)) throw error;
+    logger.warn('No drift check: the serving version has no usable baseline', { reason: error.message });
+    return { model, status: 'no-baseline', reason: `${model} v${version.version}: ${error.message}` };
+  }
   const reportKey = windowReportKey(model, windowId, MonitoringReportFiles.json);
   const htmlReportKey = windowReportKey(model, windowId, MonitoringReportFiles.html);
   await putText(deps, reportKey, `${JSON.stringify(report, null, 2)}\n`, 'application/json');
@@ -300,25 +314,21 @@ async function computeReport(
   const baseline = await getJson<BaselineStatistics>(deps, runArtifactKey(runId, RunArtifacts.baseline));
   const encoding = await getJson<EncodingLike>(deps, runArtifactKey(runId, RunArtifacts.encoding));
   if (baseline === undefined || encoding === undefined) {
-    throw new Error(
-      `${model} v${version.version}: run ${runId} has no ${baseline === undefined ? RunArtifacts.baseline : RunArtifacts.encoding}; retrain to get one`,
+    throw new UnsupportedBaselineError(
+      `run ${runId} has no ${baseline === undefined ? RunArtifacts.baseline : RunArtifacts.encoding}: retrain the model to get one`,
     );
   }
   const predictionBaseline = await getJson<PredictionBaseline>(
     deps,
     runArtifactKey(runId, RunArtifacts.predictionBaseline),
   );
+  // Throws UnsupportedBaselineError for a baseline without reference samples (formatVersion 1).
   const accumulator = new DriftAccumulator(baseline, predictionBaseline);
   const parser = new CaptureParser(captureSchemaFor(encoding, version.lineage.hyperparameters));
   let internalRecords = 0;
-  for await (const key of windowFiles(deps, model, from, until)) {
-    let body: AsyncIterable<Uint8Array>;
-    try {
-      const output = await deps.s3.send(new GetObjectCommand({ Bucket: deps.artifactsBucket, Key: key }));
-      body = output.Body as AsyncIterable<Uint8Array>;
-    } catch (error) {
+  for await (const { key, body } of openAhead(deps, windowFiles(deps, model, from, until))) {
+    if (body === undefined) {
       // Deleted since the listing (e.g. a lifecycle rule): counted, not fatal.
-      if ((error as { name?: string }).name !== 'NoSuchKey') throw error;
       parser.problems.add('unreadable-file', 'deleted after it was listed', { file: key });
       continue;
     }
@@ -389,6 +399,41 @@ export async function* windowFiles(
   } while (token !== undefined);
   selected.sort((a, b) => a.at - b.at || a.key.localeCompare(b.key));
   for (const file of selected) yield file.key;
+}
+
+/** GetObject requests kept in flight ahead of the file being parsed: small files are latency-bound. */
+const FILES_AHEAD = 8;
+
+/**
+ * Opens the files in order, keeping up to {@link FILES_AHEAD} GetObject requests ahead of the one being
+ * read; an unread body is paused by its stream, so memory stays a few socket buffers per file. A file
+ * deleted since the listing comes with no body.
+ */
+async function* openAhead(
+  deps: Pick<CheckDriftDependencies, 's3' | 'artifactsBucket'>,
+  keys: AsyncIterable<string>,
+): AsyncGenerator<{ key: string; body: AsyncIterable<Uint8Array> | undefined }> {
+  const open = async (key: string) => {
+    try {
+      const output = await deps.s3.send(new GetObjectCommand({ Bucket: deps.artifactsBucket, Key: key }));
+      return { key, body: output.Body as AsyncIterable<Uint8Array> | undefined };
+    } catch (error) {
+      if ((error as { name?: string }).name !== 'NoSuchKey') throw error;
+      return { key, body: undefined };
+    }
+  };
+  const pending: Promise<{ key: string; body: AsyncIterable<Uint8Array> | undefined }>[] = [];
+  // Settled-rejection guard: a failed prefetch is rethrown when its turn comes, not as unhandled.
+  const queue = (key: string) => {
+    const request = open(key);
+    request.catch(() => undefined);
+    pending.push(request);
+  };
+  for await (const key of keys) {
+    queue(key);
+    if (pending.length > FILES_AHEAD) yield await (pending.shift() as (typeof pending)[number]);
+  }
+  while (pending.length > 0) yield await (pending.shift() as (typeof pending)[number]);
 }
 
 async function getJson<T>(deps: CheckDriftDependencies, key: string): Promise<T | undefined> {

@@ -86,7 +86,7 @@ function rows(count: number, seed: number, shift = 0, skew = 0): { x1: number; x
 }
 
 /** Trains nothing: registers and deploys a version whose run has the validator's baseline and encoding. */
-async function deployedModel(model: string, deployedAt: Date): Promise<void> {
+async function deployedModel(model: string, deployedAt: Date, baselineFormat?: number): Promise<void> {
   const runId = `${model}-0123456789abcdef`;
   const reference = rows(2000, 1).map((r, i) => `${r.x1},${r.x2},${r.plan},${i % 2}`);
   const { statistics, encoding } = await baselineFromRows({
@@ -95,7 +95,12 @@ async function deployedModel(model: string, deployedAt: Date): Promise<void> {
     problemType: 'binary',
   });
   expect(encoding.features.map((f) => f.name)).toEqual(['x1', 'x2', 'plan']);
-  await put(runArtifactKey(runId, RunArtifacts.baseline), JSON.stringify(statistics));
+  await put(
+    runArtifactKey(runId, RunArtifacts.baseline),
+    JSON.stringify(
+      baselineFormat === undefined ? statistics : { ...statistics, formatVersion: baselineFormat },
+    ),
+  );
   await put(runArtifactKey(runId, RunArtifacts.encoding), JSON.stringify(encoding));
   const clocked = new ModelRegistryClient({
     client: table.documentClient,
@@ -361,4 +366,19 @@ describe('checkDrift', () => {
     const named = await checkDrift({ models: ['pending'], time }, deps());
     expect(named.models).toEqual([expect.objectContaining({ model: 'pending', status: 'not-deployed' })]);
   });
+
+  it('says a model trained before baselines had reference samples cannot be checked, without failing or recording', async () => {
+    await deployedModel('legacy', new Date(Date.now() - 3_600_000), 1);
+    await captureFile('legacy', rows(300, 41));
+    const time = await tick();
+    const result = await checkDrift({ models: ['legacy'], time }, deps());
+    expect(result.models).toEqual([
+      {
+        model: 'legacy',
+        status: 'no-baseline',
+        reason: expect.stringMatching(/^legacy v1: .*formatVersion 1.*retrain/),
+      },
+    ]);
+    expect(await windows.cursor('legacy', 'drift')).toBeUndefined();
+  }, 60_000);
 });
