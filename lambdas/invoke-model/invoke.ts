@@ -4,8 +4,8 @@
  * request and response in SageMaker's format and layout (capture.ts).
  *
  * Request: the payload as the body, its type in Content-Type, the wanted answer type in Accept, and an optional
- * `X-Amzn-SageMaker-Inference-Id` (1–64 characters, as InvokeEndpoint's InferenceId) that ground truth can
- * name later. Answer: the endpoint's body and Content-Type, with `X-Mlops-Event-Id` (the capture record's
+ * `X-Amzn-SageMaker-Inference-Id` (1–64 characters, as InvokeEndpoint's InferenceId; not `mlops-internal-…`,
+ * which the checks skip) that ground truth can name later. Answer: the endpoint's body and Content-Type, with `X-Mlops-Event-Id` (the capture record's
  * eventId, the other id ground truth can name) and `X-Amzn-Invoked-Production-Variant`.
  * Function URL payloads: https://docs.aws.amazon.com/lambda/latest/dg/urls-invocation.html#urls-payloads;
  * InvokeEndpoint: https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_runtime_InvokeEndpoint.html.
@@ -14,6 +14,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { InvokeEndpointCommand, type SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import type { LambdaFunctionURLEvent, LambdaFunctionURLResult } from 'aws-lambda';
+import { INTERNAL_INFERENCE_ID_PREFIX } from '../shared/capture/parse';
 import { endpointName, VARIANT_NAME } from '../shared/endpoints/naming';
 import { MODEL_SETTINGS_DEFAULTS_KEY } from '../shared/model-settings';
 import { MODEL_NAME_PATTERN } from '../shared/registry/schemas';
@@ -63,6 +64,14 @@ export async function invokeModel(
   const inferenceId = headers[INFERENCE_ID_HEADER];
   if (inferenceId !== undefined && !INFERENCE_ID.test(inferenceId)) {
     return problem(400, 'ValidationError', `${INFERENCE_ID_HEADER} must be 1–64 printable characters`);
+  }
+  // The checks skip records with these ids (the stack's own invocations): a caller's must not hide traffic.
+  if (inferenceId?.startsWith(INTERNAL_INFERENCE_ID_PREFIX)) {
+    return problem(
+      400,
+      'ValidationError',
+      `${INFERENCE_ID_HEADER} values starting with ${INTERNAL_INFERENCE_ID_PREFIX} are reserved for the stack's own invocations`,
+    );
   }
   const body =
     event.body === undefined

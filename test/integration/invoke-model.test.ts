@@ -358,6 +358,15 @@ describe('invoke-model (the inference API) on the local SageMaker Runtime and S3
       400,
       'ValidationError',
     ],
+    [
+      'an inference id the checks would skip as the stack’s own',
+      request('/models/churn/invocations', '1,1', {
+        'content-type': 'text/csv',
+        [INFERENCE_ID_HEADER]: 'mlops-internal-baseline-1',
+      }),
+      400,
+      'ValidationError',
+    ],
   ])('refuses %s without capturing it', async (_name, event, status, error) => {
     // Arrange
     const capture = new CaptureBuffer(s3, { bucket: 'artifacts', maxRecords: 1 });
