@@ -10,7 +10,10 @@ import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventb
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { type CaptureSchema, captureSchemaFor } from '../shared/capture';
 import { EVENT_SOURCE, MODEL_QUALITY_DEGRADED, type ModelQualityDegradedDetail } from '../shared/events';
-import { forEachLabeledRow, loadLabels } from '../shared/ground-truth';
+import { DEFAULT_CAPTURE_LOOKBACK_SECONDS, forEachLabeledRow, loadLabels } from '../shared/ground-truth';
+
+export { DEFAULT_CAPTURE_LOOKBACK_SECONDS };
+
 import { DEFAULT_OBJECTIVE, findXgboostMetric, type ProblemType } from '../shared/metrics';
 import {
   type MonitoringScheduleInput,
@@ -37,13 +40,6 @@ export const QUALITY_CHECKED = 'QualityChecked';
 
 /** The report's file name in the window's folder. */
 export const QUALITY_REPORT_FILE = 'quality.json';
-
-/**
- * How far back captured predictions are joined with new labels: labels usually arrive within days; older
- * predictions are not looked for (their labels count as unmatched). Never before the serving version was
- * deployed, since only its own predictions judge it.
- */
-export const DEFAULT_CAPTURE_LOOKBACK_SECONDS = 14 * 24 * 3600;
 
 export interface CheckQualityDependencies {
   readonly s3: S3Client;

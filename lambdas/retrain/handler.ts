@@ -4,13 +4,14 @@
  *
  * Environment (read once, at init): REGISTRY_TABLE_NAME, DATA_BUCKET, ARTIFACTS_BUCKET, EVENT_BUS_NAME,
  * MONITORING_SETTINGS (per model + `defaults`), KMS_KEY_ARN (optional: SSE-KMS for the dataset written),
- * RETRAIN_ABANDON_AFTER_SECONDS (optional, default 6 h).
+ * RETRAIN_ABANDON_AFTER_SECONDS (optional, default 6 h), CAPTURE_LOOKBACK_SECONDS (optional, default 14 days).
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
+import { DEFAULT_CAPTURE_LOOKBACK_SECONDS } from '../shared/ground-truth';
 import type { RuntimeMonitoringSettingsMap } from '../shared/model-settings';
 import { ModelRegistryClient, MonitoringWindows, RetrainSlots } from '../shared/registry';
 import { parseJsonEnv, requireEnv } from '../shared/runtime/env';
@@ -39,6 +40,11 @@ const abandonAfterSeconds = abandonText ? Number(abandonText) : DEFAULT_ABANDON_
 if (!(abandonAfterSeconds > 0)) {
   throw new Error(`RETRAIN_ABANDON_AFTER_SECONDS must be a number of seconds > 0, got ${abandonText}`);
 }
+const lookbackText = process.env.CAPTURE_LOOKBACK_SECONDS?.trim();
+const captureLookbackSeconds = lookbackText ? Number(lookbackText) : DEFAULT_CAPTURE_LOOKBACK_SECONDS;
+if (!(captureLookbackSeconds > 0)) {
+  throw new Error(`CAPTURE_LOOKBACK_SECONDS must be a number of seconds > 0, got ${lookbackText}`);
+}
 const kmsKeyArn = process.env.KMS_KEY_ARN?.trim();
 const config: RetrainConfig = {
   dataBucket: requireEnv('DATA_BUCKET'),
@@ -50,6 +56,7 @@ const config: RetrainConfig = {
   ) as unknown as RuntimeMonitoringSettingsMap,
   ...(kmsKeyArn ? { kmsKeyArn } : {}),
   abandonAfterSeconds,
+  captureLookbackSeconds,
 };
 
 const powertools = createPowertools('retrain');

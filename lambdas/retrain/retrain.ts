@@ -15,7 +15,7 @@ import { parse as parseCsv } from 'csv-parse';
 import { captureSchemaFor } from '../shared/capture';
 import { type DatasetContract, parseDatasetContractJson } from '../shared/dataset-contract';
 import { EVENT_SOURCE, RETRAIN_NEEDS_LABELS, RETRAIN_STARTED, type RetrainDetail } from '../shared/events';
-import { forEachLabeledRow, loadLabels } from '../shared/ground-truth';
+import { DEFAULT_CAPTURE_LOOKBACK_SECONDS, forEachLabeledRow, loadLabels } from '../shared/ground-truth';
 import { monitoringSettingsFor, type RuntimeMonitoringSettingsMap } from '../shared/model-settings';
 import {
   type ModelRegistryClient,
@@ -43,6 +43,8 @@ export interface RetrainConfig {
   readonly kmsKeyArn?: string | undefined;
   /** @default DEFAULT_ABANDON_AFTER_SECONDS */
   readonly abandonAfterSeconds?: number;
+  /** Labeled rows captured longer ago than this are not looked for (bounds the work). @default 14 days */
+  readonly captureLookbackSeconds?: number;
 }
 
 export interface RetrainDependencies {
@@ -53,7 +55,7 @@ export interface RetrainDependencies {
     'getAlias' | 'getVersion' | 'getRun' | 'listRunsByModel' | 'appendEvent'
   >;
   readonly windows: Pick<MonitoringWindows, 'listWindows'>;
-  readonly slots: Pick<RetrainSlots, 'getSlot' | 'takeSlot' | 'releaseSlot'>;
+  readonly slots: Pick<RetrainSlots, 'getSlot' | 'takeSlot' | 'releaseSlot' | 'claimNotice'>;
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly config: RetrainConfig;
@@ -152,12 +154,17 @@ export async function considerRetrain(
   const built = await collectNewRows(version, deps);
   if (built.rows.size === 0) {
     const reasons = [...gate.reasons, noLabelsMessage(trigger), ...built.notes];
+    // The notice goes out once per cooldown; the decision is recorded every time.
+    const notify = await slots.claimNotice(model, settings.cooldownSeconds);
+    if (!notify)
+      reasons.push(`people were told within the last ${settings.cooldownSeconds} s; no new notice`);
     const decision = await skip(
       deps,
       { model, windowId, outcome: 'NoLabeledData', reasons },
       trigger,
       version,
     );
+    if (!notify) return decision;
     await publish(deps, RETRAIN_NEEDS_LABELS, {
       model,
       version: version.version,
@@ -335,8 +342,10 @@ interface NewRows {
 async function collectNewRows(version: ModelVersion, deps: RetrainDependencies): Promise<NewRows> {
   const { s3, config } = deps;
   const run = await deps.registry.getRun(version.lineage.runId);
-  const since = run?.startedAt ?? version.createdAt;
   const now = (deps.clock ?? (() => new Date()))();
+  const lookback = (config.captureLookbackSeconds ?? DEFAULT_CAPTURE_LOOKBACK_SECONDS) * 1000;
+  const trainedAt = Date.parse(run?.startedAt ?? version.createdAt);
+  const since = new Date(Math.max(trainedAt, now.getTime() - lookback)).toISOString();
   const encoding = await readJson<RetrainEncoding>(
     s3,
     config.artifactsBucket,

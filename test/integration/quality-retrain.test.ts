@@ -398,6 +398,16 @@ describe('quality check and retraining', () => {
         message: 'drift holds; no labeled data to retrain on',
       }),
     ]);
-    expect(await slots.getSlot('fraud')).toBeUndefined();
+    // The trouble still holds at the next decision: recorded again, but people are not told again within the cooldown.
+    const again = await considerRetrain(
+      { model: 'fraud', trigger: 'drift', windowId: last },
+      retrainDeps(new Date()),
+    );
+    expect(again.outcome).toBe('NoLabeledData');
+    expect(again.reasons.at(-1)).toBe('people were told within the last 3600 s; no new notice');
+    expect(bridge.events.filter((e) => e['detail-type'] === 'RetrainNeedsLabels')).toHaveLength(1);
+    const skipped = (await registry.listEvents('fraud')).items.filter((e) => e.type === 'RetrainSkipped');
+    expect(skipped.map((e) => e.details.outcome)).toEqual(['NoLabeledData', 'NoLabeledData']);
+    expect((await slots.getSlot('fraud'))?.inFlight).toBeUndefined();
   });
 });

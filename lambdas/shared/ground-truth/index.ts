@@ -23,6 +23,7 @@ export {
   parseGroundTruth,
 } from './labels';
 export {
+  DEFAULT_CAPTURE_LOOKBACK_SECONDS,
   forEachLabeledRow,
   inRange,
   type LabeledCaptureSummary,

@@ -9,6 +9,13 @@ import { capturePrefix, groundTruthPrefix } from '../s3-layout';
 import { emptyJoinCounts, type JoinCounts, joinRequest, type LabeledRow } from './join';
 import { formatOfKey, LabelIndex } from './labels';
 
+/**
+ * How far back captured predictions are joined with new labels: labels usually arrive within days; older
+ * predictions are not looked for (their labels count as unmatched). Never before the serving version was
+ * deployed (for the quality check), since only its own predictions judge it.
+ */
+export const DEFAULT_CAPTURE_LOOKBACK_SECONDS = 14 * 24 * 3600;
+
 /** An object listed, with the time S3 says it was written. */
 export interface ListedObject {
   readonly key: string;

@@ -11,6 +11,7 @@
  * released when the retrain's run ends (the run of `inFlight.datasetKey`: the retrainer looks it up in the
  * registry's runs, and ModelRegistered releases it at once), with a RetrainEnded audit event.
  */
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from '../zod';
 import { RETRY, withRetry } from './dynamo';
 import { modelPartition } from './keys';
@@ -52,6 +53,8 @@ export interface RetrainSlot {
   /** How the last retrain ended, once it did. */
   readonly lastOutcome?: string;
   readonly lastEndedAt?: string;
+  /** When people were last told that a retrain waits for labels (the notice is sent once per cooldown). */
+  readonly lastNoticeAt?: string;
 }
 
 export interface TakeRetrainSlotInput {
@@ -110,6 +113,7 @@ const storedSlotSchema: z.ZodMiniType<RetrainSlot> = z.object({
   lastStartedAt: z.exactOptional(z.string()),
   lastOutcome: z.exactOptional(z.string()),
   lastEndedAt: z.exactOptional(z.string()),
+  lastNoticeAt: z.exactOptional(z.string()),
 });
 
 /**
@@ -199,6 +203,35 @@ export class RetrainSlots {
       }
       throw unexpectedCancellation(reasons);
     });
+  }
+
+  /**
+   * Whether to send the "no labeled data to retrain on" notice now: true at most once per `cooldownSeconds` per
+   * model (a conditional write of the time), so trouble that holds for days does not page people every window.
+   */
+  async claimNotice(model: string, cooldownSeconds: number): Promise<boolean> {
+    const name = parseInput(modelNameSchema, model, 'model');
+    const now = this.store.now();
+    const cutoff = new Date(Date.parse(now) - cooldownSeconds * 1000).toISOString();
+    const result = await withRetry(`claimRetrainNotice ${name}`, this.store.retry, () =>
+      this.store.write(
+        async () => {
+          await this.store.doc.send(
+            new UpdateCommand({
+              TableName: this.store.tableName,
+              Key: slotKey(name),
+              UpdateExpression: 'SET #model = :model, #lastNoticeAt = :now',
+              ConditionExpression: 'attribute_not_exists(#lastNoticeAt) OR #lastNoticeAt < :cutoff',
+              ExpressionAttributeNames: { '#model': 'model', '#lastNoticeAt': 'lastNoticeAt' },
+              ExpressionAttributeValues: { ':model': name, ':now': now, ':cutoff': cutoff },
+            }),
+          );
+          return true;
+        },
+        () => false,
+      ),
+    );
+    return result;
   }
 
   /** Releases the slot held for `datasetKey`, with a RetrainEnded event; does nothing when it is not held for it. */

@@ -76,4 +76,17 @@ describe('RetrainSlots (DynamoDB Local)', () => {
     const types = (await registry.listEvents('cool')).items.map((e) => e.type);
     expect(types).toEqual(['RetrainStarted', 'RetrainEnded', 'RetrainStarted']);
   });
+
+  it('lets the "no labels" notice out once per cooldown, whatever the slot holds', async () => {
+    clock = new Date('2026-11-30T10:00:00.000Z');
+    expect(await slots.claimNotice('notice', 3600)).toBe(true);
+    expect(await slots.claimNotice('notice', 3600)).toBe(false);
+    clock = new Date('2026-11-30T10:59:59.000Z');
+    expect(await slots.claimNotice('notice', 3600)).toBe(false);
+    clock = new Date('2026-11-30T11:00:01.000Z');
+    expect(await slots.claimNotice('notice', 3600)).toBe(true);
+    // A notice does not take the slot: a retrain may still start.
+    expect((await take('notice', 'w1')).taken).toBe(true);
+    expect((await slots.getSlot('notice'))?.lastNoticeAt).toBe('2026-11-30T11:00:01.000Z');
+  });
 });
