@@ -20,7 +20,7 @@ import {
   type RuntimeDeploymentSettingsMap,
   type RuntimeModelSettingsMap,
 } from '../../lambdas/shared/model-settings';
-import { KeyPatterns, Prefixes, RunArtifacts } from '../../lambdas/shared/s3-layout';
+import { KeyPatterns, Prefixes, RunArtifacts, splitFolder } from '../../lambdas/shared/s3-layout';
 import { ecrRepositoryOf } from '../config/training-images';
 import { deploymentDefinition, leaseWaitSeconds } from '../workflows/deployment';
 import type { ModelRegistry } from './model-registry';
@@ -187,7 +187,11 @@ export class DeploymentPipeline extends Construct {
       smokeTest: fn('smoke-test'),
       promote: fn('promote-deployment'),
       recordFailure: fn('record-deployment-failure'),
-      finish: fn('finish-deployment', { DEPLOYMENT_SETTINGS: settings }),
+      // ARTIFACTS_BUCKET turns on the promoted version's prediction baseline (drift checks compare predictions).
+      finish: fn('finish-deployment', {
+        DEPLOYMENT_SETTINGS: settings,
+        ARTIFACTS_BUCKET: artifactsBucket.bucketName,
+      }),
     };
     const f = this.functions;
 
@@ -621,8 +625,47 @@ export class DeploymentPipeline extends Construct {
         resources: sageMakerResources.slice(0, 2),
       }),
     );
+    // The prediction baseline (lambdas/finish-deployment/prediction-baseline.ts): the validation split predicted
+    // through the endpoint, stored once per run (HeadObject first, hence GetObject and ListBucket on it).
+    const validation = artifacts.arnForObjects(KeyPatterns.runFolder(splitFolder('validation')));
+    const predictionBaseline = artifacts.arnForObjects(
+      `${Prefixes.runs}*/${RunArtifacts.predictionBaseline}`,
+    );
+    f.finish.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [validation, predictionBaseline] }),
+    );
+    f.finish.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [predictionBaseline] }),
+    );
+    f.finish.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:ListBucket'],
+        resources: [artifacts.bucketArn],
+        conditions: { StringLikeIfExists: { 's3:prefix': [KeyPatterns.runs] } },
+      }),
+    );
+    f.finish.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['sagemaker:InvokeEndpoint'], resources: [endpoints] }),
+    );
+    key.grant(f.finish.role, 'kms:Decrypt', 'kms:GenerateDataKey');
+    acknowledgeWildcardResource(
+      f.finish.role,
+      validation,
+      `The prediction baseline predicts the version's validation split under ${Prefixes.runs}<runId>/${splitFolder('validation')}; read-only.`,
+    );
+    acknowledgeWildcardResource(
+      f.finish.role,
+      predictionBaseline,
+      `Each run's prediction baseline is ${Prefixes.runs}<runId>/${RunArtifacts.predictionBaseline}, run ids known only at run time.`,
+    );
     const prefixReason = `Endpoints, models and endpoint configs are named per model, version and attempt under the stack's prefix ${this.namePrefix}-.`;
-    for (const role of [f.waitForEndpoint.role, f.endpointEvent.role, f.begin.role, f.smokeTest.role]) {
+    for (const role of [
+      f.waitForEndpoint.role,
+      f.endpointEvent.role,
+      f.begin.role,
+      f.smokeTest.role,
+      f.finish.role,
+    ]) {
       acknowledgeWildcardResource(role, endpoints, prefixReason);
     }
     acknowledgeWildcardResource(f.begin.role, sageMakerResources[1] ?? '', prefixReason);

@@ -326,3 +326,27 @@ describe('Monitoring construct (issue 10 §2–§4)', () => {
     );
   });
 });
+
+describe('FinishDeployment and the prediction baseline (issue 10 §1)', () => {
+  let template: Template;
+
+  beforeAll(() => {
+    ({ template } = synthStack({ config: CONFIG }));
+  });
+
+  it('is given the artifacts bucket, which turns the prediction baseline on', () => {
+    expect(environmentOf(template, 'finish-deployment')).toHaveProperty('ARTIFACTS_BUCKET');
+  });
+
+  it("reads validation splits, writes only prediction baselines, and invokes the stack's endpoints", () => {
+    const statements = statementsOf(template, 'DeploymentFunctionsFinishDeploymentRole');
+    const on = (action: string) =>
+      JSON.stringify(statements.filter((s) => actionsOf([s]).includes(action)).map((s) => s.Resource));
+    expect(on('s3:GetObject')).toContain('/runs/*/splits/validation/*');
+    expect(on('s3:PutObject')).toContain('/runs/*/prediction-baseline.json');
+    expect(on('s3:PutObject')).not.toContain('splits');
+    expect(on('sagemaker:InvokeEndpoint')).toContain(':endpoint/serverlessmlops-*');
+    const list = statements.find((s) => actionsOf([s]).includes('s3:ListBucket'));
+    expect(list?.Condition).toEqual({ StringLikeIfExists: { 's3:prefix': ['runs/*'] } });
+  });
+});
