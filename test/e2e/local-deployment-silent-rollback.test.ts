@@ -5,12 +5,14 @@
  * workflow must see it by itself (DescribeEndpoint's EndpointConfigName is not the config it deployed): v2's
  * deployment ends RolledBack with SageMaker's reason, `production` stays on v1, and v1 answers throughout.
  * The model deploys manually (deployment.mode "manual"), so each deployment starts when the test asks for it.
+ * A second model's first version, damaged the same way, fails its first endpoint: the workflow deletes the Failed
+ * endpoint it created, so the next deployment (the artifact mended) creates it afresh and serves.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { create as createTar } from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEPLOYMENT_REQUESTED, EVENT_SOURCE } from '../../lambdas/shared/events';
@@ -27,6 +29,7 @@ const SAMPLE = join(__dirname, '..', '..', 'samples', 'penguins', 'penguins.csv'
 const ENDPOINT = 'serverlessmlops-penguins';
 const V1_CONFIG = 'serverlessmlops-penguins-v1-a1';
 const V2_CONFIG = 'serverlessmlops-penguins-v2-a1';
+const FIRST_ENDPOINT = 'serverlessmlops-gentoo';
 const PING_FAILURE =
   'The primary container for production variant AllTraffic did not pass the ping health check. Please check ' +
   'CloudWatch logs for this endpoint.';
@@ -45,6 +48,14 @@ const CONFIG = {
         trafficRouting: { type: 'CANARY', canaryPercent: 50, wait: '5m' },
         bakeTime: '5m',
       },
+    },
+    gentoo: {
+      problemType: 'multiclass',
+      targetColumn: 'species',
+      approval: 'auto',
+      evaluation: { metric: 'validation:merror', threshold: 0.1 },
+      training: { hyperparameters: { num_round: 30 } },
+      deployment: { mode: 'manual' },
     },
   },
 };
@@ -65,7 +76,7 @@ describe('local runtime: a silent rollback (the green fleet fails its health che
   const alarms: string[] = [];
 
   /** A Deployment Requested event as `mlops deploy` puts it on the bus. */
-  async function requestDeployment(version: number, requestId: string): Promise<void> {
+  async function requestDeployment(version: number, requestId: string, model = 'penguins'): Promise<void> {
     const events = new EventBridgeClient({
       region: app.runtime.resources.env.region,
       endpoint: app.endpoints.eventbridge,
@@ -79,7 +90,7 @@ describe('local runtime: a silent rollback (the green fleet fails its health che
               Source: EVENT_SOURCE,
               DetailType: DEPLOYMENT_REQUESTED,
               Detail: JSON.stringify({
-                model: 'penguins',
+                model,
                 version,
                 kind: 'deploy',
                 requestId,
@@ -107,6 +118,32 @@ describe('local runtime: a silent rollback (the green fleet fails its health che
       stop();
     }
     return traffic;
+  }
+
+  /**
+   * Replaces the version's model archive with a valid archive whose model is cut short: the download and
+   * extraction succeed, loading the model fails. Returns the archive as it was.
+   */
+  async function damage(artifactUri: string | undefined): Promise<Uint8Array> {
+    const artifact = parseS3Uri(artifactUri ?? '');
+    if (!artifact) throw new Error(`no S3 artifact: ${artifactUri}`);
+    const original = await s3.send(new GetObjectCommand({ Bucket: artifact.bucket, Key: artifact.key }));
+    const bytes = await (
+      original.Body as { transformToByteArray(): Promise<Uint8Array> }
+    ).transformToByteArray();
+    const damaged = mkdtempSync(join(stateDir, 'damaged-'));
+    writeFileSync(join(damaged, MODEL_FILE), '{"objective": "multi:softprob", "trees": [');
+    await createTar({ gzip: true, cwd: damaged, file: join(damaged, 'model.tar.gz'), portable: true }, [
+      MODEL_FILE,
+    ]);
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: artifact.bucket,
+        Key: artifact.key,
+        Body: readFileSync(join(damaged, 'model.tar.gz')),
+      }),
+    );
+    return bytes;
   }
 
   async function upload(key: string, body: string | Buffer): Promise<void> {
@@ -180,22 +217,7 @@ describe('local runtime: a silent rollback (the green fleet fails its health che
     await upload('datasets/penguins/penguins.csv', readFileSync(SAMPLE));
     const v2 = await app.registry.getVersion('penguins', 2);
     expect(v2?.status).toBe('Approved');
-    const artifact = parseS3Uri(v2?.lineage.artifactUri ?? '');
-    if (!artifact) throw new Error(`v2 has no S3 artifact: ${v2?.lineage.artifactUri}`);
-    const damaged = join(stateDir, 'damaged');
-    mkdirSync(damaged);
-    // A valid archive whose model is cut short: the download and extraction succeed, loading the model fails.
-    writeFileSync(join(damaged, MODEL_FILE), '{"objective": "multi:softprob", "trees": [');
-    await createTar({ gzip: true, cwd: damaged, file: join(stateDir, 'damaged.tar.gz'), portable: true }, [
-      MODEL_FILE,
-    ]);
-    await s3.send(
-      new PutObjectCommand({
-        Bucket: artifact.bucket,
-        Key: artifact.key,
-        Body: readFileSync(join(stateDir, 'damaged.tar.gz')),
-      }),
-    );
+    await damage(v2?.lineage.artifactUri);
     const v1Before = app.sagemakerRuntime.stats(ENDPOINT)[V1_CONFIG]?.invocations ?? 0;
 
     // Act: `mlops deploy penguins 2` under traffic
@@ -234,6 +256,10 @@ describe('local runtime: a silent rollback (the green fleet fails its health che
       'Deleting',
     ]);
     expect(stages.filter((s) => s.config === V2_CONFIG).every((s) => s.share === 0)).toBe(true);
+    // Creating is on the record too, though its event came before the deployment waited on the endpoint.
+    expect(deployment?.stages.find((s) => s.name === 'BlueGreen:Creating')?.details).toMatchObject({
+      endpointConfigName: V2_CONFIG,
+    });
     expect(alarms.filter((a) => a.endsWith(':ALARM'))).toEqual([]);
     // v1 answered every request; v2 never took one
     const stats = app.sagemakerRuntime.stats(ENDPOINT);
@@ -242,6 +268,50 @@ describe('local runtime: a silent rollback (the green fleet fails its health che
     expect(stats[V1_CONFIG]?.invocations).toBe(v1Before + tally.sent);
     expect(stats[V1_CONFIG]?.errors).toBe(0);
     expect(stats[V2_CONFIG]).toBeUndefined();
+    expect(errors).toEqual([]);
+  });
+
+  it('deletes the Failed endpoint a first deployment left, so the next deployment creates it and serves', async () => {
+    // Prepare: gentoo v1 trains and registers Approved (manual: no deployment), then its model file is damaged
+    await upload('datasets/gentoo/penguins.csv', readFileSync(SAMPLE));
+    const v1 = await app.registry.getVersion('gentoo', 1);
+    expect(v1?.status).toBe('Approved');
+    const original = await damage(v1?.lineage.artifactUri);
+
+    // Act: `mlops deploy gentoo 1`
+    await requestDeployment(1, 'e2e-gentoo-1', 'gentoo');
+    await waitForRuns(app);
+
+    // Assess: Failed with SageMaker's reason, and the endpoint it created deleted
+    const failed = (await app.registry.listDeployments('gentoo')).items.find((d) => d.attempt === 1);
+    expect(failed?.status).toBe('Failed');
+    expect(failed?.reasons.join(' ')).toContain(`endpoint ${FIRST_ENDPOINT} is Failed`);
+    expect(failed?.reasons.join(' ')).toContain(`SageMaker: ${PING_FAILURE}`);
+    expect(failed?.reasons.join(' ')).toContain(
+      `endpoint ${FIRST_ENDPOINT} deleted: this deployment created it and it never served`,
+    );
+    // DeleteEndpoint leaves it Deleting for a moment (local hosting's deleteMs), then it is gone.
+    expect([undefined, 'Deleting']).toContain(app.sagemaker.hosting.endpoint(FIRST_ENDPOINT)?.status);
+    expect(await app.registry.getAlias('gentoo', 'production')).toBeUndefined();
+
+    // Act: the artifact mended, `mlops deploy gentoo 1` again once the endpoint is gone
+    const artifact = parseS3Uri(v1?.lineage.artifactUri ?? '');
+    if (!artifact) throw new Error(`v1 has no S3 artifact: ${v1?.lineage.artifactUri}`);
+    await s3.send(new PutObjectCommand({ Bucket: artifact.bucket, Key: artifact.key, Body: original }));
+    for (const deadline = Date.now() + 10_000; app.sagemaker.hosting.endpoint(FIRST_ENDPOINT); ) {
+      if (Date.now() > deadline) throw new Error(`${FIRST_ENDPOINT} is still there`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await requestDeployment(1, 'e2e-gentoo-2', 'gentoo');
+    await waitForRuns(app);
+
+    // Assess: a second attempt created the endpoint afresh and serves v1
+    const deployed = (await app.registry.listDeployments('gentoo')).items.find((d) => d.attempt === 2);
+    expect(deployed?.status).toBe('Promoted');
+    expect((await app.registry.getAlias('gentoo', 'production'))?.version).toBe(1);
+    const endpoint = app.sagemaker.hosting.endpoint(FIRST_ENDPOINT);
+    expect(endpoint?.status).toBe('InService');
+    expect(endpoint?.serving?.endpointConfigName).toBe('serverlessmlops-gentoo-v1-a2');
     expect(errors).toEqual([]);
   });
 });

@@ -205,6 +205,10 @@ describe('local runtime: blue/green updates under traffic', () => {
       share: 0.5,
     });
     expect(stages.at(-1)).toMatchObject({ config: 'serverlessmlops-penguins-v2-a1', status: 'Deleting' });
+    // The deployment's record has the green fleet's stages, Creating too (its event comes before the waiter).
+    expect(rolledBack?.stages.map((s) => s.name)).toEqual(
+      expect.arrayContaining(['BlueGreen:Creating', 'BlueGreen:ActivatingTraffic:50', 'BlueGreen:Deleting']),
+    );
     expect(alarms).toContain(`${ALARM_5XX}:ALARM`);
     expect(stats['serverlessmlops-penguins-v2-a1']?.errors).toBeGreaterThan(0);
     expect(stats['serverlessmlops-penguins-v2-a1']?.errors).toBe(
@@ -236,6 +240,12 @@ describe('local runtime: blue/green updates under traffic', () => {
     );
     const update = stages.filter((s) => s.config === 'serverlessmlops-penguins-v2-a2').map((s) => s.status);
     expect(update).toEqual(['Creating', 'ActivatingTraffic', 'Baking']);
+    const redeployed = (await app.registry.listDeployments('penguins')).items.find(
+      (d) => d.endpointConfigName === 'serverlessmlops-penguins-v2-a2',
+    );
+    expect(
+      redeployed?.stages.filter((s) => s.name.startsWith('BlueGreen:')).map((s) => s.name.split(':')[1]),
+    ).toEqual(['Creating', 'ActivatingTraffic', 'Baking']);
     // Blue served during the update and green during the canary and after.
     expect(stats['serverlessmlops-penguins-v1-a1']?.invocations ?? 0).toBeGreaterThan(before);
     expect(stats['serverlessmlops-penguins-v2-a2']?.invocations).toBeGreaterThan(0);
