@@ -18,6 +18,7 @@ export {
   ID_COLUMNS,
   LabelIndex,
   lines,
+  MAX_LINE_CHARS,
   noProblems,
   type ParseGroundTruthOptions,
   parseGroundTruth,

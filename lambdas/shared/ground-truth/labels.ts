@@ -121,21 +121,42 @@ async function sniff(
   return [format ?? 'jsonl', replay()];
 }
 
-/** Splits a byte stream into lines (LF or CRLF), decoding UTF-8 across chunk boundaries. */
-export async function* lines(source: AsyncIterable<Uint8Array | string>): AsyncGenerator<string> {
+/** The longest line read (characters); longer ones are hostile, not labels, and are skipped without being kept. */
+export const MAX_LINE_CHARS = 1 << 20;
+
+/**
+ * Splits a byte stream into lines (LF or CRLF), decoding UTF-8 across chunk boundaries. A line longer than
+ * `maxChars` is yielded as `null` and never held whole: memory stays bounded by the limit and one chunk.
+ */
+export async function* lines(
+  source: AsyncIterable<Uint8Array | string>,
+  maxChars: number = MAX_LINE_CHARS,
+): AsyncGenerator<string | null> {
   const decoder = new TextDecoder('utf-8');
   let rest = '';
+  let skipping = false;
+  const finish = (line: string): string | null => (line.length > maxChars ? null : line.replace(/\r$/, ''));
   for await (const chunk of source) {
-    rest += typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
-    let newline = rest.indexOf('\n');
-    while (newline >= 0) {
-      yield rest.slice(0, newline).replace(/\r$/, '');
-      rest = rest.slice(newline + 1);
-      newline = rest.indexOf('\n');
+    const text = rest + (typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true }));
+    let start = 0;
+    for (let newline = text.indexOf('\n'); newline >= 0; newline = text.indexOf('\n', start)) {
+      if (skipping) {
+        skipping = false;
+        yield null;
+      } else {
+        yield finish(text.slice(start, newline));
+      }
+      start = newline + 1;
+    }
+    rest = text.slice(start);
+    if (rest.length > maxChars) {
+      skipping = true;
+      rest = '';
     }
   }
   rest += decoder.decode();
-  if (rest !== '') yield rest.replace(/\r$/, '');
+  if (skipping) yield null;
+  else if (rest !== '') yield finish(rest);
 }
 
 async function* parseJsonLines(
@@ -143,6 +164,10 @@ async function* parseJsonLines(
   problems: GroundTruthProblems,
 ): AsyncGenerator<GroundTruthRecord> {
   for await (const raw of lines(source)) {
+    if (raw === null) {
+      problems.malformed++;
+      continue;
+    }
     const line = raw.replace(/^\uFEFF/, '').trim();
     if (line === '') continue;
     let value: unknown;
@@ -241,8 +266,20 @@ async function* parseCsvRecords(
   targetColumn: string | undefined,
 ): AsyncGenerator<GroundTruthRecord> {
   const parser = Readable.from(source).pipe(
-    parseCsv({ bom: true, relax_column_count: true, skip_empty_lines: true, trim: true, relax_quotes: true }),
+    parseCsv({
+      bom: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+      trim: true,
+      relax_quotes: true,
+      // A record this long is hostile: skipped (and counted) instead of buffered; reading cannot resume after it.
+      max_record_size: MAX_LINE_CHARS,
+      skip_records_with_error: true,
+    }),
   );
+  parser.on('skip', () => {
+    problems.malformed++;
+  });
   let idColumn = -1;
   let labelColumn = -1;
   let rowColumn = -1;

@@ -6,6 +6,7 @@ import {
   type GroundTruthRecord,
   joinLabels,
   LabelIndex,
+  lines,
   noProblems,
   parseGroundTruth,
 } from '../../../lambdas/shared/ground-truth';
@@ -65,6 +66,29 @@ describe('parseGroundTruth', () => {
     ]);
     expect(found.map((r) => r.id)).toEqual(['ok']);
     expect(problems).toMatchObject({ malformed: 3, missingId: 2, missingLabel: 2 });
+  });
+
+  it('skips an overlong line without holding it (counted as malformed), keeping the lines around it', async () => {
+    const huge = Array.from({ length: 40 }, () => 'x'.repeat(64 * 1024));
+    const { records: found, problems } = await records([
+      '{"inferenceId":"before","label":"1"}\n{"inferenceId":"huge","label":"',
+      ...huge,
+      '"}\n{"inferenceId":"after","label":"0"}',
+    ]);
+    expect(found.map((r) => r.id)).toEqual(['before', 'after']);
+    expect(problems.malformed).toBe(1);
+    const split: (string | null)[] = [];
+    for await (const line of lines(chunks('ab\r\ncd', 'ef\n', '0123456789\nz'), 5)) split.push(line);
+    expect(split).toEqual(['ab', 'cdef', null, 'z']);
+  });
+
+  it('skips a CSV record beyond the size limit (counted as malformed) instead of buffering it', async () => {
+    const { records: found, problems } = await records(
+      ['id,label\nok,1\nbig,"', 'y'.repeat(1_100_000), '"\n'],
+      { format: 'csv' },
+    );
+    expect(found.map((r) => r.id)).toEqual(['ok']);
+    expect(problems.malformed).toBeGreaterThanOrEqual(1);
   });
 
   it('reads CSV with a header naming the id and the label (or the target column), sniffed or by extension', async () => {
