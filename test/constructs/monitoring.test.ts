@@ -1,6 +1,8 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { scheduleInputOf } from '../../lambdas/check-quality/input';
+import { retrainActionOf } from '../../lambdas/retrain/input';
 import { CONTEXT_KEY, loadConfig } from '../../lib/config';
 import { MONITORING_DEFAULTS } from '../../lib/config/monitoring';
 import { monitoringSchedules } from '../../lib/constructs/monitoring';
@@ -246,6 +248,66 @@ describe('Monitoring construct (issue 10 §2–§4)', () => {
 
     // Assess
     expect(matched).toBe(expected);
+  });
+
+  it('gives the checks an input they read: the schedule rules as EventBridge transforms them, and uploads', () => {
+    // Arrange: a scheduled event, and the input transformer applied as EventBridge applies it (a JSON value
+    // for each <name> of InputPathsMap)
+    const scheduled = {
+      'detail-type': 'Scheduled Event',
+      source: 'aws.events',
+      time: '2031-01-01T06:00:00Z',
+    };
+    const transform = (target: {
+      InputTransformer: { InputPathsMap: Record<string, string>; InputTemplate: string };
+    }) =>
+      JSON.parse(
+        Object.entries(target.InputTransformer.InputPathsMap).reduce(
+          (text, [name, path]) =>
+            text.replace(
+              `<${name}>`,
+              JSON.stringify((scheduled as Record<string, unknown>)[path.replace(/^\$\./, '')]),
+            ),
+          target.InputTransformer.InputTemplate,
+        ),
+      );
+    const inputs = rulesTargeting('check-quality')
+      .filter((rule) => rule.Properties.ScheduleExpression !== undefined)
+      .flatMap((rule) => rule.Properties.Targets.map(transform));
+    const upload = {
+      'detail-type': 'Object Created',
+      source: 'aws.s3',
+      time: '2031-01-01T06:07:08Z',
+      detail: { bucket: { name: 'data' }, object: { key: 'ground-truth/churn/labels.csv' } },
+    };
+
+    // Act
+    const read = inputs.map((input) => scheduleInputOf(input));
+
+    // Assess
+    expect(read).toEqual(
+      expect.arrayContaining([
+        { models: '*', exclude: ['churn', 'fraud', 'prices'], time: '2031-01-01T06:00:00Z' },
+        { models: ['churn', 'fraud'], time: '2031-01-01T06:00:00Z' },
+        { models: ['prices'], time: '2031-01-01T06:00:00Z' },
+      ]),
+    );
+    expect(read).toHaveLength(6);
+    expect(scheduleInputOf(upload)).toEqual({ models: ['churn'], time: '2031-01-01T06:07:08Z' });
+  });
+
+  it('delivers the retrainer events it reads', () => {
+    const [rule] = rulesTargeting('retrain');
+    const event = {
+      source: 'serverless-mlops',
+      'detail-type': 'DriftDetected',
+      detail: { model: 'churn', windowId: 'w-1', version: 3 },
+    };
+    expect(matchesPattern(rule?.Properties.EventPattern, event)).toBe(true);
+    expect(retrainActionOf(event)).toEqual({
+      kind: 'consider',
+      request: { model: 'churn', windowId: 'w-1', trigger: 'drift' },
+    });
   });
 
   it('gives the functions the settings, buckets, table and bus they read at init', () => {
