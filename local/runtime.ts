@@ -14,6 +14,7 @@ import { type LocalEventBridge, startLocalEventBridge } from './aws/eventbridge'
 import { type LocalS3, startLocalS3 } from './aws/s3';
 import { LOCAL_CREDENTIALS, s3ClientEnvironment } from './aws/s3-client';
 import { type LocalStepFunctionsApi, startLocalStepFunctionsApi } from './aws/stepfunctions-api';
+import { type LocalFunctionUrls, startLocalFunctionUrls } from './lambda/function-urls';
 import { type EmfSink, type LocalFunction, lambdaTask, loadFunctions } from './lambda/functions';
 import { stateMachineDefinition, taskStates } from './stepfunctions/definition';
 import { ExecutionRegistry } from './stepfunctions/executions';
@@ -103,6 +104,8 @@ export class LocalRuntime {
     executions: ExecutionRegistry,
     tokens: TaskTokens,
     private readonly extra: ExtraServices | undefined,
+    /** The template's function URLs (the inference API), each on its own port. */
+    public readonly functionUrls: LocalFunctionUrls,
   ) {
     this.clientEnvironment = clientEnvironment;
     this.executions = executions;
@@ -178,6 +181,8 @@ export class LocalRuntime {
         clientEnvironment,
         extra?.emf ? { emf: extra.emf } : {},
       );
+      const functionUrls = await startLocalFunctionUrls(options.template, resources, functions);
+      started.push(functionUrls);
       self = new LocalRuntime(
         options.template,
         resources,
@@ -190,6 +195,7 @@ export class LocalRuntime {
         executions,
         tokens,
         extra,
+        functionUrls,
       );
       return self;
     } catch (error) {
@@ -286,6 +292,7 @@ export class LocalRuntime {
   async stop(): Promise<void> {
     this.dynamodbClient.destroy();
     this.tokens.closeAll();
+    await this.functionUrls.stop();
     // The extra services first: they may still write to S3 or DynamoDB as they stop (buffered capture).
     await this.extra?.stop().catch(() => undefined);
     await Promise.allSettled([

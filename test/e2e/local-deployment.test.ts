@@ -5,6 +5,7 @@
  * endpoint serves predictions through the SageMaker Runtime, captures them to S3 in SageMaker's layout and
  * publishes AWS/SageMaker metrics to the local CloudWatch.
  */
+import { createHash, createHmac } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import { CloudWatchClient, GetMetricStatisticsCommand, ListMetricsCommand } from
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { SignatureV4 } from '@smithy/signature-v4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalApp } from '../../local/app';
 import { localS3ClientConfig } from '../../local/aws/s3-client';
@@ -279,4 +281,55 @@ describe('local runtime: train, register, deploy, serve', () => {
     // Assess
     expect(stats.Datapoints?.reduce((sum, point) => sum + (point.Sum ?? 0), 0)).toBe(served);
   });
+  it('answers on the inference API (the function URL, AWS_IAM): a signed POST /models/<model>/invocations is served, an unsigned one refused', async () => {
+    // Prepare: SigV4 as any client of an AWS_IAM function URL signs (service lambda)
+    const [url] = app.runtime.functionUrls.urls;
+    if (!url) throw new Error('the stack has no function URL');
+    const target = new URL('models/penguins/invocations', url.url);
+    const request = {
+      method: 'POST',
+      protocol: 'http:',
+      hostname: target.hostname,
+      port: Number(target.port),
+      path: target.pathname,
+      headers: { host: target.host, 'content-type': 'text/csv', accept: 'text/csv' },
+      body: rows.slice(0, 2).join('\n'),
+    };
+    const signer = new SignatureV4({
+      service: 'lambda',
+      region: app.runtime.resources.env.region,
+      credentials: LOCAL_CREDENTIALS,
+      sha256: NodeSha256,
+    });
+    const signed = await signer.sign(request);
+
+    // Act
+    const answer = await fetch(target, { method: 'POST', headers: signed.headers, body: request.body });
+    const unsigned = await fetch(target, { method: 'POST', headers: request.headers, body: request.body });
+
+    // Assess
+    expect(url.authType).toBe('AWS_IAM');
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('x-amzn-invoked-production-variant')).toBe('AllTraffic');
+    const lines = (await answer.text()).trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]?.split(',')).toHaveLength(3);
+    expect(unsigned.status).toBe(403);
+    expect(await unsigned.json()).toEqual({ Message: 'Forbidden' });
+  });
 });
+
+/** SHA-256 (and HMAC-SHA-256 with a secret) for the signer, from node:crypto. */
+class NodeSha256 {
+  private readonly hash;
+  constructor(secret?: string | Uint8Array | ArrayBuffer | ArrayBufferView) {
+    this.hash =
+      secret === undefined ? createHash('sha256') : createHmac('sha256', Buffer.from(secret as Uint8Array));
+  }
+  update(data: string | Uint8Array | ArrayBuffer | ArrayBufferView): void {
+    this.hash.update(typeof data === 'string' ? data : Buffer.from(data as Uint8Array));
+  }
+  async digest(): Promise<Uint8Array> {
+    return new Uint8Array(this.hash.digest());
+  }
+}
