@@ -2,8 +2,8 @@
  * State transitions (what Standard workflows bill) of the deployment workflow, counted from the execution events
  * of the synthesized definition run locally (test/support/deployment-harness.ts: SageMaker simulated, the
  * registry on DynamoDB Local): a blue/green update that is promoted, and one that SageMaker rolls back on an
- * alarm; and a promoted update of an autoscaled model (the scalable target and policy registered after the
- * promotion). Targets (deployment issue): at most 25 without rollback, at most 35 with an alarm rollback. No Lambda
+ * alarm; a promoted update of an autoscaled model (the scalable target and policy registered after the
+ * promotion); and a first deployment whose endpoint ends Failed (the endpoint it created deleted). Targets (deployment issue): at most 25 without rollback, at most 35 with an alarm rollback. No Lambda
  * waits in a loop: the endpoint wait is one task-token state, resumed by the endpoint's event.
  */
 import { App } from 'aws-cdk-lib';
@@ -45,6 +45,7 @@ async function main(): Promise<void> {
               trafficRouting: { type: 'CANARY', canaryPercent: 10, wait: '300s' },
             },
           },
+          fresh: { problemType: 'binary', targetColumn: 'label', deployment: { mode: 'auto' } },
         },
       },
     },
@@ -63,7 +64,7 @@ async function main(): Promise<void> {
       if (first.status !== 'SUCCEEDED') throw new Error(`first deployment ${first.status}: ${first.cause}`);
     }
     const measure = async (
-      behaviour: 'succeed' | 'rollback-alarm',
+      behaviour: 'succeed' | 'rollback-alarm' | 'fail',
       expected: 'SUCCEEDED' | 'FAILED',
       model = 'bench',
     ) => {
@@ -85,10 +86,18 @@ async function main(): Promise<void> {
     const promoted = await measure('succeed', 'SUCCEEDED');
     const rolledBack = await measure('rollback-alarm', 'FAILED');
     const autoscaled = await measure('succeed', 'SUCCEEDED', 'scaled');
+    // The endpoint is deleted after each: every run is a first deployment again.
+    const failedFirst = await measure('fail', 'FAILED', 'fresh');
     const figures = [
       { bench: 'deployment', path: 'promoted', ...promoted, target: 'at most 25' },
       { bench: 'deployment', path: 'alarm rollback', ...rolledBack, target: 'at most 35' },
       { bench: 'deployment', path: 'promoted with autoscaling', ...autoscaled, target: 'at most 25' },
+      {
+        bench: 'deployment',
+        path: 'failed first deployment, endpoint deleted',
+        ...failedFirst,
+        target: 'at most 35',
+      },
     ];
     for (const figure of figures) {
       console.log(`${figure.path}: ${figure.stateTransitions} state transitions (target ${figure.target})`);
