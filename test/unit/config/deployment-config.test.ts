@@ -709,6 +709,16 @@ describe('docs/configuration.md', () => {
       endpoint: { type: 'serverless', memorySizeInMb: 3072 },
       dataCapturePercent: 0,
     });
+    expect(settingsForModel(config, 'churn').monitoring).toMatchObject({
+      schedule: 'rate(1 hour)',
+      criticalFeatures: ['tenure'],
+      qualityTolerance: 0.05,
+    });
+    expect(settingsForModel(config, 'fraud-score').monitoring).toMatchObject({
+      schedule: 'rate(6 hours)',
+      criticalFeatures: [],
+      cooldownSeconds: 86_400,
+    });
   });
 
   it('quotes the migration error for the old endpoint block as synth prints it', () => {
