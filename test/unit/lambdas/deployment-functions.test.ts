@@ -114,6 +114,26 @@ describe('failure verdicts', () => {
     ]);
   });
 
+  it('says a Failed first endpoint was deleted, or that deleting it failed and how to delete it', () => {
+    const first = { ...base, plan: { ...base.plan, previousConfigName: null } };
+    const endpoint = { EndpointStatus: 'Failed', EndpointConfigName: '', FailureReason: 'ping failed' };
+    expect(verdict({ ...first, endpoint, deletedEndpoint: {} }).reasons).toEqual([
+      'endpoint p-churn is Failed',
+      'SageMaker: ping failed',
+      'endpoint p-churn deleted: this deployment created it and it never served',
+    ]);
+    expect(
+      verdict({
+        ...first,
+        endpoint,
+        deleteError: { Error: 'SageMaker.ThrottlingException', Cause: 'Rate exceeded' },
+      }).reasons.at(-1),
+    ).toBe(
+      'deleting endpoint p-churn, which this deployment created, failed: SageMaker.ThrottlingException: Rate exceeded; ' +
+        'delete it (aws sagemaker delete-endpoint --endpoint-name p-churn) before the next deployment',
+    );
+  });
+
   it('reads a Lambda error document and says a held lease was waited for', () => {
     expect(
       describeError({
