@@ -6,7 +6,8 @@
  * the end of the last recorded window, or the serving version's deployment if later (captures of an older
  * version are not compared with this one's baseline).
  *
- * The window's files are streamed one at a time through the capture parser into a drift accumulator, so
+ * The window's files (listed per endpoint and variant from the window's hour less the capture delay) are
+ * streamed one at a time through the capture parser into a drift accumulator, so
  * memory is bounded by the baseline, not the window; unreadable input is counted and reported. The verdict
  * comes from the drift statistics (lambdas/shared/drift); the JSON and HTML reports are written under
  * `monitoring/<model>/<windowId>/`, then the window is recorded in the registry once (with a DriftChecked
@@ -369,8 +370,21 @@ async function computeReport(
 }
 
 /**
- * The keys of the model's capture files whose LastModified is in (from, until], oldest first: a paginated
- * ListObjectsV2 over `capture/<model>/`.
+ * How long after its first record a capture file may land in S3. SageMaker (and the inference API) write a
+ * file every few seconds to minutes; a file later than this is not listed.
+ */
+export const MAX_CAPTURE_DELAY_SECONDS = 6 * 3600;
+
+/**
+ * The keys of the model's capture files whose LastModified is in (from, until], oldest first.
+ *
+ * Files are `capture/<model>/<endpoint>/<variant>/yyyy/mm/dd/hh/…`, the hour their first record was taken
+ * (local/sagemaker/runtime/capture.ts), and land at most {@link MAX_CAPTURE_DELAY_SECONDS} later. So each
+ * variant folder is listed from the hour folder of `from` less that delay (ListObjectsV2 StartAfter), not
+ * from its start: a check lists about a window's worth of keys however long the model has been capturing.
+ * Variant folders are found by hopping: the first key after the previous folder names the next one
+ * (StartAfter `<folder>0` skips past everything under `<folder>/`, as `/` sorts just before `0`); this needs
+ * no Delimiter, which s3rver does not answer with CommonPrefixes. Every listing is paginated.
  */
 export async function* windowFiles(
   deps: Pick<CheckDriftDependencies, 's3' | 'artifactsBucket'>,
@@ -381,24 +395,53 @@ export async function* windowFiles(
   const low = Date.parse(from);
   const high = Date.parse(until);
   const selected: { key: string; at: number }[] = [];
-  let token: string | undefined;
-  do {
-    const page = await deps.s3.send(
-      new ListObjectsV2Command({
-        Bucket: deps.artifactsBucket,
-        Prefix: capturePrefix(model),
-        ...(token === undefined ? {} : { ContinuationToken: token }),
-      }),
-    );
-    for (const object of page.Contents ?? []) {
+  const consider = (objects: readonly { Key?: string | undefined; LastModified?: Date | undefined }[]) => {
+    for (const object of objects) {
       const at = object.LastModified?.getTime();
-      if (object.Key === undefined || at === undefined) continue;
-      if (at > low && at <= high) selected.push({ key: object.Key, at });
+      if (object.Key !== undefined && at !== undefined && at > low && at <= high) {
+        selected.push({ key: object.Key, at });
+      }
     }
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token !== undefined);
+  };
+  const prefix = capturePrefix(model);
+  const startHour = hourFolder(low - MAX_CAPTURE_DELAY_SECONDS * 1000);
+  const list = (input: { Prefix: string; StartAfter?: string; ContinuationToken?: string }) =>
+    deps.s3.send(new ListObjectsV2Command({ Bucket: deps.artifactsBucket, ...input }));
+  let after: string | undefined;
+  for (;;) {
+    // No MaxKeys 1: s3rver fails a truncated listing (its continuation tokens need OpenSSL's legacy
+    // provider), and a page of keys costs S3 no more than one.
+    const first = (await list({ Prefix: prefix, ...(after === undefined ? {} : { StartAfter: after }) }))
+      .Contents?.[0];
+    if (first?.Key === undefined) break;
+    const parts = first.Key.slice(prefix.length).split('/');
+    if (parts.length < 3) {
+      // Not in an endpoint/variant folder: judged by itself.
+      consider([first]);
+      after = first.Key;
+      continue;
+    }
+    const variant = `${prefix}${parts[0]}/${parts[1]}/`;
+    let token: string | undefined;
+    do {
+      const page = await list({
+        Prefix: variant,
+        ...(token === undefined ? { StartAfter: `${variant}${startHour}` } : { ContinuationToken: token }),
+      });
+      consider(page.Contents ?? []);
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token !== undefined);
+    after = `${variant.slice(0, -1)}0`;
+  }
   selected.sort((a, b) => a.at - b.at || a.key.localeCompare(b.key));
   for (const file of selected) yield file.key;
+}
+
+/** `yyyy/mm/dd/hh` (UTC) of `time`, as capture folders are named. */
+function hourFolder(time: number): string {
+  const t = new Date(Math.max(0, time));
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${t.getUTCFullYear()}/${pad(t.getUTCMonth() + 1)}/${pad(t.getUTCDate())}/${pad(t.getUTCHours())}`;
 }
 
 /** GetObject requests kept in flight ahead of the file being parsed: small files are latency-bound. */

@@ -11,7 +11,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type CheckDriftDependencies, checkDrift } from '../../lambdas/check-drift/check';
+import { type CheckDriftDependencies, checkDrift, windowFiles } from '../../lambdas/check-drift/check';
 import { baselineFromRows } from '../../lambdas/shared/drift';
 import { DRIFT_DETECTED, driftDetectedDetailSchema } from '../../lambdas/shared/events';
 import type { RuntimeMonitoringSettings } from '../../lambdas/shared/model-settings';
@@ -340,6 +340,34 @@ describe('checkDrift', () => {
     );
     expect(audit).toHaveLength(4);
   }, 120_000);
+
+  it('lists a window per endpoint and variant from its hour less the capture delay, by LastModified', async () => {
+    const before = new Date(Date.now() - 1000).toISOString();
+    const hour = new Date().toISOString().slice(0, 13).replace(/[-T]/g, '/');
+    const keys = [
+      `capture/listing/ep-a/AllTraffic/${hour}/00-00-000-a.jsonl`,
+      `capture/listing/ep-b/Canary/${hour}/00-00-000-b.jsonl`,
+      'capture/listing/stray.jsonl',
+      // Named for a first record years ago: beyond the capture delay, not listed.
+      'capture/listing/ep-a/AllTraffic/2020/01/01/00/00-00-000-old.jsonl',
+    ];
+    for (const key of keys) await put(key, '\n');
+    const until = await tick();
+    const listed: string[] = [];
+    for await (const key of windowFiles({ s3, artifactsBucket: BUCKET }, 'listing', before, until))
+      listed.push(key);
+    expect(listed.sort()).toEqual(keys.slice(0, 3).sort());
+    const none: string[] = [];
+    for await (const key of windowFiles(
+      { s3, artifactsBucket: BUCKET },
+      'listing',
+      until,
+      new Date().toISOString(),
+    )) {
+      none.push(key);
+    }
+    expect(none).toEqual([]);
+  });
 
   it('skips models without a production deployment and reports a named one as not deployed', async () => {
     await registry.registerVersion('pending', {
