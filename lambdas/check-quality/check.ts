@@ -102,7 +102,11 @@ export interface QualityReport {
     readonly problems: Readonly<Record<string, number>>;
   };
   readonly capture: {
+    /** Capture files in the lookback, and those read before every label found its row. */
     readonly files: number;
+    readonly filesRead: number;
+    /** Labeled rows whose capture record was written twice (scored once). */
+    readonly repeatedRows: number;
     readonly requests: number;
     readonly rows: number;
     readonly labeledRows: number;
@@ -254,11 +258,19 @@ export async function checkModelQuality(
     labels: {
       files: labels.files,
       labels: labels.index.size,
-      unmatched: Math.max(0, labels.index.size - (join?.labeledRows ?? 0) - (join?.unreadableRows ?? 0)),
+      unmatched: Math.max(
+        0,
+        labels.index.size -
+          (join?.labeledRows ?? 0) +
+          (capture?.repeatedRows ?? 0) -
+          (join?.unreadableRows ?? 0),
+      ),
       problems: { ...labels.index.problems },
     },
     capture: {
       files: capture?.captureFiles ?? 0,
+      filesRead: capture?.filesRead ?? 0,
+      repeatedRows: capture?.repeatedRows ?? 0,
       requests: join?.requests ?? 0,
       rows: join?.rows ?? 0,
       labeledRows: join?.labeledRows ?? 0,

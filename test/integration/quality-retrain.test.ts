@@ -249,7 +249,7 @@ describe('quality check and retraining', () => {
     expect(first).toMatchObject({ model: 'churn', status: 'Checked', verdict: 'Degraded' });
     if (first?.status !== 'Checked') throw new Error('not checked');
     expect(first.reasons[0]).toMatch(
-      /^validation:auc 0\.\d{4} over 250 labeled row\(s\) is worse than the registered validation value 0\.9000/,
+      /^validation:auc 0\.\d{4} over 249 labeled row\(s\) is worse than the registered validation value 0\.9000/,
     );
 
     const report = JSON.parse(
@@ -261,7 +261,14 @@ describe('quality check and retraining', () => {
       unmatched: 0,
       problems: { malformed: 1, missingId: 1, conflicts: 1 },
     });
-    expect(report.capture).toMatchObject({ files: 1, requests: 251, labeledRows: 251 });
+    // The record written twice is scored once.
+    expect(report.capture).toMatchObject({
+      files: 1,
+      filesRead: 1,
+      requests: 251,
+      labeledRows: 251,
+      repeatedRows: 1,
+    });
     // The conflicting later label ("maybe") won for request 1, and "maybe" is no class: one row not scored.
     expect(report.capture.skipped).toEqual({ unknownLabel: 1, badPrediction: 0 });
     expect(report.values.auc).toBeGreaterThan(0.35);
@@ -294,6 +301,12 @@ describe('quality check and retraining', () => {
     const [second] = await checkQuality({ models: ['churn'], time: t2 }, qualityDeps());
     expect(second).toMatchObject({ status: 'Checked', verdict: 'Degraded' });
     if (second?.status !== 'Checked') throw new Error('not checked');
+    // Newest capture first: window 2's labels all found their rows in its own file; window 1's was not read.
+    const secondReport = JSON.parse(
+      await text(ARTIFACTS, `monitoring/churn/${second.windowId}/quality.json`),
+    ) as QualityReport;
+    expect(secondReport.capture).toMatchObject({ files: 2, filesRead: 1, labeledRows: 251, repeatedRows: 1 });
+    expect(secondReport.labels).toMatchObject({ labels: 250, unmatched: 0 });
 
     const now = new Date(Date.parse(t2) + 1000);
     const decision = await considerRetrain(
@@ -313,8 +326,10 @@ describe('quality check and retraining', () => {
     expect(added).toHaveLength(499);
     // Decoded to the contract's terms: the plan's category, the label's class name.
     expect(added[0]).toBe('0,basic,yes');
-    // Request w1-1 is left out (its label "maybe" is no class): w1-2 follows, tenure 26, plan code 0.
-    expect(added[1]).toBe('26,basic,no');
+    // Newest capture first: window 2's requests (w2-1: tenure 13, plan code 1), then window 1's without w1-1.
+    expect(added[1]).toBe('13,pro,no');
+    expect(added[250]).toBe('0,basic,yes');
+    expect(added[251]).toBe('26,basic,no');
     expect(bridge.events.filter((e) => e['detail-type'] === 'RetrainStarted')).toHaveLength(1);
 
     // A redelivered event for the same window does not write the dataset again; a later window waits.

@@ -92,12 +92,18 @@ export async function loadLabels(
 export interface LabeledCaptureSummary {
   readonly join: JoinCounts;
   readonly parser: CaptureParser;
+  /** Capture files in the range, and how many were read before every label had found its row. */
   readonly captureFiles: number;
+  readonly filesRead: number;
+  /** Labeled rows seen again (a capture record written twice) and passed on once. */
+  readonly repeatedRows: number;
 }
 
 /**
- * Calls `onRow` for each labeled row of the model's capture (`capture/<model>/` in the artifacts bucket) written
- * in `range`, reading one file at a time, line by line.
+ * Calls `onRow` once for each labeled request row of the model's capture (`capture/<model>/` in the artifacts
+ * bucket) written in `range`, reading one file at a time, line by line. Files are read newest first and the
+ * pass stops once every label has found its row: labels mostly follow recent predictions, so a long lookback
+ * costs a listing, not a read of all its capture.
  */
 export async function forEachLabeledRow(
   s3: S3Client,
@@ -110,12 +116,27 @@ export async function forEachLabeledRow(
 ): Promise<LabeledCaptureSummary> {
   const parser = new CaptureParser(schema);
   const join = emptyJoinCounts();
-  let captureFiles = 0;
-  for await (const { key } of listObjectsInRange(s3, artifactsBucket, capturePrefix(model), range)) {
-    captureFiles++;
+  const files: ListedObject[] = [];
+  for await (const object of listObjectsInRange(s3, artifactsBucket, capturePrefix(model), range))
+    files.push(object);
+  files.sort((a, b) => b.lastModified.getTime() - a.lastModified.getTime() || b.key.localeCompare(a.key));
+  const seen = new Set<string>();
+  let repeatedRows = 0;
+  let filesRead = 0;
+  for (const { key } of files) {
+    if (seen.size >= index.size) break;
+    filesRead++;
     await parser.parseStream(await body(s3, artifactsBucket, key), key, (record) => {
-      for (const row of joinRequest(record, index, join)) onRow(row);
+      for (const row of joinRequest(record, index, join)) {
+        const identity = `${row.id}\u0000${row.row}`;
+        if (seen.has(identity)) {
+          repeatedRows++;
+          continue;
+        }
+        seen.add(identity);
+        onRow(row);
+      }
     });
   }
-  return { join, parser, captureFiles };
+  return { join, parser, captureFiles: files.length, filesRead, repeatedRows };
 }
