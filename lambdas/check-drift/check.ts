@@ -44,6 +44,7 @@ import {
 } from '../shared/model-settings';
 import {
   type DriftCheckSettings,
+  DriftMetrics,
   type DriftWindowReport,
   driftedFeatures,
   MonitoringReportFiles,
@@ -510,16 +511,16 @@ export function emitMetrics(metrics: Metrics, model: string, drift: DriftReport)
     // model alone (see createPowertools).
     metric.clearDefaultDimensions();
     metric.addDimension(MODEL_DIMENSION, model);
-    if (feature !== undefined) metric.addDimension('Feature', feature);
+    if (feature !== undefined) metric.addDimension(DriftMetrics.featureDimension, feature);
     metric.addMetric(name, unit, value);
   };
-  single('RowsChecked', MetricUnit.Count, drift.rows.current);
+  single(DriftMetrics.rowsChecked, MetricUnit.Count, drift.rows.current);
   if (drift.verdict === 'InsufficientData') return;
-  single('DriftShare', MetricUnit.NoUnit, drift.driftShare);
-  single('DriftedFeatures', MetricUnit.Count, drift.features.filter((f) => f.drifted).length);
+  single(DriftMetrics.driftShare, MetricUnit.NoUnit, drift.driftShare);
+  single(DriftMetrics.driftedFeatures, MetricUnit.Count, drift.features.filter((f) => f.drifted).length);
   for (const feature of [...drift.features, ...(drift.prediction ?? [])]) {
     if (feature.statistics.adjustedPValue === undefined) continue;
-    single('FeatureDriftScore', MetricUnit.NoUnit, feature.score, feature.name);
+    single(DriftMetrics.featureScore, MetricUnit.NoUnit, feature.score, feature.name);
   }
 }
 

@@ -2,6 +2,7 @@
 export { escapeHtml, histogramSvg, renderDriftReportHtml } from './html';
 export {
   type DriftCheckSettings,
+  DriftMetrics,
   type DriftWindowReport,
   driftedFeatures,
   MonitoringReportFiles,

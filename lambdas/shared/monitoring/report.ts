@@ -7,6 +7,18 @@ import type { CaptureCounts, CaptureProblemSummary, INTERNAL_INFERENCE_ID_PREFIX
 import type { DriftReport } from '../drift';
 import { monitoringPrefix } from '../s3-layout';
 
+/**
+ * The drift check's CloudWatch metrics (namespace METRICS_NAMESPACE, dimension `model`; the per-feature score
+ * also `Feature`), for dashboards and alarms.
+ */
+export const DriftMetrics = {
+  rowsChecked: 'RowsChecked',
+  driftShare: 'DriftShare',
+  driftedFeatures: 'DriftedFeatures',
+  featureScore: 'FeatureDriftScore',
+  featureDimension: 'Feature',
+} as const;
+
 /** Report files in a window's folder. */
 export const MonitoringReportFiles = { json: 'report.json', html: 'report.html' } as const;
 
