@@ -219,6 +219,20 @@ describe('CaptureParser: hostile input is counted, never thrown, and the rest is
     expect(parser.counts).toMatchObject({ files: 1, bytes: Buffer.byteLength(text), records: 2 });
   });
 
+  it('reads a huge request under the size limit whole: 50,000 rows in one record', async () => {
+    const parser = new CaptureParser(binary);
+    const input = Array.from({ length: 50_000 }, (_, i) => `${i},${i % 3},${i / 4}`).join('\n');
+    const output = Array.from({ length: 50_000 }, (_, i) => String((i % 10) / 10)).join('\n');
+    const records: CaptureRecord[] = [];
+    await parser.parseStream(Readable.from([Buffer.from(`${record(input, output)}\n`)]), 'big', (r) =>
+      records.push(r),
+    );
+    expect(records[0]?.rows).toHaveLength(50_000);
+    expect(records[0]?.rows[49_999]).toEqual([49_999, 'pro', 49_999 / 4]);
+    expect(records[0]?.predictions?.[49_999]).toEqual([0.9]);
+    expect(parser.problems.total).toBe(0);
+  });
+
   it('counts a stream that fails midway as an unreadable file, keeping the records before', async () => {
     const parser = new CaptureParser(binary);
     async function* failing() {
