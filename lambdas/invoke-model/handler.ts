@@ -33,18 +33,9 @@ const capture = new CaptureBuffer(traced(new S3Client({})), {
 });
 const runtime = traced(new SageMakerRuntimeClient({}));
 
-// Lambda sends SIGTERM before it shuts an environment down when an extension is registered; write what is
-// buffered then. Without one, what is buffered at shutdown is lost (at most maxRecords / maxAge of traffic).
-process.once('SIGTERM', () => {
-  capture.flush().then(
-    () => process.exit(0),
-    (error: unknown) => {
-      powertools.logger.error('Capture flush at shutdown failed', { error: String(error) });
-      process.exit(0);
-    },
-  );
-});
-
+// No SIGTERM handler: Lambda sends SIGTERM only when an extension is registered (the stack registers none), and
+// the local runtime runs handlers in its own process, whose signals are its own. What an environment holds when
+// it is shut down is lost: fewer than CAPTURE_MAX_RECORDS, from its last CAPTURE_MAX_AGE_SECONDS of traffic.
 export const handler = (event: LambdaFunctionURLEvent, context: Context): Promise<LambdaFunctionURLResult> =>
   instrumented(powertools, context, () =>
     invokeModel(event, { runtime, capture, namePrefix, capturePercent, logger: powertools.logger }),
