@@ -41,6 +41,8 @@ interface ChildFigures {
   readonly records: number;
   readonly predictions: number;
   readonly problems: number;
+  /** Characters of the JSON and HTML reports rendered. */
+  readonly reportBytes: number;
   readonly verdict: string;
   readonly seconds: number;
   readonly cpuSeconds: number;
@@ -190,7 +192,8 @@ async function child(dir: string): Promise<void> {
     bytes: parser.counts.bytes,
     records: parser.counts.records,
     predictions: parser.counts.predictions,
-    problems: parser.problems.total + json.length * 0 + html.length * 0,
+    problems: parser.problems.total,
+    reportBytes: json.length + html.length,
     verdict: drift.verdict,
     seconds,
     cpuSeconds: (used.userCPUTime - before.userCPUTime + used.systemCPUTime - before.systemCPUTime) / 1e6,
