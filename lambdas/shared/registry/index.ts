@@ -13,6 +13,7 @@ export {
   VERSION_TRANSITIONS,
 } from './lifecycle';
 export {
+  MONITORING_EVENT_TYPES,
   MONITORING_KINDS,
   type MonitoringKind,
   type MonitoringWindow,
