@@ -52,6 +52,7 @@ import {
   windowReportKey,
 } from '../shared/monitoring';
 import {
+  MONITORING_EVENT_TYPES,
   type ModelRegistryClient,
   type ModelVersion,
   type MonitoringWindow,
@@ -263,7 +264,7 @@ export async function checkModel(
         problems: report.capture.problems.total,
         runId: report.runId,
       },
-      eventType: 'DriftChecked',
+      eventType: MONITORING_EVENT_TYPES.drift,
     });
   } catch (error) {
     if (error instanceof WindowSupersededError) {

@@ -22,6 +22,9 @@ import { type ModelRegistryClientOptions, RegistryStore } from './store';
 import { RegistryKeys } from './table-design';
 import type { AuditEvent, JsonObject, Page, PageRequest } from './types';
 
+/** Audit event types of recorded windows, per check. */
+export const MONITORING_EVENT_TYPES = { drift: 'DriftChecked', quality: 'QualityChecked' } as const;
+
 /** The checks that record windows. */
 export const MONITORING_KINDS = ['drift', 'quality'] as const;
 export type MonitoringKind = (typeof MONITORING_KINDS)[number];
