@@ -4,8 +4,9 @@
  * only the labels are held).
  */
 import { GetObjectCommand, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
+import { windowFiles } from '../../check-drift/check';
 import { CaptureParser, type CaptureSchema } from '../capture';
-import { capturePrefix, groundTruthPrefix } from '../s3-layout';
+import { groundTruthPrefix } from '../s3-layout';
 import { emptyJoinCounts, type JoinCounts, joinRequest, type LabeledRow } from './join';
 import { formatOfKey, LabelIndex } from './labels';
 
@@ -116,14 +117,17 @@ export async function forEachLabeledRow(
 ): Promise<LabeledCaptureSummary> {
   const parser = new CaptureParser(schema);
   const join = emptyJoinCounts();
-  const files: ListedObject[] = [];
-  for await (const object of listObjectsInRange(s3, artifactsBucket, capturePrefix(model), range))
-    files.push(object);
-  files.sort((a, b) => b.lastModified.getTime() - a.lastModified.getTime() || b.key.localeCompare(a.key));
+  // The drift check's listing: each variant folder from the window's hour on (StartAfter), not the whole history.
+  const files: string[] = [];
+  const from = (range.after ?? new Date(0)).toISOString();
+  for await (const key of windowFiles({ s3, artifactsBucket }, model, from, range.until.toISOString())) {
+    files.push(key);
+  }
+  files.reverse();
   const seen = new Set<string>();
   let repeatedRows = 0;
   let filesRead = 0;
-  for (const { key } of files) {
+  for (const key of files) {
     if (seen.size >= index.size) break;
     filesRead++;
     await parser.parseStream(await body(s3, artifactsBucket, key), key, (record) => {
