@@ -4,6 +4,7 @@
  * (https://docs.aws.amazon.com/sagemaker/latest/dg/model-monitor-model-quality-merge.html); a label keyed by
  * the eventId of a request that also has an inferenceId is accepted too, since both identify it.
  */
+import { INTERNAL_INFERENCE_ID_PREFIX } from '../capture';
 import type { LabelIndex } from './labels';
 
 /** A feature value as the drift statistics take it: numeric as a number, categorical as its category. */
@@ -49,10 +50,19 @@ export interface JoinCounts {
   withoutPrediction: number;
   /** Labeled rows the capture parser could not read (no features). */
   unreadableRows: number;
+  /** Requests the stack made itself (InferenceId `mlops-internal-…`): not traffic, never joined. */
+  internalRequests: number;
 }
 
 export function emptyJoinCounts(): JoinCounts {
-  return { requests: 0, rows: 0, labeledRows: 0, withoutPrediction: 0, unreadableRows: 0 };
+  return {
+    requests: 0,
+    rows: 0,
+    labeledRows: 0,
+    withoutPrediction: 0,
+    unreadableRows: 0,
+    internalRequests: 0,
+  };
 }
 
 /** The labels of one request, by row, or undefined when it has none. */
@@ -80,6 +90,10 @@ function matchedId(request: CapturedRequest, index: LabelIndex): string {
  * @param counts - counters to add to
  */
 export function joinRequest(request: CapturedRequest, index: LabelIndex, counts: JoinCounts): LabeledRow[] {
+  if (request.inferenceId?.startsWith(INTERNAL_INFERENCE_ID_PREFIX)) {
+    counts.internalRequests++;
+    return [];
+  }
   counts.requests++;
   counts.rows += request.rows.length;
   const labels = labelsFor(request, index);

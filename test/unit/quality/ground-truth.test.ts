@@ -144,6 +144,8 @@ describe('LabelIndex and the join', () => {
         request({ eventId: 'ev-2', rows: [[1, 'a'], null, [3, 'c']], predictions: [[0.1], [0.2], [0.3]] }),
         request({ eventId: 'ev-3', predictions: undefined }),
         request({ eventId: 'unlabeled' }),
+        // The stack's own invocations (the prediction baseline) are not traffic, labeled or not.
+        request({ eventId: 'ev-1', inferenceId: 'mlops-internal-baseline-1' }),
       ],
       index,
       counts,
@@ -156,6 +158,13 @@ describe('LabelIndex and the join', () => {
       ['ev-2', 2, 'no', [0.3]],
       ['ev-3', 0, 'no', undefined],
     ]);
-    expect(counts).toEqual({ requests: 4, rows: 6, labeledRows: 4, withoutPrediction: 1, unreadableRows: 1 });
+    expect(counts).toEqual({
+      requests: 4,
+      rows: 6,
+      labeledRows: 4,
+      withoutPrediction: 1,
+      unreadableRows: 1,
+      internalRequests: 1,
+    });
   });
 });
