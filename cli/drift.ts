@@ -576,7 +576,7 @@ export function renderWindowDetails(details: WindowDetails): string {
       'Capture',
       capture === undefined
         ? undefined
-        : `${capture.files} files, ${capture.records} records, ${capture.rows} rows read of ${capture.requestRows}, ${capture.predictions} predictions${capture.predictionBaseline ? '' : ' (no prediction baseline)'}`,
+        : `${capture.files} files, ${capture.records} records, ${capture.rows} rows read of ${capture.requestRows}, ${capture.predictions} predictions${capture.predictionBaseline ? '' : ' (no prediction baseline)'}${capture.internalRecords ? `; ${capture.internalRecords} records of the stack's own requests skipped` : ''}`,
     ],
     ['Problems', capture === undefined ? undefined : problemsOf(capture.problems)],
     [

@@ -464,6 +464,7 @@ describe('mlops drift show and drift report', () => {
           requestRows: window.rows + 1,
           rows: window.rows,
           predictions: 0,
+          internalRecords: window.rows === 1000 ? 20 : 0,
           predictionBaseline: false,
           problems: problems.summary(),
         },
@@ -540,7 +541,7 @@ describe('mlops drift show and drift report', () => {
     expect(text.stdout).toMatch(/^From +2026-11-30T11:00:00Z \(exclusive\)$/m);
     expect(text.stdout).toMatch(/^Verdict +Drift$/m);
     expect(text.stdout).toMatch(
-      /^Capture +2 files, 1000 records, 1000 rows read of 1001, 0 predictions \(no prediction baseline\)$/m,
+      /^Capture +2 files, 1000 records, 1000 rows read of 1001, 0 predictions \(no prediction baseline\); 20 records of the stack's own requests skipped$/m,
     );
     expect(text.stdout).toMatch(/^Problems +1 \(malformed-record 1\)$/m);
     expect(text.stdout).toContain('2 of 4 tested features drifted (50%), at least driftShare 50%');
