@@ -148,7 +148,12 @@ async function getText(key: string): Promise<string> {
 
 let fileNumber = 0;
 /** A capture file of requests of `perRequest` CSV rows each (category codes), as the endpoint captures them. */
-async function captureFile(model: string, data: { x1: number; x2: number; plan: string }[], perRequest = 5) {
+async function captureFile(
+  model: string,
+  data: { x1: number; x2: number; plan: string }[],
+  perRequest = 5,
+  prediction: (row: number) => number = () => 0.5,
+) {
   const lines: string[] = [];
   for (let i = 0; i < data.length; i += perRequest) {
     const batch = data.slice(i, i + perRequest);
@@ -166,7 +171,10 @@ async function captureFile(model: string, data: { x1: number; x2: number; plan: 
           body: Buffer.from(batch.map((r) => `${r.x1},${r.x2},${PLANS.indexOf(r.plan)}`).join('\n')),
           contentType: 'text/csv',
         },
-        output: { body: Buffer.from(batch.map(() => '0.5').join('\n')), contentType: 'text/csv' },
+        output: {
+          body: Buffer.from(batch.map((_, j) => String(prediction(i + j))).join('\n')),
+          contentType: 'text/csv',
+        },
         time: Date.now(),
       }),
     );
@@ -394,6 +402,39 @@ describe('checkDrift', () => {
     const named = await checkDrift({ models: ['pending'], time }, deps());
     expect(named.models).toEqual([expect.objectContaining({ model: 'pending', status: 'not-deployed' })]);
   });
+
+  it('tests the served predictions against the prediction baseline: prediction drift alone is drift', async () => {
+    const model = 'scored';
+    await deployedModel(model, new Date(Date.now() - 3_600_000));
+    const random = new SeededRandom(5, 6);
+    const baseline = {
+      formatVersion: 1,
+      outputs: 1,
+      reference: [Array.from({ length: 2000 }, () => random.next())],
+    };
+    await put(
+      runArtifactKey(`${model}-0123456789abcdef`, RunArtifacts.predictionBaseline),
+      JSON.stringify(baseline),
+    );
+    // Features as in training; the model now answers 0.8–1.0 where it answered uniformly.
+    await captureFile(model, rows(400, 51), 5, (i) => 0.8 + ((i * 7919) % 1000) / 5000);
+    const time = await tick();
+    vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    const result = await checkDrift({ models: [model], time }, deps());
+    vi.restoreAllMocks();
+    expect(result.models).toEqual([expect.objectContaining({ verdict: 'Drift', rows: 400 })]);
+    const report = JSON.parse(
+      await getText((result.models[0] as { reportKey: string }).reportKey),
+    ) as DriftWindowReport;
+    expect(report.capture).toMatchObject({ predictionBaseline: true, predictions: 400 });
+    expect(report.drift.features.every((f) => !f.drifted)).toBe(true);
+    expect(report.drift.prediction?.map((p) => [p.name, p.drifted])).toEqual([['prediction', true]]);
+    expect(report.drift.reasons.some((r) => r.startsWith('prediction drift in prediction'))).toBe(true);
+    const detail = driftDetectedDetailSchema.parse(
+      bus.events.filter((e) => e['detail-type'] === DRIFT_DETECTED).at(-1)?.detail,
+    );
+    expect(detail).toMatchObject({ model, predictionDrift: true, driftedFeatures: [] });
+  }, 60_000);
 
   it('says a model trained before baselines had reference samples cannot be checked, without failing or recording', async () => {
     await deployedModel('legacy', new Date(Date.now() - 3_600_000), 1);
