@@ -1,8 +1,8 @@
 /**
  * CheckDrift: the scheduled drift check (issue 10 §2). For each model the schedule names, the window is the
  * capture written since the model's last window: files under `capture/<model>/` whose S3 LastModified is in
- * (from, until], `until` being the scheduled time (less a settling delay, so an upload still in flight at
- * that time — S3 stamps LastModified when it starts — lands in the next window rather than in none), `from`
+ * (from, until], `until` being the scheduled time less a settling delay (so a file whose LastModified is
+ * before the scheduled time but which is listable only after the check lands in a window), `from`
  * the end of the last recorded window, or the serving version's deployment if later (captures of an older
  * version are not compared with this one's baseline).
  *
@@ -113,9 +113,10 @@ export interface CheckDriftResult {
 }
 
 /**
- * Seconds between the scheduled time and the window's end. A capture file is listed once its upload ends,
- * but S3 stamps LastModified when a PUT starts ("Last-Modified … object creation date", S3 API HeadObject);
- * SageMaker's capture files are small, so a minute covers an upload in flight.
+ * Seconds between the scheduled time and the window's end. S3 documents LastModified only as the object's
+ * creation date (ListObjectsV2 `Contents.LastModified`), not at which instant of an upload it is taken; an
+ * object stamped just before the check but listed only after it would belong to no window. Capture files
+ * are small and upload in well under a minute, so a minute's margin keeps them in the next window.
  */
 export const DEFAULT_SETTLE_SECONDS = 60;
 
