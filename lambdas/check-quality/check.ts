@@ -29,7 +29,7 @@ import type {
   MonitoringWindow,
   MonitoringWindows,
 } from '../shared/registry';
-import { windowIdFor } from '../shared/registry';
+import { WindowSupersededError, windowIdFor } from '../shared/registry';
 import { MODEL_DIMENSION } from '../shared/runtime/powertools';
 import { monitoringPrefix, RunArtifacts, runArtifactKey } from '../shared/s3-layout';
 import { judgeQuality, type QualityJudgement } from './judge';
@@ -133,7 +133,7 @@ export async function checkQuality(
   const failures: string[] = [];
   for (const model of models) {
     try {
-      outcomes.push(await checkModelQuality(model, until, deps));
+      outcomes.push(await checkModelQualityOnce(model, until, deps));
     } catch (error) {
       deps.logger.error(`Quality check of ${model} failed`, error as Error);
       failures.push(`${model}: ${(error as Error).message}`);
@@ -141,6 +141,29 @@ export async function checkQuality(
   }
   if (failures.length > 0) throw new Error(`CheckQuality failed for ${failures.join('; ')}`);
   return outcomes;
+}
+
+/** Attempts at a model's window when other checks of the model keep recording windows meanwhile. */
+const SUPERSEDED_ATTEMPTS = 5;
+
+/**
+ * A model's window, again from the new cursor when another check of the model (a burst of ground-truth uploads
+ * runs one check each) recorded a window meanwhile: the labels that one covered are not checked twice, the rest
+ * are, and the burst ends in checks, not in retries and dead letters.
+ */
+async function checkModelQualityOnce(
+  model: string,
+  until: Date,
+  deps: CheckQualityDependencies,
+): Promise<ModelQualityOutcome> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await checkModelQuality(model, until, deps);
+    } catch (error) {
+      if (!(error instanceof WindowSupersededError) || attempt >= SUPERSEDED_ATTEMPTS) throw error;
+      deps.logger.info('Another quality check recorded a window meanwhile; checking from its end', { model });
+    }
+  }
 }
 
 /** Models with a production version, by name. */

@@ -372,6 +372,22 @@ describe('quality check and retraining', () => {
     ]);
   });
 
+  it('a burst of checks of one model (one per ground-truth upload) records each label once, and none fails', async () => {
+    await registerServing('burst', new Date(Date.now() - 3_600_000));
+    await uploadWindow('burst', 1, 220);
+    const time = Date.now() + 1000;
+    const outcomes = await Promise.all(
+      [0, 1, 2, 3].map((ms) =>
+        checkQuality({ models: ['burst'], time: new Date(time + ms).toISOString() }, qualityDeps()),
+      ),
+    );
+    const checked = outcomes.flat().filter((outcome) => outcome.status === 'Checked');
+    expect(checked.length).toBeGreaterThanOrEqual(1);
+    const recorded = (await windows.listWindows('burst', 'quality')).items;
+    expect(recorded.map((window) => window.rows).reduce((sum, rows) => sum + rows, 0)).toBe(220);
+    expect(recorded.filter((window) => window.rows > 0)).toHaveLength(1);
+  });
+
   it('drift that holds without new labels notifies instead of retraining', async () => {
     await registerServing('fraud', new Date(Date.now() - 3_600_000));
     const base = Date.parse('2026-11-30T08:00:00.000Z');
