@@ -10,7 +10,13 @@ export default defineConfig({
     hookTimeout: 60_000,
     allowOnly: false,
     // Node 20 is supported until 2027; the SDK's notice about it would be repeated in every worker.
-    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    // s3rver's paginated listings cipher their tokens with DES, which OpenSSL 3 keeps in its legacy provider
+    // (local/aws/s3.ts): the workers, and the processes tests start with their environment, enable it.
+    execArgv: ['--openssl-legacy-provider'],
+    env: {
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      NODE_OPTIONS: [process.env.NODE_OPTIONS, '--openssl-legacy-provider'].filter(Boolean).join(' '),
+    },
     reporters: ['default', './test/support/summary-reporter.ts'],
   },
 });

@@ -22,12 +22,16 @@ function benchScripts(): string[] {
 
 function runScript(script: string, args: readonly string[]): Promise<ScriptRun> {
   const started = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, script), ...args], {
-    cwd: path.join(__dirname, '..'),
-    stdio: ['ignore', 'pipe', 'inherit'],
-    // Node 20 is supported here; the SDK's notice about its future Node requirement would bury the figures.
-    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...process.env },
-  });
+  const child = spawn(
+    process.execPath,
+    ['--openssl-legacy-provider', '--import', 'tsx', path.join(__dirname, script), ...args],
+    {
+      cwd: path.join(__dirname, '..'),
+      stdio: ['ignore', 'pipe', 'inherit'],
+      // Node 20 is supported here; the SDK's notice about its future Node requirement would bury the figures.
+      env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...process.env },
+    },
+  );
   const figures: Record<string, unknown>[] = [];
   let pending = '';
   child.stdout.setEncoding('utf8');

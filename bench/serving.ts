@@ -1,5 +1,6 @@
 /**
- * InvokeEndpoint on the local SageMaker Runtime: `npx tsx bench/serving.ts [--requests N]`.
+ * InvokeEndpoint on the local SageMaker Runtime: `NODE_OPTIONS=--openssl-legacy-provider npx tsx bench/serving.ts [--requests N]`
+ * (s3rver needs the flag, see local/aws/s3.ts; `npm run bench` passes it).
  * A penguins model (the sample dataset, the stack's default hyperparameters: 100 rounds of depth-6 trees,
  * multi:softprob over 3 species) behind a real-time endpoint of the local SageMaker; one client sends one
  * CSV row at a time through the SDK's SageMakerRuntimeClient: p50 and p99 latency (target p99 under 10 ms)

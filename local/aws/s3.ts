@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { randomUUID } from 'node:crypto';
+import { createCipheriv, randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import S3rver from 's3rver';
 
@@ -42,6 +42,7 @@ export interface LocalS3Options {
  * uploads are stored with their aws-chunked framing: see s3-client.ts.
  */
 export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
+  requireDes();
   mkdirSync(options.directory, { recursive: true });
   const server = new S3rver({
     address: '127.0.0.1',
@@ -82,4 +83,20 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
       await server.close();
     },
   };
+}
+
+/**
+ * s3rver ciphers ListObjectsV2 continuation tokens with DES, which OpenSSL 3 (Node 17+) only offers through
+ * its legacy provider: without it every truncated listing (more than max-keys objects) answers 500. Refused
+ * at start rather than on the first long listing. npm start, npm test and npm run bench pass the flag.
+ */
+function requireDes(): void {
+  try {
+    createCipheriv('des', Buffer.alloc(8), Buffer.alloc(8));
+  } catch {
+    throw new Error(
+      "The local S3 (s3rver) needs OpenSSL's legacy provider for paginated listings: start Node with " +
+        '--openssl-legacy-provider (or NODE_OPTIONS=--openssl-legacy-provider), as npm start and npm test do.',
+    );
+  }
 }

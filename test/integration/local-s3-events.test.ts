@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, paginateListObjectsV2, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalS3, type S3EventRecord, startLocalS3 } from '../../local/aws/s3';
 import { localS3ClientConfig } from '../../local/aws/s3-client';
@@ -67,5 +67,28 @@ describe('local S3 notifications as EventBridge "Object Created" events', () => 
       first.VersionId,
       second.VersionId,
     ]);
+  });
+  it('pages a listing of more keys than max-keys with continuation tokens (s3rver ciphers them with DES)', async () => {
+    // Prepare
+    const prefix = 'capture/paged/';
+    const keys = Array.from({ length: 25 }, (_, i) => `${prefix}${String(i).padStart(3, '0')}.jsonl`);
+    await Promise.all(
+      keys.map((Key) => client.send(new PutObjectCommand({ Bucket: BUCKET, Key, Body: '{}' }))),
+    );
+
+    // Act
+    const listed: string[] = [];
+    let pages = 0;
+    for await (const page of paginateListObjectsV2(
+      { client, pageSize: 10 },
+      { Bucket: BUCKET, Prefix: prefix },
+    )) {
+      pages += 1;
+      listed.push(...(page.Contents ?? []).map((object) => object.Key ?? ''));
+    }
+
+    // Assess
+    expect(pages).toBe(3);
+    expect(listed).toEqual(keys);
   });
 });
