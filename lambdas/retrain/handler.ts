@@ -1,6 +1,8 @@
 /**
  * Retrain Lambda, the target of the rules for DriftDetected and ModelQualityDegraded (decide and maybe retrain)
- * and ModelRegistered (release the retrain slot of the run that registered), all from the stack's bus.
+ * and ModelRegistered (release the retrain slot of the run that registered), all from the stack's bus, and of
+ * the training state machine's "Step Functions Execution Status Change" (SUCCEEDED, FAILED, TIMED_OUT, ABORTED;
+ * default bus): a retrain's run that ended without registering releases the slot too.
  *
  * Environment (read once, at init): REGISTRY_TABLE_NAME, DATA_BUCKET, ARTIFACTS_BUCKET, EVENT_BUS_NAME,
  * MONITORING_SETTINGS (per model + `defaults`), KMS_KEY_ARN (optional: SSE-KMS for the dataset written),
@@ -23,6 +25,7 @@ import {
   DEFAULT_ABANDON_AFTER_SECONDS,
   type RetrainConfig,
   type RetrainDecision,
+  releaseOnExecutionEnded,
   releaseOnRegistered,
 } from './retrain';
 
@@ -84,5 +87,7 @@ export const handler = (
   instrumented(powertools, context, async () => {
     const action = retrainActionOf(event);
     if (action.kind === 'registered') return { released: await releaseOnRegistered(action.detail, deps) };
+    if (action.kind === 'executionEnded')
+      return { released: await releaseOnExecutionEnded(action.detail, deps) };
     return considerRetrain(action.request, deps);
   });

@@ -12,6 +12,7 @@ import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventb
 import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { parse as parseCsv } from 'csv-parse';
+import { runIdOfExecution } from '../reconcile-execution/reconcile';
 import { captureSchemaFor } from '../shared/capture';
 import { type DatasetContract, parseDatasetContractJson } from '../shared/dataset-contract';
 import { EVENT_SOURCE, RETRAIN_NEEDS_LABELS, RETRAIN_STARTED, type RetrainDetail } from '../shared/events';
@@ -249,6 +250,36 @@ export async function releaseOnRegistered(
     reasons: [`run ${detail.runId} registered v${detail.version} (${detail.status})`],
     runId: detail.runId,
     version: detail.version,
+    actor: ACTOR,
+  });
+  return released.released;
+}
+
+/**
+ * On the end of a training execution (Step Functions' status change: SUCCEEDED, FAILED, TIMED_OUT, ABORTED):
+ * releases the slot when the execution's run is the retrain's — the hook for runs that end without registering
+ * a version (rejected data, a duplicate of trained bytes, a failed job).
+ */
+export async function releaseOnExecutionEnded(
+  detail: { readonly executionArn: string; readonly status: string; readonly input?: string | null },
+  deps: RetrainDependencies,
+): Promise<boolean> {
+  if (detail.status === 'RUNNING') return false;
+  const runId = await runIdOfExecution(detail.input, deps.registry);
+  const run = runId === undefined ? undefined : await deps.registry.getRun(runId);
+  if (run === undefined) return false;
+  const slot = await deps.slots.getSlot(run.model);
+  if (slot?.inFlight === undefined || slot.inFlight.datasetKey !== run.dataset.key) return false;
+  const outcome = `${detail.status.charAt(0)}${detail.status.slice(1).toLowerCase().replace('_out', 'Out')}`;
+  const released = await deps.slots.releaseSlot({
+    model: run.model,
+    datasetKey: run.dataset.key,
+    outcome,
+    reasons: [
+      `execution ${detail.executionArn.split(':').at(-1)} of run ${run.runId} ended ${detail.status}`,
+    ],
+    runId: run.runId,
+    version: run.version,
     actor: ACTOR,
   });
   return released.released;

@@ -18,11 +18,13 @@ import { checkQuality, type QualityReport } from '../../lambdas/check-quality/ch
 import {
   considerRetrain,
   type RetrainDependencies,
+  releaseOnExecutionEnded,
   releaseOnRegistered,
 } from '../../lambdas/retrain/retrain';
 import { parseDatasetContract } from '../../lambdas/shared/dataset-contract';
 import type { RuntimeModelSettingsMap, RuntimeMonitoringSettings } from '../../lambdas/shared/model-settings';
 import { ModelRegistryClient, MonitoringWindows, RetrainSlots } from '../../lambdas/shared/registry';
+import { runForUpload } from '../../lambdas/shared/runs';
 import { type LocalEventBridge, startLocalEventBridge } from '../../local/aws/eventbridge';
 import { type LocalS3, startLocalS3 } from '../../local/aws/s3';
 import { localS3ClientConfig } from '../../local/aws/s3-client';
@@ -386,6 +388,41 @@ describe('quality check and retraining', () => {
     const recorded = (await windows.listWindows('burst', 'quality')).items;
     expect(recorded.map((window) => window.rows).reduce((sum, rows) => sum + rows, 0)).toBe(220);
     expect(recorded.filter((window) => window.rows > 0)).toHaveLength(1);
+  });
+
+  it("a retrain's run that ends without a version (its execution timed out) releases the slot", async () => {
+    const key = 'datasets/exec/retrain-w9.csv';
+    const upload = runForUpload({ bucket: DATA, key, versionId: 'v9' });
+    const executionArn = 'arn:aws:states:us-east-1:123456789012:execution:training:exec-1';
+    await registry.createRun({ runId: upload.runId, model: 'exec', dataset: upload.dataset, executionArn });
+    const taken = await slots.takeSlot({
+      model: 'exec',
+      windowId: 'w9',
+      trigger: 'drift',
+      datasetKey: key,
+      cooldownSeconds: 0,
+      reasons: ['drift held'],
+      details: {},
+    });
+    expect(taken.taken).toBe(true);
+    const input = JSON.stringify({
+      'detail-type': 'Object Created',
+      source: 'aws.s3',
+      detail: { bucket: { name: DATA }, object: { key, 'version-id': 'v9' } },
+    });
+    const deps = retrainDeps(new Date());
+    // Another execution's end, and a still running one, leave the slot alone.
+    const other = JSON.stringify({
+      'detail-type': 'Object Created',
+      detail: { bucket: { name: DATA }, object: { key: 'datasets/exec/other.csv' } },
+    });
+    expect(await releaseOnExecutionEnded({ executionArn, status: 'FAILED', input: other }, deps)).toBe(false);
+    expect(await releaseOnExecutionEnded({ executionArn, status: 'RUNNING', input }, deps)).toBe(false);
+    expect(await releaseOnExecutionEnded({ executionArn, status: 'TIMED_OUT', input }, deps)).toBe(true);
+    expect(await slots.getSlot('exec')).toMatchObject({ lastOutcome: 'TimedOut' });
+    expect((await slots.getSlot('exec'))?.inFlight).toBeUndefined();
+    // Delivered twice: nothing more to release.
+    expect(await releaseOnExecutionEnded({ executionArn, status: 'TIMED_OUT', input }, deps)).toBe(false);
   });
 
   it('drift that holds without new labels notifies instead of retraining', async () => {

@@ -99,6 +99,24 @@ describe('retrainActionOf', () => {
     ).toEqual({ kind: 'registered', detail: { model: 'm', version: 2, runId: 'r', status: 'Approved' } });
   });
 
+  it("reads the training state machine's status change as a release", () => {
+    const ended = {
+      source: 'aws.states',
+      'detail-type': 'Step Functions Execution Status Change',
+      detail: {
+        executionArn: 'arn:x',
+        stateMachineArn: 'arn:sm',
+        status: 'FAILED',
+        input: '{}',
+        error: null,
+      },
+    };
+    expect(retrainActionOf(ended)).toEqual({
+      kind: 'executionEnded',
+      detail: { executionArn: 'arn:x', status: 'FAILED', input: '{}' },
+    });
+  });
+
   it('refuses any other event, naming the field', () => {
     expect(() => retrainActionOf(event('ModelDeployed', { model: 'm' }))).toThrow(InvalidInputError);
     expect(() => retrainActionOf({ ...event('DriftDetected', { model: 'm' }), source: 'aws.s3' })).toThrow(
