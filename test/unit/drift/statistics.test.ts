@@ -95,6 +95,39 @@ describe('chiSquareSurvival', () => {
     expect(chiSquareSurvival(18.307038053275146, 10)).toBeCloseTo(0.05, 9);
   });
 
+  it('gives the table value for df 100 (5% critical value 124.342, NIST/SEMATECH e-Handbook 1.3.6.7.4)', () => {
+    expect(chiSquareSurvival(124.342, 100)).toBeCloseTo(0.05, 4);
+  });
+
+  it('matches the Poisson closed form for even degrees of freedom up to 2,000 (Q(k, y) = Σ_{i<k} e^{−y} yⁱ/i!)', () => {
+    // Prepare: the closed form summed in log space, independent of the series and continued fraction
+    const closedForm = (dof: number, x: number) => {
+      const k = dof / 2;
+      const y = x / 2;
+      let logTerm = -y;
+      let sum = Math.exp(logTerm);
+      for (let i = 1; i < k; i++) {
+        logTerm += Math.log(y) - Math.log(i);
+        sum += Math.exp(logTerm);
+      }
+      return sum;
+    };
+
+    // Act + Assess: both sides of the series/continued-fraction switch, and far tails
+    for (const [dof, x] of [
+      [4, 1],
+      [20, 10],
+      [20, 40],
+      [200, 220],
+      [200, 150],
+      [2000, 2100],
+      [2000, 2400],
+    ] as const) {
+      const expected = closedForm(dof, x);
+      expect(Math.abs(chiSquareSurvival(x, dof) - expected)).toBeLessThan(1e-12 + 1e-10 * expected);
+    }
+  });
+
   it('is e^(−x/2) for two degrees of freedom (closed form)', () => {
     expect(chiSquareSurvival(3, 2)).toBeCloseTo(Math.exp(-1.5), 14);
     expect(chiSquareSurvival(0, 2)).toBe(1);
