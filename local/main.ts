@@ -20,6 +20,7 @@ import {
 } from './discovery';
 import { ProgressPrinter } from './progress';
 import { type ServerMapping, serverMappings } from './sagemaker/runtime';
+import { runDriftScenario } from './scenarios/drift';
 import { runRollbackScenario, waitForRuns } from './scenarios/rollback';
 import { handleStopSignals, type Shutdown } from './shutdown';
 import { LOCAL_ENV, synthesize } from './synth';
@@ -35,9 +36,11 @@ const SAMPLE = {
   target: 'species',
 };
 /** The scenarios `--scenario` runs (demo only). */
-const SCENARIOS = ['rollback'] as const;
+const SCENARIOS = ['rollback', 'drift'] as const;
 /** A scenario's canary, bake and alarm periods at this speed take seconds (unless --time-scale says otherwise). */
 const SCENARIO_TIME_SCALE = 60;
+/** The drift scenario waits for several hourly drift checks: at this speed one comes every 10 s. */
+const DRIFT_SCENARIO_TIME_SCALE = 360;
 
 const USAGE = `Usage: npm start [-- options]      (or: npm run demo)
 
@@ -45,7 +48,10 @@ const USAGE = `Usage: npm start [-- options]      (or: npm run demo)
                     if it deploys, serves)
   --scenario NAME   with --demo: "rollback" deploys v1, then a v2 whose fleet fails under the demo's
                     traffic: canary, alarm, auto-rollback, production alias unchanged (fresh state in
-                    <state dir>/scenarios/rollback; time scale ${SCENARIO_TIME_SCALE} unless given)
+                    <state dir>/scenarios/rollback; time scale ${SCENARIO_TIME_SCALE} unless given);
+                    "drift" deploys v1, sends baseline-like then shifted traffic: the scheduled drift
+                    check's windows, labels uploaded, the retrain, the champion gate and the blue/green
+                    deployment of v2 (<state dir>/scenarios/drift; time scale ${DRIFT_SCENARIO_TIME_SCALE} unless given)
   --reset           delete the saved state (${DEFAULT_STATE_DIR}/) first
   --no-sample       do not upload the sample dataset
   --time-scale N    run schedules, endpoint provisioning, canary and baking waits and alarm
@@ -79,7 +85,10 @@ async function main(shutdown: Shutdown, stopRuntime: StopHook): Promise<number> 
     scenario === undefined
       ? resolve(ROOT, values['state-dir'])
       : resolve(ROOT, values['state-dir'], 'scenarios', scenario);
-  const timeScale = Number(values['time-scale'] ?? (scenario === undefined ? 1 : SCENARIO_TIME_SCALE));
+  const timeScale = Number(
+    values['time-scale'] ??
+      (scenario === undefined ? 1 : scenario === 'drift' ? DRIFT_SCENARIO_TIME_SCALE : SCENARIO_TIME_SCALE),
+  );
   if (!(timeScale > 0)) throw new Error(`--time-scale: "${values['time-scale']}" is not a positive number`);
   const running = runningDiscovery(stateDir);
   if (running) {
@@ -137,6 +146,12 @@ async function main(shutdown: Shutdown, stopRuntime: StopHook): Promise<number> 
     let outcome = 0;
     if (scenario === 'rollback') {
       outcome = await runRollbackScenario(app, print, {
+        sampleFile: SAMPLE.file,
+        model: SAMPLE.model,
+        target: SAMPLE.target,
+      });
+    } else if (scenario === 'drift') {
+      outcome = await runDriftScenario(app, print, {
         sampleFile: SAMPLE.file,
         model: SAMPLE.model,
         target: SAMPLE.target,
