@@ -225,7 +225,7 @@ export async function runDriftScenario(
       `production   v${v2 ?? '?'} (${v2 !== undefined && v2 !== v1 ? `moved from v${v1}` : `still v${v1}`})`,
     );
     print.detail(
-      `see          npm run mlops -- drift show ${model}  (and: drift report ${model} --out report.html)`,
+      `see          ${MLOPS_COMMAND} drift show ${model}  (and: drift report ${model} --out report.html)`,
     );
     if (outcome !== 0 || v2 === undefined || v2 === v1)
       return failed(print, `the retrained version was expected to replace v${v1} in production`);
