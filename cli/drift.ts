@@ -16,6 +16,7 @@ import {
   baselineFromRows,
   type Correction,
   DEFAULT_DRIFT_SETTINGS,
+  DEFAULT_EFFECT_THRESHOLDS,
   DriftAccumulator,
   type DriftReport,
   type DriftSettings,
@@ -281,6 +282,7 @@ export function renderComparison(comparison: DriftComparison): string {
     : `reference samples of ${reference.sampleSize.toLocaleString('en-US')} seeded rows`;
   const tested = report.features.filter((feature) => feature.statistics.adjustedPValue !== undefined);
   const drifted = report.features.filter((feature) => feature.drifted);
+  const nullRateThreshold = settings.thresholds?.nullRateChange ?? DEFAULT_EFFECT_THRESHOLDS.nullRateChange;
   const fields = renderFields([
     [
       'Reference',
@@ -294,7 +296,7 @@ export function renderComparison(comparison: DriftComparison): string {
     ],
     [
       'Rules',
-      `Drift when at least ${percent(settings.driftShare)} of the tested features drift${settings.criticalFeatures.length > 0 ? ` or one of ${settings.criticalFeatures.join(', ')} does` : ''}; a feature drifts when its ${settings.correction} corrected p-value is below ${settings.alpha} and its score reaches its threshold; no verdict under ${settings.minSamples} rows`,
+      `Drift when at least ${percent(settings.driftShare)} of the tested features drift${settings.criticalFeatures.length > 0 ? ` or one of ${settings.criticalFeatures.join(', ')} does` : ''}; a feature drifts when its ${settings.correction} corrected p-value is below ${settings.alpha} and its score reaches its threshold, or when its null rate moves by ${Math.round(nullRateThreshold * 100)} points or more, significantly; no verdict under ${settings.minSamples} rows`,
     ],
   ]);
   const reasons = report.reasons.map((reason) => `  ${reason}\n`).join('');
