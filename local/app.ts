@@ -28,6 +28,7 @@ import { type LocalCloudWatch, startLocalCloudWatch } from './cloudwatch';
 import type { RuntimeDiscovery } from './discovery';
 import { type LocalRule, matchingTargets, objectCreatedEvent, rulesFromTemplate } from './events/router';
 import { type ScheduledRule, Scheduler, scheduledEvent, scheduledRulesFromTemplate } from './events/schedule';
+import { targetInput } from './events/target-input';
 import {
   type AsyncInvokeConfig,
   type AsyncInvokeResult,
@@ -256,15 +257,15 @@ export class LocalApp {
    * started, once the functions it invoked have returned too.
    */
   async deliver(event: unknown): Promise<ExecutionResult[]> {
-    const targets = matchingTargets(this.rules, event);
-    const functions = targets.flatMap((arn) => {
+    const deliveries = matchingTargets(this.rules, event);
+    const functions = deliveries.flatMap(({ arn, input }) => {
       const fn = this.runtime.functions.get(arn.split(':function:')[1] ?? '');
-      return fn ? [fn] : [];
+      return fn ? [{ fn, input }] : [];
     });
-    const machines = targets.filter((arn) => arn.includes(':stateMachine:'));
+    const machines = deliveries.filter(({ arn }) => arn.includes(':stateMachine:'));
     const [results] = await Promise.all([
-      Promise.all(machines.map((arn) => this.startExecution(arn, event))),
-      Promise.all(functions.map((fn) => this.track(this.invokeAsync(fn, event)))),
+      Promise.all(machines.map(({ arn, input }) => this.startExecution(arn, input))),
+      Promise.all(functions.map(({ fn, input }) => this.track(this.invokeAsync(fn, input)))),
     ]);
     return results;
   }
@@ -358,8 +359,10 @@ export class LocalApp {
 
   private onSchedule(rule: ScheduledRule, at: Date): void {
     const ruleArn = this.runtime.resources.arn(rule.logicalId);
+    const event = scheduledEvent(ruleArn, at, this.runtime.resources.env) as Record<string, unknown>;
+    const identity = { arn: ruleArn, name: this.runtime.resources.physicalName(rule.logicalId) };
     for (const target of rule.targets) {
-      const input = target.input ?? scheduledEvent(ruleArn, at, this.runtime.resources.env);
+      const input = targetInput(target, event, identity);
       const fn = this.runtime.functions.get(target.arn.split(':function:')[1] ?? '');
       if (fn) void this.track(this.invokeAsync(fn, input));
       if (!target.arn.includes(':stateMachine:')) continue;

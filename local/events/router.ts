@@ -7,12 +7,22 @@ import type { S3EventRecord } from '../aws/s3';
 import type { LocalResources } from '../template/local-resources';
 import { type CfnTemplate, resolveIntrinsics, resourcesOfType } from '../template/template';
 import { type EventPattern, matchesPattern } from './pattern';
+import { type TargetInputSettings, targetInput } from './target-input';
 
 export interface LocalRule {
   readonly logicalId: string;
+  /** The rule's ARN and name, for the input transformer's predefined variables. */
+  readonly arn: string;
+  readonly name: string;
   readonly pattern: EventPattern;
-  /** Target ARNs, references resolved. */
-  readonly targets: readonly string[];
+  /** Targets, references resolved: ARN and input settings. */
+  readonly targets: readonly ({ readonly arn: string } & TargetInputSettings)[];
+}
+
+/** A target an event reaches, with the input EventBridge gives it. */
+export interface Delivery {
+  readonly arn: string;
+  readonly input: unknown;
 }
 
 /** The template's enabled pattern rules (scheduled rules have no pattern and are not routed here). */
@@ -21,18 +31,36 @@ export function rulesFromTemplate(template: CfnTemplate, resources: LocalResourc
     const properties = resolveIntrinsics(resource.Properties ?? {}, resources.resolve) as {
       EventPattern?: EventPattern;
       State?: string;
-      Targets?: { Arn: string }[];
+      Targets?: ({ Arn: string } & TargetInputSettings)[];
     };
     if (!properties.EventPattern || properties.State === 'DISABLED') return [];
     return [
-      { logicalId, pattern: properties.EventPattern, targets: (properties.Targets ?? []).map((t) => t.Arn) },
+      {
+        logicalId,
+        arn: resources.arn(logicalId),
+        name: resources.physicalName(logicalId),
+        pattern: properties.EventPattern,
+        targets: (properties.Targets ?? []).map(({ Arn, Input, InputPath, InputTransformer }) => ({
+          arn: Arn,
+          ...(Input === undefined ? {} : { Input }),
+          ...(InputPath === undefined ? {} : { InputPath }),
+          ...(InputTransformer === undefined ? {} : { InputTransformer }),
+        })),
+      },
     ];
   });
 }
 
-/** The targets of every rule the event matches. */
-export function matchingTargets(rules: readonly LocalRule[], event: unknown): string[] {
-  return rules.filter((rule) => matchesPattern(rule.pattern, event)).flatMap((rule) => rule.targets);
+/** The targets of every rule the event matches, each with the input its settings give it. */
+export function matchingTargets(rules: readonly LocalRule[], event: unknown): Delivery[] {
+  return rules
+    .filter((rule) => matchesPattern(rule.pattern, event))
+    .flatMap((rule) =>
+      rule.targets.map((target) => ({
+        arn: target.arn,
+        input: targetInput(target, event as Record<string, unknown>, rule),
+      })),
+    );
 }
 
 /**

@@ -6,11 +6,13 @@ import { randomUUID } from 'node:crypto';
 import { CronExpressionParser } from 'cron-parser';
 import type { LocalResources } from '../template/local-resources';
 import { type CfnTemplate, resolveIntrinsics, resourcesOfType } from '../template/template';
+import type { TargetInputSettings } from './target-input';
 
 export interface ScheduledRule {
   readonly logicalId: string;
   readonly expression: string;
-  readonly targets: readonly { readonly arn: string; readonly input?: unknown }[];
+  /** Each target's ARN and what decides its input (Input, InputPath, InputTransformer; else the event). */
+  readonly targets: readonly ({ readonly arn: string } & TargetInputSettings)[];
 }
 
 /** The template's enabled rules with a ScheduleExpression. */
@@ -22,7 +24,7 @@ export function scheduledRulesFromTemplate(
     const properties = resolveIntrinsics(resource.Properties ?? {}, resources.resolve) as {
       ScheduleExpression?: string;
       State?: string;
-      Targets?: { Arn: string; Input?: string }[];
+      Targets?: ({ Arn: string } & TargetInputSettings)[];
     };
     if (!properties.ScheduleExpression || properties.State === 'DISABLED') return [];
     nextFireTime(properties.ScheduleExpression, new Date()); // refuse a bad expression at start, not at fire time
@@ -30,9 +32,11 @@ export function scheduledRulesFromTemplate(
       {
         logicalId,
         expression: properties.ScheduleExpression,
-        targets: (properties.Targets ?? []).map((target) => ({
-          arn: target.Arn,
-          input: target.Input === undefined ? undefined : (JSON.parse(target.Input) as unknown),
+        targets: (properties.Targets ?? []).map(({ Arn, Input, InputPath, InputTransformer }) => ({
+          arn: Arn,
+          ...(Input === undefined ? {} : { Input }),
+          ...(InputPath === undefined ? {} : { InputPath }),
+          ...(InputTransformer === undefined ? {} : { InputTransformer }),
         })),
       },
     ];
@@ -74,7 +78,7 @@ function toStandardCron(fields: string, expression: string): string {
   return [minutes, hours, dayOfMonth, month, weekday].join(' ');
 }
 
-/** The event a scheduled rule sends its targets when it has no constant Input. */
+/** The Scheduled Event a scheduled rule sends (its targets' input settings then apply to it). */
 export function scheduledEvent(ruleArn: string, time: Date, env: { account: string; region: string }) {
   return {
     version: '0',
