@@ -124,17 +124,19 @@ export async function deploymentOfStage(
   endpointConfigName: string,
   registry: EndpointEventDependencies['registry'],
 ): Promise<string | undefined> {
+  const ours = async (deploymentId: string) => {
+    const deployment = await registry.getDeployment(deploymentId);
+    return deployment?.endpointName === endpointName && deployment.endpointConfigName === endpointConfigName;
+  };
+  // A waiter names the deployment waiting now; one left by an earlier deployment (its wait timed out) must
+  // not take this change's stages, so its config is checked too.
   const waiter = await registry.getEndpointWaiter(endpointName);
-  if (waiter !== undefined) return waiter.deploymentId;
+  if (waiter !== undefined && (await ours(waiter.deploymentId))) return waiter.deploymentId;
   const leases = await Promise.all(
     modelsOfEndpoint(endpointName).map((model) => registry.getDeploymentLease(model)),
   );
   for (const lease of leases) {
-    if (lease === undefined) continue;
-    const deployment = await registry.getDeployment(lease.holder);
-    if (deployment?.endpointName === endpointName && deployment.endpointConfigName === endpointConfigName) {
-      return deployment.deploymentId;
-    }
+    if (lease !== undefined && (await ours(lease.holder))) return lease.holder;
   }
   return undefined;
 }

@@ -187,9 +187,11 @@ export class DeploymentPipeline extends Construct {
       smokeTest: fn('smoke-test'),
       promote: fn('promote-deployment'),
       recordFailure: fn('record-deployment-failure'),
-      // ARTIFACTS_BUCKET would turn on the promoted version's prediction baseline (its grants are below); off
-      // until FinishDeployment's baseline no longer costs e2e/local-deployment-update its Creating stage.
-      finish: fn('finish-deployment', { DEPLOYMENT_SETTINGS: settings }),
+      // ARTIFACTS_BUCKET turns on the promoted version's prediction baseline (drift checks compare predictions).
+      finish: fn('finish-deployment', {
+        DEPLOYMENT_SETTINGS: settings,
+        ARTIFACTS_BUCKET: artifactsBucket.bucketName,
+      }),
     };
     const f = this.functions;
 

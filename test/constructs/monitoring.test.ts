@@ -396,6 +396,10 @@ describe('FinishDeployment and the prediction baseline (issue 10 §1)', () => {
     ({ template } = synthStack({ config: CONFIG }));
   });
 
+  it('is given the artifacts bucket, which turns the prediction baseline on', () => {
+    expect(environmentOf(template, 'finish-deployment')).toHaveProperty('ARTIFACTS_BUCKET');
+  });
+
   it("reads validation splits, writes only prediction baselines, and invokes the stack's endpoints", () => {
     const statements = statementsOf(template, 'DeploymentFunctionsFinishDeploymentRole');
     const on = (action: string) =>

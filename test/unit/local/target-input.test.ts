@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { scheduleInputOf } from '../../../lambdas/check-quality/input';
 import { scheduledEvent, scheduledRulesFromTemplate } from '../../../local/events/schedule';
 import { jsonPath, targetInput } from '../../../local/events/target-input';
-import { LocalResources } from '../../../local/template/local-resources';
+import { DEFAULT_LOCAL_ENVIRONMENT, LocalResources } from '../../../local/template/local-resources';
 import type { CfnTemplate } from '../../../local/template/template';
 import { synthStack } from '../../support/cdk';
 
@@ -71,7 +71,7 @@ describe("a rule target's input, as EventBridge builds it", () => {
     const template = synthStack({
       config: { models: { churn: { monitoring: { schedule: 'rate(15 minutes)' } } } },
     }).template.toJSON() as CfnTemplate;
-    const resources = new LocalResources(template, { account: '123456789012', region: 'us-east-1' });
+    const resources = new LocalResources(template, DEFAULT_LOCAL_ENVIRONMENT);
     const rules = scheduledRulesFromTemplate(template, resources).filter((rule) =>
       rule.targets.some((target) => target.InputTransformer !== undefined),
     );
