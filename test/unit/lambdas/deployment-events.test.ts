@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { modelsOfEndpoint } from '../../../lambdas/endpoint-event/resume';
+import { deploymentOfStage, modelsOfEndpoint } from '../../../lambdas/endpoint-event/resume';
 import { endpointName } from '../../../lambdas/shared/endpoints/naming';
 import { deploymentIdFor, deploymentRequestedDetailSchema } from '../../../lambdas/shared/events';
 
@@ -50,5 +50,51 @@ describe('the models an endpoint name may stand for', () => {
     // A prefix longer than 20 characters, or no hyphen at all: not one of ours.
     expect(modelsOfEndpoint(`${'a'.repeat(21)}-churn`)).toEqual([]);
     expect(modelsOfEndpoint('churn')).toEqual([]);
+  });
+});
+
+describe('the deployment a blue/green stage belongs to', () => {
+  const deployments: Record<
+    string,
+    { deploymentId: string; endpointName: string; endpointConfigName: string }
+  > = {
+    old: {
+      deploymentId: 'old',
+      endpointName: 'serverlessmlops-churn',
+      endpointConfigName: 'serverlessmlops-churn-v1-a1',
+    },
+    now: {
+      deploymentId: 'now',
+      endpointName: 'serverlessmlops-churn',
+      endpointConfigName: 'serverlessmlops-churn-v2-a1',
+    },
+  };
+  const registry = (waiter: string | undefined, holder: string | undefined) =>
+    ({
+      getEndpointWaiter: async () => (waiter === undefined ? undefined : { deploymentId: waiter }),
+      getDeploymentLease: async (model: string) =>
+        model === 'churn' && holder !== undefined ? { holder } : undefined,
+      getDeployment: async (id: string) => deployments[id],
+    }) as never;
+
+  it("is the lease holder's when a waiter left by an earlier deployment names another config", async () => {
+    // Act / Assess
+    expect(
+      await deploymentOfStage('serverlessmlops-churn', 'serverlessmlops-churn-v2-a1', registry('old', 'now')),
+    ).toBe('now');
+  });
+
+  it("is the waiter's when its deployment planned that config, and nobody's when none did", async () => {
+    // Act / Assess
+    expect(
+      await deploymentOfStage(
+        'serverlessmlops-churn',
+        'serverlessmlops-churn-v2-a1',
+        registry('now', undefined),
+      ),
+    ).toBe('now');
+    expect(
+      await deploymentOfStage('serverlessmlops-churn', 'serverlessmlops-churn-v3-a1', registry('old', 'now')),
+    ).toBeUndefined();
   });
 });
