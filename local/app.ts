@@ -357,9 +357,11 @@ export class LocalApp {
     );
   }
 
-  private onSchedule(rule: ScheduledRule, at: Date): void {
+  private onSchedule(rule: ScheduledRule, _at: Date): void {
     const ruleArn = this.runtime.resources.arn(rule.logicalId);
-    const event = scheduledEvent(ruleArn, at, this.runtime.resources.env) as Record<string, unknown>;
+    // The event carries the real time: the time scale decides when a rule fires, but what the targets compare
+    // the time with (S3 LastModified of capture files, registry timestamps) is real.
+    const event = scheduledEvent(ruleArn, new Date(), this.runtime.resources.env) as Record<string, unknown>;
     const identity = { arn: ruleArn, name: this.runtime.resources.physicalName(rule.logicalId) };
     for (const target of rule.targets) {
       const input = targetInput(target, event, identity);

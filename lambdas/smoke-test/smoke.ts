@@ -12,6 +12,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { InvokeEndpointCommand, type SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+import { INTERNAL_INFERENCE_ID_PREFIX } from '../shared/capture/parse';
 import {
   DeploymentError,
   DeploymentErrors,
@@ -20,6 +21,9 @@ import {
 } from '../shared/deployment/workflow';
 import type { ModelRegistryClient } from '../shared/registry';
 import { parseS3Uri } from '../shared/s3-layout';
+
+/** The InferenceId of the smoke test's request (captured like any request, skipped by the checks). */
+export const SMOKE_TEST_INFERENCE_ID = `${INTERNAL_INFERENCE_ID_PREFIX}smoke-test`;
 
 /** Rows sent: enough to catch a wrong shape or a broken model, few enough for one small request. */
 export const SMOKE_ROWS = 20;
@@ -66,6 +70,8 @@ export async function smokeTest(
         EndpointName: input.endpointName,
         ContentType: 'text/csv',
         Accept: 'text/csv',
+        // Marked as the stack's own request: the drift and quality checks skip it in the capture.
+        InferenceId: SMOKE_TEST_INFERENCE_ID,
         Body: new TextEncoder().encode(body),
       }),
     );
