@@ -6,13 +6,14 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import type { Context } from 'aws-lambda';
+import { METRICS_NAMESPACE, MetricDimensions } from '../metric-names';
 import { isPipelineError } from './errors';
 
-/** CloudWatch namespace of every custom metric the stack emits. */
-export const METRICS_NAMESPACE = 'ServerlessMlops';
+/** CloudWatch namespace of every custom metric the stack emits (named in ../metric-names). */
+export { METRICS_NAMESPACE };
 
 /** The dimension every business metric carries; dashboards and alarms are per model. */
-export const MODEL_DIMENSION = 'model';
+export const MODEL_DIMENSION = MetricDimensions.model;
 
 export interface Powertools {
   readonly logger: Logger;
