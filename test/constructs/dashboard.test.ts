@@ -49,15 +49,14 @@ describe('MlopsDashboard (issue 11 §2)', () => {
     expect(dashboards).toHaveLength(1);
     dashboard = bodyOf(dashboards[0] as { Properties: { DashboardBody: Json } });
     graphs = new Map(
-      dashboard.widgets
-        .filter((w) => w.type === 'metric')
-        .map((w) => [w.properties.title ?? '', w] as const),
+      dashboard.widgets.filter((w) => w.type === 'metric').map((w) => [w.properties.title ?? '', w] as const),
     );
   });
 
   const graph = (title: string): Widget => {
     const widget = graphs.get(title);
-    if (widget === undefined) throw new Error(`no graph "${title}" (have: ${[...graphs.keys()].join(' | ')})`);
+    if (widget === undefined)
+      throw new Error(`no graph "${title}" (have: ${[...graphs.keys()].join(' | ')})`);
     return widget;
   };
 
@@ -94,9 +93,10 @@ describe('MlopsDashboard (issue 11 §2)', () => {
       ['Quality on labeled traffic', MetricNames.qualityMetricValue, '', 'Average'],
     ];
     for (const [title, metric, dims, stat] of cases) {
-      expect(expressionsOf(graph(title)).some((e) => e.startsWith(search(metric, dims, stat))), title).toBe(
-        true,
-      );
+      expect(
+        expressionsOf(graph(title)).some((e) => e.startsWith(search(metric, dims, stat))),
+        title,
+      ).toBe(true);
     }
     expect(MetricNames.runCost).toBe('RunCost'); // O3's name
   });
