@@ -1,4 +1,6 @@
 import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { DATASET_KEY_LAYOUT } from '../lambdas/shared/s3-layout';
 import {
@@ -7,6 +9,7 @@ import {
   toRuntimeModelSettings,
   toRuntimeMonitoringSettings,
 } from './config';
+import { MlopsDashboard } from './constructs/dashboard';
 import { DataStorage } from './constructs/data-storage';
 import { DeploymentPipeline } from './constructs/deployment-pipeline';
 import { Encryption } from './constructs/encryption';
@@ -30,6 +33,7 @@ export class ServerlessMlopsStack extends Stack {
   public readonly deploymentPipeline: DeploymentPipeline;
   public readonly inferenceApi: InferenceApi;
   public readonly monitoring: Monitoring;
+  public readonly dashboard: MlopsDashboard;
 
   constructor(scope: Construct, id: string, props: ServerlessMlopsStackProps) {
     super(scope, id, props);
@@ -77,6 +81,18 @@ export class ServerlessMlopsStack extends Stack {
       monitoringSettings: toRuntimeMonitoringSettings(props.config),
       modelSettings: toRuntimeModelSettings(props.config),
       removalPolicy,
+    });
+    // Built last, from the construct tree: every function and dead-letter queue of the stack is on it.
+    this.dashboard = new MlopsDashboard(this, 'Dashboard', {
+      endpointNamePrefix: this.deploymentPipeline.namePrefix,
+      deadLetterQueues: this.node
+        .findAll()
+        .filter((c): c is sqs.Queue => c instanceof sqs.Queue && /DeadLetter/.test(c.node.id)),
+      functions: this.node.findAll().filter((c): c is lambda.Function => c instanceof lambda.Function),
+      stateMachines: {
+        Training: this.trainingPipeline.stateMachine,
+        Deployment: this.deploymentPipeline.stateMachine,
+      },
     });
 
     this.output(
