@@ -4,7 +4,7 @@
  * the process; tests call {@link runCli} directly.
  */
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Help, Option } from 'commander';
 import { DEFAULT_DRIFT_SETTINGS } from '../lambdas/shared/drift';
 import { RUN_STATUSES } from '../lambdas/shared/registry';
 import { type DecisionKind, decide, renderDecision } from './approval';
@@ -68,7 +68,15 @@ import { formatBytes, type Io, renderJson } from './output';
 import { describePrediction, predict, renderPredictions } from './predict';
 import { renderRetry, requestRetry } from './retry';
 import { DEFAULT_RUN_LIMIT, listRuns, renderRun, renderRunsTable, showRun } from './runs';
-import { resolveTarget, type Target, type TargetResolver } from './target';
+import {
+  DEFAULT_STACK_NAME,
+  parseTargetKind,
+  resolveTarget,
+  splitTargetOption,
+  type Target,
+  type TargetKind,
+  type TargetResolver,
+} from './target';
 import {
   DEFAULT_TIMEOUT_SECONDS,
   prepareUpload,
@@ -83,7 +91,7 @@ import {
 /** What the CLI runs with; everything but `io` has a production default. */
 export interface CliContext {
   readonly io: Io;
-  /** @default resolveTarget (the local runtime of --state-dir) */
+  /** @default resolveTarget (the local runtime of --state-dir, or with --target aws the deployed stack) */
   readonly resolveTarget?: TargetResolver;
   /** How often --wait polls the registry. @default DEFAULT_POLL_INTERVAL_MS */
   readonly pollIntervalMs?: number;
@@ -103,11 +111,26 @@ interface UploadOptions {
   readonly timeout: string;
 }
 
-/** Options every command accepts (before or after the command's name). */
+/** Options every command accepts (before or after the command's name; --target only before it). */
 interface GlobalOptions {
   readonly json?: boolean;
   readonly stateDir?: string;
+  readonly stack?: string;
+  readonly region?: string;
+  readonly profile?: string;
 }
+
+/** Global options that take a value, so that --target is looked for up to the command's name only. */
+const GLOBAL_VALUE_OPTIONS = ['--state-dir', '--stack', '--region', '--profile'] as const;
+
+/**
+ * `--target`, shown in the help but parsed before commander: `init` and `drift compare` have a `--target
+ * <column>` of their own, which a program option would take from them wherever it stands.
+ */
+const TARGET_OPTION = new Option(
+  '--target <where>',
+  'before the command: local (default; the runtime `npm start` runs) or aws (a deployed stack, from its outputs)',
+);
 
 /**
  * Runs one `mlops` command line.
@@ -118,7 +141,9 @@ interface GlobalOptions {
 export async function runCli(argv: readonly string[], context: CliContext): Promise<number> {
   const session = new Session(context);
   try {
-    await buildProgram(session).parseAsync([...argv], { from: 'user' });
+    const { target, rest } = splitTargetOption(argv, GLOBAL_VALUE_OPTIONS);
+    if (target !== undefined) session.kind = parseTargetKind(target);
+    await buildProgram(session).parseAsync(rest, { from: 'user' });
     return EXIT_OK;
   } catch (error) {
     // Commander has printed its own message (help, or a usage error) already.
@@ -135,6 +160,8 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
 /** One invocation's state: the target, resolved at most once and closed at the end. */
 class Session {
   private current: Target | undefined;
+  /** Where the commands go (--target). */
+  public kind: TargetKind = 'local';
 
   constructor(public readonly context: CliContext) {}
 
@@ -150,8 +177,14 @@ class Session {
     return this.current?.description;
   }
 
-  target(options: GlobalOptions): Target {
-    this.current ??= (this.context.resolveTarget ?? resolveTarget)({ stateDir: options.stateDir });
+  async target(options: GlobalOptions): Promise<Target> {
+    this.current ??= await (this.context.resolveTarget ?? resolveTarget)({
+      stateDir: options.stateDir,
+      ...(this.kind === 'local' ? {} : { target: this.kind }),
+      ...(options.stack === undefined ? {} : { stack: options.stack }),
+      ...(options.region === undefined ? {} : { region: options.region }),
+      ...(options.profile === undefined ? {} : { profile: options.profile }),
+    });
     return this.current;
   }
 
@@ -176,7 +209,22 @@ function buildProgram(session: Session): Command {
       '--state-dir <dir>',
       'the local runtime state directory (default: the project folder’s .mlops-local)',
     )
-    .configureHelp({ showGlobalOptions: true })
+    .option('--stack <name>', `with --target aws: the stack’s name or ARN (default: ${DEFAULT_STACK_NAME})`)
+    .option('--region <region>', 'with --target aws: the stack’s region (default: AWS_REGION, the profile’s)')
+    .option('--profile <name>', 'with --target aws: the AWS profile for credentials (default: AWS_PROFILE)')
+    .configureHelp({
+      showGlobalOptions: true,
+      visibleOptions(cmd) {
+        const options = Help.prototype.visibleOptions.call(this, cmd);
+        return cmd.parent === null ? withTargetOption(options) : options;
+      },
+      visibleGlobalOptions(cmd) {
+        const options = Help.prototype.visibleGlobalOptions.call(this, cmd);
+        // A command with a --target of its own (init, drift compare) takes the global one only before its name.
+        const own = cmd.parent === null || cmd.options.some((option) => option.long === '--target');
+        return own ? options : withTargetOption(options);
+      },
+    })
     .configureOutput({
       writeOut: (text) => session.io.out(text),
       writeErr: (text) => session.io.err(text),
@@ -212,7 +260,7 @@ function addUploadCommand(program: Command, session: Session): void {
       const timeoutMs = parseSeconds(options.timeout, '--timeout') * 1000;
       // Checked before the target is even looked up: nothing is sent for a bad name or a missing file.
       prepareUpload(file, options.model, wait);
-      const target = session.target(globals);
+      const target = await session.target(globals);
       const deps = { s3: target.s3, dataBucket: target.resources.dataBucket, now: () => session.now };
       const upload = await uploadDataset(deps, file, options.model);
       if (!wait || upload.runId === undefined) {
@@ -264,7 +312,7 @@ function addRunsCommands(program: Command, session: Session): void {
         ...(options.status === undefined ? {} : { status: parseRunStatus(options.status) }),
         limit: parseInteger(options.limit, '--limit', 1, 1000),
       };
-      const list = await listRuns(session.target(globals).registry, filters);
+      const list = await listRuns((await session.target(globals)).registry, filters);
       session.print(globals, { runs: list }, () => renderRunsTable(list, session.now));
     });
   runs
@@ -273,7 +321,7 @@ function addRunsCommands(program: Command, session: Session): void {
     .argument('<runId>', 'the run id, e.g. churn-1a2b3c4d5e6f7a8b')
     .action(async (runId: string, _options: unknown, command: Command) => {
       const globals = command.optsWithGlobals() as GlobalOptions;
-      const run = await showRun(session.target(globals).registry, runId);
+      const run = await showRun((await session.target(globals)).registry, runId);
       session.print(globals, { run }, () => renderRun(run, session.now));
     });
   runs
@@ -293,7 +341,7 @@ function addRunsCommands(program: Command, session: Session): void {
       ) => {
         const globals = command.optsWithGlobals() as GlobalOptions;
         const timeoutMs = parseSeconds(options.timeout, '--timeout') * 1000;
-        const target = session.target(globals);
+        const target = await session.target(globals);
         const { context } = session;
         const request = await requestRetry(
           { registry: target.registry, events: target.events, eventBus: target.resources.eventBus },
@@ -355,7 +403,7 @@ function addInitCommand(program: Command, session: Session): void {
           writeContractFile(options.out, result.contract, force);
           writtenTo = options.out;
         } else {
-          const target = session.target(globals);
+          const target = await session.target(globals);
           writtenTo = await uploadContract(
             target.s3,
             target.resources.dataBucket,
@@ -391,7 +439,7 @@ function addValidateCommand(program: Command, session: Session): void {
         validation = fileValidation(file, result, found.source);
       } else {
         const model = parseModelName(options.model ?? '');
-        const target = session.target(globals);
+        const target = await session.target(globals);
         const found = await modelContract(target.s3, target.resources, model);
         const result = await validateFile(file, found.guide);
         validation = fileValidation(file, result, found.source);
@@ -425,7 +473,7 @@ function addArtifactsCommand(program: Command, session: Session): void {
         if (name === undefined && options.out !== undefined) {
           throw new UsageError(`--out needs an artifact: one of ${ARTIFACT_NAMES.join(', ')}`);
         }
-        const target = session.target(globals);
+        const target = await session.target(globals);
         const deps = { s3: target.s3, registry: target.registry, resources: target.resources };
         if (name === undefined) {
           const artifacts = await listArtifacts(deps, runId);
@@ -456,7 +504,7 @@ function addModelsCommands(program: Command, session: Session): void {
     .description('every model with its latest version and aliases')
     .action(async (_options: unknown, command: Command) => {
       const globals = command.optsWithGlobals() as GlobalOptions;
-      const list = await listModels(session.target(globals).registry);
+      const list = await listModels((await session.target(globals)).registry);
       session.print(globals, { models: list }, () => renderModelsTable(list));
     });
   models
@@ -468,7 +516,7 @@ function addModelsCommands(program: Command, session: Session): void {
       const globals = command.optsWithGlobals() as GlobalOptions;
       const name = parseModelName(model);
       const number = options.version === undefined ? undefined : parseVersion(options.version, '--version');
-      const { registry } = session.target(globals);
+      const { registry } = await session.target(globals);
       if (number === undefined) {
         const details = await showModel(registry, name);
         return session.print(globals, details, () => renderModel(details));
@@ -501,7 +549,7 @@ function addDecisionCommand(program: Command, session: Session, kind: DecisionKi
       // Checked before the target is looked up: nothing is sent for a bad name or number.
       const name = parseModelName(model);
       const number = parseVersion(version, 'version');
-      const target = session.target(globals);
+      const target = await session.target(globals);
       const decision = await decide(
         { registry: target.registry, events: target.events, eventBus: target.resources.eventBus },
         kind,
@@ -538,7 +586,7 @@ function addDeployCommands(program: Command, session: Session): void {
       const name = parseModelName(model);
       const number = parseVersion(version, 'version');
       const timeoutMs = parseSeconds(options.timeout, '--timeout') * 1000;
-      const target = session.target(globals);
+      const target = await session.target(globals);
       const request = await requestDeployment(deploymentDeps(target), name, number, {
         reason: options.reason,
         requestedBy: session.context.operator,
@@ -561,7 +609,7 @@ function addDeployCommands(program: Command, session: Session): void {
       const name = parseModelName(model);
       const to = options.to === undefined ? undefined : parseVersion(options.to, '--to');
       const timeoutMs = parseSeconds(options.timeout, '--timeout') * 1000;
-      const target = session.target(globals);
+      const target = await session.target(globals);
       const request = await requestRollback(deploymentDeps(target), name, {
         to,
         reason: options.reason,
@@ -616,7 +664,7 @@ function addDeploymentsCommands(program: Command, session: Session): void {
       const globals = command.optsWithGlobals() as GlobalOptions;
       const name = parseModelName(model);
       const limit = parseInteger(options.limit, '--limit', 1, 1000);
-      const listing = await listDeploymentsOf(session.target(globals).registry, name, limit);
+      const listing = await listDeploymentsOf((await session.target(globals)).registry, name, limit);
       session.print(globals, listing, () => renderDeploymentsTable(listing, session.now));
     });
   deployments
@@ -627,7 +675,7 @@ function addDeploymentsCommands(program: Command, session: Session): void {
     .argument('<deploymentId>', 'the deployment id `mlops deploy` printed, e.g. churn-v3-1a2b3c4d5e6f7a8b')
     .action(async (deploymentId: string, _options: unknown, command: Command) => {
       const globals = command.optsWithGlobals() as GlobalOptions;
-      const details = await showDeployment(session.target(globals).registry, deploymentId);
+      const details = await showDeployment((await session.target(globals)).registry, deploymentId);
       session.print(globals, details, () => renderDeployment(details, session.now));
     });
 }
@@ -649,7 +697,7 @@ function addPredictCommand(program: Command, session: Session): void {
       const name = parseModelName(model);
       const version = options.version === undefined ? undefined : parseVersion(options.version, '--version');
       const csv = file === '-' ? await (session.context.stdin ?? readStdin)() : readInput(file);
-      const target = session.target(globals);
+      const target = await session.target(globals);
       if (target.sagemakerRuntime === undefined) {
         throw new CliError(
           `${target.description} serves no endpoints (its runtime.json has no endpoints.sagemakerRuntime): restart it (npm start) with this checkout`,
@@ -693,7 +741,7 @@ function addDriftCommands(program: Command, session: Session): void {
       const globals = command.optsWithGlobals() as GlobalOptions;
       const name = parseModelName(model);
       const limit = parseInteger(options.limit, '--limit', 1, 1000);
-      const deps = windowDeps(session.target(globals));
+      const deps = windowDeps(await session.target(globals));
       if (options.window === undefined) {
         const listing = await listDriftWindows(deps, name, limit);
         return session.print(globals, listing, () => renderWindowListing(listing));
@@ -713,7 +761,7 @@ function addDriftCommands(program: Command, session: Session): void {
       const globals = command.optsWithGlobals() as GlobalOptions;
       const name = parseModelName(model);
       const saved = await saveDriftReport(
-        windowDeps(session.target(globals)),
+        windowDeps(await session.target(globals)),
         name,
         options.window,
         options.out,
@@ -811,4 +859,10 @@ function parseVersion(value: string, what: string): number {
     throw new UsageError(`Invalid ${what} "${value}": expected a version number, e.g. 3 or v3`);
   }
   return number;
+}
+
+/** The options listed with --target after --json (the order of `mlops --help`). */
+function withTargetOption(options: Option[]): Option[] {
+  const json = options.findIndex((option) => option.long === '--json');
+  return [...options.slice(0, json + 1), TARGET_OPTION, ...options.slice(json + 1)];
 }
