@@ -21,6 +21,7 @@ import {
   type LocalApplicationAutoScaling,
   startLocalApplicationAutoScaling,
 } from './aws/application-autoscaling';
+import { type LocalCloudFormation, runtimeStack, startLocalCloudFormation } from './aws/cloudformation';
 import { LocalQueues, type QueueMessage } from './aws/queues';
 import type { S3EventRecord } from './aws/s3';
 import { localS3ClientConfig } from './aws/s3-client';
@@ -122,6 +123,8 @@ export class LocalApp {
     public readonly runtime: LocalRuntime,
     private readonly services: HostingServices,
     private readonly options: LocalAppOptions,
+    /** DescribeStacks on the template's outputs (`mlops --target aws` against this runtime). */
+    private readonly stackApi: LocalCloudFormation,
   ) {
     this.rules = rulesFromTemplate(runtime.template, runtime.resources);
     this.queues = new LocalQueues(join(options.stateDir, 'sqs'));
@@ -215,7 +218,17 @@ export class LocalApp {
       await runtime.stop();
       throw new Error('the hosting services did not start');
     }
-    app = new LocalApp(runtime, services, options);
+    let stackApi: LocalCloudFormation;
+    try {
+      const { stack, unresolved } = runtimeStack(runtime);
+      for (const { key, reason } of unresolved)
+        options.observer?.error?.(`Output ${key} is not served: ${reason}`);
+      stackApi = await startLocalCloudFormation({ stacks: [stack] });
+    } catch (error) {
+      await runtime.stop();
+      throw error;
+    }
+    app = new LocalApp(runtime, services, options, stackApi);
     app.watch();
     return app;
   }
@@ -231,6 +244,7 @@ export class LocalApp {
       cloudwatch: this.services.cloudwatch.endpoint,
       stepfunctions: this.runtime.stepFunctionsApi.endpoint,
       applicationAutoScaling: this.services.applicationAutoScaling.endpoint,
+      cloudformation: this.stackApi.endpoint,
     };
   }
 
@@ -326,6 +340,7 @@ export class LocalApp {
   async stop(): Promise<void> {
     this.scheduler.stop();
     for (const client of Object.values(this.clients)) client.destroy();
+    await this.stackApi.stop();
     // The runtime stops the hosting services it started (after the functions that call them).
     await this.runtime.stop();
   }
