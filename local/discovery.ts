@@ -34,7 +34,7 @@ export interface RuntimeDiscovery {
     readonly eventbridge: string;
     /** The local SageMaker: training jobs and the hosting control plane (models, endpoint configs, endpoints). */
     readonly sagemaker: string;
-    // The four below are always written; a file from a checkout older than local hosting lacks them, so a
+    // The five below are always written; a file from a checkout older than local hosting lacks them, so a
     // reader says what is missing (restart the runtime) instead of calling `undefined`.
     /** The local SageMaker Runtime: InvokeEndpoint on the endpoints the local SageMaker hosts. */
     readonly sagemakerRuntime?: string;
@@ -44,6 +44,8 @@ export interface RuntimeDiscovery {
     readonly stepfunctions?: string;
     /** The local Application Auto Scaling: scalable targets and scaling policies of endpoint variants. */
     readonly applicationAutoScaling?: string;
+    /** The local CloudFormation: DescribeStacks of the stack's outputs (`mlops --target aws` against it). */
+    readonly cloudformation?: string;
   };
   /** Physical names of the stack's resources, as the stack outputs name them in the cloud. */
   readonly resources: {
@@ -74,6 +76,7 @@ export const DISCOVERY_FIELDS = [
   'endpoints.cloudwatch',
   'endpoints.stepfunctions',
   'endpoints.applicationAutoScaling',
+  'endpoints.cloudformation',
   'resources.dataBucket',
   'resources.artifactsBucket',
   'resources.registryTable',
@@ -110,6 +113,7 @@ export function runtimeDiscovery(input: {
       cloudwatch: e.cloudwatch,
       stepfunctions: e.stepfunctions,
       applicationAutoScaling: e.applicationAutoScaling,
+      cloudformation: e.cloudformation,
     },
     resources: {
       dataBucket: r.dataBucket,

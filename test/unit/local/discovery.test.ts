@@ -31,6 +31,7 @@ describe('runtime.json', () => {
         cloudwatch: 'http://f',
         stepfunctions: 'http://g',
         applicationAutoScaling: 'http://h',
+        cloudformation: 'http://i',
       },
       resources: {
         dataBucket: 'data',
