@@ -12,12 +12,13 @@ import { type RunCost, runCost, type TrainingJobUsage } from '../shared/cost/cal
 import { usageOf } from '../shared/cost/history';
 import type { PriceTable } from '../shared/cost/prices';
 import type { NotRecorded } from '../shared/cost/record';
+import { MetricNames } from '../shared/metric-names';
 import type { ModelRegistryClient } from '../shared/registry';
 import { MODEL_DIMENSION } from '../shared/runtime/powertools';
 import * as z from '../shared/zod';
 
 /** The metric, in USD per run, dimension model (the dashboard reads it by this name). */
-export const RUN_COST_METRIC = 'RunCost';
+export const RUN_COST_METRIC = MetricNames.runCost;
 
 /** The execution statuses that end it; any of them has cost something. */
 export const FINAL_STATUSES = ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'] as const;
@@ -100,6 +101,9 @@ export async function recordRunCost(event: RunCostEvent, deps: RunCostDependenci
     deps.metrics.addDimension(MODEL_DIMENSION, run.model);
     deps.metrics.addMetadata('runId', runId);
     deps.metrics.addMetric(RUN_COST_METRIC, MetricUnit.NoUnit, cost.totalUsd);
+    // Instance-seconds billed, all jobs and instances: the dashboard's training time.
+    if (cost.training.billableSeconds > 0)
+      deps.metrics.addMetric(MetricNames.trainingSeconds, MetricUnit.Seconds, cost.training.billableSeconds);
   }
   logger.info('Run cost recorded', { totalUsd: cost.totalUsd, status });
   return { action: 'Recorded', runId, cost };

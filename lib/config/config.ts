@@ -1,5 +1,6 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import type { z } from 'zod';
+import type { PriceOverride } from '../../lambdas/shared/cost/prices';
 import {
   DEFAULT_OBJECTIVE,
   findXgboostMetric,
@@ -76,6 +77,8 @@ export interface MlopsConfig {
   readonly local: LocalConfig;
   /** Every listed model plus `defaults`, fully resolved. */
   readonly models: Readonly<Record<string, ModelSettings>>;
+  /** Price overrides per region for run costs, on top of lambdas/shared/cost/prices.ts. */
+  readonly prices: Readonly<Record<string, PriceOverride>>;
 }
 
 /** The settings for a model: its own entry, or `defaults` for a model first seen in an upload. */
@@ -125,8 +128,8 @@ export function resolveConfig(raw: unknown, options: ResolveOptions): MlopsConfi
   }
   if (issues.length > 0) throw new ConfigError(issues);
 
-  const { stage, alarmEmails, local } = parsed.data;
-  return { stage, alarmEmails, local, models };
+  const { stage, alarmEmails, local, prices } = parsed.data;
+  return { stage, alarmEmails, local, models, prices };
 }
 
 function parseModelEntries(

@@ -209,10 +209,34 @@ export const localSchema = z.strictObject({
     .default([]),
 });
 
+const price = z.number().finite().nonnegative();
+
+/**
+ * `prices.<region>`: overrides of the built-in price table a run's cost is computed with
+ * (lambdas/shared/cost/prices.ts); a region without built-in prices must give every field.
+ */
+export const priceOverrideSchema = z.strictObject({
+  sources: z.array(z.url()).optional(),
+  asOf: z.iso.date({ error: 'is not a date (expected YYYY-MM-DD)' }).optional(),
+  trainingInstanceHour: z
+    .record(z.string().regex(/^ml\./, { error: 'expected an instance type such as ml.m5.xlarge' }), price)
+    .optional(),
+  stateTransition: price.optional(),
+  lambdaGbSecond: price.optional(),
+  lambdaRequest: price.optional(),
+});
+
 export const configSchema = z.strictObject({
   stage: z.enum(['dev', 'prod']).default('dev'),
   alarmEmails: z.array(z.email({ error: 'is not an e-mail address' })).default([]),
   local: localSchema.prefault({}),
+  /** Price overrides per region for the cost of a run (docs/configuration.md#prices). */
+  prices: z
+    .record(
+      z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { error: 'expected a region such as us-east-1' }),
+      priceOverrideSchema,
+    )
+    .default({}),
   /** Validated entry by entry in config.ts, so each model's errors carry its own path. */
   models: z.record(z.string(), z.unknown()).default({}),
 });

@@ -61,12 +61,12 @@ export const DEFAULT_PRICES: PriceTables = {
 
 /** A partial override of a region's table (cdk.json `prices.<region>`). */
 export interface PriceOverride {
-  readonly sources?: readonly string[];
-  readonly asOf?: string;
-  readonly trainingInstanceHour?: Readonly<Record<string, number>>;
-  readonly stateTransition?: number;
-  readonly lambdaGbSecond?: number;
-  readonly lambdaRequest?: number;
+  readonly sources?: readonly string[] | undefined;
+  readonly asOf?: string | undefined;
+  readonly trainingInstanceHour?: Readonly<Record<string, number>> | undefined;
+  readonly stateTransition?: number | undefined;
+  readonly lambdaGbSecond?: number | undefined;
+  readonly lambdaRequest?: number | undefined;
 }
 
 /**

@@ -200,6 +200,7 @@ describe('recordRunCost', () => {
       expect(total).toBeGreaterThan(0.115);
       expect(d.metrics.addDimension).toHaveBeenCalledWith('model', 'churn');
       expect(d.metrics.addMetric).toHaveBeenCalledWith(RUN_COST_METRIC, 'None', total);
+      expect(d.metrics.addMetric).toHaveBeenCalledWith('TrainingSeconds', 'Seconds', 3600);
     },
   );
 
