@@ -16,6 +16,7 @@ import { Encryption } from './constructs/encryption';
 import { InferenceApi } from './constructs/inference-api';
 import { ModelRegistry } from './constructs/model-registry';
 import { Monitoring } from './constructs/monitoring';
+import { RunCost } from './constructs/run-cost';
 import { TrainingPipeline } from './constructs/training-pipeline';
 
 export interface ServerlessMlopsStackProps extends StackProps {
@@ -34,6 +35,7 @@ export class ServerlessMlopsStack extends Stack {
   public readonly inferenceApi: InferenceApi;
   public readonly monitoring: Monitoring;
   public readonly dashboard: MlopsDashboard;
+  public readonly runCost: RunCost;
 
   constructor(scope: Construct, id: string, props: ServerlessMlopsStackProps) {
     super(scope, id, props);
@@ -80,6 +82,14 @@ export class ServerlessMlopsStack extends Stack {
       encryptionKey: this.encryption.key,
       monitoringSettings: toRuntimeMonitoringSettings(props.config),
       modelSettings: toRuntimeModelSettings(props.config),
+      removalPolicy,
+    });
+    this.runCost = new RunCost(this, 'RunCost', {
+      stateMachine: this.trainingPipeline.stateMachine,
+      registry: this.registry,
+      encryptionKey: this.encryption.key,
+      functions: Object.values(this.trainingPipeline.functions).map((f) => f.function),
+      prices: props.config.prices,
       removalPolicy,
     });
     // Built last, from the construct tree: every function and dead-letter queue of the stack is on it.
