@@ -1,7 +1,7 @@
 /**
  * The Step Functions API on 127.0.0.1 (awsJson1_0, `X-Amz-Target: AWSStepFunctions.<Operation>`), for the
- * in-process Lambdas (AWS_ENDPOINT_URL_SFN), the CLI and tests: StartExecution, DescribeExecution and
- * ListExecutions on the runtime's executions, SendTaskSuccess / SendTaskFailure / SendTaskHeartbeat on its
+ * in-process Lambdas (AWS_ENDPOINT_URL_SFN), the CLI and tests: StartExecution, DescribeExecution,
+ * ListExecutions and GetExecutionHistory on the runtime's executions, SendTaskSuccess / SendTaskFailure / SendTaskHeartbeat on its
  * task tokens. Shapes and errors from the API reference
  * (https://docs.aws.amazon.com/step-functions/latest/apireference/API_Operations.html); any other operation
  * fails at once saying it is not served, rather than leaving for AWS's endpoint with the local credentials.
@@ -60,6 +60,7 @@ export async function startLocalStepFunctionsApi(
         ...(page.nextToken === undefined ? {} : { nextToken: page.nextToken }),
       };
     },
+    GetExecutionHistory: (request) => executions.history(request),
     SendTaskSuccess: (request) => {
       tokens.sendSuccess(request.taskToken, request.output);
       return {};

@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExecutionResult } from './executor';
+import { forgetRecording, type HistoryEventJson, liveHistory } from './history';
 import { StepFunctionsApiError } from './task-tokens';
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
@@ -69,6 +70,8 @@ const EXECUTION_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:[A-Za-
 export class ExecutionRegistry {
   private readonly executions = new Map<string, ExecutionRecord>();
   private readonly results = new Map<string, Promise<ExecutionResult>>();
+  /** Histories of ended executions (in memory: an execution from before a restart answers its start and end). */
+  private readonly histories = new Map<string, HistoryEventJson[]>();
   private readonly file: string | undefined;
 
   /**
@@ -178,6 +181,7 @@ export class ExecutionRegistry {
         (outcome) => {
           record.status = outcome.status;
           record.stopDate = Date.now();
+          this.keepHistory(executionArn);
           if (outcome.status === 'SUCCEEDED') record.output = JSON.stringify(outcome.output ?? null);
           if (outcome.error !== undefined) record.error = outcome.error;
           if (outcome.cause !== undefined) record.cause = outcome.cause;
@@ -189,6 +193,7 @@ export class ExecutionRegistry {
           record.status = 'ABORTED';
           record.stopDate = Date.now();
           record.cause = error instanceof Error ? error.message : String(error);
+          this.keepHistory(executionArn);
           this.save();
           throw error;
         },
@@ -255,6 +260,53 @@ export class ExecutionRegistry {
       : { executions: page };
   }
 
+  /**
+   * GetExecutionHistory: the execution's events, oldest first unless `reverseOrder`, in pages of `maxResults`
+   * (0 or absent: 100; at most 1000) with an opaque nextToken
+   * (https://docs.aws.amazon.com/step-functions/latest/apireference/API_GetExecutionHistory.html). Without
+   * `includeExecutionData` the inputs and outputs are left out, as AWS does.
+   * @throws StepFunctionsApiError InvalidArn, ExecutionDoesNotExist, InvalidToken, ValidationException
+   */
+  history(request: {
+    executionArn?: unknown;
+    maxResults?: unknown;
+    reverseOrder?: unknown;
+    nextToken?: unknown;
+    includeExecutionData?: unknown;
+  }): { events: HistoryEventJson[]; nextToken?: string } {
+    const record = this.describe(request.executionArn);
+    const max = typeof request.maxResults === 'number' && request.maxResults > 0 ? request.maxResults : 100;
+    if (max > 1000)
+      throw new StepFunctionsApiError(
+        'ValidationException',
+        `1 validation error detected: Value '${max}' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 1000`,
+      );
+    let offset = 0;
+    if (request.nextToken !== undefined && request.nextToken !== null) {
+      const decoded = /^local-history-(\d+)$/.exec(
+        Buffer.from(String(request.nextToken), 'base64url').toString('utf8'),
+      );
+      if (!decoded)
+        throw new StepFunctionsApiError('InvalidToken', `Invalid Token: '${String(request.nextToken)}'`);
+      offset = Number(decoded[1]);
+    }
+    let events =
+      this.histories.get(record.executionArn) ?? liveHistory(record.executionArn) ?? bareHistory(record);
+    if (request.reverseOrder === true) events = [...events].reverse();
+    if (request.includeExecutionData === false) events = events.map(withoutData);
+    const page = events.slice(offset, offset + max);
+    return offset + max < events.length
+      ? { events: page, nextToken: Buffer.from(`local-history-${offset + max}`).toString('base64url') }
+      : { events: page };
+  }
+
+  /** Moves an ended execution's live history into the registry. */
+  private keepHistory(executionArn: string): void {
+    const history = liveHistory(executionArn);
+    if (history) this.histories.set(executionArn, history);
+    forgetRecording(executionArn);
+  }
+
   /** The runtime's ARN of the state machine an ARN names. */
   private machineOf(stateMachineArn: unknown): string {
     const match = typeof stateMachineArn === 'string' ? STATE_MACHINE_ARN.exec(stateMachineArn) : null;
@@ -282,4 +334,48 @@ export class ExecutionRegistry {
     if (!this.file) return;
     writeFileSync(this.file, JSON.stringify([...this.executions.values()]));
   }
+}
+
+/** The history of an execution this process did not run: its start, and its end once it has one. */
+function bareHistory(record: ExecutionRecord): HistoryEventJson[] {
+  const events: HistoryEventJson[] = [
+    {
+      id: 1,
+      previousEventId: 0,
+      timestamp: record.startDate / 1000,
+      type: 'ExecutionStarted',
+      executionStartedEventDetails: { input: record.input, inputDetails: { truncated: false } },
+    },
+  ];
+  const ends: Record<string, string> = {
+    SUCCEEDED: 'ExecutionSucceeded',
+    FAILED: 'ExecutionFailed',
+    TIMED_OUT: 'ExecutionTimedOut',
+    ABORTED: 'ExecutionAborted',
+  };
+  const end = ends[record.status];
+  if (end !== undefined)
+    events.push({
+      id: 2,
+      previousEventId: 1,
+      timestamp: (record.stopDate ?? record.startDate) / 1000,
+      type: end,
+    });
+  return events;
+}
+
+/** A history event without the execution data (inputs, outputs, parameters) AWS leaves out when asked to. */
+function withoutData(event: HistoryEventJson): HistoryEventJson {
+  const copy: HistoryEventJson = { ...event };
+  for (const [key, value] of Object.entries(event)) {
+    if (!key.endsWith('EventDetails') || typeof value !== 'object' || value === null) continue;
+    const {
+      input: _input,
+      output: _output,
+      parameters: _parameters,
+      ...rest
+    } = value as Record<string, unknown>;
+    copy[key] = rest;
+  }
+  return copy;
 }

@@ -1,5 +1,6 @@
 import { ExecutionError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { statesOfType, taskStates } from './definition';
+import { recordingOf, type TaskCall } from './history';
 
 /** One execution event (the package does not export its type). */
 export type EventLog =
@@ -50,10 +51,13 @@ export class LocalStateMachine {
   private readonly machine: StateMachine;
   private readonly taskNames: string[];
   private readonly waitNames: string[];
+  /** Each Task state's Resource, by state name. */
+  private readonly resources: Map<string, string>;
 
   constructor(public readonly definition: StateMachineDefinition) {
     this.machine = new StateMachine(definition, { validationOptions: { checkArn: false } });
     this.taskNames = taskStates(definition).map((task) => task.name);
+    this.resources = new Map(taskStates(definition).map((task) => [task.name, task.resource]));
     this.waitNames = statesOfType(definition, 'Wait');
   }
 
@@ -61,11 +65,41 @@ export class LocalStateMachine {
     const missing = this.taskNames.filter((name) => !options.tasks[name]);
     if (missing.length > 0) throw new Error(`No local handler for Task state(s): ${missing.join(', ')}`);
     const { retryIntervalMs, waitMs, context } = options;
+    // GetExecutionHistory's record of this execution: the executor's events and each Task call with its
+    // effective parameters and timing (what TaskScheduled / TaskSucceeded report on AWS).
+    const recording = context === undefined ? undefined : recordingOf(context.Execution.Id);
+    const tasks = recording
+      ? Object.fromEntries(
+          Object.entries(options.tasks).map(([name, handler]) => [
+            name,
+            async (input: unknown) => {
+              const call: TaskCall = {
+                state: name,
+                resource: this.resources.get(name) ?? '',
+                parameters: input,
+                started: Date.now(),
+              };
+              recording.tasks.push(call);
+              try {
+                const output = await handler(input);
+                call.output = output;
+                return output;
+              } catch (error) {
+                const failure = error instanceof Error ? error : new Error(String(error));
+                call.error = { name: failure.name, message: failure.message };
+                throw error;
+              } finally {
+                call.ended = Date.now();
+              }
+            },
+          ]),
+        )
+      : options.tasks;
     const every = (names: readonly string[], ms: number) =>
       Object.fromEntries(names.map((name) => [name, ms]));
     const execution = this.machine.run(input as never, {
       overrides: {
-        taskResourceLocalHandlers: options.tasks as Record<string, (input: unknown) => Promise<never>>,
+        taskResourceLocalHandlers: tasks as Record<string, (input: unknown) => Promise<never>>,
         ...(retryIntervalMs === undefined
           ? {}
           : { retryIntervalOverrides: every(this.taskNames, retryIntervalMs) }),
@@ -77,6 +111,7 @@ export class LocalStateMachine {
     const collecting = (async () => {
       for await (const event of execution.eventLogs) {
         events.push(event);
+        recording?.events.push(event);
         options.onEvent?.(event);
       }
     })();
