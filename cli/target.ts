@@ -16,6 +16,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { RunCosts } from '../lambdas/shared/cost/record';
 import { ModelRegistryClient, MonitoringWindows } from '../lambdas/shared/registry';
 import { localS3ClientConfig } from '../local/aws/s3-client';
 import { DEFAULT_STATE_DIR, DISCOVERY_FILE, type RuntimeDiscovery, readDiscovery } from '../local/discovery';
@@ -39,6 +40,8 @@ export interface Target {
   readonly registry: ModelRegistryClient;
   /** The monitoring windows the scheduled checks record (`mlops drift show|report`), in the same table. */
   readonly windows: MonitoringWindows;
+  /** What runs cost (`mlops runs show`, `runs list --cost`), on the run items of the same table. */
+  readonly costs: RunCosts;
   readonly events: EventBridgeClient;
   /**
    * InvokeEndpoint on the stack's endpoints (`mlops predict`); undefined for a local runtime that serves none
@@ -180,6 +183,7 @@ export function localTarget(discovery: RuntimeDiscovery): Target {
     },
     s3,
     registry,
+    costs: new RunCosts(registryOptions.client, registryOptions.tableName),
     windows,
     events,
     sagemakerRuntime,
@@ -338,6 +342,7 @@ export function awsTarget(stack: DeployedStack): Target {
     },
     s3,
     registry: new ModelRegistryClient(registryOptions),
+    costs: new RunCosts(registryOptions.client, registryOptions.tableName),
     windows: new MonitoringWindows(registryOptions),
     events,
     sagemakerRuntime,
