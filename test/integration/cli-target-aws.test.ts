@@ -25,7 +25,7 @@ const SAMPLE = join(ROOT, 'samples', 'penguins', 'penguins.csv');
 const PROFILE = 'mlops-local';
 const CONFIG = {
   models: {
-    // Training only: the CLI's deployment commands are exercised against the local target elsewhere.
+    // Deployed when the test asks (mlops deploy), not on approval.
     defaults: { deployment: { mode: 'manual' } },
     penguins: {
       problemType: 'multiclass',
@@ -57,6 +57,8 @@ beforeAll(async () => {
     template,
     stateDir: join(workDir, 'state'),
     pollIntervalMs: 100,
+    // Endpoint provisioning and blue/green waits in seconds.
+    timeScale: 60,
     environment: { POWERTOOLS_LOG_LEVEL: 'SILENT' },
   });
   foreign = await startLocalCloudFormation({
@@ -199,6 +201,29 @@ describe('mlops --target aws', () => {
       }),
     );
     expect(await app.registry.getVersion('penguins', 1)).toMatchObject({ status: 'Approved' });
+  });
+
+  it('deploys the approved version and predicts through its endpoint', async () => {
+    // Prepare
+    const target = ['--target', 'aws', '--profile', PROFILE];
+    const rows = join(workDir, 'rows.csv');
+    writeFileSync(rows, 'torgersen,39.1,18.7,181,3750,male\nbiscoe,48.6,16.0,230,5800,male\n');
+
+    // Act
+    const deploy = await mlops([...target, 'deploy', 'penguins', '1', '--wait', '--timeout', '120'], userEnv);
+    const prediction = await mlops([...target, '--json', 'predict', 'penguins', rows], userEnv);
+
+    // Assess
+    expect(deploy.code, deploy.stderr).toBe(0);
+    expect(prediction.code, prediction.stderr).toBe(0);
+    expect(JSON.parse(prediction.stdout)).toMatchObject({
+      model: 'penguins',
+      version: 1,
+      predictions: [
+        expect.objectContaining({ row: 1, label: 'adelie' }),
+        expect.objectContaining({ row: 2, label: 'gentoo' }),
+      ],
+    });
   });
 
   it('takes the region from --region and the credentials from the environment without a profile', async () => {
