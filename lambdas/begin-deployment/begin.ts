@@ -5,6 +5,7 @@
  * state machine's service integrations.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type {
   DeregisterScalableTargetRequest,
   PutScalingPolicyRequest,
@@ -34,6 +35,7 @@ import {
   effectiveTrafficRouting,
   updateEndpointInput,
 } from '../shared/endpoints/requests';
+import { MetricNames } from '../shared/metric-names';
 import {
   deploymentSettingsFor,
   MODEL_SETTINGS_DEFAULTS_KEY,
@@ -42,6 +44,7 @@ import {
 } from '../shared/model-settings';
 import type { ModelRegistryClient } from '../shared/registry';
 import { VersionNotFoundError } from '../shared/registry';
+import { publishMetric } from '../shared/runtime/metrics';
 import { runArtifactKey, s3Uri, splitFile } from '../shared/s3-layout';
 
 export interface BeginDeploymentDependencies {
@@ -58,6 +61,11 @@ export interface BeginDeploymentDependencies {
    */
   readonly executionRoles: Readonly<Record<string, string>>;
   readonly logger: Logger;
+  /**
+   * Where the step's business metric is published (lambdas/shared/metric-names.ts).
+   * @default - none published
+   */
+  readonly metrics?: Metrics;
 }
 
 /**
@@ -72,6 +80,12 @@ export async function beginDeployment(
   const { deploymentId, model, version, attempt } = deployment;
   logger.appendKeys({ deploymentId, model, version });
   await registry.beginDeployment(deploymentId, { actor: deployment.actor });
+  if (deps.metrics !== undefined) {
+    publishMetric(deps.metrics, MetricNames.deploymentStarted, 1, {
+      model,
+      metadata: { deploymentId, version, kind: deployment.kind },
+    });
+  }
   const stored = await registry.getVersion(model, version);
   if (stored === undefined) throw new VersionNotFoundError(model, version);
   const settings = deploymentSettingsFor(deps.settings, model);

@@ -14,6 +14,7 @@ import { DEFAULT_CAPTURE_LOOKBACK_SECONDS, forEachLabeledRow, loadLabels } from 
 
 export { DEFAULT_CAPTURE_LOOKBACK_SECONDS };
 
+import { type MetricName, MetricNames } from '../shared/metric-names';
 import { DEFAULT_OBJECTIVE, findXgboostMetric, type ProblemType } from '../shared/metrics';
 import {
   type MonitoringScheduleInput,
@@ -30,7 +31,7 @@ import type {
   MonitoringWindows,
 } from '../shared/registry';
 import { WindowSupersededError, windowIdFor } from '../shared/registry';
-import { MODEL_DIMENSION } from '../shared/runtime/powertools';
+import { type MetricUnitValue, publishMetric } from '../shared/runtime/metrics';
 import { monitoringPrefix, RunArtifacts, runArtifactKey } from '../shared/s3-layout';
 import { judgeQuality, type QualityJudgement } from './judge';
 import { outputKind, QUALITY_METRICS, QualityAccumulator, type QualityMetric } from './metrics';
@@ -369,18 +370,17 @@ function publishMetrics(
   windowId: string,
   judgement: QualityJudgement,
 ): void {
-  // A single-metric instance publishes on addMetric, with the dimension and metadata set before it.
-  const put = (name: string, unit: (typeof MetricUnit)[keyof typeof MetricUnit], value: number) => {
-    const single = metrics.singleMetric();
-    single.addDimension(MODEL_DIMENSION, model);
-    single.addMetadata('windowId', windowId);
-    single.addMetadata('version', String(version));
-    single.addMetadata('metric', judgement.metric);
-    single.addMetric(name, unit, value);
-  };
-  put('QualityLabeledRows', MetricUnit.Count, judgement.rows);
-  put('QualityDegraded', MetricUnit.Count, judgement.verdict === 'Degraded' ? 1 : 0);
-  if (judgement.value !== undefined) put('QualityMetricValue', MetricUnit.NoUnit, judgement.value);
+  const put = (name: MetricName, unit: MetricUnitValue, value: number) =>
+    publishMetric(
+      metrics,
+      name,
+      value,
+      { model, metadata: { windowId, version, metric: judgement.metric } },
+      unit,
+    );
+  put(MetricNames.qualityLabeledRows, MetricUnit.Count, judgement.rows);
+  put(MetricNames.qualityDegraded, MetricUnit.Count, judgement.verdict === 'Degraded' ? 1 : 0);
+  if (judgement.value !== undefined) put(MetricNames.qualityMetricValue, MetricUnit.NoUnit, judgement.value);
 }
 
 async function publishDegraded(

@@ -4,8 +4,11 @@
  * the detail of the ModelDeployed event the workflow publishes next.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { DeploymentContext, SmokeTestResult } from '../shared/deployment/workflow';
+import { MetricNames } from '../shared/metric-names';
 import type { ModelRegistryClient } from '../shared/registry';
+import { publishMetric } from '../shared/runtime/metrics';
 
 export interface PromoteInput {
   readonly deployment: DeploymentContext;
@@ -30,6 +33,11 @@ export interface ModelDeployedDetail {
 export interface PromoteDependencies {
   readonly registry: Pick<ModelRegistryClient, 'promoteDeployment'>;
   readonly logger: Logger;
+  /**
+   * Where the step's business metric is published (lambdas/shared/metric-names.ts).
+   * @default - none published
+   */
+  readonly metrics?: Metrics;
 }
 
 /** @throws AliasMovedError when `production` moved after the deployment began (nothing is written) */
@@ -43,6 +51,13 @@ export async function promote(input: PromoteInput, deps: PromoteDependencies): P
     details: { smokeTest: { rows: input.smoke.rows, latencyMs: input.smoke.latencyMs } },
   });
   deps.logger.info('Promoted', { promoted: result.promoted, retiredVersion: result.retiredVersion });
+  // Counted once: a retried promotion finds the deployment promoted already.
+  if (result.promoted && deps.metrics !== undefined) {
+    publishMetric(deps.metrics, MetricNames.deploymentSucceeded, 1, {
+      model: deployment.model,
+      metadata: { deploymentId: deployment.deploymentId, version: deployment.version, kind: deployment.kind },
+    });
+  }
   return {
     deploymentId: deployment.deploymentId,
     model: deployment.model,

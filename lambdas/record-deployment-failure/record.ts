@@ -5,12 +5,15 @@
  * the detail of the DeploymentFailed event the workflow publishes next.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { SETTLED_ENDPOINT_STATUSES } from '../shared/deployment/workflow';
+import { MetricNames } from '../shared/metric-names';
 import {
   DeploymentNotFoundError,
   InvalidStatusTransitionError,
   type ModelRegistryClient,
 } from '../shared/registry';
+import { publishMetric } from '../shared/runtime/metrics';
 import * as z from '../shared/zod';
 
 /** The parts of the workflow's state this function reads; any of them may be missing, depending on where it failed. */
@@ -69,6 +72,11 @@ export interface DeploymentFailedDetail {
 export interface RecordFailureDependencies {
   readonly registry: Pick<ModelRegistryClient, 'recordDeploymentFailure'>;
   readonly logger: Logger;
+  /**
+   * Where the step's business metric is published (lambdas/shared/metric-names.ts).
+   * @default - none published
+   */
+  readonly metrics?: Metrics;
 }
 
 export async function recordFailure(
@@ -99,6 +107,14 @@ export async function recordFailure(
     }
   }
   deps.logger.warn('Deployment failed', { outcome: recordedAs, reasons, recorded });
+  if (deps.metrics !== undefined) {
+    const name =
+      recordedAs === 'RolledBack' ? MetricNames.deploymentRolledBack : MetricNames.deploymentFailed;
+    publishMetric(deps.metrics, name, 1, {
+      model: state.model,
+      metadata: { deploymentId: state.deploymentId, version: state.version, kind: state.kind },
+    });
+  }
   return {
     deploymentId: state.deploymentId,
     model: state.model,

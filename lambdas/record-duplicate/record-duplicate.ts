@@ -4,6 +4,7 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { MetricNames } from '../shared/metric-names';
 import { type RecordDuplicateResult, RunSteps } from '../shared/pipeline';
 import { duplicateRunPlanSchema, runContextSchema } from '../shared/pipeline-schemas';
 import { type ModelRegistryClient, REGISTRY_EVENT_TYPES, RunStatusConflictError } from '../shared/registry';
@@ -61,7 +62,7 @@ export async function recordDuplicate(
     return result;
   }
   metrics.addDimension(MODEL_DIMENSION, run.model);
-  metrics.addMetric('DuplicateDataset', MetricUnit.Count, 1);
+  metrics.addMetric(MetricNames.duplicateDataset, MetricUnit.Count, 1);
   // An expected verdict: WARN, so that an operator sees why nothing was trained.
   logger.warn(`Dataset already trained: ${reason}`, {
     sha256: plan.lineage.sha256,

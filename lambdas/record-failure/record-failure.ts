@@ -4,9 +4,9 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { describeFailure } from '../shared/failures';
+import { MetricDimensions, MetricNames } from '../shared/metric-names';
 import { type CaughtError, PipelineErrors, type RunContext } from '../shared/pipeline';
 import { InvalidStatusTransitionError, type ModelRegistryClient, RunNotFoundError } from '../shared/registry';
-import { MODEL_DIMENSION } from '../shared/runtime/powertools';
 
 /** RecordFailure's input: `run` is absent only when StartRun itself failed. */
 export interface RecordFailureInput {
@@ -69,8 +69,13 @@ export async function recordFailure(
     if (!ended) throw failure;
     logger.warn('Run left as it is', { problem: failure.message });
   }
-  metrics.addDimension(MODEL_DIMENSION, model);
-  metrics.addMetric('RunFailed', MetricUnit.Count, 1);
+  // Stored, flushed when the invocation ends: [model] for alarms, [model, Step] for the dashboard.
+  metrics.addDimension(MetricDimensions.model, model);
+  if (input.step)
+    metrics.addDimensions({ [MetricDimensions.model]: model, [MetricDimensions.step]: input.step });
+  metrics.addMetadata('runId', runId);
+  metrics.addMetadata('error', error);
+  metrics.addMetric(MetricNames.runFailed, MetricUnit.Count, 1);
   log('Run failed', context);
   return { runId, status: 'Failed', error, reason };
 }

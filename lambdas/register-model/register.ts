@@ -17,6 +17,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { EVENT_SOURCE, MODEL_REGISTERED, type ModelRegisteredDetail } from '../shared/events';
+import { MetricNames } from '../shared/metric-names';
 import {
   type EvaluationDecision,
   type RunContext,
@@ -25,6 +26,7 @@ import {
   type TrainingRunPlan,
 } from '../shared/pipeline';
 import type { Lineage, ModelRegistryClient, ModelVersionStatus } from '../shared/registry';
+import { publishMetric } from '../shared/runtime/metrics';
 import { MODEL_DIMENSION } from '../shared/runtime/powertools';
 
 /** RegisterModel's input, as the state machine passes it. */
@@ -94,9 +96,13 @@ export async function registerModel(
       reasons: evaluation.reasons,
     });
     metrics.addDimension(MODEL_DIMENSION, run.model);
-    metrics.addMetric('ObjectiveValue', MetricUnit.NoUnit, evaluation.value);
+    metrics.addMetric(MetricNames.objectiveValue, MetricUnit.NoUnit, evaluation.value);
     metrics.addMetadata('metric', evaluation.metric);
     metrics.addMetadata('version', String(version.version));
+    publishMetric(metrics, MetricNames.modelRegistered, 1, {
+      model: run.model,
+      metadata: { version: version.version, status: version.status, runId: run.runId },
+    });
   } else {
     logger.info(`Run already registered ${run.model} v${version.version}; not registering another version`, {
       status: version.status,
@@ -118,6 +124,10 @@ export async function registerModel(
       version: version.version,
       step: RunSteps.registerModel,
       endedAt: (deps.clock ?? (() => new Date()))(),
+    });
+    publishMetric(metrics, MetricNames.runSucceeded, 1, {
+      model: run.model,
+      metadata: { runId: run.runId, version: version.version },
     });
   }
   return result;

@@ -7,7 +7,7 @@
  */
 import { Readable } from 'node:stream';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
@@ -17,6 +17,7 @@ import { captureSchemaFor } from '../shared/capture';
 import { type DatasetContract, parseDatasetContractJson } from '../shared/dataset-contract';
 import { EVENT_SOURCE, RETRAIN_NEEDS_LABELS, RETRAIN_STARTED, type RetrainDetail } from '../shared/events';
 import { DEFAULT_CAPTURE_LOOKBACK_SECONDS, forEachLabeledRow, loadLabels } from '../shared/ground-truth';
+import { type MetricName, MetricNames } from '../shared/metric-names';
 import { monitoringSettingsFor, type RuntimeMonitoringSettingsMap } from '../shared/model-settings';
 import {
   type ModelRegistryClient,
@@ -27,7 +28,7 @@ import {
   type RetrainSlot,
   type RetrainSlots,
 } from '../shared/registry';
-import { MODEL_DIMENSION } from '../shared/runtime/powertools';
+import { publishMetric } from '../shared/runtime/metrics';
 import { datasetKey, RunArtifacts, runArtifactKey, storedContractKey } from '../shared/s3-layout';
 import { type RetrainEncoding, RetrainRows, type RowRejections } from './dataset';
 import { noLabelsMessage, type RetrainTrigger, retrainGate, type WindowVerdict } from './decide';
@@ -224,7 +225,7 @@ export async function considerRetrain(
     datasetKey: key,
     labeledRows: built.rows.size,
   });
-  emit(deps.metrics, model, 'RetrainStarted');
+  emit(deps.metrics, model, MetricNames.retrainStarted);
   logger.info('Retrain started', { datasetKey: key, labeledRows: built.rows.size, reasons });
   return { model, windowId, outcome: 'Started', reasons, datasetKey: key, labeledRows: built.rows.size };
 }
@@ -527,16 +528,13 @@ async function skip(
     details: { outcome: decision.outcome, windowId: decision.windowId, trigger },
     ...(version === undefined ? {} : { version: version.version }),
   });
-  emit(deps.metrics, decision.model, 'RetrainSkipped');
+  emit(deps.metrics, decision.model, MetricNames.retrainSkipped);
   deps.logger.info(`Retrain skipped: ${decision.outcome}`, { reasons: decision.reasons });
   return decision;
 }
 
-function emit(metrics: Metrics, model: string, name: string): void {
-  const single = metrics.singleMetric();
-  single.addDimension(MODEL_DIMENSION, model);
-  // Published on addMetric (a single-metric instance).
-  single.addMetric(name, MetricUnit.Count, 1);
+function emit(metrics: Metrics, model: string, name: MetricName): void {
+  publishMetric(metrics, name, 1, { model });
 }
 
 async function publish(deps: RetrainDependencies, detailType: string, detail: RetrainDetail): Promise<void> {

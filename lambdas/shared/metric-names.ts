@@ -48,21 +48,22 @@ export const MetricNames = {
   rowsValidated: 'RowsValidated',
   /** validate-dataset: data rows read per second of validation (Count/Second). */
   validationThroughput: 'ValidationRowsPerSecond',
-  /** run-cost (O3): the training job's billable seconds (Seconds). */
+  /** The training job's billable seconds (Seconds): for run-cost (O3), which describes the job. */
   trainingSeconds: 'TrainingSeconds',
-  /** evaluate-model: the candidate's objective metric, whatever the verdict (None; metadata: metric). */
-  candidateObjectiveValue: 'CandidateObjectiveValue',
-  /** register-model: the registered version's objective metric (None; metadata: metric, version). */
+  /**
+   * register-model: each registered version's objective metric, Approved, PendingApproval or Rejected alike
+   * (None; metadata: metric, version).
+   */
   objectiveValue: 'ObjectiveValue',
-  /** register-model: a version was registered (Count). */
+  /** register-model: a version was registered (Count; metadata: version, status). */
   modelRegistered: 'ModelRegistered',
   /** run-cost (O3): what the run cost, in USD (None). */
   runCost: 'RunCost',
 
   // Deployments.
-  /** begin-deployment: a deployment began building its plan (Count). */
+  /** begin-deployment: a deployment began (Count; metadata: deploymentId, version, kind). */
   deploymentStarted: 'DeploymentStarted',
-  /** promote-deployment: a version went to production (Count). */
+  /** promote-deployment: a version went to production, counted once per deployment (Count). */
   deploymentSucceeded: 'DeploymentSucceeded',
   /** record-deployment-failure: a deployment failed before serving (Count). */
   deploymentFailed: 'DeploymentFailed',
@@ -72,11 +73,6 @@ export const MetricNames = {
   smokeTestLatency: 'SmokeTestLatency',
   /** smoke-test: 1 when the endpoint's answer failed the checks, else 0 (Count). */
   smokeTestFailed: 'SmokeTestFailed',
-
-  // Serving.
-  /** invoke-model: requests the function URL forwarded, and those it answered with a 5XX (Count). */
-  predictionRequests: 'PredictionRequests',
-  predictionErrors: 'PredictionErrors',
 
   // Monitoring.
   /** check-drift: captured rows in the window (Count). */
@@ -93,11 +89,10 @@ export const MetricNames = {
   qualityDegraded: 'QualityDegraded',
   /** check-quality: the objective metric on labeled traffic (None; metadata: metric, version). */
   qualityMetricValue: 'QualityMetricValue',
-  /** retrain: a retraining run was started, or skipped (Count). */
+  /** retrain: a retraining run was started (Count). */
   retrainStarted: 'RetrainStarted',
+  /** retrain: a retrain was decided against (cooldown, no labels, one running) (Count). */
   retrainSkipped: 'RetrainSkipped',
-  /** reconcile-execution: a run's execution ended without the pipeline recording its end (Count). */
-  runReconciled: 'RunReconciled',
 } as const;
 
 export type MetricName = (typeof MetricNames)[keyof typeof MetricNames];

@@ -10,6 +10,7 @@
  * ("Inference Input and Output"). The latency of the call is recorded with the verdict.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { InvokeEndpointCommand, type SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { INTERNAL_INFERENCE_ID_PREFIX } from '../shared/capture/parse';
@@ -19,7 +20,9 @@ import {
   type SmokeTestPlan,
   type SmokeTestResult,
 } from '../shared/deployment/workflow';
+import { MetricNames } from '../shared/metric-names';
 import type { ModelRegistryClient } from '../shared/registry';
+import { publishMetric } from '../shared/runtime/metrics';
 import { parseS3Uri } from '../shared/s3-layout';
 
 /** The InferenceId of the smoke test's request (captured like any request, skipped by the checks). */
@@ -45,6 +48,11 @@ export interface SmokeTestDependencies {
   readonly runtime: Pick<SageMakerRuntimeClient, 'send'>;
   readonly registry: Pick<ModelRegistryClient, 'recordDeploymentProgress'>;
   readonly logger: Logger;
+  /**
+   * Where the step's business metric is published (lambdas/shared/metric-names.ts).
+   * @default - none published
+   */
+  readonly metrics?: Metrics;
   /** @default performance.now */
   readonly now?: () => number;
 }
@@ -97,9 +105,24 @@ async function record(
   deps: SmokeTestDependencies,
   result: SmokeTestResult,
 ): Promise<SmokeTestResult> {
-  await deps.registry.recordDeploymentProgress(input.deploymentId, {
+  const deployment = await deps.registry.recordDeploymentProgress(input.deploymentId, {
     stage: { name: 'SmokeTested', details: { ...result, reasons: [...result.reasons] } },
   });
+  if (deps.metrics !== undefined) {
+    // The endpoint name may be shortened (naming.ts): the model comes from the deployment record.
+    const options = {
+      model: deployment.model,
+      metadata: { deploymentId: input.deploymentId, version: deployment.version },
+    };
+    publishMetric(
+      deps.metrics,
+      MetricNames.smokeTestLatency,
+      result.latencyMs,
+      options,
+      MetricUnit.Milliseconds,
+    );
+    publishMetric(deps.metrics, MetricNames.smokeTestFailed, result.passed ? 0 : 1, options);
+  }
   deps.logger.info('Smoke test', { ...result });
   return result;
 }

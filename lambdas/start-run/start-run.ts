@@ -5,6 +5,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { type RunRetryRequestedDetail, retryRunId } from '../shared/events';
+import { MetricNames } from '../shared/metric-names';
 import { type DatasetPointer, type RunContext, RunSteps } from '../shared/pipeline';
 import type { CreateRunInput, ModelRegistryClient } from '../shared/registry';
 import { runForUpload } from '../shared/runs';
@@ -67,13 +68,13 @@ export async function startRun(input: unknown, deps: StartRunDependencies): Prom
       existingStatus: run.status,
       executionArn,
     });
-    metrics.addMetric('DuplicateDelivery', MetricUnit.Count, 1);
+    metrics.addMetric(MetricNames.duplicateDelivery, MetricUnit.Count, 1);
   } else {
     logger.info(created ? 'Run started' : 'Run already recorded by this execution (retry); carrying on', {
       dataset: run.dataset,
       ...next.context,
     });
-    if (created) metrics.addMetric('RunStarted', MetricUnit.Count, 1);
+    if (created) metrics.addMetric(MetricNames.runStarted, MetricUnit.Count, 1);
   }
   return {
     runId,

@@ -36,5 +36,5 @@ export const handler = (event: unknown, context: Context): Promise<RunPlan> =>
     const { run } = parseInput(inputSchema, event, 'ValidateDataset');
     powertools.logger.appendKeys({ runId: run.runId, model: run.model });
     powertools.logger.setCorrelationId(run.runId);
-    return validateRun(run, { s3, registry, logger: powertools.logger, config });
+    return validateRun(run, { s3, registry, logger: powertools.logger, metrics: powertools.metrics, config });
   });

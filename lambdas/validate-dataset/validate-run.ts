@@ -3,13 +3,22 @@
  * run's plan.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import {
+  MetricDimensions,
+  MetricNames,
+  type RejectionReason,
+  RejectionReasons,
+} from '../shared/metric-names';
 import { type RuntimeModelSettingsMap, runtimeSettingsFor } from '../shared/model-settings';
 import type { DuplicateRunPlan, PlanLineage, RunContext, RunPlan, TrainingRunPlan } from '../shared/pipeline';
+import { PipelineErrors } from '../shared/pipeline';
 import type { TrainedDatasetLookup } from '../shared/registry/trained-datasets';
 import type { TrainedDataset } from '../shared/registry/types';
-import { contractMissing, datasetRejected } from '../shared/runtime/errors';
+import { contractMissing, datasetRejected, isPipelineError } from '../shared/runtime/errors';
+import { publishMetric } from '../shared/runtime/metrics';
 import {
   declaredContractKey,
   RunArtifacts,
@@ -20,6 +29,7 @@ import {
 } from '../shared/s3-layout';
 import { ContractProblem, type FoundContract, findModelContract } from './contract-lookup';
 import { type ValidateDatasetInput, type ValidationReport, validateDataset } from './index';
+import type { ProblemKind } from './problems';
 import { putJson, putJsonIfAbsent, s3Dataset, s3Sink } from './s3-io';
 import { buildEvaluationPlan, buildTrainingPlan } from './training-plan';
 
@@ -35,6 +45,13 @@ export interface ValidateRunDeps {
   readonly registry: TrainedDatasetLookup;
   readonly logger: Pick<Logger, 'info' | 'warn'>;
   readonly config: ValidateRunConfig;
+  /**
+   * Where RowsValidated, ValidationRowsPerSecond and DatasetRejected (by reason class) are published.
+   * @default - none published
+   */
+  readonly metrics?: Metrics;
+  /** @default performance.now */
+  readonly now?: () => number;
 }
 
 /** How many problems the rejection message lists; the report holds them all (up to its cap). */
@@ -49,6 +66,17 @@ const PROBLEMS_IN_MESSAGE = 5;
  *   `DatasetRejected` (the report's first problems and its URI)
  */
 export async function validateRun(run: RunContext, deps: ValidateRunDeps): Promise<RunPlan> {
+  try {
+    return await validateAndPlan(run, deps);
+  } catch (error) {
+    if (deps.metrics !== undefined && isPipelineError(error, PipelineErrors.contractMissing)) {
+      publishRejection(deps.metrics, run, RejectionReasons.contract);
+    }
+    throw error;
+  }
+}
+
+async function validateAndPlan(run: RunContext, deps: ValidateRunDeps): Promise<RunPlan> {
   const { s3, logger, config } = deps;
   const settings = runtimeSettingsFor(config.modelSettings, run.model);
   const found = await findModelContract(
@@ -69,6 +97,8 @@ export async function validateRun(run: RunContext, deps: ValidateRunDeps): Promi
   const bucket = config.artifactsBucket;
   const key = (artifact: string) => runArtifactKey(run.runId, artifact);
   let trained: TrainedDataset | undefined;
+  const now = deps.now ?? (() => performance.now());
+  const started = now();
   const result = await validateDataset({
     open: s3Dataset(s3, run.dataset),
     openSink: (name) => s3Sink(s3, bucket, key(splitFile(name))),
@@ -84,8 +114,12 @@ export async function validateRun(run: RunContext, deps: ValidateRunDeps): Promi
     ...guide,
     contentLength: head.ContentLength,
   });
+  if (deps.metrics !== undefined) publishThroughput(deps.metrics, run, result.report, now() - started);
   const reportUri = await putJson(s3, bucket, key(RunArtifacts.report), result.report);
-  if (result.status === 'rejected') throw datasetRejected(rejectionMessage(run, result.report, reportUri));
+  if (result.status === 'rejected') {
+    if (deps.metrics !== undefined) publishRejection(deps.metrics, run, rejectionReason(result.report));
+    throw datasetRejected(rejectionMessage(run, result.report, reportUri));
+  }
   const lineage: PlanLineage = {
     sha256: result.lineage.sha256,
     rowCount: result.lineage.rows,
@@ -106,7 +140,7 @@ export async function validateRun(run: RunContext, deps: ValidateRunDeps): Promi
         model: run.model,
         key: stored,
       });
-      return validateRun(run, deps);
+      return validateAndPlan(run, deps);
     }
     logger.info('Stored the inferred contract', { model: run.model, key: stored, guidedBy: found.source });
   }
@@ -166,6 +200,77 @@ function inferenceGuide(
     );
   }
   return { targetColumn: settings.targetColumn, problemType: settings.problemType };
+}
+
+/** Rows read, and rows per second of the validation pass (reading, checking, writing the splits). */
+function publishThroughput(metrics: Metrics, run: RunContext, report: ValidationReport, elapsedMs: number) {
+  const options = { model: run.model, metadata: { runId: run.runId } };
+  publishMetric(metrics, MetricNames.rowsValidated, report.rows, options);
+  if (elapsedMs > 0 && report.rows > 0) {
+    const perSecond = Math.round((report.rows / elapsedMs) * 1000);
+    publishMetric(metrics, MetricNames.validationThroughput, perSecond, options, MetricUnit.CountPerSecond);
+  }
+}
+
+function publishRejection(metrics: Metrics, run: RunContext, reason: RejectionReason): void {
+  publishMetric(metrics, MetricNames.datasetRejected, 1, {
+    model: run.model,
+    breakdown: { [MetricDimensions.reason]: reason },
+    metadata: { runId: run.runId },
+  });
+}
+
+/** The reason class of each problem kind (a Record, so a new kind does not compile without one). */
+const REASON_OF_KIND: Readonly<Record<ProblemKind, RejectionReason>> = {
+  'invalid-utf8': RejectionReasons.structure,
+  'binary-content': RejectionReasons.structure,
+  'unterminated-quote': RejectionReasons.structure,
+  'malformed-quote': RejectionReasons.structure,
+  'line-too-long': RejectionReasons.structure,
+  'too-large': RejectionReasons.size,
+  'empty-file': RejectionReasons.size,
+  'no-data-rows': RejectionReasons.size,
+  'too-few-rows': RejectionReasons.size,
+  'empty-column-name': RejectionReasons.header,
+  'duplicate-column': RejectionReasons.header,
+  'missing-target': RejectionReasons.header,
+  'missing-column': RejectionReasons.header,
+  'unexpected-column': RejectionReasons.header,
+  'contract-conflict': RejectionReasons.header,
+  'field-count': RejectionReasons.values,
+  'blank-line': RejectionReasons.values,
+  'null-value': RejectionReasons.values,
+  'not-a-number': RejectionReasons.values,
+  'non-finite': RejectionReasons.values,
+  'out-of-range': RejectionReasons.values,
+  'unknown-category': RejectionReasons.values,
+  'too-many-categories': RejectionReasons.values,
+  'missing-label': RejectionReasons.label,
+  'unknown-label': RejectionReasons.label,
+  'single-class': RejectionReasons.label,
+  'too-many-classes': RejectionReasons.label,
+};
+
+/** Most fundamental first: a file that cannot be read says nothing about its labels. */
+const REASON_PRIORITY: readonly RejectionReason[] = [
+  RejectionReasons.structure,
+  RejectionReasons.size,
+  RejectionReasons.header,
+  RejectionReasons.values,
+  RejectionReasons.label,
+];
+
+/**
+ * The one reason class a rejected report counts under (so the per-reason counts add up to the rejections):
+ * the first of {@link REASON_PRIORITY} it has a problem of.
+ */
+export function rejectionReason(report: Pick<ValidationReport, 'countsByKind'>): RejectionReason {
+  const found = new Set(
+    Object.entries(report.countsByKind)
+      .filter(([, count]) => (count ?? 0) > 0)
+      .map(([kind]) => REASON_OF_KIND[kind as ProblemKind]),
+  );
+  return REASON_PRIORITY.find((reason) => found.has(reason)) ?? RejectionReasons.values;
 }
 
 function rejectionMessage(run: RunContext, report: ValidationReport, reportUri: string): string {

@@ -101,10 +101,7 @@ export class MlopsDashboard extends Construct {
       ]),
       this.graph('Validation throughput (rows/s)', [this.byModel(n.validationThroughput, 'Average')]),
       this.graph('Training time (s)', [this.byModel(n.trainingSeconds, 'Maximum')]),
-      this.graph('Objective metric of each version', [
-        this.byModel(n.objectiveValue, 'Maximum', 'registered'),
-        this.byModel(n.candidateObjectiveValue, 'Maximum', 'candidate'),
-      ]),
+      this.graph('Objective metric of each version', [this.byModel(n.objectiveValue, 'Maximum')]),
       this.graph('Run cost (USD)', [this.byModel(n.runCost, 'Sum')]),
     ];
   }

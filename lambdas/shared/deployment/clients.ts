@@ -8,6 +8,7 @@
  * with `traced` (e.g. `traced(new SageMakerClient({}))`), so its bundle holds those clients and no others.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
@@ -22,9 +23,13 @@ export interface DeploymentFunction {
   readonly powertools: Powertools;
   /**
    * What every deployment step is given: the registry on `REGISTRY_TABLE_NAME`, writing as
-   * {@link DEPLOYMENT_ACTOR}, and the function's logger.
+   * {@link DEPLOYMENT_ACTOR}, and the function's logger and metrics.
    */
-  readonly deps: { readonly registry: ModelRegistryClient; readonly logger: Logger };
+  readonly deps: {
+    readonly registry: ModelRegistryClient;
+    readonly logger: Logger;
+    readonly metrics: Metrics;
+  };
   /** The SDK client, its calls traced as subsegments of the invocation's. */
   readonly traced: <C>(client: C) => C;
   /** The Lambda handler running `invoke` with Powertools' per-invocation chores ({@link instrumented}). */
@@ -50,7 +55,7 @@ export function deploymentFunction(functionName: string): DeploymentFunction {
   });
   return {
     powertools,
-    deps: { registry, logger: powertools.logger },
+    deps: { registry, logger: powertools.logger, metrics: powertools.metrics },
     traced,
     handler: (invoke) => (event, context) => instrumented(powertools, context, () => invoke(event)),
   };

@@ -5,6 +5,7 @@
  */
 import type { CaptureCounts, CaptureProblemSummary, INTERNAL_INFERENCE_ID_PREFIX } from '../capture';
 import type { DriftReport } from '../drift';
+import { MetricDimensions, MetricNames } from '../metric-names';
 import { monitoringPrefix } from '../s3-layout';
 
 /**
@@ -12,11 +13,11 @@ import { monitoringPrefix } from '../s3-layout';
  * also `Feature`), for dashboards and alarms.
  */
 export const DriftMetrics = {
-  rowsChecked: 'RowsChecked',
-  driftShare: 'DriftShare',
-  driftedFeatures: 'DriftedFeatures',
-  featureScore: 'FeatureDriftScore',
-  featureDimension: 'Feature',
+  rowsChecked: MetricNames.rowsChecked,
+  driftShare: MetricNames.driftShare,
+  driftedFeatures: MetricNames.driftedFeatures,
+  featureScore: MetricNames.featureDriftScore,
+  featureDimension: MetricDimensions.feature,
 } as const;
 
 /** Report files in a window's folder. */

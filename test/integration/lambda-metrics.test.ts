@@ -1,0 +1,340 @@
+/**
+ * The business metrics the Lambdas publish (issue 11 §1), read from the EMF lines Powertools prints, with
+ * the registry on DynamoDB Local and the buckets on s3rver: names and units from metric-names.ts, the model
+ * dimension (plus Step or Reason where it matters), ids as properties, never dimensions.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { recordFailure as recordDeploymentFailure } from '../../lambdas/record-deployment-failure/record';
+import { recordFailure } from '../../lambdas/record-failure/record-failure';
+import { METRICS_NAMESPACE, MetricNames, RejectionReasons } from '../../lambdas/shared/metric-names';
+import type { RuntimeModelSettings } from '../../lambdas/shared/model-settings';
+import type { RunContext } from '../../lambdas/shared/pipeline';
+import { ModelRegistryClient } from '../../lambdas/shared/registry';
+import { createPowertools } from '../../lambdas/shared/runtime/powertools';
+import { smokeTest } from '../../lambdas/smoke-test/smoke';
+import { rejectionReason, validateRun } from '../../lambdas/validate-dataset/validate-run';
+import { type LocalS3, startLocalS3 } from '../../local/aws/s3';
+import { localS3ClientConfig } from '../../local/aws/s3-client';
+import { useRegistryTable } from '../support/dynamodb';
+
+const REGION = 'us-east-1';
+const DATA = 'data';
+const ARTIFACTS = 'artifacts';
+const table = useRegistryTable();
+let root: string;
+let s3Server: LocalS3;
+let s3: S3Client;
+let registry: ModelRegistryClient;
+
+beforeAll(async () => {
+  root = mkdtempSync(join(tmpdir(), 'lambda-metrics-'));
+  s3Server = await startLocalS3({ directory: join(root, 's3'), buckets: [DATA, ARTIFACTS] });
+  s3 = new S3Client(localS3ClientConfig(s3Server.endpoint, REGION));
+  registry = new ModelRegistryClient({ client: table.documentClient, tableName: table.tableName });
+}, 60_000);
+
+afterAll(async () => {
+  s3?.destroy();
+  await s3Server?.stop();
+  rmSync(root, { recursive: true, force: true });
+});
+
+/** EMF documents Powertools writes to stdout during a test. */
+let emitted: Record<string, unknown>[] = [];
+beforeEach(() => {
+  emitted = [];
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    for (const line of String(chunk).split('\n')) {
+      if (line.includes('"_aws"')) emitted.push(JSON.parse(line) as Record<string, unknown>);
+    }
+    return true;
+  });
+});
+afterEach(() => vi.restoreAllMocks());
+
+interface Directive {
+  Namespace: string;
+  Dimensions: string[][];
+  Metrics: { Name: string; Unit: string }[];
+}
+
+/** The documents that carry metric `name`, with their directive. */
+function documents(name: string) {
+  return emitted
+    .filter((doc) => name in doc)
+    .map((doc) => {
+      const [directive] = (doc._aws as { CloudWatchMetrics: Directive[] }).CloudWatchMetrics;
+      return { doc, directive: directive as Directive };
+    });
+}
+
+function only(name: string) {
+  const found = documents(name);
+  expect(found, `${name} published once`).toHaveLength(1);
+  return found[0] as { doc: Record<string, unknown>; directive: Directive };
+}
+
+const powertools = () => {
+  const tools = createPowertools('metrics-test');
+  return { ...tools, logger: new Logger({ logLevel: 'SILENT' }) };
+};
+
+const settings: RuntimeModelSettings = {
+  approval: 'auto',
+  problemType: 'binary',
+  targetColumn: 'churned',
+  training: {
+    image: '683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1',
+    builtInAlgorithm: true,
+    hyperparameters: { num_round: '10' },
+    instanceType: 'ml.m5.xlarge',
+    instanceCount: 1,
+    maxRuntimeSeconds: 3600,
+    managedSpot: false,
+    volumeSizeGb: 30,
+    metricDefinitions: [],
+  },
+  evaluation: { minImprovement: 0 },
+};
+
+const rows = (n: number, label: (i: number) => string) => [
+  'tenure,plan,churned',
+  ...Array.from({ length: n }, (_, i) => `${i},${['basic', 'pro'][i % 2]},${label(i)}`),
+];
+
+async function upload(model: string, lines: string[]): Promise<RunContext> {
+  const key = `datasets/${model}/${randomBytes(4).toString('hex')}.csv`;
+  await s3.send(new PutObjectCommand({ Bucket: DATA, Key: key, Body: lines.join('\n') }));
+  return {
+    runId: `${model}-${randomBytes(8).toString('hex')}`,
+    model,
+    dataset: { bucket: DATA, key },
+    duplicate: false,
+  };
+}
+
+function validate(run: RunContext, modelSettings: Record<string, RuntimeModelSettings>) {
+  const { logger, metrics } = powertools();
+  return validateRun(run, {
+    s3,
+    registry: { findTrainedDataset: async () => undefined },
+    logger,
+    metrics,
+    config: { artifactsBucket: ARTIFACTS, kmsKeyArn: 'arn:aws:kms:us-east-1:1:key/k', modelSettings },
+  });
+}
+
+describe('ValidateDataset metrics', () => {
+  it('publishes rows validated and rows per second for an accepted dataset, per model, the run id a property', async () => {
+    // Prepare
+    const run = await upload(
+      'metrics-accepted',
+      rows(200, (i) => String(i % 2)),
+    );
+
+    // Act
+    await validate(run, { 'metrics-accepted': settings });
+
+    // Assess
+    const validated = only(MetricNames.rowsValidated);
+    expect(validated.doc).toMatchObject({ model: 'metrics-accepted', runId: run.runId, RowsValidated: 200 });
+    expect(validated.directive).toEqual({
+      Namespace: METRICS_NAMESPACE,
+      Dimensions: [['model']],
+      Metrics: [{ Name: 'RowsValidated', Unit: 'Count' }],
+    });
+    const throughput = only(MetricNames.validationThroughput);
+    expect(throughput.directive.Metrics).toEqual([{ Name: 'ValidationRowsPerSecond', Unit: 'Count/Second' }]);
+    expect(throughput.doc.ValidationRowsPerSecond).toBeGreaterThan(0);
+    expect(documents(MetricNames.datasetRejected)).toEqual([]);
+  });
+
+  it('counts a rejection once, per model and per reason class', async () => {
+    // Prepare: every label the same class
+    const run = await upload(
+      'metrics-rejected',
+      rows(50, () => '1'),
+    );
+
+    // Act
+    await expect(validate(run, { 'metrics-rejected': settings })).rejects.toMatchObject({
+      name: 'DatasetRejected',
+    });
+
+    // Assess
+    const rejected = only(MetricNames.datasetRejected);
+    expect(rejected.doc).toMatchObject({
+      model: 'metrics-rejected',
+      Reason: RejectionReasons.label,
+      runId: run.runId,
+      DatasetRejected: 1,
+    });
+    expect(rejected.directive.Dimensions).toEqual([['model'], ['model', 'Reason']]);
+  });
+
+  it('counts a model without a contract under Reason Contract', async () => {
+    // Prepare: no target column anywhere
+    const run = await upload(
+      'metrics-no-contract',
+      rows(50, (i) => String(i % 2)),
+    );
+    const { targetColumn: _none, ...withoutTarget } = settings;
+
+    // Act
+    await expect(validate(run, { 'metrics-no-contract': withoutTarget })).rejects.toMatchObject({
+      name: 'ContractMissing',
+    });
+
+    // Assess
+    expect(only(MetricNames.datasetRejected).doc).toMatchObject({
+      model: 'metrics-no-contract',
+      Reason: RejectionReasons.contract,
+    });
+  });
+
+  it('classes a rejection by its most fundamental problem', () => {
+    expect(rejectionReason({ countsByKind: { 'single-class': 1, 'missing-column': 2 } })).toBe('Header');
+    expect(rejectionReason({ countsByKind: { 'not-a-number': 3, 'unknown-label': 1 } })).toBe('Values');
+    expect(rejectionReason({ countsByKind: { 'invalid-utf8': 1 } })).toBe('Structure');
+    expect(rejectionReason({ countsByKind: { 'too-few-rows': 1 } })).toBe('Size');
+    expect(rejectionReason({ countsByKind: { 'too-many-classes': 1 } })).toBe('Label');
+  });
+});
+
+describe('RecordFailure metrics', () => {
+  it('counts the failed run per model and per step', async () => {
+    // Prepare
+    const model = 'metrics-failed';
+    const runId = `${model}-${randomBytes(8).toString('hex')}`;
+    const dataset = { bucket: DATA, key: `datasets/${model}/a.csv`, versionId: 'v1' };
+    await registry.createRun({ runId, model, dataset, step: 'TrainModel' });
+    const { logger, metrics } = powertools();
+
+    // Act
+    await recordFailure(
+      {
+        run: { runId, model, dataset, duplicate: false },
+        error: { Error: 'States.TaskFailed', Cause: '{}' },
+        step: 'TrainModel',
+      },
+      { registry, logger, metrics },
+    );
+    metrics.publishStoredMetrics(); // as the handler does when the invocation ends
+
+    // Assess
+    const failed = only(MetricNames.runFailed);
+    expect(failed.doc).toMatchObject({ model, Step: 'TrainModel', runId, RunFailed: 1 });
+    expect(failed.directive.Dimensions).toEqual([['model'], ['model', 'Step']]);
+  });
+});
+
+describe('deployment metrics', () => {
+  /** A fresh model (one deployment at a time each) with a version, and a deployment begun for it. */
+  async function begun(): Promise<{ model: string; deploymentId: string; version: number }> {
+    const model = `metrics-deploy-${randomBytes(3).toString('hex')}`;
+    const runId = `${model}-${randomBytes(8).toString('hex')}`;
+    const registered = await registry.registerVersion(model, {
+      status: 'Approved',
+      reason: 'registered by the test',
+      lineage: {
+        dataset: {
+          bucket: DATA,
+          key: `datasets/${model}/a.csv`,
+          versionId: 'null',
+          sha256: createHash('sha256').update(runId).digest('hex'),
+          rowCount: 100,
+        },
+        trainingJobName: `train-${runId}`,
+        image: settings.training.image,
+        hyperparameters: { objective: 'binary:logistic' },
+        metrics: { 'validation:auc': 0.9 },
+        artifactUri: `s3://${ARTIFACTS}/runs/${runId}/model.tar.gz`,
+        executionArn: `arn:aws:states:us-east-1:123456789012:execution:training:${runId}`,
+        runId,
+      },
+    });
+    const version = registered.version.version;
+    const deploymentId = `${model}-v${version}-${randomBytes(6).toString('hex')}`;
+    await registry.createDeployment({ deploymentId, model, version, kind: 'deploy', actor: 'ops@test' });
+    await registry.takeDeploymentLease(model, deploymentId, { ttlSeconds: 600 });
+    await registry.beginDeployment(deploymentId, { actor: 'deployment-workflow' });
+    return { model, deploymentId, version };
+  }
+
+  it('publishes the smoke test latency (ms) and whether it failed, per model from the deployment record', async () => {
+    // Prepare: the validation split and an endpoint that answers one probability per row
+    const { model, deploymentId } = await begun();
+    const key = `runs/${deploymentId}/validation.csv`;
+    await s3.send(new PutObjectCommand({ Bucket: ARTIFACTS, Key: key, Body: '1,3,0\n0,4,1\n' }));
+    const runtime = { send: async () => ({ Body: new TextEncoder().encode('0.8\n0.1\n') }) };
+    let clock = 1_000;
+    const { logger, metrics } = powertools();
+
+    // Act
+    const result = await smokeTest(
+      {
+        deploymentId,
+        // A shortened endpoint name says nothing of the model: the record does.
+        endpointName: 'shortened-0a1b2c3d',
+        smokeTest: { validationUri: `s3://${ARTIFACTS}/${key}`, objective: 'binary:logistic' },
+      },
+      { s3, runtime, registry, logger, metrics, now: () => (clock += 42.5) },
+    );
+
+    // Assess
+    expect(result.passed).toBe(true);
+    const latency = only(MetricNames.smokeTestLatency);
+    expect(latency.doc).toMatchObject({ model, deploymentId, SmokeTestLatency: 42.5 });
+    expect(latency.directive.Metrics).toEqual([{ Name: 'SmokeTestLatency', Unit: 'Milliseconds' }]);
+    expect(latency.directive.Dimensions).toEqual([['model']]);
+    expect(only(MetricNames.smokeTestFailed).doc).toMatchObject({ model, SmokeTestFailed: 0 });
+  });
+
+  it('counts a rolled-back deployment as DeploymentRolledBack, one that failed before its record as DeploymentFailed', async () => {
+    // Prepare
+    const { model, deploymentId, version } = await begun();
+    const { logger, metrics } = powertools();
+    const state = {
+      deploymentId,
+      model,
+      version,
+      kind: 'deploy' as const,
+      requestedBy: 'ops@test',
+      // SageMaker put the previous config back: the endpoint serves it, InService.
+      plan: {
+        names: { endpointName: `mlops-${model}`, endpointConfigName: `mlops-${model}-v${version}-a1` },
+        previousConfigName: `mlops-${model}-v0-a1`,
+      },
+      endpoint: { EndpointStatus: 'InService', EndpointConfigName: `mlops-${model}-v0-a1` },
+    };
+
+    // Act
+    await recordDeploymentFailure(state, { registry, logger, metrics });
+    const { plan: _plan, endpoint: _endpoint, ...before } = state;
+    await recordDeploymentFailure(
+      {
+        ...before,
+        deploymentId: `${model}-never-${randomBytes(4).toString('hex')}`,
+        error: { Error: 'States.TaskFailed' },
+      },
+      { registry, logger, metrics },
+    );
+
+    // Assess
+    const failures = [
+      ...documents(MetricNames.deploymentRolledBack),
+      ...documents(MetricNames.deploymentFailed),
+    ];
+    expect(failures.map(({ doc }) => [doc.deploymentId === deploymentId, Object.keys(doc).at(-1)])).toEqual([
+      [true, 'DeploymentRolledBack'],
+      [false, 'DeploymentFailed'],
+    ]);
+    for (const { directive } of failures) expect(directive.Dimensions).toEqual([['model']]);
+  });
+});
