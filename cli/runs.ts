@@ -1,6 +1,7 @@
 /**
  * `mlops runs list` and `mlops runs show`: the training pipeline's runs as the registry records them.
  */
+import { formatUsd, type RunCost } from '../lambdas/shared/cost/calculate';
 import { type ModelRegistryClient, RUN_STATUSES, type Run, type RunStatus } from '../lambdas/shared/registry';
 import { RunArtifacts } from '../lambdas/shared/s3-layout';
 import { parseInteger, parseModelName } from './arguments';
@@ -103,8 +104,82 @@ export function renderRunsTable(runs: readonly Run[], now: Date): string {
   return renderTable(notes ? [...headers, 'NOTE'] : headers, rows);
 }
 
+/**
+ * A run's cost on one line: the total, then what it is made of, and the prices' region and date.
+ * `$0.0117 (training $0.0115: 180 instance-s of ml.m5.xlarge; 5 state transitions $0.0001; Lambda 0.2 GB-s $0.0000; us-east-1 prices of 2026-11-30)`
+ */
+export function renderCost(cost: RunCost): string {
+  const types = [...new Set(cost.training.jobs.map((job) => job.instanceType))].join(', ');
+  const training =
+    cost.training.jobs.length === 0
+      ? 'no training'
+      : `training ${formatUsd(cost.training.usd)}: ${cost.training.billableSeconds} instance-s of ${types}`;
+  const unpriced = cost.unpriced.length === 0 ? '' : `; no price for ${cost.unpriced.join(', ')} (left out)`;
+  return (
+    `${formatUsd(cost.totalUsd)} (${training}; ${cost.stepFunctions.stateTransitions} state transitions ` +
+    `${formatUsd(cost.stepFunctions.usd)}; Lambda ${cost.lambda.gbSeconds} GB-s ${formatUsd(cost.lambda.usd)}` +
+    `${unpriced}; ${cost.region} prices of ${cost.pricesAsOf})`
+  );
+}
+
+/** One model's runs and what those with a recorded cost cost together. */
+export interface ModelCost {
+  readonly model: string;
+  readonly runs: number;
+  /** Runs with a recorded cost (a run still going, or from before costs were kept, has none). */
+  readonly costed: number;
+  readonly totalUsd: number;
+}
+
+/** The listed runs' costs summed per model, models in name order. */
+export function costsByModel(runs: readonly Run[], costs: ReadonlyMap<string, RunCost>): ModelCost[] {
+  const byModel = new Map<string, { runs: number; costed: number; totalUsd: number }>();
+  for (const run of runs) {
+    const entry = byModel.get(run.model) ?? { runs: 0, costed: 0, totalUsd: 0 };
+    const cost = costs.get(run.runId);
+    entry.runs += 1;
+    if (cost) {
+      entry.costed += 1;
+      entry.totalUsd = Math.round((entry.totalUsd + cost.totalUsd) * 1e6) / 1e6;
+    }
+    byModel.set(run.model, entry);
+  }
+  return [...byModel.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([model, entry]) => ({ model, ...entry }));
+}
+
+/** `runs list --cost`: the runs with a COST column, then the sums per model. */
+export function renderRunsWithCost(
+  runs: readonly Run[],
+  costs: ReadonlyMap<string, RunCost>,
+  now: Date,
+): string {
+  if (runs.length === 0) return 'No runs.\n';
+  const table = renderTable(
+    ['RUN', 'MODEL', 'STATUS', 'STARTED', 'DURATION', 'VERSION', 'COST'],
+    runs.map((run) => {
+      const cost = costs.get(run.runId);
+      return [
+        run.runId,
+        run.model,
+        run.status,
+        formatTime(run.startedAt),
+        runDuration(run, now),
+        run.version === undefined ? NONE : `v${run.version}`,
+        cost === undefined ? NONE : formatUsd(cost.totalUsd),
+      ];
+    }),
+  );
+  const sums = renderTable(
+    ['MODEL', 'RUNS', 'COSTED', 'TOTAL'],
+    costsByModel(runs, costs).map((m) => [m.model, String(m.runs), String(m.costed), formatUsd(m.totalUsd)]),
+  );
+  return `${table}\nCost by model (the runs listed above):\n${sums}`;
+}
+
 /** `runs show` as labelled fields. */
-export function renderRun(run: Run, now: Date): string {
+export function renderRun(run: Run, now: Date, cost?: RunCost): string {
   const { dataset } = run;
   const versionId = dataset.versionId === undefined ? '' : ` (version ${dataset.versionId})`;
   return renderFields([
@@ -124,5 +199,6 @@ export function renderRun(run: Run, now: Date): string {
     ['Error', run.error],
     ['Cause', run.cause === undefined ? undefined : withArtifactHints(oneLine(run.cause))],
     ['Execution', run.executionArn],
+    ['Cost', cost === undefined ? undefined : renderCost(cost)],
   ]);
 }
