@@ -67,7 +67,15 @@ import { listModels, renderModel, renderModelsTable, renderVersion, showModel, s
 import { formatBytes, type Io, renderJson } from './output';
 import { describePrediction, predict, renderPredictions } from './predict';
 import { renderRetry, requestRetry } from './retry';
-import { DEFAULT_RUN_LIMIT, listRuns, renderRun, renderRunsTable, showRun } from './runs';
+import {
+  costsByModel,
+  DEFAULT_RUN_LIMIT,
+  listRuns,
+  renderRun,
+  renderRunsTable,
+  renderRunsWithCost,
+  showRun,
+} from './runs';
 import {
   DEFAULT_STACK_NAME,
   parseTargetKind,
@@ -305,24 +313,41 @@ function addRunsCommands(program: Command, session: Session): void {
     .option('--model <name>', 'only this model’s runs')
     .option('--status <status>', `only runs in this status: ${RUN_STATUSES.join(', ')}`)
     .option('--limit <n>', 'at most this many runs (1-1000)', String(DEFAULT_RUN_LIMIT))
-    .action(async (options: { model?: string; status?: string; limit: string }, command: Command) => {
-      const globals = command.optsWithGlobals() as GlobalOptions;
-      const filters = {
-        ...(options.model === undefined ? {} : { model: parseModelName(options.model) }),
-        ...(options.status === undefined ? {} : { status: parseRunStatus(options.status) }),
-        limit: parseInteger(options.limit, '--limit', 1, 1000),
-      };
-      const list = await listRuns((await session.target(globals)).registry, filters);
-      session.print(globals, { runs: list }, () => renderRunsTable(list, session.now));
-    });
+    .option('--cost', 'each run’s cost and the sums per model')
+    .action(
+      async (
+        options: { model?: string; status?: string; limit: string; cost?: boolean },
+        command: Command,
+      ) => {
+        const globals = command.optsWithGlobals() as GlobalOptions;
+        const filters = {
+          ...(options.model === undefined ? {} : { model: parseModelName(options.model) }),
+          ...(options.status === undefined ? {} : { status: parseRunStatus(options.status) }),
+          limit: parseInteger(options.limit, '--limit', 1, 1000),
+        };
+        const target = await session.target(globals);
+        const list = await listRuns(target.registry, filters);
+        if (options.cost) {
+          const costs = await target.costs.get(list.map((run) => run.runId));
+          const json = { runs: list, costs: Object.fromEntries(costs), byModel: costsByModel(list, costs) };
+          session.print(globals, json, () => renderRunsWithCost(list, costs, session.now));
+          return;
+        }
+        session.print(globals, { runs: list }, () => renderRunsTable(list, session.now));
+      },
+    );
   runs
     .command('show')
     .description('one run: status, step, dataset, error and cause, version')
     .argument('<runId>', 'the run id, e.g. churn-1a2b3c4d5e6f7a8b')
     .action(async (runId: string, _options: unknown, command: Command) => {
       const globals = command.optsWithGlobals() as GlobalOptions;
-      const run = await showRun((await session.target(globals)).registry, runId);
-      session.print(globals, { run }, () => renderRun(run, session.now));
+      const target = await session.target(globals);
+      const run = await showRun(target.registry, runId);
+      const cost = (await target.costs.get([runId])).get(runId);
+      session.print(globals, cost === undefined ? { run } : { run, cost }, () =>
+        renderRun(run, session.now, cost),
+      );
     });
   runs
     .command('retry')
