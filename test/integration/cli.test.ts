@@ -24,6 +24,7 @@ import { runCli } from '../../cli/program';
 import { listRuns, showRun } from '../../cli/runs';
 import { localTarget, resolveTarget, type Target, type TargetOptions } from '../../cli/target';
 import { uploadDataset } from '../../cli/upload';
+import type { RunCost } from '../../lambdas/shared/cost/calculate';
 import { alarmNames } from '../../lambdas/shared/endpoints/naming';
 import {
   DEPLOYMENT_REQUESTED,
@@ -2393,5 +2394,84 @@ describe('mlops predict: reading answers per objective', () => {
     expect(() => readPredictions('0.1\n', 2, 1, 'mlops-x')).toThrow(
       'mlops-x answered 1 number(s) for 2 row(s), expected 2: "0.1\\n"',
     );
+  });
+});
+
+describe('mlops runs: cost', () => {
+  const cost = (totalUsd: number, trainingUsd: number): RunCost => ({
+    totalUsd,
+    training: {
+      usd: trainingUsd,
+      billableSeconds: 180,
+      jobs: [
+        {
+          name: 'job',
+          instanceType: 'ml.m5.xlarge',
+          instanceCount: 1,
+          billableSeconds: 180,
+          usd: trainingUsd,
+        },
+      ],
+    },
+    stepFunctions: { usd: 0.000125, stateTransitions: 5 },
+    lambda: { usd: totalUsd - trainingUsd - 0.000125, gbSeconds: 2.5, invocations: 4 },
+    unpriced: [],
+    region: 'us-east-1',
+    pricesAsOf: '2026-11-30',
+    priceSources: ['https://aws.amazon.com/sagemaker/pricing/'],
+    computedAt: '2026-11-30T12:00:00.000Z',
+  });
+  let costed: string[];
+  let uncosted: string;
+
+  beforeAll(async () => {
+    costed = [];
+    for (const [i, total] of [0.0117, 0.0235].entries()) {
+      const runId = newRunId('costly');
+      const executionArn = `arn:aws:states:us-east-1:123456789012:execution:Training:${runId}`;
+      await registry.createRun({
+        runId,
+        model: 'costly',
+        dataset: { bucket: DATA_BUCKET, key: `datasets/costly/${i}.csv` },
+        executionArn,
+        startedAt: new Date(Date.now() - 60_000 * (i + 2)),
+      });
+      expect(await target.costs.record(runId, executionArn, cost(total, total - 0.0002))).toBe('Recorded');
+      costed.push(runId);
+    }
+    uncosted = newRunId('costly');
+    await registry.createRun({
+      runId: uncosted,
+      model: 'costly',
+      dataset: { bucket: DATA_BUCKET, key: 'datasets/costly/running.csv' },
+    });
+  });
+
+  it('runs show prints what the run cost and what it is made of', async () => {
+    const text = await mlops(['runs', 'show', costed[0] ?? '']);
+    const json = await mlops(['--json', 'runs', 'show', costed[0] ?? '']);
+    const none = await mlops(['runs', 'show', uncosted]);
+
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(
+      /^Cost +\$0\.0117 \(training \$0\.0115: 180 instance-s of ml\.m5\.xlarge; 5 state transitions \$0\.0001; Lambda 2\.5 GB-s \$0\.0001; us-east-1 prices of 2026-11-30\)$/m,
+    );
+    expect(JSON.parse(json.stdout).cost.totalUsd).toBe(0.0117);
+    expect(none.stdout).toMatch(/^Cost +-$/m);
+  });
+
+  it('runs list --cost adds a COST column and sums the listed runs per model', async () => {
+    const text = await mlops(['runs', 'list', '--model', 'costly', '--cost']);
+    const json = await mlops(['runs', 'list', '--model', 'costly', '--cost', '--json']);
+
+    expect(text.code).toBe(0);
+    const lines = text.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^RUN +MODEL +STATUS +STARTED +DURATION +VERSION +COST$/);
+    expect(lines.find((l) => l.startsWith(costed[1] ?? '?'))).toMatch(/ \$0\.0235$/);
+    expect(lines.find((l) => l.startsWith(uncosted))).toMatch(/ -$/);
+    expect(text.stdout).toMatch(/^MODEL +RUNS +COSTED +TOTAL\ncostly +3 +2 +\$0\.0352$/m);
+    expect(JSON.parse(json.stdout).byModel).toEqual([
+      { model: 'costly', runs: 3, costed: 2, totalUsd: 0.0352 },
+    ]);
   });
 });
