@@ -422,7 +422,12 @@ function stackError(error: unknown, where: StackLookup): CliError {
     );
   }
   const report = describeError(error, `CloudFormation in ${where.region}`);
-  return new CliError(`Reading stack ${where.name}: ${report.message}`, report.exitCode);
+  // describeError asks whether a local runtime still runs; AWS's endpoint is reached over the network or not.
+  const text = report.message.replace(
+    / \(is it still running\?\)$/,
+    ' (check the network, and AWS_ENDPOINT_URL_CLOUDFORMATION if set)',
+  );
+  return new CliError(`Reading stack ${where.name}: ${text}`, report.exitCode);
 }
 
 function withProfile(profile: string | undefined): string {

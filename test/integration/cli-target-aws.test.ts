@@ -308,6 +308,23 @@ describe('mlops --target aws', () => {
     );
   });
 
+  it('says CloudFormation cannot be reached, and where it was looked for', async () => {
+    // Act: a port nothing listens on
+    const outcome = await mlops(['--target', 'aws', '--profile', PROFILE, 'runs', 'list'], {
+      ...userEnv,
+      AWS_ENDPOINT_URL_CLOUDFORMATION: 'http://127.0.0.1:9',
+    });
+
+    // Assess
+    expect(outcome).toEqual({
+      code: 1,
+      stdout: '',
+      stderr:
+        'error: Reading stack ServerlessMlops: Cannot reach CloudFormation in us-east-1: connect ECONNREFUSED ' +
+        '127.0.0.1:9 (check the network, and AWS_ENDPOINT_URL_CLOUDFORMATION if set)\n',
+    });
+  });
+
   it('says no region is configured', async () => {
     // Act
     const outcome = await mlops(['--target', 'aws', 'runs', 'list'], {
