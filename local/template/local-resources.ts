@@ -25,7 +25,11 @@ export class LocalResources {
   /** The local physical name of a resource: S3 bucket names must be lowercase, the rest keep the logical id. */
   physicalName(logicalId: string): string {
     const type = this.typeOf(logicalId);
-    return type === 'AWS::S3::Bucket' ? logicalId.toLowerCase() : logicalId;
+    if (type === 'AWS::S3::Bucket') return logicalId.toLowerCase();
+    // Alarms are found by the name the template gives them (composite rules and alarm actions name them).
+    const alarmName = this.template.Resources[logicalId]?.Properties?.AlarmName;
+    if (type.startsWith('AWS::CloudWatch::') && typeof alarmName === 'string') return alarmName;
+    return logicalId;
   }
 
   arn(logicalId: string): string {
@@ -50,6 +54,11 @@ export class LocalResources {
         return `arn:aws:logs:${region}:${account}:log-group:${name}:*`;
       case 'AWS::Events::Rule':
         return `arn:aws:events:${region}:${account}:rule/${name}`;
+      case 'AWS::SNS::Topic':
+        return `arn:aws:sns:${region}:${account}:${name}`;
+      case 'AWS::CloudWatch::Alarm':
+      case 'AWS::CloudWatch::CompositeAlarm':
+        return `arn:aws:cloudwatch:${region}:${account}:alarm:${name}`;
       default:
         return `arn:aws:local:${region}:${account}:${logicalId}`;
     }
@@ -64,9 +73,12 @@ export class LocalResources {
       // Ref: ARNs for state machines and roles' ARNs are not Refs; CloudFormation's choices, kept.
       if (type === 'AWS::StepFunctions::StateMachine') return this.arn(logicalId);
       if (type === 'AWS::SQS::Queue') return `http://sqs.local/${this.env.account}/${logicalId}`;
+      // A topic's Ref is its ARN (AWS::SNS::Topic return values).
+      if (type === 'AWS::SNS::Topic') return this.arn(logicalId);
       return this.physicalName(logicalId);
     }
-    if (attribute === 'Arn') return this.arn(logicalId);
+    if (attribute === 'Arn' || attribute === 'TopicArn') return this.arn(logicalId);
+    if (attribute === 'TopicName') return this.physicalName(logicalId);
     if (attribute === 'Name' || attribute === 'QueueName') return this.physicalName(logicalId);
     throw new Error(`Fn::GetAtt ${logicalId}.${attribute} is not supported by the local runtime`);
   };
