@@ -50,7 +50,7 @@ const MAX_TICK_MS = 10_000;
 export class AlarmBook {
   readonly #alarms = new Map<string, StoredAlarm>();
   readonly #queries = new Map<string, CheckedQuery[]>();
-  readonly #listeners = new Set<(alarmName: string, state: string) => void>();
+  readonly #listeners = new Set<(alarmName: string, state: string, previous: string) => void>();
   readonly #options: AlarmBookOptions;
   readonly #now: () => number;
   #timer: NodeJS.Timeout | undefined;
@@ -146,7 +146,7 @@ export class AlarmBook {
     return this.#alarms.get(name)?.state.value;
   }
 
-  onChange(listener: (alarmName: string, state: string) => void): () => void {
+  onChange(listener: (alarmName: string, state: string, previous: string) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
   }
@@ -215,7 +215,7 @@ export class AlarmBook {
     this.#save();
     const event = alarmStateChangeEvent(alarm, previous, this.#options.account, this.#options.region);
     this.#options.onEvent?.(event);
-    for (const listener of this.#listeners) listener(alarm.config.AlarmName, state.value);
+    for (const listener of this.#listeners) listener(alarm.config.AlarmName, state.value, previous.value);
   }
 
   #save(): void {

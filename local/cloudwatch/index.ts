@@ -1,6 +1,7 @@
 /**
  * A local CloudWatch: metrics (PutMetricData, GetMetricStatistics, GetMetricData, ListMetrics), metric alarms
- * evaluated as CloudWatch evaluates them (PutMetricAlarm, DescribeAlarms, DeleteAlarms, SetAlarmState) and
+ * evaluated as CloudWatch evaluates them (PutMetricAlarm, DescribeAlarms, DeleteAlarms, SetAlarmState),
+ * composite alarms over them (PutCompositeAlarm; kept in memory, re-evaluated on every child's change) and
  * alarm state changes as EventBridge events, over CloudWatch's awsJson1_0 protocol on 127.0.0.1 (the SDK's
  * CloudWatchClient speaks it: X-Amz-Target `GraniteServiceVersion20100801.<Operation>`), so the SDK works
  * against it with only an `endpoint`. Metrics live in memory; alarms persist in `<workDir>/alarms.json`.
@@ -13,12 +14,14 @@ import type {
   GetMetricDataInput,
   GetMetricStatisticsInput,
   MetricDatum,
+  PutCompositeAlarmInput,
   PutMetricAlarmInput,
   SetAlarmStateInput,
 } from '@aws-sdk/client-cloudwatch';
 import { readBody } from '../aws/json-protocol';
 import { AlarmBook } from './alarm-book';
 import type { AlarmStateValue } from './alarms';
+import { evaluateAlarmRule, parseAlarmRule, type RuleNode } from './composite';
 import { ingestEmf } from './emf';
 import { CloudWatchError } from './errors';
 import { getMetricData } from './metric-data';
@@ -58,12 +61,36 @@ export interface LocalCloudWatch {
   putMetricData(namespace: string, data: readonly MetricDatum[]): void;
   /** Takes one log line; when it is an embedded-metric-format document, stores its metrics and returns true. */
   ingestEmf(line: string): boolean;
-  /** An alarm's current state, undefined when there is no such alarm. */
+  /** PutMetricAlarm in-process (the local runtime creates the template's alarms with it). */
+  putMetricAlarm(input: PutMetricAlarmInput): void;
+  /** PutCompositeAlarm in-process: evaluated at once and whenever an alarm it names changes state. */
+  putCompositeAlarm(input: PutCompositeAlarmInput): void;
+  /** An alarm's current state (metric or composite), undefined when there is no such alarm. */
   alarmState(name: string): AlarmStateValue | undefined;
-  /** Called on every alarm state change. Returns an unsubscribe. */
-  onAlarmChange(listener: (alarmName: string, state: string) => void): () => void;
+  /** What an alarm does on a state change and why it is in its state (metric or composite). */
+  alarmInfo(name: string): AlarmInfo | undefined;
+  /** Called on every alarm state change, composite alarms' too. Returns an unsubscribe. */
+  onAlarmChange(listener: (alarmName: string, state: string, previous: string) => void): () => void;
   /** Stops evaluating and closes the server. */
   stop(): Promise<void>;
+}
+
+/** An alarm's actions, description and state, for its notifications. */
+export interface AlarmInfo {
+  readonly arn: string;
+  readonly description?: string;
+  readonly state: AlarmStateValue;
+  readonly reason: string;
+  /** The actions of each state (AlarmActions, OKActions, InsufficientDataActions). */
+  readonly actions: Readonly<Record<AlarmStateValue, readonly string[]>>;
+  readonly actionsEnabled: boolean;
+}
+
+interface CompositeAlarm {
+  readonly config: PutCompositeAlarmInput & { AlarmName: string; AlarmRule: string };
+  readonly rule: RuleNode;
+  state: AlarmStateValue;
+  reason: string;
 }
 
 type Operation = (body: Record<string, unknown>) => unknown;
@@ -80,6 +107,60 @@ export async function startLocalCloudWatch(options: LocalCloudWatchOptions): Pro
     store,
   });
   await alarms.load();
+  const listeners = new Set<(alarmName: string, state: string, previous: string) => void>();
+  const composites = new Map<string, CompositeAlarm>();
+  const stateOf = (alarm: string): AlarmStateValue | undefined => {
+    const name = alarm.includes(':alarm:') ? (alarm.split(':alarm:')[1] ?? '') : alarm;
+    return composites.get(name)?.state ?? alarms.state(name);
+  };
+  const evaluateComposite = (composite: CompositeAlarm): void => {
+    const value: AlarmStateValue = evaluateAlarmRule(composite.rule, stateOf) ? 'ALARM' : 'OK';
+    if (value === composite.state) return;
+    const previous = composite.state;
+    composite.state = value;
+    composite.reason = `Alarm rule ${value === 'ALARM' ? 'holds' : 'does not hold'}: ${composite.config.AlarmRule}`;
+    for (const listener of listeners) listener(composite.config.AlarmName, value, previous);
+  };
+  const changed = (alarmName: string, state: string, previous: string) => {
+    for (const listener of listeners) listener(alarmName, state, previous);
+    // A composite may name another composite: evaluate until nothing changes (each change notifies).
+    for (const composite of composites.values()) {
+      if (composite.config.AlarmName !== alarmName) evaluateComposite(composite);
+    }
+  };
+  alarms.onChange(changed);
+  const putCompositeAlarm = (input: PutCompositeAlarmInput): void => {
+    if (!input.AlarmName) throw new CloudWatchError('ValidationError', 'AlarmName is required');
+    if (!input.AlarmRule) throw new CloudWatchError('ValidationError', 'AlarmRule is required');
+    const rule = parseAlarmRule(input.AlarmRule);
+    const existing = composites.get(input.AlarmName);
+    const composite: CompositeAlarm = {
+      config: { ...input, AlarmName: input.AlarmName, AlarmRule: input.AlarmRule },
+      rule,
+      state: existing?.state ?? 'INSUFFICIENT_DATA',
+      reason: existing?.reason ?? 'Unchecked: Initial alarm creation',
+    };
+    composites.set(input.AlarmName, composite);
+    evaluateComposite(composite);
+  };
+  const alarmInfo = (name: string): AlarmInfo | undefined => {
+    const composite = composites.get(name);
+    const metric = composite ? undefined : alarms.describe({ AlarmNames: [name] }).MetricAlarms?.[0];
+    const c = composite?.config ?? metric;
+    if (!c) return undefined;
+    return {
+      arn: `arn:aws:cloudwatch:${options.region}:${options.account}:alarm:${name}`,
+      ...(c.AlarmDescription === undefined ? {} : { description: c.AlarmDescription }),
+      state: composite?.state ?? (metric?.StateValue as AlarmStateValue),
+      reason: composite?.reason ?? metric?.StateReason ?? '',
+      actions: {
+        ALARM: c.AlarmActions ?? [],
+        OK: c.OKActions ?? [],
+        INSUFFICIENT_DATA: c.InsufficientDataActions ?? [],
+      },
+      actionsEnabled: c.ActionsEnabled ?? true,
+    };
+  };
   const operations: Record<string, Operation> = {
     PutMetricData: (body) => {
       store.put(body.Namespace, body.MetricData, Date.now());
@@ -95,6 +176,10 @@ export async function startLocalCloudWatch(options: LocalCloudWatchOptions): Pro
     DescribeAlarms: (body) => alarms.describe(body),
     DeleteAlarms: (body) => {
       alarms.delete(body as unknown as DeleteAlarmsInput);
+      return {};
+    },
+    PutCompositeAlarm: (body) => {
+      putCompositeAlarm(body as unknown as PutCompositeAlarmInput);
       return {};
     },
     SetAlarmState: (body) => {
@@ -115,8 +200,14 @@ export async function startLocalCloudWatch(options: LocalCloudWatchOptions): Pro
     endpoint: `http://127.0.0.1:${port}`,
     putMetricData: (namespace, data) => store.put(namespace, data, Date.now(), true),
     ingestEmf: (line) => ingestEmf(store, line),
-    alarmState: (name) => alarms.state(name),
-    onAlarmChange: (listener) => alarms.onChange(listener),
+    putMetricAlarm: (input) => alarms.put(input),
+    putCompositeAlarm,
+    alarmState: (name) => composites.get(name)?.state ?? alarms.state(name),
+    alarmInfo,
+    onAlarmChange: (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
     stop: async () => {
       alarms.stop();
       await new Promise<void>((resolve, reject) => {
