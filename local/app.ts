@@ -3,7 +3,10 @@
  * Functions API its Lambdas call), a local SageMaker that really trains and hosts endpoints blue/green, the
  * SageMaker Runtime that serves and captures them, a local CloudWatch whose alarms roll updates back, Application
  * Auto Scaling, and event routing by the template's EventBridge rules (uploads, the stack's own events, endpoint
- * and alarm state changes). `npm start` and `npm run demo` drive it (local/main.ts); the end-to-end tests use it
+ * and alarm state changes). The template's alarms (metric and composite) are evaluated on local metrics — the
+ * functions' EMF, AWS/SageMaker from serving, and AWS/Lambda, AWS/States and AWS/SQS as those services would
+ * publish them — and their actions, like the notify function, publish to a local SNS whose messages reach the
+ * observer and `<stateDir>/sns/<topic>.jsonl`. `npm start` and `npm run demo` drive it (local/main.ts); the end-to-end tests use it
  * directly.
  */
 import { randomUUID } from 'node:crypto';
@@ -25,6 +28,7 @@ import { type LocalCloudFormation, runtimeStack, startLocalCloudFormation } from
 import { LocalQueues, type QueueMessage } from './aws/queues';
 import type { S3EventRecord } from './aws/s3';
 import { localS3ClientConfig } from './aws/s3-client';
+import { type LocalSns, type SnsMessage, startLocalSns, topicsFromTemplate } from './aws/sns';
 import { type LocalCloudWatch, startLocalCloudWatch } from './cloudwatch';
 import type { RuntimeDiscovery } from './discovery';
 import { type LocalRule, matchingTargets, objectCreatedEvent, rulesFromTemplate } from './events/router';
@@ -38,7 +42,7 @@ import {
   LAMBDA_RETRY_DELAYS_MS,
 } from './lambda/async-invoke';
 import type { LocalFunction } from './lambda/functions';
-import { LOCAL_CREDENTIALS, LocalRuntime } from './runtime';
+import { type InvocationListener, LOCAL_CREDENTIALS, LocalRuntime } from './runtime';
 import {
   type LocalSageMakerRuntime,
   type ServerMapping,
@@ -55,7 +59,8 @@ import {
   sageMakerOptimizedIntegration,
   sageMakerSdkIntegration,
 } from './stepfunctions/integrations';
-import { type CfnTemplate, findLogicalId } from './template/template';
+import { type LocalEnvironment, LocalResources } from './template/local-resources';
+import { type CfnTemplate, findLogicalId, resolveIntrinsics, resourcesOfType } from './template/template';
 import { builtInXgboostMetricDefinitions, builtInXgboostTrainer } from './trainers/built-in';
 
 export interface LocalAppOptions {
@@ -93,6 +98,8 @@ export interface LocalAppObserver {
   trainingMetric?(jobName: string, metric: { readonly name: string; readonly value: number }): void;
   /** An event of the local AWS services (endpoint status, deployment stage, alarm state) as it is routed. */
   serviceEvent?(event: Readonly<Record<string, unknown>>): void;
+  /** A message published to one of the template's SNS topics (alarm actions, the notify function). */
+  notification?(message: SnsMessage): void;
   error?(message: string): void;
 }
 
@@ -102,6 +109,7 @@ interface HostingServices {
   readonly sagemakerRuntime: LocalSageMakerRuntime;
   readonly cloudwatch: LocalCloudWatch;
   readonly applicationAutoScaling: LocalApplicationAutoScaling;
+  readonly sns: LocalSns;
 }
 
 export class LocalApp {
@@ -118,6 +126,7 @@ export class LocalApp {
     readonly dynamodb: DynamoDBClient;
   };
   private registryClient: ModelRegistryClient | undefined;
+  private queueMetricsTimer: NodeJS.Timeout | undefined;
 
   private constructor(
     public readonly runtime: LocalRuntime,
@@ -173,6 +182,11 @@ export class LocalApp {
     return this.services.cloudwatch;
   }
 
+  /** The local SNS (the template's topics and what was published to them). */
+  get sns(): LocalSns {
+    return this.services.sns;
+  }
+
   /** The local Application Auto Scaling (the endpoint variants' scalable targets and policies). */
   get applicationAutoScaling(): LocalApplicationAutoScaling {
     return this.services.applicationAutoScaling;
@@ -207,7 +221,10 @@ export class LocalApp {
             AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME: started.sagemakerRuntime.endpoint,
             AWS_ENDPOINT_URL_CLOUDWATCH: started.cloudwatch.endpoint,
             AWS_ENDPOINT_URL_APPLICATION_AUTO_SCALING: started.applicationAutoScaling.endpoint,
+            AWS_ENDPOINT_URL_SNS: started.sns.endpoint,
           },
+          // Lambda's own metrics of each invocation (AWS/Lambda, per FunctionName), for the template's alarms.
+          invocation: lambdaMetrics(started.cloudwatch),
           // Powertools Metrics' EMF lines from the functions become metrics, as CloudWatch Logs extracts them.
           emf: (line) => started.cloudwatch.ingestEmf(line),
           stop: () => stopHostingServices(started),
@@ -230,6 +247,7 @@ export class LocalApp {
     }
     app = new LocalApp(runtime, services, options, stackApi);
     app.watch();
+    app.createTemplateAlarms();
     return app;
   }
 
@@ -316,6 +334,7 @@ export class LocalApp {
           return;
         }
         this.queues.send(destination, JSON.stringify(record));
+        this.publishQueueDepths();
       },
     });
     if (!result.succeeded) {
@@ -339,6 +358,7 @@ export class LocalApp {
 
   async stop(): Promise<void> {
     this.scheduler.stop();
+    if (this.queueMetricsTimer) clearInterval(this.queueMetricsTimer);
     for (const client of Object.values(this.clients)) client.destroy();
     await this.stackApi.stop();
     // The runtime stops the hosting services it started (after the functions that call them).
@@ -406,7 +426,7 @@ export class LocalApp {
     const logicalId = stateMachineArn.split(':stateMachine:')[1] ?? '';
     const { observer } = this.options;
     const id = context.Execution.Id;
-    const ended = (status: 'FAILED' | 'ABORTED', error?: string, cause?: string) =>
+    const ended = (status: 'SUCCEEDED' | 'FAILED' | 'ABORTED', error?: string, cause?: string) =>
       // As Step Functions tells EventBridge: rules on execution status changes (ReconcileExecution) run.
       this.deliver(
         executionStatusChange(this.runtime.resources.env, {
@@ -431,12 +451,100 @@ export class LocalApp {
       });
     } catch (error) {
       // The local executor itself gave up: the execution ends without reaching an end state.
+      executionMetrics(this.services.cloudwatch, stateMachineArn, 'ABORTED');
       await ended('ABORTED', undefined, String(error));
       throw error;
     }
     observer?.executionFinished?.(id, result);
+    executionMetrics(this.services.cloudwatch, stateMachineArn, result.status);
     if (result.status === 'FAILED') await ended('FAILED', result.error, result.cause);
+    // Every final status reaches EventBridge, as on AWS: RunCost costs succeeded runs too.
+    else await ended('SUCCEEDED');
     return result;
+  }
+
+  /**
+   * Creates the template's alarms in the local CloudWatch (metric alarms, then composite alarms, which name
+   * them), publishes their actions to the local SNS, and starts publishing the queues' depths. An alarm the
+   * local CloudWatch refuses is reported and left out; the rest still run.
+   */
+  private createTemplateAlarms(): void {
+    const { template, resources } = this.runtime;
+    const { cloudwatch } = this.services;
+    const resolved = (properties: unknown) =>
+      resolveIntrinsics(properties ?? {}, resources.resolve) as Record<string, unknown>;
+    for (const type of ['AWS::CloudWatch::Alarm', 'AWS::CloudWatch::CompositeAlarm'] as const) {
+      for (const [logicalId, resource] of resourcesOfType(template, type)) {
+        try {
+          // The resolved properties are the API's input: CloudFormation names them as PutMetricAlarm does.
+          const input = { AlarmName: resources.physicalName(logicalId), ...resolved(resource.Properties) };
+          if (type === 'AWS::CloudWatch::Alarm') cloudwatch.putMetricAlarm(input);
+          else cloudwatch.putCompositeAlarm(input as typeof input & { AlarmRule: string });
+        } catch (error) {
+          this.options.observer?.error?.(`Alarm ${logicalId} is not evaluated locally: ${String(error)}`);
+        }
+      }
+    }
+    cloudwatch.onAlarmChange((alarmName, state, previous) => this.alarmActions(alarmName, state, previous));
+    // SQS publishes queue metrics every minute; at the runtime's time scale, at least once a second.
+    const everyMs = Math.max(1000, 60_000 / (this.options.timeScale ?? 1));
+    this.publishQueueDepths();
+    this.queueMetricsTimer = setInterval(() => this.publishQueueDepths(), everyMs);
+    this.queueMetricsTimer.unref();
+  }
+
+  /**
+   * An alarm's actions for its new state, as CloudWatch runs them: an SNS action publishes CloudWatch's
+   * notification (subject `ALARM: "<name>" in <region>`, the JSON message with the alarm's description,
+   * states and reason — https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Notify_Users_Alarm_Changes.html).
+   */
+  private alarmActions(alarmName: string, state: string, previous: string): void {
+    const info = this.services.cloudwatch.alarmInfo(alarmName);
+    if (!info?.actionsEnabled) return;
+    const { account, region } = this.runtime.resources.env;
+    for (const action of info.actions[state as keyof typeof info.actions] ?? []) {
+      if (!action.startsWith('arn:aws:sns:')) {
+        this.options.observer?.error?.(
+          `${alarmName}: action ${action} is not served locally (only SNS topics)`,
+        );
+        continue;
+      }
+      try {
+        this.services.sns.publish({
+          TopicArn: action,
+          Subject: `${state}: "${alarmName}" in ${region}`.slice(0, 99),
+          Message: JSON.stringify({
+            AlarmName: alarmName,
+            AlarmDescription: info.description ?? null,
+            AWSAccountId: account,
+            NewStateValue: state,
+            NewStateReason: info.reason,
+            StateChangeTime: new Date().toISOString(),
+            Region: region,
+            AlarmArn: info.arn,
+            OldStateValue: previous,
+          }),
+        });
+      } catch (error) {
+        this.options.observer?.error?.(`${alarmName}: publishing to ${action} failed: ${String(error)}`);
+      }
+    }
+  }
+
+  /** AWS/SQS ApproximateNumberOfMessagesVisible of every queue: nothing consumes them, so all they hold. */
+  private publishQueueDepths(): void {
+    const { template, resources } = this.runtime;
+    for (const [logicalId] of resourcesOfType(template, 'AWS::SQS::Queue')) {
+      const visible = this.queues.messages(resources.arn(logicalId)).length;
+      this.services.cloudwatch.putMetricData('AWS/SQS', [
+        {
+          MetricName: 'ApproximateNumberOfMessagesVisible',
+          Dimensions: [{ Name: 'QueueName', Value: resources.physicalName(logicalId) }],
+          Value: visible,
+          Unit: 'Count',
+        },
+      ]);
+    }
   }
 
   /**
@@ -485,7 +593,7 @@ function executionStatusChange(
     executionArn: string;
     stateMachineArn: string;
     name: string;
-    status: 'FAILED' | 'ABORTED';
+    status: 'SUCCEEDED' | 'FAILED' | 'ABORTED';
     input: unknown;
     error?: string;
     cause?: string;
@@ -519,7 +627,7 @@ function executionStatusChange(
  */
 async function startHostingServices(
   options: LocalAppOptions,
-  env: { readonly account: string; readonly region: string },
+  env: LocalEnvironment,
   s3Endpoint: string,
   route: (event: Record<string, unknown>) => void,
 ): Promise<HostingServices> {
@@ -535,6 +643,17 @@ async function startHostingServices(
       onEvent: route,
     });
     started.push(cloudwatch);
+    const resources = new LocalResources(options.template, env);
+    const sns = await startLocalSns({
+      topics: topicsFromTemplate(
+        options.template,
+        (value) => resolveIntrinsics(value, resources.resolve),
+        (logicalId) => resources.arn(logicalId),
+      ),
+      directory: mkdir(join(options.stateDir, 'sns')),
+      onMessage: (message) => options.observer?.notification?.(message),
+    });
+    started.push(sns);
     // An alarm named in an update's AutoRollbackConfiguration rolls it back as soon as it goes to ALARM.
     cloudwatch.onAlarmChange((alarmName) => sagemaker?.hosting.alarmChanged(alarmName));
     const applicationAutoScaling = await startLocalApplicationAutoScaling({
@@ -589,7 +708,7 @@ async function startHostingServices(
     // A new fleet must start and pass SageMaker's ping health check while it is Creating: the runtime, which
     // runs the containers, checks it (set now: the runtime needs the hosting, so it starts after it).
     sagemaker.hosting.setHealthCheck((fleet) => sagemakerRuntime.healthCheck(fleet));
-    return { sagemaker, sagemakerRuntime, cloudwatch, applicationAutoScaling };
+    return { sagemaker, sagemakerRuntime, cloudwatch, applicationAutoScaling, sns };
   } catch (error) {
     await Promise.allSettled(started.map((service) => service.stop()));
     throw error;
@@ -604,7 +723,42 @@ async function stopHostingServices(services: HostingServices): Promise<void> {
     services.sagemaker.stop(),
     services.cloudwatch.stop(),
     services.applicationAutoScaling.stop(),
+    services.sns.stop(),
   ]);
+}
+
+/**
+ * Lambda's metrics of one invocation, per FunctionName: Invocations, Errors (1 when it failed, else 0),
+ * Throttles (0: nothing throttles locally), Duration in milliseconds —
+ * https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html
+ */
+function lambdaMetrics(cloudwatch: LocalCloudWatch): InvocationListener {
+  return ({ functionName, durationMs, failed }) => {
+    const Dimensions = [{ Name: 'FunctionName', Value: functionName }];
+    cloudwatch.putMetricData('AWS/Lambda', [
+      { MetricName: 'Invocations', Dimensions, Value: 1, Unit: 'Count' },
+      { MetricName: 'Errors', Dimensions, Value: failed ? 1 : 0, Unit: 'Count' },
+      { MetricName: 'Throttles', Dimensions, Value: 0, Unit: 'Count' },
+      { MetricName: 'Duration', Dimensions, Value: durationMs, Unit: 'Milliseconds' },
+    ]);
+  };
+}
+
+/**
+ * Step Functions' execution metrics of one ended execution, per StateMachineArn: ExecutionsSucceeded,
+ * ExecutionsFailed or ExecutionsAborted — https://docs.aws.amazon.com/step-functions/latest/dg/procedure-cw-metrics.html
+ * (the local executor reports a timed-out execution as failed).
+ */
+function executionMetrics(
+  cloudwatch: LocalCloudWatch,
+  stateMachineArn: string,
+  status: 'SUCCEEDED' | 'FAILED' | 'ABORTED',
+): void {
+  const name = { SUCCEEDED: 'ExecutionsSucceeded', FAILED: 'ExecutionsFailed', ABORTED: 'ExecutionsAborted' }[
+    status
+  ];
+  const Dimensions = [{ Name: 'StateMachineArn', Value: stateMachineArn }];
+  cloudwatch.putMetricData('AWS/States', [{ MetricName: name, Dimensions, Value: 1, Unit: 'Count' }]);
 }
 
 /** The state the training workflow names, for progress displays. */

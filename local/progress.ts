@@ -3,6 +3,7 @@ import type { EvaluationDecision, RunContext } from '../lambdas/shared/pipeline'
 import type { Deployment } from '../lambdas/shared/registry';
 import { datasetsPrefix, runPrefix, s3Uri } from '../lambdas/shared/s3-layout';
 import type { LocalApp, LocalAppObserver } from './app';
+import type { SnsMessage } from './aws/sns';
 import type { EventLog, ExecutionResult } from './stepfunctions/executor';
 
 /** Which workflow a state machine (logical id) is, for the summary. */
@@ -190,6 +191,24 @@ export class ProgressPrinter implements LocalAppObserver {
   }
 
   /**
+   * A message on the stack's topic, as its subscribers would read it: the subject, the text indented, and
+   * where it would go ("would email …"). An alarm's notification (CloudWatch's JSON) shows its description;
+   * an alarm's first OK (from INSUFFICIENT_DATA, as every new alarm does) is not news and is not printed.
+   */
+  notification(message: SnsMessage): void {
+    const alarm = alarmNotification(message.Message);
+    if (alarm && alarm.NewStateValue === 'OK' && alarm.OldStateValue !== 'ALARM') return;
+    const to = message.deliveries.length > 0 ? message.deliveries.join(', ') : 'no subscription';
+    this.write(`✉ ${message.Subject ?? '(no subject)'} → ${to}`);
+    const text = alarm
+      ? [alarm.AlarmDescription ?? '', `Reason: ${alarm.NewStateReason ?? ''}`]
+          .join('\n')
+          .replace(/ (What to do:|Runbook:) /g, '\n$1 ')
+      : message.Message;
+    for (const line of text.split('\n')) this.write(line === '' ? '' : `    ${line}`);
+  }
+
+  /**
    * The outcome of the last run, and how to go on; 0 when the model has a version from these data (registered
    * now, or earlier by the run this one duplicates) and the deployment that followed, if any, was promoted.
    * `live`: the runtime stays up (npm start) rather than exiting (demo), which decides what the hints may
@@ -298,5 +317,20 @@ export class ProgressPrinter implements LocalAppObserver {
     this.write(
       `  \`npm start\` serves it again, until Ctrl-C; while that runs, \`${MLOPS_COMMAND} runs list\` shows the runs.`,
     );
+  }
+}
+
+/** CloudWatch's alarm notification (the JSON it publishes to SNS), or undefined for any other message. */
+function alarmNotification(
+  text: string,
+):
+  | { NewStateValue?: string; OldStateValue?: string; AlarmDescription?: string; NewStateReason?: string }
+  | undefined {
+  if (!text.startsWith('{')) return undefined;
+  try {
+    const parsed = JSON.parse(text) as Record<string, unknown>;
+    return typeof parsed.AlarmName === 'string' ? (parsed as never) : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -71,8 +71,17 @@ export interface ExtraServices {
   readonly environment: Readonly<Record<string, string>>;
   /** Where the functions' embedded-metric-format lines go (a local CloudWatch), as Lambda's logs would take them. */
   readonly emf?: EmfSink;
+  /** Told of every invocation of an in-process function when it ends (Lambda's own metrics, locally). */
+  readonly invocation?: InvocationListener;
   stop(): Promise<void>;
 }
+
+/** One ended invocation of an in-process function: how long it ran and whether it failed. */
+export type InvocationListener = (invocation: {
+  readonly functionName: string;
+  readonly durationMs: number;
+  readonly failed: boolean;
+}) => void;
 
 /**
  * The stack on one machine: DynamoDB Local, s3rver and a local EventBridge on 127.0.0.1, the template's
@@ -175,12 +184,13 @@ export class LocalRuntime {
         Object.assign(clientEnvironment, extra.environment);
       }
       await createTables(options.template, resources, dynamodb.endpoint, env.region);
-      const functions = await loadFunctions(
+      const loaded = await loadFunctions(
         options.template,
         resources,
         clientEnvironment,
         extra?.emf ? { emf: extra.emf } : {},
       );
+      const functions = extra?.invocation ? observed(loaded, extra.invocation) : loaded;
       const functionUrls = await startLocalFunctionUrls(options.template, resources, functions);
       started.push(functionUrls);
       self = new LocalRuntime(
@@ -302,6 +312,32 @@ export class LocalRuntime {
       this.dynamodb.stop(),
     ]);
   }
+}
+
+/** The functions, each invocation told to `listener` when it ends (whoever invokes: tasks, rules, URLs). */
+function observed(
+  functions: ReadonlyMap<string, LocalFunction>,
+  listener: InvocationListener,
+): Map<string, LocalFunction> {
+  return new Map(
+    [...functions].map(([name, fn]) => [
+      name,
+      {
+        ...fn,
+        invoke: async (event: unknown) => {
+          const started = performance.now();
+          let failed = true;
+          try {
+            const result = await fn.invoke(event);
+            failed = false;
+            return result;
+          } finally {
+            listener({ functionName: fn.functionName, durationMs: performance.now() - started, failed });
+          }
+        },
+      },
+    ]),
+  );
 }
 
 /** The logical id in a state machine ARN of this runtime (its name is the logical id). */
