@@ -8,10 +8,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { promote } from '../../lambdas/promote-deployment/promote';
 import { recordFailure as recordDeploymentFailure } from '../../lambdas/record-deployment-failure/record';
 import { recordFailure } from '../../lambdas/record-failure/record-failure';
+import { type RegisterModelInput, registerModel } from '../../lambdas/register-model/register';
 import { METRICS_NAMESPACE, MetricNames, RejectionReasons } from '../../lambdas/shared/metric-names';
 import type { RuntimeModelSettings } from '../../lambdas/shared/model-settings';
 import type { RunContext } from '../../lambdas/shared/pipeline';
@@ -19,6 +22,7 @@ import { ModelRegistryClient } from '../../lambdas/shared/registry';
 import { createPowertools } from '../../lambdas/shared/runtime/powertools';
 import { smokeTest } from '../../lambdas/smoke-test/smoke';
 import { rejectionReason, validateRun } from '../../lambdas/validate-dataset/validate-run';
+import { type LocalEventBridge, startLocalEventBridge } from '../../local/aws/eventbridge';
 import { type LocalS3, startLocalS3 } from '../../local/aws/s3';
 import { localS3ClientConfig } from '../../local/aws/s3-client';
 import { useRegistryTable } from '../support/dynamodb';
@@ -31,15 +35,25 @@ let root: string;
 let s3Server: LocalS3;
 let s3: S3Client;
 let registry: ModelRegistryClient;
+let bus: LocalEventBridge;
+let events: EventBridgeClient;
 
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'lambda-metrics-'));
   s3Server = await startLocalS3({ directory: join(root, 's3'), buckets: [DATA, ARTIFACTS] });
   s3 = new S3Client(localS3ClientConfig(s3Server.endpoint, REGION));
   registry = new ModelRegistryClient({ client: table.documentClient, tableName: table.tableName });
+  bus = await startLocalEventBridge({ account: '123456789012', region: REGION });
+  events = new EventBridgeClient({
+    region: REGION,
+    endpoint: bus.endpoint,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
 }, 60_000);
 
 afterAll(async () => {
+  events?.destroy();
+  await bus?.stop();
   s3?.destroy();
   await s3Server?.stop();
   rmSync(root, { recursive: true, force: true });
@@ -234,6 +248,78 @@ describe('RecordFailure metrics', () => {
   });
 });
 
+describe('RegisterModel metrics', () => {
+  it('publishes the objective value, ModelRegistered and RunSucceeded once, retries adding nothing', async () => {
+    // Prepare: a run that trained and was evaluated
+    const model = 'metrics-register';
+    const runId = `${model}-${randomBytes(8).toString('hex')}`;
+    const dataset = { bucket: DATA, key: `datasets/${model}/a.csv`, versionId: 'v1' };
+    const executionArn = `arn:aws:states:us-east-1:123456789012:execution:training:${runId}`;
+    await registry.createRun({ runId, model, dataset, executionArn, step: 'EvaluateModel' });
+    const runs = `s3://${ARTIFACTS}/runs/${runId}`;
+    const input: RegisterModelInput = {
+      run: { runId, model, dataset, duplicate: false },
+      plan: {
+        reportUri: `${runs}/report.json`,
+        baselineUri: `${runs}/baseline.json`,
+        lineage: { sha256: createHash('sha256').update(runId).digest('hex'), rowCount: 100, sizeBytes: 2048 },
+        training: {
+          jobName: runId,
+          algorithmSpecification: { TrainingImage: settings.training.image, TrainingInputMode: 'File' },
+          hyperParameters: { objective: 'binary:logistic' },
+          resourceConfig: { InstanceType: 'ml.m5.xlarge', InstanceCount: 1, VolumeSizeInGB: 10 },
+          stoppingCondition: { MaxRuntimeInSeconds: 3600 },
+          enableManagedSpotTraining: false,
+          trainUri: `${runs}/train/`,
+          validationUri: `${runs}/validation/`,
+          outputUri: `${runs}/output/`,
+          checkpointUri: `${runs}/checkpoints/`,
+        },
+        evaluation: {
+          problemType: 'binary' as const,
+          metric: 'validation:auc',
+          higherIsBetter: true,
+          threshold: 0.5,
+          minImprovement: 0,
+          approval: 'auto' as const,
+        },
+      },
+      training: {
+        jobName: runId,
+        status: 'Completed',
+        artifactUri: `${runs}/output/model.tar.gz`,
+        metrics: [{ MetricName: 'validation:auc', Value: 0.81 }],
+      },
+      evaluation: { status: 'Approved' as const, metric: 'validation:auc', value: 0.81, reasons: ['first'] },
+    };
+    const { logger, metrics } = powertools();
+    const deps = { registry, events, eventBusName: 'default', logger, metrics };
+
+    // Act: the step, then a retry of it (Step Functions retries a Task whose answer was lost)
+    await registerModel(input, deps);
+    metrics.publishStoredMetrics();
+    await registerModel(input, deps);
+    metrics.publishStoredMetrics();
+
+    // Assess
+    const objective = only(MetricNames.objectiveValue);
+    expect(objective.doc).toMatchObject({
+      model,
+      ObjectiveValue: 0.81,
+      metric: 'validation:auc',
+      version: '1',
+    });
+    expect(objective.directive.Dimensions).toEqual([['model']]);
+    expect(only(MetricNames.modelRegistered).doc).toMatchObject({
+      model,
+      version: '1',
+      status: 'Approved',
+      runId,
+    });
+    expect(only(MetricNames.runSucceeded).doc).toMatchObject({ model, runId, RunSucceeded: 1 });
+  });
+});
+
 describe('deployment metrics', () => {
   /** A fresh model (one deployment at a time each) with a version, and a deployment begun for it. */
   async function begun(): Promise<{ model: string; deploymentId: string; version: number }> {
@@ -294,6 +380,31 @@ describe('deployment metrics', () => {
     expect(latency.directive.Metrics).toEqual([{ Name: 'SmokeTestLatency', Unit: 'Milliseconds' }]);
     expect(latency.directive.Dimensions).toEqual([['model']]);
     expect(only(MetricNames.smokeTestFailed).doc).toMatchObject({ model, SmokeTestFailed: 0 });
+  });
+
+  it('counts a promotion once, however often the step is retried', async () => {
+    // Prepare: a deployment whose smoke test passed
+    const { model, deploymentId, version } = await begun();
+    const names = { endpointName: `mlops-${model}`, endpointConfigName: `mlops-${model}-v${version}-a1` };
+    await registry.recordDeploymentProgress(deploymentId, { stage: { name: 'SmokeTestPassed' }, ...names });
+    const { logger, metrics } = powertools();
+    const input = {
+      deployment: { deploymentId, model, version, attempt: 1, kind: 'deploy' as const, actor: 'ops@test' },
+      ...names,
+      smoke: { passed: true, rows: 2, latencyMs: 12, reasons: [] },
+    };
+
+    // Act
+    await promote(input, { registry, logger, metrics });
+    await promote(input, { registry, logger, metrics });
+
+    // Assess
+    expect(only(MetricNames.deploymentSucceeded).doc).toMatchObject({
+      model,
+      deploymentId,
+      version: String(version),
+      DeploymentSucceeded: 1,
+    });
   });
 
   it('counts a rolled-back deployment as DeploymentRolledBack, one that failed before its record as DeploymentFailed', async () => {
