@@ -10,12 +10,20 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import {
+  CloudFormationClient,
+  DescribeStacksCommand,
+  ListStacksCommand,
+} from '@aws-sdk/client-cloudformation';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../cli/program';
 import { splitTargetOption } from '../../cli/target';
 import { LocalApp } from '../../local/app';
-import { type LocalCloudFormation, startLocalCloudFormation } from '../../local/aws/cloudformation';
+import {
+  type LocalCloudFormation,
+  stackFromTemplate,
+  startLocalCloudFormation,
+} from '../../local/aws/cloudformation';
 import { LOCAL_CREDENTIALS } from '../../local/aws/s3-client';
 import type { CfnTemplate } from '../../local/template/template';
 import { synthStack } from '../support/cdk';
@@ -162,6 +170,65 @@ describe('the local CloudFormation API', () => {
     // The function URL as the local URL server serves it, not a template expression.
     expect(outputs.InferenceApiUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
     expect(missing).toMatchObject({ name: 'ValidationError', message: 'Stack with id Nope does not exist' });
+  });
+});
+
+describe('the local CloudFormation API, awsQuery', () => {
+  it('resolves what the runtime models, leaves out and reports what it does not, and escapes XML', async () => {
+    // Prepare
+    const template = {
+      Description: 'a <stack> & more',
+      Resources: { Bucket: { Type: 'AWS::S3::Bucket' } },
+      Outputs: {
+        Name: { Value: { Ref: 'Bucket' }, Description: 'the <bucket>' },
+        Joined: { Value: { 'Fn::Join': ['', ['s3://', { Ref: 'Bucket' }, '/a&b']] } },
+        Unknown: { Value: { 'Fn::GetAtt': ['Bucket', 'WebsiteURL'] } },
+      },
+    } as CfnTemplate;
+    const { stack, unresolved } = stackFromTemplate(
+      template,
+      { name: 'Escaped', id: 'arn:aws:cloudformation:us-east-1:000000000000:stack/Escaped/local' },
+      (logicalId, attribute) => {
+        if (attribute !== undefined) throw new Error(`Fn::GetAtt ${logicalId}.${attribute} is not modelled`);
+        return 'bucket-name';
+      },
+    );
+    const server = await startLocalCloudFormation({
+      stacks: [stack, { ...stack, name: 'Other', id: 'other' }],
+    });
+    const client = new CloudFormationClient({
+      region: 'us-east-1',
+      endpoint: server.endpoint,
+      credentials: LOCAL_CREDENTIALS,
+    });
+
+    // Act
+    const byId = await client.send(new DescribeStacksCommand({ StackName: stack.id }));
+    const all = await client.send(new DescribeStacksCommand({}));
+    const other = await client.send(new ListStacksCommand({})).catch((e: unknown) => e);
+    const noAction = await fetch(server.endpoint, { method: 'POST', body: 'Version=2010-05-15' });
+    const noActionBody = await noAction.text();
+    client.destroy();
+    await server.stop();
+
+    // Assess
+    expect(unresolved).toEqual([{ key: 'Unknown', reason: 'Fn::GetAtt Bucket.WebsiteURL is not modelled' }]);
+    expect(byId.Stacks?.[0]).toMatchObject({
+      StackName: 'Escaped',
+      Description: 'a <stack> & more',
+      Outputs: [
+        { OutputKey: 'Name', OutputValue: 'bucket-name', Description: 'the <bucket>' },
+        { OutputKey: 'Joined', OutputValue: 's3://bucket-name/a&b' },
+      ],
+    });
+    expect(all.Stacks?.map((each) => each.StackName)).toEqual(['Escaped', 'Other']);
+    expect(other).toMatchObject({
+      name: 'InvalidAction',
+      message: 'CloudFormation ListStacks is not served by the local runtime.',
+      $metadata: { httpStatusCode: 400 },
+    });
+    expect(noAction.status).toBe(400);
+    expect(noActionBody).toContain('<Code>MissingAction</Code>');
   });
 });
 
