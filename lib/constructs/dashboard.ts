@@ -4,8 +4,8 @@
  *
  * Per-model widgets are metric SEARCH expressions, evaluated when the dashboard is viewed, so a model first
  * uploaded after deploy shows up without a redeploy. Syntax: `SEARCH('{Namespace,Dim1,...} SearchTerm',
- * 'Statistic', Period)`; a quoted term matches exactly, an unquoted one matches the tokens of a value (split on
- * non-alphanumeric characters) — https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/search-expression-syntax.html
+ * 'Statistic', Period)`; the search term holds designators (`MetricName="…"`) matched exactly when quoted,
+ * partially when not — https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/search-expression-syntax.html
  * A search returns at most 500 time series and cannot back an alarm —
  * https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.aws_cloudwatch.SearchExpression.html
  * The stack's own functions, queues and state machines are fixed at deploy, so their widgets name them.
@@ -123,8 +123,8 @@ export class MlopsDashboard extends Construct {
 
   private endpoints(prefix: string): cloudwatch.IWidget[] {
     const m = SAGEMAKER_ENDPOINT_METRICS;
-    // Endpoint names are `<prefix>-<model>`: every token of the prefix, unquoted, narrows the search to this
-    // stack's endpoints (terms are ANDed); the variant is always VARIANT_NAME.
+    // Endpoint names are `<prefix>-<model>`: each part of the prefix, unquoted (a partial match), narrows the
+    // search to this stack's endpoints; the variant is always VARIANT_NAME.
     const terms = prefix
       .split(/[^a-zA-Z0-9]+/)
       .filter((token) => token !== '')
