@@ -97,7 +97,11 @@ export function runCost(input: {
   };
 }
 
-/** `$0.0123`: dollars to four decimals below a dollar (a run's Lambdas cost fractions of a cent), else two. */
+/**
+ * Dollars: six decimals below a tenth of a cent (a run's transitions and Lambdas cost millionths), four below a
+ * dollar, else two: `$0.000075`, `$0.0117`, `$12.35`.
+ */
 export function formatUsd(value: number): string {
-  return value < 1 ? `$${value.toFixed(4)}` : `$${value.toFixed(2)}`;
+  if (value === 0) return '$0';
+  return `$${value.toFixed(value < 0.001 ? 6 : value < 1 ? 4 : 2)}`;
 }

@@ -134,9 +134,11 @@ describe('runCost', () => {
     expect(cost.training.jobs[0]?.usd).toBeNull();
   });
 
-  it('formats small sums to a hundredth of a cent', () => {
-    expect(formatUsd(0.000192)).toBe('$0.0002');
+  it('formats the millionths a run’s Lambdas cost, cents and dollars', () => {
+    expect(formatUsd(0.000192)).toBe('$0.000192');
+    expect(formatUsd(0.0117)).toBe('$0.0117');
     expect(formatUsd(12.345)).toBe('$12.35');
+    expect(formatUsd(0)).toBe('$0');
   });
 });
 
