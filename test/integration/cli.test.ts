@@ -2454,7 +2454,7 @@ describe('mlops runs: cost', () => {
 
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(
-      /^Cost +\$0\.0117 \(training \$0\.0115: 180 instance-s of ml\.m5\.xlarge; 5 state transitions \$0\.0001; Lambda 2\.5 GB-s \$0\.0001; us-east-1 prices of 2026-11-30\)$/m,
+      /^Cost +\$0\.0117 \(training \$0\.0115: 180 instance-s of ml\.m5\.xlarge; 5 state transitions \$0\.000125; Lambda 2\.5 GB-s \$0\.000075; us-east-1 prices of 2026-11-30\)$/m,
     );
     expect(JSON.parse(json.stdout).cost.totalUsd).toBe(0.0117);
     expect(none.stdout).toMatch(/^Cost +-$/m);
