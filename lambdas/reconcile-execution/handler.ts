@@ -20,5 +20,6 @@ export const handler = (event: unknown, context: Context): Promise<ReconcileResu
     reconcileExecution(parseInput(executionStatusChangeSchema, event, 'ReconcileExecution'), {
       registry,
       logger: powertools.logger,
+      metrics: powertools.metrics,
     }),
   );

@@ -3,6 +3,7 @@
  * RecordFailure closing it (timed out, aborted, or failed with an error no Catch handles).
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import {
   objectCreatedDetailSchema,
   RUN_RETRY_REQUESTED,
@@ -10,8 +11,10 @@ import {
   runRetryRequestedDetailSchema,
 } from '../shared/events';
 import { describeFailure, truncate } from '../shared/failures';
+import { MetricDimensions, MetricNames } from '../shared/metric-names';
 import { type ModelRegistryClient, RunNotFoundError, RunStatusConflictError } from '../shared/registry';
 import { runForUpload } from '../shared/runs';
+import { publishMetric } from '../shared/runtime/metrics';
 import * as z from '../shared/zod';
 
 /** Execution statuses that end an execution; the rule routes only these here. */
@@ -64,6 +67,11 @@ export type ReconcileResult =
 export interface ReconcileDependencies {
   readonly registry: Pick<ModelRegistryClient, 'getRun' | 'updateRun'>;
   readonly logger: Logger;
+  /**
+   * Where RunFailed is published for a run this closes (RecordFailure never saw it fail).
+   * @default - none published
+   */
+  readonly metrics?: Metrics;
   /** @default () => new Date() */
   readonly clock?: () => Date;
 }
@@ -140,6 +148,13 @@ export async function reconcileExecution(
     throw failure;
   }
   logger.warn('Execution ended without closing its run; marked the run Failed', { error, cause });
+  if (deps.metrics !== undefined) {
+    publishMetric(deps.metrics, MetricNames.runFailed, 1, {
+      model: run.model,
+      ...(run.step ? { breakdown: { [MetricDimensions.step]: run.step } } : {}),
+      metadata: { runId, error },
+    });
+  }
   return { action: 'Closed', runId, error, cause };
 }
 

@@ -12,6 +12,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { promote } from '../../lambdas/promote-deployment/promote';
+import { reconcileExecution } from '../../lambdas/reconcile-execution/reconcile';
 import { recordFailure as recordDeploymentFailure } from '../../lambdas/record-deployment-failure/record';
 import { recordFailure } from '../../lambdas/record-failure/record-failure';
 import { type RegisterModelInput, registerModel } from '../../lambdas/register-model/register';
@@ -19,6 +20,7 @@ import { METRICS_NAMESPACE, MetricNames, RejectionReasons } from '../../lambdas/
 import type { RuntimeModelSettings } from '../../lambdas/shared/model-settings';
 import type { RunContext } from '../../lambdas/shared/pipeline';
 import { ModelRegistryClient } from '../../lambdas/shared/registry';
+import { runForUpload } from '../../lambdas/shared/runs';
 import { createPowertools } from '../../lambdas/shared/runtime/powertools';
 import { smokeTest } from '../../lambdas/smoke-test/smoke';
 import { rejectionReason, validateRun } from '../../lambdas/validate-dataset/validate-run';
@@ -244,6 +246,40 @@ describe('RecordFailure metrics', () => {
     // Assess
     const failed = only(MetricNames.runFailed);
     expect(failed.doc).toMatchObject({ model, Step: 'TrainModel', runId, RunFailed: 1 });
+    expect(failed.directive.Dimensions).toEqual([['model'], ['model', 'Step']]);
+  });
+});
+
+describe('ReconcileExecution metrics', () => {
+  it('counts a run its timed-out execution left Running as RunFailed, per model and step, once', async () => {
+    // Prepare: a run StartRun recorded, in ValidateDataset when the execution timed out
+    const model = 'metrics-timed-out';
+    const key = `datasets/${model}/a.csv`;
+    const executionArn = `arn:aws:states:us-east-1:123456789012:execution:training:${randomBytes(4).toString('hex')}`;
+    const detail = { version: '0', bucket: { name: DATA }, object: { key, size: 10, 'version-id': 'v1' } };
+    const { runId } = runForUpload({ bucket: DATA, key, versionId: 'v1' });
+    const dataset = { bucket: DATA, key, versionId: 'v1' };
+    await registry.createRun({ runId, model, dataset, executionArn, step: 'ValidateDataset' });
+    const event = {
+      'detail-type': 'Step Functions Execution Status Change',
+      detail: {
+        executionArn,
+        stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:training',
+        status: 'TIMED_OUT',
+        input: JSON.stringify({ 'detail-type': 'Object Created', detail }),
+      },
+    };
+    const { logger, metrics } = powertools();
+
+    // Act: delivered twice
+    expect(await reconcileExecution(event, { registry, logger, metrics })).toMatchObject({
+      action: 'Closed',
+    });
+    await reconcileExecution(event, { registry, logger, metrics });
+
+    // Assess
+    const failed = only(MetricNames.runFailed);
+    expect(failed.doc).toMatchObject({ model, Step: 'ValidateDataset', runId, error: 'ExecutionTimedOut' });
     expect(failed.directive.Dimensions).toEqual([['model'], ['model', 'Step']]);
   });
 });
