@@ -38,7 +38,10 @@ export const MetricNames = {
   duplicateDelivery: 'DuplicateDelivery',
   /** register-model: the run registered a version and succeeded (Count). */
   runSucceeded: 'RunSucceeded',
-  /** record-failure: the run failed (Count; +Step). */
+  /**
+   * record-failure, and reconcile-execution for a run its execution left Running (timed out, aborted):
+   * the run failed (Count; +Step, the step it failed in).
+   */
   runFailed: 'RunFailed',
   /** record-duplicate: the dataset's bytes were trained on already (Count). */
   duplicateDataset: 'DuplicateDataset',
