@@ -151,7 +151,9 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
   try {
     const { target, rest } = splitTargetOption(argv, GLOBAL_VALUE_OPTIONS);
     if (target !== undefined) session.kind = parseTargetKind(target);
-    await buildProgram(session).parseAsync(rest, { from: 'user' });
+    const program = buildProgram(session);
+    refuseMisplacedTarget(program, rest);
+    await program.parseAsync(rest, { from: 'user' });
     return EXIT_OK;
   } catch (error) {
     // Commander has printed its own message (help, or a usage error) already.
@@ -884,6 +886,24 @@ function parseVersion(value: string, what: string): number {
     throw new UsageError(`Invalid ${what} "${value}": expected a version number, e.g. 3 or v3`);
   }
   return number;
+}
+
+/**
+ * A `--target` after the name of a command without one of its own is the global option misplaced: say so,
+ * rather than commander's "unknown option '--target'" (and its suggestion of --target).
+ */
+function refuseMisplacedTarget(program: Command, argv: readonly string[]): void {
+  if (!argv.some((arg) => arg === '--target' || arg.startsWith('--target='))) return;
+  let command = program;
+  for (let i = 0; i < argv.length; i += 1) {
+    const arg = argv[i] ?? '';
+    const sub = command.commands.find((each) => each.name() === arg);
+    if (sub !== undefined) command = sub;
+    else if ((GLOBAL_VALUE_OPTIONS as readonly string[]).includes(arg)) i += 1;
+    else if (!arg.startsWith('-')) break;
+  }
+  if (command.options.some((option) => option.long === '--target')) return;
+  throw new UsageError("--target goes before the command's name, e.g. `mlops --target aws runs list`");
 }
 
 /** The options listed with --target after --json (the order of `mlops --help`). */

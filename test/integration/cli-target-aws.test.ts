@@ -451,6 +451,22 @@ describe('mlops target options', () => {
     });
   });
 
+  it('says --target after a command without its own goes before the command', async () => {
+    // Act
+    const after = await inProcess(['runs', 'list', '--json', '--target', 'aws']);
+    const equals = await inProcess(['--state-dir', 'runs', 'models', 'list', '--target=aws']);
+
+    // Assess
+    const refusal = {
+      code: 2,
+      stdout: '',
+      stderr: "error: --target goes before the command's name, e.g. `mlops --target aws runs list`\n",
+      resolved: 0,
+    };
+    expect(after).toEqual(refusal);
+    expect(equals).toEqual(refusal);
+  });
+
   it('takes --target before the command only: after it, init and drift compare keep their label column', () => {
     // Act
     const before = splitTargetOption(
