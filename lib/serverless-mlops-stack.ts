@@ -9,6 +9,7 @@ import {
   toRuntimeModelSettings,
   toRuntimeMonitoringSettings,
 } from './config';
+import { Alarms } from './constructs/alarms';
 import { MlopsDashboard } from './constructs/dashboard';
 import { DataStorage } from './constructs/data-storage';
 import { DeploymentPipeline } from './constructs/deployment-pipeline';
@@ -16,6 +17,8 @@ import { Encryption } from './constructs/encryption';
 import { InferenceApi } from './constructs/inference-api';
 import { ModelRegistry } from './constructs/model-registry';
 import { Monitoring } from './constructs/monitoring';
+import { Notifications } from './constructs/notifications';
+import { PipelineFunction } from './constructs/pipeline-function';
 import { RunCost } from './constructs/run-cost';
 import { TrainingPipeline } from './constructs/training-pipeline';
 
@@ -35,6 +38,8 @@ export class ServerlessMlopsStack extends Stack {
   public readonly inferenceApi: InferenceApi;
   public readonly monitoring: Monitoring;
   public readonly dashboard: MlopsDashboard;
+  public readonly notifications: Notifications;
+  public readonly alarms: Alarms;
   public readonly runCost: RunCost;
 
   constructor(scope: Construct, id: string, props: ServerlessMlopsStackProps) {
@@ -92,6 +97,11 @@ export class ServerlessMlopsStack extends Stack {
       prices: props.config.prices,
       removalPolicy,
     });
+    this.notifications = new Notifications(this, 'Notifications', {
+      encryptionKey: this.encryption.key,
+      alarmEmails: props.config.alarmEmails,
+      removalPolicy,
+    });
     // Built last, from the construct tree: every function and dead-letter queue of the stack is on it.
     this.dashboard = new MlopsDashboard(this, 'Dashboard', {
       endpointNamePrefix: this.deploymentPipeline.namePrefix,
@@ -103,6 +113,28 @@ export class ServerlessMlopsStack extends Stack {
         Training: this.trainingPipeline.stateMachine,
         Deployment: this.deploymentPipeline.stateMachine,
       },
+    });
+
+    // After every other construct: each function and dead-letter queue of the stack gets its alarm.
+    const readable = (c: { node: { path: string } }) => c.node.path.split('/').slice(1).join('-');
+    this.alarms = new Alarms(this, 'Alarms', {
+      topic: this.notifications.topic,
+      trainingStateMachine: this.trainingPipeline.stateMachine,
+      deploymentStateMachine: this.deploymentPipeline.stateMachine,
+      deadLetterQueues: Object.fromEntries(
+        this.node
+          .findAll()
+          .filter((c): c is sqs.Queue => c instanceof sqs.Queue && /DeadLetter/.test(c.node.id))
+          .map((queue) => [readable(queue), queue]),
+      ),
+      functions: Object.fromEntries(
+        this.node
+          .findAll()
+          .filter((c): c is PipelineFunction => c instanceof PipelineFunction)
+          .map((fn) => [readable(fn), fn.function]),
+      ),
+      retrainFunction: this.monitoring.functions.retrain.function,
+      monitoringSettings: toRuntimeMonitoringSettings(props.config),
     });
 
     this.output(
@@ -131,6 +163,11 @@ export class ServerlessMlopsStack extends Stack {
       'InferenceApiUrl',
       this.inferenceApi.url.url,
       'POST models/<model>/invocations (SigV4-signed, IAM-authorized) invokes the model and captures for monitoring',
+    );
+    this.output(
+      'NotificationsTopicArn',
+      this.notifications.topic.topicArn,
+      'Alarms and model lifecycle messages (SNS, KMS-encrypted)',
     );
     this.output('KmsKeyArn', this.encryption.key.keyArn, 'Customer-managed key for data, registry and logs');
   }
