@@ -44,6 +44,7 @@ describe('ServerlessMlopsStack', () => {
       'DeploymentStateMachineArn',
       'InferenceApiUrl',
       'KmsKeyArn',
+      'NotificationsTopicArn',
       'RegistryTableName',
       'TrainingStateMachineArn',
     ]);
