@@ -461,7 +461,7 @@ export function deploymentWaitFailure(
   if (deployment === null) {
     return (
       `${after}: deployment ${id} has not started (is the stack's deployment workflow running? ` +
-      'the local runtime cannot host endpoints yet)'
+      'see `mlops deployments list <model>`)'
     );
   }
   const stage = deployment.stages.at(-1);

@@ -1705,7 +1705,7 @@ describe('mlops deploy, rollback and deployments', () => {
       expect(outcome.code).toBe(1);
       expect(outcome.stdout).toBe('');
       expect(outcome.stderr.trimEnd().split('\n').at(-1)).toBe(
-        `error: Timed out after 0.3s: deployment ${id} has not started (is the stack's deployment workflow running? the local runtime cannot host endpoints yet)`,
+        `error: Timed out after 0.3s: deployment ${id} has not started (is the stack's deployment workflow running? see \`mlops deployments list <model>\`)`,
       );
     });
   });
