@@ -25,19 +25,25 @@ const sagemaker = tracer.captureAWSv3Client(new SageMakerClient({}));
 const registry = new ModelRegistryClient({ client: dynamodb, tableName, defaultActor: 'run-cost' });
 const costs = new RunCosts(dynamodb, tableName);
 
-/** Every page of the execution's history (1,000 events a page, the most GetExecutionHistory returns). */
-async function history(executionArn: string): Promise<HistoryEvent[]> {
+/**
+ * Every page of the execution's history (1,000 events a page, the most GetExecutionHistory returns); undefined
+ * when Step Functions answers ExecutionDoesNotExist.
+ */
+async function history(executionArn: string): Promise<HistoryEvent[] | undefined> {
   const events: HistoryEvent[] = [];
   let nextToken: string | undefined;
   do {
-    const page = await sfn.send(
-      new GetExecutionHistoryCommand({
-        executionArn,
-        maxResults: 1000,
-        includeExecutionData: true,
-        nextToken,
-      }),
-    );
+    const command = new GetExecutionHistoryCommand({
+      executionArn,
+      maxResults: 1000,
+      includeExecutionData: true,
+      nextToken,
+    });
+    const page = await sfn.send(command).catch((error: Error) => {
+      if (error.name === 'ExecutionDoesNotExist') return undefined;
+      throw error;
+    });
+    if (page === undefined) return undefined;
     events.push(...(page.events ?? []));
     nextToken = page.nextToken;
   } while (nextToken);

@@ -35,8 +35,11 @@ export type RunCostEvent = z.infer<typeof runCostEventSchema>;
 
 export interface RunCostDependencies {
   readonly registry: Pick<ModelRegistryClient, 'getRun'>;
-  /** Every event of the execution (GetExecutionHistory, all pages). */
-  readonly history: (executionArn: string) => Promise<readonly HistoryEvent[]>;
+  /**
+   * Every event of the execution (GetExecutionHistory, all pages); undefined when Step Functions does not know
+   * the execution (ExecutionDoesNotExist: past its retention, or an event not from Step Functions).
+   */
+  readonly history: (executionArn: string) => Promise<readonly HistoryEvent[] | undefined>;
   /** DescribeTrainingJob of one job; undefined when it does not exist. */
   readonly trainingJob: (name: string) => Promise<TrainingJobUsage | undefined>;
   readonly costs: {
@@ -56,7 +59,7 @@ export type RunCostResult =
   | { readonly action: 'Recorded'; readonly runId: string; readonly cost: RunCost }
   | {
       readonly action: 'Skipped';
-      readonly reason: 'NotFinal' | 'NotADatasetExecution' | NotRecorded;
+      readonly reason: 'NotFinal' | 'NotADatasetExecution' | 'ExecutionNotFound' | NotRecorded;
       readonly runId?: string;
     };
 
@@ -74,7 +77,12 @@ export async function recordRunCost(event: RunCostEvent, deps: RunCostDependenci
     return { action: 'Skipped', reason: 'NotADatasetExecution' };
   }
   logger.appendKeys({ runId });
-  const usage = usageOf(await deps.history(executionArn));
+  const events = await deps.history(executionArn);
+  if (events === undefined) {
+    logger.info('Step Functions does not know this execution; nothing to cost');
+    return { action: 'Skipped', reason: 'ExecutionNotFound', runId };
+  }
+  const usage = usageOf(events);
   const jobs = (await Promise.all(usage.trainingJobs.map((name) => deps.trainingJob(name)))).filter(
     (job): job is TrainingJobUsage => job !== undefined,
   );

@@ -213,6 +213,13 @@ describe('recordRunCost', () => {
     expect(d.metrics.addMetric).not.toHaveBeenCalled();
   });
 
+  it('skips an execution Step Functions does not know, recording nothing', async () => {
+    const d = { ...deps(), history: vi.fn(async () => undefined) };
+    const result = await recordRunCost({ detail: { executionArn, status: 'TIMED_OUT', input } }, d);
+    expect(result).toEqual({ action: 'Skipped', reason: 'ExecutionNotFound', runId });
+    expect(d.costs.record).not.toHaveBeenCalled();
+  });
+
   it('skips a running execution and an input that names no run', async () => {
     expect(await recordRunCost({ detail: { executionArn, status: 'RUNNING', input } }, deps())).toEqual({
       action: 'Skipped',
