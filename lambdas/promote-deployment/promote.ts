@@ -53,10 +53,12 @@ export async function promote(input: PromoteInput, deps: PromoteDependencies): P
   deps.logger.info('Promoted', { promoted: result.promoted, retiredVersion: result.retiredVersion });
   // Counted once: a retried promotion finds the deployment promoted already.
   if (result.promoted && deps.metrics !== undefined) {
-    publishMetric(deps.metrics, MetricNames.deploymentSucceeded, 1, {
+    const options = {
       model: deployment.model,
       metadata: { deploymentId: deployment.deploymentId, version: deployment.version, kind: deployment.kind },
-    });
+    };
+    publishMetric(deps.metrics, MetricNames.deploymentSucceeded, 1, options);
+    if (deployment.kind === 'rollback') publishMetric(deps.metrics, MetricNames.rollbackDeployed, 1, options);
   }
   return {
     deploymentId: deployment.deploymentId,

@@ -68,6 +68,11 @@ export const MetricNames = {
   deploymentStarted: 'DeploymentStarted',
   /** promote-deployment: a version went to production, counted once per deployment (Count). */
   deploymentSucceeded: 'DeploymentSucceeded',
+  /**
+   * promote-deployment: an operator's rollback (`mlops rollback`, a deployment of kind rollback) went to
+   * production, counted once; it also counts as DeploymentSucceeded (Count).
+   */
+  rollbackDeployed: 'RollbackDeployed',
   /** record-deployment-failure: a deployment failed before serving (Count). */
   deploymentFailed: 'DeploymentFailed',
   /** record-deployment-failure: a deployment was rolled back (alarm, smoke test, operator) (Count). */

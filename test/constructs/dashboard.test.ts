@@ -88,6 +88,7 @@ describe('MlopsDashboard (issue 11 §2)', () => {
       ['Run cost (USD)', MetricNames.runCost, '', 'Sum'],
       ['Deployments', MetricNames.deploymentSucceeded, '', 'Sum'],
       ['Deployments', MetricNames.deploymentRolledBack, '', 'Sum'],
+      ['Deployments', MetricNames.rollbackDeployed, '', 'Sum'],
       ['Smoke test latency (ms)', MetricNames.smokeTestLatency, '', 'Maximum'],
       ['Drift share', MetricNames.driftShare, '', 'Maximum'],
       ['Quality on labeled traffic', MetricNames.qualityMetricValue, '', 'Average'],

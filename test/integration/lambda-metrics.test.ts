@@ -358,10 +358,28 @@ describe('RegisterModel metrics', () => {
 
 describe('deployment metrics', () => {
   /** A fresh model (one deployment at a time each) with a version, and a deployment begun for it. */
-  async function begun(): Promise<{ model: string; deploymentId: string; version: number }> {
-    const model = `metrics-deploy-${randomBytes(3).toString('hex')}`;
+  async function begun(
+    options: { model?: string; version?: number; kind?: 'deploy' | 'rollback' } = {},
+  ): Promise<{ model: string; deploymentId: string; version: number }> {
+    const model = options.model ?? `metrics-deploy-${randomBytes(3).toString('hex')}`;
+    const version = options.version ?? (await registered(model));
+    const deploymentId = `${model}-v${version}-${randomBytes(6).toString('hex')}`;
+    await registry.createDeployment({
+      deploymentId,
+      model,
+      version,
+      kind: options.kind ?? 'deploy',
+      actor: 'ops@test',
+    });
+    await registry.takeDeploymentLease(model, deploymentId, { ttlSeconds: 600 });
+    await registry.beginDeployment(deploymentId, { actor: 'deployment-workflow' });
+    return { model, deploymentId, version };
+  }
+
+  /** A new Approved version of `model`. */
+  async function registered(model: string): Promise<number> {
     const runId = `${model}-${randomBytes(8).toString('hex')}`;
-    const registered = await registry.registerVersion(model, {
+    const result = await registry.registerVersion(model, {
       status: 'Approved',
       reason: 'registered by the test',
       lineage: {
@@ -381,12 +399,30 @@ describe('deployment metrics', () => {
         runId,
       },
     });
-    const version = registered.version.version;
-    const deploymentId = `${model}-v${version}-${randomBytes(6).toString('hex')}`;
-    await registry.createDeployment({ deploymentId, model, version, kind: 'deploy', actor: 'ops@test' });
-    await registry.takeDeploymentLease(model, deploymentId, { ttlSeconds: 600 });
-    await registry.beginDeployment(deploymentId, { actor: 'deployment-workflow' });
-    return { model, deploymentId, version };
+    return result.version.version;
+  }
+
+  /** Records the passed smoke test, as the workflow does, and returns what PromoteDeployment is given. */
+  async function smokeTested(
+    begun: { model: string; deploymentId: string; version: number },
+    kind: 'deploy' | 'rollback' = 'deploy',
+  ) {
+    const { model, deploymentId, version } = begun;
+    const names = { endpointName: `mlops-${model}`, endpointConfigName: `mlops-${model}-v${version}-a1` };
+    await registry.recordDeploymentProgress(deploymentId, { stage: { name: 'SmokeTestPassed' }, ...names });
+    const input = {
+      deployment: {
+        deploymentId,
+        model,
+        version,
+        attempt: 1,
+        kind,
+        actor: 'ops@test',
+      },
+      ...names,
+      smoke: { passed: true, rows: 2, latencyMs: 12, reasons: [] },
+    };
+    return input;
   }
 
   it('publishes the smoke test latency (ms) and whether it failed, per model from the deployment record', async () => {
@@ -440,6 +476,32 @@ describe('deployment metrics', () => {
       deploymentId,
       version: String(version),
       DeploymentSucceeded: 1,
+    });
+  });
+
+  it("counts an operator's rollback as RollbackDeployed besides DeploymentSucceeded", async () => {
+    // Prepare: v1 served, then v2; the operator rolls back to v1
+    const first = await begun();
+    const { model } = first;
+    const quiet = { registry, logger: powertools().logger };
+    await promote(await smokeTested(first), quiet);
+    await registry.releaseDeploymentLease(model, first.deploymentId);
+    const second = await begun({ model });
+    await promote(await smokeTested(second), quiet);
+    await registry.releaseDeploymentLease(model, second.deploymentId);
+    const rollback = await begun({ model, version: first.version, kind: 'rollback' });
+    const { logger, metrics } = powertools();
+
+    // Act
+    await promote(await smokeTested(rollback, 'rollback'), { registry, logger, metrics });
+
+    // Assess
+    expect(only(MetricNames.deploymentSucceeded).doc).toMatchObject({ model, kind: 'rollback' });
+    expect(only(MetricNames.rollbackDeployed).doc).toMatchObject({
+      model,
+      deploymentId: rollback.deploymentId,
+      version: String(first.version),
+      RollbackDeployed: 1,
     });
   });
 
