@@ -21,7 +21,8 @@ import { METRICS_NAMESPACE, MetricDimensions, MetricNames } from '../../lambdas/
 
 /**
  * SageMaker's endpoint invocation metrics: namespace AWS/SageMaker, dimensions EndpointName and VariantName;
- * ModelLatency in microseconds — https://docs.aws.amazon.com/sagemaker/latest/dg/monitoring-cloudwatch.html
+ * ModelLatency in microseconds; the error counts send 1 per failed request (so Sum counts them) —
+ * https://docs.aws.amazon.com/sagemaker/latest/dg/monitoring-cloudwatch.html#cloudwatch-metrics-endpoint-invocation
  */
 export const SAGEMAKER_ENDPOINT_METRICS = {
   namespace: 'AWS/SageMaker',
@@ -68,6 +69,7 @@ export interface DashboardProps {
 
 /** The stack's CloudWatch dashboard (see the module comment). */
 export class MlopsDashboard extends Construct {
+  /** The CloudWatch dashboard. */
   public readonly dashboard: cloudwatch.Dashboard;
   private readonly period: Duration;
 
