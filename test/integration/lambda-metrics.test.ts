@@ -21,6 +21,7 @@ import type { RuntimeModelSettings } from '../../lambdas/shared/model-settings';
 import type { RunContext } from '../../lambdas/shared/pipeline';
 import { ModelRegistryClient } from '../../lambdas/shared/registry';
 import { runForUpload } from '../../lambdas/shared/runs';
+import { publishMetric } from '../../lambdas/shared/runtime/metrics';
 import { createPowertools } from '../../lambdas/shared/runtime/powertools';
 import { smokeTest } from '../../lambdas/smoke-test/smoke';
 import { rejectionReason, validateRun } from '../../lambdas/validate-dataset/validate-run';
@@ -145,6 +146,29 @@ function validate(run: RunContext, modelSettings: Record<string, RuntimeModelSet
     config: { artifactsBucket: ARTIFACTS, kmsKeyArn: 'arn:aws:kms:us-east-1:1:key/k', modelSettings },
   });
 }
+
+describe('publishMetric', () => {
+  it("keys a metric by model alone: no Powertools `service` dimension (a single metric's default)", () => {
+    // Prepare
+    const { metrics } = powertools();
+
+    // Act: as check-quality and retrain publish theirs
+    publishMetric(metrics, MetricNames.qualityDegraded, 1, { model: 'churn', metadata: { windowId: 'w1' } });
+    publishMetric(metrics, MetricNames.runFailed, 1, { model: 'churn', breakdown: { Step: 'TrainModel' } });
+
+    // Assess
+    expect(only(MetricNames.qualityDegraded)).toEqual({
+      doc: expect.not.objectContaining({ service: expect.anything() }),
+      directive: {
+        Namespace: METRICS_NAMESPACE,
+        Dimensions: [['model']],
+        Metrics: [{ Name: 'QualityDegraded', Unit: 'Count' }],
+      },
+    });
+    expect(only(MetricNames.qualityDegraded).doc).toMatchObject({ model: 'churn', windowId: 'w1' });
+    expect(only(MetricNames.runFailed).directive.Dimensions).toEqual([['model'], ['model', 'Step']]);
+  });
+});
 
 describe('ValidateDataset metrics', () => {
   it('publishes rows validated and rows per second for an accepted dataset, per model, the run id a property', async () => {
