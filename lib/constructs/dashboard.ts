@@ -9,6 +9,8 @@
  * A search returns at most 500 time series and cannot back an alarm —
  * https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.aws_cloudwatch.SearchExpression.html
  * The stack's own functions, queues and state machines are fixed at deploy, so their widgets name them.
+ * The custom namespace is the same for every stack (METRICS_NAMESPACE): two stacks in one account and Region
+ * show each other's models in the per-model widgets; their endpoint widgets stay apart (the name prefix).
  */
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
