@@ -4,6 +4,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
@@ -64,6 +65,12 @@ export interface DeploymentPipelineProps {
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
+
+  /**
+   * The topic each endpoint's alarms notify on ALARM and on OK (the stack's notifications).
+   * @default none: the endpoint alarms only drive rollback
+   */
+  readonly alarmTopic?: sns.ITopic;
 }
 
 /**
@@ -221,6 +228,7 @@ export class DeploymentPipeline extends Construct {
           },
           eventBus,
           endpointWaitSeconds: longestWait,
+          ...(props.alarmTopic ? { alarmTopicArn: props.alarmTopic.topicArn } : {}),
         }),
       ),
       stateMachineType: sfn.StateMachineType.STANDARD,

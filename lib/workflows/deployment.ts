@@ -78,6 +78,12 @@ export interface DeploymentDefinitionProps {
   readonly eventBus: events.IEventBus;
   /** How long a deployment waits on its endpoint before one DescribeEndpoint decides (every model's longest). */
   readonly endpointWaitSeconds: number;
+  /**
+   * The SNS topic the endpoints' alarms notify on ALARM and on OK (AlarmActions/OKActions, the same for
+   * every endpoint, so constants of the definition rather than fields of the plan).
+   * @default none: the endpoint alarms only drive rollback
+   */
+  readonly alarmTopicArn?: string;
 }
 
 /**
@@ -359,6 +365,9 @@ export function deploymentDefinition(scope: Construct, props: DeploymentDefiniti
           Parameters: {
             ...FIXED_ALARM_FIELDS[kind],
             ...fieldsFrom<PutMetricAlarmInput>(`$.plan.alarms[${index}]`, VARYING_ALARM_FIELDS[kind]),
+            ...(props.alarmTopicArn === undefined
+              ? {}
+              : { AlarmActions: [props.alarmTopicArn], OKActions: [props.alarmTopicArn] }),
           } satisfies TaskParameters<PutMetricAlarmInput>,
         },
         SDK_TRANSIENT_ERRORS.cloudwatch,

@@ -129,6 +129,29 @@ describe('Notifications and Alarms constructs (issue 11 §3)', () => {
     expect(JSON.stringify(kms?.Resource)).toMatch(/^\{"Fn::GetAtt":\["EncryptionKey[0-9A-F]+","Arn"\]\}$/);
   });
 
+  it('the deployment workflow puts each endpoint alarm with the topic as its ALARM and OK action', () => {
+    const machine = Object.entries(template.findResources('AWS::StepFunctions::StateMachine')).find(([id]) =>
+      id.startsWith('DeploymentStateMachine'),
+    )?.[1];
+    const definitionString = machine?.Properties.DefinitionString as { 'Fn::Join': [string, unknown[]] };
+    const [, parts] = definitionString['Fn::Join'];
+    const text = parts
+      .map((part) =>
+        typeof part === 'string' ? part : JSON.stringify(part) === `{"Ref":"${topicId}"}` ? 'TOPIC' : 'X',
+      )
+      .join('');
+    const definition = JSON.parse(text) as {
+      States: Record<string, { Resource?: string; Parameters?: object }>;
+    };
+    const puts = Object.values(definition.States).filter((state) =>
+      state.Resource?.endsWith(':aws-sdk:cloudwatch:putMetricAlarm'),
+    );
+    expect(puts).toHaveLength(3);
+    for (const put of puts) {
+      expect(put.Parameters).toMatchObject({ AlarmActions: ['TOPIC'], OKActions: ['TOPIC'] });
+    }
+  });
+
   it('every alarm, composite too, notifies the topic on ALARM and on OK', () => {
     const all = [
       ...Object.values(alarms),

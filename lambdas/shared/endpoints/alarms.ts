@@ -85,8 +85,8 @@ export const FIXED_ALARM_FIELDS = {
 
 /**
  * The fields of each alarm that depend on the endpoint or the model's settings: the workflow takes them from
- * the plan's requests. AlarmActions/OKActions (a notification topic) are not among them: the deployment's
- * alarms drive rollback only; a topic would need its own fields here.
+ * the plan's requests. AlarmActions/OKActions are not among them: the stack's notification topic is the same
+ * for every endpoint, so the workflow's definition sends it as a constant (lib/workflows/deployment.ts).
  */
 export const VARYING_ALARM_FIELDS = {
   invocation5xxErrors: ['AlarmName', 'AlarmDescription', 'Dimensions'],
