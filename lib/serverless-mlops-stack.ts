@@ -65,6 +65,11 @@ export class ServerlessMlopsStack extends Stack {
       modelSettings: toRuntimeModelSettings(props.config),
       removalPolicy,
     });
+    this.notifications = new Notifications(this, 'Notifications', {
+      encryptionKey: this.encryption.key,
+      alarmEmails: props.config.alarmEmails,
+      removalPolicy,
+    });
     this.deploymentPipeline = new DeploymentPipeline(this, 'Deployment', {
       artifactsBucket: this.storage.artifactsBucket,
       registry: this.registry,
@@ -72,6 +77,7 @@ export class ServerlessMlopsStack extends Stack {
       deploymentSettings: toRuntimeDeploymentSettings(props.config),
       modelSettings: toRuntimeModelSettings(props.config),
       removalPolicy,
+      alarmTopic: this.notifications.topic,
     });
     this.inferenceApi = new InferenceApi(this, 'InferenceApi', {
       artifactsBucket: this.storage.artifactsBucket,
@@ -95,11 +101,6 @@ export class ServerlessMlopsStack extends Stack {
       encryptionKey: this.encryption.key,
       functions: Object.values(this.trainingPipeline.functions).map((f) => f.function),
       prices: props.config.prices,
-      removalPolicy,
-    });
-    this.notifications = new Notifications(this, 'Notifications', {
-      encryptionKey: this.encryption.key,
-      alarmEmails: props.config.alarmEmails,
       removalPolicy,
     });
     // Built last, from the construct tree: every function and dead-letter queue of the stack is on it.
