@@ -209,7 +209,9 @@ export class LocalApp {
       template: options.template,
       s3Directory: join(options.stateDir, 's3'),
       dynamodb: { inMemory: false, dbPath: mkdir(join(options.stateDir, 'dynamodb')) },
-      environment: options.environment,
+      // The local SageMaker Runtime writes capture within 2 s (SageMaker within minutes): the drift check
+      // leaves 5 s of capture to the next window instead of its 60 s default. The options may say otherwise.
+      environment: { CAPTURE_SETTLE_SECONDS: '5', ...options.environment },
       executionsDir: join(options.stateDir, 'stepfunctions'),
       // Started before the functions load: their SDK clients read AWS_ENDPOINT_URL_* when first used.
       services: async (core) => {
