@@ -99,6 +99,33 @@ describe('local alarms and notifications', () => {
     expect(readFileSync(file, 'utf8')).toContain('churn v4 registered (PendingApproval)');
   });
 
+  it('a failed deployment execution puts the deployment alarm and the composite in ALARM, each notifying', async () => {
+    const machine = Object.entries(app.runtime.template.Resources).find(
+      ([id, resource]) =>
+        id.startsWith('DeploymentStateMachine') && resource.Type === 'AWS::StepFunctions::StateMachine',
+    )?.[0];
+    const arn = app.runtime.resources.arn(machine ?? '');
+    // No such version: the workflow records why and ends in its Fail state.
+    const { result } = app.runtime.executions.start(
+      arn,
+      undefined,
+      JSON.stringify({ model: 'churn', version: 99, kind: 'deploy', requestId: 'r1', requestedBy: 'test' }),
+    );
+    expect((await result).status).toBe('FAILED');
+    const alarm = await waitFor(
+      () =>
+        messages.find(
+          (m) => m.Subject === 'ALARM: "ServerlessMlops-deployment-executions-failed" in us-east-1',
+        ),
+      'deployment alarm',
+    );
+    expect(JSON.parse(alarm.Message).AlarmDescription).toContain('`mlops deployments list <model>`');
+    await waitFor(
+      () => messages.find((m) => m.Subject === 'ALARM: "ServerlessMlops-a-model-is-unhealthy" in us-east-1'),
+      'composite alarm',
+    );
+  }, 60_000);
+
   it('a dead letter puts its queue’s alarm in ALARM, which notifies the topic with what to do', async () => {
     // A DriftDetected without its fields: notify fails it three times, Lambda sends it to the dead letters.
     await app.deliver({
