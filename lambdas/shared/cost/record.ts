@@ -71,11 +71,37 @@ export class RunCosts {
         );
         for (const item of answer.Responses?.[this.tableName] ?? []) {
           if (typeof item.runId === 'string' && item[COST_ATTRIBUTE] !== undefined)
-            costs.set(item.runId, item[COST_ATTRIBUTE] as RunCost);
+            costs.set(item.runId, inOrder(item[COST_ATTRIBUTE] as RunCost));
         }
         keys = answer.UnprocessedKeys?.[this.tableName]?.Keys;
       }
     }
     return costs;
   }
+}
+
+/** The cost with its fields in RunCost's order: DynamoDB keeps no order in a map, printed JSON should. */
+function inOrder(cost: RunCost): RunCost {
+  const { training, stepFunctions, lambda } = cost;
+  return {
+    totalUsd: cost.totalUsd,
+    training: {
+      usd: training.usd,
+      billableSeconds: training.billableSeconds,
+      jobs: training.jobs.map((job) => ({
+        name: job.name,
+        instanceType: job.instanceType,
+        instanceCount: job.instanceCount,
+        billableSeconds: job.billableSeconds,
+        usd: job.usd,
+      })),
+    },
+    stepFunctions: { usd: stepFunctions.usd, stateTransitions: stepFunctions.stateTransitions },
+    lambda: { usd: lambda.usd, gbSeconds: lambda.gbSeconds, invocations: lambda.invocations },
+    unpriced: cost.unpriced,
+    region: cost.region,
+    pricesAsOf: cost.pricesAsOf,
+    priceSources: cost.priceSources,
+    computedAt: cost.computedAt,
+  };
 }
