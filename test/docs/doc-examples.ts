@@ -117,6 +117,10 @@ export class Normalizer {
         // Sizes of what embeds times (a report's durationMs, a model archive's mtimes).
         .replace(/\b\d+(\.\d)? (B|KiB|MiB|GiB)\b/g, '<size>')
         .replace(/\b\d+h \d\dm\b|\b\d+m \d\ds\b|\b\d+s\b/g, '<duration>')
+        // A run's cost: its Lambdas' measured durations change the GB-seconds and the sums.
+        .replace(/\$\d+(\.\d+)?/g, () => '$<usd>')
+        .replace(/\b\d+(\.\d+)? GB-s\b/g, '<n> GB-s')
+        .replace(/"(usd|totalUsd|gbSeconds)": [\d.e-]+/g, '"$1": <n>')
         // Table padding follows the widest cell, which the values above may change.
         .replace(/ {2,}/g, '  ')
         .replace(/ +$/gm, '')
