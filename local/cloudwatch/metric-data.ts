@@ -13,6 +13,7 @@ import type {
   MetricStat,
 } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchError, invalidValue, missing } from './errors';
+import { type InsightsQuery, insightsSeries, isInsightsQuery, parseInsights } from './insights';
 import { evaluate, type MathValue, type Node, parse, references, type Series } from './metric-math';
 import { bucketStarts, decodeToken, encodeToken, validPeriod } from './queries';
 import { aggregate, percentileOf, type Sample, STATISTICS, statisticValue } from './statistics';
@@ -33,6 +34,8 @@ export interface TimeFrame {
 export interface CheckedQuery {
   readonly query: MetricDataQuery;
   readonly node?: Node;
+  /** A Metrics Insights query (an Expression starting with SELECT) instead of metric math. */
+  readonly insights?: InsightsQuery;
 }
 
 /** A statistic name MetricStat and alarms accept: the five standard ones or a percentile. */
@@ -89,6 +92,7 @@ export function checkQueries(queries: unknown, path: string): CheckedQuery[] {
       );
     }
     if (q.Expression.length > 2048) throw invalidValue(`${at}.Expression`, q.Expression);
+    if (isInsightsQuery(q.Expression)) return { query: q, insights: parseInsights(q.Id, q.Expression) };
     return { query: q, node: parse(q.Id, q.Expression) };
   });
   for (const { query, node } of checked) {
@@ -183,6 +187,10 @@ export function runQueries(
     let result: QueryResult;
     if (q.query.MetricStat) {
       result = metricStatSeries(store, q.query.MetricStat, frame);
+    } else if (q.insights) {
+      const period = q.query.Period ?? gridPeriod;
+      const series = insightsSeries(store, q.insights, frame.grid(period), frame.periodMs(period));
+      result = { series, sampleCounts: new Map() };
     } else {
       const period = q.query.Period ?? gridPeriod;
       const value = evaluate(id, q.node as Node, frame.grid(period), (ref) => run(ref).series as MathValue);
