@@ -57,8 +57,8 @@ export interface AlarmsProps {
   readonly retrainFunction: lambda.IFunction;
   /**
    * Every listed model's monitoring settings plus `defaults`: each listed model gets drift and quality alarms
-   * at its own drift share. Models first seen in an upload have no alarms of their own; their DriftDetected
-   * and ModelQualityDegraded events still reach the topic (lambdas/notify).
+   * at its own drift share; every other model (first seen in an upload, after the deploy too) is watched by
+   * one Metrics Insights alarm of each kind at the `defaults` drift share.
    */
   readonly monitoringSettings: RuntimeMonitoringSettingsMap;
 }
@@ -228,6 +228,54 @@ export class Alarms extends Construct {
             `\`mlops models show ${model}\` for the serving version; check the labels just uploaded, then let the retrainer retrain or \`mlops rollback ${model}\` to a better version.`,
           ),
           metric: modelMetric(MetricNames.qualityDegraded),
+          threshold: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          ...checked,
+        }),
+      );
+    }
+
+    // Every model not listed, including those first uploaded after the deploy: a Metrics Insights query
+    // over the `model` dimension, minus the listed ones (their own alarms use their own thresholds) —
+    // https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-metrics-insights-alarms.html
+    const defaults = props.monitoringSettings[MODEL_SETTINGS_DEFAULTS_KEY];
+    if (defaults) {
+      const listed = models.map(([model]) => `'${model}'`).join(', ');
+      const others = (metricName: string) =>
+        new cloudwatch.MathExpression({
+          expression:
+            `SELECT MAX(${metricName}) FROM SCHEMA("${METRICS_NAMESPACE}", ${MetricDimensions.model})` +
+            (listed === '' ? '' : ` WHERE ${MetricDimensions.model} NOT IN (${listed})`),
+          usingMetrics: {},
+          label: `${metricName} of the models without settings of their own`,
+          period: CHECK_PERIOD,
+        });
+      const checked = {
+        evaluationPeriods: 1,
+        datapointsToAlarm: 1,
+        treatMissingData: cloudwatch.TreatMissingData.IGNORE,
+      } as const;
+      modelAlarms.push(
+        add('Drift-OtherModels', {
+          alarmName: `${prefix}-drift-other-models`,
+          alarmDescription: alarmDescription(
+            'drift',
+            `A model without monitoring settings of its own (the defaults apply) had at least ${defaults.driftShare * 100}% of its features drifted in its last check; the DriftDetected message names it.`,
+            '`mlops models list`, then `mlops drift show <model> --window latest` for the model the DriftDetected message names; label recent traffic so the retrainer can retrain.',
+          ),
+          metric: others(MetricNames.driftShare),
+          threshold: defaults.driftShare,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          ...checked,
+        }),
+        add('Quality-OtherModels', {
+          alarmName: `${prefix}-quality-other-models`,
+          alarmDescription: alarmDescription(
+            'quality',
+            'A model without monitoring settings of its own lost quality on labeled traffic (its last quality check judged the window Degraded); the ModelQualityDegraded message names it.',
+            '`mlops models show <model>` for the model the message names; check the labels just uploaded, then let the retrainer retrain or `mlops rollback <model>`.',
+          ),
+          metric: others(MetricNames.qualityDegraded),
           threshold: 1,
           comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
           ...checked,

@@ -271,6 +271,24 @@ describe('Notifications and Alarms constructs (issue 11 §3)', () => {
     expect(dimension?.Value.Ref).toMatch(/^MonitoringRetrain/);
   });
 
+  it('models without settings of their own, also those uploaded after the deploy: Metrics Insights alarms', () => {
+    const drift = byName('-drift-other-models').Properties;
+    expect(drift).toMatchObject({ Threshold: 0.5, TreatMissingData: 'ignore', EvaluationPeriods: 1 });
+    expect(drift.Metrics).toEqual([
+      {
+        Id: 'expr_1',
+        Expression: `SELECT MAX(DriftShare) FROM SCHEMA("ServerlessMlops", model) WHERE model NOT IN ('churn')`,
+        Label: 'DriftShare of the models without settings of their own',
+        Period: 3600,
+        ReturnData: true,
+      },
+    ]);
+    const quality = byName('-quality-other-models').Properties;
+    expect(JSON.stringify(quality.Metrics)).toContain(
+      `SELECT MAX(QualityDegraded) FROM SCHEMA(\\"ServerlessMlops\\", model) WHERE model NOT IN ('churn')`,
+    );
+  });
+
   it('one composite alarm, "a model is unhealthy", over training, deployment, drift, quality and retraining', () => {
     const composites = Object.values(template.findResources('AWS::CloudWatch::CompositeAlarm'));
     expect(composites).toHaveLength(1);
@@ -284,6 +302,8 @@ describe('Notifications and Alarms constructs (issue 11 §3)', () => {
       '-drift-churn',
       '-quality-churn',
       '-retraining-failed',
+      '-drift-other-models',
+      '-quality-other-models',
     ].map(idOf);
     for (const id of children) expect(rule).toContain(`"${id}","Arn"`);
     expect(rule.match(/ALARM\(/g)).toHaveLength(children.length);

@@ -65,6 +65,8 @@ describe('local alarms and notifications', () => {
     expect(app.cloudwatch.alarmState(DLQ_ALARM)).toBeDefined();
     expect(app.cloudwatch.alarmState('ServerlessMlops-a-model-is-unhealthy')).toBeDefined();
     expect(app.cloudwatch.alarmState('ServerlessMlops-drift-churn')).toBeDefined();
+    // A Metrics Insights alarm (models without settings of their own).
+    expect(app.cloudwatch.alarmState('ServerlessMlops-drift-other-models')).toBeDefined();
     expect(errors.filter((e) => e.includes('not evaluated locally'))).toEqual([]);
   });
 
