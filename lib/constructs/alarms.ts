@@ -65,6 +65,8 @@ export interface AlarmsProps {
 
 /** Five minutes: the shortest period the AWS/States, AWS/Lambda and AWS/SQS metrics are summed over here. */
 const SERVICE_PERIOD = Duration.minutes(5);
+/** "The rule expression of a composite alarm can include as many as 100 underlying alarms" — API_PutCompositeAlarm. */
+export const MAX_COMPOSITE_CHILDREN = 100;
 /** Drift and quality checks run on schedules of an hour or more; one period holds one check's datapoint. */
 const CHECK_PERIOD = Duration.hours(1);
 
@@ -212,7 +214,7 @@ export class Alarms extends Construct {
           alarmName: `${prefix}-drift-${model}`,
           alarmDescription: alarmDescription(
             'drift',
-            `Model ${model}: the last drift check found at least ${settings.driftShare * 100}% of its features drifted (DriftShare >= ${settings.driftShare}): its traffic no longer looks like its training data.`,
+            `Model ${model}: the last drift check found at least ${percent(settings.driftShare)} of its features drifted (DriftShare >= ${settings.driftShare}): its traffic no longer looks like its training data.`,
             `\`mlops drift show ${model} --window latest\` for the features and tests, \`mlops drift report ${model} --out report.html\` for the histograms; label recent traffic so the retrainer can retrain.`,
           ),
           metric: modelMetric(MetricNames.driftShare),
@@ -260,7 +262,7 @@ export class Alarms extends Construct {
           alarmName: `${prefix}-drift-other-models`,
           alarmDescription: alarmDescription(
             'drift',
-            `A model without monitoring settings of its own (the defaults apply) had at least ${defaults.driftShare * 100}% of its features drifted in its last check; the DriftDetected message names it.`,
+            `A model without monitoring settings of its own (the defaults apply) had at least ${percent(defaults.driftShare)} of its features drifted in its last check; the DriftDetected message names it.`,
             '`mlops models list`, then `mlops drift show <model> --window latest` for the model the DriftDetected message names; label recent traffic so the retrainer can retrain.',
           ),
           metric: others(MetricNames.driftShare),
@@ -284,6 +286,11 @@ export class Alarms extends Construct {
     }
     this.alarms = alarms;
 
+    if (modelAlarms.length > MAX_COMPOSITE_CHILDREN) {
+      throw new Error(
+        `"A model is unhealthy" would watch ${modelAlarms.length} alarms; a composite alarm's rule can include as many as ${MAX_COMPOSITE_CHILDREN} (API_PutCompositeAlarm). Each model listed in the config adds two (drift, quality): list fewer models, and let the defaults and the other-models alarms cover the rest.`,
+      );
+    }
     this.unhealthy = new cloudwatch.CompositeAlarm(this, 'Unhealthy', {
       compositeAlarmName: `${prefix}-a-model-is-unhealthy`,
       alarmDescription: alarmDescription(
@@ -296,4 +303,9 @@ export class Alarms extends Construct {
     this.unhealthy.addAlarmAction(action);
     this.unhealthy.addOkAction(action);
   }
+}
+
+/** A share as a percentage for people (0.3 -> "30%", not 30.000000000000004%). */
+function percent(share: number): string {
+  return `${Number((share * 100).toFixed(2))}%`;
 }

@@ -1,11 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Stack } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { NOTIFIED_EVENT_TYPES } from '../../lambdas/notify/messages';
 import { MetricNames } from '../../lambdas/shared/metric-names';
-import { RUNBOOK_ANCHORS, RUNBOOK_FILE } from '../../lib/constructs/alarms';
-import { synthStack } from '../support/cdk';
+import type { RuntimeMonitoringSettings } from '../../lambdas/shared/model-settings';
+import { Alarms, RUNBOOK_ANCHORS, RUNBOOK_FILE } from '../../lib/constructs/alarms';
+import { synthStack, TEST_ENV, testApp } from '../support/cdk';
 
 const CONFIG = {
   alarmEmails: ['ops@example.com', 'ml@example.com'],
@@ -309,5 +314,26 @@ describe('Notifications and Alarms constructs (issue 11 §3)', () => {
     expect(rule.match(/ALARM\(/g)).toHaveLength(children.length);
     expect(rule).toContain(' OR ');
     expect(composites[0]?.Properties.AlarmName).toBe('ServerlessMlops-a-model-is-unhealthy');
+  });
+
+  it('refuses more listed models than the composite alarm can watch (100 alarms), saying what to do', () => {
+    const stack = new Stack(testApp(), 'Bare', { env: TEST_ENV });
+    const settings = { driftShare: 0.5, qualityTolerance: 0.05 } as RuntimeMonitoringSettings;
+    const props = (count: number) => ({
+      topic: new sns.Topic(stack, `Topic${count}`),
+      trainingStateMachine: sfn.StateMachine.fromStateMachineName(stack, `T${count}`, 'training'),
+      deploymentStateMachine: sfn.StateMachine.fromStateMachineName(stack, `D${count}`, 'deployment'),
+      deadLetterQueues: {},
+      functions: {},
+      retrainFunction: lambda.Function.fromFunctionName(stack, `R${count}`, 'retrain'),
+      monitoringSettings: Object.fromEntries([
+        ['defaults', settings],
+        ...Array.from({ length: count }, (_, i) => [`m${i}`, settings]),
+      ]),
+    });
+    expect(() => new Alarms(stack, 'Fits', props(47))).not.toThrow();
+    expect(() => new Alarms(stack, 'TooMany', props(48))).toThrow(
+      /would watch 101 alarms; a composite alarm's rule can include as many as 100/,
+    );
   });
 });
