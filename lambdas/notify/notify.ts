@@ -6,10 +6,28 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import { EVENT_SOURCE } from '../shared/events';
+import {
+  DEPLOYMENT_FAILED,
+  DRIFT_DETECTED,
+  driftDetectedDetailSchema,
+  EVENT_SOURCE,
+  MODEL_DEPLOYED,
+  MODEL_QUALITY_DEGRADED,
+  MODEL_REGISTERED,
+  modelQualityDegradedDetailSchema,
+  RETRAIN_NEEDS_LABELS,
+  RETRAIN_STARTED,
+  retrainDetailSchema,
+} from '../shared/events';
+import { parseInput } from '../shared/runtime/errors';
 import { MODEL_DIMENSION } from '../shared/runtime/powertools';
 import * as z from '../shared/zod';
-import { formatNotification, NOTIFIED_EVENT_TYPES, type Notification } from './messages';
+import {
+  formatNotification,
+  NOTIFIED_EVENT_TYPES,
+  type Notification,
+  type NotifiedEventType,
+} from './messages';
 
 /** The EventBridge envelope fields Notify reads. */
 export const lifecycleEventSchema = z.object({
@@ -18,6 +36,47 @@ export const lifecycleEventSchema = z.object({
   detail: z.looseObject({ model: z.string().check(z.minLength(1)) }),
 });
 export type LifecycleEvent = z.output<typeof lifecycleEventSchema>;
+
+const reasons = z.array(z.string());
+const version = z.int().check(z.gte(1));
+const model = z.string().check(z.minLength(1));
+
+/**
+ * What each message reads from its event's detail: the shared schemas where events.ts has one, the fields
+ * the formatter reads otherwise (ModelRegistered: RegisterModel; ModelDeployed: PromoteDeployment;
+ * DeploymentFailed: RecordDeploymentFailure). An event without them is refused, naming what is missing.
+ */
+export const DETAIL_SCHEMAS: Readonly<Record<NotifiedEventType, z.core.$ZodType>> = {
+  [MODEL_REGISTERED]: z.looseObject({
+    model,
+    version,
+    status: z.string(),
+    metric: z.string(),
+    value: z.number(),
+    runId: z.string(),
+  }),
+  [MODEL_DEPLOYED]: z.looseObject({
+    deploymentId: z.string(),
+    model,
+    version,
+    kind: z.enum(['deploy', 'rollback']),
+    endpointName: z.string(),
+    previousVersion: z.nullable(z.int()),
+    smokeTestLatencyMs: z.number(),
+  }),
+  [DEPLOYMENT_FAILED]: z.looseObject({
+    deploymentId: z.string(),
+    model,
+    version,
+    kind: z.enum(['deploy', 'rollback']),
+    outcome: z.enum(['Failed', 'RolledBack']),
+    reasons,
+  }),
+  [DRIFT_DETECTED]: driftDetectedDetailSchema,
+  [MODEL_QUALITY_DEGRADED]: modelQualityDegradedDetailSchema,
+  [RETRAIN_STARTED]: retrainDetailSchema,
+  [RETRAIN_NEEDS_LABELS]: retrainDetailSchema,
+};
 
 export interface NotifyDependencies {
   readonly sns: Pick<SNSClient, 'send'>;
@@ -33,7 +92,8 @@ export async function notify(
   deps: NotifyDependencies,
 ): Promise<Notification & { readonly messageId: string | undefined }> {
   const type = event['detail-type'];
-  const notification = formatNotification(type, event.detail, deps.stackName);
+  const detail = parseInput(DETAIL_SCHEMAS[type], event.detail, `Notify (${type})`);
+  const notification = formatNotification(type, detail, deps.stackName);
   const output = await deps.sns.send(
     new PublishCommand({
       TopicArn: deps.topicArn,

@@ -5,6 +5,8 @@ import {
   SUBJECT_MAX_LENGTH,
   subject,
 } from '../../../lambdas/notify/messages';
+import { DETAIL_SCHEMAS } from '../../../lambdas/notify/notify';
+import { parseInput } from '../../../lambdas/shared/runtime/errors';
 
 const STACK = 'ServerlessMlops';
 
@@ -83,8 +85,11 @@ const DETAILS = {
 } as const satisfies Record<(typeof NOTIFIED_EVENT_TYPES)[number], unknown>;
 
 describe('formatNotification (issue 11 §3: lifecycle events as readable messages)', () => {
-  it('has an example for every notified event type', () => {
+  it('has an example for every notified event type, each a detail the handler accepts', () => {
     expect(Object.keys(DETAILS).sort()).toEqual([...NOTIFIED_EVENT_TYPES].sort());
+    for (const type of NOTIFIED_EVENT_TYPES) {
+      expect(() => parseInput(DETAIL_SCHEMAS[type], DETAILS[type], type)).not.toThrow();
+    }
   });
 
   it('ModelRegistered: version, metric, and the decision to take', () => {

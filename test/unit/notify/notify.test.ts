@@ -100,6 +100,27 @@ describe('notify: publishes one readable message per lifecycle event (local SNS,
     ).toThrow();
   });
 
+  it('an event without the fields its message reads is refused, naming them, before anything is sent', async () => {
+    const before = sns.messages(TOPIC).length;
+    await expect(
+      notify(
+        lifecycleEventSchema.parse({
+          source: EVENT_SOURCE,
+          'detail-type': 'DriftDetected',
+          detail: { model: 'churn' },
+        }),
+        {
+          sns: client,
+          topicArn: TOPIC,
+          stackName: 'S',
+          logger: { info: () => undefined },
+          metrics: recordingMetrics() as never,
+        },
+      ),
+    ).rejects.toThrow(/Notify \(DriftDetected\) was invoked with an unexpected input: version: .*driftShare/);
+    expect(sns.messages(TOPIC)).toHaveLength(before);
+  });
+
   it('a topic that does not exist is NotFound, as SNS answers', async () => {
     await expect(
       notify(
