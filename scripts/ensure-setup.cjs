@@ -6,6 +6,8 @@
  *    it; AWS's DynamoDB Local guide: "To run DynamoDB v2.6.0 or greater on your computer, you must have the Java
  *    Runtime Environment (JRE) version 17.x or newer"). Neither can be installed from here: one line says
  *    what is missing and the command that installs it, and the script exits 1 within its first second.
+ *    Before `npm test` only, a Chromium too: the console's browser test drives the system's (playwright-core
+ *    by executable path; its own browser download cannot be reached), and is never skipped.
  * 2. The npm dependencies are installed (`npm ci`, with npm's progress) when node_modules is missing or
  *    differs from package-lock.json.
  *
@@ -15,11 +17,15 @@
 
 const { spawnSync } = require('node:child_process');
 const { existsSync, readFileSync, statSync } = require('node:fs');
-const { join } = require('node:path');
+const { delimiter, join } = require('node:path');
 
 const ROOT = join(__dirname, '..');
 const MIN_JAVA = 17;
 const JAVA_INSTALL = 'sudo apt-get install openjdk-17-jre-headless (macOS: brew install openjdk@17)';
+/** Executable names of Chromium and Chrome on PATH, Debian's package first. */
+const CHROMIUM_NAMES = ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable'];
+const CHROMIUM_INSTALL =
+  'sudo apt-get install chromium, or set CHROMIUM_PATH to a Chromium or Chrome executable';
 
 /** `>=20.19` style ranges only (what package.json declares): the lowest version, as [major, minor, patch]. */
 function minimumVersion(range) {
@@ -68,6 +74,32 @@ function javaProblem(result) {
 }
 
 /**
+ * The Chromium the browser tests drive: CHROMIUM_PATH when set, else the first of CHROMIUM_NAMES on PATH;
+ * undefined when there is none.
+ */
+function chromiumPath(env = process.env) {
+  if (env.CHROMIUM_PATH) return existsSync(env.CHROMIUM_PATH) ? env.CHROMIUM_PATH : undefined;
+  const dirs = String(env.PATH ?? '')
+    .split(delimiter)
+    .filter(Boolean);
+  for (const name of CHROMIUM_NAMES) {
+    for (const dir of dirs) {
+      const file = join(dir, name);
+      if (existsSync(file) && statSync(file).isFile()) return file;
+    }
+  }
+  return undefined;
+}
+
+/** A one-line problem when no Chromium is found (see chromiumPath), or undefined. */
+function chromiumProblem(env = process.env) {
+  if (chromiumPath(env)) return undefined;
+  return env.CHROMIUM_PATH
+    ? `CHROMIUM_PATH ${env.CHROMIUM_PATH} does not exist: the console's browser test needs Chromium. Install it: ${CHROMIUM_INSTALL}`
+    : `Chromium is missing: the console's browser test drives it headless. Install it: ${CHROMIUM_INSTALL}`;
+}
+
+/**
  * Whether `npm ci` must run: 'missing' (no node_modules/.package-lock.json, which npm writes after every
  * install), 'stale' (package-lock.json names a package version that is not installed), or 'current'.
  * A node_modules newer than package-lock.json is taken as current without reading either file; an older one
@@ -101,6 +133,10 @@ function main() {
   if (node) fail(node);
   const java = javaProblem(spawnSync('java', ['-version'], { encoding: 'utf8', timeout: 20_000 }));
   if (java) fail(java);
+  if (process.env.npm_lifecycle_event === 'pretest') {
+    const chromium = chromiumProblem();
+    if (chromium) fail(chromium);
+  }
 
   const state = dependencyState(ROOT);
   if (state === 'current') return;
@@ -122,6 +158,14 @@ function main() {
   process.stderr.write(`  dependencies installed in ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
 }
 
-module.exports = { dependencyState, javaMajor, javaProblem, minimumVersion, nodeProblem };
+module.exports = {
+  chromiumPath,
+  chromiumProblem,
+  dependencyState,
+  javaMajor,
+  javaProblem,
+  minimumVersion,
+  nodeProblem,
+};
 
 if (require.main === module) main();
