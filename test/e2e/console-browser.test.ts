@@ -1,0 +1,91 @@
+/**
+ * The web console in a real headless browser (the system's Chromium, driven by playwright-core): one local
+ * runtime for the file where the sample trained and deployed, an upload with a hostile column name was
+ * rejected, and a model with manual approval waits for an operator (scripts/screenshots.ts sets it up).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  type ConsoleScenario,
+  launchChromium,
+  openPage,
+  startConsoleScenario,
+} from '../../scripts/screenshots';
+
+describe('the web console in Chromium', () => {
+  let stateDir: string;
+  let scenario: ConsoleScenario;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  const errors: string[] = [];
+  /** What the page did that it must not: uncaught errors, dialogs (alert), console errors. */
+  let pageProblems: string[];
+
+  beforeAll(async () => {
+    stateDir = mkdtempSync(join(tmpdir(), 'mlops-e2e-console-'));
+    browser = await launchChromium();
+    scenario = await startConsoleScenario(stateDir, { error: (message) => errors.push(message) });
+  }, 240_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await scenario?.stop();
+    rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  beforeEach(async () => {
+    pageProblems = [];
+    context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    page = await context.newPage();
+    page.on('pageerror', (error) => pageProblems.push(`pageerror: ${error.message}`));
+    page.on('dialog', (dialog) => {
+      pageProblems.push(`dialog: ${dialog.message()}`);
+      void dialog.dismiss();
+    });
+    page.on('console', (message) => {
+      // A failed load is reported below with its URL.
+      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource'))
+        pageProblems.push(`console: ${message.text()}`);
+    });
+    page.on('response', (response) => {
+      // The browser asks for /favicon.ico on its own; the console's page names none.
+      if (response.status() >= 400 && new URL(response.url()).pathname !== '/favicon.ico')
+        pageProblems.push(`HTTP ${response.status()}: ${response.url()}`);
+    });
+    page.on('requestfailed', (request) => pageProblems.push(`failed: ${request.url()}`));
+  });
+
+  afterEach(async () => {
+    await context?.close();
+  });
+
+  it('loads: the page, its script and stylesheet, under the CSP, with no error', async () => {
+    // Act
+    const response = await page.goto(scenario.url);
+    await page.waitForLoadState('networkidle');
+
+    // Assess
+    expect(errors).toEqual([]);
+    expect(response?.status()).toBe(200);
+    expect(response?.headers()['content-security-policy']).toBe("default-src 'self'");
+    expect(await page.title()).toMatch(/console/i);
+    expect(await page.locator('main').count()).toBeGreaterThan(0);
+    expect(pageProblems).toEqual([]);
+  });
+
+  it('serves the page on 127.0.0.1 only', () => {
+    expect(new URL(scenario.url).hostname).toBe('127.0.0.1');
+  });
+
+  it('opens a route by its hash without a request error', async () => {
+    // Act
+    await openPage(page, scenario.url, '#/models');
+
+    // Assess
+    expect(pageProblems).toEqual([]);
+  });
+});
