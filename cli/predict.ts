@@ -13,6 +13,7 @@ import {
   type SageMakerRuntimeClient,
 } from '@aws-sdk/client-sagemaker-runtime';
 import { parse } from 'csv-parse/sync';
+import { requestBatches } from '../lambdas/shared/endpoints/batches';
 import type { ModelRegistryClient, ModelVersion } from '../lambdas/shared/registry';
 import { RunArtifacts, runArtifactKey } from '../lambdas/shared/s3-layout';
 import type { DatasetEncoding } from '../lambdas/validate-dataset/report';
@@ -96,7 +97,10 @@ export async function predict(deps: PredictDependencies, request: PredictRequest
   const perRow =
     objective === 'multi:softprob' ? (Number.isInteger(numClass) ? numClass : classes?.length) : 1;
   const values: number[][] = [];
-  for (const batch of batches(rows)) {
+  for (const batch of requestBatches(rows, {
+    maxRows: MAX_ROWS_PER_REQUEST,
+    maxBytes: MAX_BYTES_PER_REQUEST,
+  })) {
     const text = await invoke(deps.runtime, serving.endpointName, batch, model);
     values.push(...readPredictions(text, batch.length, perRow, serving.endpointName));
   }
@@ -219,23 +223,6 @@ export function encodeRows(
       .join(',');
   });
   return { rows, header };
-}
-
-/** Consecutive rows, each batch within {@link MAX_ROWS_PER_REQUEST} and {@link MAX_BYTES_PER_REQUEST}. */
-function* batches(rows: readonly string[]): Generator<string[]> {
-  let batch: string[] = [];
-  let bytes = 0;
-  for (const row of rows) {
-    const size = Buffer.byteLength(row) + 1;
-    if (batch.length > 0 && (batch.length >= MAX_ROWS_PER_REQUEST || bytes + size > MAX_BYTES_PER_REQUEST)) {
-      yield batch;
-      batch = [];
-      bytes = 0;
-    }
-    batch.push(row);
-    bytes += size;
-  }
-  if (batch.length > 0) yield batch;
 }
 
 /** One InvokeEndpoint (text/csv in and out); SageMaker Runtime's refusals as CLI errors. */

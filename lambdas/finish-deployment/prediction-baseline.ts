@@ -12,11 +12,13 @@
  * - Once per run: a run that has one keeps it (a redeploy or rollback of the same version sends nothing).
  * Best effort: FinishDeployment reports what went wrong and goes on (the lease must still be released).
  */
+
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { InvokeEndpointCommand, type SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { answerNumbers, INTERNAL_INFERENCE_ID_PREFIX, outputWidthFor, readLines } from '../shared/capture';
 import type { PredictionBaseline } from '../shared/drift';
+import { requestBatches } from '../shared/endpoints/batches';
 import type { ModelVersion } from '../shared/registry';
 import { RunArtifacts, runArtifactKey, splitFile } from '../shared/s3-layout';
 import { SeededRandom } from '../validate-dataset/random';
@@ -61,7 +63,10 @@ export async function recordPredictionBaseline(
   if (rows.length === 0) return { status: 'skipped', reason: `run ${runId} has no validation rows` };
   const predictions: number[][] = [];
   let batchNumber = 0;
-  for (const batch of batches(rows)) {
+  for (const batch of requestBatches(rows, {
+    maxRows: MAX_ROWS_PER_REQUEST,
+    maxBytes: MAX_BYTES_PER_REQUEST,
+  })) {
     const output = await deps.runtime.send(
       new InvokeEndpointCommand({
         EndpointName: endpointName,
@@ -144,20 +149,4 @@ export async function sampleValidationRows(
     oversized: () => undefined,
   });
   return sample.sort((a, b) => a.index - b.index).map((s) => s.row);
-}
-
-function* batches(rows: readonly string[]): Generator<string[]> {
-  let batch: string[] = [];
-  let bytes = 0;
-  for (const row of rows) {
-    const size = Buffer.byteLength(row) + 1;
-    if (batch.length > 0 && (batch.length >= MAX_ROWS_PER_REQUEST || bytes + size > MAX_BYTES_PER_REQUEST)) {
-      yield batch;
-      batch = [];
-      bytes = 0;
-    }
-    batch.push(row);
-    bytes += size;
-  }
-  if (batch.length > 0) yield batch;
 }
