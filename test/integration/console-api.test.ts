@@ -2,11 +2,14 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localTarget, type Target } from '../../cli/target';
 import { type Lineage, ModelRegistryClient } from '../../lambdas/shared/registry';
+import { RunArtifacts, runArtifactKey } from '../../lambdas/shared/s3-layout';
 import { type LocalEventBridge, startLocalEventBridge } from '../../local/aws/eventbridge';
 import { type LocalS3, startLocalS3 } from '../../local/aws/s3';
+import { RUNS_PAGE } from '../../local/console/api/runs';
 import { type ConsoleServer, startConsoleServer } from '../../local/console/server';
 import type { RuntimeDiscovery } from '../../local/discovery';
 import { useRegistryTable } from '../support/dynamodb';
@@ -201,3 +204,214 @@ describe('console server', () => {
     expect((await get('/api/models/no-such-model')).status).toBe(404);
   });
 });
+
+describe('runs', () => {
+  it('GET /api/runs?model= pages as the registry pages, newest first, and the merged listing has each run once', async () => {
+    const model = uniqueModel('runs');
+    const ids: string[] = [];
+    for (let i = 0; i < RUNS_PAGE + 5; i += 1) {
+      const runId = `${model}-${String(i).padStart(3, '0')}`;
+      ids.push(runId);
+      await registry.createRun({
+        runId,
+        model,
+        dataset: { bucket: DATA_BUCKET, key: `datasets/${model}/${i}.csv` },
+        step: 'ValidateDataset',
+      });
+    }
+    type RunsPage = { runs: { runId: string; model: string; status: string }[]; next?: string };
+    const first = await getJson<RunsPage>(`/api/runs?model=${model}`);
+    expect(first.runs).toHaveLength(RUNS_PAGE);
+    expect(first.next).toBeDefined();
+    const second = await getJson<RunsPage>(
+      `/api/runs?model=${model}&cursor=${encodeURIComponent(first.next ?? '')}`,
+    );
+    const listed = [...first.runs, ...second.runs].map((run) => run.runId);
+    expect(new Set(listed)).toEqual(new Set(ids));
+    expect(first.runs[0]).toEqual(
+      expect.objectContaining({
+        model,
+        status: 'Running',
+        step: 'ValidateDataset',
+        startedAt: expect.any(String),
+      }),
+    );
+
+    const merged: string[] = [];
+    let next: string | undefined;
+    let pages = 0;
+    do {
+      const page = await getJson<RunsPage>(
+        next === undefined ? '/api/runs' : `/api/runs?cursor=${encodeURIComponent(next)}`,
+      );
+      expect(page.runs.length).toBeLessThanOrEqual(RUNS_PAGE);
+      merged.push(...page.runs.map((run) => run.runId));
+      next = page.next;
+      pages += 1;
+    } while (next !== undefined);
+    expect(pages).toBeGreaterThan(1);
+    expect(new Set(merged).size).toBe(merged.length);
+    for (const id of ids) expect(merged).toContain(id);
+  });
+
+  it('GET /api/runs/:runId shows the validation report (a hostile column name as data) and serves artifacts as downloads', async () => {
+    const model = uniqueModel('rejected');
+    const runId = `${model}-run`;
+    await registry.createRun({
+      runId,
+      model,
+      dataset: { bucket: DATA_BUCKET, key: `datasets/${model}/bad.csv` },
+      step: 'ValidateDataset',
+    });
+    await registry.updateRun(runId, { status: 'Failed', step: 'ValidateDataset', error: 'DatasetRejected' });
+    const report = {
+      status: 'rejected',
+      rows: 2,
+      columns: [HOSTILE, 'label'],
+      problemCount: 1,
+      problems: [{ kind: 'NotNumeric', row: 2, column: HOSTILE, message: `${HOSTILE} is not a number` }],
+    };
+    await target.s3.send(
+      new PutObjectCommand({
+        Bucket: ARTIFACTS_BUCKET,
+        Key: runArtifactKey(runId, RunArtifacts.report),
+        Body: JSON.stringify(report),
+      }),
+    );
+    const detail = await getJson<{
+      run: Record<string, unknown>;
+      steps: unknown[];
+      validation: { accepted: boolean; problems: { row: number; column: string; message: string }[] };
+      artifacts: { name: string; href: string }[];
+    }>(`/api/runs/${runId}`);
+    expect(detail.run).toEqual(
+      expect.objectContaining({ runId, model, status: 'Failed', error: 'DatasetRejected' }),
+    );
+    expect(detail.validation.accepted).toBe(false);
+    expect(detail.validation.problems[0]).toEqual(expect.objectContaining({ row: 2, column: HOSTILE }));
+    const href = detail.artifacts.find((artifact) => artifact.name === 'report')?.href ?? '';
+    const download = await get(href);
+    expect(download.status).toBe(200);
+    expect(download.headers.get('content-disposition')).toBe('attachment; filename="validation-report.json"');
+    expect(download.headers.get('content-type')).toBe('application/octet-stream');
+    expect(JSON.parse(await download.text())).toEqual(report);
+    expect((await get(`/api/runs/${runId}/artifacts/model`)).status).toBe(404);
+    expect((await get(`/api/runs/${runId}/artifacts/nonsense`)).status).toBe(400);
+    expect((await get('/api/runs/no-such-run')).status).toBe(404);
+  });
+});
+
+describe('actions', () => {
+  const approve = (model: string, headers: Record<string, string>, body = '{"reason":"looks good"}') =>
+    get(`/api/models/${model}/versions/1/approve`, { method: 'POST', headers, body });
+  const statusOf = async (model: string) => (await registry.getVersion(model, 1))?.status;
+
+  it('refuse a missing or wrong token, another origin and a non-JSON body, changing nothing', async () => {
+    const model = uniqueModel('guarded');
+    await modelWithVersion(model, 'PendingApproval');
+    const json = { 'Content-Type': 'application/json' };
+    const refusals: [Record<string, string>, number][] = [
+      [json, 403],
+      [{ ...json, 'X-Mlops-Token': 'wrong' }, 403],
+      [{ ...json, 'X-Mlops-Token': `${server.token}x` }, 403],
+      [{ ...json, 'X-Mlops-Token': server.token, Origin: 'http://evil.example' }, 403],
+      [{ ...json, 'X-Mlops-Token': server.token, Origin: 'null' }, 403],
+      [{ ...json, 'X-Mlops-Token': server.token, 'Sec-Fetch-Site': 'cross-site' }, 403],
+      [{ 'Content-Type': 'application/x-www-form-urlencoded', 'X-Mlops-Token': server.token }, 415],
+      [{ 'Content-Type': 'text/plain', 'X-Mlops-Token': server.token }, 415],
+    ];
+    for (const [headers, status] of refusals) {
+      const response = await approve(model, headers);
+      expect(response.status, JSON.stringify(headers)).toBe(status);
+      expect(await statusOf(model)).toBe('PendingApproval');
+    }
+  });
+
+  it('approve and reject with the token, as `mlops approve|reject` do, and tell open pages', async () => {
+    const approved = uniqueModel('approved');
+    const rejected = uniqueModel('rejected');
+    await modelWithVersion(approved, 'PendingApproval');
+    await modelWithVersion(rejected, 'PendingApproval');
+    const events = await openEvents();
+    const headers = {
+      'Content-Type': 'application/json',
+      'X-Mlops-Token': server.token,
+      Origin: server.url.replace(/\/$/, ''),
+    };
+    const response = await approve(approved, headers);
+    expect(response.status, await response.clone().text()).toBe(200);
+    expect(await response.json()).toEqual(
+      expect.objectContaining({ model: approved, version: 1, status: 'Approved', reason: 'looks good' }),
+    );
+    expect(await statusOf(approved)).toBe('Approved');
+    expect(await events.next()).toEqual({ kind: 'models' });
+    events.close();
+
+    const rejection = await get(`/api/models/${rejected}/versions/1/reject`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-Mlops-Token': server.token },
+      body: JSON.stringify({ reason: HOSTILE }),
+    });
+    expect(rejection.status).toBe(200);
+    const version = await registry.getVersion(rejected, 1);
+    expect(version?.status).toBe('Rejected');
+    expect(version?.statusReason).toBe(HOSTILE);
+    // Approving a version that is not PendingApproval is refused as the CLI refuses it.
+    expect((await approve(rejected, headers)).status).toBe(409);
+  });
+
+  it('rollback needs a reason and a version that served', async () => {
+    const model = uniqueModel('rollback');
+    await modelWithVersion(model, 'Approved');
+    const headers = { 'Content-Type': 'application/json', 'X-Mlops-Token': server.token };
+    const post = (body: unknown) =>
+      get(`/api/models/${model}/rollback`, { method: 'POST', headers, body: JSON.stringify(body) });
+    expect((await post({})).status).toBe(400);
+    const refused = await post({ to: 1, reason: 'bad canary' });
+    expect(refused.status).toBe(409);
+    expect(((await refused.json()) as { error: string }).error).toContain('never served');
+  });
+});
+
+describe('operations pages', () => {
+  it('answer with their shapes when nothing is deployed or checked', async () => {
+    const model = uniqueModel('ops');
+    await modelWithVersion(model, 'Approved');
+    expect(await getJson(`/api/deployments?model=${model}`)).toEqual({ deployments: [] });
+    expect(await getJson('/api/deployments')).toEqual(expect.objectContaining({ deployments: [] }));
+    expect(await getJson('/api/endpoints')).toEqual([]);
+    expect((await get(`/api/endpoints/${model}/metrics?minutes=60`)).status).toBe(404);
+    expect(await getJson(`/api/drift/${model}`)).toEqual({ model, windows: [] });
+    expect(
+      (await get(`/api/drift/${model}/20261130T140000.000Z_20261130T150000.000Z/report.html`)).status,
+    ).toBe(404);
+    expect(await getJson('/api/alarms')).toEqual({ alarms: [] });
+    expect(await getJson('/api/notifications')).toEqual({ notifications: [] });
+    expect((await get('/api/deployments/no-such-deployment')).status).toBe(404);
+  });
+});
+
+/** GET /api/events, read event by event. */
+async function openEvents() {
+  const controller = new AbortController();
+  const response = await get('/api/events', { signal: controller.signal });
+  expect(response.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+  const decoder = new TextDecoder();
+  let buffer = '';
+  return {
+    async next(): Promise<unknown> {
+      for (;;) {
+        const match = /event: change\ndata: (.*)\n\n/.exec(buffer);
+        if (match) {
+          buffer = buffer.slice(match.index + match[0].length);
+          return JSON.parse(match[1] ?? 'null');
+        }
+        const { value, done } = await reader.read();
+        if (done) throw new Error('the event stream ended');
+        buffer += decoder.decode(value, { stream: true });
+      }
+    },
+    close: () => controller.abort(),
+  };
+}
