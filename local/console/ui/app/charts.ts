@@ -34,6 +34,20 @@ function ticks(min: number, max: number, count: number): number[] {
   return Array.from({ length: count }, (_, i) => min + step * i);
 }
 
+/** Round tick values (1, 2 or 5 times a power of ten) covering [min, max]. */
+function niceTicks(min: number, max: number, count: number): number[] {
+  const raw = (max - min) / Math.max(1, count - 1);
+  const power = 10 ** Math.floor(Math.log10(raw));
+  const step = ([1, 2, 5, 10].find((m) => m * power >= raw) ?? 10) * power;
+  const out: number[] = [];
+  // The last tick is the first at or above max, so the line stays inside the axis.
+  for (let v = Math.floor(min / step) * step; out.length < 50; v += step) {
+    out.push(Number(v.toPrecision(12)));
+    if (v >= max - step * 1e-9) break;
+  }
+  return out;
+}
+
 function timeTick(t: number, span: number): string {
   const date = new Date(t);
   return span > 2 * 86_400_000
@@ -58,6 +72,8 @@ export function lineChart(series: Series[], options: ChartOptions): HTMLElement 
   let [yMin, yMax] = [Math.min(0, ...all.map((p) => p[1])), Math.max(...all.map((p) => p[1]))];
   if (xMin === xMax) [xMin, xMax] = [xMin - 1, xMax + 1];
   if (yMin === yMax) yMax = yMin + 1;
+  const yTicks = niceTicks(yMin, yMax, 5);
+  [yMin, yMax] = [Math.min(yMin, ...yTicks), Math.max(yMax, ...yTicks)];
   const x = (v: number) => PAD.left + ((v - xMin) / (xMax - xMin)) * (WIDTH - PAD.left - PAD.right);
   const y = (v: number) =>
     HEIGHT - PAD.bottom - ((v - yMin) / (yMax - yMin)) * (HEIGHT - PAD.top - PAD.bottom);
@@ -75,7 +91,7 @@ export function lineChart(series: Series[], options: ChartOptions): HTMLElement 
     s('line', { x1: PAD.left, y1: HEIGHT - PAD.bottom, x2: WIDTH - PAD.right, y2: HEIGHT - PAD.bottom }),
     s('line', { x1: PAD.left, y1: PAD.top, x2: PAD.left, y2: HEIGHT - PAD.bottom }),
   );
-  for (const v of ticks(yMin, yMax, 5)) {
+  for (const v of yTicks) {
     axes.append(
       s('line', { class: 'grid', x1: PAD.left, y1: y(v), x2: WIDTH - PAD.right, y2: y(v) }),
       s('text', { x: PAD.left - 6, y: y(v) + 4, 'text-anchor': 'end' }, num(v)),

@@ -5,8 +5,9 @@
  */
 import { get, setToken, token } from './api';
 import { h, on } from './dom';
-import { type ChangeKind, errorText, type Page } from './page';
+import { type ChangeKind, errorText, flash, type Page } from './page';
 import { modelPage, modelsPage } from './pages/models';
+import { runPage, runsPage } from './pages/runs';
 
 /** A route's parts (decoded) and query. */
 interface Route {
@@ -18,6 +19,8 @@ type Router = (route: Route) => Page | undefined;
 
 const routes: Record<string, Router> = {
   models: ({ parts: [, name] }) => (name === undefined ? modelsPage() : modelPage(name)),
+  runs: ({ parts: [, runId], query }) =>
+    runId === undefined ? runsPage(query.get('model') ?? undefined) : runPage(runId),
 };
 
 const NAV: [string, string][] = [
@@ -154,6 +157,7 @@ export function start(): void {
   document.body.replaceChildren(
     h('a', { class: 'skip', href: '#main' }, 'Skip to content'),
     h('header', {}, h('h1', {}, 'mlops console ', stack), nav, tokenForm()),
+    h('div', { id: 'flash', class: 'flash', role: 'status', 'aria-live': 'polite' }),
     main,
     h('footer', {}, live),
   );
@@ -165,7 +169,10 @@ export function start(): void {
       main.focus();
     });
   }
-  window.addEventListener('hashchange', () => void show(true));
+  window.addEventListener('hashchange', () => {
+    flash('');
+    void show(true);
+  });
   window.addEventListener('console-refresh', () => void show(false));
   get<{ stackName?: string }>('/api/session')
     .then((session) => {

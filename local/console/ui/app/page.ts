@@ -14,6 +14,14 @@ export interface Page {
   render(signal: AbortSignal): Promise<Node>;
 }
 
+/** Says the outcome of an action above the page (it stays through the refresh the action causes). */
+export function flash(text: string, error = false): void {
+  const box = document.getElementById('flash');
+  if (!box) return;
+  box.className = error ? 'flash flash-error' : 'flash';
+  box.textContent = text;
+}
+
 /** Asks the console to re-render the current page (after an action changed what it shows). */
 export function refresh(): void {
   window.dispatchEvent(new CustomEvent('console-refresh'));
@@ -63,6 +71,7 @@ export function actionButton(
   path: string,
   body: () => Record<string, unknown> | undefined,
   confirmText?: string,
+  doneText = `${label}: done.`,
 ): HTMLElement {
   const status = h('span', { class: 'action-status', role: 'status', 'aria-live': 'polite' });
   const button = h('button', { type: 'button', class: 'action' }, label);
@@ -75,11 +84,13 @@ export function actionButton(
     status.textContent = 'Working…';
     try {
       await act(path, payload);
-      status.textContent = 'Done.';
+      status.textContent = doneText;
+      flash(doneText);
       refresh();
     } catch (error) {
       status.className = 'action-status error';
       status.textContent = errorText(error);
+      flash(`${label} failed: ${errorText(error)}`, true);
       if (error instanceof ApiError && error.status === 403) document.getElementById('token')?.focus();
     } finally {
       button.disabled = false;

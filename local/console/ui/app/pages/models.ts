@@ -101,8 +101,20 @@ function versionActions(model: string, version: ModelVersion): HTMLElement | str
     { class: 'actions' },
     h('label', { for: reasonId }, `Reason for v${version.version} (optional)`),
     reason,
-    actionButton('Approve', apiPath(['models', model, 'versions', version.version, 'approve']), body),
-    actionButton('Reject', apiPath(['models', model, 'versions', version.version, 'reject']), body),
+    actionButton(
+      'Approve',
+      apiPath(['models', model, 'versions', version.version, 'approve']),
+      body,
+      undefined,
+      `Approved ${model} v${version.version}.`,
+    ),
+    actionButton(
+      'Reject',
+      apiPath(['models', model, 'versions', version.version, 'reject']),
+      body,
+      undefined,
+      `Rejected ${model} v${version.version}.`,
+    ),
   );
 }
 
@@ -145,7 +157,13 @@ function rollbackForm(model: string, versions: ModelVersion[], production: numbe
       to,
       h('label', { for: reasonId }, 'Reason'),
       reason,
-      actionButton('Roll back…', apiPath(['models', model, 'rollback']), body, `Roll back ${model}?`),
+      actionButton(
+        'Roll back…',
+        apiPath(['models', model, 'rollback']),
+        body,
+        `Roll back ${model}?`,
+        `Rolled back ${model}.`,
+      ),
       error,
     ),
   );
