@@ -4,33 +4,11 @@
  * drift window without drift on baseline-like traffic, drift on shifted traffic, the labels uploaded, the
  * retrain, v2 through the champion gate and its blue/green deployment, and it exits 0.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-
-const ROOT = join(__dirname, '..', '..');
-
-function demo(stateDir: string): Promise<{ code: number | null; output: string }> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'local/main.ts', '--demo', '--scenario', 'drift', '--state-dir', stateDir],
-    {
-      cwd: ROOT,
-      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    output += chunk.toString('utf8');
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    output += chunk.toString('utf8');
-  });
-  return new Promise((resolve) => child.once('close', (code) => resolve({ code, output })));
-}
+import { runDemoScenario } from '../support/demo';
 
 describe('npm run demo -- --scenario drift', () => {
   it('shows no drift, then drift, the labels, the retrain, the champion gate and v2 deployed, and exits 0', async () => {
@@ -38,7 +16,7 @@ describe('npm run demo -- --scenario drift', () => {
     const stateDir = mkdtempSync(join(tmpdir(), 'mlops-demo-drift-'));
     try {
       // Act
-      const { code, output } = await demo(stateDir);
+      const { code, output } = await runDemoScenario('drift', stateDir);
 
       // Assess
       expect(output).toContain('✔ penguins v1 deployed: endpoint serverlessmlops-penguins serves it');

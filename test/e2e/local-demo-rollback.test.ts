@@ -3,33 +3,11 @@
  * configuration): its output shows v1 deployed, v2's canary taking traffic, the 5XX alarm, the rollback and
  * `production` unchanged, and it exits 0.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-
-const ROOT = join(__dirname, '..', '..');
-
-function demo(stateDir: string): Promise<{ code: number | null; output: string }> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'local/main.ts', '--demo', '--scenario', 'rollback', '--state-dir', stateDir],
-    {
-      cwd: ROOT,
-      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    output += chunk.toString('utf8');
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    output += chunk.toString('utf8');
-  });
-  return new Promise((resolve) => child.once('close', (code) => resolve({ code, output })));
-}
+import { runDemoScenario } from '../support/demo';
 
 describe('npm run demo -- --scenario rollback', () => {
   it('shows the canary, the alarm, the rollback and the production alias unchanged, and exits 0', async () => {
@@ -37,7 +15,7 @@ describe('npm run demo -- --scenario rollback', () => {
     const stateDir = mkdtempSync(join(tmpdir(), 'mlops-demo-rollback-'));
     try {
       // Act
-      const { code, output } = await demo(stateDir);
+      const { code, output } = await runDemoScenario('rollback', stateDir);
 
       // Assess
       expect(output).toContain('✔ penguins v1 deployed: endpoint serverlessmlops-penguins serves it');
