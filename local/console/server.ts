@@ -6,20 +6,23 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Target } from '../../cli/target';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { localTarget, type Target } from '../../cli/target';
+import type { LocalApp } from '../app';
+import { LOCAL_CREDENTIALS } from '../aws/s3-client';
+import { runtimeDiscovery } from '../discovery';
 import { type ChangeKind, ChangeStream } from './api/changes';
+import type { ConsoleFeed } from './api/feed';
 import { type ApiContext, ApiError, routeApi } from './api/routes';
 import { checkAction } from './api/security';
+import { buildConsoleAssets, CONSOLE_CSS_PATH, CONSOLE_JS_PATH, type ConsoleAssets } from './ui/build';
 
 /** The port the console asks for first: a stable URL across restarts when it is free. */
 export const DEFAULT_CONSOLE_PORT = 8765;
 
-/** The browser app: one HTML page, one script, one stylesheet. */
-export interface ConsoleAssets {
-  readonly html: string;
-  readonly js: string;
-  readonly css: string;
-}
+export type { ConsoleAssets } from './ui/build';
 
 export interface ConsoleServerOptions {
   /** Where the console reads from and acts on. */
@@ -30,7 +33,7 @@ export interface ConsoleServerOptions {
   readonly port?: number;
   /** @default random (24 bytes, base64url) */
   readonly token?: string;
-  /** Builds the browser app (called once, on first need). @default a minimal page saying the app is not built */
+  /** Builds the browser app (called once, on first need; a failed build is tried again). @default buildConsoleAssets */
   readonly assets?: () => Promise<ConsoleAssets>;
   /** The extra readers the API uses beyond the target (CloudWatch, SageMaker, notifications). */
   readonly readers?: ApiContext['readers'];
@@ -58,16 +61,6 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'Cache-Control': 'no-store',
 };
 
-const PLACEHOLDER: ConsoleAssets = {
-  html:
-    '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>MLOps console</title>' +
-    '<link rel="stylesheet" href="/assets/console.css"></head><body><main><h1>MLOps console</h1>' +
-    '<p>The browser app is not built in this checkout; the API is served under /api/.</p></main>' +
-    '<script src="/assets/console.js"></script></body></html>',
-  js: '',
-  css: 'body{font-family:system-ui,sans-serif;margin:2rem;color:#111;background:#fff}',
-};
-
 /**
  * Starts the console on 127.0.0.1.
  *
@@ -78,7 +71,7 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
   const changes = new ChangeStream();
   let assets: Promise<ConsoleAssets> | undefined;
   const loadAssets = () => {
-    assets ??= (options.assets ?? (async () => PLACEHOLDER))().catch((error: unknown) => {
+    assets ??= (options.assets ?? buildConsoleAssets)().catch((error: unknown) => {
       assets = undefined; // a failed build is tried again on the next request
       throw error;
     });
@@ -129,9 +122,9 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
     const asset =
       path === '/' || path === '/index.html'
         ? { type: 'text/html; charset=utf-8', body: app.html }
-        : path === '/assets/console.js'
+        : path === CONSOLE_JS_PATH
           ? { type: 'text/javascript; charset=utf-8', body: app.js }
-          : path === '/assets/console.css'
+          : path === CONSOLE_CSS_PATH
             ? { type: 'text/css; charset=utf-8', body: app.css }
             : undefined;
     if (asset === undefined) return sendJson(response, 404, { error: `${path} is not served` });
@@ -219,4 +212,63 @@ function statusOf(error: unknown): number {
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** What `npm start` gives the console: the running app, its progress observer's feed, and the options. */
+export interface LocalConsoleOptions {
+  readonly app: LocalApp;
+  readonly feed: ConsoleFeed;
+  readonly stackName: string;
+  /** --console-port. @default {@link DEFAULT_CONSOLE_PORT}, else a free one */
+  readonly port?: number | undefined;
+}
+
+/**
+ * Starts the console on the local runtime: a {@link Target} built from its endpoints as the CLI builds one,
+ * Step Functions, SageMaker and CloudWatch clients for the pages that read them, and the feed's live facts.
+ */
+export async function startLocalConsole(options: LocalConsoleOptions): Promise<ConsoleServer> {
+  const { app, feed } = options;
+  const { region } = app.runtime.resources.env;
+  const endpoints = app.endpoints;
+  const target = localTarget(
+    runtimeDiscovery({ pid: process.pid, region, endpoints, resources: app.resources }),
+  );
+  const client = { region, credentials: LOCAL_CREDENTIALS };
+  const stepFunctions = new SFNClient({ ...client, endpoint: endpoints.stepfunctions });
+  const sagemaker = new SageMakerClient({ ...client, endpoint: endpoints.sagemaker });
+  const cloudwatch = new CloudWatchClient({ ...client, endpoint: endpoints.cloudwatch });
+  const close = () => {
+    target.close();
+    stepFunctions.destroy();
+    sagemaker.destroy();
+    cloudwatch.destroy();
+  };
+  let server: ConsoleServer;
+  try {
+    server = await startConsoleServer({
+      target,
+      stackName: options.stackName,
+      ...(options.port === undefined ? {} : { port: options.port }),
+      readers: {
+        stepFunctions,
+        sagemaker,
+        cloudwatch,
+        trainingRounds: (jobName) => feed.trainingRounds(jobName),
+        notifications: () => feed.notifications(),
+      },
+    });
+  } catch (error) {
+    close();
+    throw error;
+  }
+  feed.connect((kind) => server.changed(kind));
+  return {
+    ...server,
+    changed: server.changed,
+    stop: async () => {
+      await server.stop();
+      close();
+    },
+  };
 }

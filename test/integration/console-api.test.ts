@@ -11,6 +11,7 @@ import { type LocalEventBridge, startLocalEventBridge } from '../../local/aws/ev
 import { type LocalS3, startLocalS3 } from '../../local/aws/s3';
 import { RUNS_PAGE } from '../../local/console/api/runs';
 import { type ConsoleServer, startConsoleServer } from '../../local/console/server';
+import { CONSOLE_CSS_PATH, CONSOLE_JS_PATH } from '../../local/console/ui/build';
 import type { RuntimeDiscovery } from '../../local/discovery';
 import { useRegistryTable } from '../support/dynamodb';
 
@@ -119,8 +120,8 @@ describe('console server', () => {
     expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
     for (const [path, type] of [
       ['/', 'text/html; charset=utf-8'],
-      ['/assets/console.js', 'text/javascript; charset=utf-8'],
-      ['/assets/console.css', 'text/css; charset=utf-8'],
+      [CONSOLE_JS_PATH, 'text/javascript; charset=utf-8'],
+      [CONSOLE_CSS_PATH, 'text/css; charset=utf-8'],
       ['/api/session', 'application/json; charset=utf-8'],
       ['/nothing-here', 'application/json; charset=utf-8'],
     ] as const) {
@@ -131,8 +132,10 @@ describe('console server', () => {
       expect(response.headers.get('referrer-policy'), path).toBe('no-referrer');
     }
     const page = await (await get('/')).text();
-    expect(page).toContain('<script src="/assets/console.js"></script>');
-    expect(page).not.toMatch(/<script>(?!<\/script>)/);
+    expect(page).toContain(`<script src="${CONSOLE_JS_PATH}"`);
+    // No inline script: every script element loads its source (the CSP refuses inline ones anyway).
+    expect(page).not.toMatch(/<script(?![^>]*\bsrc=)/);
+    expect(await (await get(CONSOLE_JS_PATH)).text()).not.toBe('');
     expect((await get('/nothing-here')).status).toBe(404);
   });
 
