@@ -18,6 +18,7 @@ import { datasetKey } from '../lambdas/shared/s3-layout';
 import { LocalApp, type LocalAppObserver } from '../local/app';
 import { localS3ClientConfig } from '../local/aws/s3-client';
 import { startConsoleServer } from '../local/console/server';
+import { buildConsoleAssets } from '../local/console/ui/build';
 import { runtimeDiscovery } from '../local/discovery';
 import { waitForRuns } from '../local/scenarios/rollback';
 import type { CfnTemplate } from '../local/template/template';
@@ -148,7 +149,12 @@ async function openConsole(
       resources: app.resources,
     }),
   );
-  const server = await startConsoleServer({ target, stackName: 'ServerlessMlops', port: 0 });
+  const server = await startConsoleServer({
+    target,
+    stackName: 'ServerlessMlops',
+    port: 0,
+    assets: buildConsoleAssets,
+  });
   return {
     url: server.url,
     token: server.token,

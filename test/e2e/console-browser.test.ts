@@ -9,8 +9,10 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
+  AUTO_MODEL,
   type ConsoleScenario,
   launchChromium,
+  MANUAL_MODEL,
   openPage,
   startConsoleScenario,
 } from '../../scripts/screenshots';
@@ -87,5 +89,56 @@ describe('the web console in Chromium', () => {
 
     // Assess
     expect(pageProblems).toEqual([]);
+  });
+
+  it('lists the sample model with its production and latest version, and the pending one', async () => {
+    // Act
+    await openPage(page, scenario.url, '#/models');
+    const sample = page
+      .getByRole('row')
+      .filter({ has: page.getByRole('link', { name: AUTO_MODEL, exact: true }) });
+    const pending = page
+      .getByRole('row')
+      .filter({ has: page.getByRole('link', { name: MANUAL_MODEL, exact: true }) });
+    await sample.waitFor();
+
+    // Assess
+    expect(await sample.textContent()).toMatch(/v1[\s\S]*Deployed/);
+    expect(await pending.textContent()).toMatch(/v1[\s\S]*PendingApproval/);
+    expect(pageProblems).toEqual([]);
+  });
+
+  it('opens a model from the list: its versions, aliases and the metric-per-version chart as SVG', async () => {
+    // Prepare
+    await openPage(page, scenario.url, '#/models');
+
+    // Act
+    await page.getByRole('link', { name: AUTO_MODEL, exact: true }).click();
+    await page.getByRole('heading', { name: AUTO_MODEL }).waitFor();
+
+    // Assess
+    expect(page.url()).toContain(`#/models/${AUTO_MODEL}`);
+    const chart = page.getByRole('img', { name: `${AUTO_MODEL}: metric per version` });
+    expect(await chart.evaluate((node) => node.tagName)).toBe('svg');
+    // v1's point: a mark with its value as a tooltip.
+    expect(await chart.locator('title').allTextContents()).toContainEqual(
+      expect.stringMatching(/^validation:merror: 1 → /),
+    );
+    expect(await page.locator('main').textContent()).toMatch(/production[\s\S]*v1/i);
+    expect(pageProblems).toEqual([]);
+  });
+
+  it('refuses approve without the token: the version stays PendingApproval', async () => {
+    // Prepare
+    await openPage(page, scenario.url, `#/models/${MANUAL_MODEL}`);
+
+    // Act
+    await page.getByRole('button', { name: 'Approve' }).click();
+    const status = page.locator('.action-status.error');
+    await status.waitFor();
+
+    // Assess
+    expect(await status.textContent()).toMatch(/token/i);
+    expect((await scenario.app.registry.getVersion(MANUAL_MODEL, 1))?.status).toBe('PendingApproval');
   });
 });
