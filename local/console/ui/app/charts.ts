@@ -25,7 +25,7 @@ export interface ChartOptions {
 
 const WIDTH = 640;
 const HEIGHT = 240;
-const PAD = { left: 56, right: 16, top: 16, bottom: 40 };
+const PAD = { left: 56, right: 40, top: 16, bottom: 40 };
 const COLOURS = ['#0b57d0', '#b3261e', '#146c2e', '#7a4d00', '#6f2da8'];
 
 function ticks(min: number, max: number, count: number): number[] {
@@ -52,7 +52,9 @@ function timeTick(t: number, span: number): string {
   const date = new Date(t);
   return span > 2 * 86_400_000
     ? date.toLocaleDateString(undefined, { month: 'short', day: 'numeric' })
-    : date.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+    : span < 600_000
+      ? date.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' })
+      : date.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
 }
 
 /**
@@ -70,7 +72,9 @@ export function lineChart(series: Series[], options: ChartOptions): HTMLElement 
   }
   let [xMin, xMax] = [Math.min(...all.map((p) => p[0])), Math.max(...all.map((p) => p[0]))];
   let [yMin, yMax] = [Math.min(0, ...all.map((p) => p[1])), Math.max(...all.map((p) => p[1]))];
-  if (xMin === xMax) [xMin, xMax] = [xMin - 1, xMax + 1];
+  // One point: a minute either side of a time, one unit either side of a number.
+  const pad = options.time ? 60_000 : 1;
+  if (xMin === xMax) [xMin, xMax] = [xMin - pad, xMax + pad];
   if (yMin === yMax) yMax = yMin + 1;
   const yTicks = niceTicks(yMin, yMax, 5);
   [yMin, yMax] = [Math.min(yMin, ...yTicks), Math.max(yMax, ...yTicks)];

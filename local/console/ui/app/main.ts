@@ -7,6 +7,16 @@ import { get, setToken, token } from './api';
 import { h, on } from './dom';
 import { type ChangeKind, errorText, flash, type Page } from './page';
 import { modelPage, modelsPage } from './pages/models';
+import {
+  alarmsPage,
+  deploymentPage,
+  deploymentsPage,
+  driftModelsPage,
+  driftPage,
+  driftReportPage,
+  endpointPage,
+  endpointsPage,
+} from './pages/operations';
 import { runPage, runsPage } from './pages/runs';
 
 /** A route's parts (decoded) and query. */
@@ -21,6 +31,17 @@ const routes: Record<string, Router> = {
   models: ({ parts: [, name] }) => (name === undefined ? modelsPage() : modelPage(name)),
   runs: ({ parts: [, runId], query }) =>
     runId === undefined ? runsPage(query.get('model') ?? undefined) : runPage(runId),
+  deployments: ({ parts: [, id], query }) =>
+    id === undefined ? deploymentsPage(query.get('model') ?? undefined) : deploymentPage(id),
+  endpoints: ({ parts: [, model], query }) =>
+    model === undefined ? endpointsPage() : endpointPage(model, Number(query.get('minutes') ?? 60) || 60),
+  drift: ({ parts: [, model, windowId] }) =>
+    model === undefined
+      ? driftModelsPage()
+      : windowId === undefined
+        ? driftPage(model)
+        : driftReportPage(model, windowId),
+  alarms: () => alarmsPage(),
 };
 
 const NAV: [string, string][] = [
