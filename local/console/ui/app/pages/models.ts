@@ -9,7 +9,7 @@ import {
   type ModelVersion,
 } from '../api';
 import { lineChart } from '../charts';
-import { badge, empty, facts, h, link, section, table } from '../dom';
+import { badge, type Child, empty, facts, h, link, section, table } from '../dom';
 import { num, when } from '../format';
 import { actionButton, more, type Page } from '../page';
 
@@ -183,15 +183,51 @@ export function modelPage(name: string): Page {
         byMetric.set(key, [...(byMetric.get(key) ?? []), [version.version, version.metricValue]]);
       }
       const production = detail.aliases.production;
-      const versionRows = detail.versions.map((version) => [
+      const versionCells = (version: ModelVersion): Child[] => [
         `v${version.version}`,
         badge(version.status),
+        versionActions(detail.name, version),
         version.metricName ? `${version.metricName} ${num(version.metricValue)}` : num(version.metricValue),
         h('time', { datetime: version.createdAt }, when(version.createdAt)),
         link(version.runId, 'runs', version.runId),
         timeline(version.history),
-        versionActions(detail.name, version),
-      ]);
+      ];
+      const auditCells = (entry: HistoryEntry): Child[] => [
+        h('time', { datetime: entry.at }, when(entry.at)),
+        entry.type ?? entry.status ?? '',
+        entry.version === undefined ? '' : `v${entry.version}`,
+        entry.actor ?? '',
+        entry.reason ?? '',
+      ];
+      const row = (cells: Child[]) => h('tr', {}, ...cells.map((cell) => h('td', {}, cell)));
+      const versionsTable = table(
+        `Versions of ${detail.name}, newest first`,
+        ['Version', 'Status', 'Actions', 'Metric', 'Created', 'Run', 'Timeline'],
+        detail.versions.map(versionCells),
+      );
+      const auditTable = table(
+        `Audit trail of ${detail.name}, newest first`,
+        ['When', 'Event', 'Version', 'Actor', 'Reason'],
+        detail.audit.map(auditCells),
+      );
+      const versionsBody = versionsTable.querySelector('tbody');
+      const auditBody = auditTable.querySelector('tbody');
+      // One cursor pages both the versions and the audit trail (the API reads them a page at a time).
+      const older =
+        versionsBody && auditBody
+          ? more(
+              detail.next,
+              async (cursor) => {
+                const page = await get<ModelDetail>(apiPath(['models', name], { cursor }));
+                auditBody.append(...page.audit.map((entry) => row(auditCells(entry))));
+                return {
+                  rows: page.versions.map((version) => row(versionCells(version))),
+                  ...(page.next ? { next: page.next } : {}),
+                };
+              },
+              versionsBody,
+            )
+          : undefined;
       return h(
         'div',
         {},
@@ -214,32 +250,8 @@ export function modelPage(name: string): Page {
             },
           ),
         ),
-        section(
-          'Versions',
-          detail.versions.length === 0
-            ? empty('No versions yet.')
-            : table(
-                `Versions of ${detail.name}`,
-                ['Version', 'Status', 'Metric', 'Created', 'Run', 'Timeline', 'Actions'],
-                versionRows,
-              ),
-        ),
-        section(
-          'Audit trail',
-          detail.audit.length === 0
-            ? empty('Nothing recorded yet.')
-            : table(
-                `Audit trail of ${detail.name}`,
-                ['When', 'Event', 'Version', 'Actor', 'Reason'],
-                detail.audit.map((entry) => [
-                  h('time', { datetime: entry.at }, when(entry.at)),
-                  entry.type ?? entry.status ?? '',
-                  entry.version === undefined ? '' : `v${entry.version}`,
-                  entry.actor ?? '',
-                  entry.reason ?? '',
-                ]),
-              ),
-        ),
+        section('Versions', detail.versions.length === 0 ? empty('No versions yet.') : versionsTable, older),
+        section('Audit trail', detail.audit.length === 0 ? empty('Nothing recorded yet.') : auditTable),
         detail.versions.length > 1 ? rollbackForm(detail.name, detail.versions, production) : undefined,
       );
     },
