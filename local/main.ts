@@ -10,6 +10,8 @@ import { datasetKey, s3Uri } from '../lambdas/shared/s3-layout';
 import { resolveConfig } from '../lib/config';
 import { LocalApp } from './app';
 import { localS3ClientConfig } from './aws/s3-client';
+import { ConsoleFeed, observeBoth } from './console/api/feed';
+import { type ConsoleServer, DEFAULT_CONSOLE_PORT, startLocalConsole } from './console/server';
 import {
   DEFAULT_STATE_DIR,
   type RuntimeDiscovery,
@@ -57,6 +59,7 @@ const USAGE = `Usage: npm start [-- options]      (or: npm run demo)
   --time-scale N    run schedules, endpoint provisioning, canary and baking waits and alarm
                     periods N times faster than real time (default 1)
   --state-dir DIR   where state is kept (default ${DEFAULT_STATE_DIR})
+  --console-port N  the web console's port on 127.0.0.1 (default ${DEFAULT_CONSOLE_PORT}, else a free one)
   --help`;
 
 async function main(shutdown: Shutdown, stopRuntime: StopHook): Promise<number> {
@@ -68,6 +71,7 @@ async function main(shutdown: Shutdown, stopRuntime: StopHook): Promise<number> 
       scenario: { type: 'string' },
       'time-scale': { type: 'string' },
       'state-dir': { type: 'string', default: DEFAULT_STATE_DIR },
+      'console-port': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -98,6 +102,8 @@ async function main(shutdown: Shutdown, stopRuntime: StopHook): Promise<number> 
   }
   if (values.reset || scenario !== undefined) rmSync(stateDir, { recursive: true, force: true });
   const print = new ProgressPrinter();
+  const consolePort = parseConsolePort(values['console-port']);
+  const consoleFeed = new ConsoleFeed();
 
   const { trainers, servers } = localTrainers();
   const templateFile = await print.stepAsync(
@@ -109,7 +115,7 @@ async function main(shutdown: Shutdown, stopRuntime: StopHook): Promise<number> 
   const starting = LocalApp.start({
     template: readTemplate(templateFile),
     stateDir,
-    observer: print,
+    observer: observeBoth(print, consoleFeed.observer),
     timeScale,
     trainers,
     servers,
@@ -117,8 +123,10 @@ async function main(shutdown: Shutdown, stopRuntime: StopHook): Promise<number> 
     environment: { POWERTOOLS_LOG_LEVEL: 'ERROR' },
   });
   // From here on a signal stops the app, once it has started.
+  let webConsole: Promise<ConsoleServer | undefined> | undefined;
   stopRuntime.set(async () => {
     removeDiscovery(stateDir);
+    await (await webConsole?.catch(() => undefined))?.stop();
     const app = await starting.catch(() => undefined);
     await app?.stop();
   });
@@ -141,6 +149,14 @@ async function main(shutdown: Shutdown, stopRuntime: StopHook): Promise<number> 
     { ...resources, scheduledRules: `${app.scheduledRules} (time scale ${timeScale})` },
     stateDir,
   );
+  webConsole = startLocalConsole({
+    app,
+    feed: consoleFeed,
+    stackName: app.runtime.resources.env.stackName,
+    port: consolePort,
+  });
+  const served = await webConsole;
+  if (served) printConsole(print, served, consolePort);
 
   try {
     let outcome = 0;
@@ -173,12 +189,27 @@ async function main(shutdown: Shutdown, stopRuntime: StopHook): Promise<number> 
       print.stopped(stateDir, outcome);
       return outcome;
     }
+    // Again below the sample's summary, where it is seen (the first line scrolled away).
+    if (served && !values['no-sample']) printConsole(print, served, consolePort);
     print.ready();
     return await pending();
   } finally {
     // On a signal the handler stops the app (and ends the process by that signal); this is the same stop.
     if (!shutdown.stopping) await stopRuntime.run();
   }
+}
+
+/** --console-port: 0 to 65535 (0: any free port). */
+function parseConsolePort(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`--console-port: "${value}" is not a port number (0 to 65535)`);
+  return port;
+}
+
+function printConsole(print: ProgressPrinter, served: ConsoleServer, asked: number | undefined): void {
+  print.console(served.url, served.token, served.portFallback ? (asked ?? DEFAULT_CONSOLE_PORT) : undefined);
 }
 
 /** Never settles: the process ends by the signal handler. */

@@ -68,6 +68,12 @@ export class ProgressPrinter implements LocalAppObserver {
     this.write(`  ${message}`);
   }
 
+  /** Where the web console is, and the token its actions need. */
+  console(url: string, token: string, portTaken?: number): void {
+    const taken = portTaken === undefined ? '' : ` (port ${portTaken} was taken; --console-port N to choose)`;
+    this.write(`Console: ${url} (token ${token})${taken}`);
+  }
+
   resources(resources: Record<string, string>, stateDir: string): void {
     for (const [name, value] of Object.entries(resources)) this.write(dim(`  ${name.padEnd(22)} ${value}`));
     this.write(dim(`  state kept in          ${stateDir} (npm start -- --reset to start over)`));
