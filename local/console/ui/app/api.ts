@@ -54,7 +54,11 @@ export interface RunSummary {
 /** A validation problem, located when the validator knows where. */
 export interface Problem {
   row?: number;
+  line?: number;
   column?: string;
+  kind?: string;
+  value?: string;
+  expected?: string;
   message: string;
 }
 
@@ -62,7 +66,15 @@ export interface Problem {
 export interface RunDetail {
   run: RunSummary & Record<string, unknown>;
   steps: { name: string; status: string; startedAt?: string; endedAt?: string }[];
-  validation?: { accepted: boolean; problems: Problem[] };
+  validation?: {
+    accepted: boolean;
+    problems: Problem[];
+    problemCount?: number;
+    rows?: number;
+    columns?: string[];
+    target?: string;
+    stoppedEarly?: boolean;
+  };
   training?: { rounds: { round: number; metrics: Record<string, number> }[] };
   evaluation?: { decision: string; reasons: string[] };
   artifacts: { name: string; href: string }[];

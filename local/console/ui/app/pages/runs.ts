@@ -87,6 +87,14 @@ function learningCurve(detail: RunDetail): HTMLElement | undefined {
   );
 }
 
+/** The dataset's object as an s3:// URI (the pointer the run records). */
+function datasetText(dataset: unknown): string | undefined {
+  if (typeof dataset === 'string') return dataset;
+  if (dataset === null || typeof dataset !== 'object') return undefined;
+  const { bucket, key } = dataset as { bucket?: unknown; key?: unknown };
+  return typeof bucket === 'string' && typeof key === 'string' ? `s3://${bucket}/${key}` : undefined;
+}
+
 function artifactHref(runId: string, artifact: { name: string; href: string }): string {
   // Only this console's API serves artifacts; anything else is rebuilt from the name.
   return artifact.href.startsWith('/api/')
@@ -119,6 +127,10 @@ export function runPage(runId: string): Page {
           ],
           ['Cost', usd(run.costUsd)],
           ['Version', run.version === undefined ? undefined : link(`v${run.version}`, 'models', run.model)],
+          ['Dataset', datasetText(run.dataset)],
+          ['Error', typeof run.error === 'string' ? run.error : undefined],
+          ['Cause', typeof run.cause === 'string' ? run.cause : undefined],
+          ['Retry of', typeof run.retryOf === 'string' ? link(run.retryOf, 'runs', run.retryOf) : undefined],
         ]),
         section(
           'Steps',
@@ -140,17 +152,33 @@ export function runPage(runId: string): Page {
           ? section(
               'Validation',
               h('p', {}, 'Dataset ', badge(validation.accepted ? 'Accepted' : 'Rejected')),
+              facts([
+                ['Rows read', validation.rows === undefined ? undefined : String(validation.rows)],
+                ['Columns', validation.columns?.join(', ')],
+                ['Target', validation.target],
+                ['Reading stopped early', validation.stoppedEarly ? 'yes' : undefined],
+              ]),
               validation.problems.length === 0
                 ? empty('No problems found.')
                 : table(
                     'Validation problems',
-                    ['Row', 'Column', 'Problem'],
+                    ['Row', 'Column', 'Kind', 'Value', 'Expected', 'Problem'],
                     validation.problems.map((problem) => [
                       problem.row === undefined ? '' : String(problem.row),
                       problem.column ?? '',
+                      problem.kind ?? '',
+                      problem.value ?? '',
+                      problem.expected ?? '',
                       problem.message,
                     ]),
                   ),
+              (validation.problemCount ?? 0) > validation.problems.length
+                ? h(
+                    'p',
+                    {},
+                    `The first ${validation.problems.length} of ${validation.problemCount} problems are shown.`,
+                  )
+                : undefined,
             )
           : undefined,
         learningCurve(detail),
