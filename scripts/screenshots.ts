@@ -13,13 +13,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import { localTarget } from '../cli/target';
 import { datasetKey } from '../lambdas/shared/s3-layout';
 import { LocalApp, type LocalAppObserver } from '../local/app';
 import { localS3ClientConfig } from '../local/aws/s3-client';
-import { startConsoleServer } from '../local/console/server';
-import { buildConsoleAssets } from '../local/console/ui/build';
-import { runtimeDiscovery } from '../local/discovery';
+import { ConsoleFeed, observeBoth } from '../local/console/api/feed';
+import { type ConsoleServer, startLocalConsole } from '../local/console/server';
 import { waitForRuns } from '../local/scenarios/rollback';
 import type { CfnTemplate } from '../local/template/template';
 import { synthStack } from '../test/support/cdk';
@@ -88,29 +86,32 @@ export interface ConsoleScenario {
 
 /**
  * Starts a runtime in `stateDir` (time scale 60), uploads the sample for both models and the hostile file for
- * AUTO_MODEL, waits until every run settled, and starts the console on a free port.
+ * AUTO_MODEL and waits until every run settled; the console (on a free port) is up from the start.
  */
 export async function startConsoleScenario(
   stateDir: string,
   observer: LocalAppObserver = {},
 ): Promise<ConsoleScenario> {
   const template = synthStack({ config: CONSOLE_CONFIG }).template.toJSON() as CfnTemplate;
+  const feed = new ConsoleFeed();
   const app = await LocalApp.start({
     template,
     stateDir,
     pollIntervalMs: 100,
     timeScale: 60,
     environment: { POWERTOOLS_LOG_LEVEL: 'SILENT' },
-    observer,
+    observer: observeBoth(feed.observer, observer),
   });
   const s3 = new S3Client(localS3ClientConfig(app.runtime.s3.endpoint, app.runtime.resources.env.region));
-  let stopConsole: () => Promise<void> = async () => undefined;
+  let server: ConsoleServer | undefined;
   const stop = async () => {
     s3.destroy();
-    await stopConsole();
+    await server?.stop();
     await app.stop();
   };
   try {
+    // Up before the uploads, as npm start has it: pages follow the runs live.
+    server = await startLocalConsole({ app, feed, stackName: 'ServerlessMlops', port: 0 });
     const csv = readFileSync(SAMPLE, 'utf8');
     const put = async (model: string, file: string, body: string) => {
       const key = datasetKey(model, file);
@@ -128,41 +129,11 @@ export async function startConsoleScenario(
         `expected a failed and a succeeded run of ${AUTO_MODEL}, found ${JSON.stringify(runs)}`,
       );
     }
-    const console = await openConsole(app);
-    stopConsole = console.stop;
-    return { app, url: console.url, token: console.token, rejectedRun, trainedRun, stop };
+    return { app, url: server.url, token: server.token, rejectedRun, trainedRun, stop };
   } catch (error) {
     await stop();
     throw error;
   }
-}
-
-/** The console for `app` on a free port, reading it through the CLI's local target. */
-async function openConsole(
-  app: LocalApp,
-): Promise<{ readonly url: string; readonly token: string; stop(): Promise<void> }> {
-  const target = localTarget(
-    runtimeDiscovery({
-      pid: process.pid,
-      region: app.runtime.resources.env.region,
-      endpoints: app.endpoints,
-      resources: app.resources,
-    }),
-  );
-  const server = await startConsoleServer({
-    target,
-    stackName: 'ServerlessMlops',
-    port: 0,
-    assets: buildConsoleAssets,
-  });
-  return {
-    url: server.url,
-    token: server.token,
-    stop: async () => {
-      await server.stop();
-      target.close();
-    },
-  };
 }
 
 /** The pages reviewers look at: file name and hash route. */

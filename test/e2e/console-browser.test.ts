@@ -11,6 +11,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import {
   AUTO_MODEL,
   type ConsoleScenario,
+  HOSTILE_COLUMN,
   launchChromium,
   MANUAL_MODEL,
   openPage,
@@ -140,5 +141,61 @@ describe('the web console in Chromium', () => {
     // Assess
     expect(await status.textContent()).toMatch(/token/i);
     expect((await scenario.app.registry.getVersion(MANUAL_MODEL, 1))?.status).toBe('PendingApproval');
+  });
+
+  it('approves with the token entered once: the version Approved, the page showing it', async () => {
+    // Prepare
+    await openPage(page, scenario.url, `#/models/${MANUAL_MODEL}`);
+    await page.getByRole('textbox', { name: 'Action token' }).fill(scenario.token);
+    await page.getByRole('button', { name: 'Use' }).click();
+
+    // Act
+    await page.getByLabel('Reason for v1 (optional)').fill('looked at it in the browser test');
+    await page.getByRole('button', { name: 'Approve' }).click();
+    await page.getByRole('button', { name: 'Approve' }).waitFor({ state: 'detached' });
+
+    // Assess
+    const version = await scenario.app.registry.getVersion(MANUAL_MODEL, 1);
+    expect(version?.status).toBe('Approved');
+    const row = page.getByRole('row').filter({ hasText: /^v1/ }).first();
+    expect(await row.textContent()).toContain('Approved');
+    expect(await page.locator('main').textContent()).toContain('looked at it in the browser test');
+    expect(pageProblems).toEqual([]);
+  });
+
+  it("shows a run's steps, its learning curve as SVG and the evaluation's reasons, from the runs list", async () => {
+    // Prepare
+    await openPage(page, scenario.url, '#/runs');
+
+    // Act
+    await page.getByRole('link', { name: scenario.trainedRun, exact: true }).first().click();
+    await page.getByRole('heading', { name: `Run ${scenario.trainedRun}` }).waitFor();
+
+    // Assess
+    const steps = page.getByRole('table', { name: `Steps of ${scenario.trainedRun}` }).locator('tbody tr');
+    expect(await steps.count()).toBeGreaterThanOrEqual(3);
+    expect(await steps.first().textContent()).toMatch(/Succeeded/);
+    const curve = page.getByRole('img', { name: `Learning curve of ${scenario.trainedRun}` });
+    expect(await curve.evaluate((node) => node.tagName)).toBe('svg');
+    expect(await page.locator('main').textContent()).toMatch(
+      /Evaluation[\s\S]*meets the threshold 0\.1[\s\S]*approval is automatic for this model/,
+    );
+    expect(pageProblems).toEqual([]);
+  });
+
+  it('renders a hostile column name in the validation report as text: no element made, no dialog', async () => {
+    // Act
+    await openPage(page, scenario.url, `#/runs/${encodeURIComponent(scenario.rejectedRun)}`);
+    const problems = page.getByRole('table', { name: 'Validation problems' });
+    await problems.waitFor();
+
+    // Assess
+    const cells = await problems.locator('td').allTextContents();
+    expect(cells).toContain(HOSTILE_COLUMN);
+    expect(await page.locator('main').textContent()).toContain('Rejected');
+    // The markup was never parsed: no img anywhere, nothing ran.
+    expect(await page.locator('img').count()).toBe(0);
+    expect(await page.evaluate(() => document.querySelectorAll('[onerror]').length)).toBe(0);
+    expect(pageProblems).toEqual([]);
   });
 });
