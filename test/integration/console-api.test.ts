@@ -9,6 +9,7 @@ import { type Lineage, ModelRegistryClient } from '../../lambdas/shared/registry
 import { RunArtifacts, runArtifactKey } from '../../lambdas/shared/s3-layout';
 import { type LocalEventBridge, startLocalEventBridge } from '../../local/aws/eventbridge';
 import { type LocalS3, startLocalS3 } from '../../local/aws/s3';
+import { ConsoleFeed, observeBoth } from '../../local/console/api/feed';
 import { RUNS_PAGE } from '../../local/console/api/runs';
 import { type ConsoleServer, startConsoleServer } from '../../local/console/server';
 import { CONSOLE_CSS_PATH, CONSOLE_JS_PATH } from '../../local/console/ui/build';
@@ -418,3 +419,55 @@ async function openEvents() {
     close: () => controller.abort(),
   };
 }
+
+describe('ConsoleFeed', () => {
+  it('keeps each training job’s rounds, the notifications, and tells the console what changed', () => {
+    const feed = new ConsoleFeed();
+    const kinds: string[] = [];
+    const printed: string[] = [];
+    const observer = observeBoth({ trainingMetric: (job) => printed.push(job) }, feed.observer);
+    feed.connect((kind) => kinds.push(kind));
+    for (const [name, value] of [
+      ['train:mlogloss', 0.9],
+      ['validation:mlogloss', 1.0],
+      ['train:mlogloss', 0.5],
+      ['validation:mlogloss', 0.7],
+    ] as const)
+      observer.trainingMetric?.('job-1', { name, value });
+    expect(feed.trainingRounds('job-1')).toEqual([
+      { round: 0, metrics: { 'train:mlogloss': 0.9, 'validation:mlogloss': 1.0 } },
+      { round: 1, metrics: { 'train:mlogloss': 0.5, 'validation:mlogloss': 0.7 } },
+    ]);
+    expect(feed.trainingRounds('job-2')).toBeUndefined();
+    expect(printed).toEqual(['job-1', 'job-1', 'job-1', 'job-1']);
+
+    observer.executionStarted?.({ id: 'e1', stateMachine: 'DeploymentStateMachine', input: {} });
+    observer.serviceEvent?.({ 'detail-type': 'CloudWatch Alarm State Change' });
+    observer.notification?.({
+      MessageId: 'm1',
+      TopicArn: 'arn:aws:sns:us-east-1:0:t',
+      Message: HOSTILE,
+    } as never);
+    expect(new Set(kinds)).toEqual(new Set(['runs', 'deployments', 'endpoints', 'models', 'alarms']));
+    expect(feed.notifications()).toEqual([expect.objectContaining({ Message: HOSTILE })]);
+  });
+
+  it('serves the feed’s notifications and training rounds through the API', async () => {
+    const feed = new ConsoleFeed();
+    feed.observer.notification?.({ MessageId: 'm2', TopicArn: 't', Message: HOSTILE } as never);
+    const fed = await startConsoleServer({
+      target,
+      stackName: 'ServerlessMlops',
+      port: 0,
+      readers: { notifications: () => feed.notifications() },
+    });
+    try {
+      const response = await fetch(new URL('/api/notifications', fed.url));
+      expect(await response.json()).toEqual({
+        notifications: [expect.objectContaining({ Message: HOSTILE })],
+      });
+    } finally {
+      await fed.stop();
+    }
+  });
+});
