@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localTarget, type Target } from '../../cli/target';
-import { type Lineage, ModelRegistryClient } from '../../lambdas/shared/registry';
+import { type Lineage, ModelRegistryClient, windowIdFor } from '../../lambdas/shared/registry';
 import { RunArtifacts, runArtifactKey } from '../../lambdas/shared/s3-layout';
 import { type LocalEventBridge, startLocalEventBridge } from '../../local/aws/eventbridge';
 import { type LocalS3, startLocalS3 } from '../../local/aws/s3';
@@ -469,5 +469,79 @@ describe('ConsoleFeed', () => {
     } finally {
       await fed.stop();
     }
+  });
+});
+
+describe('deployments and drift with records', () => {
+  it('GET /api/deployments and /api/deployments/:id give the stages and outcome', async () => {
+    const model = uniqueModel('deployed');
+    await modelWithVersion(model, 'Approved');
+    const deploymentId = `${model}-deploy-1`;
+    await registry.createDeployment({ deploymentId, model, version: 1, reason: HOSTILE });
+    await registry.recordDeploymentProgress(deploymentId, {
+      stage: { name: 'TrafficShifted', details: { trafficRouting: { Type: 'CANARY', CanarySize: 10 } } },
+    });
+    const list = await getJson<{ deployments: Record<string, unknown>[] }>(`/api/deployments?model=${model}`);
+    expect(list.deployments).toEqual([
+      expect.objectContaining({ deploymentId, model, version: 1, kind: 'deploy', status: 'Started' }),
+    ]);
+    const detail = await getJson<Record<string, unknown>>(`/api/deployments/${deploymentId}`);
+    expect(detail).toEqual(expect.objectContaining({ deploymentId, outcome: 'Started', alarms: [] }));
+    expect(detail.stages).toEqual([expect.objectContaining({ name: 'TrafficShifted' })]);
+    expect(detail.trafficShifts).toEqual([
+      expect.objectContaining({
+        stage: 'TrafficShifted',
+        details: { trafficRouting: { Type: 'CANARY', CanarySize: 10 } },
+      }),
+    ]);
+  });
+
+  it('GET /api/drift/:model lists windows; a window’s report is served sandboxed', async () => {
+    const model = uniqueModel('drifting');
+    await modelWithVersion(model, 'Approved');
+    const from = '2026-11-30T14:00:00.000Z';
+    const until = '2026-11-30T15:00:00.000Z';
+    const windowId = windowIdFor(from, until);
+    const htmlKey = `monitoring/${model}/${windowId}/report.html`;
+    await target.s3.send(
+      new PutObjectCommand({
+        Bucket: ARTIFACTS_BUCKET,
+        Key: htmlKey,
+        Body: '<html><body><h1>Drift</h1><script>alert(1)</script></body></html>',
+      }),
+    );
+    await target.windows.recordWindow({
+      model,
+      kind: 'drift',
+      from,
+      until,
+      previousUntil: undefined,
+      verdict: 'Drift',
+      alarming: true,
+      version: 1,
+      rows: 120,
+      reasons: [`${HOSTILE} drifted`],
+      reports: { html: htmlKey },
+      summary: { driftShare: 0.5 },
+      eventType: 'DriftChecked',
+    });
+    const listing = await getJson<{ windows: Record<string, unknown>[] }>(`/api/drift/${model}`);
+    expect(listing.windows).toEqual([
+      expect.objectContaining({
+        windowId,
+        verdict: 'Drift',
+        alarming: true,
+        rows: 120,
+        reasons: [`${HOSTILE} drifted`],
+      }),
+    ]);
+    const report = await get(`/api/drift/${model}/${windowId}/report.html`);
+    expect(report.status).toBe(200);
+    expect(report.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(report.headers.get('content-security-policy')).toBe(
+      "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:",
+    );
+    expect(report.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(await report.text()).toContain('<h1>Drift</h1>');
   });
 });
