@@ -103,7 +103,9 @@ export function lineChart(series: Series[], options: ChartOptions): HTMLElement 
   }
   const xTicks = options.integerX
     ? [...new Set(all.map((p) => p[0]))].sort((a, b) => a - b).slice(0, 20)
-    : ticks(xMin, xMax, 5);
+    : options.time
+      ? ticks(xMin, xMax, 5)
+      : niceTicks(xMin, xMax, 5).filter((v) => v >= xMin && v <= xMax);
   for (const v of xTicks) {
     const label = options.time ? timeTick(v, xMax - xMin) : num(v);
     axes.append(s('text', { x: x(v), y: HEIGHT - PAD.bottom + 16, 'text-anchor': 'middle' }, label));
@@ -127,6 +129,8 @@ export function lineChart(series: Series[], options: ChartOptions): HTMLElement 
   series.forEach((line, i) => {
     const colour = COLOURS[i % COLOURS.length] ?? '#0b57d0';
     const points = [...line.points].sort((a, b) => a[0] - b[0]);
+    // Dense lines (a hundred rounds) keep small markers: each still names its point on hover.
+    const marker = options.pointsOnly ? 5 : points.length > 30 ? 1.5 : 3;
     const group = s('g', { class: 'series', stroke: colour, fill: colour });
     if (!options.pointsOnly && points.length > 1) {
       group.append(
@@ -139,9 +143,7 @@ export function lineChart(series: Series[], options: ChartOptions): HTMLElement 
     }
     for (const [px, py] of points) {
       const label = `${line.name}: ${options.time ? new Date(px).toLocaleString() : num(px)} → ${num(py)}`;
-      group.append(
-        s('circle', { cx: x(px), cy: y(py), r: options.pointsOnly ? 5 : 3 }, s('title', {}, label)),
-      );
+      group.append(s('circle', { cx: x(px), cy: y(py), r: marker }, s('title', {}, label)));
     }
     svg.append(group);
   });

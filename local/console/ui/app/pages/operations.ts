@@ -126,7 +126,7 @@ function trafficSeries(deployment: DeploymentDetail): Series {
   }
   if (deployment.endedAt) {
     const end = Date.parse(deployment.endedAt);
-    points.push([end, last], [end, /^succeeded$/i.test(deployment.status) ? 100 : 0]);
+    points.push([end, last], [end, /^(promoted|succeeded)$/i.test(deployment.status) ? 100 : 0]);
   }
   return { name: `v${deployment.version} traffic %`, points: points.filter(([t]) => Number.isFinite(t)) };
 }

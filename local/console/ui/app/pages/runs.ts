@@ -185,7 +185,10 @@ export function runPage(runId: string): Page {
         detail.evaluation
           ? section(
               'Evaluation',
-              h('p', {}, 'Decision ', badge(detail.evaluation.decision)),
+              // A decision the API could not read comes as "null": the reasons still say what was decided.
+              /^(null|undefined|)$/.test(detail.evaluation.decision)
+                ? undefined
+                : h('p', {}, 'Decision ', badge(detail.evaluation.decision)),
               detail.evaluation.reasons.length === 0
                 ? undefined
                 : h(
