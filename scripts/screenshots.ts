@@ -81,6 +81,8 @@ export interface ConsoleScenario {
   readonly rejectedRun: string;
   /** A run that trained and registered AUTO_MODEL v1. */
   readonly trainedRun: string;
+  /** Uploads `body` as a dataset of `model` and waits until the runs it started settled. */
+  upload(model: string, file: string, body: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -113,14 +115,14 @@ export async function startConsoleScenario(
     // Up before the uploads, as npm start has it: pages follow the runs live.
     server = await startLocalConsole({ app, feed, stackName: 'ServerlessMlops', port: 0 });
     const csv = readFileSync(SAMPLE, 'utf8');
-    const put = async (model: string, file: string, body: string) => {
+    const upload = async (model: string, file: string, body: string) => {
       const key = datasetKey(model, file);
       await s3.send(new PutObjectCommand({ Bucket: app.resources.dataBucket, Key: key, Body: body }));
       await waitForRuns(app);
     };
-    await put(AUTO_MODEL, 'penguins.csv', csv);
-    await put(AUTO_MODEL, HOSTILE_FILE, hostileCsv(csv));
-    await put(MANUAL_MODEL, 'penguins.csv', csv);
+    await upload(AUTO_MODEL, 'penguins.csv', csv);
+    await upload(AUTO_MODEL, HOSTILE_FILE, hostileCsv(csv));
+    await upload(MANUAL_MODEL, 'penguins.csv', csv);
     const runs = (await app.registry.listRunsByModel(AUTO_MODEL)).items;
     const rejectedRun = runs.find((run) => run.status === 'Failed')?.runId;
     const trainedRun = runs.find((run) => run.status === 'Succeeded' && run.version === 1)?.runId;
@@ -129,7 +131,7 @@ export async function startConsoleScenario(
         `expected a failed and a succeeded run of ${AUTO_MODEL}, found ${JSON.stringify(runs)}`,
       );
     }
-    return { app, url: server.url, token: server.token, rejectedRun, trainedRun, stop };
+    return { app, url: server.url, token: server.token, rejectedRun, trainedRun, upload, stop };
   } catch (error) {
     await stop();
     throw error;

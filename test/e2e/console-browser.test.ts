@@ -3,7 +3,7 @@
  * runtime for the file where the sample trained and deployed, an upload with a hostile column name was
  * rejected, and a model with manual approval waits for an operator (scripts/screenshots.ts sets it up).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -12,11 +12,14 @@ import {
   AUTO_MODEL,
   type ConsoleScenario,
   HOSTILE_COLUMN,
+  hostileCsv,
   launchChromium,
   MANUAL_MODEL,
   openPage,
   startConsoleScenario,
 } from '../../scripts/screenshots';
+
+const SAMPLE = join(__dirname, '..', '..', 'samples', 'penguins', 'penguins.csv');
 
 describe('the web console in Chromium', () => {
   let stateDir: string;
@@ -196,6 +199,72 @@ describe('the web console in Chromium', () => {
     // The markup was never parsed: no img anywhere, nothing ran.
     expect(await page.locator('img').count()).toBe(0);
     expect(await page.evaluate(() => document.querySelectorAll('[onerror]').length)).toBe(0);
+    expect(pageProblems).toEqual([]);
+  });
+
+  it('is keyboard-navigable: a skip link first, the sections reached by Tab and opened with Enter', async () => {
+    // Prepare: the console focuses main after rendering a route
+    await openPage(page, scenario.url, '#/models');
+    const first = await page.evaluate(() => {
+      const focusable = document.querySelector<HTMLElement>(
+        'a[href], button, input, select, textarea, [tabindex]',
+      );
+      return { text: focusable?.textContent, href: focusable?.getAttribute('href') };
+    });
+
+    // Act: back from main into the header's navigation
+    let focused = '';
+    for (let i = 0; i < 15 && focused !== 'Runs'; i++) {
+      await page.keyboard.press('Shift+Tab');
+      focused = (await page.evaluate(() => document.activeElement?.textContent)) ?? '';
+    }
+    await page.keyboard.press('Enter');
+    await page.getByRole('table', { name: /^Runs/ }).waitFor();
+
+    // Assess
+    expect(first).toEqual({ text: 'Skip to content', href: '#main' });
+    expect(focused).toBe('Runs');
+    expect(new URL(page.url()).hash).toBe('#/runs');
+    expect(pageProblems).toEqual([]);
+  });
+
+  it('fits a 420 px wide window: no page-wide horizontal scrolling on a model and a run', async () => {
+    // Prepare
+    await page.setViewportSize({ width: 420, height: 800 });
+
+    for (const route of [`#/models/${AUTO_MODEL}`, `#/runs/${encodeURIComponent(scenario.trainedRun)}`]) {
+      // Act
+      await openPage(page, scenario.url, route);
+      await page.getByRole('heading', { level: 2 }).first().waitFor();
+      const widths = await page.evaluate(() => ({
+        page: document.documentElement.scrollWidth,
+        window: window.innerWidth,
+      }));
+
+      // Assess
+      expect(widths.page, route).toBeLessThanOrEqual(widths.window);
+    }
+    expect(pageProblems).toEqual([]);
+  });
+
+  it('follows a new run live: the runs list grows without a reload', async () => {
+    // Prepare: a mark that a reload would wipe
+    await openPage(page, scenario.url, `#/runs?model=${MANUAL_MODEL}`);
+    const rows = page.getByRole('table', { name: /^Runs/ }).locator('tbody tr');
+    const before = await rows.count();
+    await page.evaluate(() => {
+      (window as unknown as { notReloaded: boolean }).notReloaded = true;
+    });
+
+    // Act
+    await scenario.upload(MANUAL_MODEL, 'again.csv', hostileCsv(readFileSync(SAMPLE, 'utf8')));
+    await rows.nth(before).waitFor({ timeout: 15_000 });
+
+    // Assess
+    expect(await rows.count()).toBe(before + 1);
+    expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(
+      true,
+    );
     expect(pageProblems).toEqual([]);
   });
 });
