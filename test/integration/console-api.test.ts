@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localTarget, type Target } from '../../cli/target';
@@ -9,6 +10,7 @@ import { type Lineage, ModelRegistryClient, windowIdFor } from '../../lambdas/sh
 import { RunArtifacts, runArtifactKey } from '../../lambdas/shared/s3-layout';
 import { type LocalEventBridge, startLocalEventBridge } from '../../local/aws/eventbridge';
 import { type LocalS3, startLocalS3 } from '../../local/aws/s3';
+import { type LocalCloudWatch, startLocalCloudWatch } from '../../local/cloudwatch';
 import { ConsoleFeed, observeBoth } from '../../local/console/api/feed';
 import { RUNS_PAGE } from '../../local/console/api/runs';
 import { type ConsoleServer, startConsoleServer } from '../../local/console/server';
@@ -543,5 +545,106 @@ describe('deployments and drift with records', () => {
     );
     expect(report.headers.get('x-content-type-options')).toBe('nosniff');
     expect(await report.text()).toContain('<h1>Drift</h1>');
+  });
+});
+
+describe('endpoints and alarms through the local CloudWatch', () => {
+  let cloudwatch: LocalCloudWatch;
+  let client: CloudWatchClient;
+  let served: ConsoleServer;
+
+  beforeAll(async () => {
+    cloudwatch = await startLocalCloudWatch({ region: 'us-east-1', account: '123456789012' });
+    client = new CloudWatchClient({
+      region: 'us-east-1',
+      endpoint: cloudwatch.endpoint,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    served = await startConsoleServer({
+      target,
+      stackName: 'ServerlessMlops',
+      port: 0,
+      readers: { cloudwatch: client },
+    });
+  });
+
+  afterAll(async () => {
+    await served?.stop();
+    client?.destroy();
+    await cloudwatch?.stop();
+  });
+
+  it('GET /api/endpoints and /api/endpoints/:model/metrics read the production endpoint’s metrics', async () => {
+    const model = uniqueModel('serving');
+    await modelWithVersion(model, 'Approved');
+    const endpointName = `${model}-endpoint`;
+    const deploymentId = `${model}-deploy`;
+    await registry.createDeployment({ deploymentId, model, version: 1 });
+    await registry.takeDeploymentLease(model, deploymentId, { ttlSeconds: 600 });
+    await registry.beginDeployment(deploymentId);
+    await registry.promoteDeployment(deploymentId, {
+      endpointName,
+      endpointConfigName: `${endpointName}-config-1`,
+    });
+    await registry.releaseDeploymentLease(model, deploymentId);
+    const at = new Date(Date.now() - 2 * 60_000);
+    const Dimensions = [
+      { Name: 'EndpointName', Value: endpointName },
+      { Name: 'VariantName', Value: 'AllTraffic' },
+    ];
+    // As the local SageMaker Runtime publishes them (PutMetricData refuses AWS/ namespaces to callers).
+    cloudwatch.putMetricData('AWS/SageMaker', [
+      { MetricName: 'Invocations', Dimensions, Value: 12, Timestamp: at },
+      { MetricName: 'Invocation5XXErrors', Dimensions, Value: 1, Timestamp: at },
+      { MetricName: 'ModelLatency', Dimensions, Values: [1000, 3000], Counts: [9, 1], Timestamp: at },
+    ]);
+    const fetchJson = async (path: string) => (await fetch(new URL(path, served.url))).json();
+    expect(await fetchJson('/api/endpoints')).toEqual(
+      expect.arrayContaining([{ model, endpointName, status: 'Unknown', version: 1 }]),
+    );
+    const metrics = (await fetchJson(`/api/endpoints/${model}/metrics?minutes=10`)) as {
+      series: Record<string, [number, number][]>;
+    };
+    const minute = Math.floor(at.getTime() / 60_000) * 60_000;
+    expect(metrics.series.invocations).toEqual([[minute, 12]]);
+    expect(metrics.series.errors5xx).toEqual([[minute, 1]]);
+    expect(metrics.series.errors4xx).toEqual([]);
+    expect(metrics.series.latencyP50).toEqual([[minute, 1000]]);
+    expect(metrics.series.latencyP99?.[0]?.[1]).toBe(3000);
+    expect((await fetch(new URL(`/api/endpoints/${model}/metrics?minutes=0`, served.url))).status).toBe(400);
+  });
+
+  it('GET /api/alarms lists the alarms with their state and reason, ALARM first', async () => {
+    await client.send(
+      new PutMetricAlarmCommand({
+        AlarmName: 'console-test-alarm',
+        AlarmDescription: HOSTILE,
+        Namespace: 'Test',
+        MetricName: 'M',
+        Statistic: 'Sum',
+        Period: 60,
+        EvaluationPeriods: 1,
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanThreshold',
+      }),
+    );
+    await client.send(
+      new SetAlarmStateCommand({
+        AlarmName: 'console-test-alarm',
+        StateValue: 'ALARM',
+        StateReason: 'by the test',
+      }),
+    );
+    const { alarms } = (await (await fetch(new URL('/api/alarms', served.url))).json()) as {
+      alarms: Record<string, unknown>[];
+    };
+    expect(alarms[0]).toEqual(
+      expect.objectContaining({
+        name: 'console-test-alarm',
+        state: 'ALARM',
+        reason: 'by the test',
+        description: HOSTILE,
+      }),
+    );
   });
 });

@@ -7,6 +7,7 @@ import {
   DescribeAlarmsCommand,
   type DescribeAlarmsCommandOutput,
   GetMetricDataCommand,
+  ListMetricsCommand,
   type MetricDataQuery,
 } from '@aws-sdk/client-cloudwatch';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
@@ -141,8 +142,8 @@ const SERIES = {
 } as const;
 
 /**
- * The model's endpoint over the last `minutes`, a point a minute per series (GetMetricData over each serving
- * variant; latency in microseconds as SageMaker reports it).
+ * The model's endpoint over the last `minutes`, a point a minute per series and variant (GetMetricData over
+ * each variant that reported; latency in microseconds as SageMaker reports it).
  *
  * @throws NotFoundError when the model has no production endpoint
  */
@@ -162,18 +163,24 @@ export async function endpointMetrics(
   const series: Record<string, [number, number][]> = Object.fromEntries(
     Object.keys(SERIES).map((key) => [key, []]),
   );
-  if (readers.sagemaker === undefined || readers.cloudwatch === undefined) return { endpointName, series };
-  let variants: string[] = [];
-  try {
-    const described = await readers.sagemaker.send(
-      new DescribeEndpointCommand({ EndpointName: endpointName }),
-    );
-    variants = (described.ProductionVariants ?? []).flatMap((variant) =>
-      variant.VariantName === undefined ? [] : [variant.VariantName],
-    );
-  } catch (error) {
-    if ((error as Error).name !== 'ValidationException') throw error;
-  }
+  if (readers.cloudwatch === undefined) return { endpointName, series };
+  // The variants that reported (ListMetrics): with blue/green, the old fleet's and the new one's.
+  const listed = await readers.cloudwatch.send(
+    new ListMetricsCommand({
+      Namespace: 'AWS/SageMaker',
+      MetricName: 'Invocations',
+      Dimensions: [{ Name: 'EndpointName', Value: endpointName }],
+    }),
+  );
+  const variants = [
+    ...new Set(
+      (listed.Metrics ?? []).flatMap((metric) =>
+        (metric.Dimensions ?? []).flatMap((dimension) =>
+          dimension.Name === 'VariantName' && dimension.Value !== undefined ? [dimension.Value] : [],
+        ),
+      ),
+    ),
+  ];
   if (variants.length === 0) return { endpointName, series };
   const queries: MetricDataQuery[] = Object.entries(SERIES).flatMap(([key, { metric, stat }]) =>
     variants.map((variant, index) => ({
@@ -214,7 +221,7 @@ export async function endpointMetrics(
       if (value !== undefined) points.push([at.getTime(), value]);
     });
   }
-  // Several variants (blue/green) add up per minute for counts; latency keeps each variant's point.
+  // Several variants (blue/green): each one's points, in time order.
   for (const points of Object.values(series)) points.sort((a, b) => a[0] - b[0]);
   return { endpointName, series };
 }
