@@ -263,10 +263,12 @@ export async function startLocalConsole(options: LocalConsoleOptions): Promise<C
     throw error;
   }
   feed.connect((kind) => server.changed(kind));
+  app.runtime.events.onEvent((event) => feed.busEvent(event));
   return {
     ...server,
     changed: server.changed,
     stop: async () => {
+      feed.connect(undefined);
       await server.stop();
       close();
     },

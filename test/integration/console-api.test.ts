@@ -451,6 +451,14 @@ describe('ConsoleFeed', () => {
       Message: HOSTILE,
     } as never);
     expect(new Set(kinds)).toEqual(new Set(['runs', 'deployments', 'endpoints', 'models', 'alarms']));
+    kinds.length = 0;
+    // An approval from the CLI reaches the page through the bus; an event of no interest changes nothing.
+    feed.busEvent({ 'detail-type': 'ModelApproved' });
+    feed.busEvent({ 'detail-type': 'Object Created' });
+    expect(kinds).toEqual(['models']);
+    feed.connect(undefined);
+    feed.busEvent({ 'detail-type': 'ModelDeployed' });
+    expect(kinds).toEqual(['models']);
     expect(feed.notifications()).toEqual([expect.objectContaining({ Message: HOSTILE })]);
   });
 

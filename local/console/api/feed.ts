@@ -3,6 +3,19 @@
  * the AWS APIs: changes for the open pages, training rounds (SageMaker keeps them in CloudWatch Logs, which
  * the local runtime does not serve) and notifications (SNS has no API to read messages back).
  */
+import {
+  DEPLOYMENT_FAILED,
+  DEPLOYMENT_REQUESTED,
+  DRIFT_DETECTED,
+  MODEL_APPROVED,
+  MODEL_DEPLOYED,
+  MODEL_QUALITY_DEGRADED,
+  MODEL_REGISTERED,
+  MODEL_REJECTED,
+  RETRAIN_NEEDS_LABELS,
+  RETRAIN_STARTED,
+  RUN_RETRY_REQUESTED,
+} from '../../../lambdas/shared/events';
 import type { LocalAppObserver } from '../../app';
 import type { SnsMessage } from '../../aws/sns';
 import { type ChangeKind, changeObserver } from './changes';
@@ -39,9 +52,18 @@ export class ConsoleFeed {
     };
   }
 
-  /** Where changes go once the console is up (none are kept before). */
-  connect(sink: (kind: ChangeKind) => void): void {
+  /** Where changes go once the console is up (none are kept before); undefined: nowhere (stopped). */
+  connect(sink: ((kind: ChangeKind) => void) | undefined): void {
     this.sink = sink;
+  }
+
+  /**
+   * An event on the local bus (the CLI's approvals and deployment requests, the pipeline's own events): what
+   * the page shows of it changed, also when the change came from elsewhere than this console.
+   */
+  busEvent(event: { readonly 'detail-type'?: unknown }): void {
+    const kinds = BUS_EVENT_KINDS[String(event['detail-type'] ?? '')];
+    for (const kind of kinds ?? []) this.sink?.(kind);
   }
 
   /** The job's rounds: the n-th value of each metric is round n. */
@@ -77,6 +99,21 @@ export class ConsoleFeed {
     metrics.set(metric.name, values);
   }
 }
+
+/** What each of the stack's events changes. */
+const BUS_EVENT_KINDS: Readonly<Record<string, readonly ChangeKind[]>> = {
+  [MODEL_REGISTERED]: ['models', 'runs'],
+  [MODEL_APPROVED]: ['models'],
+  [MODEL_REJECTED]: ['models'],
+  [RUN_RETRY_REQUESTED]: ['runs'],
+  [DEPLOYMENT_REQUESTED]: ['deployments', 'models'],
+  [MODEL_DEPLOYED]: ['deployments', 'endpoints', 'models'],
+  [DEPLOYMENT_FAILED]: ['deployments', 'endpoints', 'models'],
+  [DRIFT_DETECTED]: ['drift'],
+  [MODEL_QUALITY_DEGRADED]: ['drift'],
+  [RETRAIN_STARTED]: ['runs', 'drift'],
+  [RETRAIN_NEEDS_LABELS]: ['drift'],
+};
 
 /** The LocalApp observer's callbacks. */
 const OBSERVER_METHODS = [
