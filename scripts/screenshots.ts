@@ -12,13 +12,14 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { datasetKey } from '../lambdas/shared/s3-layout';
 import { LocalApp, type LocalAppObserver } from '../local/app';
-import { localS3ClientConfig } from '../local/aws/s3-client';
+import { LOCAL_CREDENTIALS, localS3ClientConfig } from '../local/aws/s3-client';
 import { ConsoleFeed, observeBoth } from '../local/console/api/feed';
 import { type ConsoleServer, startLocalConsole } from '../local/console/server';
-import { waitForRuns } from '../local/scenarios/rollback';
+import { validationRows, waitForRuns } from '../local/scenarios/rollback';
 import type { CfnTemplate } from '../local/template/template';
 import { synthStack } from '../test/support/cdk';
 
@@ -123,6 +124,7 @@ export async function startConsoleScenario(
     await upload(AUTO_MODEL, 'penguins.csv', csv);
     await upload(AUTO_MODEL, HOSTILE_FILE, hostileCsv(csv));
     await upload(MANUAL_MODEL, 'penguins.csv', csv);
+    await sendTraffic(app, s3);
     const runs = (await app.registry.listRunsByModel(AUTO_MODEL)).items;
     const rejectedRun = runs.find((run) => run.status === 'Failed')?.runId;
     const trainedRun = runs.find((run) => run.status === 'Succeeded' && run.version === 1)?.runId;
@@ -135,6 +137,28 @@ export async function startConsoleScenario(
   } catch (error) {
     await stop();
     throw error;
+  }
+}
+
+/** A few predictions from AUTO_MODEL's endpoint (rows of its validation split), so its metrics have points. */
+async function sendTraffic(app: LocalApp, s3: S3Client, requests = 5): Promise<void> {
+  const endpointName = (await app.registry.getVersion(AUTO_MODEL, 1))?.deployment?.endpointName;
+  if (endpointName === undefined) throw new Error(`${AUTO_MODEL} v1 was not deployed`);
+  const rows = await validationRows(s3, app.resources.artifactsBucket, AUTO_MODEL, 3);
+  const runtime = new SageMakerRuntimeClient({
+    region: app.runtime.resources.env.region,
+    credentials: LOCAL_CREDENTIALS,
+    endpoint: app.endpoints.sagemakerRuntime,
+  });
+  try {
+    for (let i = 0; i < requests; i++) {
+      const body = rows.join('\n');
+      await runtime.send(
+        new InvokeEndpointCommand({ EndpointName: endpointName, ContentType: 'text/csv', Body: body }),
+      );
+    }
+  } finally {
+    runtime.destroy();
   }
 }
 

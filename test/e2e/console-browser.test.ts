@@ -247,6 +247,56 @@ describe('the web console in Chromium', () => {
     expect(pageProblems).toEqual([]);
   });
 
+  it("shows the sample's deployment from the list: its outcome and the traffic shift as SVG", async () => {
+    // Prepare
+    await openPage(page, scenario.url, '#/deployments');
+
+    // Act
+    await page.locator('main a[href^="#/deployments/"]').first().click();
+    await page.getByRole('heading', { name: /^Deployment / }).waitFor();
+
+    // Assess
+    expect(await page.locator('main').textContent()).toMatch(/Outcome[\s\S]*Promoted/);
+    const traffic = page.getByRole('img', { name: 'Traffic to v1 over time' });
+    expect(await traffic.evaluate((node) => node.tagName)).toBe('svg');
+    expect(pageProblems).toEqual([]);
+  });
+
+  it('shows the serving endpoint and its invocations from the local CloudWatch as SVG charts', async () => {
+    // Prepare
+    await openPage(page, scenario.url, '#/endpoints');
+    const row = page
+      .getByRole('row')
+      .filter({ has: page.getByRole('link', { name: AUTO_MODEL, exact: true }) });
+    expect(await row.textContent()).toMatch(/InService[\s\S]*v1/);
+
+    // Act
+    await page.getByRole('link', { name: `Metrics of ${AUTO_MODEL}` }).click();
+    const invocations = page.getByRole('img', { name: 'Invocations per minute' });
+    await invocations.waitFor();
+
+    // Assess: the scenario's 5 requests, in one or more minutes
+    expect(await invocations.evaluate((node) => node.tagName)).toBe('svg');
+    const points = await invocations.locator('title').allTextContents();
+    expect(points.filter((text) => /^invocations: /.test(text)).length).toBeGreaterThan(0);
+    expect(await page.getByRole('img', { name: 'Model latency (ms)' }).count()).toBe(1);
+    expect(await page.getByRole('img', { name: 'Errors per minute' }).count()).toBe(1);
+    expect(pageProblems).toEqual([]);
+  });
+
+  it('lists the alarms with their state, and the notifications the runtime published', async () => {
+    // Act
+    await openPage(page, scenario.url, '#/alarms');
+    const alarms = page.getByRole('table', { name: 'Alarms, those in ALARM first' }).locator('tbody tr');
+    await alarms.first().waitFor();
+
+    // Assess
+    expect(await alarms.count()).toBeGreaterThan(0);
+    expect(await alarms.first().textContent()).toMatch(/OK|ALARM|INSUFFICIENT_DATA/);
+    expect(await page.locator('main ol.notifications li').count()).toBeGreaterThan(0);
+    expect(pageProblems).toEqual([]);
+  });
+
   it('follows a new run live: the runs list grows without a reload', async () => {
     // Prepare: a mark that a reload would wipe
     await openPage(page, scenario.url, `#/runs?model=${MANUAL_MODEL}`);
