@@ -237,7 +237,20 @@ export function modelPage(name: string): Page {
             ([alias, version]) => [`Alias ${alias}`, `v${version}`] as [string, string],
           ),
         ),
-        h('p', {}, h('a', { href: `#/runs?model=${encodeURIComponent(detail.name)}` }, 'Runs of this model')),
+        h(
+          'ul',
+          { class: 'related' },
+          h('li', {}, h('a', { href: `#/runs?model=${encodeURIComponent(detail.name)}` }, 'Runs')),
+          h(
+            'li',
+            {},
+            h('a', { href: `#/deployments?model=${encodeURIComponent(detail.name)}` }, 'Deployments'),
+          ),
+          production === undefined
+            ? undefined
+            : h('li', {}, link('Endpoint metrics', 'endpoints', detail.name)),
+          h('li', {}, link('Drift', 'drift', detail.name)),
+        ),
         section(
           'Metric per version',
           lineChart(

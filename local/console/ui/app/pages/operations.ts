@@ -450,6 +450,54 @@ interface Alarm {
   description: string;
 }
 
+interface SnsNotification {
+  MessageId?: string;
+  TopicArn?: string;
+  Subject?: string;
+  Message?: string;
+  Timestamp?: string;
+  deliveries?: string[];
+}
+
+/** Long text folded behind a summary, so a table of alarms stays scannable. */
+function folded(summary: string, text: string): HTMLElement | string {
+  if (!text) return '';
+  return h('details', {}, h('summary', {}, summary), h('p', { class: 'folded' }, text));
+}
+
+/** A message body: JSON pretty-printed, anything else as it is (always as text). */
+function messageBody(message: string): HTMLElement {
+  let text = message;
+  try {
+    text = JSON.stringify(JSON.parse(message), null, 2);
+  } catch {
+    // Not JSON: shown as sent.
+  }
+  return h('pre', { class: 'message' }, text);
+}
+
+function notificationRow(item: unknown): HTMLTableRowElement {
+  const note = (item && typeof item === 'object' ? item : {}) as SnsNotification;
+  if (typeof note.Message !== 'string') {
+    return h('tr', {}, h('td', { colspan: 4 }, jsonView(item)));
+  }
+  return h(
+    'tr',
+    {},
+    h('td', {}, when(note.Timestamp)),
+    h('td', {}, note.Subject ?? ''),
+    h('td', {}, note.TopicArn?.split(':').pop() ?? ''),
+    h(
+      'td',
+      {},
+      h('details', {}, h('summary', {}, 'Message'), messageBody(note.Message)),
+      (note.deliveries ?? []).length > 0
+        ? h('ul', { class: 'deliveries' }, ...(note.deliveries ?? []).map((d) => h('li', {}, d)))
+        : undefined,
+    ),
+  );
+}
+
 /** The stack's alarms (ALARM first) and the newest notifications. */
 export function alarmsPage(): Page {
   return {
@@ -460,6 +508,8 @@ export function alarmsPage(): Page {
         get<{ alarms: Alarm[] }>(apiPath(['alarms']), signal),
         get<{ notifications: unknown[] }>(apiPath(['notifications']), signal),
       ]);
+      const counts = new Map<string, number>();
+      for (const alarm of alarms) counts.set(alarm.state, (counts.get(alarm.state) ?? 0) + 1);
       return h(
         'div',
         {},
@@ -467,16 +517,24 @@ export function alarmsPage(): Page {
           'Alarms',
           alarms.length === 0
             ? empty('No alarms.')
-            : table(
-                'Alarms, those in ALARM first',
-                ['Alarm', 'State', 'Since', 'Reason', 'Description'],
-                alarms.map((alarm) => [
-                  alarm.name,
-                  badge(alarm.state),
-                  when(alarm.updatedAt),
-                  alarm.reason,
-                  alarm.description,
-                ]),
+            : h(
+                'div',
+                {},
+                h(
+                  'p',
+                  { class: 'counts' },
+                  ...[...counts].flatMap(([state, count]) => [badge(state), ` ${count} `]),
+                ),
+                table(
+                  'Alarms, those in ALARM first',
+                  ['Alarm', 'State', 'Since', 'Reason'],
+                  alarms.map((alarm) => [
+                    h('div', {}, alarm.name, folded('What it means, what to do', alarm.description)),
+                    badge(alarm.state),
+                    when(alarm.updatedAt),
+                    alarm.reason,
+                  ]),
+                ),
               ),
         ),
         section(
@@ -484,9 +542,23 @@ export function alarmsPage(): Page {
           notifications.length === 0
             ? empty('No notifications yet.')
             : h(
-                'ol',
-                { class: 'notifications' },
-                ...notifications.map((item) => h('li', {}, jsonView(item))),
+                'div',
+                { class: 'table-wrap', tabindex: 0, role: 'region', 'aria-label': 'Notifications' },
+                h(
+                  'table',
+                  {},
+                  h('caption', {}, 'Notifications published to the stack’s topics, newest first'),
+                  h(
+                    'thead',
+                    {},
+                    h(
+                      'tr',
+                      {},
+                      ...['When', 'Subject', 'Topic', 'Message'].map((t) => h('th', { scope: 'col' }, t)),
+                    ),
+                  ),
+                  h('tbody', {}, ...notifications.map(notificationRow)),
+                ),
               ),
         ),
       );
