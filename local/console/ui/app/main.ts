@@ -100,6 +100,7 @@ function tokenForm(): HTMLElement {
 const main = h('main', { id: 'main', tabindex: -1 });
 const live = h('p', { class: 'live', role: 'status', 'aria-live': 'polite' });
 const navLinks = new Map<string, HTMLAnchorElement>();
+const FOCUSABLE = 'a[href], button, summary, [tabindex="0"]';
 let current: { page: Page; controller: AbortController; key: string } | undefined;
 
 async function show(focus: boolean): Promise<void> {
@@ -124,11 +125,27 @@ async function show(focus: boolean): Promise<void> {
   try {
     const content = await page.render(controller.signal);
     if (controller.signal.aborted) return;
-    // A live refresh keeps what the reader opened (details) and where they were.
-    const scroll = window.scrollY;
-    main.replaceChildren(content);
-    if (focus) main.focus({ preventScroll: true });
-    else window.scrollTo(0, scroll);
+    if (focus) {
+      main.replaceChildren(content);
+      main.focus({ preventScroll: true });
+      window.scrollTo(0, 0);
+    } else {
+      // A live refresh keeps what the reader opened (details), the focused control and the scroll position.
+      const scroll = window.scrollY;
+      const opened = [...main.querySelectorAll('details')].map((details) => details.open);
+      const focusables = () => [...main.querySelectorAll<HTMLElement>(FOCUSABLE)];
+      const active = document.activeElement;
+      const focused = active instanceof HTMLElement ? focusables().indexOf(active) : -1;
+      main.replaceChildren(content);
+      const details = [...main.querySelectorAll('details')];
+      if (details.length === opened.length) {
+        details.forEach((each, i) => {
+          each.open = opened[i] ?? false;
+        });
+      }
+      if (focused >= 0) focusables()[focused]?.focus({ preventScroll: true });
+      window.scrollTo(0, scroll);
+    }
   } catch (error) {
     if (controller.signal.aborted) return;
     main.replaceChildren(
