@@ -148,7 +148,7 @@ export async function runDetail(target: Target, readers: RunReaders, runId: stri
   ]);
   const steps: Step[] = [];
   let jobName: string | undefined;
-  let evaluation: { decision: string; reasons: string[] } | undefined;
+  let evaluation: Evaluation | undefined;
   for (const event of history) {
     const at = event.timestamp?.toISOString();
     const entered = event.stateEnteredEventDetails;
@@ -248,15 +248,28 @@ function jobNameIn(input: string | undefined): string | undefined {
   return typeof name === 'string' ? name : undefined;
 }
 
-function evaluationIn(output: string | undefined): { decision: string; reasons: string[] } | undefined {
-  const evaluation = parse(output)?.evaluation as Record<string, unknown> | undefined;
-  if (evaluation === undefined || typeof evaluation !== 'object' || evaluation === null) return undefined;
-  const decision = evaluation.decision;
-  const reasons = evaluation.reasons ?? evaluation.reason;
+/** EvaluateModel's decision (lambdas/shared/pipeline.ts EvaluationDecision) in the state's output. */
+function evaluationIn(output: string | undefined): Evaluation | undefined {
+  const evaluation = parse(output)?.evaluation;
+  if (typeof evaluation !== 'object' || evaluation === null) return undefined;
+  const { status, decision, reasons, metric, value, champion } = evaluation as Record<string, unknown>;
+  const chosen = status ?? decision;
   return {
-    decision: typeof decision === 'string' ? decision : JSON.stringify(decision ?? null),
-    reasons: Array.isArray(reasons) ? reasons.map(String) : reasons === undefined ? [] : [String(reasons)],
+    decision: typeof chosen === 'string' ? chosen : 'Unknown',
+    reasons: Array.isArray(reasons) ? reasons.map(String) : [],
+    ...(typeof metric === 'string' ? { metric } : {}),
+    ...(typeof value === 'number' ? { value } : {}),
+    ...(typeof champion === 'object' && champion !== null ? { champion } : {}),
   };
+}
+
+/** What EvaluateModel decided, and why. */
+interface Evaluation {
+  readonly decision: string;
+  readonly reasons: string[];
+  readonly metric?: string;
+  readonly value?: number;
+  readonly champion?: object;
 }
 
 /** The validation report (accepted and rejected datasets alike); undefined before validation wrote it. */
