@@ -25,7 +25,7 @@ export interface ChartOptions {
 
 const WIDTH = 640;
 const HEIGHT = 240;
-const PAD = { left: 56, right: 40, top: 16, bottom: 40 };
+const PAD = { left: 56, right: 40, top: 30, bottom: 40 };
 const COLOURS = ['#0b57d0', '#b3261e', '#146c2e', '#7a4d00', '#6f2da8'];
 
 function ticks(min: number, max: number, count: number): number[] {
@@ -119,7 +119,8 @@ export function lineChart(series: Series[], options: ChartOptions): HTMLElement 
     axes.append(
       s(
         'text',
-        { x: 12, y: HEIGHT / 2, transform: `rotate(-90 12 ${HEIGHT / 2})`, 'text-anchor': 'middle' },
+        // Above the axis, not rotated beside it: it never runs into the tick labels on a narrow window.
+        { x: 4, y: 16, 'text-anchor': 'start' },
         options.yLabel,
       ),
     );
