@@ -4,18 +4,24 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localTarget, type Target } from '../../cli/target';
 import { type Lineage, ModelRegistryClient, windowIdFor } from '../../lambdas/shared/registry';
 import { RunArtifacts, runArtifactKey } from '../../lambdas/shared/s3-layout';
 import { type LocalEventBridge, startLocalEventBridge } from '../../local/aws/eventbridge';
 import { type LocalS3, startLocalS3 } from '../../local/aws/s3';
+import { type LocalStepFunctionsApi, startLocalStepFunctionsApi } from '../../local/aws/stepfunctions-api';
 import { type LocalCloudWatch, startLocalCloudWatch } from '../../local/cloudwatch';
 import { ConsoleFeed, observeBoth } from '../../local/console/api/feed';
 import { RUNS_PAGE } from '../../local/console/api/runs';
 import { type ConsoleServer, startConsoleServer } from '../../local/console/server';
 import { CONSOLE_CSS_PATH, CONSOLE_JS_PATH } from '../../local/console/ui/build';
 import type { RuntimeDiscovery } from '../../local/discovery';
+import { LOCAL_CREDENTIALS } from '../../local/runtime';
+import { ExecutionRegistry } from '../../local/stepfunctions/executions';
+import { LocalStateMachine } from '../../local/stepfunctions/executor';
+import { TaskTokens } from '../../local/stepfunctions/task-tokens';
 import { useRegistryTable } from '../support/dynamodb';
 
 const DATA_BUCKET = 'console-data';
@@ -654,5 +660,92 @@ describe('endpoints and alarms through the local CloudWatch', () => {
         description: HOSTILE,
       }),
     );
+  });
+});
+
+describe('a run’s steps and evaluation from its execution history (the local Step Functions API)', () => {
+  const MACHINE = 'arn:aws:states:us-east-1:123456789012:stateMachine:Training';
+  let api: LocalStepFunctionsApi;
+  let sfn: SFNClient;
+  let executions: ExecutionRegistry;
+  let served: ConsoleServer;
+
+  beforeAll(async () => {
+    const machine = new LocalStateMachine({
+      StartAt: 'ValidateDataset',
+      States: {
+        ValidateDataset: {
+          Type: 'Pass',
+          Result: { trainingJobName: 'job-steps' },
+          ResultPath: '$.plan',
+          Next: 'EvaluateModel',
+        },
+        EvaluateModel: {
+          Type: 'Pass',
+          Result: {
+            status: 'PendingApproval',
+            metric: 'validation:auc',
+            value: 0.9,
+            reasons: [`${HOSTILE} approval is manual for this model`],
+          },
+          ResultPath: '$.evaluation',
+          Next: 'RegisterModel',
+        },
+        RegisterModel: { Type: 'Fail', Error: 'Bench', Cause: 'stops here' },
+      },
+    } as never);
+    executions = new ExecutionRegistry(new Map([['Training', MACHINE]]), (_arn, input, context) =>
+      machine.execute(input, { context, retryIntervalMs: 1, tasks: {} }),
+    );
+    api = await startLocalStepFunctionsApi({ executions, tokens: new TaskTokens() });
+    sfn = new SFNClient({
+      region: 'us-east-1',
+      endpoint: api.endpoint,
+      credentials: LOCAL_CREDENTIALS,
+      maxAttempts: 1,
+    });
+    served = await startConsoleServer({
+      target,
+      stackName: 'ServerlessMlops',
+      port: 0,
+      readers: { stepFunctions: sfn },
+    });
+  });
+
+  afterAll(async () => {
+    await served?.stop();
+    sfn?.destroy();
+    await api?.stop();
+  });
+
+  it('GET /api/runs/:runId lists the steps in order with their outcome, and the evaluation’s decision and reasons', async () => {
+    const model = uniqueModel('steps');
+    const runId = `${model}-run`;
+    const started = executions.start(MACHINE, runId, '{}');
+    await started.result;
+    await registry.createRun({
+      runId,
+      model,
+      dataset: { bucket: DATA_BUCKET, key: `datasets/${model}/a.csv` },
+      executionArn: started.execution.executionArn,
+    });
+    const detail = (await (await fetch(new URL(`/api/runs/${runId}`, served.url))).json()) as {
+      steps: { name: string; status: string; startedAt?: string; endedAt?: string }[];
+      evaluation: { decision: string; reasons: string[]; metric: string; value: number };
+    };
+    expect(detail.steps.map((step) => [step.name, step.status])).toEqual([
+      ['ValidateDataset', 'Succeeded'],
+      ['EvaluateModel', 'Succeeded'],
+      ['RegisterModel', 'Failed'],
+    ]);
+    expect(detail.steps[0]).toEqual(
+      expect.objectContaining({ startedAt: expect.any(String), endedAt: expect.any(String) }),
+    );
+    expect(detail.evaluation).toEqual({
+      decision: 'PendingApproval',
+      reasons: [`${HOSTILE} approval is manual for this model`],
+      metric: 'validation:auc',
+      value: 0.9,
+    });
   });
 });
