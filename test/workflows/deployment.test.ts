@@ -639,7 +639,12 @@ describe('deployment workflow, executed from the synthesized definition', () => 
       const sent = (action: string) =>
         h.sagemaker.calls.filter((c) => c.action === action).map((c) => c.input);
       expect(sent('CreateEndpointConfig')).toEqual([plan?.createEndpointConfig]);
-      expect(sent('PutMetricAlarm')).toEqual(plan?.alarms);
+      // The definition adds the stack's notification topic to every alarm the plan built (issue 11).
+      const [topic] = (sent('PutMetricAlarm')[0]?.AlarmActions ?? []) as string[];
+      expect(topic).toMatch(/^arn:aws:sns:[a-z0-9-]+:\d{12}:NotificationsTopic/);
+      expect(sent('PutMetricAlarm')).toEqual(
+        plan?.alarms.map((alarm) => ({ ...alarm, AlarmActions: [topic], OKActions: [topic] })),
+      );
     }
   });
 
