@@ -293,7 +293,9 @@ describe('the web console in Chromium', () => {
     // Assess
     expect(await alarms.count()).toBeGreaterThan(0);
     expect(await alarms.first().textContent()).toMatch(/OK|ALARM|INSUFFICIENT_DATA/);
-    expect(await page.locator('main ol.notifications li').count()).toBeGreaterThan(0);
+    const notifications = page.getByRole('table', { name: /^Notifications/ }).locator('tbody tr');
+    expect(await notifications.count()).toBeGreaterThan(0);
+    expect((await notifications.allTextContents()).join('\n')).toContain(AUTO_MODEL);
     expect(pageProblems).toEqual([]);
   });
 
