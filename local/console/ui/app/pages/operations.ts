@@ -383,7 +383,14 @@ function windowRow(model: string, window: DriftWindow): HTMLTableRowElement {
     h('td', {}, badge(window.verdict)),
     h('td', {}, window.version === undefined ? '' : `v${window.version}`),
     h('td', {}, window.rows === undefined ? '' : String(window.rows)),
-    h('td', {}, (window.reasons ?? []).join('; ')),
+    h(
+      'td',
+      {},
+      (window.reasons ?? []).join('; '),
+      window.summary === undefined
+        ? undefined
+        : h('details', {}, h('summary', {}, 'Summary'), jsonView(window.summary)),
+    ),
     h('td', {}, window.hasReport === false ? '' : link('Report', 'drift', model, window.windowId)),
   );
 }
