@@ -15,7 +15,7 @@ import { type LocalStepFunctionsApi, startLocalStepFunctionsApi } from '../../lo
 import { type LocalCloudWatch, startLocalCloudWatch } from '../../local/cloudwatch';
 import { ConsoleFeed, observeBoth } from '../../local/console/api/feed';
 import { RUNS_PAGE } from '../../local/console/api/runs';
-import { type ConsoleServer, startConsoleServer } from '../../local/console/server';
+import { type ConsoleServer, DEFAULT_CONSOLE_PORT, startConsoleServer } from '../../local/console/server';
 import { CONSOLE_CSS_PATH, CONSOLE_JS_PATH } from '../../local/console/ui/build';
 import type { RuntimeDiscovery } from '../../local/discovery';
 import { LOCAL_CREDENTIALS } from '../../local/runtime';
@@ -146,6 +146,25 @@ describe('console server', () => {
     expect(page).not.toMatch(/<script(?![^>]*\bsrc=)/);
     expect(await (await get(CONSOLE_JS_PATH)).text()).not.toBe('');
     expect((await get('/nothing-here')).status).toBe(404);
+  });
+
+  it('asks for port 8765 first, takes a free one when it is taken (and says so), and fails on a taken port given explicitly', async () => {
+    const first = await startConsoleServer({ target, stackName: 'ServerlessMlops' });
+    try {
+      expect(first.portFallback).toBe(first.port !== DEFAULT_CONSOLE_PORT);
+      const second = await startConsoleServer({ target, stackName: 'ServerlessMlops' });
+      try {
+        expect(second.portFallback).toBe(true);
+        expect(second.port).not.toBe(DEFAULT_CONSOLE_PORT);
+      } finally {
+        await second.stop();
+      }
+      await expect(
+        startConsoleServer({ target, stackName: 'ServerlessMlops', port: first.port }),
+      ).rejects.toThrow(/EADDRINUSE/);
+    } finally {
+      await first.stop();
+    }
   });
 
   it('refuses a Host that is not its own (DNS rebinding)', async () => {
