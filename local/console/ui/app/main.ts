@@ -111,7 +111,8 @@ async function show(focus: boolean): Promise<void> {
     if (name === section) anchor.setAttribute('aria-current', 'page');
     else anchor.removeAttribute('aria-current');
   }
-  const page = routes[section]?.(route);
+  // A refresh re-renders the page already shown (keeping its state); a route change builds a new one.
+  const page = !focus && current?.key === key ? current.page : routes[section]?.(route);
   current?.controller.abort();
   if (!page) {
     main.replaceChildren(h('h2', {}, 'Not found'), h('p', {}, 'No page here. Use the navigation above.'));
@@ -152,6 +153,14 @@ async function show(focus: boolean): Promise<void> {
       h('h2', {}, page.title),
       h('p', { role: 'alert', class: 'error' }, errorText(error)),
     );
+  } finally {
+    // Metrics arrive without a change event: such a page re-reads them on a timer while it is shown.
+    if (page.pollMs !== undefined && !controller.signal.aborted) {
+      const timer = window.setTimeout(() => {
+        if (current?.controller === controller) void show(false);
+      }, page.pollMs);
+      controller.signal.addEventListener('abort', () => window.clearTimeout(timer));
+    }
   }
 }
 

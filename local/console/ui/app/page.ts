@@ -12,6 +12,8 @@ export interface Page {
   /** The changes after which the page is rebuilt from fresh data. */
   kinds: ChangeKind[];
   render(signal: AbortSignal): Promise<Node>;
+  /** Re-read every this many ms while shown (data that changes without a change event). */
+  pollMs?: number;
 }
 
 /** Says the outcome of an action above the page (it stays through the refresh the action causes). */

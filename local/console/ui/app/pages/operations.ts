@@ -273,6 +273,7 @@ export function endpointPage(model: string, minutes: number): Page {
   return {
     title: `Endpoint of ${model}`,
     kinds: ['endpoints', 'deployments'],
+    pollMs: 30_000,
     async render(signal) {
       const { series, endpointName } = await get<{ series: Partial<MetricSeries>; endpointName?: string }>(
         apiPath(['endpoints', model, 'metrics'], { minutes }),
@@ -284,7 +285,11 @@ export function endpointPage(model: string, minutes: number): Page {
         'select',
         { id: 'minutes', name: 'minutes' },
         ...[15, 60, 180, 720, 1440].map((m) => {
-          const option = h('option', { value: String(m) }, m < 60 ? `${m} minutes` : `${m / 60} hours`);
+          const option = h(
+            'option',
+            { value: String(m) },
+            m < 60 ? `${m} minutes` : m === 60 ? '1 hour' : `${m / 60} hours`,
+          );
           option.selected = m === minutes;
           return option;
         }),
