@@ -76,7 +76,7 @@ export interface RunDetail {
     stoppedEarly?: boolean;
   };
   training?: { rounds: { round: number; metrics: Record<string, number> }[] };
-  evaluation?: { decision: string; reasons: string[] };
+  evaluation?: { decision: string; reasons: string[]; metric?: string; value?: number; champion?: unknown };
   artifacts: { name: string; href: string }[];
 }
 

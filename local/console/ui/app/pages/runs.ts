@@ -3,8 +3,9 @@
 import { apiPath, get, type RunDetail, type RunSummary } from '../api';
 import { lineChart, type Series } from '../charts';
 import { badge, empty, facts, h, link, section, table } from '../dom';
-import { between, duration, usd, when } from '../format';
+import { between, duration, num, usd, when } from '../format';
 import { more, type Page } from '../page';
+import { jsonView } from './generic';
 
 type RunList = { runs: RunSummary[]; next?: string };
 
@@ -189,6 +190,13 @@ export function runPage(runId: string): Page {
               /^(null|undefined|)$/.test(detail.evaluation.decision)
                 ? undefined
                 : h('p', {}, 'Decision ', badge(detail.evaluation.decision)),
+              facts([
+                [detail.evaluation.metric ?? 'Metric', num(detail.evaluation.value)],
+                [
+                  'Champion',
+                  detail.evaluation.champion === undefined ? undefined : jsonView(detail.evaluation.champion),
+                ],
+              ]),
               detail.evaluation.reasons.length === 0
                 ? undefined
                 : h(
