@@ -166,7 +166,7 @@ describe('the web console in Chromium', () => {
     expect(pageProblems).toEqual([]);
   });
 
-  it("shows a run's steps, its learning curve as SVG and the evaluation's reasons, from the runs list", async () => {
+  it("shows a run's steps, its learning curve as SVG and the evaluation's decision and reasons, from the runs list", async () => {
     // Prepare
     await openPage(page, scenario.url, '#/runs');
 
@@ -180,8 +180,12 @@ describe('the web console in Chromium', () => {
     expect(await steps.first().textContent()).toMatch(/Succeeded/);
     const curve = page.getByRole('img', { name: `Learning curve of ${scenario.trainedRun}` });
     expect(await curve.evaluate((node) => node.tagName)).toBe('svg');
-    expect(await page.locator('main').textContent()).toMatch(
-      /Evaluation[\s\S]*meets the threshold 0\.1[\s\S]*approval is automatic for this model/,
+    const evaluation = page
+      .locator('main section')
+      .filter({ has: page.getByRole('heading', { name: 'Evaluation' }) });
+    expect(await evaluation.textContent()).toMatch(/Decision\s*Approved/);
+    expect(await evaluation.textContent()).toMatch(
+      /meets the threshold 0\.1[\s\S]*approval is automatic for this model/,
     );
     expect(pageProblems).toEqual([]);
   });
