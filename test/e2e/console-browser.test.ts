@@ -4,6 +4,8 @@
  * rejected, and a model with manual approval waits for an operator (scripts/screenshots.ts sets it up).
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -144,6 +146,34 @@ describe('the web console in Chromium', () => {
     // Assess
     expect(await status.textContent()).toMatch(/token/i);
     expect((await scenario.app.registry.getVersion(MANUAL_MODEL, 1))?.status).toBe('PendingApproval');
+  });
+
+  it('refuses a cross-site form that posts an approval: 403, the version still PendingApproval', async () => {
+    // Prepare: another origin's page that submits a form to the console at once (the classic CSRF)
+    const action = new URL(`api/models/${MANUAL_MODEL}/versions/1/approve`, scenario.url).href;
+    const hostile = createServer((_request, response) => {
+      response.writeHead(200, { 'Content-Type': 'text/html' });
+      response.end(
+        `<form method="post" action="${action}" enctype="text/plain">` +
+          '<input name=\'{"reason":"csrf","x":"\' value=\'"}\'></form>' +
+          '<script>document.forms[0].submit()</script>',
+      );
+    });
+    await new Promise<void>((resolve) => hostile.listen(0, '127.0.0.1', resolve));
+    const { port } = hostile.address() as AddressInfo;
+
+    try {
+      // Act
+      const answered = page.waitForResponse(action);
+      await page.goto(`http://127.0.0.1:${port}/`);
+      const response = await answered;
+
+      // Assess
+      expect(response.status()).toBe(403);
+      expect((await scenario.app.registry.getVersion(MANUAL_MODEL, 1))?.status).toBe('PendingApproval');
+    } finally {
+      await new Promise((resolve) => hostile.close(resolve));
+    }
   });
 
   it('approves with the token entered once: the version Approved, the page showing it', async () => {
