@@ -24,6 +24,7 @@ import { noisySample, sendTraffic, validationRows, waitForRuns } from '../../loc
 import type { CfnTemplate } from '../../local/template/template';
 import { MODEL_FILE } from '../../local/trainers/xgboost/training-job';
 import { synthStack } from '../support/cdk';
+import { ServiceEvents } from '../support/service-events';
 
 const SAMPLE = join(__dirname, '..', '..', 'samples', 'penguins', 'penguins.csv');
 const ENDPOINT = 'serverlessmlops-penguins';
@@ -60,20 +61,14 @@ const CONFIG = {
   },
 };
 
-interface Stage {
-  readonly config: string;
-  readonly status: string;
-  readonly share: number;
-}
-
 describe('local runtime: a silent rollback (the green fleet fails its health check)', () => {
   let app: LocalApp;
   let stateDir: string;
   let s3: S3Client;
   let rows: string[];
   const errors: string[] = [];
-  const stages: Stage[] = [];
-  const alarms: string[] = [];
+  const events = new ServiceEvents();
+  const { stages, alarms } = events;
 
   /** A Deployment Requested event as `mlops deploy` puts it on the bus. */
   async function requestDeployment(version: number, requestId: string, model = 'penguins'): Promise<void> {
@@ -162,24 +157,7 @@ describe('local runtime: a silent rollback (the green fleet fails its health che
       environment: { POWERTOOLS_LOG_LEVEL: 'SILENT' },
       observer: {
         error: (message) => errors.push(message),
-        serviceEvent: (event) => {
-          const detail = event.detail as Record<string, unknown>;
-          if (event['detail-type'] === 'CloudWatch Alarm State Change') {
-            const state = detail.state as { value: string };
-            alarms.push(`${String(detail.alarmName)}:${state.value}`);
-          }
-          if (event['detail-type'] !== 'SageMaker Endpoint Deployment State Change') return;
-          const pending = detail.PendingDeploymentSummary as {
-            EndpointConfigName: string;
-            ProductionVariants: { CurrentWeight: number; VariantStatus: { Status: string }[] }[];
-          };
-          const variant = pending.ProductionVariants[0];
-          stages.push({
-            config: pending.EndpointConfigName,
-            status: variant?.VariantStatus[0]?.Status ?? '',
-            share: variant?.CurrentWeight ?? 0,
-          });
-        },
+        serviceEvent: events.record,
       },
     });
     s3 = new S3Client(localS3ClientConfig(app.runtime.s3.endpoint, app.runtime.resources.env.region));
