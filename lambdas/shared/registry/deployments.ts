@@ -156,26 +156,13 @@ export class RegistryDeployments {
         throw new DeploymentEndedError(id, current.status);
       }
       const at = this.store.now();
-      const update = this.store.requests.deploymentUpdate({
-        deploymentId: id,
-        currentStatus: current.status,
-        changes: omitUndefined({ ...fields, updatedAt: at }),
-        stage:
-          stage === undefined
-            ? undefined
-            : {
-                name: stage.name,
-                at: stage.at ?? at,
-                details: toJsonObject(stage.details ?? {}, 'stage.details'),
-              },
-      });
       // The status moved under us: read again (an ended deployment then refuses).
-      return this.store.write(
-        async () => {
-          const output = await this.store.doc.send(new UpdateCommand({ ...update, ReturnValues: 'ALL_NEW' }));
-          return parseItem(storedDeploymentSchema, output.Attributes ?? {}, describeKey(deploymentKey(id)));
-        },
-        () => RETRY,
+      return this.updateDeployment(
+        id,
+        current.status,
+        omitUndefined({ ...fields, updatedAt: at }),
+        stage,
+        at,
       );
     });
   }
@@ -191,26 +178,49 @@ export class RegistryDeployments {
       const current = await this.store.getItem(deploymentKey(id), storedDeploymentSchema);
       if (current === undefined) throw new DeploymentNotFoundError(id);
       const at = this.store.now();
-      const update = this.store.requests.deploymentUpdate({
-        deploymentId: id,
-        // Whatever the status: a follow-up comes after the outcome and does not change it.
-        currentStatus: current.status,
-        changes: { updatedAt: at },
-        stage: {
-          name: parsed.name,
-          at: parsed.at ?? at,
-          details: toJsonObject(parsed.details ?? {}, 'stage.details'),
-        },
-      });
-      // The status moved under us (the outcome was being written): read again.
-      return this.store.write(
-        async () => {
-          const output = await this.store.doc.send(new UpdateCommand({ ...update, ReturnValues: 'ALL_NEW' }));
-          return parseItem(storedDeploymentSchema, output.Attributes ?? {}, describeKey(deploymentKey(id)));
-        },
-        () => RETRY,
-      );
+      // Whatever the status: a follow-up comes after the outcome and does not change it. If the status moved
+      // under us (the outcome was being written), read again.
+      return this.updateDeployment(id, current.status, { updatedAt: at }, parsed, at);
     });
+  }
+
+  /**
+   * One conditional update of a deployment item (its status still `currentStatus`), with an optional stage
+   * appended; answers the item as written. A failed condition retries the caller's read (RETRY).
+   */
+  private updateDeployment(
+    id: string,
+    currentStatus: Deployment['status'],
+    changes: Parameters<typeof this.store.requests.deploymentUpdate>[0]['changes'],
+    stage:
+      | {
+          readonly name: string;
+          readonly at?: string | undefined;
+          readonly details?: Record<string, unknown> | undefined;
+        }
+      | undefined,
+    at: string,
+  ): Promise<Deployment | typeof RETRY> {
+    const update = this.store.requests.deploymentUpdate({
+      deploymentId: id,
+      currentStatus,
+      changes,
+      stage:
+        stage === undefined
+          ? undefined
+          : {
+              name: stage.name,
+              at: stage.at ?? at,
+              details: toJsonObject(stage.details ?? {}, 'stage.details'),
+            },
+    });
+    return this.store.write(
+      async () => {
+        const output = await this.store.doc.send(new UpdateCommand({ ...update, ReturnValues: 'ALL_NEW' }));
+        return parseItem(storedDeploymentSchema, output.Attributes ?? {}, describeKey(deploymentKey(id)));
+      },
+      () => RETRY,
+    );
   }
 
   async beginDeployment(deploymentId: string, options: BeginDeploymentOptions = {}): Promise<Deployment> {
