@@ -16,7 +16,7 @@ import {
   NAME_PREFIX_MAX_LENGTH,
   NAME_PREFIX_PATTERN,
 } from '../shared/endpoints/naming';
-import type { ModelRegistryClient } from '../shared/registry';
+import { DeploymentEndedError, type ModelRegistryClient } from '../shared/registry';
 import { MODEL_NAME_PATTERN } from '../shared/registry/schemas';
 import { parseInput } from '../shared/runtime/errors';
 import * as z from '../shared/zod';
@@ -33,7 +33,11 @@ export interface EndpointEventDependencies extends ResumeDependencies {
   readonly registry: ResumeDependencies['registry'] &
     Pick<
       ModelRegistryClient,
-      'getEndpointWaiter' | 'getDeploymentLease' | 'getDeployment' | 'recordDeploymentProgress'
+      | 'getEndpointWaiter'
+      | 'getDeploymentLease'
+      | 'getDeployment'
+      | 'recordDeploymentProgress'
+      | 'recordDeploymentFollowUp'
     >;
   readonly logger: Logger;
 }
@@ -159,7 +163,14 @@ async function recordStage(
       deps.logger.info('Blue/green stage of no deployment of ours', { stage: stage.name, configName });
       return;
     }
-    await deps.registry.recordDeploymentProgress(deploymentId, { stage });
+    try {
+      await deps.registry.recordDeploymentProgress(deploymentId, { stage });
+    } catch (error) {
+      // SageMaker's events of one change arrive concurrently: the stage that ends a rollback (green Deleting)
+      // may come after the resumed workflow recorded the outcome. It is still this deployment's stage.
+      if (!(error instanceof DeploymentEndedError)) throw error;
+      await deps.registry.recordDeploymentFollowUp(deploymentId, stage);
+    }
   } catch (error) {
     deps.logger.warn('Blue/green stage not recorded', { stage: stage.name, error: (error as Error).message });
   }
