@@ -46,6 +46,12 @@ export interface EndpointEventDependencies extends ResumeDependencies {
 export interface BlueGreenStage {
   /** `BlueGreen:<Status>`, with `:<percent>` for ActivatingTraffic (a linear shift has several). */
   readonly name: string;
+  /**
+   * When SageMaker says the stage began (VariantStatus StartTime), ISO-8601: the deployment lists its stages
+   * by it, so stages delivered out of order (EventBridge does not keep order) are still listed in order.
+   * Undefined when the event has none: the stage is then timed when it is recorded.
+   */
+  readonly at?: string;
   readonly details: Readonly<Record<string, unknown>>;
 }
 
@@ -72,8 +78,10 @@ export function blueGreenStage(detail: Readonly<Record<string, unknown>>): BlueG
     status.Status === 'ActivatingTraffic' && percent !== undefined
       ? `BlueGreen:${status.Status}:${percent}`
       : `BlueGreen:${status.Status}`;
+  const at = isoTime(status.StartTime);
   return {
     name,
+    ...(at === undefined ? {} : { at }),
     details: {
       status: status.Status,
       endpointConfigName: parsed.data.EndpointConfigName,
@@ -85,6 +93,13 @@ export function blueGreenStage(detail: Readonly<Record<string, unknown>>): BlueG
   };
 }
 
+/** A timestamp (epoch milliseconds or an ISO string) as ISO-8601 UTC, or undefined if it is not one. */
+function isoTime(value: number | string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const time = new Date(value);
+  return Number.isNaN(time.getTime()) ? undefined : time.toISOString();
+}
+
 const pendingSchema = z.looseObject({
   EndpointConfigName: z.string(),
   ProductionVariants: z.optional(
@@ -94,7 +109,14 @@ const pendingSchema = z.looseObject({
         CurrentWeight: z.optional(z.number()),
         DesiredWeight: z.optional(z.number()),
         VariantStatus: z.optional(
-          z.array(z.looseObject({ Status: z.string(), StatusMessage: z.optional(z.string()) })),
+          z.array(
+            z.looseObject({
+              Status: z.string(),
+              StatusMessage: z.optional(z.string()),
+              // Epoch milliseconds in the events' examples; an ISO string is taken too.
+              StartTime: z.optional(z.union([z.number(), z.string()])),
+            }),
+          ),
         ),
       }),
     ),

@@ -233,6 +233,29 @@ describe('deployment records', () => {
     ]);
   });
 
+  it('lists stages by when they began, not by when their events arrived', async () => {
+    // Prepare: SageMaker's events of one change arrive in any order.
+    const model = 'dep-stage-order';
+    const version = await approved(model, 'r1');
+    const clocked = clockedClient(ticking('2026-01-02T00:00:00Z', 1000));
+    await clocked.createDeployment({ deploymentId: 'dep-stage-order-1', model, version });
+
+    // Act: ActivatingTraffic (began at :05) is recorded before Creating (began at :01).
+    await clocked.recordDeploymentProgress('dep-stage-order-1', {
+      stage: { name: 'BlueGreen:ActivatingTraffic:50', at: '2026-01-02T00:01:05.000Z' },
+    });
+    await clocked.recordDeploymentProgress('dep-stage-order-1', {
+      stage: { name: 'BlueGreen:Creating', at: '2026-01-02T00:01:01.000Z' },
+    });
+    const stored = await registry.getDeployment('dep-stage-order-1');
+
+    // Assess
+    expect(stored?.stages.map(({ name, at }) => `${at} ${name}`)).toEqual([
+      '2026-01-02T00:01:01.000Z BlueGreen:Creating',
+      '2026-01-02T00:01:05.000Z BlueGreen:ActivatingTraffic:50',
+    ]);
+  });
+
   it("lists a model's deployments newest first, page by page", async () => {
     // Prepare
     const model = 'dep-list';

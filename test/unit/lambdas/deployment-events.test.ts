@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deploymentOfStage, modelsOfEndpoint } from '../../../lambdas/endpoint-event/resume';
+import { blueGreenStage, deploymentOfStage, modelsOfEndpoint } from '../../../lambdas/endpoint-event/resume';
 import { endpointName } from '../../../lambdas/shared/endpoints/naming';
 import { deploymentIdFor, deploymentRequestedDetailSchema } from '../../../lambdas/shared/events';
 
@@ -96,5 +96,38 @@ describe('the deployment a blue/green stage belongs to', () => {
     expect(
       await deploymentOfStage('serverlessmlops-churn', 'serverlessmlops-churn-v3-a1', registry('old', 'now')),
     ).toBeUndefined();
+  });
+});
+
+describe('a blue/green stage from a Deployment State Change detail', () => {
+  const detail = (status: string, startTime: number | string | undefined) => ({
+    PendingDeploymentSummary: {
+      EndpointConfigName: 'serverlessmlops-churn-v2-a1',
+      ProductionVariants: [
+        {
+          VariantName: 'AllTraffic',
+          CurrentWeight: 0.5,
+          DesiredWeight: 1,
+          VariantStatus: [{ Status: status, ...(startTime === undefined ? {} : { StartTime: startTime }) }],
+        },
+      ],
+    },
+  });
+
+  it('is timed by when SageMaker says it began, so stages delivered out of order list in order', () => {
+    // Prepare: Creating began before ActivatingTraffic, whichever event arrives first.
+    const creating = blueGreenStage(detail('Creating', Date.UTC(2026, 10, 30, 12, 0, 0)));
+    const shifting = blueGreenStage(detail('ActivatingTraffic', '2026-11-30T12:00:05Z'));
+    // Assess
+    expect(creating).toMatchObject({ name: 'BlueGreen:Creating', at: '2026-11-30T12:00:00.000Z' });
+    expect(shifting).toMatchObject({
+      name: 'BlueGreen:ActivatingTraffic:50',
+      at: '2026-11-30T12:00:05.000Z',
+    });
+  });
+
+  it('has no time of its own when the event carries none or an unreadable one', () => {
+    expect(blueGreenStage(detail('Baking', undefined))).not.toHaveProperty('at');
+    expect(blueGreenStage(detail('Baking', 'yesterday'))).not.toHaveProperty('at');
   });
 });
