@@ -10,6 +10,7 @@ import { CreateTableCommand, DynamoDBClient, waitUntilTableExists } from '@aws-s
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { localTarget } from '../cli/target';
 import { ModelRegistryClient } from '../lambdas/shared/registry';
+import { datasetKey, modelArtifactKey, s3Uri } from '../lambdas/shared/s3-layout';
 import { startDynamoDbLocal } from '../local/aws/dynamodb-local';
 import { createTableInputFromTemplate } from '../local/aws/dynamodb-tables';
 import { startConsoleServer } from '../local/console/server';
@@ -92,7 +93,7 @@ async function main(): Promise<void> {
       await registry.createRun({
         runId,
         model,
-        dataset: { bucket: 'bench-data', key: `datasets/${model}/${index}.csv` },
+        dataset: { bucket: 'bench-data', key: datasetKey(model, `${index}.csv`) },
         step: 'ValidateDataset',
       });
       // The first run of each model registers its version; of the others, one in three fails.
@@ -102,7 +103,7 @@ async function main(): Promise<void> {
           lineage: {
             dataset: {
               bucket: 'bench-data',
-              key: `datasets/${model}/${index}.csv`,
+              key: datasetKey(model, `${index}.csv`),
               versionId: 'null',
               sha256: createHash('sha256').update(runId).digest('hex'),
               rowCount: 1000,
@@ -111,7 +112,7 @@ async function main(): Promise<void> {
             image: 'xgboost',
             hyperparameters: { eval_metric: 'auc' },
             metrics: { 'validation:auc': 0.8 + (index % 20) / 100 },
-            artifactUri: `s3://bench-artifacts/runs/${runId}/model.tar.gz`,
+            artifactUri: s3Uri('bench-artifacts', modelArtifactKey(runId, `train-${runId}`)),
             executionArn: `arn:aws:states:${REGION}:000000000000:execution:training:${runId}`,
             runId,
           },

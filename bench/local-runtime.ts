@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
-import { datasetKey } from '../lambdas/shared/s3-layout';
+import { datasetKey, Prefixes, splitFile } from '../lambdas/shared/s3-layout';
 import { LocalApp } from '../local/app';
 import { LOCAL_CREDENTIALS, localS3ClientConfig } from '../local/aws/s3-client';
 import type { ExecutionResult } from '../local/stepfunctions/executor';
@@ -136,8 +136,10 @@ async function main(): Promise<void> {
 
 /** One row of the sample's validation split, features only (label first, no header), as the endpoint takes it. */
 async function validationRow(s3: S3Client, bucket: string): Promise<string> {
-  const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'runs/penguins-' }));
-  const key = listed.Contents?.map((o) => o.Key ?? '').find((k) => k.endsWith('/validation/validation.csv'));
+  const listed = await s3.send(
+    new ListObjectsV2Command({ Bucket: bucket, Prefix: `${Prefixes.runs}penguins-` }),
+  );
+  const key = listed.Contents?.map((o) => o.Key ?? '').find((k) => k.endsWith(`/${splitFile('validation')}`));
   const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   const first = ((await object.Body?.transformToString()) ?? '').split('\n')[0] ?? '';
   return first.slice(first.indexOf(',') + 1);

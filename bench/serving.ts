@@ -20,6 +20,7 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { create as createTar } from 'tar';
+import { modelArtifactKey, s3Uri } from '../lambdas/shared/s3-layout';
 import { startLocalS3 } from '../local/aws/s3';
 import { LOCAL_CREDENTIALS, localS3ClientConfig } from '../local/aws/s3-client';
 import { startLocalSageMakerRuntime } from '../local/sagemaker/runtime';
@@ -28,6 +29,8 @@ import { fitModel } from '../local/trainers/xgboost/gbdt';
 
 const REGION = 'us-east-1';
 const IMAGE = '683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1';
+/** Where a training run of the stack would have left the model. */
+const MODEL_KEY = modelArtifactKey('penguins-0000000000000000', 'penguins-train');
 const SAMPLE = join(__dirname, '..', 'samples', 'penguins', 'penguins.csv');
 
 /** The sample as numbers: species is the label, island and sex become category indexes, blanks missing. */
@@ -105,14 +108,14 @@ async function main(): Promise<void> {
     await s3.send(
       new PutObjectCommand({
         Bucket: 'artifacts',
-        Key: 'penguins/model.tar.gz',
+        Key: MODEL_KEY,
         Body: readFileSync(join(root, 'model.tar.gz')),
       }),
     );
     await control.send(
       new CreateModelCommand({
         ModelName: 'penguins-v1',
-        PrimaryContainer: { Image: IMAGE, ModelDataUrl: 's3://artifacts/penguins/model.tar.gz' },
+        PrimaryContainer: { Image: IMAGE, ModelDataUrl: s3Uri('artifacts', MODEL_KEY) },
         ExecutionRoleArn: 'arn:aws:iam::000000000000:role/ModelRole',
       }),
     );

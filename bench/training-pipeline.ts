@@ -7,7 +7,7 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import cdkJson from '../cdk.json';
-import { datasetKey } from '../lambdas/shared/s3-layout';
+import { datasetKey, modelArtifactKey, s3Uri } from '../lambdas/shared/s3-layout';
 import { loadConfig } from '../lib/config';
 import { ServerlessMlopsStack } from '../lib/serverless-mlops-stack';
 import { TrainingStates } from '../lib/workflows/training-pipeline';
@@ -17,6 +17,12 @@ import type { CfnTemplate } from '../local/template/template';
 import { findLogicalId } from '../local/template/template';
 
 const RUNS = 5;
+
+/** The parts of CreateTrainingJob's request the fake training reads. */
+interface TrainingJobInput {
+  readonly TrainingJobName: string;
+  readonly Tags: readonly { readonly Key: string; readonly Value: string }[];
+}
 
 async function main(): Promise<void> {
   const { mlops: _ignored, ...flags } = cdkJson.context;
@@ -42,6 +48,9 @@ async function main(): Promise<void> {
   try {
     const machine = findLogicalId(template, 'AWS::StepFunctions::StateMachine');
     const bucket = runtime.resources.physicalName(findLogicalId(template, 'AWS::S3::Bucket', 'StorageData'));
+    const artifacts = runtime.resources.physicalName(
+      findLogicalId(template, 'AWS::S3::Bucket', 'StorageArtifacts'),
+    );
     // Different bytes per run: the same bytes again would end as a duplicate of the first run.
     const rows = (run: number) => [
       'x1,x2,label',
@@ -64,12 +73,19 @@ async function main(): Promise<void> {
         {
           services: {
             ...services,
-            [TrainingStates.train]: async (input) => ({
-              TrainingJobName: (input as { TrainingJobName: string }).TrainingJobName,
-              TrainingJobStatus: 'Completed',
-              ModelArtifacts: { S3ModelArtifacts: 's3://bench/model.tar.gz' },
-              FinalMetricDataList: [{ MetricName: 'validation:auc', Value: 0.9 }],
-            }),
+            [TrainingStates.train]: async (input) => {
+              const { TrainingJobName, Tags } = input as TrainingJobInput;
+              const runId = Tags.find((tag) => tag.Key === 'serverless-mlops:run')?.Value ?? 'bench';
+              return {
+                TrainingJobName,
+                TrainingJobStatus: 'Completed',
+                // Where SageMaker would have left the model; nothing is uploaded there.
+                ModelArtifacts: {
+                  S3ModelArtifacts: s3Uri(artifacts, modelArtifactKey(runId, TrainingJobName)),
+                },
+                FinalMetricDataList: [{ MetricName: 'validation:auc', Value: 0.9 }],
+              };
+            },
           },
         },
       );

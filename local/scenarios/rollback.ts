@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
-import { datasetKey, s3Uri } from '../../lambdas/shared/s3-layout';
+import { datasetKey, Prefixes, s3Uri, splitFile } from '../../lambdas/shared/s3-layout';
 import type { LocalApp } from '../app';
 import { LOCAL_CREDENTIALS, localS3ClientConfig } from '../aws/s3-client';
 import type { ProgressPrinter } from '../progress';
@@ -133,8 +133,10 @@ export async function validationRows(
   model: string,
   count = 20,
 ): Promise<string[]> {
-  const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `runs/${model}-` }));
-  const key = listed.Contents?.map((o) => o.Key ?? '').find((k) => k.endsWith('/validation/validation.csv'));
+  const listed = await s3.send(
+    new ListObjectsV2Command({ Bucket: bucket, Prefix: `${Prefixes.runs}${model}-` }),
+  );
+  const key = listed.Contents?.map((o) => o.Key ?? '').find((k) => k.endsWith(`/${splitFile('validation')}`));
   if (!key) throw new Error(`no validation split of ${model} in ${bucket}`);
   const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   const text = (await object.Body?.transformToString()) ?? '';
