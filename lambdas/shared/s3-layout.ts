@@ -67,6 +67,8 @@ export const RunArtifacts = {
   report: 'validation-report.json',
   /** Lineage: dataset object, version, sha256, contract, plan. */
   lineage: 'lineage.json',
+  /** The data contract the run was validated against (declared, stored or inferred), as it was then. */
+  contract: 'contract.json',
   /** Baseline statistics of the accepted dataset (drift checks compare against it). */
   baseline: 'baseline.json',
   /**
@@ -99,6 +101,14 @@ export function runArtifactKey(runId: string, artifact: string): string {
   return `${runPrefix(runId)}${artifact}`;
 }
 
+/** The file name prefix of the retrainer's datasets. */
+const RETRAIN_DATASET_FILE_PREFIX = 'retrain-';
+
+/** `datasets/<model>/retrain-<windowId>.csv`: the retrainer's dataset for a window (an upload that starts a run). */
+export function retrainDatasetKey(model: string, windowId: string): string {
+  return datasetKey(model, `${RETRAIN_DATASET_FILE_PREFIX}${windowId}${DATASET_EXTENSION}`);
+}
+
 /** `capture/<model>/`: the endpoint's DataCaptureConfig destination. */
 export function capturePrefix(model: string): string {
   return `${Prefixes.capture}${model}/`;
@@ -109,9 +119,111 @@ export function monitoringPrefix(model: string): string {
   return `${Prefixes.monitoring}${model}/`;
 }
 
+/** Report files in a monitoring window's folder: the drift report (JSON and HTML) and the quality report. */
+export const MonitoringReportFiles = {
+  json: 'report.json',
+  html: 'report.html',
+  quality: 'quality.json',
+} as const;
+
+/** `monitoring/<model>/<windowId>/` */
+export function windowFolder(model: string, windowId: string): string {
+  return `${monitoringPrefix(model)}${windowId}/`;
+}
+
+/** `monitoring/<model>/<windowId>/<file>` */
+export function windowReportKey(model: string, windowId: string, file: string): string {
+  return `${windowFolder(model, windowId)}${file}`;
+}
+
 /** `ground-truth/<model>/` in the data bucket. */
 export function groundTruthPrefix(model: string): string {
   return `${Prefixes.groundTruth}${model}/`;
+}
+
+/** The model of a ground-truth key `ground-truth/<model>/…`; undefined when the key is not under a model folder. */
+export function parseGroundTruthKey(key: string): { readonly model: string } | undefined {
+  if (!key.startsWith(Prefixes.groundTruth)) return undefined;
+  const parts = key.slice(Prefixes.groundTruth.length).split('/');
+  const [model = ''] = parts;
+  return parts.length < 2 || model === '' ? undefined : { model };
+}
+
+/*
+ * Data capture files, as SageMaker writes them under DataCaptureConfig's DestinationS3Uri:
+ * `<prefix>/<endpoint>/<variant>/yyyy/mm/dd/hh/<mm-ss-mmm>-<uuid>.jsonl`, named by the time (UTC) of the
+ * file's first record (https://docs.aws.amazon.com/sagemaker/latest/dg/model-monitor-data-capture-endpoint.html).
+ * The stack's prefix is capture/<model> ({@link capturePrefix}); the local runtime takes any.
+ */
+
+const pad = (value: number, width = 2) => String(value).padStart(width, '0');
+
+/** `yyyy/mm/dd/hh` (UTC) of `time` (ms since the epoch; before 1970 counts as 1970): a capture hour folder. */
+export function captureHour(time: number): string {
+  const t = new Date(Math.max(0, time));
+  return `${t.getUTCFullYear()}/${pad(t.getUTCMonth() + 1)}/${pad(t.getUTCDate())}/${pad(t.getUTCHours())}`;
+}
+
+/** `<prefix>/<endpoint>/<variant>/`; `prefix` with or without its trailing `/`. */
+export function captureVariantFolder(prefix: string, endpointName: string, variantName: string): string {
+  return `${withSlash(prefix)}${endpointName}/${variantName}/`;
+}
+
+/** `<prefix>/<endpoint>/<variant>/yyyy/mm/dd/hh/` of a record at `time`. */
+export function captureFolder(
+  prefix: string,
+  endpointName: string,
+  variantName: string,
+  time: number,
+): string {
+  return `${captureVariantFolder(prefix, endpointName, variantName)}${captureHour(time)}/`;
+}
+
+/** `<folder><mm-ss-mmm>-<uuid>.jsonl` for a file whose first record is at `time` ({@link captureFolder}'s folder). */
+export function captureFileKey(folder: string, time: number, uuid: string): string {
+  const t = new Date(time);
+  return `${withSlash(folder)}${pad(t.getUTCMinutes())}-${pad(t.getUTCSeconds())}-${pad(t.getUTCMilliseconds(), 3)}-${uuid}.jsonl`;
+}
+
+/** A capture file key, understood. */
+export interface CaptureKey {
+  readonly endpointName: string;
+  readonly variantName: string;
+  /** `<prefix>/<endpoint>/<variant>/` */
+  readonly variantFolder: string;
+  /** The time of the file's first record, ms since the epoch; undefined when the key is not a capture file's. */
+  readonly time?: number;
+  readonly uuid?: string;
+}
+
+/**
+ * The endpoint and variant of a key under `prefix` (`<prefix>/<endpoint>/<variant>/…`) and, when the rest is
+ * `yyyy/mm/dd/hh/<mm-ss-mmm>-<uuid>.jsonl`, its time and uuid; undefined when the key has no
+ * endpoint/variant folder under `prefix`.
+ */
+export function parseCaptureKey(prefix: string, key: string): CaptureKey | undefined {
+  const base = withSlash(prefix);
+  if (!key.startsWith(base)) return undefined;
+  const parts = key.slice(base.length).split('/');
+  const [endpointName = '', variantName = '', ...rest] = parts;
+  if (parts.length < 3 || endpointName === '' || variantName === '') return undefined;
+  const folder = {
+    endpointName,
+    variantName,
+    variantFolder: captureVariantFolder(base, endpointName, variantName),
+  };
+  const match = /^(\d{4})\/(\d{2})\/(\d{2})\/(\d{2})\/(\d{2})-(\d{2})-(\d{3})-(.+)\.jsonl$/.exec(
+    rest.join('/'),
+  );
+  if (match === null) return folder;
+  const field = (index: number) => Number(match[index]);
+  const time = Date.UTC(field(1), field(2) - 1, field(3), field(4), field(5), field(6), field(7));
+  const uuid = match[8] ?? '';
+  return uuid.includes('/') ? folder : { ...folder, time, uuid };
+}
+
+function withSlash(prefix: string): string {
+  return prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`;
 }
 
 /** `s3://<bucket>/<key>` */
@@ -144,6 +256,8 @@ export const KeyPatterns = {
   datasets: `${Prefixes.datasets}*`,
   contracts: `${Prefixes.contracts}*`,
   runs: `${Prefixes.runs}*`,
+  /** One file of every run: `runs/*\/<file>`. */
+  runFile: (file: string) => `${Prefixes.runs}*/${file}`,
   /** One folder of every run: `runs/*\/<artifact folder>*` (artifact folder ends in `/`). */
   runFolder: (folder: string) => `${Prefixes.runs}*/${folder}*`,
   /**
@@ -158,6 +272,10 @@ export const KeyPatterns = {
   /** `capture/<model>/*`: one model's data capture. */
   modelCapture: (model: string) => `${capturePrefix(model)}*`,
   monitoring: `${Prefixes.monitoring}*`,
+  /** `ground-truth/*`: every model's labels. */
+  groundTruth: `${Prefixes.groundTruth}*`,
+  /** `datasets/*\/retrain-*`: the retrainer's datasets ({@link retrainDatasetKey}), uploads that start a run. */
+  retrainDatasets: `${Prefixes.datasets}*/${RETRAIN_DATASET_FILE_PREFIX}*`,
 } as const;
 
 /** A dataset key, understood. */
