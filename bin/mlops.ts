@@ -10,6 +10,16 @@ import { runCli } from '../cli/program';
 // output on every command; the project supports the Node.js it runs on. Set the variable to opt back in.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
+// A reader that goes away (`mlops … | head -2`) closes stdout: the CLI ends quietly with 0, as when all it
+// printed was read (Node ignores SIGPIPE, so without this the write's EPIPE crashed with a stack trace).
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  process.stderr.write(`error: cannot write the output: ${error.message}\n`);
+  process.exit(1);
+});
+// With stderr closed too there is no one to tell; the exit code still says how the command ended.
+process.stderr.on('error', () => undefined);
+
 runCli(process.argv.slice(2), { io: processIo }).then(
   (code) => {
     process.exitCode = code;

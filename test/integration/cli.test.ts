@@ -154,11 +154,16 @@ async function mlops(
   return { code, stdout: out.join(''), stderr: err.join('') };
 }
 
-/** Runs the real entry point in a child process, by default from the project folder. */
-function mlopsProcess(argv: readonly string[], cwd = ROOT): Promise<Outcome> {
+/**
+ * Runs the real entry point in a child process, by default from the project folder. `readerGone`: the reader of
+ * its stdout goes away before the CLI writes (as `| head -2` does once it has its lines).
+ */
+function mlopsProcess(argv: readonly string[], cwd = ROOT, readerGone = false): Promise<Outcome> {
   return new Promise((resolve, reject) => {
     const tsx = pathToFileURL(require.resolve('tsx')).href;
     const child = spawn(process.execPath, ['--import', tsx, join(ROOT, 'bin', 'mlops.ts'), ...argv], { cwd });
+    // Closed before the child has even loaded the CLI: its first write meets a pipe with no reader.
+    if (readerGone) child.stdout.destroy();
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
@@ -910,6 +915,22 @@ describe('mlops artifacts', () => {
       stdout: '',
       stderr: 'error: model.tar.gz is binary: save it with --out <file>\n',
     });
+  });
+
+  it('ends quietly with exit code 0 when the reader of its output goes away (`| head -2`)', async () => {
+    // Act: an artifact, a table and the help, each into a pipe whose reader is gone
+    const outcomes = await Promise.all([
+      mlopsProcess(['artifacts', trained.runId, 'baseline', '--state-dir', stateDir], ROOT, true),
+      mlopsProcess(['runs', 'list', '--state-dir', stateDir], ROOT, true),
+      mlopsProcess(['--help'], ROOT, true),
+    ]);
+
+    // Assess: no EPIPE stack trace, no failure
+    expect(outcomes.map(({ code, stderr }) => ({ code, stderr }))).toEqual([
+      { code: 0, stderr: '' },
+      { code: 0, stderr: '' },
+      { code: 0, stderr: '' },
+    ]);
   });
 
   it('says why a run lacks an artifact, and names an unknown artifact or run', async () => {
