@@ -61,7 +61,13 @@ import {
   windowIdFor,
 } from '../shared/registry';
 import { MODEL_DIMENSION } from '../shared/runtime/powertools';
-import { capturePrefix, RunArtifacts, runArtifactKey } from '../shared/s3-layout';
+import {
+  captureHour,
+  capturePrefix,
+  parseCaptureKey,
+  RunArtifacts,
+  runArtifactKey,
+} from '../shared/s3-layout';
 
 /** The scheduled rule's input (lib/constructs/monitoring.ts; model-settings.ts MonitoringScheduleInput). */
 export interface CheckDriftInput {
@@ -407,7 +413,7 @@ export async function* windowFiles(
     }
   };
   const prefix = capturePrefix(model);
-  const startHour = hourFolder(low - MAX_CAPTURE_DELAY_SECONDS * 1000);
+  const startHour = captureHour(low - MAX_CAPTURE_DELAY_SECONDS * 1000);
   const list = (input: { Prefix: string; StartAfter?: string; ContinuationToken?: string }) =>
     deps.s3.send(new ListObjectsV2Command({ Bucket: deps.artifactsBucket, ...input }));
   let after: string | undefined;
@@ -417,14 +423,13 @@ export async function* windowFiles(
     const first = (await list({ Prefix: prefix, ...(after === undefined ? {} : { StartAfter: after }) }))
       .Contents?.[0];
     if (first?.Key === undefined) break;
-    const parts = first.Key.slice(prefix.length).split('/');
-    if (parts.length < 3) {
+    const variant = parseCaptureKey(prefix, first.Key)?.variantFolder;
+    if (variant === undefined) {
       // Not in an endpoint/variant folder: judged by itself.
       consider([first]);
       after = first.Key;
       continue;
     }
-    const variant = `${prefix}${parts[0]}/${parts[1]}/`;
     let token: string | undefined;
     do {
       const page = await list({
@@ -438,13 +443,6 @@ export async function* windowFiles(
   }
   selected.sort((a, b) => a.at - b.at || a.key.localeCompare(b.key));
   for (const file of selected) yield file.key;
-}
-
-/** `yyyy/mm/dd/hh` (UTC) of `time`, as capture folders are named. */
-function hourFolder(time: number): string {
-  const t = new Date(Math.max(0, time));
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${t.getUTCFullYear()}/${pad(t.getUTCMonth() + 1)}/${pad(t.getUTCDate())}/${pad(t.getUTCHours())}`;
 }
 
 /** GetObject requests kept in flight ahead of the file being parsed: small files are latency-bound. */

@@ -32,15 +32,12 @@ import type {
 } from '../shared/registry';
 import { WindowSupersededError, windowIdFor } from '../shared/registry';
 import { type MetricUnitValue, publishMetric } from '../shared/runtime/metrics';
-import { monitoringPrefix, RunArtifacts, runArtifactKey } from '../shared/s3-layout';
+import { MonitoringReportFiles, RunArtifacts, runArtifactKey, windowReportKey } from '../shared/s3-layout';
 import { judgeQuality, type QualityJudgement } from './judge';
 import { outputKind, QUALITY_METRICS, QualityAccumulator, type QualityMetric } from './metrics';
 
 /** The audit event type of a recorded quality window. */
 export const QUALITY_CHECKED = 'QualityChecked';
-
-/** The report's file name in the window's folder. */
-export const QUALITY_REPORT_FILE = 'quality.json';
 
 export interface CheckQualityDependencies {
   readonly s3: S3Client;
@@ -304,7 +301,7 @@ export async function checkModelQuality(
       problems: capture?.parser.problems.summary() ?? {},
     },
   };
-  const reportKey = `${monitoringPrefix(model)}${windowId}/${QUALITY_REPORT_FILE}`;
+  const reportKey = windowReportKey(model, windowId, MonitoringReportFiles.quality);
   await deps.s3.send(
     new PutObjectCommand({
       Bucket: config.artifactsBucket,

@@ -1,7 +1,7 @@
 /** CheckQuality's inputs: a monitoring schedule's target input, or a ground-truth upload's S3 event. */
 import type { MonitoringScheduleInput } from '../shared/model-settings';
 import { parseInput } from '../shared/runtime/errors';
-import { Prefixes } from '../shared/s3-layout';
+import { Prefixes, parseGroundTruthKey } from '../shared/s3-layout';
 import * as z from '../shared/zod';
 
 /** The schedule rule's target input (MonitoringScheduleInput in lambdas/shared/model-settings.ts). */
@@ -22,8 +22,8 @@ export const uploadSchema = z.object({
 export function scheduleInputOf(event: unknown): MonitoringScheduleInput {
   const upload = z.safeParse(uploadSchema, event);
   if (upload.success) {
-    const model = upload.data.detail.object.key.slice(Prefixes.groundTruth.length).split('/')[0] ?? '';
-    return { models: model === '' ? [] : [model], time: upload.data.time };
+    const model = parseGroundTruthKey(upload.data.detail.object.key)?.model;
+    return { models: model === undefined ? [] : [model], time: upload.data.time };
   }
   return parseInput(scheduleSchema, event, 'CheckQuality');
 }

@@ -18,7 +18,7 @@
 import { randomUUID } from 'node:crypto';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { CAPTURE_CONTENT_TYPES } from '../shared/endpoints/requests';
-import { capturePrefix } from '../shared/s3-layout';
+import { captureFileKey, captureFolder, capturePrefix } from '../shared/s3-layout';
 
 /** `eventMetadata.capturedBy` of the records the inference API writes. */
 export const API_CAPTURE_MARK = 'invoke-model';
@@ -76,26 +76,6 @@ export function captureRecord(invocation: CapturedInvocation): string {
   });
 }
 
-const pad = (value: number, width = 2) => String(value).padStart(width, '0');
-
-/** `capture/<model>/<endpoint>/<variant>/yyyy/mm/dd/hh/` of a record at `time`. */
-export function captureFolder(
-  model: string,
-  endpointName: string,
-  variantName: string,
-  time: number,
-): string {
-  const t = new Date(time);
-  const hour = `${t.getUTCFullYear()}/${pad(t.getUTCMonth() + 1)}/${pad(t.getUTCDate())}/${pad(t.getUTCHours())}`;
-  return `${capturePrefix(model)}${endpointName}/${variantName}/${hour}/`;
-}
-
-/** `<folder><mm-ss-mmm>-<uuid>.jsonl` for a file whose first record is at `time`. */
-export function captureFileKey(folder: string, time: number, uuid: string): string {
-  const t = new Date(time);
-  return `${folder}${pad(t.getUTCMinutes())}-${pad(t.getUTCSeconds())}-${pad(t.getUTCMilliseconds(), 3)}-${uuid}.jsonl`;
-}
-
 export interface CaptureBufferOptions {
   readonly bucket: string;
   /** SSE-KMS key of the written files (the stack's key; SageMaker's capture uses it too). */
@@ -143,7 +123,7 @@ export class CaptureBuffer {
 
   add(invocation: CapturedInvocation): void {
     const folder = captureFolder(
-      invocation.model,
+      capturePrefix(invocation.model),
       invocation.endpointName,
       invocation.variantName,
       invocation.time,

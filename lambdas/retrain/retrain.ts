@@ -29,7 +29,7 @@ import {
   type RetrainSlots,
 } from '../shared/registry';
 import { publishMetric } from '../shared/runtime/metrics';
-import { datasetKey, RunArtifacts, runArtifactKey, storedContractKey } from '../shared/s3-layout';
+import { RunArtifacts, retrainDatasetKey, runArtifactKey, storedContractKey } from '../shared/s3-layout';
 import { type RetrainEncoding, RetrainRows, type RowRejections } from './dataset';
 import { noLabelsMessage, type RetrainTrigger, retrainGate, type WindowVerdict } from './decide';
 
@@ -90,11 +90,6 @@ export interface RetrainDecision {
 }
 
 const ACTOR = 'retrainer';
-
-/** `datasets/<model>/retrain-<windowId>.csv` */
-export function retrainDatasetKey(model: string, windowId: string): string {
-  return datasetKey(model, `retrain-${windowId}.csv`);
-}
 
 /** Decides on one DriftDetected / ModelQualityDegraded event and, when everything allows it, retrains. */
 export async function considerRetrain(

@@ -6,7 +6,6 @@
 import type { CaptureCounts, CaptureProblemSummary, INTERNAL_INFERENCE_ID_PREFIX } from '../capture';
 import type { DriftReport } from '../drift';
 import { MetricDimensions, MetricNames } from '../metric-names';
-import { monitoringPrefix } from '../s3-layout';
 
 /**
  * The drift check's CloudWatch metrics (namespace METRICS_NAMESPACE, dimension `model`; the per-feature score
@@ -19,19 +18,6 @@ export const DriftMetrics = {
   featureScore: MetricNames.featureDriftScore,
   featureDimension: MetricDimensions.feature,
 } as const;
-
-/** Report files in a window's folder. */
-export const MonitoringReportFiles = { json: 'report.json', html: 'report.html' } as const;
-
-/** `monitoring/<model>/<windowId>/` */
-export function windowFolder(model: string, windowId: string): string {
-  return `${monitoringPrefix(model)}${windowId}/`;
-}
-
-/** `monitoring/<model>/<windowId>/<file>` */
-export function windowReportKey(model: string, windowId: string, file: string): string {
-  return `${windowFolder(model, windowId)}${file}`;
-}
 
 /** The settings a verdict was reached with (MONITORING_SETTINGS' drift part). */
 export interface DriftCheckSettings {
