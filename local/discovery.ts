@@ -3,11 +3,34 @@
  * (.mlops-local/ by default) once everything is up, and removes it when it stops.
  */
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { LOCAL_CREDENTIALS } from './aws/s3-client';
 
 export const DEFAULT_STATE_DIR = '.mlops-local';
 export const DISCOVERY_FILE = 'runtime.json';
+
+/** The project folder: where `npm start` and `npm run -s mlops` run, and what their `--state-dir` is relative to. */
+const PROJECT = resolve(__dirname, '..');
+
+/**
+ * How `--state-dir` names a state directory in a command to copy (`npm start -- --state-dir X`, which npm runs
+ * in the project folder): relative to the project folder when inside it, else absolute; undefined for the
+ * default (no option needed).
+ *
+ * @param stateDir - absolute, or relative to the working directory
+ */
+export function stateDirOption(stateDir: string): string | undefined {
+  const absolute = resolve(stateDir);
+  if (absolute === join(PROJECT, DEFAULT_STATE_DIR)) return undefined;
+  const inside = relative(PROJECT, absolute);
+  return inside === '' || inside.startsWith('..') || isAbsolute(inside) ? absolute : inside;
+}
+
+/** `npm start`, with the `--state-dir` that serves `stateDir`. */
+function startCommand(stateDir: string): string {
+  const option = stateDirOption(stateDir);
+  return option === undefined ? 'npm start' : `npm start -- --state-dir ${option}`;
+}
 
 /**
  * The content of `runtime.json`: these fields and no others (README "runtime.json" lists them for users).
@@ -137,19 +160,19 @@ export function readDiscovery(stateDir: string = DEFAULT_STATE_DIR): RuntimeDisc
   const file = join(stateDir, DISCOVERY_FILE);
   if (!existsSync(file)) {
     throw new Error(
-      `No local runtime is running (no ${file}). Start one with \`npm start\` in the project folder.`,
+      `No local runtime is running (no ${file}). Start one with \`${startCommand(stateDir)}\` in the project folder.`,
     );
   }
   const discovery = JSON.parse(readFileSync(file, 'utf8')) as RuntimeDiscovery;
   if (discovery.formatVersion !== 1) {
     throw new Error(
       `${file} has format version ${String(discovery.formatVersion)}; this checkout reads version 1. ` +
-        'Stop that runtime and start it again from this checkout (`npm start`).',
+        `Stop that runtime and start it again from this checkout (\`${startCommand(stateDir)}\`).`,
     );
   }
   if (!isAlive(discovery.pid)) {
     throw new Error(
-      `The local runtime recorded in ${file} (pid ${discovery.pid}) is not running. Start it with \`npm start\`.`,
+      `The local runtime recorded in ${file} (pid ${discovery.pid}) is not running. Start it with \`${startCommand(stateDir)}\`.`,
     );
   }
   return discovery;

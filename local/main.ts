@@ -18,9 +18,10 @@ import {
   readDiscovery,
   removeDiscovery,
   runtimeDiscovery,
+  stateDirOption,
   writeDiscovery,
 } from './discovery';
-import { ProgressPrinter } from './progress';
+import { commandHints, ProgressPrinter } from './progress';
 import { type ServerMapping, serverMappings } from './sagemaker/runtime';
 import { runDriftScenario } from './scenarios/drift';
 import { runRollbackScenario, waitForRuns } from './scenarios/rollback';
@@ -101,7 +102,8 @@ async function main(shutdown: Shutdown, stopRuntime: StopHook): Promise<number> 
     );
   }
   if (values.reset || scenario !== undefined) rmSync(stateDir, { recursive: true, force: true });
-  const print = new ProgressPrinter();
+  // Every command the summaries suggest reaches this state directory (a scenario's too).
+  const print = new ProgressPrinter(undefined, commandHints(stateDirOption(stateDir)));
   const consolePort = parseConsolePort(values['console-port']);
   const consoleFeed = new ConsoleFeed();
 

@@ -1,4 +1,5 @@
 /** What `npm start` prints: each step as it happens, states with durations, training metrics, a summary. */
+import { ARTIFACT_NAMES } from '../cli/artifacts';
 import type { EvaluationDecision, RunContext } from '../lambdas/shared/pipeline';
 import type { Deployment } from '../lambdas/shared/registry';
 import { datasetsPrefix, runPrefix, s3Uri } from '../lambdas/shared/s3-layout';
@@ -22,6 +23,24 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
  */
 export const MLOPS_COMMAND = 'npm run -s mlops --';
 
+/** How the hints name the commands: `npm start` and the CLI, each with `--state-dir` when it is not the default. */
+export interface CommandHints {
+  /** `npm start` (with `-- --state-dir <dir>`). */
+  readonly start: string;
+  /** `npm run -s mlops --` (with `--state-dir <dir>`), followed by the command's arguments. */
+  readonly mlops: string;
+}
+
+/**
+ * The commands that reach the runtime of a state directory.
+ *
+ * @param stateDir - as `--state-dir` should name it (see stateDirOption); undefined for the default
+ */
+export function commandHints(stateDir?: string): CommandHints {
+  if (stateDir === undefined) return { start: 'npm start', mlops: MLOPS_COMMAND };
+  return { start: `npm start -- --state-dir ${stateDir}`, mlops: `${MLOPS_COMMAND} --state-dir ${stateDir}` };
+}
+
 /** The parts of a training execution's output the summary reads. */
 interface TrainingOutput {
   readonly run?: RunContext;
@@ -41,7 +60,17 @@ export class ProgressPrinter implements LocalAppObserver {
   /** The last result of each kind of workflow: `training`, `deployment`, `other`. */
   private readonly lastResults = new Map<string, { readonly id: string; readonly result: ExecutionResult }>();
 
-  constructor(private readonly write: (line: string) => void = (line) => console.log(line)) {}
+  /**
+   * What the summary of a runtime that has exited (the demo) would have suggested: commands that work again
+   * once `npm start` serves the state; printed by {@link stopped}.
+   */
+  private readonly later: string[] = [];
+
+  constructor(
+    private readonly write: (line: string) => void = (line) => console.log(line),
+    /** How the hints name `npm start` and the CLI (with a custom `--state-dir`). */
+    public readonly commands: CommandHints = commandHints(),
+  ) {}
 
   step<T>(title: string, run: () => T): T {
     const started = Date.now();
@@ -76,7 +105,7 @@ export class ProgressPrinter implements LocalAppObserver {
 
   resources(resources: Record<string, string>, stateDir: string): void {
     for (const [name, value] of Object.entries(resources)) this.write(dim(`  ${name.padEnd(22)} ${value}`));
-    this.write(dim(`  state kept in          ${stateDir} (npm start -- --reset to start over)`));
+    this.write(dim(`  state kept in          ${stateDir} (${this.resetCommand()} to start over)`));
   }
 
   executionStarted(execution: { id: string; stateMachine: string }): void {
@@ -233,6 +262,13 @@ export class ProgressPrinter implements LocalAppObserver {
       return 1;
     }
     const { artifactsBucket, dataBucket } = app.resources;
+    const mlops = this.commands.mlops;
+    const artifacts = (runId: string) => {
+      this.write(`  artifacts  ${s3Uri(artifactsBucket, runPrefix(runId))}`);
+      const command = `${mlops} artifacts ${runId} [${ARTIFACT_NAMES.join('|')}]`;
+      if (live) this.write(`             ${command}`);
+      else this.remember(command);
+    };
     const duplicateOf = output.plan?.duplicateOf;
     if (duplicateOf) {
       this.write('');
@@ -241,7 +277,7 @@ export class ProgressPrinter implements LocalAppObserver {
           'not trained again.',
       );
       if (output.run) this.write(`  run        ${output.run.runId} (recorded as a duplicate)`);
-      this.write(`  artifacts  ${s3Uri(artifactsBucket, runPrefix(duplicateOf.runId))}`);
+      artifacts(duplicateOf.runId);
     } else if (!output.registered || !output.evaluation || !output.run) {
       this.write('✔ Nothing to do: this object version was already trained on.');
     } else {
@@ -251,17 +287,15 @@ export class ProgressPrinter implements LocalAppObserver {
       this.write(`  run        ${run.runId}`);
       this.write(`  metric     ${evaluation.metric} = ${evaluation.value.toFixed(5)}`);
       for (const reason of evaluation.reasons) this.write(`  why        ${reason}`);
-      this.write(
-        `  artifacts  ${s3Uri(artifactsBucket, runPrefix(run.runId))} (report, splits, baseline, model)`,
-      );
+      artifacts(run.runId);
     }
-    const deployed = await this.deploymentSummary(app, model, predictFile);
+    const deployed = await this.deploymentSummary(app, model, live, predictFile);
     if (!live) return deployed;
     this.write('');
     this.write(`  Your own data: a CSV with a header row, as model "my-model" (docs/cli.md):`);
-    this.write(`    ${MLOPS_COMMAND} init my-data.csv --model my-model --target <column>`);
-    this.write(`    ${MLOPS_COMMAND} upload my-data.csv --model my-model --wait`);
-    this.write(`    ${MLOPS_COMMAND} runs list`);
+    this.write(`    ${mlops} init my-data.csv --model my-model --target <column>`);
+    this.write(`    ${mlops} upload my-data.csv --model my-model --wait`);
+    this.write(`    ${mlops} runs list`);
     this.write(`  (\`npm link\` once makes it \`mlops …\` from any folder; any S3 client may upload to`);
     this.write(`  ${s3Uri(dataBucket, datasetsPrefix('my-model'))} too)`);
     return 0;
@@ -271,9 +305,14 @@ export class ProgressPrinter implements LocalAppObserver {
    * The last deployment's outcome from the registry (what `mlops deployments show` reads), with the endpoint
    * and a prediction to try when it serves. 0 when it was promoted, or when none ran (deployment is manual).
    */
-  private async deploymentSummary(app: LocalApp, model: string, predictFile?: string): Promise<number> {
+  private async deploymentSummary(
+    app: LocalApp,
+    model: string,
+    live: boolean,
+    predictFile?: string,
+  ): Promise<number> {
     const last = this.lastResults.get('deployment');
-    if (!last) return this.servingSummary(app, model, predictFile);
+    if (!last) return this.servingSummary(app, model, live, predictFile);
     const deploymentId = last.id.split(':').pop() ?? '';
     const deployment: Deployment | undefined = await app.registry.getDeployment(deploymentId);
     this.write('');
@@ -284,29 +323,55 @@ export class ProgressPrinter implements LocalAppObserver {
       return 1;
     }
     const endpoint = deployment.endpointName ?? '(no endpoint)';
+    const mlops = this.commands.mlops;
+    const details = `${mlops} deployments show ${deploymentId}`;
     if (deployment.status === 'Promoted') {
-      this.write(`✔ ${model} v${deployment.version} deployed: endpoint ${endpoint} serves it`);
+      // The demo's endpoint stopped with it: what it did, not what it does.
+      const serves = live ? 'serves it' : 'served it until the demo stopped';
+      this.write(`✔ ${model} v${deployment.version} deployed: endpoint ${endpoint} ${serves}`);
       this.write(`  config     ${deployment.endpointConfigName ?? ''}`);
       this.write(`  stages     ${deployment.stages.map((stage) => stage.name).join(' → ')}`);
-      this.write(`  predict    ${MLOPS_COMMAND} predict ${model} ${predictFile ?? '<rows.csv>'}`);
-      this.write(`  details    ${MLOPS_COMMAND} deployments show ${deploymentId}`);
+      this.hint(live, 'predict', `${mlops} predict ${model} ${predictFile ?? '<rows.csv>'}`);
+      this.hint(live, 'details', details);
       return 0;
     }
     this.write(`✖ ${model} v${deployment.version} not deployed: ${deployment.status}`);
     for (const reason of deployment.reasons) this.write(`  why        ${reason}`);
-    this.write(`  details    ${MLOPS_COMMAND} deployments show ${deploymentId}`);
+    this.hint(live, 'details', details);
     return 1;
   }
 
+  /** A command to try: now (the runtime stays up), or in {@link stopped}'s list (the demo has exited). */
+  private hint(live: boolean, label: string, command: string): void {
+    if (live) this.write(`  ${label.padEnd(10)} ${command}`);
+    else this.remember(command);
+  }
+
+  private remember(command: string): void {
+    if (!this.later.includes(command)) this.later.push(command);
+  }
+
+  private resetCommand(): string {
+    return this.commands.start === 'npm start' ? 'npm start -- --reset' : `${this.commands.start} --reset`;
+  }
+
   /** No deployment ran now: what serves from before (a restart), if anything, and how to call it. */
-  private async servingSummary(app: LocalApp, model: string, predictFile?: string): Promise<number> {
+  private async servingSummary(
+    app: LocalApp,
+    model: string,
+    live: boolean,
+    predictFile?: string,
+  ): Promise<number> {
     const alias = await app.registry.getAlias(model, 'production');
     if (!alias) return 0;
     const served = (await app.registry.getVersion(model, alias.version))?.deployment;
     if (!served) return 0;
     this.write('');
-    this.write(`✔ ${model} v${alias.version} serves on endpoint ${served.endpointName} (deployed before)`);
-    this.write(`  predict    ${MLOPS_COMMAND} predict ${model} ${predictFile ?? '<rows.csv>'}`);
+    const serves = live
+      ? `serves on endpoint ${served.endpointName} (deployed before)`
+      : `served on endpoint ${served.endpointName} (deployed before; until the demo stopped)`;
+    this.write(`✔ ${model} v${alias.version} ${serves}`);
+    this.hint(live, 'predict', `${this.commands.mlops} predict ${model} ${predictFile ?? '<rows.csv>'}`);
     return 0;
   }
 
@@ -315,14 +380,16 @@ export class ProgressPrinter implements LocalAppObserver {
     this.write('Local runtime is up. Press Ctrl-C to stop it.');
   }
 
-  /** The last lines of `npm run demo`, printed once everything it started has stopped. */
+  /**
+   * The last lines of `npm run demo`, printed once everything it started has stopped: where the state is, and
+   * the commands of the summary, which work again while `npm start` serves that state.
+   */
   stopped(stateDir: string, outcome: number): void {
     this.write('');
     this.write(`Demo ${outcome === 0 ? 'done' : 'failed'}; the local runtime it started has stopped.`);
     this.write(`  State (registry, objects, models) is kept in ${stateDir}.`);
-    this.write(
-      `  \`npm start\` serves it again, until Ctrl-C; while that runs, \`${MLOPS_COMMAND} runs list\` shows the runs.`,
-    );
+    this.write(`  \`${this.commands.start}\` serves it again, until Ctrl-C; while that runs:`);
+    for (const command of [`${this.commands.mlops} runs list`, ...this.later]) this.write(`    ${command}`);
   }
 }
 

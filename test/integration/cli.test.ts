@@ -2058,18 +2058,23 @@ describe('mlops target resolution and the real entry point', () => {
     expect(JSON.parse(run.stdout).models.map((model: { model: string }) => model.model)).toContain('fraud');
   });
 
-  it('says how to start a runtime when none is running, exit code 1, no stack trace', async () => {
+  it('says how to start a runtime of that --state-dir when none is running, exit code 1, no stack trace', async () => {
     // Prepare
     const empty = mkdtempSync(join(workDir, 'empty-'));
 
     // Act
     const { code, stdout, stderr } = await mlopsProcess(['runs', 'list', '--state-dir', empty]);
+    const inProject = await mlopsProcess(['runs', 'list', '--state-dir', 'no-such-state']);
 
-    // Assess
+    // Assess: npm start runs in the project folder, so a folder inside it is named from there
     expect({ code, stdout }).toEqual({ code: 1, stdout: '' });
     expect(stderr).toBe(
       `error: No local runtime is running (no ${join(empty, 'runtime.json')}). ` +
-        'Start one with `npm start` in the project folder.\n',
+        `Start one with \`npm start -- --state-dir ${empty}\` in the project folder.\n`,
+    );
+    expect(inProject.stderr).toBe(
+      'error: No local runtime is running (no no-such-state/runtime.json). ' +
+        'Start one with `npm start -- --state-dir no-such-state` in the project folder.\n',
     );
   });
 
@@ -2078,7 +2083,10 @@ describe('mlops target resolution and the real entry point', () => {
     const { code, stderr } = await mlopsProcess(['models', 'list', '--json'], workDir);
 
     // Assess: whether or not `npm start` is up, the CLI looked in the project folder, not in the working one.
-    if (code !== 0) expect(stderr).toContain(`no ${join(ROOT, '.mlops-local', 'runtime.json')})`);
+    if (code !== 0) {
+      expect(stderr).toContain(`no ${join(ROOT, '.mlops-local', 'runtime.json')})`);
+      expect(stderr).toContain('Start one with `npm start` in the project folder');
+    }
   });
 
   it('refuses a stale discovery file whose process is gone', async () => {
@@ -2098,7 +2106,7 @@ describe('mlops target resolution and the real entry point', () => {
     expect({ code, stdout: out.join('') }).toEqual({ code: 1, stdout: '' });
     expect(err.join('')).toBe(
       `error: The local runtime recorded in ${join(stale, 'runtime.json')} (pid ${dead}) is not running. ` +
-        'Start it with `npm start`.\n',
+        `Start it with \`npm start -- --state-dir ${stale}\`.\n`,
     );
   });
 

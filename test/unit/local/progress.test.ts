@@ -1,7 +1,8 @@
 /** What `npm start` and `npm run demo` print: state lines, the summary, and the demo's last lines. */
 import { describe, expect, it } from 'vitest';
+import { ARTIFACT_NAMES } from '../../../cli/artifacts';
 import type { LocalApp } from '../../../local/app';
-import { ProgressPrinter } from '../../../local/progress';
+import { commandHints, ProgressPrinter } from '../../../local/progress';
 import type { EventLog, ExecutionResult } from '../../../local/stepfunctions/executor';
 
 function printer(): { print: ProgressPrinter; lines: string[] } {
@@ -108,7 +109,7 @@ describe('ProgressPrinter summary', () => {
     expect(lines.join('\n')).not.toMatch(/registered/);
   });
 
-  it('names the artifacts by the S3 layout', async () => {
+  it('names the artifacts by the S3 layout, the command that prints them and its artifact names', async () => {
     // Prepare
     const { print, lines } = printer();
     trained(print, 'e1', REGISTERED);
@@ -117,11 +118,64 @@ describe('ProgressPrinter summary', () => {
     await print.summary(APP, 'penguins');
 
     // Assess
-    expect(lines).toContain('✔ penguins v1 registered: Approved');
-    expect(lines.join('\n')).toContain(
-      's3://artifacts-bucket/runs/penguins-1/ (report, splits, baseline, model)',
+    expect(lines).toEqual([
+      expect.stringMatching(/^▶ Execution of Training/),
+      expect.stringMatching(/execution ✔ succeeded/),
+      '',
+      '✔ penguins v1 registered: Approved',
+      '  run        penguins-1',
+      '  metric     validation:merror = 0.02000',
+      '  why        r',
+      '  artifacts  s3://artifacts-bucket/runs/penguins-1/',
+      '             npm run -s mlops -- artifacts penguins-1 [report|lineage|baseline|encoding|contract|model]',
+      '',
+      '  Your own data: a CSV with a header row, as model "my-model" (docs/cli.md):',
+      '    npm run -s mlops -- init my-data.csv --model my-model --target <column>',
+      '    npm run -s mlops -- upload my-data.csv --model my-model --wait',
+      '    npm run -s mlops -- runs list',
+      '  (`npm link` once makes it `mlops …` from any folder; any S3 client may upload to',
+      '  s3://data-bucket/datasets/my-model/ too)',
+    ]);
+  });
+
+  it('takes every artifact name the command does', async () => {
+    // Prepare
+    const { print, lines } = printer();
+    trained(print, 'e1', REGISTERED);
+
+    // Act
+    await print.summary(APP, 'penguins');
+
+    // Assess
+    const names = /artifacts penguins-1 \[(.*)\]$/.exec(
+      lines
+        .join('\n')
+        .split('\n')
+        .find((l) => l.includes('-- artifacts')) ?? '',
     );
-    expect(lines.join('\n')).toContain('s3://data-bucket/datasets/my-model/');
+    expect(names?.[1]?.split('|')).toEqual([...ARTIFACT_NAMES]);
+  });
+
+  it('carries a custom --state-dir into every command it suggests', async () => {
+    // Prepare
+    const lines: string[] = [];
+    const print = new ProgressPrinter((line) => lines.push(line), commandHints('tmp/state'));
+    trained(print, 'e1', REGISTERED);
+
+    // Act
+    print.resources({}, '/work/tmp/state');
+    await print.summary(APP, 'penguins');
+
+    // Assess
+    const commands = lines.filter((line) => line.includes('npm '));
+    expect(commands).toEqual([
+      '  state kept in          /work/tmp/state (npm start -- --state-dir tmp/state --reset to start over)',
+      '             npm run -s mlops -- --state-dir tmp/state artifacts penguins-1 [report|lineage|baseline|encoding|contract|model]',
+      '    npm run -s mlops -- --state-dir tmp/state init my-data.csv --model my-model --target <column>',
+      '    npm run -s mlops -- --state-dir tmp/state upload my-data.csv --model my-model --wait',
+      '    npm run -s mlops -- --state-dir tmp/state runs list',
+      '  (`npm link` once makes it `mlops …` from any folder; any S3 client may upload to',
+    ]);
   });
 });
 
@@ -250,28 +304,122 @@ describe('ProgressPrinter service events', () => {
 });
 
 describe('the demo', () => {
+  const PROMOTED = {
+    deploymentId: 'penguins-v1-abc',
+    version: 1,
+    status: 'Promoted',
+    endpointName: 'serverlessmlops-penguins',
+    endpointConfigName: 'serverlessmlops-penguins-v1-a1',
+    stages: [{ name: 'Began' }, { name: 'Promoted' }],
+    reasons: [],
+  };
+
   it('ends with lines that hold for a process that has exited', async () => {
     // Prepare
     const { print, lines } = printer();
-    print.executionFinished(
-      'e1',
-      succeeded({
-        run: { runId: 'penguins-1', model: 'penguins', duplicate: false },
-        evaluation: { metric: 'validation:merror', value: 0.02, reasons: ['r'] },
-        registered: { version: 1, status: 'Approved' },
-      }),
-    );
+    trained(print, 'e1', REGISTERED);
+    print.executionStarted({ id: DEPLOYMENT_ARN, stateMachine: 'DeploymentStateMachineD161A8DF' });
+    print.executionFinished(DEPLOYMENT_ARN, succeeded({}));
 
     // Act
-    await print.summary(APP, 'penguins', false);
+    const outcome = await print.summary(
+      appWith(PROMOTED),
+      'penguins',
+      false,
+      '.mlops-local/penguins-rows.csv',
+    );
+    print.stopped('/work/.mlops-local', outcome);
+
+    // Assess
+    expect(outcome).toBe(0);
+    const text = lines.join('\n');
+    expect(text).not.toMatch(
+      /still running|another terminal|is up|Ctrl-C to stop|while it runs|with any S3 client|endpoint \S+ serves/i,
+    );
+    expect(lines.slice(lines.indexOf('✔ penguins v1 registered: Approved'))).toEqual([
+      '✔ penguins v1 registered: Approved',
+      '  run        penguins-1',
+      '  metric     validation:merror = 0.02000',
+      '  why        r',
+      '  artifacts  s3://artifacts-bucket/runs/penguins-1/',
+      '',
+      '✔ penguins v1 deployed: endpoint serverlessmlops-penguins served it until the demo stopped',
+      '  config     serverlessmlops-penguins-v1-a1',
+      '  stages     Began → Promoted',
+      '',
+      'Demo done; the local runtime it started has stopped.',
+      '  State (registry, objects, models) is kept in /work/.mlops-local.',
+      '  `npm start` serves it again, until Ctrl-C; while that runs:',
+      '    npm run -s mlops -- runs list',
+      '    npm run -s mlops -- artifacts penguins-1 [report|lineage|baseline|encoding|contract|model]',
+      '    npm run -s mlops -- predict penguins .mlops-local/penguins-rows.csv',
+      '    npm run -s mlops -- deployments show penguins-v1-abc',
+    ]);
+  });
+
+  it('names a custom --state-dir in its last lines, for npm start and for the CLI', async () => {
+    // Prepare
+    const lines: string[] = [];
+    const print = new ProgressPrinter((line) => lines.push(line), commandHints('/tmp/demo-state'));
+    trained(print, 'e1', REGISTERED);
+    print.executionStarted({ id: DEPLOYMENT_ARN, stateMachine: 'DeploymentStateMachineD161A8DF' });
+    print.executionFinished(DEPLOYMENT_ARN, {
+      status: 'FAILED',
+      error: 'DeploymentNotPromoted',
+      events: [],
+      stateTransitions: 17,
+    });
+
+    // Act
+    const outcome = await print.summary(
+      appWith({ ...PROMOTED, status: 'RolledBack', reasons: ['alarm a-5xx'] }),
+      'penguins',
+      false,
+    );
+    print.stopped('/tmp/demo-state', outcome);
+
+    // Assess
+    expect(outcome).toBe(1);
+    expect(lines.slice(lines.indexOf('✖ penguins v1 not deployed: RolledBack'))).toEqual([
+      '✖ penguins v1 not deployed: RolledBack',
+      '  why        alarm a-5xx',
+      '',
+      'Demo failed; the local runtime it started has stopped.',
+      '  State (registry, objects, models) is kept in /tmp/demo-state.',
+      '  `npm start -- --state-dir /tmp/demo-state` serves it again, until Ctrl-C; while that runs:',
+      '    npm run -s mlops -- --state-dir /tmp/demo-state runs list',
+      '    npm run -s mlops -- --state-dir /tmp/demo-state artifacts penguins-1 [report|lineage|baseline|encoding|contract|model]',
+      '    npm run -s mlops -- --state-dir /tmp/demo-state deployments show penguins-v1-abc',
+    ]);
+  });
+
+  it('says a version served before served until the demo stopped', async () => {
+    // Prepare
+    const { print, lines } = printer();
+    trained(print, 'e1', {
+      run: { runId: 'penguins-2' },
+      plan: { duplicateOf: { runId: 'penguins-1', version: 1 } },
+    });
+    const app = {
+      ...APP,
+      registry: {
+        getAlias: async () => ({ version: 1 }),
+        getVersion: async () => ({ deployment: { endpointName: 'serverlessmlops-penguins' } }),
+      },
+    } as unknown as LocalApp;
+
+    // Act
+    await print.summary(app, 'penguins', false, 'rows.csv');
     print.stopped('/work/.mlops-local', 0);
 
     // Assess
-    const text = lines.join('\n');
-    expect(text).toContain('the local runtime it started has stopped');
-    expect(text).toContain('/work/.mlops-local');
-    expect(text).not.toMatch(
-      /still running|another terminal|is up|Ctrl-C to stop|while it runs|with any S3 client/i,
+    expect(lines).toContain(
+      '✔ penguins v1 served on endpoint serverlessmlops-penguins (deployed before; until the demo stopped)',
     );
+    expect(lines.slice(-3)).toEqual([
+      '    npm run -s mlops -- runs list',
+      '    npm run -s mlops -- artifacts penguins-1 [report|lineage|baseline|encoding|contract|model]',
+      '    npm run -s mlops -- predict penguins rows.csv',
+    ]);
   });
 });
