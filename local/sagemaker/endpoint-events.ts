@@ -10,13 +10,8 @@
  * VariantStatus (Status, StatusMessage, StartTime).
  */
 import { randomUUID } from 'node:crypto';
-import type {
-  DeploymentStageChange,
-  EndpointState,
-  EndpointStatusChange,
-  Fleet,
-  LocalEndpointStatus,
-} from './hosting';
+import type { DeploymentStageChange, EndpointStatusChange } from './endpoint-lifecycle';
+import type { EndpointState, Fleet, LocalEndpointStatus } from './hosting-state';
 
 export const ENDPOINT_STATE_CHANGE = 'SageMaker Endpoint State Change';
 export const ENDPOINT_DEPLOYMENT_STATE_CHANGE = 'SageMaker Endpoint Deployment State Change';

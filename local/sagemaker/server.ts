@@ -9,20 +9,15 @@ import {
   endpointStateChangeEvent,
   type SageMakerEndpointEvent,
 } from './endpoint-events';
-import { type DeploymentStageChange, type EndpointStatusChange, LocalHosting } from './hosting';
+import type { DeploymentStageChange, EndpointStatusChange } from './endpoint-lifecycle';
+import { LocalHosting } from './hosting';
 import type { MetricDefinition } from './metrics';
 import { type TrainerMapping, TrainingJob, type TrainingJobEvent } from './training-job';
 import { validateCreateTrainingJob } from './validation';
 
 export type { SageMakerEndpointEvent } from './endpoint-events';
-export type {
-  DeploymentStageChange,
-  EndpointState,
-  EndpointStatusChange,
-  Fleet,
-  FleetVariant,
-  PendingDeployment,
-} from './hosting';
+export type { DeploymentStageChange, EndpointStatusChange } from './endpoint-lifecycle';
+export type { EndpointState, Fleet, FleetVariant, PendingDeployment } from './hosting-state';
 export type { MetricDefinition } from './metrics';
 export type { SecondaryStatus, TrainerMapping, TrainingJobEvent, TrainingJobStatus } from './training-job';
 

@@ -37,7 +37,8 @@ import {
 } from '../../local/aws/application-autoscaling';
 import { matchesPattern } from '../../local/events/pattern';
 import { eventStatus } from '../../local/sagemaker/endpoint-events';
-import { currentStage, LocalHosting } from '../../local/sagemaker/hosting';
+import { currentStage } from '../../local/sagemaker/endpoint-lifecycle';
+import { LocalHosting } from '../../local/sagemaker/hosting';
 import {
   type EndpointStatusChange,
   type LocalSageMaker,

@@ -27,7 +27,7 @@ import { create as createTar } from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalS3, startLocalS3 } from '../../local/aws/s3';
 import { localS3ClientConfig } from '../../local/aws/s3-client';
-import type { Fleet } from '../../local/sagemaker/hosting';
+import type { Fleet } from '../../local/sagemaker/hosting-state';
 import { type LocalSageMakerRuntime, startLocalSageMakerRuntime } from '../../local/sagemaker/runtime';
 import { float32 } from '../../local/sagemaker/runtime/python-format';
 import { type LocalSageMaker, startLocalSageMaker } from '../../local/sagemaker/server';

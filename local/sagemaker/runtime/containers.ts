@@ -17,7 +17,7 @@ import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { x as extractTar } from 'tar';
 import { loadModel } from '../../trainers/xgboost/gbdt';
 import { MODEL_FILE } from '../../trainers/xgboost/training-job';
-import type { FleetVariant } from '../hosting';
+import type { FleetVariant } from '../hosting-state';
 import { parseS3Uri } from '../s3-transfer';
 import { startTrainer, type TrainerProcess } from '../trainer-process';
 import { BuiltInXgboost, type ContainerResponse } from './built-in-xgboost';

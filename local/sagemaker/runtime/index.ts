@@ -17,7 +17,8 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { MetricDatum } from '@aws-sdk/client-cloudwatch';
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { Fleet, LocalHosting } from '../hosting';
+import type { LocalHosting } from '../hosting';
+import type { Fleet } from '../hosting-state';
 import { type CaptureOptions, DataCapture, sampled } from './capture';
 import {
   type Container,

@@ -6,7 +6,8 @@
  * variant is picked by weight ("traffic is distributed to the variants in proportion to their weights",
  * API_ProductionVariant InitialVariantWeight), or named by TargetVariant.
  */
-import { currentStage, type EndpointState, type Fleet, type FleetVariant } from '../hosting';
+import { currentStage } from '../endpoint-lifecycle';
+import type { EndpointState, Fleet, FleetVariant } from '../hosting-state';
 import { endpointNotFound, RuntimeApiError } from './errors';
 
 /** Where one request goes. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { EndpointState, Fleet, PendingDeployment } from '../../../local/sagemaker/hosting';
+import type { EndpointState, Fleet, PendingDeployment } from '../../../local/sagemaker/hosting-state';
 import { RuntimeApiError } from '../../../local/sagemaker/runtime/errors';
 import { greenShare, route } from '../../../local/sagemaker/runtime/routing';
 
