@@ -24,6 +24,7 @@ import {
 import { KeyPatterns, Prefixes, RunArtifacts, splitFolder } from '../../lambdas/shared/s3-layout';
 import { ecrRepositoryOf } from '../config/training-images';
 import { deploymentDefinition, leaseWaitSeconds } from '../workflows/deployment';
+import { grantListUnder } from './list-bucket';
 import type { ModelRegistry } from './model-registry';
 import { acknowledgeWildcardResource } from './nag';
 import { PipelineFunction } from './pipeline-function';
@@ -499,11 +500,14 @@ export class DeploymentPipeline extends Construct {
         resources: [alarms],
       }),
     );
-    // CreateEndpointConfig with KmsKeyId: SageMaker encrypts the instances' volumes through a grant it creates
-    // as the caller; kms:GrantIsForAWSResource limits CreateGrant to that.
+    // An endpoint config with KmsKeyId: SageMaker encrypts the instances' volumes through a grant it creates as
+    // the caller of CreateEndpoint / UpdateEndpoint ("kms:CreateGrant, required only if the associated
+    // EndpointConfig has a KmsKeyId", https://docs.aws.amazon.com/sagemaker/latest/dg/api-permissions-reference.html);
+    // kms:GrantIsForAWSResource limits it to that. No kms:DescribeKey: no call needs it, and it could never
+    // have matched this condition (only grant operations carry the key).
     sm.addToRolePolicy(
       new iam.PolicyStatement({
-        actions: ['kms:CreateGrant', 'kms:DescribeKey'],
+        actions: ['kms:CreateGrant'],
         resources: [key.keyArn],
         conditions: { Bool: { 'kms:GrantIsForAWSResource': true } },
       }),
@@ -586,11 +590,13 @@ export class DeploymentPipeline extends Construct {
     // takeDeploymentLease: a conditional Put.
     registry.grantItemActions(f.prepare.function, 'GetItem', 'PutItem', 'ConditionCheckItem');
     registry.grantQueryIndex(f.prepare.function, 'gsi2');
-    // beginDeployment, promoteDeployment, recordDeploymentFailure: reads, then one transaction of Updates, Puts
-    // and ConditionChecks; recordDeploymentProgress: an UpdateItem.
-    for (const writer of [f.begin, f.promote, f.recordFailure]) {
+    // beginDeployment, promoteDeployment: reads, then one transaction of Updates, Puts and ConditionChecks (the
+    // lease held, the alias unmoved); recordDeploymentProgress: an UpdateItem.
+    for (const writer of [f.begin, f.promote]) {
       registry.grantItemActions(writer.function, 'GetItem', 'PutItem', 'UpdateItem', 'ConditionCheckItem');
     }
+    // recordDeploymentFailure: reads, then one transaction of Updates (deployment, version) and Puts (events).
+    registry.grantItemActions(f.recordFailure.function, 'GetItem', 'PutItem', 'UpdateItem');
     registry.grantItemActions(f.smokeTest.function, 'GetItem', 'UpdateItem');
     registry.grantItemActions(f.waitForEndpoint.function, 'PutItem', 'DeleteItem'); // waiter put, take
     // Waiter read and take; the blue/green stage recorded on the waiting deployment (a read, then an UpdateItem).
@@ -645,13 +651,7 @@ export class DeploymentPipeline extends Construct {
     f.finish.role.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [predictionBaseline] }),
     );
-    f.finish.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['s3:ListBucket'],
-        resources: [artifacts.bucketArn],
-        conditions: { StringLikeIfExists: { 's3:prefix': [KeyPatterns.runs] } },
-      }),
-    );
+    grantListUnder(f.finish.role, artifacts, [KeyPatterns.runs]);
     f.finish.role.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['sagemaker:InvokeEndpoint'], resources: [endpoints] }),
     );

@@ -19,6 +19,7 @@ import {
   type RuntimeMonitoringSettingsMap,
 } from '../../lambdas/shared/model-settings';
 import { KeyPatterns, Prefixes, RunArtifacts } from '../../lambdas/shared/s3-layout';
+import { grantListUnder } from './list-bucket';
 import type { ModelRegistry } from './model-registry';
 import { acknowledgeWildcardResource } from './nag';
 import { PipelineFunction } from './pipeline-function';
@@ -231,29 +232,27 @@ export class Monitoring extends Construct {
   }
 
   /**
-   * Each function gets what its code calls. Registry (lambdas/shared/registry): monitoring windows are read with
-   * GetItem and a Query of the model's partition and recorded in one transaction (Put window and audit event,
-   * Update cursor, ConditionCheck); `"*"` lists models on gsi1; the retrain slot is a GetItem and a transaction
-   * of Put/Update; the retrainer finds its run with the model-runs index (gsi2). S3: reads under the prefixes it
-   * reads (ListBucket limited to them by s3:prefix, as the validator's), writes only its own outputs.
+   * Each function gets what its code calls. Registry (lambdas/shared/registry): the checks list models on gsi1
+   * (`"*"`), read the alias, version, cursor and window with GetItem and record a window in one transaction of
+   * three Puts (window, cursor, audit event); the retrainer reads the slot, runs and versions with GetItem, the
+   * last windows with a Query of the model's partition and its runs on the model-runs index (gsi2), moves the
+   * slot with UpdateItem (alone or in a transaction with its audit event's Put) and appends events with
+   * PutItem. S3: reads under the prefixes it reads (ListBucket limited to them by s3:prefix, as the
+   * validator's), writes only its own outputs.
    */
   private grant(props: MonitoringProps, eventBus: events.IEventBus): void {
     const { registry, dataBucket: data, artifactsBucket: artifacts, encryptionKey: key } = props;
     const { checkDrift, checkQuality, retrain } = this.functions;
-    for (const check of [checkDrift, checkQuality, retrain]) {
-      registry.grantItemActions(
-        check.function,
-        'GetItem',
-        'PutItem',
-        'UpdateItem',
-        'ConditionCheckItem',
-        'Query',
-      );
-      eventBus.grantPutEventsTo(check.function);
-      key.grant(check.function, 'kms:Decrypt', 'kms:GenerateDataKey');
+    for (const check of [checkDrift, checkQuality]) {
+      registry.grantItemActions(check.function, 'GetItem', 'PutItem');
+      registry.grantQueryIndex(check.function, 'gsi1');
     }
-    for (const check of [checkDrift, checkQuality]) registry.grantQueryIndex(check.function, 'gsi1');
+    registry.grantItemActions(retrain.function, 'GetItem', 'PutItem', 'UpdateItem', 'Query');
     registry.grantQueryIndex(retrain.function, 'gsi2');
+    for (const fn of [checkDrift, checkQuality, retrain]) {
+      eventBus.grantPutEventsTo(fn.function);
+      key.grant(fn.function, 'kms:Decrypt', 'kms:GenerateDataKey');
+    }
 
     const capture = artifacts.arnForObjects(KeyPatterns.capture);
     const reports = artifacts.arnForObjects(KeyPatterns.monitoring);
@@ -269,16 +268,8 @@ export class Monitoring extends Construct {
       role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources }));
     const write = (role: iam.IRole, resources: string[]) =>
       role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources }));
-    // Without ListBucket a missing object answers 403, not 404; a List names a prefix, one of these. A
-    // GetObject's implicit check has no s3:prefix, which ...IfExists lets through.
     const list = (role: iam.IRole, bucket: BucketReference, prefixes: string[]) =>
-      role.addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          actions: ['s3:ListBucket'],
-          resources: [bucket.bucketArn],
-          conditions: { StringLikeIfExists: { 's3:prefix': prefixes } },
-        }),
-      );
+      grantListUnder(role, bucket, prefixes);
 
     // Drift: the window's capture, the serving version's baselines and encoding; its reports.
     read(checkDrift.role, [capture, ...baselines, reports, contracts]);

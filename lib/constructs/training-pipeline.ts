@@ -11,6 +11,7 @@ import { EVENT_SOURCE, RUN_RETRY_REQUESTED } from '../../lambdas/shared/events';
 import type { RuntimeModelSettingsMap } from '../../lambdas/shared/model-settings';
 import { datasetKeyWildcards, KeyPatterns, Prefixes } from '../../lambdas/shared/s3-layout';
 import { trainingPipelineDefinition } from '../workflows/training-pipeline';
+import { grantListUnder } from './list-bucket';
 import type { ModelRegistry } from './model-registry';
 import { acknowledgeWildcardResource } from './nag';
 import { PipelineFunction } from './pipeline-function';
@@ -428,18 +429,8 @@ export class TrainingPipeline extends Construct {
         resources: [runs, contracts],
       }),
     );
-    // Without ListBucket S3 answers 403, not 404, for a missing object: the optional schema.json and the
-    // stored contract lookups must be able to see that there is none. A real List request names a prefix,
-    // which must be one of these; the implicit check of a GetObject/HeadObject carries no s3:prefix, which
-    // ...IfExists lets through (a plain StringLike would turn every missing object back into a 403).
-    const listUnder = (bucket: BucketReference, prefixes: string[]) =>
-      role.addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          actions: ['s3:ListBucket'],
-          resources: [bucket.bucketArn],
-          conditions: { StringLikeIfExists: { 's3:prefix': prefixes } },
-        }),
-      );
+    // The optional schema.json and the stored contract lookups must see that there is none (404, not 403).
+    const listUnder = (bucket: BucketReference, prefixes: string[]) => grantListUnder(role, bucket, prefixes);
     listUnder(data, [KeyPatterns.datasets]);
     listUnder(artifacts, [KeyPatterns.contracts, KeyPatterns.runs]);
     key.grant(role, 'kms:Decrypt', 'kms:GenerateDataKey');
