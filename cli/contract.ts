@@ -4,15 +4,24 @@
  * would infer. Nothing here trains or starts a run.
  */
 import { createReadStream, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import {
+  type ColumnType,
   type DatasetContract,
   type PartialContract,
   type ProblemType,
   parseDatasetContractJson,
 } from '../lambdas/shared/dataset-contract';
 import { PROBLEM_TYPES } from '../lambdas/shared/metrics';
-import { declaredContractKey, s3Uri, storedContractKey } from '../lambdas/shared/s3-layout';
+import {
+  DATASET_EXTENSION,
+  datasetKey,
+  datasetKeyProblem,
+  declaredContractKey,
+  s3Uri,
+  storedContractKey,
+} from '../lambdas/shared/s3-layout';
 import {
   type ContractBuckets,
   ContractProblem,
@@ -67,13 +76,32 @@ function guideOf(parsed: ParsedContract): ContractGuide {
   return { targetColumn: target, problemType, labels };
 }
 
+/**
+ * The validator's report, with `contractSource` saying where the contract came from as `validate` knows it
+ * (`declared`, `stored`, `partial`, `file`, `partial file`), or `inferred` from this file.
+ */
+export type FileReport = Omit<ValidationReport, 'contractSource'> & {
+  readonly contractSource: ContractSource['kind'] | 'inferred';
+};
+
+/** A column of a rejected file's header, as far as the validator got. */
+export interface HeaderColumn {
+  readonly name: string;
+  /** As the contract declares it or the validator inferred it; undefined when neither is known. */
+  readonly type?: ColumnType;
+  /** `ignored`: not in the contract, so not checked (nor trained on). */
+  readonly role: 'target' | 'feature' | 'ignored';
+}
+
 /** What `validate` and `init` report: the validator's result for one local file. */
 export interface FileValidation {
   readonly file: string;
   readonly status: 'accepted' | 'rejected';
-  readonly report: ValidationReport;
+  readonly report: FileReport;
   /** Where the contract came from; absent when it was inferred from this file. */
   readonly contractSource?: ContractSource;
+  /** Rejected only, when the header was read: its columns with their types. */
+  readonly header?: readonly HeaderColumn[];
   /** Accepted only: the contract checked against, or the one inferred from the file. */
   readonly contract?: DatasetContract;
   /** Accepted only. */
@@ -230,22 +258,70 @@ export async function findContractText(
   return declared === undefined ? undefined : found('partial', buckets.dataBucket, declaredKey, declared);
 }
 
-/** The validator's result as `validate` reports it. */
+/**
+ * `validate` and `init` take a dataset as the pipeline does: a `.csv` (any case).
+ *
+ * @throws UsageError naming the file otherwise, as `upload` does
+ */
+export function checkDatasetName(path: string, command: string): void {
+  const file = basename(path);
+  if (datasetKeyProblem(datasetKey('model', file)) === undefined) return;
+  throw new UsageError(
+    `Cannot ${command} ${file}: only <file>${DATASET_EXTENSION} is a dataset (the pipeline trains on ` +
+      `datasets/<model>/<file>${DATASET_EXTENSION}; \`mlops upload\` refuses other names)`,
+  );
+}
+
+/**
+ * The validator's result as `validate` reports it.
+ *
+ * @param guide - what the validator was given: a full contract names the types of a rejected file's columns
+ */
 export function fileValidation(
   file: string,
   result: ValidateDatasetResult,
   contractSource?: ContractSource,
+  guide?: ContractGuide,
 ): FileValidation {
   const source = contractSource === undefined ? {} : { contractSource };
-  if (result.status === 'rejected') return { file, status: 'rejected', report: result.report, ...source };
+  const report: FileReport =
+    contractSource === undefined ? result.report : { ...result.report, contractSource: contractSource.kind };
+  if (result.status === 'rejected') {
+    const header = headerColumns(result, guide);
+    return { file, status: 'rejected', report, ...source, ...(header === undefined ? {} : { header }) };
+  }
   return {
     file,
     status: 'accepted',
-    report: result.report,
+    report,
     ...source,
     contract: result.contract,
     ...(result.status === 'accepted' ? { statistics: result.statistics } : {}),
   };
+}
+
+/** The header of a rejected file, typed by the contract, else by what the validator inferred (when it says). */
+function headerColumns(
+  result: ValidateDatasetResult & { readonly status: 'rejected' },
+  guide: ContractGuide | undefined,
+): HeaderColumn[] | undefined {
+  const names = result.report.columns;
+  if (names.length === 0) return undefined;
+  const declared = new Map((guide?.contract?.columns ?? []).map((column) => [column.name, column.type]));
+  // The validator's own inference, when its result carries the columns it read.
+  const inferred = new Map(
+    ((result as { columns?: readonly { name: string; type: ColumnType }[] }).columns ?? []).map((column) => [
+      column.name,
+      column.type,
+    ]),
+  );
+  const target = result.report.target;
+  return names.map((name) => {
+    const type = declared.get(name) ?? inferred.get(name);
+    const ignored = guide?.contract !== undefined && !declared.has(name);
+    const role = name === target ? 'target' : ignored ? 'ignored' : 'feature';
+    return { name, ...(type === undefined ? {} : { type }), role };
+  });
 }
 
 export interface InitOptions {
@@ -337,7 +413,7 @@ export function renderValidation(validation: FileValidation): string {
     ['File', validation.file],
     ['Status', report.status],
     ['Contract', source],
-    ['Rows', report.rows],
+    ['Rows', rowsRead(report)],
     ['Size', formatBytes(report.bytes)],
     ['SHA-256', report.sha256],
     ['Target', target],
@@ -346,8 +422,25 @@ export function renderValidation(validation: FileValidation): string {
   ]);
   const parts = [fields];
   if (contract !== undefined) parts.push(renderColumns(contract, validation.statistics));
+  else if (validation.header !== undefined) {
+    // Types come from a contract, or from the validator's inference when it got that far.
+    const typed = validation.header.some((column) => column.type !== undefined);
+    const rows = validation.header.map((column) =>
+      typed ? [column.name, column.type ?? NONE, column.role] : [column.name, column.role],
+    );
+    parts.push(renderTable(typed ? ['COLUMN', 'TYPE', 'ROLE'] : ['COLUMN', 'ROLE'], rows));
+  }
   if (report.problems.length > 0) parts.push(renderProblems(report));
   return parts.join('\n');
+}
+
+/** The rows read, and where reading stopped when it stopped early: `0` alone would read as an empty file. */
+function rowsRead(report: FileReport): string | number {
+  if (!report.stoppedEarly) return report.rows;
+  if (report.rows > 0) return `${report.rows} read, then validation stopped`;
+  return report.columns.length > 0
+    ? 'none read: validation stopped at the header'
+    : 'none read: validation stopped before the header';
 }
 
 /** `init`'s output: the contract as a table, and where it went. */
@@ -419,7 +512,7 @@ function round(value: number): string {
   return Number(value.toPrecision(6)).toString();
 }
 
-function renderProblems(report: ValidationReport): string {
+function renderProblems(report: FileReport): string {
   const shown = report.problems.slice(0, PROBLEMS_SHOWN);
   const rows = shown.map((problem) => [problem.kind, problem.message]);
   const hidden = report.problemCount - shown.length;
@@ -428,7 +521,7 @@ function renderProblems(report: ValidationReport): string {
   return `${renderTable(['PROBLEM', 'DETAIL'], rows)}${more}`;
 }
 
-function kinds(report: ValidationReport): string {
+function kinds(report: FileReport): string {
   return Object.entries(report.countsByKind)
     .map(([kind, count]) => `${kind} ${count}`)
     .join(', ');

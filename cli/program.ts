@@ -20,6 +20,7 @@ import {
   renderArtifacts,
 } from './artifacts';
 import {
+  checkDatasetName,
   type FileValidation,
   fileValidation,
   inferContract,
@@ -413,6 +414,7 @@ function addInitCommand(program: Command, session: Session): void {
       ) => {
         const globals = command.optsWithGlobals() as GlobalOptions;
         const model = parseModelName(options.model);
+        checkDatasetName(file, 'init');
         const problemType =
           options.problemType === undefined ? undefined : parseProblemType(options.problemType);
         const result = await inferContract(file, {
@@ -459,17 +461,18 @@ function addValidateCommand(program: Command, session: Session): void {
       if ((options.model === undefined) === (options.schema === undefined)) {
         throw new UsageError('validate needs exactly one of --model <name> or --schema <file>');
       }
+      checkDatasetName(file, 'validate');
       let validation: FileValidation;
       if (options.schema !== undefined) {
         const found = readContractFile(options.schema);
         const result = await validateFile(file, found.guide);
-        validation = fileValidation(file, result, found.source);
+        validation = fileValidation(file, result, found.source, found.guide);
       } else {
         const model = parseModelName(options.model ?? '');
         const target = await session.target(globals);
         const found = await modelContract(target.s3, target.resources, model);
         const result = await validateFile(file, found.guide);
-        validation = fileValidation(file, result, found.source);
+        validation = fileValidation(file, result, found.source, found.guide);
       }
       session.print(globals, validation, () => renderValidation(validation));
       if (validation.status === 'rejected') {

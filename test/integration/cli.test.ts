@@ -789,11 +789,72 @@ describe('mlops validate', () => {
     expect(text.stdout).toMatch(/^not-a-number +row 2 \(line 3\), column "tenure": "abc" is not a number/m);
     expect(text.stdout).toMatch(/^unknown-label +row 2 \(line 3\), column "churned": "maybe"/m);
     expect(text.stderr).toBe(`error: ${join(workDir, 'bad-cells.csv')} was rejected: 2 problems\n`);
+    expect(text.stdout).toContain(
+      [
+        'COLUMN   TYPE         ROLE',
+        'tenure   numeric      feature',
+        'plan     categorical  feature',
+        'churned  categorical  target',
+      ].join('\n'),
+    );
     expect(json.code).toBe(1);
-    expect(JSON.parse(json.stdout).report.problems).toEqual([
+    const document = JSON.parse(json.stdout);
+    expect(document.report.problems).toEqual([
       expect.objectContaining({ kind: 'not-a-number', row: 2, column: 'tenure', value: 'abc' }),
       expect.objectContaining({ kind: 'unknown-label', row: 2, column: 'churned', value: 'maybe' }),
     ]);
+    // The contract came from the file given, as the text output says
+    expect(document.report.contractSource).toBe('file');
+    expect(document.contractSource).toEqual({ kind: 'file', location: schema });
+  });
+
+  it('says a file rejected at its header stopped there, and still shows the header with the types', async () => {
+    // Prepare: no target column; one column the contract does not know
+    const file = csvFile('no-target.csv', 'tenure,plan,extra\n3,basic,x\n');
+
+    // Act
+    const outcome = await mlops(['validate', file, '--schema', schema]);
+
+    // Assess
+    expect(outcome.code).toBe(1);
+    expect(outcome.stdout).toMatch(/^Rows +none read: validation stopped at the header$/m);
+    expect(outcome.stdout).not.toMatch(/^Rows +0$/m);
+    expect(outcome.stdout).toContain(
+      [
+        'COLUMN  TYPE         ROLE',
+        'tenure  numeric      feature',
+        'plan    categorical  feature',
+        'extra   -            ignored',
+      ].join('\n'),
+    );
+    expect(outcome.stdout).toMatch(
+      /^missing-target +header \(line 1\): the target column "churned" is missing/m,
+    );
+  });
+
+  it('refuses a file that is not a .csv, as upload does (exit 2), before reading anything', async () => {
+    // Prepare
+    const file = csvFile('data.txt', churnCsv());
+
+    // Act
+    const outcome = await mlops(['validate', file, '--schema', schema]);
+    const init = await mlops([
+      'init',
+      file,
+      '--model',
+      'm',
+      '--target',
+      'churned',
+      '--out',
+      join(workDir, 'o.json'),
+    ]);
+
+    // Assess
+    const refusal = (command: string) =>
+      `error: Cannot ${command} data.txt: only <file>.csv is a dataset (the pipeline trains on ` +
+      'datasets/<model>/<file>.csv; `mlops upload` refuses other names)\n';
+    expect(outcome).toEqual({ code: 2, stdout: '', stderr: refusal('validate') });
+    expect(init).toEqual({ code: 2, stdout: '', stderr: refusal('init') });
   });
 
   it('--model reads the declared contract, else the stored one, and says how to make one when there is none', async () => {
