@@ -486,6 +486,33 @@ describe('mlops runs and models', () => {
     );
   });
 
+  it('runs list and runs show give a Running run its current step, and no end yet', async () => {
+    // Prepare: a run the pipeline is training now
+    const runId = newRunId('live');
+    await registry.createRun({
+      runId,
+      model: 'live',
+      dataset: { bucket: DATA_BUCKET, key: 'datasets/live/now.csv' },
+      step: 'ValidateDataset',
+      startedAt: new Date(Date.now() - 90_000),
+    });
+    await registry.updateRun(runId, { step: 'TrainModel' });
+
+    // Act
+    const list = await mlops(['runs', 'list', '--model', 'live']);
+    const show = await mlops(['runs', 'show', runId]);
+
+    // Assess
+    expect(list.code).toBe(0);
+    expect(list.stdout.trimEnd().split('\n')[1]).toMatch(
+      new RegExp(`^${runId} +live +Running +TrainModel +\\S+Z +\\d+m \\d\\ds +-$`),
+    );
+    expect(show.code).toBe(0);
+    expect(show.stdout).toMatch(/^Status +Running$/m);
+    expect(show.stdout).toMatch(/^Step +TrainModel$/m);
+    expect(show.stdout).toMatch(/^Ended +-$/m);
+  });
+
   it('models list and models show give the summary, aliases and versions newest first', async () => {
     // Act
     const list = await mlops(['models', 'list']);
