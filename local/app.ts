@@ -8,32 +8,31 @@
  * publish them — and their actions, like the notify function, publish to a local SNS whose messages reach the
  * observer and `<stateDir>/sns/<topic>.jsonl`. `npm start` and `npm run demo` drive it (local/main.ts); the end-to-end tests use it
  * directly.
+ *
+ * This file composes them and routes events; hosting-services.ts starts the services beside the runtime,
+ * template-alarms.ts runs the alarms' actions, service-metrics.ts publishes AWS/Lambda, AWS/States and AWS/SQS,
+ * stepfunctions/execution-status-event.ts is the event of an ended execution.
  */
-import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { S3Client } from '@aws-sdk/client-s3';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ModelRegistryClient } from '../lambdas/shared/registry';
 import { TrainingStates } from '../lib/workflows/training-pipeline';
-import {
-  type LocalApplicationAutoScaling,
-  startLocalApplicationAutoScaling,
-} from './aws/application-autoscaling';
+import type { LocalApplicationAutoScaling } from './aws/application-autoscaling';
 import { type LocalCloudFormation, runtimeStack, startLocalCloudFormation } from './aws/cloudformation';
 import { LocalQueues, type QueueMessage } from './aws/queues';
 import type { S3EventRecord } from './aws/s3';
-import { localS3ClientConfig } from './aws/s3-client';
-import { type LocalSns, type SnsMessage, startLocalSns, topicsFromTemplate } from './aws/sns';
-import { type LocalCloudWatch, startLocalCloudWatch } from './cloudwatch';
+import type { LocalSns, SnsMessage } from './aws/sns';
+import type { LocalCloudWatch } from './cloudwatch';
 import type { RuntimeDiscovery } from './discovery';
 import { type LocalRule, matchingTargets, objectCreatedEvent, rulesFromTemplate } from './events/router';
 import { type ScheduledRule, Scheduler, scheduledEvent, scheduledRulesFromTemplate } from './events/schedule';
 import { targetInput } from './events/target-input';
+import { type HostingServices, mkdir, startHostingServices, stopHostingServices } from './hosting-services';
 import {
   type AsyncInvokeConfig,
   type AsyncInvokeResult,
@@ -42,14 +41,12 @@ import {
   LAMBDA_RETRY_DELAYS_MS,
 } from './lambda/async-invoke';
 import type { LocalFunction } from './lambda/functions';
-import { type InvocationListener, LOCAL_CREDENTIALS, LocalRuntime } from './runtime';
-import {
-  type LocalSageMakerRuntime,
-  type ServerMapping,
-  startLocalSageMakerRuntime,
-} from './sagemaker/runtime';
-import { type LocalSageMaker, startLocalSageMaker, type TrainerMapping } from './sagemaker/server';
+import { LOCAL_CREDENTIALS, LocalRuntime } from './runtime';
+import type { LocalSageMakerRuntime, ServerMapping } from './sagemaker/runtime';
+import type { LocalSageMaker, TrainerMapping } from './sagemaker/server';
 import { createTrainingJobSyncTask } from './sagemaker/sync-task';
+import { executionMetrics, lambdaMetrics, publishQueueDepths } from './service-metrics';
+import { executionStatusChange } from './stepfunctions/execution-status-event';
 import type { ExecutionContext } from './stepfunctions/executions';
 import type { EventLog, ExecutionResult } from './stepfunctions/executor';
 import {
@@ -59,9 +56,8 @@ import {
   sageMakerOptimizedIntegration,
   sageMakerSdkIntegration,
 } from './stepfunctions/integrations';
-import { type LocalEnvironment, LocalResources } from './template/local-resources';
-import { type CfnTemplate, findLogicalId, resolveIntrinsics, resourcesOfType } from './template/template';
-import { builtInXgboostMetricDefinitions, builtInXgboostTrainer } from './trainers/built-in';
+import { type CfnTemplate, findLogicalId } from './template/template';
+import { createTemplateAlarms, runAlarmActions } from './template-alarms';
 
 export interface LocalAppOptions {
   readonly template: CfnTemplate;
@@ -101,15 +97,6 @@ export interface LocalAppObserver {
   /** A message published to one of the template's SNS topics (alarm actions, the notify function). */
   notification?(message: SnsMessage): void;
   error?(message: string): void;
-}
-
-/** The local services beside the runtime's core servers: hosting, serving, metrics and alarms. */
-interface HostingServices {
-  readonly sagemaker: LocalSageMaker;
-  readonly sagemakerRuntime: LocalSageMakerRuntime;
-  readonly cloudwatch: LocalCloudWatch;
-  readonly applicationAutoScaling: LocalApplicationAutoScaling;
-  readonly sns: LocalSns;
 }
 
 export class LocalApp {
@@ -466,28 +453,17 @@ export class LocalApp {
   }
 
   /**
-   * Creates the template's alarms in the local CloudWatch (metric alarms, then composite alarms, which name
-   * them), publishes their actions to the local SNS, and starts publishing the queues' depths. An alarm the
-   * local CloudWatch refuses is reported and left out; the rest still run.
+   * Creates the template's alarms in the local CloudWatch and runs their actions on the local SNS
+   * (template-alarms.ts), and starts publishing the queues' depths.
    */
   private createTemplateAlarms(): void {
     const { template, resources } = this.runtime;
-    const { cloudwatch } = this.services;
-    const resolved = (properties: unknown) =>
-      resolveIntrinsics(properties ?? {}, resources.resolve) as Record<string, unknown>;
-    for (const type of ['AWS::CloudWatch::Alarm', 'AWS::CloudWatch::CompositeAlarm'] as const) {
-      for (const [logicalId, resource] of resourcesOfType(template, type)) {
-        try {
-          // The resolved properties are the API's input: CloudFormation names them as PutMetricAlarm does.
-          const input = { AlarmName: resources.physicalName(logicalId), ...resolved(resource.Properties) };
-          if (type === 'AWS::CloudWatch::Alarm') cloudwatch.putMetricAlarm(input);
-          else cloudwatch.putCompositeAlarm(input as typeof input & { AlarmRule: string });
-        } catch (error) {
-          this.options.observer?.error?.(`Alarm ${logicalId} is not evaluated locally: ${String(error)}`);
-        }
-      }
-    }
-    cloudwatch.onAlarmChange((alarmName, state, previous) => this.alarmActions(alarmName, state, previous));
+    const { cloudwatch, sns } = this.services;
+    const onError = (message: string) => this.options.observer?.error?.(message);
+    createTemplateAlarms(template, resources, cloudwatch, onError);
+    cloudwatch.onAlarmChange((alarmName, state, previous) =>
+      runAlarmActions({ cloudwatch, sns, env: resources.env, onError }, alarmName, state, previous),
+    );
     // SQS publishes queue metrics every minute; at the runtime's time scale, at least once a second.
     const everyMs = Math.max(1000, 60_000 / (this.options.timeScale ?? 1));
     this.publishQueueDepths();
@@ -495,58 +471,8 @@ export class LocalApp {
     this.queueMetricsTimer.unref();
   }
 
-  /**
-   * An alarm's actions for its new state, as CloudWatch runs them: an SNS action publishes CloudWatch's
-   * notification (subject `ALARM: "<name>" in <region>`, the JSON message with the alarm's description,
-   * states and reason — https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Notify_Users_Alarm_Changes.html).
-   */
-  private alarmActions(alarmName: string, state: string, previous: string): void {
-    const info = this.services.cloudwatch.alarmInfo(alarmName);
-    if (!info?.actionsEnabled) return;
-    const { account, region } = this.runtime.resources.env;
-    for (const action of info.actions[state as keyof typeof info.actions] ?? []) {
-      if (!action.startsWith('arn:aws:sns:')) {
-        this.options.observer?.error?.(
-          `${alarmName}: action ${action} is not served locally (only SNS topics)`,
-        );
-        continue;
-      }
-      try {
-        this.services.sns.publish({
-          TopicArn: action,
-          Subject: `${state}: "${alarmName}" in ${region}`.slice(0, 99),
-          Message: JSON.stringify({
-            AlarmName: alarmName,
-            AlarmDescription: info.description ?? null,
-            AWSAccountId: account,
-            NewStateValue: state,
-            NewStateReason: info.reason,
-            StateChangeTime: new Date().toISOString(),
-            Region: region,
-            AlarmArn: info.arn,
-            OldStateValue: previous,
-          }),
-        });
-      } catch (error) {
-        this.options.observer?.error?.(`${alarmName}: publishing to ${action} failed: ${String(error)}`);
-      }
-    }
-  }
-
-  /** AWS/SQS ApproximateNumberOfMessagesVisible of every queue: nothing consumes them, so all they hold. */
   private publishQueueDepths(): void {
-    const { template, resources } = this.runtime;
-    for (const [logicalId] of resourcesOfType(template, 'AWS::SQS::Queue')) {
-      const visible = this.queues.messages(resources.arn(logicalId)).length;
-      this.services.cloudwatch.putMetricData('AWS/SQS', [
-        {
-          MetricName: 'ApproximateNumberOfMessagesVisible',
-          Dimensions: [{ Name: 'QueueName', Value: resources.physicalName(logicalId) }],
-          Value: visible,
-          Unit: 'Count',
-        },
-      ]);
-    }
+    publishQueueDepths(this.runtime.template, this.runtime.resources, this.queues, this.services.cloudwatch);
   }
 
   /**
@@ -588,185 +514,5 @@ export class LocalApp {
   }
 }
 
-/** The "Step Functions Execution Status Change" event Step Functions sends EventBridge when an execution ends. */
-function executionStatusChange(
-  env: { account: string; region: string },
-  execution: {
-    executionArn: string;
-    stateMachineArn: string;
-    name: string;
-    status: 'SUCCEEDED' | 'FAILED' | 'ABORTED';
-    input: unknown;
-    error?: string;
-    cause?: string;
-  },
-): Record<string, unknown> {
-  const { input, error, cause, ...rest } = execution;
-  return {
-    version: '0',
-    id: randomUUID(),
-    'detail-type': 'Step Functions Execution Status Change',
-    source: 'aws.states',
-    account: env.account,
-    time: new Date().toISOString(),
-    region: env.region,
-    resources: [execution.executionArn],
-    detail: {
-      ...rest,
-      stopDate: Date.now(),
-      input: JSON.stringify(input),
-      output: null,
-      error: error ?? null,
-      cause: cause ?? null,
-    },
-  };
-}
-
-/**
- * Starts CloudWatch, SageMaker (training and hosting) and the SageMaker Runtime, wired as in AWS: alarms drive
- * the auto-rollback of endpoint updates, invocations publish AWS/SageMaker metrics, and endpoint and alarm
- * events go to `route` (the template's rules).
- */
-async function startHostingServices(
-  options: LocalAppOptions,
-  env: LocalEnvironment,
-  s3Endpoint: string,
-  route: (event: Record<string, unknown>) => void,
-): Promise<HostingServices> {
-  const timeScale = options.timeScale ?? 1;
-  const started: { stop(): Promise<void> }[] = [];
-  try {
-    let sagemaker: LocalSageMaker | undefined;
-    const cloudwatch = await startLocalCloudWatch({
-      region: env.region,
-      account: env.account,
-      timeScale,
-      workDir: mkdir(join(options.stateDir, 'cloudwatch')),
-      onEvent: route,
-    });
-    started.push(cloudwatch);
-    const resources = new LocalResources(options.template, env);
-    const sns = await startLocalSns({
-      topics: topicsFromTemplate(
-        options.template,
-        (value) => resolveIntrinsics(value, resources.resolve),
-        (logicalId) => resources.arn(logicalId),
-      ),
-      directory: mkdir(join(options.stateDir, 'sns')),
-      onMessage: (message) => options.observer?.notification?.(message),
-    });
-    started.push(sns);
-    // An alarm named in an update's AutoRollbackConfiguration rolls it back as soon as it goes to ALARM.
-    cloudwatch.onAlarmChange((alarmName) => sagemaker?.hosting.alarmChanged(alarmName));
-    const applicationAutoScaling = await startLocalApplicationAutoScaling({
-      workDir: mkdir(join(options.stateDir, 'application-autoscaling')),
-      account: env.account,
-      region: env.region,
-      // RegisterScalableTarget of a variant the endpoint does not have is refused, as AWS does.
-      variantExists: (endpointName, variantName) => {
-        const endpoint = sagemaker?.hosting.endpoint(endpointName);
-        const fleet = endpoint?.serving ?? endpoint?.pending;
-        return fleet?.variants.some((variant) => variant.variantName === variantName) ?? false;
-      },
-    });
-    started.push(applicationAutoScaling);
-    sagemaker = await startLocalSageMaker({
-      workDir: mkdir(join(options.stateDir, 'sagemaker')),
-      region: env.region,
-      account: env.account,
-      s3: { endpoint: s3Endpoint, credentials: LOCAL_CREDENTIALS },
-      trainers: [...(options.trainers ?? []), builtInXgboostTrainer()],
-      builtInMetricDefinitions: builtInXgboostMetricDefinitions,
-      // Endpoint provisioning and blue/green waits run at the runtime's time scale, like its schedules.
-      timeScale,
-      alarmState: (alarmName) => cloudwatch.alarmState(alarmName),
-      // An autoscaled variant's instance type cannot change in UpdateEndpoint (endpoint-scaling-update).
-      isAutoscaled: (resourceId) => applicationAutoScaling.isAutoscaled(resourceId),
-      onEvent: (event) => route(event as unknown as Record<string, unknown>),
-    });
-    // A deleted endpoint's variants are no longer scalable targets.
-    sagemaker.onEndpointStatus((change) => {
-      if (change.status === 'Deleted') applicationAutoScaling.endpointDeleted(change.endpointName);
-    });
-    started.push(sagemaker);
-    const s3 = new S3Client(localS3ClientConfig(s3Endpoint, env.region));
-    const sagemakerRuntime = await startLocalSageMakerRuntime({
-      hosting: sagemaker.hosting,
-      s3,
-      account: env.account,
-      region: env.region,
-      servers: options.servers ?? [],
-      workDir: mkdir(join(options.stateDir, 'sagemaker-runtime')),
-      metrics: (namespace, data) => cloudwatch.putMetricData(namespace, data),
-      onWarning: (message) => options.observer?.error?.(message),
-    });
-    started.push({
-      stop: async () => {
-        sagemaker?.hosting.setHealthCheck(undefined);
-        await sagemakerRuntime.stop();
-        s3.destroy();
-      },
-    });
-    // A new fleet must start and pass SageMaker's ping health check while it is Creating: the runtime, which
-    // runs the containers, checks it (set now: the runtime needs the hosting, so it starts after it).
-    sagemaker.hosting.setHealthCheck((fleet) => sagemakerRuntime.healthCheck(fleet));
-    return { sagemaker, sagemakerRuntime, cloudwatch, applicationAutoScaling, sns };
-  } catch (error) {
-    await Promise.allSettled(started.map((service) => service.stop()));
-    throw error;
-  }
-}
-
-/** Serving first (it flushes capture and metrics into S3 and CloudWatch), then the rest. */
-async function stopHostingServices(services: HostingServices): Promise<void> {
-  services.sagemaker.hosting.setHealthCheck(undefined);
-  await services.sagemakerRuntime.stop().catch(() => undefined);
-  await Promise.allSettled([
-    services.sagemaker.stop(),
-    services.cloudwatch.stop(),
-    services.applicationAutoScaling.stop(),
-    services.sns.stop(),
-  ]);
-}
-
-/**
- * Lambda's metrics of one invocation, per FunctionName: Invocations, Errors (1 when it failed, else 0),
- * Throttles (0: nothing throttles locally), Duration in milliseconds —
- * https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html
- */
-function lambdaMetrics(cloudwatch: LocalCloudWatch): InvocationListener {
-  return ({ functionName, durationMs, failed }) => {
-    const Dimensions = [{ Name: 'FunctionName', Value: functionName }];
-    cloudwatch.putMetricData('AWS/Lambda', [
-      { MetricName: 'Invocations', Dimensions, Value: 1, Unit: 'Count' },
-      { MetricName: 'Errors', Dimensions, Value: failed ? 1 : 0, Unit: 'Count' },
-      { MetricName: 'Throttles', Dimensions, Value: 0, Unit: 'Count' },
-      { MetricName: 'Duration', Dimensions, Value: durationMs, Unit: 'Milliseconds' },
-    ]);
-  };
-}
-
-/**
- * Step Functions' execution metrics of one ended execution, per StateMachineArn: ExecutionsSucceeded,
- * ExecutionsFailed or ExecutionsAborted — https://docs.aws.amazon.com/step-functions/latest/dg/procedure-cw-metrics.html
- * (the local executor reports a timed-out execution as failed).
- */
-function executionMetrics(
-  cloudwatch: LocalCloudWatch,
-  stateMachineArn: string,
-  status: 'SUCCEEDED' | 'FAILED' | 'ABORTED',
-): void {
-  const name = { SUCCEEDED: 'ExecutionsSucceeded', FAILED: 'ExecutionsFailed', ABORTED: 'ExecutionsAborted' }[
-    status
-  ];
-  const Dimensions = [{ Name: 'StateMachineArn', Value: stateMachineArn }];
-  cloudwatch.putMetricData('AWS/States', [{ MetricName: name, Dimensions, Value: 1, Unit: 'Count' }]);
-}
-
 /** The state the training workflow names, for progress displays. */
 export const TRAINING_STATE = TrainingStates.train;
-
-function mkdir(path: string): string {
-  mkdirSync(path, { recursive: true });
-  return path;
-}
