@@ -1,5 +1,5 @@
 /**
- * `mlops artifacts <run-id> [report|baseline|lineage|contract|model] [--out <file>]`: what a run left in the
+ * `mlops artifacts <run-id> [report|lineage|baseline|encoding|contract|model] [--out <file>]`: what a run left in the
  * artifacts bucket (keys from lambdas/shared/s3-layout.ts), printed or downloaded.
  */
 import { createWriteStream } from 'node:fs';
@@ -37,7 +37,7 @@ export const ARTIFACT_DESCRIPTIONS: Record<ArtifactName, string> = {
   encoding:
     'label classes and category codes, to encode prediction requests as the training data (accepted datasets)',
   contract:
-    "the model's data contract, as the pipeline looks it up (a full schema.json, else the one stored from its first dataset)",
+    "the data contract the run's dataset was validated against (older runs: the model's current contract, as the pipeline looks it up)",
   model: 'model.tar.gz, the training job output (trained runs)',
 };
 
@@ -49,6 +49,8 @@ export interface ArtifactLocation {
   readonly uri: string;
   /** Bytes; undefined when the object does not exist. */
   readonly size?: number | undefined;
+  /** What the object is when it is not what the name says (an older run's contract: the model's current one). */
+  readonly note?: string;
 }
 
 export interface ArtifactDependencies {
@@ -133,14 +135,24 @@ async function locate(deps: ArtifactDependencies, run: Run, name: ArtifactName):
   }
 }
 
+/**
+ * The contract the run was validated against (`runs/<id>/contract.json`, written by ValidateDataset); a run from
+ * before that file has none, and gets the model's contract as the pipeline looks it up now, saying so.
+ */
 async function contractLocation(
   deps: ArtifactDependencies,
   run: Run,
   at: (where: { bucket: string; key: string }) => Promise<ArtifactLocation>,
 ): Promise<ArtifactLocation> {
+  const bucket = deps.resources.artifactsBucket;
+  const own = await at({ bucket, key: runArtifactKey(run.runId, RunArtifacts.contract) });
+  if (own.size !== undefined) return own;
   const found = await findContractText(deps.s3, deps.resources, run.model);
-  if (found !== undefined) return at(found);
-  return { name: 'contract', bucket: deps.resources.artifactsBucket, key: NONE, uri: NONE };
+  if (found === undefined) return own;
+  const note =
+    `run ${run.runId} has no ${own.uri} (runs validated before it was recorded have none): ` +
+    `this is model ${run.model}'s current contract, which may differ from the one the run was validated against`;
+  return { ...(await at(found)), note };
 }
 
 /**
@@ -175,7 +187,9 @@ async function objectSize(s3: S3Client, bucket: string, key: string): Promise<nu
 function missing(run: Run, location: ArtifactLocation): string {
   const where = location.uri === NONE ? '' : ` (no ${location.uri})`;
   const head = `Run ${run.runId} has no ${location.name}${where}`;
-  if (location.name === 'contract') return `${head}: model ${run.model} has no contract yet`;
+  if (location.name === 'contract' && run.status !== 'Running') {
+    return `${head}: model ${run.model} has no contract yet`;
+  }
   if (run.status === 'Running') return `${head} yet: it is Running${run.step ? ` in ${run.step}` : ''}`;
   if (run.duplicateOf !== undefined && location.name === 'model') {
     return `${head}: it duplicates run ${run.duplicateOf}, which trained on the same data (see \`mlops artifacts ${run.duplicateOf} model\`)`;
@@ -194,6 +208,9 @@ export function renderArtifacts(runId: string, artifacts: readonly ArtifactLocat
     artifact.size === undefined ? NONE : formatBytes(artifact.size),
     artifact.uri,
   ]);
+  const notes = artifacts.flatMap((artifact) =>
+    artifact.note === undefined ? [] : [`${artifact.name}: ${artifact.note}\n`],
+  );
   const hint = `Print one with \`mlops artifacts ${runId} <name>\`, or save it with --out <file>.\n`;
-  return `${renderTable(['ARTIFACT', 'SIZE', 'LOCATION'], rows)}${hint}`;
+  return `${renderTable(['ARTIFACT', 'SIZE', 'LOCATION'], rows)}${notes.join('')}${hint}`;
 }

@@ -510,6 +510,8 @@ function addArtifactsCommand(program: Command, session: Session): void {
           return session.print(globals, { runId, artifacts }, () => renderArtifacts(runId, artifacts));
         }
         const { location } = await findArtifact(deps, runId, name);
+        // On stderr: stdout stays the artifact itself (a JSON document for a pipe).
+        if (location.note !== undefined) session.io.err(`note: ${location.note}\n`);
         if (options.out === undefined)
           return session.io.out(ensureNewline(await readArtifact(target.s3, location)));
         await downloadArtifact(target.s3, location, options.out);

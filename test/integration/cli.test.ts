@@ -941,6 +941,7 @@ describe('mlops artifacts', () => {
     await putObject(ARTIFACTS_BUCKET, runArtifactKey(runId, RunArtifacts.lineage), '{"rowCount":12}');
     await putObject(ARTIFACTS_BUCKET, runArtifactKey(runId, RunArtifacts.baseline), '{"rows":12}');
     await putObject(ARTIFACTS_BUCKET, modelArtifactKey(runId, runId), Buffer.from([0x1f, 0x8b, 0, 255]));
+    await putObject(ARTIFACTS_BUCKET, runArtifactKey(runId, RunArtifacts.contract), '{"target":"y0"}');
     await putObject(ARTIFACTS_BUCKET, storedContractKey(model), '{"target":"y"}'); // listed, not parsed
     await registry.registerVersion(model, { lineage: lineage(model, runId, 0.9), status: 'Approved' });
     trained = await registry.updateRun(runId, { status: 'Succeeded', step: 'RegisterModel', version: 1 });
@@ -973,7 +974,7 @@ describe('mlops artifacts', () => {
         `lineage   15 B  ${at(runArtifactKey(trained.runId, RunArtifacts.lineage))}`,
         `baseline  11 B  ${at(runArtifactKey(trained.runId, RunArtifacts.baseline))}`,
         `encoding  -     ${at(runArtifactKey(trained.runId, RunArtifacts.encoding))}`,
-        `contract  14 B  ${at(storedContractKey('artifacts'))}`,
+        `contract  15 B  ${at(runArtifactKey(trained.runId, RunArtifacts.contract))}`,
         `model     4 B   ${at(modelArtifactKey(trained.runId, trained.runId))}`,
         `Print one with \`mlops artifacts ${trained.runId} <name>\`, or save it with --out <file>.`,
         '',
@@ -1019,6 +1020,25 @@ describe('mlops artifacts', () => {
       { code: 0, stderr: '' },
       { code: 0, stderr: '' },
     ]);
+  });
+
+  it("gives a run's own contract, and for an older run without one the model's current contract, saying so", async () => {
+    // Act
+    const own = await mlops(['artifacts', trained.runId, 'contract']);
+    const older = await mlops(['artifacts', rejected.runId, 'contract']);
+    const listed = await mlops(['artifacts', rejected.runId]);
+
+    // Assess
+    expect(own).toEqual({ code: 0, stdout: '{"target":"y0"}\n', stderr: '' });
+    const note =
+      `run ${rejected.runId} has no s3://${ARTIFACTS_BUCKET}/${runArtifactKey(rejected.runId, RunArtifacts.contract)} ` +
+      "(runs validated before it was recorded have none): this is model artifacts's current contract, which may " +
+      'differ from the one the run was validated against';
+    expect(older).toEqual({ code: 0, stdout: '{"target":"y"}\n', stderr: `note: ${note}\n` });
+    expect(listed.stdout).toMatch(
+      new RegExp(`^contract +14 B +s3://${ARTIFACTS_BUCKET}/${storedContractKey('artifacts')}$`, 'm'),
+    );
+    expect(listed.stdout).toContain(`\ncontract: ${note}\n`);
   });
 
   it('says why a run lacks an artifact, and names an unknown artifact or run', async () => {
