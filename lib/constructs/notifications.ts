@@ -76,6 +76,9 @@ export class Notifications extends Construct {
         },
       }),
     );
+    // CloudWatch publishes to the encrypted topic with data keys of its key ("Enable compatibility between event
+    // sources from AWS services and encrypted topics", https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services),
+    // for this account's alarms only: the confused-deputy conditions of the topic policy above.
     key.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'CloudWatchAlarmsToEncryptedTopic',
@@ -83,6 +86,10 @@ export class Notifications extends Construct {
         actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         // '*' in a key policy means this key.
         resources: ['*'],
+        conditions: {
+          ArnLike: { 'aws:SourceArn': alarmArns },
+          StringEquals: { 'aws:SourceAccount': account },
+        },
       }),
     );
 

@@ -13,6 +13,7 @@ import { mergePrices, type PriceOverride, type PriceTables } from '../../lambdas
 import type { ModelRegistry } from './model-registry';
 import { acknowledgeWildcardResource } from './nag';
 import { PipelineFunction } from './pipeline-function';
+import { allowEventBridgeDeadLetters, ruleArn, uniqueRuleName } from './rule-dead-letters';
 
 /** The region whose prices an env-agnostic stack (region unknown at synth) is costed with. */
 export const FALLBACK_PRICE_REGION = 'us-east-1';
@@ -22,7 +23,10 @@ export interface RunCostProps {
   readonly stateMachine: sfn.StateMachine;
   /** Holds the runs; the cost is written on the run item. */
   readonly registry: ModelRegistry;
-  /** Encrypts the function's logs and its dead-letter queue. */
+  /**
+   * Encrypts the function's logs and its dead-letter queue. Must be a key of this stack (kms.Key): EventBridge
+   * is allowed to use it for the dead-letter queue through its key policy.
+   */
   readonly encryptionKey: kms.IKey;
   /** The Lambdas the state machine invokes: their memory prices their GB-seconds. */
   readonly functions: readonly lambda.IFunction[];
@@ -46,7 +50,7 @@ export interface RunCostProps {
 export class RunCost extends Construct {
   public readonly function: PipelineFunction;
   public readonly rule: events.Rule;
-  /** RunCost invocations that failed after Lambda's asynchronous retries. */
+  /** Events the rule could not deliver, and RunCost invocations that failed after Lambda's asynchronous retries. */
   public readonly deadLetterQueue: sqs.Queue;
 
   constructor(scope: Construct, id: string, props: RunCostProps) {
@@ -91,16 +95,7 @@ export class RunCost extends Construct {
       'Training job names are derived from run ids at run time; describe only.',
     );
 
-    // Step Functions sends status changes to the default bus.
-    this.rule = new events.Rule(this, 'ExecutionEnded', {
-      description: 'A training execution that ended (any final status) has its run costed',
-      eventPattern: {
-        source: ['aws.states'],
-        detailType: ['Step Functions Execution Status Change'],
-        detail: { status: [...FINAL_STATUSES], stateMachineArn: [stateMachine.stateMachineArn] },
-      },
-      targets: [new targets.LambdaFunction(fn, { retryAttempts: 8, maxEventAge: Duration.hours(24) })],
-    });
+    // One queue for both: events the rule could not deliver, and invocations that failed Lambda's retries.
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', {
       encryptionMasterKey: encryptionKey,
       enforceSSL: true,
@@ -109,7 +104,27 @@ export class RunCost extends Construct {
     });
     Validations.of(this.deadLetterQueue).acknowledge({
       id: 'AwsSolutions-SQS3',
-      reason: 'On-failure destination of RunCost; a DLQ of a DLQ would never be read.',
+      reason:
+        'Dead-letter queue of the RunCost rule and on-failure destination of RunCost; a DLQ of a DLQ would never be read.',
+    });
+    const ruleName = uniqueRuleName(this, 'ExecutionEnded');
+    allowEventBridgeDeadLetters(this, encryptionKey, [ruleArn(this, ruleName)]);
+    // Step Functions sends status changes to the default bus.
+    this.rule = new events.Rule(this, 'ExecutionEnded', {
+      ruleName,
+      description: 'A training execution that ended (any final status) has its run costed',
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: { status: [...FINAL_STATUSES], stateMachineArn: [stateMachine.stateMachineArn] },
+      },
+      targets: [
+        new targets.LambdaFunction(fn, {
+          deadLetterQueue: this.deadLetterQueue,
+          retryAttempts: 8,
+          maxEventAge: Duration.hours(24),
+        }),
+      ],
     });
     fn.configureAsyncInvoke({
       onFailure: { bind: () => ({ destination: this.deadLetterQueue.queueArn }) },

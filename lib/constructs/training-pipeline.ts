@@ -1,4 +1,4 @@
-import { Duration, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -16,6 +16,7 @@ import type { ModelRegistry } from './model-registry';
 import { acknowledgeWildcardResource } from './nag';
 import { PipelineFunction } from './pipeline-function';
 import type { BucketReference } from './references';
+import { allowEventBridgeDeadLetters, ruleArn, uniqueRuleName } from './rule-dead-letters';
 import { TrainingRole } from './training-role';
 
 /** Lambda environment variables are capped at 4 KB in total; leave room for the others. */
@@ -36,9 +37,6 @@ export function executionTimeout(modelSettings: RuntimeModelSettingsMap): Durati
   );
   return Duration.seconds(Math.max(0, ...windows) + NON_TRAINING_ALLOWANCE.toSeconds());
 }
-
-/** EventBridge rule names are at most 64 characters. */
-const MAX_RULE_NAME = 64;
 
 export interface TrainingPipelineProps {
   /** Where datasets are uploaded (s3-layout's DATASET_KEY_LAYOUT); its EventBridge notifications start runs. */
@@ -195,19 +193,19 @@ export class TrainingPipeline extends Construct {
     registry.grantItemActions(this.stateMachine, 'UpdateItem');
 
     const rules = {
-      datasetUploaded: this.ruleName('DatasetUploaded'),
-      retryRequested: this.ruleName('RetryRequested'),
-      executionEnded: this.ruleName('ExecutionEnded'),
+      datasetUploaded: uniqueRuleName(this, 'DatasetUploaded'),
+      retryRequested: uniqueRuleName(this, 'RetryRequested'),
+      executionEnded: uniqueRuleName(this, 'ExecutionEnded'),
     };
     this.deadLetterQueue = this.deadLetters(
       'TriggerDeadLetters',
       "This queue is the dead-letter queue of the pipeline's rules; a DLQ of a DLQ would never be read.",
       removalPolicy,
     );
-    this.allowEventBridgeDeadLetters(encryptionKey, [
-      this.ruleArn(rules.datasetUploaded),
-      this.ruleArn(rules.executionEnded),
-      this.ruleArn(rules.retryRequested, eventBus),
+    allowEventBridgeDeadLetters(this, encryptionKey, [
+      ruleArn(this, rules.datasetUploaded),
+      ruleArn(this, rules.executionEnded),
+      ruleArn(this, rules.retryRequested, eventBus),
     ]);
     const ruleTarget = {
       deadLetterQueue: this.deadLetterQueue,
@@ -283,53 +281,6 @@ export class TrainingPipeline extends Construct {
     });
     Validations.of(queue).acknowledge({ id: 'AwsSolutions-SQS3', reason });
     return queue;
-  }
-
-  /**
-   * A stack-unique physical name for a rule. Named rules have ARNs known without a reference to the rule,
-   * which the key policy needs: a Ref would make Key -> Rule -> Queue -> Key a dependency cycle.
-   */
-  private ruleName(id: string): string {
-    const prefix = Names.uniqueResourceName(this, {
-      maxLength: MAX_RULE_NAME - id.length - 1,
-      separator: '-',
-    });
-    return `${prefix}-${id}`;
-  }
-
-  /** A rule's ARN: `rule/<name>` on the default bus, `rule/<bus>/<name>` on any other. */
-  private ruleArn(name: string, bus?: events.IEventBus): string {
-    const { partition, region, account } = Stack.of(this);
-    const busName = bus?.eventBusName;
-    const onDefaultBus = busName === undefined || (!Token.isUnresolved(busName) && busName === 'default');
-    const path = onDefaultBus ? name : `${busName}/${name}`;
-    return `arn:${partition}:events:${region}:${account}:rule/${path}`;
-  }
-
-  /**
-   * EventBridge writes undeliverable events to the dead-letter queue as the service principal: with a
-   * customer managed key on the queue, the key policy must let it generate and decrypt data keys
-   * (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html,
-   * "Configure KMS permissions for AWS services"), limited here to this stack's rules.
-   */
-  private allowEventBridgeDeadLetters(key: kms.IKey, ruleArns: string[]): void {
-    const { statementAdded } = key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
-        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-        // '*' in a key policy means this key.
-        resources: ['*'],
-        conditions: {
-          ArnEquals: { 'aws:SourceArn': ruleArns },
-          StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
-        },
-      }),
-    );
-    if (!statementAdded) {
-      throw new Error(
-        'TrainingPipeline needs a KMS key of this stack (kms.Key): EventBridge must be allowed to use it for the dead-letter queue.',
-      );
-    }
   }
 
   /**

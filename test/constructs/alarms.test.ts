@@ -97,18 +97,25 @@ describe('Notifications and Alarms constructs (issue 11 §3)', () => {
     );
   });
 
-  it('the key policy lets CloudWatch use the key, as alarm actions to an SSE-KMS topic need', () => {
+  it("the key policy lets CloudWatch use the key, as alarm actions to an SSE-KMS topic need, for this account's alarms only", () => {
     const key = Object.values(template.findResources('AWS::KMS::Key'))[0];
-    const policy = key?.Properties.KeyPolicy as { Statement: Record<string, unknown>[] };
-    const statements = policy.Statement;
-    expect(statements).toContainEqual(
-      expect.objectContaining({
+    const policy = key?.Properties.KeyPolicy as { Statement: { Principal?: unknown }[] };
+    const cloudWatch = policy.Statement.filter(
+      (s) => JSON.stringify(s.Principal) === JSON.stringify({ Service: 'cloudwatch.amazonaws.com' }),
+    );
+    expect(cloudWatch).toEqual([
+      {
+        Sid: 'CloudWatchAlarmsToEncryptedTopic',
         Effect: 'Allow',
         Principal: { Service: 'cloudwatch.amazonaws.com' },
         Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         Resource: '*',
-      }),
-    );
+        Condition: {
+          ArnLike: { 'aws:SourceArn': 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:*' },
+          StringEquals: { 'aws:SourceAccount': '123456789012' },
+        },
+      },
+    ]);
   });
 
   it('lifecycle events reach the notify function, which may publish to the topic and use the key', () => {

@@ -105,6 +105,39 @@ describe('RunCost', () => {
     });
   });
 
+  it('keeps events its rule could not deliver in that queue, which EventBridge may encrypt to for this rule only', () => {
+    // Prepare
+    const rules = Object.values(
+      template.findResources('AWS::Events::Rule', {
+        Properties: { Name: Match.stringLikeRegexp('RunCost.*-ExecutionEnded$') },
+      }),
+    );
+    const key = Object.values(template.findResources('AWS::KMS::Key'))[0];
+    const statements = (key?.Properties.KeyPolicy as { Statement: Record<string, unknown>[] }).Statement;
+
+    // Assess
+    expect(rules).toHaveLength(1);
+    const rule = rules[0] as { Properties: { Name: string; Targets: Record<string, unknown>[] } };
+    expect(rule.Properties.Targets).toEqual([
+      expect.objectContaining({
+        Arn: { 'Fn::GetAtt': [expect.stringMatching(/^RunCostFunction/), 'Arn'] },
+        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [expect.stringMatching(/^RunCostDeadLetters/), 'Arn'] } },
+        RetryPolicy: { MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 86400 },
+      }),
+    ]);
+    const ruleArn = `arn:aws:events:us-east-1:123456789012:rule/${rule.Properties.Name}`;
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Principal: { Service: 'events.amazonaws.com' },
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        Condition: {
+          ArnEquals: { 'aws:SourceArn': [ruleArn] },
+          StringEquals: { 'aws:SourceAccount': '123456789012' },
+        },
+      }),
+    );
+  });
+
   it('refuses a region without prices, naming what to add', () => {
     expect(() => synthStack({ region: 'eu-west-1' })).toThrow(
       /No prices for region eu-west-1: add prices\.eu-west-1/,
