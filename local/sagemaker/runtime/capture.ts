@@ -16,7 +16,8 @@
 import { randomUUID } from 'node:crypto';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { DataCaptureConfig } from '@aws-sdk/client-sagemaker';
-import { joinKey, parseS3Uri } from '../s3-transfer';
+import { captureFileKey, captureFolder, captureHour } from '../../../lambdas/shared/s3-layout';
+import { parseS3Uri } from '../s3-transfer';
 
 /** One captured invocation. */
 export interface CapturedInvocation {
@@ -40,7 +41,8 @@ export interface CaptureOptions {
 
 interface Buffered {
   readonly bucket: string;
-  readonly prefix: string;
+  /** `<prefix>/<endpoint>/<variant>/yyyy/mm/dd/hh/` (s3-layout.ts captureFolder). */
+  readonly folder: string;
   readonly firstTime: number;
   readonly lines: string[];
 }
@@ -84,7 +86,8 @@ export function captureRecord(invocation: CapturedInvocation, eventId: string = 
     captureData,
     eventMetadata: {
       eventId,
-      ...(invocation.inferenceId === undefined ? {} : { inferenceId: invocation.inferenceId }),
+      // JSON.stringify leaves out an undefined inferenceId.
+      inferenceId: invocation.inferenceId,
       inferenceTime: new Date(invocation.time).toISOString().replace(/\.\d{3}Z$/, 'Z'),
     },
     eventVersion: '0',
@@ -113,12 +116,16 @@ export class DataCapture {
     const destination = parseS3Uri(invocation.config.DestinationS3Uri ?? '');
     if (!destination) return;
     // The hour folder of the record; a buffer never spans two folders.
-    const folder = hourFolder(invocation.time);
-    const prefix = joinKey(destination.key, invocation.endpointName, invocation.variantName, folder);
-    const key = `${destination.bucket}/${prefix}`;
+    const folder = captureFolder(
+      destination.key,
+      invocation.endpointName,
+      invocation.variantName,
+      invocation.time,
+    );
+    const key = `${destination.bucket}/${folder}`;
     let buffer = this.buffers.get(key);
     if (!buffer) {
-      buffer = { bucket: destination.bucket, prefix, firstTime: invocation.time, lines: [] };
+      buffer = { bucket: destination.bucket, folder, firstTime: invocation.time, lines: [] };
       this.buffers.set(key, buffer);
     }
     buffer.lines.push(captureRecord(invocation));
@@ -141,7 +148,7 @@ export class DataCapture {
     for (const [key, buffer] of this.buffers) {
       if (
         now - buffer.firstTime >= this.flushIntervalMs ||
-        hourFolder(now) !== hourFolder(buffer.firstTime)
+        captureHour(now) !== captureHour(buffer.firstTime)
       ) {
         this.write(key, buffer);
       }
@@ -150,13 +157,11 @@ export class DataCapture {
 
   private write(key: string, buffer: Buffered): void {
     this.buffers.delete(key);
-    const t = new Date(buffer.firstTime);
-    const name = `${pad(t.getUTCMinutes())}-${pad(t.getUTCSeconds())}-${pad(t.getUTCMilliseconds(), 3)}-${randomUUID()}.jsonl`;
     const write = this.s3
       .send(
         new PutObjectCommand({
           Bucket: buffer.bucket,
-          Key: `${buffer.prefix}/${name}`,
+          Key: captureFileKey(buffer.folder, buffer.firstTime, randomUUID()),
           Body: Buffer.from(`${buffer.lines.join('\n')}\n`),
           ContentType: 'application/jsonlines',
         }),
@@ -168,13 +173,4 @@ export class DataCapture {
       .finally(() => this.writes.delete(write));
     this.writes.add(write);
   }
-}
-
-function hourFolder(time: number): string {
-  const t = new Date(time);
-  return `${t.getUTCFullYear()}/${pad(t.getUTCMonth() + 1)}/${pad(t.getUTCDate())}/${pad(t.getUTCHours())}`;
-}
-
-function pad(value: number, width = 2): string {
-  return String(value).padStart(width, '0');
 }
