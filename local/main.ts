@@ -21,6 +21,7 @@ import {
   stateDirOption,
   writeDiscovery,
 } from './discovery';
+import { closeInterruptedRuns } from './interrupted-runs';
 import { commandHints, ProgressPrinter } from './progress';
 import { type ServerMapping, serverMappings } from './sagemaker/runtime';
 import { runDriftScenario } from './scenarios/drift';
@@ -151,6 +152,9 @@ async function main(shutdown: Shutdown, stopRuntime: StopHook): Promise<number> 
     { ...resources, scheduledRules: `${app.scheduledRules} (time scale ${timeScale})` },
     stateDir,
   );
+  // Before anything starts an execution here: a run still Running was a previous runtime's, and died with it.
+  for (const run of await closeInterruptedRuns(app.registry, { mlops: print.commands.mlops }))
+    print.interruptedRun(run);
   webConsole = startLocalConsole({
     app,
     feed: consoleFeed,

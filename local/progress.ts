@@ -92,6 +92,15 @@ export class ProgressPrinter implements LocalAppObserver {
     this.write(`▶ ${message}`);
   }
 
+  /** A run a previous runtime left Running, now recorded Failed (local/interrupted-runs.ts). */
+  interruptedRun(run: { readonly runId: string; readonly step?: string | undefined }): void {
+    const where = run.step === undefined ? '' : ` in ${run.step}`;
+    this.write(
+      `✖ Run ${run.runId} was Running${where} when the last local runtime stopped: recorded Failed ` +
+        `(LocalRuntimeStopped); \`${this.commands.mlops} runs retry ${run.runId}\` runs it again`,
+    );
+  }
+
   /** An indented detail line under the last step. */
   detail(message: string): void {
     this.write(`  ${message}`);

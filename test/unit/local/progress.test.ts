@@ -179,6 +179,23 @@ describe('ProgressPrinter summary', () => {
   });
 });
 
+describe('ProgressPrinter runs a previous runtime left Running', () => {
+  it('prints one line per closed run, with the retry command for its state dir', () => {
+    // Prepare
+    const lines: string[] = [];
+    const print = new ProgressPrinter((line) => lines.push(line), commandHints('tmp/state'));
+
+    // Act
+    print.interruptedRun({ runId: 'penguins-1', step: 'TrainModel' });
+
+    // Assess
+    expect(lines).toEqual([
+      '✖ Run penguins-1 was Running in TrainModel when the last local runtime stopped: recorded Failed ' +
+        '(LocalRuntimeStopped); `npm run -s mlops -- --state-dir tmp/state runs retry penguins-1` runs it again',
+    ]);
+  });
+});
+
 describe('ProgressPrinter deployment summary', () => {
   it('names the endpoint that serves a promoted version and a mlops predict line to copy', async () => {
     // Prepare
