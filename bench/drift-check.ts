@@ -17,15 +17,11 @@ import { createReadStream, mkdirSync, readdirSync, rmSync, statSync, writeFileSy
 import os from 'node:os';
 import path from 'node:path';
 import { CaptureParser } from '../lambdas/shared/capture';
-import {
-  baselineFromRows,
-  DriftAccumulator,
-  driftReport,
-  type PredictionBaseline,
-} from '../lambdas/shared/drift';
+import { DriftAccumulator, driftReport, type PredictionBaseline } from '../lambdas/shared/drift';
 import { type DriftWindowReport, renderDriftReportHtml } from '../lambdas/shared/monitoring';
+import { SeededRandom } from '../lambdas/shared/random';
 import { bytesDataset } from '../lambdas/validate-dataset';
-import { SeededRandom } from '../lambdas/validate-dataset/random';
+import { baselineFromRows } from '../lambdas/validate-dataset/drift-baseline';
 
 const FEATURES = 20;
 const ROWS_PER_REQUEST = 10;

@@ -26,8 +26,8 @@ import {
 import { open as openFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { SeededRandom } from '../lambdas/shared/random';
 import { fileSink, validateDataset } from '../lambdas/validate-dataset';
-import { SeededRandom } from '../lambdas/validate-dataset/random';
 
 const FEATURES = 20;
 const DEFAULT_SIZES = ['100MB', '1GB'];

@@ -13,7 +13,6 @@ import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { type Options, parse } from 'csv-parse';
 import {
   type BaselineStatistics,
-  baselineFromRows,
   type Correction,
   DEFAULT_DRIFT_SETTINGS,
   DEFAULT_EFFECT_THRESHOLDS,
@@ -23,11 +22,11 @@ import {
   driftReport,
   type FeatureDrift,
   type FeatureDriftStatistics,
-  ReferenceRejectedError,
 } from '../lambdas/shared/drift';
 import type { DriftWindowReport } from '../lambdas/shared/monitoring';
 import { type MonitoringWindow, type MonitoringWindows, parseWindowId } from '../lambdas/shared/registry';
 import { s3Uri } from '../lambdas/shared/s3-layout';
+import { baselineFromRows, ReferenceRejectedError } from '../lambdas/validate-dataset/drift-baseline';
 import type { ContractGuide, ContractSource } from './contract';
 import { CliError, NotFoundError, UsageError } from './errors';
 import { type ModelReader, requireModel } from './models';

@@ -2,8 +2,9 @@
  * The quality verdict of a window: its objective metric against the version's registered validation value.
  * A pure function, so every rule is tested on its own; the check (./check.ts) gathers its inputs.
  */
-import { formatMetric } from '../evaluate-model/evaluate';
+
 import { chiSquareSurvival } from '../shared/drift';
+import { formatMetric } from '../shared/metrics';
 
 /**
  * - Degraded: the metric is worse than the registered value by more than the tolerance,

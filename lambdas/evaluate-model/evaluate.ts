@@ -4,6 +4,7 @@
  * inputs from the training result and the registry.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { formatMetric } from '../shared/metrics';
 import type {
   EvaluationDecision,
   EvaluationPlan,
@@ -181,10 +182,4 @@ export function decide(input: DecisionInput): EvaluationDecision {
       : { champion: { version: champion.version, value: champion.value } }),
     reasons,
   };
-}
-
-/** Four decimals, the precision people compare metrics at; significant digits when that would show 0. */
-export function formatMetric(value: number): string {
-  const fixed = value.toFixed(4);
-  return value !== 0 && Number(fixed) === 0 ? value.toPrecision(4) : fixed;
 }

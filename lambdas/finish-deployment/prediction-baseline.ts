@@ -19,9 +19,9 @@ import { InvokeEndpointCommand, type SageMakerRuntimeClient } from '@aws-sdk/cli
 import { answerNumbers, INTERNAL_INFERENCE_ID_PREFIX, outputWidthFor, readLines } from '../shared/capture';
 import type { PredictionBaseline } from '../shared/drift';
 import { requestBatches } from '../shared/endpoints/batches';
+import { SeededRandom } from '../shared/random';
 import type { ModelVersion } from '../shared/registry';
 import { RunArtifacts, runArtifactKey, splitFile } from '../shared/s3-layout';
-import { SeededRandom } from '../validate-dataset/random';
 
 /** Rows predicted: as many as the drift baseline's reference sample per feature. */
 export const MAX_BASELINE_ROWS = 10_000;

@@ -6,15 +6,15 @@
  * ("Subject ... must be ASCII text that begins with a letter, number, or punctuation mark; must not include
  * line breaks or control characters; and must be less than 100 characters long" — API_Publish).
  */
-import type { ModelDeployedDetail } from '../promote-deployment/promote';
-import type { DeploymentFailedDetail } from '../record-deployment-failure/record';
 import {
   DEPLOYMENT_FAILED,
+  type DeploymentFailedDetail,
   DRIFT_DETECTED,
   type DriftDetectedDetail,
   MODEL_DEPLOYED,
   MODEL_QUALITY_DEGRADED,
   MODEL_REGISTERED,
+  type ModelDeployedDetail,
   type ModelQualityDegradedDetail,
   type ModelRegisteredDetail,
   RETRAIN_NEEDS_LABELS,

@@ -6,6 +6,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { DeploymentContext, SmokeTestResult } from '../shared/deployment/workflow';
+import type { ModelDeployedDetail } from '../shared/events';
 import { MetricNames } from '../shared/metric-names';
 import type { ModelRegistryClient } from '../shared/registry';
 import { publishMetric } from '../shared/runtime/metrics';
@@ -15,19 +16,6 @@ export interface PromoteInput {
   readonly endpointName: string;
   readonly endpointConfigName: string;
   readonly smoke: SmokeTestResult;
-}
-
-/** The `detail` of a ModelDeployed event. */
-export interface ModelDeployedDetail {
-  readonly deploymentId: string;
-  readonly model: string;
-  readonly version: number;
-  readonly kind: 'deploy' | 'rollback';
-  readonly endpointName: string;
-  readonly endpointConfigName: string;
-  /** The version that served before and is now Retired; null for a first deployment. */
-  readonly previousVersion: number | null;
-  readonly smokeTestLatencyMs: number;
 }
 
 export interface PromoteDependencies {

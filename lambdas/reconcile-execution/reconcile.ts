@@ -4,16 +4,10 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
-import {
-  objectCreatedDetailSchema,
-  RUN_RETRY_REQUESTED,
-  retryRunId,
-  runRetryRequestedDetailSchema,
-} from '../shared/events';
 import { describeFailure, truncate } from '../shared/failures';
 import { MetricDimensions, MetricNames } from '../shared/metric-names';
 import { type ModelRegistryClient, RunNotFoundError, RunStatusConflictError } from '../shared/registry';
-import { runForUpload } from '../shared/runs';
+import { runIdOfExecution } from '../shared/runs';
 import { publishMetric } from '../shared/runtime/metrics';
 import * as z from '../shared/zod';
 
@@ -160,45 +154,6 @@ export async function reconcileExecution(
 
 function isEnded(status: string): status is EndedExecutionStatus {
   return Object.hasOwn(ERRORS, status);
-}
-
-/** An execution input: the EventBridge event the rule started the execution with. */
-const executionInputSchema = z.object({ 'detail-type': z.exactOptional(z.string()), detail: z.unknown() });
-
-/**
- * The run id StartRun gave this execution, from the execution input (the EventBridge event that started
- * it), derived the way StartRun derives it; undefined when the input names no run (not an upload or retry
- * request, a key StartRun rejects, or a retry of a run that does not exist).
- */
-export async function runIdOfExecution(
-  input: string | null | undefined,
-  registry: Pick<ModelRegistryClient, 'getRun'>,
-): Promise<string | undefined> {
-  if (!input) return undefined;
-  let json: unknown;
-  try {
-    json = JSON.parse(input);
-  } catch {
-    return undefined;
-  }
-  const event = z.safeParse(executionInputSchema, json);
-  if (!event.success) return undefined;
-  if (event.data['detail-type'] === RUN_RETRY_REQUESTED) {
-    const retry = z.safeParse(runRetryRequestedDetailSchema, event.data.detail);
-    if (!retry.success) return undefined;
-    const original = await registry.getRun(retry.data.retryOf);
-    return original === undefined ? undefined : retryRunId(original, retry.data.requestId);
-  }
-  const upload = z.safeParse(objectCreatedDetailSchema, event.data.detail);
-  if (!upload.success) return undefined;
-  const { bucket, object } = upload.data;
-  try {
-    return runForUpload({ bucket: bucket.name, key: object.key, versionId: object['version-id'] ?? null })
-      .runId;
-  } catch {
-    // StartRun rejected this key too (DatasetRejected), so it recorded no run.
-    return undefined;
-  }
 }
 
 /** The error name and the sentence recorded on the run. */

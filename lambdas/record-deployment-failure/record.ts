@@ -7,6 +7,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { SETTLED_ENDPOINT_STATUSES } from '../shared/deployment/workflow';
+import type { DeploymentFailedDetail } from '../shared/events';
 import { MetricNames } from '../shared/metric-names';
 import {
   DeploymentNotFoundError,
@@ -56,18 +57,6 @@ export const failureStateSchema = z.looseObject({
   ),
 });
 export type FailureState = z.output<typeof failureStateSchema>;
-
-/** The `detail` of a DeploymentFailed event. */
-export interface DeploymentFailedDetail {
-  readonly deploymentId: string;
-  readonly model: string;
-  readonly version: number;
-  readonly kind: 'deploy' | 'rollback';
-  readonly outcome: 'Failed' | 'RolledBack';
-  readonly reasons: readonly string[];
-  /** false when there was no deployment record to close (it failed before one was written). */
-  readonly recorded: boolean;
-}
 
 export interface RecordFailureDependencies {
   readonly registry: Pick<ModelRegistryClient, 'recordDeploymentFailure'>;

@@ -12,7 +12,6 @@ import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventb
 import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { parse as parseCsv } from 'csv-parse';
-import { runIdOfExecution } from '../reconcile-execution/reconcile';
 import { captureSchemaFor } from '../shared/capture';
 import { type DatasetContract, parseDatasetContractJson } from '../shared/dataset-contract';
 import { EVENT_SOURCE, RETRAIN_NEEDS_LABELS, RETRAIN_STARTED, type RetrainDetail } from '../shared/events';
@@ -28,6 +27,7 @@ import {
   type RetrainSlot,
   type RetrainSlots,
 } from '../shared/registry';
+import { runIdOfExecution } from '../shared/runs';
 import { publishMetric } from '../shared/runtime/metrics';
 import { RunArtifacts, retrainDatasetKey, runArtifactKey, storedContractKey } from '../shared/s3-layout';
 import { type RetrainEncoding, RetrainRows, type RowRejections } from './dataset';

@@ -7,13 +7,13 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
-import { runIdOfExecution } from '../reconcile-execution/reconcile';
 import { type RunCost, runCost, type TrainingJobUsage } from '../shared/cost/calculate';
 import { usageOf } from '../shared/cost/history';
 import type { PriceTable } from '../shared/cost/prices';
 import type { NotRecorded } from '../shared/cost/record';
 import { MetricNames } from '../shared/metric-names';
 import type { ModelRegistryClient } from '../shared/registry';
+import { runIdOfExecution } from '../shared/runs';
 import { MODEL_DIMENSION } from '../shared/runtime/powertools';
 import * as z from '../shared/zod';
 

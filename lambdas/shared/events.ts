@@ -116,6 +116,31 @@ export const DEPLOYMENT_FAILED = 'DeploymentFailed';
 /** What a deployment does: put a new version on the endpoint, or put back one that served before. */
 export const DEPLOYMENT_REQUEST_KINDS = ['deploy', 'rollback'] as const;
 
+/** The `detail` of a {@link MODEL_DEPLOYED} event. */
+export interface ModelDeployedDetail {
+  readonly deploymentId: string;
+  readonly model: string;
+  readonly version: number;
+  readonly kind: (typeof DEPLOYMENT_REQUEST_KINDS)[number];
+  readonly endpointName: string;
+  readonly endpointConfigName: string;
+  /** The version that served before and is now Retired; null for a first deployment. */
+  readonly previousVersion: number | null;
+  readonly smokeTestLatencyMs: number;
+}
+
+/** The `detail` of a {@link DEPLOYMENT_FAILED} event. */
+export interface DeploymentFailedDetail {
+  readonly deploymentId: string;
+  readonly model: string;
+  readonly version: number;
+  readonly kind: (typeof DEPLOYMENT_REQUEST_KINDS)[number];
+  readonly outcome: 'Failed' | 'RolledBack';
+  readonly reasons: readonly string[];
+  /** false when there was no deployment record to close (it failed before one was written). */
+  readonly recorded: boolean;
+}
+
 /** The `detail` of a {@link DEPLOYMENT_REQUESTED} event, as the CLI sends it. */
 export const deploymentRequestedDetailSchema = z.object({
   model: z.string().check(z.regex(MODEL_NAME_PATTERN)),

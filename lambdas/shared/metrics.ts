@@ -68,3 +68,9 @@ export const DEFAULT_OBJECTIVE: Readonly<Record<ProblemType, string>> = {
 export function findXgboostMetric(name: string): ObjectiveMetric | undefined {
   return XGBOOST_METRICS.find((metric) => metric.name === name);
 }
+
+/** Four decimals, the precision people compare metrics at; significant digits when that would show 0. */
+export function formatMetric(value: number): string {
+  const fixed = value.toFixed(4);
+  return value !== 0 && Number(fixed) === 0 ? value.toPrecision(4) : fixed;
+}

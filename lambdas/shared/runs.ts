@@ -3,10 +3,18 @@
  * (ReconcileExecution, the CLI's `upload --wait`) derives the id here, so they cannot drift apart.
  */
 import { createHash } from 'node:crypto';
-import { RUN_ID_HASH_CHARS } from './events';
+import {
+  objectCreatedDetailSchema,
+  RUN_ID_HASH_CHARS,
+  RUN_RETRY_REQUESTED,
+  retryRunId,
+  runRetryRequestedDetailSchema,
+} from './events';
 import type { DatasetPointer } from './pipeline';
+import type { ModelRegistryClient } from './registry';
 import { datasetRejected } from './runtime/errors';
 import { DATASET_KEY_LAYOUT, parseDatasetKey } from './s3-layout';
+import * as z from './zod';
 
 export { RUN_ID_HASH_CHARS, retryRunId } from './events';
 
@@ -56,4 +64,43 @@ export function runForUpload(upload: UploadedObject): UploadRun {
     ? { bucket: upload.bucket, key: upload.key, versionId: upload.versionId }
     : { bucket: upload.bucket, key: upload.key };
   return { runId: runIdFor(model, dataset), model, dataset };
+}
+
+/** An execution input: the EventBridge event the rule started the execution with. */
+const executionInputSchema = z.object({ 'detail-type': z.exactOptional(z.string()), detail: z.unknown() });
+
+/**
+ * The run id StartRun gave this execution, from the execution input (the EventBridge event that started
+ * it), derived the way StartRun derives it; undefined when the input names no run (not an upload or retry
+ * request, a key StartRun rejects, or a retry of a run that does not exist).
+ */
+export async function runIdOfExecution(
+  input: string | null | undefined,
+  registry: Pick<ModelRegistryClient, 'getRun'>,
+): Promise<string | undefined> {
+  if (!input) return undefined;
+  let json: unknown;
+  try {
+    json = JSON.parse(input);
+  } catch {
+    return undefined;
+  }
+  const event = z.safeParse(executionInputSchema, json);
+  if (!event.success) return undefined;
+  if (event.data['detail-type'] === RUN_RETRY_REQUESTED) {
+    const retry = z.safeParse(runRetryRequestedDetailSchema, event.data.detail);
+    if (!retry.success) return undefined;
+    const original = await registry.getRun(retry.data.retryOf);
+    return original === undefined ? undefined : retryRunId(original, retry.data.requestId);
+  }
+  const upload = z.safeParse(objectCreatedDetailSchema, event.data.detail);
+  if (!upload.success) return undefined;
+  const { bucket, object } = upload.data;
+  try {
+    return runForUpload({ bucket: bucket.name, key: object.key, versionId: object['version-id'] ?? null })
+      .runId;
+  } catch {
+    // StartRun rejected this key too (DatasetRejected), so it recorded no run.
+    return undefined;
+  }
 }

@@ -10,8 +10,6 @@ import {
 } from '../shared/events';
 import * as z from '../shared/zod';
 
-export { OBJECT_CREATED, type ObjectCreatedDetail } from '../shared/events';
-
 /** `{detail, detailType, executionArn}`, the detail parsed by its detail type. */
 export const startRunInputSchema = z.discriminatedUnion('detailType', [
   z.object({

@@ -4,14 +4,19 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { type RunRetryRequestedDetail, retryRunId } from '../shared/events';
+import {
+  OBJECT_CREATED,
+  type ObjectCreatedDetail,
+  type RunRetryRequestedDetail,
+  retryRunId,
+} from '../shared/events';
 import { MetricNames } from '../shared/metric-names';
 import { type DatasetPointer, type RunContext, RunSteps } from '../shared/pipeline';
 import type { CreateRunInput, ModelRegistryClient } from '../shared/registry';
 import { runForUpload } from '../shared/runs';
 import { parseInput, retryRejected } from '../shared/runtime/errors';
 import { MODEL_DIMENSION } from '../shared/runtime/powertools';
-import { OBJECT_CREATED, type ObjectCreatedDetail, startRunInputSchema } from './input';
+import { startRunInputSchema } from './input';
 
 export interface StartRunDependencies {
   readonly registry: Pick<ModelRegistryClient, 'createRun' | 'getRun'>;
@@ -124,6 +129,3 @@ async function retryRun(
     context: { retryOf: original.runId, requestId: detail.requestId, requestedBy: detail.requestedBy },
   };
 }
-
-/** @deprecated import from lambdas/shared/runs (kept for callers not yet moved). */
-export { runForUpload, runIdFor } from '../shared/runs';

@@ -16,6 +16,7 @@
  * counted again, so pass 1 is re-run once with the types fixed (a third read, only in that case).
  */
 import { type DatasetContract, isClassification, type ProblemType } from '../shared/dataset-contract';
+import type { BaselineStatistics } from '../shared/drift/baseline-statistics';
 import { checkConfiguration, checkWholeDataset } from './checks';
 import { inferContract } from './inference';
 import { resolveOptions, type ValidateDatasetOptions } from './options';
@@ -32,10 +33,10 @@ import {
   type SplitSummary,
   SplitWriter,
 } from './split';
-import type { BaselineStatistics } from './statistics';
 import type { ColumnState, PassResult, PassSettings } from './validate';
 
 export type { DatasetContract, ProblemType } from '../shared/dataset-contract';
+export type { BaselineStatistics, ColumnStatistics } from '../shared/drift/baseline-statistics';
 export type { ValidateDatasetOptions } from './options';
 export type { DatasetProblem, ProblemKind } from './problems';
 export type { DatasetEncoding, DatasetLineage, ValidationReport } from './report';
@@ -49,7 +50,6 @@ export {
   type SplitName,
   writableSink,
 } from './sinks';
-export type { BaselineStatistics, ColumnStatistics } from './statistics';
 export { DatasetChangedError, type SplitSummary };
 
 /** What {@link validateDataset} is given. */

@@ -9,14 +9,16 @@ import {
   isClassification,
   type ProblemType,
 } from '../shared/dataset-contract';
+import {
+  BASELINE_FORMAT_VERSION,
+  type BaselineStatistics,
+  type ColumnStatistics,
+} from '../shared/drift/baseline-statistics';
 import type { ValidateDatasetOptions } from './options';
 import type { DatasetEncoding } from './report';
 import type { OutputFeature, SplitLayout } from './split';
 import {
-  BASELINE_FORMAT_VERSION,
-  type BaselineStatistics,
   BinCounter,
-  type ColumnStatistics,
   encodingOrder,
   type NumericAccumulator,
   numericStatistics,

@@ -14,6 +14,8 @@
  * file order written as plain decimals, the label first or last, no quoted fields), which only needs to
  * find line ends and the label's comma.
  */
+
+import { SeededRandom } from '../shared/random';
 import {
   type CsvRecord,
   type CsvRecordVisitor,
@@ -23,7 +25,6 @@ import {
   FIELD_PLAIN,
 } from './csv-scanner';
 import { NUMBER_OK, NumberParser } from './numbers';
-import { SeededRandom } from './random';
 import type { BinCounter } from './statistics';
 import type { ValueIndex } from './value-index';
 

@@ -11,7 +11,7 @@ import { DescribeTrainingJobCommand, SageMakerClient } from '@aws-sdk/client-sag
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModelRegistryClient } from '../../lambdas/shared/registry';
-import { runForUpload } from '../../lambdas/start-run/start-run';
+import { runForUpload } from '../../lambdas/shared/runs';
 import { LocalApp } from '../../local/app';
 import type { S3EventRecord } from '../../local/aws/s3';
 import { localS3ClientConfig } from '../../local/aws/s3-client';

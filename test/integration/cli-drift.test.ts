@@ -16,12 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ComparisonJson, WindowDetails, WindowListing } from '../../cli/drift';
 import { runCli } from '../../cli/program';
 import { CaptureProblems } from '../../lambdas/shared/capture';
-import {
-  baselineFromRows,
-  DEFAULT_DRIFT_SETTINGS,
-  DriftAccumulator,
-  driftReport,
-} from '../../lambdas/shared/drift';
+import { DEFAULT_DRIFT_SETTINGS, DriftAccumulator, driftReport } from '../../lambdas/shared/drift';
 import {
   type DriftWindowReport,
   driftedFeatures,
@@ -35,6 +30,7 @@ import {
   MonitoringWindows,
   windowIdFor,
 } from '../../lambdas/shared/registry';
+import { baselineFromRows } from '../../lambdas/validate-dataset/drift-baseline';
 import { type LocalS3, startLocalS3 } from '../../local/aws/s3';
 import { localS3ClientConfig } from '../../local/aws/s3-client';
 import { type RuntimeDiscovery, writeDiscovery } from '../../local/discovery';

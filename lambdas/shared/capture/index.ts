@@ -3,6 +3,7 @@
  * the model received and the predictions it answered, in the model's terms; problems counted, never thrown.
  * Used by the drift check (lambdas/check-drift) and the quality check (joined with ground truth).
  */
+export { type CaptureBucket, MAX_CAPTURE_DELAY_SECONDS, windowFiles } from './files';
 export { type LineHandler, readLines } from './lines';
 export {
   answerNumbers,

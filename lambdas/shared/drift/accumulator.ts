@@ -8,7 +8,7 @@ import {
   type BaselineStatistics,
   type NumericColumnStatistics,
   quantile,
-} from '../../validate-dataset/statistics';
+} from './baseline-statistics';
 import { CategoricalDriftCounter } from './categorical';
 import { NumericDriftCounter, type NumericReference } from './numeric';
 

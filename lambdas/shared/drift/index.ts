@@ -9,7 +9,6 @@
  * unseen-category rate, null-rate change.
  */
 
-export type { BaselineStatistics } from '../../validate-dataset/statistics';
 export {
   DriftAccumulator,
   type FeatureCounter,
@@ -17,13 +16,8 @@ export {
   referenceFromValues,
   UnsupportedBaselineError,
 } from './accumulator';
-export {
-  type BaselineFromRows,
-  type BaselineFromRowsInput,
-  baselineFromRows,
-  featureRowMapper,
-  ReferenceRejectedError,
-} from './baseline';
+export { featureRowMapper } from './baseline';
+export type { BaselineStatistics } from './baseline-statistics';
 export {
   CategoricalDriftCounter,
   type CategoricalDriftStatistics,

@@ -4,8 +4,7 @@
  * only the labels are held).
  */
 import { GetObjectCommand, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
-import { windowFiles } from '../../check-drift/check';
-import { CaptureParser, type CaptureSchema } from '../capture';
+import { CaptureParser, type CaptureSchema, windowFiles } from '../capture';
 import { groundTruthPrefix } from '../s3-layout';
 import { emptyJoinCounts, type JoinCounts, joinRequest, type LabeledRow } from './join';
 import { formatOfKey, LabelIndex } from './labels';

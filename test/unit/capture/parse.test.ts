@@ -9,7 +9,7 @@ import {
   readLines,
   splitQuoted,
 } from '../../../lambdas/shared/capture';
-import { SeededRandom } from '../../../lambdas/validate-dataset/random';
+import { SeededRandom } from '../../../lambdas/shared/random';
 import { captureRecord } from '../../../local/sagemaker/runtime/capture';
 
 const encoding = {

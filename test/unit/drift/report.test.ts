@@ -4,19 +4,18 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  baselineFromRows,
   DEFAULT_DRIFT_SETTINGS,
   DriftAccumulator,
   type DriftSettings,
   driftReport,
   featureRowMapper,
   type PredictionBaseline,
-  ReferenceRejectedError,
   UnsupportedBaselineError,
 } from '../../../lambdas/shared/drift';
+import type { BaselineStatistics } from '../../../lambdas/shared/drift/baseline-statistics';
+import { SeededRandom } from '../../../lambdas/shared/random';
 import { bytesDataset } from '../../../lambdas/validate-dataset';
-import { SeededRandom } from '../../../lambdas/validate-dataset/random';
-import type { BaselineStatistics } from '../../../lambdas/validate-dataset/statistics';
+import { baselineFromRows, ReferenceRejectedError } from '../../../lambdas/validate-dataset/drift-baseline';
 import { Normals, normalBaseline, normalRows } from './synthetic';
 
 /** A mixed baseline: x, z numeric (normal), colour categorical (red 50%, green 30%, blue 20%). */

@@ -19,7 +19,7 @@ import {
   referenceFromValues,
   UNSEEN_CATEGORY,
 } from '../../../lambdas/shared/drift';
-import { SeededRandom } from '../../../lambdas/validate-dataset/random';
+import { SeededRandom } from '../../../lambdas/shared/random';
 
 /** A reference for `values` (bins and std from the values themselves). */
 function reference(values: readonly number[]): NumericReference {

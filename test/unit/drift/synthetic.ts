@@ -3,10 +3,11 @@
  * built by the training validator from a reference CSV (as training builds it), and current windows with a
  * mean shift of some features, all from fixed seeds.
  */
-import { baselineFromRows } from '../../../lambdas/shared/drift';
+
+import type { BaselineStatistics } from '../../../lambdas/shared/drift/baseline-statistics';
+import { SeededRandom } from '../../../lambdas/shared/random';
 import { bytesDataset } from '../../../lambdas/validate-dataset';
-import { SeededRandom } from '../../../lambdas/validate-dataset/random';
-import type { BaselineStatistics } from '../../../lambdas/validate-dataset/statistics';
+import { baselineFromRows } from '../../../lambdas/validate-dataset/drift-baseline';
 
 /** Standard normal deviates (Box–Muller, the cosine half). */
 export class Normals {

@@ -1,11 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { describe, expect, it, vi } from 'vitest';
-import {
-  decide,
-  evaluateModel,
-  formatMetric,
-  objectiveValue,
-} from '../../../lambdas/evaluate-model/evaluate';
+import { decide, evaluateModel, objectiveValue } from '../../../lambdas/evaluate-model/evaluate';
+import { formatMetric } from '../../../lambdas/shared/metrics';
 import type { EvaluationPlan, TrainingRunPlan } from '../../../lambdas/shared/pipeline';
 import { PipelineError } from '../../../lambdas/shared/runtime/errors';
 

@@ -4,7 +4,6 @@ import {
   type ExecutionStatusChangeDetail,
   explain,
   reconcileExecution,
-  runIdOfExecution,
 } from '../../../lambdas/reconcile-execution/reconcile';
 import { EVENT_SOURCE, RUN_RETRY_REQUESTED, retryRunId } from '../../../lambdas/shared/events';
 import { MAX_REASON_CHARS } from '../../../lambdas/shared/failures';
@@ -14,7 +13,7 @@ import {
   RunNotFoundError,
   RunStatusConflictError,
 } from '../../../lambdas/shared/registry';
-import { runForUpload } from '../../../lambdas/shared/runs';
+import { runForUpload, runIdOfExecution } from '../../../lambdas/shared/runs';
 
 const EXECUTION = 'arn:aws:states:us-east-1:123456789012:execution:Training:exec-1';
 const MACHINE = 'arn:aws:states:us-east-1:123456789012:stateMachine:Training';

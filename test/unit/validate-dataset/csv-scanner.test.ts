@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { SeededRandom } from '../../../lambdas/shared/random';
 import {
   type CsvRecord,
   CsvScanner,
@@ -9,7 +10,6 @@ import {
   FIELD_QUOTED,
   utf8SequenceLength,
 } from '../../../lambdas/validate-dataset/csv-scanner';
-import { SeededRandom } from '../../../lambdas/validate-dataset/random';
 
 interface Seen {
   readonly fields: string[];

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { SeededRandom } from '../../../lambdas/shared/random';
 import {
   NUMBER_INVALID,
   NUMBER_NON_FINITE,
   NUMBER_OK,
   NumberParser,
 } from '../../../lambdas/validate-dataset/numbers';
-import { SeededRandom } from '../../../lambdas/validate-dataset/random';
 
 function parse(text: string): { value: number; status: number; plain: boolean } {
   const parser = new NumberParser();

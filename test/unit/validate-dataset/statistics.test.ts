@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { quantile } from '../../../lambdas/shared/drift/baseline-statistics';
+import { SeededRandom } from '../../../lambdas/shared/random';
 import { bytesDataset, MemorySink, validateDataset } from '../../../lambdas/validate-dataset';
-import { SeededRandom } from '../../../lambdas/validate-dataset/random';
 import {
   BinCounter,
   encodingOrder,
   NumericAccumulator,
-  quantile,
   RowSampler,
 } from '../../../lambdas/validate-dataset/statistics';
 
