@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/client-cloudwatch';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { DescribeEndpointCommand, type SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { showDeployment } from '../../../cli/deployments';
+import { showDeployment } from '../../../cli/deployment-status';
 import { findDriftWindow } from '../../../cli/drift';
 import { NotFoundError } from '../../../cli/errors';
 import { requireModel } from '../../../cli/models';
