@@ -36,18 +36,15 @@ import {
 import {
   DEFAULT_DEPLOY_TIMEOUT_SECONDS,
   DEFAULT_DEPLOYMENT_LIMIT,
-  type DeploymentRequest,
   deploymentWaitFailure,
   listDeploymentsOf,
   renderDeployment,
   renderDeploymentProgress,
   renderDeploymentsTable,
-  renderRequest,
-  requestDeployment,
-  requestRollback,
   showDeployment,
   waitForDeployment,
-} from './deployments';
+} from './deployment-status';
+import { type DeploymentRequest, renderRequest, requestDeployment, requestRollback } from './deployments';
 import {
   compareFiles,
   comparisonJson,
