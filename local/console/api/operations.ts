@@ -13,7 +13,7 @@ import {
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { DescribeEndpointCommand, type SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { showDeployment } from '../../../cli/deployment-status';
-import { findDriftWindow } from '../../../cli/drift';
+import { findDriftWindow } from '../../../cli/drift-windows';
 import { NotFoundError } from '../../../cli/errors';
 import { requireModel } from '../../../cli/models';
 import type { Target } from '../../../cli/target';
