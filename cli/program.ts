@@ -45,21 +45,17 @@ import {
   waitForDeployment,
 } from './deployment-status';
 import { type DeploymentRequest, renderRequest, requestDeployment, requestRollback } from './deployments';
+import { compareFiles, comparisonJson, parseCorrection, parseShare, renderComparison } from './drift';
 import {
-  compareFiles,
-  comparisonJson,
   DEFAULT_WINDOW_LIMIT,
   LATEST_WINDOW,
   listDriftWindows,
-  parseCorrection,
-  parseShare,
-  renderComparison,
   renderSavedReport,
   renderWindowDetails,
   renderWindowListing,
   saveDriftReport,
   showDriftWindow,
-} from './drift';
+} from './drift-windows';
 import { CliError, describeError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './errors';
 import { listModels, renderModel, renderModelsTable, renderVersion, showModel, showVersion } from './models';
 import { formatBytes, type Io, renderJson } from './output';
