@@ -304,8 +304,12 @@ describe('TrainingPipeline', () => {
         IntervalSeconds: 60,
         MaxDelaySeconds: 900,
       }),
-      expect.objectContaining({ ErrorEquals: ['SageMaker.AmazonSageMakerException'] }),
     ]);
+    // AmazonSageMakerException also carries validation errors: only the catch's Choice retries, by cause.
+    expect((train.Catch as unknown[])[0]).toMatchObject({
+      ErrorEquals: ['SageMaker.ResourceInUseException', 'SageMaker.AmazonSageMakerException'],
+      Next: 'IsExistingTrainingJob',
+    });
   });
 
   it('gives the training role no ECR access for the built-in image, which SageMaker pulls itself', () => {

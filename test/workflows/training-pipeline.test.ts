@@ -7,10 +7,10 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { EVENT_SOURCE, RUN_RETRY_REQUESTED, retryRunId } from '../../lambdas/shared/events';
 import { ModelRegistryClient } from '../../lambdas/shared/registry';
-import { TrainingStates } from '../../lib/workflows/training-pipeline';
+import { MAX_TRAINING_RETRIES, TrainingStates } from '../../lib/workflows/training-pipeline';
 import { LOCAL_CREDENTIALS, LocalRuntime } from '../../local/runtime';
 import { type LocalTaskHandler, taskFailure } from '../../local/stepfunctions/executor';
 import { findLogicalId } from '../../local/template/template';
@@ -134,6 +134,11 @@ describe('training pipeline, executed from the synthesized definition', () => {
       client: DynamoDBDocumentClient.from(dynamodb),
       tableName: runtime.resources.physicalName(tableId),
     });
+  });
+
+  // Each test counts its own CreateTrainingJob calls, also when run alone (-t).
+  beforeEach(() => {
+    trainingCalls = [];
   });
 
   afterAll(async () => {
@@ -478,8 +483,10 @@ describe('training pipeline, executed from the synthesized definition', () => {
       objective = 0.81;
       const event = await upload('churn', churnCsv(100, error.length), `exists-${error}.csv`);
       const described: string[] = [];
+      let creates = 0;
       const exists: LocalTaskHandler = async (input) => {
         const { TrainingJobName } = input as { TrainingJobName: string };
+        creates += 1;
         throw taskFailure(
           error,
           `Training job names must be unique within an AWS account and region, and a training job with this name already exists (arn:aws:sagemaker:us-east-1:123456789012:training-job/${TrainingJobName}) (Service: AmazonSageMaker; Status Code: 400; Error Code: ResourceInUse)`,
@@ -504,8 +511,9 @@ describe('training pipeline, executed from the synthesized definition', () => {
         [TrainingStates.describeExistingJob]: describe,
       });
 
-      // Assess
+      // Assess: the existing job is watched at once, the create is not tried again
       expect(result.status).toBe('SUCCEEDED');
+      expect(creates).toBe(1);
       const stored = await runOf(result);
       expect(described).toEqual([stored.runId]);
       expect(stored).toMatchObject({ status: 'Succeeded', version: expect.any(Number) });
@@ -557,10 +565,12 @@ describe('training pipeline, executed from the synthesized definition', () => {
     expect(await runOf(result)).toMatchObject({ status: 'Succeeded', version: expect.any(Number) });
   });
 
-  it('records any other SageMaker API error on the run without looking for a job', async () => {
+  it('records a SageMaker validation error on the run after one CreateTrainingJob, without looking for a job', async () => {
     // Prepare
     const event = await upload('churn', churnCsv(100, 22), 'invalid-request.csv');
+    let creates = 0;
     const invalid: LocalTaskHandler = async () => {
+      creates += 1;
       throw taskFailure(
         'SageMaker.AmazonSageMakerException',
         '1 validation error detected: Value at resourceConfig.instanceType failed to satisfy constraint (Service: AmazonSageMaker; Status Code: 400; Error Code: ValidationException)',
@@ -572,10 +582,69 @@ describe('training pipeline, executed from the synthesized definition', () => {
 
     // Assess
     expect(result.status).toBe('FAILED');
+    expect(creates).toBe(1);
+    const failed = await runOf(result);
+    expect(failed).toMatchObject({
+      status: 'Failed',
+      step: TrainingStates.train,
+      error: 'SageMaker.AmazonSageMakerException',
+    });
+    expect(failed.cause).toContain('Error Code: ValidationException');
+  });
+
+  it.each([
+    [
+      'throttling',
+      'Rate exceeded (Service: AmazonSageMaker; Status Code: 400; Error Code: ThrottlingException; Request ID: 7f1c)',
+    ],
+    [
+      'a server error',
+      'null (Service: AmazonSageMaker; Status Code: 500; Error Code: InternalFailure; Request ID: 7f1d)',
+    ],
+  ])('tries CreateTrainingJob again after %s, then trains', async (_kind, cause) => {
+    // Prepare
+    objective = 0.8;
+    const event = await upload('churn', churnCsv(100, 30 + cause.length), `transient-${cause.length}.csv`);
+    let creates = 0;
+    const flaky: LocalTaskHandler = async (input) => {
+      creates += 1;
+      if (creates <= 2) throw taskFailure('SageMaker.AmazonSageMakerException', cause);
+      return trainer(input);
+    };
+
+    // Act
+    const result = await run(event, { [TrainingStates.train]: flaky });
+
+    // Assess
+    expect(result.status).toBe('SUCCEEDED');
+    expect(creates).toBe(3);
+    expect(trainingCalls).toHaveLength(1);
+    expect(await runOf(result)).toMatchObject({ status: 'Succeeded', version: expect.any(Number) });
+  });
+
+  it('gives up on a cause that stays transient after the bounded retries, recording it', async () => {
+    // Prepare
+    const event = await upload('churn', churnCsv(100, 31), 'always-throttled.csv');
+    let creates = 0;
+    const throttled: LocalTaskHandler = async () => {
+      creates += 1;
+      throw taskFailure(
+        'SageMaker.AmazonSageMakerException',
+        'Rate exceeded (Service: AmazonSageMaker; Status Code: 400; Error Code: ThrottlingException; Request ID: 7f1e)',
+      );
+    };
+
+    // Act
+    const result = await run(event, { [TrainingStates.train]: throttled });
+
+    // Assess
+    expect(result.status).toBe('FAILED');
+    expect(creates).toBe(1 + MAX_TRAINING_RETRIES);
     expect(await runOf(result)).toMatchObject({
       status: 'Failed',
       step: TrainingStates.train,
       error: 'SageMaker.AmazonSageMakerException',
+      cause: expect.stringContaining('ThrottlingException'),
     });
   });
 
