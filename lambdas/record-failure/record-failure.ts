@@ -2,11 +2,12 @@
  * RecordFailure: turns what a Step Functions Catch caught into a clear reason, and records it on the run.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { describeFailure } from '../shared/failures';
 import { MetricDimensions, MetricNames } from '../shared/metric-names';
 import { type CaughtError, PipelineErrors, type RunContext } from '../shared/pipeline';
 import { InvalidStatusTransitionError, type ModelRegistryClient, RunNotFoundError } from '../shared/registry';
+import { publishMetric } from '../shared/runtime/metrics';
 
 /** RecordFailure's input: `run` is absent only when StartRun itself failed. */
 export interface RecordFailureInput {
@@ -69,13 +70,12 @@ export async function recordFailure(
     if (!ended) throw failure;
     logger.warn('Run left as it is', { problem: failure.message });
   }
-  // Stored, flushed when the invocation ends: [model] for alarms, [model, Step] for the dashboard.
-  metrics.addDimension(MetricDimensions.model, model);
-  if (input.step)
-    metrics.addDimensions({ [MetricDimensions.model]: model, [MetricDimensions.step]: input.step });
-  metrics.addMetadata('runId', runId);
-  metrics.addMetadata('error', error);
-  metrics.addMetric(MetricNames.runFailed, MetricUnit.Count, 1);
+  // [model] for alarms, [model, Step] for the dashboard.
+  publishMetric(metrics, MetricNames.runFailed, 1, {
+    model,
+    breakdown: input.step ? { [MetricDimensions.step]: input.step } : undefined,
+    metadata: { runId, error },
+  });
   log('Run failed', context);
   return { runId, status: 'Failed', error, reason };
 }

@@ -64,13 +64,23 @@ afterAll(async () => {
 
 /** EMF documents Powertools writes to stdout during a test. */
 let emitted: Record<string, unknown>[] = [];
+/** What Powertools prints as warnings: to stderr (its own Console), or console.warn in dev mode. */
+let warnings: string[] = [];
 beforeEach(() => {
   emitted = [];
+  warnings = [];
   vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
     for (const line of String(chunk).split('\n')) {
       if (line.includes('"_aws"')) emitted.push(JSON.parse(line) as Record<string, unknown>);
     }
     return true;
+  });
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+    warnings.push(String(chunk));
+    return true;
+  });
+  vi.spyOn(console, 'warn').mockImplementation((...args: unknown[]) => {
+    warnings.push(args.map(String).join(' '));
   });
 });
 afterEach(() => vi.restoreAllMocks());
@@ -167,6 +177,29 @@ describe('publishMetric', () => {
     });
     expect(only(MetricNames.qualityDegraded).doc).toMatchObject({ model: 'churn', windowId: 'w1' });
     expect(only(MetricNames.runFailed).directive.Dimensions).toEqual([['model'], ['model', 'Step']]);
+  });
+
+  it('publishes [model] and [model, Step] with nothing printed but the EMF line (no Powertools warning)', () => {
+    // Prepare
+    const { metrics } = powertools();
+
+    // Act
+    publishMetric(metrics, MetricNames.runFailed, 1, {
+      model: 'churn',
+      breakdown: { Step: 'TrainModel' },
+      metadata: { runId: 'churn-1', error: 'States.TaskFailed' },
+    });
+
+    // Assess
+    const { doc, directive } = only(MetricNames.runFailed);
+    expect(directive).toEqual({
+      Namespace: METRICS_NAMESPACE,
+      Dimensions: [['model'], ['model', 'Step']],
+      Metrics: [{ Name: 'RunFailed', Unit: 'Count' }],
+    });
+    expect(Object.keys(doc).sort()).toEqual(['RunFailed', 'Step', '_aws', 'error', 'model', 'runId']);
+    expect(doc).toMatchObject({ model: 'churn', Step: 'TrainModel', runId: 'churn-1', RunFailed: 1 });
+    expect(warnings).toEqual([]);
   });
 });
 
@@ -265,12 +298,13 @@ describe('RecordFailure metrics', () => {
       },
       { registry, logger, metrics },
     );
-    metrics.publishStoredMetrics(); // as the handler does when the invocation ends
+    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics(); // as the handler does when the invocation ends
 
     // Assess
     const failed = only(MetricNames.runFailed);
     expect(failed.doc).toMatchObject({ model, Step: 'TrainModel', runId, RunFailed: 1 });
     expect(failed.directive.Dimensions).toEqual([['model'], ['model', 'Step']]);
+    expect(warnings).toEqual([]);
   });
 });
 

@@ -14,9 +14,9 @@ export interface PublishMetricOptions {
   /** The model: the dimension every business metric carries. */
   readonly model: string;
   /** A second dimension set, [model, name]: e.g. `{ Step: 'TrainModel' }`. */
-  readonly breakdown?: Readonly<Record<string, string>>;
+  readonly breakdown?: Readonly<Record<string, string>> | undefined;
   /** Ids and details kept as EMF properties (run id, version, deployment id). */
-  readonly metadata?: Readonly<Record<string, string | number | undefined>>;
+  readonly metadata?: Readonly<Record<string, string | number | undefined>> | undefined;
 }
 
 /**
@@ -34,9 +34,13 @@ export function publishMetric(
   const single = metrics.singleMetric();
   // A single metric gets Powertools' `service` default dimension back; business metrics are keyed by model.
   single.clearDefaultDimensions();
-  single.addDimension(MetricDimensions.model, options.model);
+  // Powertools prefixes every dimension set with the default dimensions and warns when one key is in two
+  // places (a dimension and a set, or two sets). So `model` is this throwaway instance's default: alone it
+  // is the set [model]; with a breakdown, the empty set gives [model] and the breakdown [model, Step].
+  single.setDefaultDimensions({ [MetricDimensions.model]: options.model });
   if (options.breakdown !== undefined) {
-    single.addDimensions({ [MetricDimensions.model]: options.model, ...options.breakdown });
+    single.addDimensions({});
+    single.addDimensions(options.breakdown);
   }
   for (const [key, item] of Object.entries(options.metadata ?? {})) {
     if (item !== undefined) single.addMetadata(key, String(item));
