@@ -7,6 +7,7 @@ import { basename } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { omitUndefined } from '../lambdas/shared/omit-undefined';
+import { RunSteps } from '../lambdas/shared/pipeline';
 import type { ModelRegistryClient, ModelVersion, Run } from '../lambdas/shared/registry';
 import { runForUpload } from '../lambdas/shared/runs';
 import {
@@ -192,18 +193,53 @@ export async function waitForRun(
   runId: string,
   options: WaitOptions,
 ): Promise<WaitResult> {
+  let shown: Run | undefined;
   const { value: run, timedOut } = await pollUntil(() => registry.getRun(runId), {
     timeoutMs: options.timeoutMs,
     pollIntervalMs: options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS,
     now: options.now,
     stateOf: (current) => `${current.status}/${current.step}`,
     done: (current) => current.status !== 'Running',
-    onChange: (current, elapsedMs) => options.onProgress?.({ run: current, elapsedMs }),
+    onChange: (current, elapsedMs) => {
+      for (const passed of stepsSince(shown, current)) options.onProgress?.({ run: passed, elapsedMs });
+      shown = current;
+    },
   });
   if (timedOut || run === undefined) {
     return { outcome: 'TimedOut', run: run ?? null, version: null, objective: null };
   }
   return ended(registry, run);
+}
+
+/** The pipeline's steps in the order a run goes through them (a run in one has passed all before it). */
+const STEP_ORDER: readonly string[] = [
+  RunSteps.validateDataset,
+  RunSteps.trainModel,
+  RunSteps.evaluateModel,
+  RunSteps.registerModel,
+];
+
+/**
+ * What to report for a run seen as `current` after `previous` (undefined: not seen yet): each step it passed
+ * since, as Running in that step, then `current` as it is (an ended run also as Running in its last step
+ * first, unless that is RegisterModel, which is recorded with the outcome). A poll sees the run only now and then, and a step may take less than the interval; the steps are
+ * ordered, so what is reported does not depend on when the polls came.
+ */
+export function stepsSince(previous: Run | undefined, current: Run): Run[] {
+  const from = previous?.step === undefined ? -1 : STEP_ORDER.indexOf(previous.step);
+  const to = current.step === undefined ? -1 : STEP_ORDER.indexOf(current.step);
+  if (to < 0 || to < from) return [current];
+  // RegisterModel is recorded with the run's outcome: a run is never seen Running in it.
+  const passed = STEP_ORDER.slice(from + 1, to + 1).filter((step) => step !== RunSteps.registerModel);
+  const running = passed.map((step) => ({
+    ...current,
+    status: 'Running' as const,
+    step,
+  }));
+  // A Running run is the last of them itself.
+  if (current.status === 'Running' && current.step === passed.at(-1))
+    return [...running.slice(0, -1), current];
+  return [...running, current];
 }
 
 async function ended(registry: RunWatcher, run: Run): Promise<WaitResult> {

@@ -353,6 +353,36 @@ describe('mlops upload', () => {
     expect(stdout).toMatch(/^Objective +validation:auc 0\.9137$/m);
   });
 
+  it('--wait shows every step the run passed through, also those shorter than the poll interval', async () => {
+    // Prepare: a poll interval longer than the whole run (its steps take 200 ms each)
+    const key = 'datasets/wait-slow/slow-poll.csv';
+    simulatePipeline(key, 'succeed');
+    const err: string[] = [];
+
+    // Act
+    const code = await runCli(
+      ['upload', csvFile('slow-poll.csv'), '--model', 'wait-slow', '--wait', '--state-dir', stateDir],
+      { io: { out: () => undefined, err: (text) => err.push(text) }, pollIntervalMs: 3_000 },
+    );
+
+    // Assess: the same lines as with a 25 ms poll
+    expect(code).toBe(0);
+    const runId = /waiting for run (\S+)\.\.\./.exec(err.join(''))?.[1];
+    expect(
+      err
+        .join('')
+        .split('\n')
+        .slice(1)
+        .map((line) => line.replace(/^\[\d+s\] /, '')),
+    ).toEqual([
+      `run ${runId} Running (ValidateDataset)`,
+      `run ${runId} Running (TrainModel)`,
+      `run ${runId} Running (EvaluateModel)`,
+      `run ${runId} Succeeded (RegisterModel)`,
+      '',
+    ]);
+  });
+
   it('--wait --json prints the outcome and exits 1 with the error and cause when the run fails', async () => {
     // Prepare
     simulatePipeline('datasets/wait-fail/bad.csv', 'fail');
