@@ -18,7 +18,6 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import {
   type Alarm,
-  MetricType,
   PolicyType,
   type PutScalingPolicyRequest,
   type RegisterScalableTargetRequest,
@@ -30,8 +29,6 @@ import {
 } from '@aws-sdk/client-application-auto-scaling';
 import { SageMakerApiError } from '../sagemaker/api-error';
 import {
-  type ConstraintResult,
-  constraint,
   enumMember,
   isAbsent,
   listLength,
@@ -39,6 +36,16 @@ import {
   stringMember,
   throwConstraintErrors,
 } from '../sagemaker/constraints';
+import {
+  POLICY_NAME_PATTERN,
+  POLICY_TYPES,
+  SCALABLE_DIMENSIONS,
+  SERVICE_NAMESPACES,
+  tagConstraints,
+  targetConstraints,
+  targetTrackingConstraints,
+  xmlString,
+} from './application-autoscaling-constraints';
 import { readBody, reply } from './json-protocol';
 
 export interface LocalApplicationAutoScalingOptions {
@@ -116,14 +123,6 @@ interface State {
 type Operation = (body: Record<string, unknown>) => unknown;
 
 const STATE_FILE = 'application-autoscaling.json';
-const SERVICE_NAMESPACES = Object.values(ServiceNamespace);
-const SCALABLE_DIMENSIONS = Object.values(ScalableDimension);
-const POLICY_TYPES = Object.values(PolicyType);
-const METRIC_TYPES = Object.values(MetricType);
-/** ResourceId and RoleARN: "Length Constraints: Minimum length of 1. Maximum length of 1600." and this pattern. */
-const XML_STRING = '[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDC00-\\uDBFF\\uDFFF\\r\\n\\t]*';
-/** PolicyName: 1–256 characters, `\p{Print}+` (API_PutScalingPolicy). */
-const POLICY_NAME_PATTERN = '[\\x20-\\x7E]+';
 /** The SageMaker resources this serves: `endpoint/<endpoint>/variant/<variant>` (API_RegisterScalableTarget). */
 const VARIANT_RESOURCE = /^endpoint\/([^/]+)\/variant\/([^/]+)$/;
 const VARIANT_DIMENSIONS: readonly string[] = [
@@ -592,68 +591,6 @@ function describeKey(key: TargetKey): string {
     `service namespace: ${key.ServiceNamespace}, resource ID: ${key.ResourceId}, ` +
     `scalable dimension: ${key.ScalableDimension}`
   );
-}
-
-/**
- * A string of the model's XmlString shapes: length rules, then its pattern. JavaScript cannot compile the pattern as
- * written (a surrogate-pair range), so an equivalent one checks and the model's is quoted in the message.
- */
-function xmlString(
-  path: string,
-  value: unknown,
-  rules: { readonly required?: boolean; readonly min?: number; readonly max?: number },
-): ConstraintResult[] {
-  const results = stringMember(path, value, rules);
-  if (isAbsent(value) || XML_STRING_EQUIVALENT.test(String(value))) return results;
-  return [
-    ...results,
-    constraint(path, value, `Member must satisfy regular expression pattern: ${XML_STRING}`),
-  ];
-}
-
-const XML_STRING_EQUIVALENT = /^(?:[\u0020-\uD7FF\uE000-\uFFFD\r\n\t]|[\uD800-\uDBFF][\uDC00-\uDFFF])*$/;
-
-/** The three members every target operation requires (API_RegisterScalableTarget and the others). */
-function targetConstraints(body: Record<string, unknown>): ConstraintResult[] {
-  return [
-    ...enumMember('serviceNamespace', body.ServiceNamespace, SERVICE_NAMESPACES, true),
-    ...xmlString('resourceId', body.ResourceId, { required: true, min: 1, max: 1600 }),
-    ...enumMember('scalableDimension', body.ScalableDimension, SCALABLE_DIMENSIONS, true),
-  ];
-}
-
-/** Tags: 1–200 entries, keys 1–128, values 0–256 (API_RegisterScalableTarget, API_TagResource). */
-function tagConstraints(tags: unknown): ConstraintResult[] {
-  if (isAbsent(tags) || typeof tags !== 'object') return [];
-  const entries = Object.entries(tags as Record<string, unknown>);
-  return [
-    listLength('tags', entries, 1, 200),
-    ...entries.flatMap(([key, value]) => [
-      ...stringMember(`tags.${key}.member.key`, key, { min: 1, max: 128 }),
-      ...stringMember(`tags.${key}.member.value`, value, { required: true, max: 256 }),
-    ]),
-  ];
-}
-
-function targetTrackingConstraints(config: unknown): ConstraintResult[] {
-  if (isAbsent(config) || typeof config !== 'object') return [];
-  const c = config as Record<string, unknown>;
-  const predefined = c.PredefinedMetricSpecification as Record<string, unknown> | undefined;
-  return [
-    ...numberMember('targetTrackingScalingPolicyConfiguration.targetValue', c.TargetValue, {
-      required: true,
-    }),
-    ...(predefined
-      ? enumMember(
-          'targetTrackingScalingPolicyConfiguration.predefinedMetricSpecification.predefinedMetricType',
-          predefined.PredefinedMetricType,
-          METRIC_TYPES,
-          true,
-        )
-      : []),
-    ...numberMember('targetTrackingScalingPolicyConfiguration.scaleOutCooldown', c.ScaleOutCooldown, {}),
-    ...numberMember('targetTrackingScalingPolicyConfiguration.scaleInCooldown', c.ScaleInCooldown, {}),
-  ];
 }
 
 /**
