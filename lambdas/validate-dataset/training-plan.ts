@@ -67,8 +67,12 @@ export function buildTrainingPlan(input: TrainingPlanInput): TrainingPlan {
  * local storage"; VolumeSizeInGB: "ML instance families with the NVMe-type instance storage include ml.p4d,
  * ml.g4dn, and ml.g5"). Decided by family, so that newer generations are covered without a list:
  * - a `d` in the family's suffix (m5d, c6id, r7gd, g4dn, g4ad, p3dn, p4d, p4de);
- * - GPU families from p4 and g5 on (p5, p5e, p5en, p6-b200, p6e-gb200, g6, g6e, ...);
- * - Trainium (trn1, trn1n, trn2, ...) and Inferentia from inf2 on.
+ * - GPU families from p4 and g5 on (p5, p5e, p5en, p6-b200, p6e-gb200, g6, g6e, ...), except the Graviton
+ *   g5g (a `g` in the suffix), which is EBS only;
+ * - Trainium (trn1, trn1n, trn2, ...).
+ * Inferentia (inf1, inf2) is EBS only. Checked against EC2's instance store list of the accelerated computing
+ * families (https://docs.aws.amazon.com/ec2/latest/instancetypes/ac.html#ac_instance-store): g5g and inf2
+ * are not in it, g4dn, g5, g6, g6e, p4d, p5, p5en, p6, trn1 and trn2 are.
  */
 export function hasInstanceStorage(instanceType: string): boolean {
   const family = instanceType.replace(/^ml\./, '').split('.')[0] ?? '';
@@ -81,11 +85,9 @@ export function hasInstanceStorage(instanceType: string): boolean {
     case 'p':
       return generation >= 4;
     case 'g':
-      return generation >= 5;
+      return generation >= 5 && !suffix.includes('g');
     case 'trn':
       return true;
-    case 'inf':
-      return generation >= 2;
     default:
       return false;
   }

@@ -1,10 +1,12 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { Stack, Validations } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../lib/config';
+import { CONTEXT_KEY, loadConfig } from '../../lib/config';
 import { ServerlessMlopsStack } from '../../lib/serverless-mlops-stack';
-import { synthStack, TEST_ENV, testApp } from '../support/cdk';
+import { cdkJsonContext, synthStack, TEST_ENV, testApp } from '../support/cdk';
 
 describe('ServerlessMlopsStack', () => {
   it.each(['dev', 'prod'])('passes cdk-nag AwsSolutions with no unacknowledged finding (%s)', (stage) => {
@@ -30,6 +32,38 @@ describe('ServerlessMlopsStack', () => {
 
     // Assess
     expect(synth).toThrowError(/ServerlessMlops\/Careless\/Resource[\s\S]*AwsSolutions-S1/);
+  });
+
+  it("stops `cdk synth` (bin/app.ts) on hyperparameters over SageMaker's limits, naming the setting", () => {
+    // Prepare: cdk.json's context with one model whose hyperparameter value is over 2,500 characters; the CDK
+    // CLI hands the app its context in CDK_CONTEXT_JSON.
+    const context = {
+      ...cdkJsonContext(),
+      [CONTEXT_KEY]: {
+        models: {
+          churn: {
+            problemType: 'binary',
+            targetColumn: 'churned',
+            training: { hyperparameters: { note: 'x'.repeat(2501) } },
+          },
+        },
+      },
+    };
+    const root = join(__dirname, '..', '..');
+
+    // Act
+    const synth = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'bin', 'app.ts')], {
+      cwd: root,
+      env: { ...process.env, CDK_CONTEXT_JSON: JSON.stringify(context), CDK_DEFAULT_REGION: 'us-east-1' },
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+
+    // Assess
+    expect(synth.status).toBe(1);
+    expect(synth.stderr).toContain(
+      'models.churn.training.hyperparameters.note: is 2501 characters long, more than SageMaker accepts for a hyperparameter value (expected at most 2500)',
+    );
   });
 
   it('names the buckets, table, key and state machine in its outputs', () => {

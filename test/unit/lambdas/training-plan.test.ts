@@ -183,12 +183,15 @@ describe('hasInstanceStorage', () => {
     ['ml.g6e.xlarge', true],
     ['ml.g7e.2xlarge', true],
     ['ml.trn2.48xlarge', true],
-    ['ml.inf2.xlarge', true],
     ['ml.r7gd.large', true],
     // EBS only
     ['ml.p2.xlarge', false],
     ['ml.g4.xlarge', false],
     ['ml.inf1.xlarge', false],
+    // Not in EC2's instance store list: Inferentia2 and the Graviton GPU family are EBS only
+    ['ml.inf2.xlarge', false],
+    ['ml.inf2.48xlarge', false],
+    ['ml.g5g.xlarge', false],
     ['ml.c7i.large', false],
     ['ml.m7i.xlarge', false],
   ])('%s -> %s', (instanceType, expected) => {
@@ -212,6 +215,27 @@ describe('hasInstanceStorage', () => {
         InstanceType: instanceType,
         InstanceCount: 1,
         VolumeSizeInGB: 30,
+      });
+    },
+  );
+
+  it.each(['ml.inf2.xlarge', 'ml.g5g.xlarge'])(
+    'encrypts the EBS training volume of %s with the key (VolumeKmsKeyId)',
+    (instanceType) => {
+      // Act
+      const plan = buildTrainingPlan({
+        ...common,
+        settings: settings({ instanceType }),
+        contract: contract('binary'),
+        classes: ['0', '1'],
+      });
+
+      // Assess
+      expect(plan.resourceConfig).toEqual({
+        InstanceType: instanceType,
+        InstanceCount: 1,
+        VolumeSizeInGB: 30,
+        VolumeKmsKeyId: common.kmsKeyArn,
       });
     },
   );
