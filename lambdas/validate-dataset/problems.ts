@@ -16,6 +16,7 @@ export type ProblemKind =
   // The header against the contract.
   | 'empty-column-name'
   | 'duplicate-column'
+  | 'not-comma-separated'
   | 'missing-target'
   | 'missing-column'
   | 'unexpected-column'

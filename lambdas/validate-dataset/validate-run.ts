@@ -233,6 +233,7 @@ const REASON_OF_KIND: Readonly<Record<ProblemKind, RejectionReason>> = {
   'too-few-rows': RejectionReasons.size,
   'empty-column-name': RejectionReasons.header,
   'duplicate-column': RejectionReasons.header,
+  'not-comma-separated': RejectionReasons.header,
   'missing-target': RejectionReasons.header,
   'missing-column': RejectionReasons.header,
   'unexpected-column': RejectionReasons.header,

@@ -406,10 +406,28 @@ export class ValidationPass implements CsvRecordVisitor {
     return ok;
   }
 
+  /**
+   * A header of one column holding `;` or a tab is a file separated by something else than commas (as
+   * spreadsheets export in locales with a decimal comma): said before the missing target it causes.
+   */
+  private addSeparatorHint(names: readonly string[]): void {
+    const [only] = names;
+    if (names.length !== 1 || only === undefined) return;
+    const separator = only.includes(';') ? ';' : only.includes('\t') ? 'tab' : undefined;
+    if (separator === undefined) return;
+    this.problems.add({
+      kind: 'not-comma-separated',
+      message: `header (line 1): the header has one column ${JSON.stringify(truncateValue(only))}; this looks ${separator}-separated: expected comma-separated values (RFC 4180)`,
+      line: 1,
+      expected: 'comma-separated values (RFC 4180)',
+    });
+  }
+
   /** Builds the column states; false when reading on would be pointless (no target). */
   private mapColumns(names: readonly string[]): boolean {
     const { contract } = this.settings;
     const targetName = contract?.target ?? this.settings.target;
+    if (targetName === undefined || !names.includes(targetName)) this.addSeparatorHint(names);
     if (targetName === undefined) {
       this.problems.add({
         kind: 'missing-target',

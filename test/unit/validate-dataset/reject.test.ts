@@ -121,6 +121,42 @@ describe('validateDataset rejects', () => {
     expect(unset.report.problems[0]?.kind).toBe('missing-target');
   });
 
+  it.each([
+    [';', 'a;b;label', ';-separated'],
+    ['\t', 'a\tb\tlabel', 'tab-separated'],
+  ])(
+    'a %j-separated file: the header is one column, said before the missing target',
+    async (separator, header, looks) => {
+      // Prepare
+      const lines = [header, ...Array.from({ length: 20 }, (_, i) => [i, i % 3, i % 2].join(separator))];
+
+      // Act
+      const { report } = await rejected(csvOf(lines[0] as string, lines.slice(1)), { targetColumn: 'label' });
+
+      // Assess
+      expect(report.problems.map((p) => p.kind)).toEqual(['not-comma-separated', 'missing-target']);
+      expect(report.problems[0]?.message).toBe(
+        `header (line 1): the header has one column ${JSON.stringify(header)}; this looks ${looks}: expected comma-separated values (RFC 4180)`,
+      );
+    },
+  );
+
+  it('a one-column header without ; or tab gets no separator hint', async () => {
+    // Act
+    const { report } = await rejected(
+      csvOf(
+        'a',
+        valid.map((row) => row.split(',')[0] ?? ''),
+      ),
+      {
+        targetColumn: 'label',
+      },
+    );
+
+    // Assess
+    expect(report.problems.map((p) => p.kind)).toEqual(['missing-target']);
+  });
+
   it('text in a numeric column, with row, line, column, value and expectation', async () => {
     // Act
     const { report } = await rejected(csvOf('age,plan,y', [...contractRows, 'forty-two,basic,no']), {
