@@ -146,6 +146,8 @@ async function validateAndPlan(run: RunContext, deps: ValidateRunDeps): Promise<
   }
 
   await putJson(s3, bucket, key(RunArtifacts.encoding), result.encoding);
+  // The contract as it was for this run: the model's may be declared or replaced later.
+  await putJson(s3, bucket, key(RunArtifacts.contract), result.contract);
   await putJson(s3, bucket, key(RunArtifacts.lineage), { dataset: run.dataset, ...lineage });
   const baselineUri = await putJson(s3, bucket, key(RunArtifacts.baseline), result.statistics);
   const plan: TrainingRunPlan = {

@@ -6,7 +6,12 @@ import type { DatasetContract } from '../../../lambdas/shared/dataset-contract';
 import type { RuntimeModelSettings } from '../../../lambdas/shared/model-settings';
 import { PipelineErrors, type RunContext } from '../../../lambdas/shared/pipeline';
 import type { TrainedDataset } from '../../../lambdas/shared/registry';
-import { declaredContractKey, storedContractKey } from '../../../lambdas/shared/s3-layout';
+import {
+  declaredContractKey,
+  RunArtifacts,
+  runArtifactKey,
+  storedContractKey,
+} from '../../../lambdas/shared/s3-layout';
 import { type ValidateRunDeps, validateRun } from '../../../lambdas/validate-dataset/validate-run';
 
 const settings: RuntimeModelSettings = {
@@ -227,6 +232,23 @@ describe('validateRun: a schema.json that declares only the target', () => {
       ],
       labels: ['0', '1'],
     });
+  });
+
+  it("keeps the contract the run was validated against as the run's contract.json, the same after a retry", async () => {
+    // Prepare
+    const s3 = new FakeS3();
+    s3.objects.set('data/datasets/churn/a.csv', Buffer.from(csv));
+    s3.objects.set(declared, Buffer.from(JSON.stringify({ target: 'churned', labels: ['0', '1'] })));
+    const runContract = `artifacts/${runArtifactKey(run.runId, RunArtifacts.contract)}`;
+
+    // Act: the step twice, as a Step Functions retry runs it
+    await validateRun(run, depsFor(s3, undefined, { defaults: noTarget }));
+    const first = json(s3, runContract);
+    await validateRun(run, depsFor(s3, undefined, { defaults: noTarget }));
+
+    // Assess
+    expect(first).toEqual(json(s3, stored));
+    expect(json(s3, runContract)).toEqual(first);
   });
 
   it('checks later uploads against the stored contract', async () => {
