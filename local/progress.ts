@@ -336,7 +336,7 @@ export class ProgressPrinter implements LocalAppObserver {
     const details = `${mlops} deployments show ${deploymentId}`;
     if (deployment.status === 'Promoted') {
       // The demo's endpoint stopped with it: what it did, not what it does.
-      const serves = live ? 'serves it' : 'served it until the demo stopped';
+      const serves = live ? 'serves it' : 'served it while the demo ran';
       this.write(`✔ ${model} v${deployment.version} deployed: endpoint ${endpoint} ${serves}`);
       this.write(`  config     ${deployment.endpointConfigName ?? ''}`);
       this.write(`  stages     ${deployment.stages.map((stage) => stage.name).join(' → ')}`);
@@ -378,7 +378,7 @@ export class ProgressPrinter implements LocalAppObserver {
     this.write('');
     const serves = live
       ? `serves on endpoint ${served.endpointName} (deployed before)`
-      : `served on endpoint ${served.endpointName} (deployed before; until the demo stopped)`;
+      : `served on endpoint ${served.endpointName} (deployed before) while the demo ran`;
     this.write(`✔ ${model} v${alias.version} ${serves}`);
     this.hint(live, 'predict', `${this.commands.mlops} predict ${model} ${predictFile ?? '<rows.csv>'}`);
     return 0;

@@ -96,6 +96,7 @@ async function run(command: string): Promise<string> {
     // The runtime's state directory comes first, so an example may still name another one.
     const done = runCli(['--state-dir', stateDir, ...args], {
       io: { out: write, err: write },
+      // --wait shows every step a run passed whatever the interval (cli/upload.ts stepsSince): short is quick.
       pollIntervalMs: 10,
     });
     let timer: NodeJS.Timeout | undefined;

@@ -360,7 +360,7 @@ describe('the demo', () => {
       '  why        r',
       '  artifacts  s3://artifacts-bucket/runs/penguins-1/',
       '',
-      '✔ penguins v1 deployed: endpoint serverlessmlops-penguins served it until the demo stopped',
+      '✔ penguins v1 deployed: endpoint serverlessmlops-penguins served it while the demo ran',
       '  config     serverlessmlops-penguins-v1-a1',
       '  stages     Began → Promoted',
       '',
@@ -410,7 +410,7 @@ describe('the demo', () => {
     ]);
   });
 
-  it('says a version served before served until the demo stopped', async () => {
+  it('says a version deployed before served while the demo ran', async () => {
     // Prepare
     const { print, lines } = printer();
     trained(print, 'e1', {
@@ -431,7 +431,7 @@ describe('the demo', () => {
 
     // Assess
     expect(lines).toContain(
-      '✔ penguins v1 served on endpoint serverlessmlops-penguins (deployed before; until the demo stopped)',
+      '✔ penguins v1 served on endpoint serverlessmlops-penguins (deployed before) while the demo ran',
     );
     expect(lines.slice(-3)).toEqual([
       '    npm run -s mlops -- runs list',
