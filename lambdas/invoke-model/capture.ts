@@ -67,7 +67,7 @@ export function captureRecord(invocation: CapturedInvocation): string {
     },
     eventMetadata: {
       eventId: invocation.eventId,
-      ...(invocation.inferenceId === undefined ? {} : { inferenceId: invocation.inferenceId }),
+      inferenceId: invocation.inferenceId, // JSON.stringify leaves it out when undefined
       // SageMaker writes whole seconds.
       inferenceTime: new Date(invocation.time).toISOString().replace(/\.\d{3}Z$/, 'Z'),
       capturedBy: API_CAPTURE_MARK,

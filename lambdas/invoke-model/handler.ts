@@ -1,7 +1,7 @@
 /** InvokeModel Lambda: the inference API behind the stack's function URL (invoke.ts). */
 import { S3Client } from '@aws-sdk/client-s3';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
-import type { Context, LambdaFunctionURLEvent, LambdaFunctionURLResult } from 'aws-lambda';
+import type { Context, LambdaFunctionURLResult } from 'aws-lambda';
 import { parseJsonEnv, requireEnv } from '../shared/runtime/env';
 import { createPowertools, instrumented } from '../shared/runtime/powertools';
 import * as z from '../shared/zod';
@@ -36,7 +36,7 @@ const runtime = traced(new SageMakerRuntimeClient({}));
 // No SIGTERM handler: Lambda sends SIGTERM only when an extension is registered (the stack registers none), and
 // the local runtime runs handlers in its own process, whose signals are its own. What an environment holds when
 // it is shut down is lost: fewer than CAPTURE_MAX_RECORDS, from its last CAPTURE_MAX_AGE_SECONDS of traffic.
-export const handler = (event: LambdaFunctionURLEvent, context: Context): Promise<LambdaFunctionURLResult> =>
+export const handler = (event: unknown, context: Context): Promise<LambdaFunctionURLResult> =>
   instrumented(powertools, context, () =>
     invokeModel(event, { runtime, capture, namePrefix, capturePercent, logger: powertools.logger }),
   );

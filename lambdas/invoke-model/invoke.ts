@@ -13,12 +13,27 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { InvokeEndpointCommand, type SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
-import type { LambdaFunctionURLEvent, LambdaFunctionURLResult } from 'aws-lambda';
+import type { LambdaFunctionURLResult } from 'aws-lambda';
 import { INTERNAL_INFERENCE_ID_PREFIX } from '../shared/capture/parse';
 import { endpointName, VARIANT_NAME } from '../shared/endpoints/naming';
 import { MODEL_SETTINGS_DEFAULTS_KEY } from '../shared/model-settings';
 import { MODEL_NAME_PATTERN } from '../shared/registry/schemas';
+import * as z from '../shared/zod';
 import type { CaptureBuffer } from './capture';
+
+/**
+ * The fields of a function URL request (payload format 2.0) the API reads; the others pass unread. Lambda
+ * sends `rawPath`, `headers` (values of repeated headers joined by commas), `requestContext.http.method`
+ * and `isBase64Encoded`, and `body` when there is one
+ * (https://docs.aws.amazon.com/lambda/latest/dg/urls-invocation.html#urls-payloads).
+ */
+const functionUrlEventSchema = z.looseObject({
+  rawPath: z.string(),
+  headers: z.optional(z.record(z.string(), z.string())),
+  requestContext: z.looseObject({ http: z.looseObject({ method: z.string() }) }),
+  body: z.optional(z.string()),
+  isBase64Encoded: z.optional(z.boolean()),
+});
 
 /** The one route: `/models/<model>/invocations`. */
 const ROUTE = /^\/models\/([^/]+)\/invocations\/?$/;
@@ -50,15 +65,26 @@ export interface InvokeModelDependencies {
 
 /** Handles one function URL request; never throws for a caller's mistake or an endpoint's error. */
 export async function invokeModel(
-  event: LambdaFunctionURLEvent,
+  input: unknown,
   deps: InvokeModelDependencies,
 ): Promise<LambdaFunctionURLResult> {
-  const path = event.rawPath ?? event.requestContext?.http?.path ?? '';
-  const route = ROUTE.exec(path);
+  const parsed = z.safeParse(functionUrlEventSchema, input);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map(
+      (issue) => `${issue.path.join('.') || '(event)'}: ${issue.message}`,
+    );
+    return problem(
+      400,
+      'ValidationError',
+      `not a function URL request (payload format 2.0): ${issues.join('; ')}`,
+    );
+  }
+  const event = parsed.data;
+  const route = ROUTE.exec(event.rawPath);
   const model = route?.[1] === undefined ? undefined : decodeURIComponent(route[1]);
   if (model === undefined) return problem(404, 'NotFound', 'expected POST /models/<model>/invocations');
   if (!MODEL_NAME_PATTERN.test(model)) return problem(404, 'NotFound', `"${model}" is not a model name`);
-  const method = event.requestContext?.http?.method ?? '';
+  const method = event.requestContext.http.method;
   if (method !== 'POST') return problem(405, 'MethodNotAllowed', `expected POST, got ${method || 'nothing'}`);
   const headers = lowerCaseKeys(event.headers ?? {});
   const inferenceId = headers[INFERENCE_ID_HEADER];
@@ -90,9 +116,10 @@ export async function invokeModel(
       new InvokeEndpointCommand({
         EndpointName: endpoint,
         Body: body,
-        ...(contentType === undefined ? {} : { ContentType: contentType }),
-        ...(accept === undefined ? {} : { Accept: accept }),
-        ...(inferenceId === undefined ? {} : { InferenceId: inferenceId }),
+        // Undefined members are left out by the SDK's serializer.
+        ContentType: contentType,
+        Accept: accept,
+        InferenceId: inferenceId,
       }),
     );
     answer = {

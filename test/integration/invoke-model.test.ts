@@ -172,7 +172,7 @@ describe('invoke-model (the inference API) on the local SageMaker Runtime and S3
     capturePercent: Record<string, number> = { defaults: 100 },
     now: () => number = () => T0,
   ) {
-    return async (event: LambdaFunctionURLEvent) =>
+    return async (event: unknown) =>
       (await invokeModel(event, {
         runtime,
         capture,
@@ -377,6 +377,38 @@ describe('invoke-model (the inference API) on the local SageMaker Runtime and S3
     // Assess
     expect(answer.statusCode).toBe(status);
     expect(JSON.parse(String(answer.body)).error).toBe(error);
+    expect(capture.pending).toBe(0);
+  });
+
+  it.each<[string, unknown, string]>([
+    [
+      'not an object',
+      'POST /models/churn/invocations',
+      '(event): Invalid input: expected object, received string',
+    ],
+    [
+      'no method',
+      { ...request('/models/churn/invocations', '1,1'), requestContext: { http: {} } },
+      'requestContext.http.method: Invalid input: expected string, received undefined',
+    ],
+    [
+      'a header that is not text',
+      { ...request('/models/churn/invocations', '1,1'), headers: { 'content-type': 7 } },
+      'headers.content-type: Invalid input: expected string, received number',
+    ],
+  ])('answers 400 naming the field for an event that is %s', async (_name, event, field) => {
+    // Arrange
+    const capture = new CaptureBuffer(s3, { bucket: 'artifacts', maxRecords: 1 });
+
+    // Act
+    const answer = await api(capture)(event);
+
+    // Assess
+    expect(answer.statusCode).toBe(400);
+    expect(JSON.parse(String(answer.body))).toEqual({
+      error: 'ValidationError',
+      message: `not a function URL request (payload format 2.0): ${field}`,
+    });
     expect(capture.pending).toBe(0);
   });
 
