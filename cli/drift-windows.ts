@@ -48,7 +48,7 @@ export async function listDriftWindows(
   do {
     const page = await deps.windows.listWindows(name, 'drift', {
       limit: Math.min(100, limit - windows.length + 1),
-      ...(nextToken === undefined ? {} : { nextToken }),
+      nextToken,
     });
     windows.push(...page.items);
     nextToken = page.nextToken;

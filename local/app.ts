@@ -424,8 +424,8 @@ export class LocalApp {
           name: context.Execution.Name,
           status,
           input,
-          ...(error === undefined ? {} : { error }),
-          ...(cause === undefined ? {} : { cause }),
+          error,
+          cause,
         }),
       ).catch((failure: unknown) =>
         observer?.error?.(`Routing the end of execution ${context.Execution.Name}: ${String(failure)}`),

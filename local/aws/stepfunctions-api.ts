@@ -55,9 +55,9 @@ export async function startLocalStepFunctionsApi(
           name: e.name,
           status: e.status,
           startDate: seconds(e.startDate),
-          ...(e.stopDate === undefined ? {} : { stopDate: seconds(e.stopDate) }),
+          stopDate: e.stopDate === undefined ? undefined : seconds(e.stopDate),
         })),
-        ...(page.nextToken === undefined ? {} : { nextToken: page.nextToken }),
+        nextToken: page.nextToken,
       };
     },
     GetExecutionHistory: (request) => executions.history(request),
@@ -123,12 +123,13 @@ function describe(e: ExecutionRecord): Record<string, unknown> {
     name: e.name,
     status: e.status,
     startDate: seconds(e.startDate),
-    ...(e.stopDate === undefined ? {} : { stopDate: seconds(e.stopDate) }),
+    stopDate: e.stopDate === undefined ? undefined : seconds(e.stopDate),
     input: e.input,
     inputDetails: { included: true },
-    ...(e.output === undefined ? {} : { output: e.output, outputDetails: { included: true } }),
-    ...(e.error === undefined ? {} : { error: e.error }),
-    ...(e.cause === undefined ? {} : { cause: e.cause }),
+    output: e.output,
+    outputDetails: e.output === undefined ? undefined : { included: true },
+    error: e.error,
+    cause: e.cause,
   };
 }
 

@@ -3,6 +3,7 @@
  * starts its targets. S3 notifications are turned into the "Object Created" events S3 sends EventBridge.
  */
 import { randomUUID } from 'node:crypto';
+import { omitUndefined } from '../../lambdas/shared/omit-undefined';
 import type { S3EventRecord } from '../aws/s3';
 import type { LocalResources } from '../template/local-resources';
 import { type CfnTemplate, resolveIntrinsics, resourcesOfType } from '../template/template';
@@ -40,12 +41,9 @@ export function rulesFromTemplate(template: CfnTemplate, resources: LocalResourc
         arn: resources.arn(logicalId),
         name: resources.physicalName(logicalId),
         pattern: properties.EventPattern,
-        targets: (properties.Targets ?? []).map(({ Arn, Input, InputPath, InputTransformer }) => ({
-          arn: Arn,
-          ...(Input === undefined ? {} : { Input }),
-          ...(InputPath === undefined ? {} : { InputPath }),
-          ...(InputTransformer === undefined ? {} : { InputTransformer }),
-        })),
+        targets: (properties.Targets ?? []).map(({ Arn, Input, InputPath, InputTransformer }) =>
+          omitUndefined({ arn: Arn, Input, InputPath, InputTransformer }),
+        ),
       },
     ];
   });

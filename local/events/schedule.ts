@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { CronExpressionParser } from 'cron-parser';
+import { omitUndefined } from '../../lambdas/shared/omit-undefined';
 import type { LocalResources } from '../template/local-resources';
 import { type CfnTemplate, resolveIntrinsics, resourcesOfType } from '../template/template';
 import type { TargetInputSettings } from './target-input';
@@ -32,12 +33,9 @@ export function scheduledRulesFromTemplate(
       {
         logicalId,
         expression: properties.ScheduleExpression,
-        targets: (properties.Targets ?? []).map(({ Arn, Input, InputPath, InputTransformer }) => ({
-          arn: Arn,
-          ...(Input === undefined ? {} : { Input }),
-          ...(InputPath === undefined ? {} : { InputPath }),
-          ...(InputTransformer === undefined ? {} : { InputTransformer }),
-        })),
+        targets: (properties.Targets ?? []).map(({ Arn, Input, InputPath, InputTransformer }) =>
+          omitUndefined({ arn: Arn, Input, InputPath, InputTransformer }),
+        ),
       },
     ];
   });

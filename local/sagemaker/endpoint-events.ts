@@ -58,6 +58,7 @@ export function endpointStateChangeEvent(
     EndpointStatus: eventStatus(change.status),
     ...(endpoint ? endpointTimes(endpoint) : {}),
     Tags: tags(endpoint),
+    // Absent rather than undefined: in-process Lambdas get the event as is, without EventBridge's JSON.
     ...(endpoint?.failureReason === undefined ? {} : { FailureReason: endpoint.failureReason }),
   });
 }

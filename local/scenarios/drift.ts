@@ -342,7 +342,7 @@ async function allEvents(registry: ModelRegistryClient, model: string): Promise<
   do {
     const page = await registry.listEvents(model, {
       limit: 100,
-      ...(nextToken === undefined ? {} : { nextToken }),
+      nextToken,
     });
     events.push(...page.items);
     nextToken = page.nextToken;

@@ -14,8 +14,8 @@ export function executionStatusChange(
     name: string;
     status: 'SUCCEEDED' | 'FAILED' | 'ABORTED';
     input: unknown;
-    error?: string;
-    cause?: string;
+    error?: string | undefined;
+    cause?: string | undefined;
   },
 ): Record<string, unknown> {
   const { input, error, cause, ...rest } = execution;

@@ -10,20 +10,22 @@ export const VERSIONS_PAGE = 50;
 
 export interface ModelRow {
   readonly name: string;
-  readonly production?: { readonly version: number };
-  readonly latest?: {
-    readonly version: number;
-    readonly status: string;
-    readonly metricName?: string;
-    readonly metricValue?: number;
-  };
+  readonly production?: { readonly version: number } | undefined;
+  readonly latest?:
+    | {
+        readonly version: number;
+        readonly status: string;
+        readonly metricName?: string | undefined;
+        readonly metricValue?: number | undefined;
+      }
+    | undefined;
 }
 
 /** One page of models, each with its production alias and latest version. */
 export async function modelsPage(
   target: Target,
   cursor: string | undefined,
-): Promise<{ models: ModelRow[]; next?: string }> {
+): Promise<{ models: ModelRow[]; next?: string | undefined }> {
   const { registry } = target;
   const page = await registry.listModels({ limit: MODELS_PAGE, nextToken: cursor });
   const models = await Promise.all(
@@ -34,23 +36,24 @@ export async function modelsPage(
       ]);
       return {
         name: summary.model,
-        ...(production === undefined ? {} : { production: { version: production.version } }),
-        ...(latest === undefined ? {} : { latest: { version: latest.version, ...statusAndMetric(latest) } }),
+        production: production && { version: production.version },
+        latest: latest && { version: latest.version, ...statusAndMetric(latest) },
       };
     }),
   );
-  return { models, ...(page.nextToken === undefined ? {} : { next: page.nextToken }) };
+  return { models, next: page.nextToken };
 }
 
 function statusAndMetric(version: ModelVersion): {
   status: string;
-  metricName?: string;
-  metricValue?: number;
+  metricName?: string | undefined;
+  metricValue?: number | undefined;
 } {
   const objective = objectiveOf(version);
   return {
     status: version.status,
-    ...(objective === undefined ? {} : { metricName: objective.metric, metricValue: objective.value }),
+    metricName: objective?.metric,
+    metricValue: objective?.value,
   };
 }
 
@@ -102,14 +105,14 @@ export async function modelDetail(target: Target, model: string, cursor: string 
                 status: version.status,
                 at: version.statusChangedAt,
                 actor: version.statusChangedBy,
-                ...(version.statusReason === undefined ? {} : { reason: version.statusReason }),
+                reason: version.statusReason,
               },
             ],
     };
   });
   const audit = eventsPage.items.map(auditRow);
   const next = joinTokens(versionsPage.nextToken, eventsPage.nextToken);
-  return { name, aliases, versions, audit, ...(next === undefined ? {} : { next }) };
+  return { name, aliases, versions, audit, next };
 }
 
 function auditRow(event: AuditEvent) {
@@ -118,8 +121,8 @@ function auditRow(event: AuditEvent) {
     at: event.at,
     actor: event.actor,
     ...(event.reasons.length === 0 ? {} : { reason: event.reasons.join('; ') }),
-    ...(event.version === undefined ? {} : { version: event.version }),
-    ...(event.runId === undefined ? {} : { runId: event.runId }),
+    version: event.version,
+    runId: event.runId,
   };
 }
 

@@ -42,7 +42,7 @@ function deploymentRow(deployment: Deployment) {
     kind: deployment.kind,
     status: deployment.status,
     startedAt: deployment.startedAt,
-    ...(deployment.endedAt === undefined ? {} : { endedAt: deployment.endedAt }),
+    endedAt: deployment.endedAt,
     reasons: deployment.reasons,
   };
 }
@@ -58,7 +58,7 @@ export async function deploymentsPage(target: Target, model: string | undefined,
     const page = await registry.listDeployments(name, { limit: DEPLOYMENTS_PAGE, nextToken: cursor });
     return {
       deployments: page.items.map(deploymentRow),
-      ...(page.nextToken === undefined ? {} : { next: page.nextToken }),
+      next: page.nextToken,
     };
   }
   const models = await registry.listModels({ limit: MODELS_PAGE, nextToken: cursor });
@@ -69,7 +69,7 @@ export async function deploymentsPage(target: Target, model: string | undefined,
     .flatMap((page) => page.items)
     .sort((a, b) => (a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : 0))
     .map(deploymentRow);
-  return { deployments, ...(models.nextToken === undefined ? {} : { next: models.nextToken }) };
+  return { deployments, next: models.nextToken };
 }
 
 /** Stage details that say how traffic moved (canary sizes, linear steps, routing, weights). */
@@ -86,7 +86,7 @@ export async function deploymentDetail(target: Target, deploymentId: string) {
   const { deployment } = details;
   return {
     ...deploymentRow(deployment),
-    ...(deployment.endpointName === undefined ? {} : { endpointName: deployment.endpointName }),
+    endpointName: deployment.endpointName,
     stages: deployment.stages.map((stage) => ({ name: stage.name, at: stage.at, details: stage.details })),
     trafficShifts: deployment.stages
       .filter((stage) => TRAFFIC.test(stage.name) || TRAFFIC.test(JSON.stringify(stage.details)))
@@ -234,7 +234,7 @@ function windowRow(window: MonitoringWindow) {
     checkedAt: window.checkedAt,
     verdict: window.verdict,
     alarming: window.alarming,
-    ...(window.version === undefined ? {} : { version: window.version }),
+    version: window.version,
     rows: window.rows,
     reasons: window.reasons,
     summary: window.summary,
@@ -247,12 +247,12 @@ export async function driftWindows(target: Target, model: string, cursor: string
   const { model: name } = await requireModel(target.registry, model);
   const page = await target.windows.listWindows(name, 'drift', {
     limit: WINDOWS_PAGE,
-    ...(cursor === undefined ? {} : { nextToken: cursor }),
+    nextToken: cursor,
   });
   return {
     model: name,
     windows: page.items.map(windowRow),
-    ...(page.nextToken === undefined ? {} : { next: page.nextToken }),
+    next: page.nextToken,
   };
 }
 

@@ -41,12 +41,12 @@ function runRow(run: Run, costUsd: number | undefined) {
     runId: run.runId,
     model: run.model,
     status: run.status,
-    ...(run.step === undefined ? {} : { step: run.step }),
+    step: run.step,
     startedAt: run.startedAt,
-    ...(run.endedAt === undefined ? {} : { endedAt: run.endedAt }),
-    ...(ended === undefined ? {} : { durationMs: ended - Date.parse(run.startedAt) }),
-    ...(costUsd === undefined ? {} : { costUsd }),
-    ...(run.version === undefined ? {} : { version: run.version }),
+    endedAt: run.endedAt,
+    durationMs: ended === undefined ? undefined : ended - Date.parse(run.startedAt),
+    costUsd,
+    version: run.version,
   };
 }
 
@@ -107,7 +107,7 @@ export async function runsPage(target: Target, model: string | undefined, cursor
   const costs = await target.costs.get(runs.map((run) => run.runId));
   return {
     runs: runs.map((run) => runRow(run, costs.get(run.runId)?.totalUsd)),
-    ...(next === undefined ? {} : { next }),
+    next,
   };
 }
 
@@ -130,8 +130,8 @@ function newestFirst(a: Run, b: Run): number {
 interface Step {
   name: string;
   status: 'Running' | 'Succeeded' | 'Failed';
-  startedAt?: string;
-  endedAt?: string;
+  startedAt?: string | undefined;
+  endedAt?: string | undefined;
 }
 
 /**
@@ -153,7 +153,7 @@ export async function runDetail(target: Target, readers: RunReaders, runId: stri
     const at = event.timestamp?.toISOString();
     const entered = event.stateEnteredEventDetails;
     if (entered?.name !== undefined) {
-      steps.push({ name: entered.name, status: 'Running', ...(at === undefined ? {} : { startedAt: at }) });
+      steps.push({ name: entered.name, status: 'Running', startedAt: at });
       jobName ??= jobNameIn(entered.input);
     }
     const exited = event.stateExitedEventDetails;
@@ -181,9 +181,9 @@ export async function runDetail(target: Target, readers: RunReaders, runId: stri
   return {
     run: { ...runRow(run, costs.get(run.runId)?.totalUsd), ...extras(run) },
     steps,
-    ...(validation === undefined ? {} : { validation }),
+    validation,
     ...(rounds === undefined || rounds.length === 0 ? {} : { training: { rounds } }),
-    ...(evaluation === undefined ? {} : { evaluation }),
+    evaluation,
     artifacts: ARTIFACT_NAMES.map((name) => ({
       name,
       href: `/api/runs/${encodeURIComponent(run.runId)}/artifacts/${name}`,
@@ -194,11 +194,11 @@ export async function runDetail(target: Target, readers: RunReaders, runId: stri
 function extras(run: Run) {
   return {
     dataset: run.dataset,
-    ...(run.error === undefined ? {} : { error: run.error }),
-    ...(run.cause === undefined ? {} : { cause: run.cause }),
-    ...(run.executionArn === undefined ? {} : { executionArn: run.executionArn }),
-    ...(run.retryOf === undefined ? {} : { retryOf: run.retryOf }),
-    ...(run.duplicateOf === undefined ? {} : { duplicateOf: run.duplicateOf }),
+    error: run.error,
+    cause: run.cause,
+    executionArn: run.executionArn,
+    retryOf: run.retryOf,
+    duplicateOf: run.duplicateOf,
   };
 }
 

@@ -17,6 +17,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { MetricDatum } from '@aws-sdk/client-cloudwatch';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { omitUndefined } from '../../../lambdas/shared/omit-undefined';
 import type { LocalHosting } from '../hosting';
 import type { Fleet } from '../hosting-state';
 import { type CaptureOptions, DataCapture, sampled } from './capture';
@@ -160,12 +161,16 @@ export async function startLocalSageMakerRuntime(
       random,
     );
     const modelStart = performance.now();
-    const answer = await answerWith(chosen, endpointName, {
-      body,
-      ...(input.contentType === undefined ? {} : { contentType: input.contentType }),
-      ...(input.accept === undefined ? {} : { accept: input.accept }),
-      ...(input.customAttributes === undefined ? {} : { customAttributes: input.customAttributes }),
-    });
+    const answer = await answerWith(
+      chosen,
+      endpointName,
+      omitUndefined({
+        body,
+        contentType: input.contentType,
+        accept: input.accept,
+        customAttributes: input.customAttributes,
+      }),
+    );
     const modelEnd = performance.now();
     const ok = answer.status >= 200 && answer.status < 300;
     count(endpointName, chosen.fleet.endpointConfigName, ok);
@@ -411,7 +416,7 @@ function endpointNames(hosting: LocalHosting): string[] {
   const names: string[] = [];
   let token: string | undefined;
   do {
-    const page = list({ MaxResults: 100, ...(token === undefined ? {} : { NextToken: token }) }) as {
+    const page = list({ MaxResults: 100, NextToken: token }) as {
       Endpoints?: { EndpointName?: string }[];
       NextToken?: string;
     };
