@@ -3,7 +3,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import type { EvaluationDecision } from '../shared/pipeline';
-import { runContextSchema, trainingResultSchema, trainingRunPlan } from '../shared/pipeline-schemas';
+import { runContextSchema, trainingResultSchema, trainingRunPlanSchema } from '../shared/pipeline-schemas';
 import { ModelRegistryClient } from '../shared/registry';
 import { requireEnv } from '../shared/runtime/env';
 import { parseInput } from '../shared/runtime/errors';
@@ -20,7 +20,7 @@ const registry = new ModelRegistryClient({ client: dynamodb, tableName, defaultA
 /** Decides Approved, PendingApproval or Rejected for the run's model, with the reasons. */
 const inputSchema = z.object({
   run: runContextSchema,
-  plan: trainingRunPlan,
+  plan: trainingRunPlanSchema,
   training: trainingResultSchema,
 });
 

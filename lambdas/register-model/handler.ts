@@ -7,7 +7,7 @@ import {
   evaluationDecisionSchema,
   runContextSchema,
   trainingResultSchema,
-  trainingRunPlan,
+  trainingRunPlanSchema,
 } from '../shared/pipeline-schemas';
 import { ModelRegistryClient } from '../shared/registry';
 import { requireEnv } from '../shared/runtime/env';
@@ -28,7 +28,7 @@ const events = tracer.captureAWSv3Client(new EventBridgeClient({}));
 /** Registers the run's version once, announces it and marks the run Succeeded. */
 const inputSchema = z.object({
   run: runContextSchema,
-  plan: trainingRunPlan,
+  plan: trainingRunPlanSchema,
   training: trainingResultSchema,
   evaluation: evaluationDecisionSchema,
 });

@@ -10,6 +10,7 @@ import type {
   EvaluationDecision,
   EvaluationPlan,
   RunContext,
+  TrainingPlan,
   TrainingResult,
   TrainingRunPlan,
 } from './pipeline';
@@ -47,22 +48,41 @@ export const evaluationPlanSchema = z.looseObject({
   approval: z.enum(['auto', 'manual']),
 }) satisfies z.ZodMiniType<EvaluationPlan>;
 
+const positiveInt = z.int().check(z.gte(1));
+
+export const trainingPlanSchema = z.looseObject({
+  jobName: text,
+  algorithmSpecification: z.looseObject({
+    TrainingImage: text,
+    TrainingInputMode: z.literal('File'),
+    MetricDefinitions: z.exactOptional(z.array(z.looseObject({ Name: text, Regex: text }))),
+  }),
+  hyperParameters: z.record(z.string(), z.string()),
+  resourceConfig: z.looseObject({
+    InstanceType: text,
+    InstanceCount: positiveInt,
+    VolumeSizeInGB: positiveInt,
+    VolumeKmsKeyId: z.exactOptional(text),
+  }),
+  stoppingCondition: z.looseObject({
+    MaxRuntimeInSeconds: positiveInt,
+    MaxWaitTimeInSeconds: z.exactOptional(positiveInt),
+  }),
+  enableManagedSpotTraining: z.boolean(),
+  trainUri: text,
+  validationUri: text,
+  outputUri: text,
+  checkpointUri: text,
+}) satisfies z.ZodMiniType<TrainingPlan>;
+
 export const trainingRunPlanSchema = z.looseObject({
   reportUri: text,
   baselineUri: text,
   lineage: lineageSchema,
-  training: z.looseObject({
-    jobName: text,
-    algorithmSpecification: z.looseObject({ TrainingImage: text, TrainingInputMode: z.literal('File') }),
-    hyperParameters: z.record(z.string(), z.string()),
-  }),
+  training: trainingPlanSchema,
   evaluation: evaluationPlanSchema,
-});
-// The training plan's other fields are passed through as they came; the type says what they are.
-export const trainingRunPlan = z.pipe(
-  trainingRunPlanSchema,
-  z.transform((plan) => plan as unknown as TrainingRunPlan),
-);
+  duplicateOf: z.exactOptional(z.undefined()),
+}) satisfies z.ZodMiniType<TrainingRunPlan>;
 
 export const duplicateRunPlanSchema = z.object({
   reportUri: text,
