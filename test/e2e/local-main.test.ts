@@ -1,9 +1,10 @@
 /**
  * `npm start` as people run it: a real `npm` process (npm -> node local/main.ts -> DynamoDB Local's JVM,
  * trainers), stopped by a signal the way a terminal, a shell or a process manager sends it. It must exit
- * within 5 s, remove runtime.json and leave no process behind.
+ * within 5 s, remove runtime.json and leave no process behind. And `npm run demo` then `npm start` on the same
+ * state: the demo's last lines, and the second upload of the sample recognised as a duplicate.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateTrainingJobCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { describe, expect, it } from 'vitest';
+import { runCli } from '../../cli/program';
 import type { RuntimeDiscovery } from '../../local/discovery';
 
 const ROOT = join(__dirname, '..', '..');
@@ -29,11 +31,15 @@ interface Started {
  * with SIGINT and SIGQUIT ignored, in a process group of its own (so the test can also signal the group, as
  * a terminal's Ctrl-C or hang-up does).
  */
-async function startInBackground(phase: 'up' | 'synth' = 'up'): Promise<Started> {
-  const stateDir = mkdtempSync(join(tmpdir(), 'mlops-main-'));
+async function startInBackground(
+  phase: 'up' | 'synth' | 'summary' = 'up',
+  stateDir = mkdtempSync(join(tmpdir(), 'mlops-main-')),
+): Promise<Started> {
+  // `summary`: with the sample, up to the line that ends the summary.
+  const sample = phase === 'summary' ? '' : '--no-sample ';
   const shell = spawn(
     'bash',
-    ['-c', 'npm start -- --no-sample --state-dir "$1" >"$1.log" 2>&1 & echo $!; wait $!', 'bash', stateDir],
+    ['-c', `npm start -- ${sample}--state-dir "$1" >"$1.log" 2>&1 & echo $!; wait $!`, 'bash', stateDir],
     { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
@@ -47,6 +53,8 @@ async function startInBackground(phase: 'up' | 'synth' = 'up'): Promise<Started>
   if (phase === 'synth') {
     // The synth child (bin/app.ts) is running: the first phase, which takes seconds.
     await until(() => descendants(shell.pid).some((p) => p.args.includes('bin/app.ts')), started);
+  } else if (phase === 'summary') {
+    await until(() => readFileSync(`${stateDir}.log`, 'utf8').includes('Local runtime is up.'), started);
   } else {
     await until(() => existsSync(join(stateDir, 'runtime.json')), started);
   }
@@ -125,6 +133,80 @@ describe('npm start, as a process', () => {
     }
   });
 });
+
+describe('npm run demo, then npm start on the same state', () => {
+  it('the demo ends with its last lines and 0; npm start then records the same sample as a duplicate, no new version', async () => {
+    // Prepare
+    const stateDir = mkdtempSync(join(tmpdir(), 'mlops-demo-'));
+    let started: Started | undefined;
+    try {
+      // Act: the demo, to its end
+      const demo = spawnSync('npm', ['run', 'demo', '--', '--state-dir', stateDir], {
+        cwd: ROOT,
+        encoding: 'utf8',
+      });
+      // Act: npm start on the state the demo left, up to its summary
+      started = await startInBackground('summary', stateDir);
+      const log = readFileSync(`${stateDir}.log`, 'utf8');
+      const runs = await mlops(['runs', 'list', '--model', 'penguins', '--json', '--state-dir', stateDir]);
+      const model = await mlops(['models', 'show', 'penguins', '--json', '--state-dir', stateDir]);
+
+      // Assess: the demo says what is true once it has exited, and names the state dir everywhere
+      expect(demo.status, demo.stdout + demo.stderr).toBe(0);
+      const first = /✔ penguins v1 registered: Approved\n {2}run {8}(penguins-[0-9a-f]{16})\n/.exec(
+        demo.stdout,
+      )?.[1];
+      expect(first, demo.stdout).toBeDefined();
+      const deployment = /deployments show (\S+)/.exec(demo.stdout)?.[1];
+      expect(demo.stdout).toMatch(
+        /✔ penguins v1 deployed: endpoint serverlessmlops-penguins served it while the demo ran\n/,
+      );
+      expect(demo.stdout).not.toMatch(/\n {2}(predict|details) /);
+      expect(demo.stdout.trimEnd().split('\n').slice(-7)).toEqual([
+        'Demo done; the local runtime it started has stopped.',
+        `  State (registry, objects, models) is kept in ${stateDir}.`,
+        `  \`npm start -- --state-dir ${stateDir}\` serves it again, until Ctrl-C; while that runs:`,
+        `    npm run -s mlops -- --state-dir ${stateDir} runs list`,
+        `    npm run -s mlops -- --state-dir ${stateDir} artifacts ${first} [report|lineage|baseline|encoding|contract|model]`,
+        `    npm run -s mlops -- --state-dir ${stateDir} predict penguins ${join(stateDir, 'penguins-rows.csv')}`,
+        `    npm run -s mlops -- --state-dir ${stateDir} deployments show ${deployment}`,
+      ]);
+      // Assess: the second start trained nothing and registered nothing
+      expect(log).toContain(
+        `✔ penguins: these data were already trained as v1 by run ${first}; not trained again.`,
+      );
+      expect(log).toContain('✔ penguins v1 serves on endpoint serverlessmlops-penguins (deployed before)');
+      expect(runs.code, runs.stderr).toBe(0);
+      const listed = (
+        JSON.parse(runs.stdout) as { runs: { runId: string; status: string; duplicateOf?: string }[] }
+      ).runs;
+      expect(listed.map(({ status, duplicateOf }) => ({ status, duplicateOf }))).toEqual([
+        { status: 'Succeeded', duplicateOf: first },
+        { status: 'Succeeded', duplicateOf: undefined },
+      ]);
+      expect(model.code, model.stderr).toBe(0);
+      expect(
+        (JSON.parse(model.stdout) as { versions: { version: number }[] }).versions.map((v) => v.version),
+      ).toEqual([1]);
+    } finally {
+      if (started) {
+        const before = descendants(started.shell.pid);
+        await signalAndWait(started, before, () => process.kill(started?.npm as number, 'SIGINT'));
+        cleanUp(started);
+      }
+      rmSync(stateDir, { recursive: true, force: true });
+      rmSync(`${stateDir}.log`, { force: true });
+    }
+  }, 240_000);
+});
+
+/** The CLI in-process: stdout, stderr and the exit code. */
+async function mlops(argv: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(argv, { io: { out: (text) => out.push(text), err: (text) => err.push(text) } });
+  return { code, stdout: out.join(''), stderr: err.join('') };
+}
 
 /** Sends the signal and waits until every process of `before` has ended (wherever it was re-parented). */
 async function signalAndWait(
