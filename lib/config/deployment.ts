@@ -88,7 +88,8 @@ function mergeAutoscaling(
   base: AutoscalingInput,
   over: AutoscalingInput,
 ): { autoscaling?: AutoscalingInput } {
-  if (over === undefined) return base === undefined ? {} : { autoscaling: base };
+  // No setting of its own: the defaults' autoscaling is already in the endpoint (`...base.endpoint`).
+  if (over === undefined) return {};
   if (over === false || base === undefined || base === false) return { autoscaling: over };
   return { autoscaling: { ...base, ...over } };
 }

@@ -9,23 +9,22 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { ENDPOINT_WAIT_ALLOWANCE_SECONDS } from '../../lambdas/shared/deployment/workflow';
-import { endpointName, namePrefix, resourceNamePattern } from '../../lambdas/shared/endpoints/naming';
+import { namePrefix, resourceNamePattern } from '../../lambdas/shared/endpoints/naming';
 import {
   DEPLOYMENT_REQUESTED,
   EVENT_SOURCE,
   MODEL_APPROVED,
   MODEL_REGISTERED,
 } from '../../lambdas/shared/events';
-import {
-  MODEL_SETTINGS_DEFAULTS_KEY,
-  type RuntimeDeploymentSettingsMap,
-  type RuntimeModelSettingsMap,
+import type {
+  RuntimeDeploymentSettingsMap,
+  RuntimeModelSettingsMap,
 } from '../../lambdas/shared/model-settings';
 import { KeyPatterns, Prefixes, RunArtifacts, splitFolder } from '../../lambdas/shared/s3-layout';
-import { ecrRepositoryOf } from '../config/training-images';
 import { deploymentDefinition, leaseWaitSeconds } from '../workflows/deployment';
 import { grantListUnder } from './list-bucket';
 import type { ModelRegistry } from './model-registry';
+import { ModelRoles } from './model-roles';
 import { acknowledgeWildcardResource } from './nag';
 import { PipelineFunction } from './pipeline-function';
 import type { BucketReference } from './references';
@@ -141,8 +140,17 @@ export class DeploymentPipeline extends Construct {
       Object.fromEntries(Object.entries(props.deploymentSettings).map(([model, s]) => [model, s.mode])),
     );
 
-    this.modelExecutionRoles = this.createModelRoles(props);
-    this.modelExecutionRole = this.modelExecutionRoles[MODEL_SETTINGS_DEFAULTS_KEY] as iam.Role;
+    // Id 'Default' is left out of logical ids: the roles keep the ids they had as children of this construct,
+    // so a deployed stack keeps them (live endpoints' models name them) instead of replacing them.
+    const modelRoles = new ModelRoles(this, 'Default', {
+      artifactsBucket,
+      encryptionKey: key,
+      namePrefix: this.namePrefix,
+      models: Object.keys(props.deploymentSettings),
+      modelSettings: props.modelSettings,
+    });
+    this.modelExecutionRoles = modelRoles.roles;
+    this.modelExecutionRole = modelRoles.defaultRole;
     const executionRoles = JSON.stringify(
       Object.fromEntries(
         Object.entries(this.modelExecutionRoles).map(([model, role]) => [model, role.roleArn]),
@@ -229,7 +237,7 @@ export class DeploymentPipeline extends Construct {
           },
           eventBus,
           endpointWaitSeconds: longestWait,
-          ...(props.alarmTopic ? { alarmTopicArn: props.alarmTopic.topicArn } : {}),
+          alarmTopicArn: props.alarmTopic?.topicArn,
         }),
       ),
       stateMachineType: sfn.StateMachineType.STANDARD,
@@ -298,166 +306,6 @@ export class DeploymentPipeline extends Construct {
       });
       this.deadLetterQueue.grant(target.function, 'sqs:SendMessage');
     }
-  }
-
-  /**
-   * The roles SageMaker assumes to host models: one per model named in the config, reading only that model's
-   * artifacts (`runs/<model>-<16 hex>/output/`) and writing only its capture (`capture/<model>/`); and the
-   * default role for models first seen in an upload, which reads and writes every other model's but is denied
-   * the configured models'. Run ids are known only at run time, a role's scope is fixed at synth time: the
-   * model's run-id prefix is what ties them (s3-layout.ts KeyPatterns.modelRunFolder). Permissions follow
-   * "CreateModel API: Execution Role Permissions" in https://docs.aws.amazon.com/sagemaker/latest/dg/sagemaker-roles.html.
-   */
-  private createModelRoles(props: DeploymentPipelineProps): Record<string, iam.Role> {
-    const configured = Object.keys(props.deploymentSettings)
-      .filter((model) => model !== MODEL_SETTINGS_DEFAULTS_KEY)
-      .sort();
-    const roles: Record<string, iam.Role> = {
-      [MODEL_SETTINGS_DEFAULTS_KEY]: this.createModelRole(props, 'ModelExecutionRole', {
-        others: configured,
-      }),
-    };
-    for (const model of configured) {
-      roles[model] = this.createModelRole(props, `ModelExecutionRoleFor-${model}`, { model });
-    }
-    return roles;
-  }
-
-  /** One model execution role: `model` set, that model's artifacts only; else every model but `others`. */
-  private createModelRole(
-    props: DeploymentPipelineProps,
-    id: string,
-    scope: { readonly model: string } | { readonly others: readonly string[] },
-  ): iam.Role {
-    const { artifactsBucket: artifacts, encryptionKey: key } = props;
-    const { partition, region, account } = Stack.of(this);
-    const model = 'model' in scope ? scope.model : undefined;
-    const role = new iam.Role(this, id, {
-      assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': account } },
-      }),
-      description:
-        model === undefined
-          ? 'SageMaker endpoints of the serverless-mlops deployment workflow: models not named in the config'
-          : `SageMaker endpoints of the serverless-mlops deployment workflow: model ${model}`,
-    });
-    const modelArtifacts = artifacts.arnForObjects(
-      model === undefined
-        ? KeyPatterns.runFolder(RunArtifacts.output)
-        : KeyPatterns.modelRunFolder(model, RunArtifacts.output),
-    );
-    const capture = artifacts.arnForObjects(
-      model === undefined ? KeyPatterns.capture : KeyPatterns.modelCapture(model),
-    );
-    role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [modelArtifacts] }));
-    role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [capture] }));
-    if ('others' in scope && scope.others.length > 0) {
-      // An explicit deny wins over the allow above: a model named in the config is out of the default's reach.
-      role.addToPolicy(
-        new iam.PolicyStatement({
-          effect: iam.Effect.DENY,
-          actions: ['s3:GetObject'],
-          resources: scope.others.map((other) =>
-            artifacts.arnForObjects(KeyPatterns.modelRunFolder(other, RunArtifacts.output)),
-          ),
-        }),
-      );
-      role.addToPolicy(
-        new iam.PolicyStatement({
-          effect: iam.Effect.DENY,
-          actions: ['s3:PutObject'],
-          resources: scope.others.map((other) => artifacts.arnForObjects(KeyPatterns.modelCapture(other))),
-        }),
-      );
-    }
-    key.grant(role, 'kms:Decrypt', 'kms:GenerateDataKey', 'kms:Encrypt');
-    const logGroups = `arn:${partition}:logs:${region}:${account}:log-group:/aws/sagemaker/Endpoints/${
-      model === undefined ? resourceNamePattern(this.namePrefix) : endpointName(this.namePrefix, model)
-    }`;
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: [
-          'logs:CreateLogGroup',
-          'logs:CreateLogStream',
-          'logs:PutLogEvents',
-          'logs:DescribeLogStreams',
-        ],
-        resources: [logGroups, `${logGroups}:*`],
-      }),
-    );
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['cloudwatch:PutMetricData'],
-        // '*': PutMetricData has no resource-level permissions; the namespace condition is the scope.
-        resources: ['*'],
-        conditions: { StringLike: { 'cloudwatch:namespace': '/aws/sagemaker/Endpoints*' } },
-      }),
-    );
-    // The default role serves any model; a model's own role only that model's image.
-    const ownSettings = model === undefined ? undefined : props.modelSettings[model];
-    const images =
-      model === undefined
-        ? Object.values(props.modelSettings)
-        : [ownSettings ?? props.modelSettings[MODEL_SETTINGS_DEFAULTS_KEY]].filter((s) => s !== undefined);
-    const repositories = [
-      ...new Set(
-        images
-          .filter(({ training }) => !training.builtInAlgorithm)
-          .flatMap(({ training }) => {
-            const repository = ecrRepositoryOf(training.image);
-            return repository === undefined
-              ? []
-              : [
-                  `arn:${repository.partition ?? partition}:ecr:${repository.region}:${repository.account}:repository/${repository.name}`,
-                ];
-          }),
-      ),
-    ].sort();
-    if (repositories.length > 0) {
-      role.addToPolicy(
-        new iam.PolicyStatement({
-          actions: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'],
-          resources: repositories,
-        }),
-      );
-      role.addToPolicy(
-        new iam.PolicyStatement({
-          actions: ['ecr:GetAuthorizationToken'],
-          // '*': GetAuthorizationToken has no resource-level permissions.
-          resources: ['*'],
-        }),
-      );
-    }
-    acknowledgeWildcardResource(
-      role,
-      '*',
-      'cloudwatch:PutMetricData (limited by its namespace condition) and ecr:GetAuthorizationToken have no resource-level permissions.',
-    );
-    acknowledgeWildcardResource(
-      role,
-      modelArtifacts,
-      model === undefined
-        ? `Model artifacts are under ${Prefixes.runs}<runId>/${RunArtifacts.output}, run ids known only at run time; read-only, that folder only, models named in the config denied.`
-        : `Model ${model}'s artifacts are under ${Prefixes.runs}${model}-<16 hex>/${RunArtifacts.output}, run ids known only at run time; read-only, that model's runs and folder only.`,
-    );
-    acknowledgeWildcardResource(
-      role,
-      capture,
-      `SageMaker data capture writes under ${Prefixes.capture}${model ?? '<model>'}/<endpoint>/<variant>/yyyy/mm/dd/hh/; write-only.`,
-    );
-    acknowledgeWildcardResource(
-      role,
-      logGroups,
-      model === undefined
-        ? "Each endpoint has its own log group, named after the stack's endpoint prefix."
-        : `Endpoint log groups are named by SageMaker after the endpoint (${endpointName(this.namePrefix, model)}).`,
-    );
-    acknowledgeWildcardResource(
-      role,
-      `${logGroups}:*`,
-      'SageMaker writes one log stream per endpoint instance.',
-    );
-    return role;
   }
 
   /**
@@ -642,9 +490,7 @@ export class DeploymentPipeline extends Construct {
     // The prediction baseline (lambdas/finish-deployment/prediction-baseline.ts): the validation split predicted
     // through the endpoint, stored once per run (HeadObject first, hence GetObject and ListBucket on it).
     const validation = artifacts.arnForObjects(KeyPatterns.runFolder(splitFolder('validation')));
-    const predictionBaseline = artifacts.arnForObjects(
-      `${Prefixes.runs}*/${RunArtifacts.predictionBaseline}`,
-    );
+    const predictionBaseline = artifacts.arnForObjects(KeyPatterns.runFile(RunArtifacts.predictionBaseline));
     f.finish.role.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [validation, predictionBaseline] }),
     );

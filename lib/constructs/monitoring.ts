@@ -28,9 +28,6 @@ import type { BucketReference } from './references';
 /** Lambda environment variables are capped at 4 KB in total (names and values); leave room for the others. */
 const MAX_SETTINGS_BYTES = 3584;
 
-/** Where the retrainer writes its datasets: `datasets/<model>/retrain-<window>.csv` (an upload that starts a run). */
-export const RETRAIN_DATASET_PATTERN = `${Prefixes.datasets}*/retrain-*`;
-
 export interface MonitoringProps {
   /** Ground truth arrives under `ground-truth/<model>/`; retrain datasets go to `datasets/<model>/`. */
   readonly dataBucket: BucketReference;
@@ -122,7 +119,7 @@ export class Monitoring extends Construct {
       Object.fromEntries(
         Object.entries(props.modelSettings).map(([model, { problemType, evaluation }]) => [
           model,
-          { ...(problemType === undefined ? {} : { problemType }), evaluation },
+          { problemType, evaluation },
         ]),
       ),
     );
@@ -257,8 +254,8 @@ export class Monitoring extends Construct {
     const capture = artifacts.arnForObjects(KeyPatterns.capture);
     const reports = artifacts.arnForObjects(KeyPatterns.monitoring);
     const contracts = artifacts.arnForObjects(KeyPatterns.contracts);
-    const groundTruth = data.arnForObjects(`${Prefixes.groundTruth}*`);
-    const runFile = (file: string) => artifacts.arnForObjects(`${Prefixes.runs}*/${file}`);
+    const groundTruth = data.arnForObjects(KeyPatterns.groundTruth);
+    const runFile = (file: string) => artifacts.arnForObjects(KeyPatterns.runFile(file));
     const baselines = [
       runFile(RunArtifacts.baseline),
       runFile(RunArtifacts.encoding),
@@ -280,12 +277,12 @@ export class Monitoring extends Construct {
     read(checkQuality.role, [groundTruth]);
     write(checkQuality.role, [reports]);
     list(checkQuality.role, artifacts, [KeyPatterns.capture, KeyPatterns.monitoring, KeyPatterns.runs]);
-    list(checkQuality.role, data, [`${Prefixes.groundTruth}*`]);
+    list(checkQuality.role, data, [KeyPatterns.groundTruth]);
     // Retrain: the last training dataset (an upload, by version) and its run's artifacts, the labels and the
     // labeled capture; it writes only retrain datasets.
     const uploads = data.arnForObjects(KeyPatterns.datasets);
     const runs = artifacts.arnForObjects(KeyPatterns.runs);
-    const retrainDatasets = data.arnForObjects(RETRAIN_DATASET_PATTERN);
+    const retrainDatasets = data.arnForObjects(KeyPatterns.retrainDatasets);
     retrain.role.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:GetObjectVersion'], resources: [uploads] }),
     );
@@ -296,7 +293,7 @@ export class Monitoring extends Construct {
         resources: [retrainDatasets],
       }),
     );
-    list(retrain.role, data, [KeyPatterns.datasets, `${Prefixes.groundTruth}*`]);
+    list(retrain.role, data, [KeyPatterns.datasets, KeyPatterns.groundTruth]);
     list(retrain.role, artifacts, [KeyPatterns.capture, KeyPatterns.runs, KeyPatterns.contracts]);
 
     const reasons: [PipelineFunction[], string, string][] = [

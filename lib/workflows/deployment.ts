@@ -83,7 +83,7 @@ export interface DeploymentDefinitionProps {
    * every endpoint, so constants of the definition rather than fields of the plan).
    * @default none: the endpoint alarms only drive rollback
    */
-  readonly alarmTopicArn?: string;
+  readonly alarmTopicArn?: string | undefined;
 }
 
 /**
