@@ -8,29 +8,14 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
-import { DRIFT_CORRECTIONS, type RuntimeMonitoringSettingsMap } from '../shared/model-settings';
+import type { RuntimeMonitoringSettingsMap } from '../shared/model-settings';
+import { runtimeMonitoringSettingsMapSchema } from '../shared/model-settings-schemas';
 import { ModelRegistryClient, MonitoringWindows } from '../shared/registry';
 import { parseJsonEnv, requireEnv } from '../shared/runtime/env';
 import { parseInput } from '../shared/runtime/errors';
 import { createPowertools, instrumented } from '../shared/runtime/powertools';
 import * as z from '../shared/zod';
 import { type CheckDriftResult, checkDrift, DEFAULT_SETTLE_SECONDS } from './check';
-
-/** The drift-check fields of MONITORING_SETTINGS' entries (other fields are the other checks'). */
-const monitoringSettingsSchema = z.record(
-  z.string(),
-  z.looseObject({
-    schedule: z.string(),
-    minSamples: z.int().check(z.gte(1)),
-    driftShare: z.number().check(z.gt(0), z.lte(1)),
-    criticalFeatures: z.array(z.string()),
-    correction: z.enum(DRIFT_CORRECTIONS),
-    alpha: z.number().check(z.gt(0), z.lt(1)),
-    consecutiveWindows: z.int(),
-    cooldownSeconds: z.number(),
-    qualityTolerance: z.number(),
-  }),
-);
 
 /** The rule's target input. */
 export const checkDriftInputSchema = z.object({
@@ -42,7 +27,10 @@ export const checkDriftInputSchema = z.object({
 const tableName = requireEnv('REGISTRY_TABLE_NAME');
 const artifactsBucket = requireEnv('ARTIFACTS_BUCKET');
 const eventBusName = requireEnv('EVENT_BUS_NAME');
-const settings: RuntimeMonitoringSettingsMap = parseJsonEnv('MONITORING_SETTINGS', monitoringSettingsSchema);
+const settings: RuntimeMonitoringSettingsMap = parseJsonEnv(
+  'MONITORING_SETTINGS',
+  runtimeMonitoringSettingsMapSchema,
+);
 const settleText = process.env.CAPTURE_SETTLE_SECONDS?.trim();
 const settleSeconds = settleText ? Number(settleText) : DEFAULT_SETTLE_SECONDS;
 if (!(settleSeconds >= 0))

@@ -19,7 +19,7 @@ import { DEFAULT_OBJECTIVE, findXgboostMetric, type ProblemType } from '../share
 import {
   type MonitoringScheduleInput,
   monitoringSettingsFor,
-  type RuntimeModelSettingsMap,
+  type RuntimeEvaluationSettingsMap,
   type RuntimeMonitoringSettingsMap,
   runtimeSettingsFor,
   scheduledModels,
@@ -55,7 +55,7 @@ export interface CheckQualityConfig {
   readonly artifactsBucket: string;
   readonly eventBusName: string;
   readonly monitoring: RuntimeMonitoringSettingsMap;
-  readonly models: RuntimeModelSettingsMap;
+  readonly models: RuntimeEvaluationSettingsMap;
   /** @default DEFAULT_CAPTURE_LOOKBACK_SECONDS */
   readonly captureLookbackSeconds?: number;
 }

@@ -12,11 +12,13 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
-import type { RuntimeModelSettingsMap, RuntimeMonitoringSettingsMap } from '../shared/model-settings';
+import {
+  runtimeEvaluationSettingsMapSchema,
+  runtimeMonitoringSettingsMapSchema,
+} from '../shared/model-settings-schemas';
 import { ModelRegistryClient, MonitoringWindows } from '../shared/registry';
 import { parseJsonEnv, requireEnv } from '../shared/runtime/env';
 import { createPowertools, instrumented } from '../shared/runtime/powertools';
-import * as z from '../shared/zod';
 import {
   type CheckQualityConfig,
   checkQuality,
@@ -24,29 +26,6 @@ import {
   type ModelQualityOutcome,
 } from './check';
 import { scheduleInputOf } from './input';
-
-/** The quality check's fields of MONITORING_SETTINGS' entries (the others are the other checks'). */
-const monitoringSettingsSchema = z.record(
-  z.string(),
-  z.looseObject({
-    minSamples: z.int().check(z.gte(1)),
-    alpha: z.number().check(z.gt(0), z.lt(1)),
-    consecutiveWindows: z.int().check(z.gte(1)),
-    cooldownSeconds: z.number().check(z.gte(0)),
-    qualityTolerance: z.number().check(z.gte(0)),
-  }),
-);
-
-/** The evaluation part of MODEL_SETTINGS' entries. */
-const modelSettingsSchema = z.record(
-  z.string(),
-  z.looseObject({
-    evaluation: z.looseObject({
-      metric: z.exactOptional(z.string()),
-      higherIsBetter: z.exactOptional(z.boolean()),
-    }),
-  }),
-);
 
 const lookbackText = process.env.CAPTURE_LOOKBACK_SECONDS?.trim();
 const captureLookbackSeconds = lookbackText ? Number(lookbackText) : DEFAULT_CAPTURE_LOOKBACK_SECONDS;
@@ -57,12 +36,8 @@ const config: CheckQualityConfig = {
   dataBucket: requireEnv('DATA_BUCKET'),
   artifactsBucket: requireEnv('ARTIFACTS_BUCKET'),
   eventBusName: requireEnv('EVENT_BUS_NAME'),
-  monitoring: parseJsonEnv(
-    'MONITORING_SETTINGS',
-    monitoringSettingsSchema,
-  ) as unknown as RuntimeMonitoringSettingsMap,
-  // Checked for the fields the check reads; the rest is the training pipeline's.
-  models: parseJsonEnv('MODEL_SETTINGS', modelSettingsSchema) as unknown as RuntimeModelSettingsMap,
+  monitoring: parseJsonEnv('MONITORING_SETTINGS', runtimeMonitoringSettingsMapSchema),
+  models: parseJsonEnv('MODEL_SETTINGS', runtimeEvaluationSettingsMapSchema),
   captureLookbackSeconds,
 };
 

@@ -14,11 +14,10 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { DEFAULT_CAPTURE_LOOKBACK_SECONDS } from '../shared/ground-truth';
-import type { RuntimeMonitoringSettingsMap } from '../shared/model-settings';
+import { runtimeMonitoringSettingsMapSchema } from '../shared/model-settings-schemas';
 import { ModelRegistryClient, MonitoringWindows, RetrainSlots } from '../shared/registry';
 import { parseJsonEnv, requireEnv } from '../shared/runtime/env';
 import { createPowertools, instrumented } from '../shared/runtime/powertools';
-import * as z from '../shared/zod';
 import { retrainActionOf } from './input';
 import {
   considerRetrain,
@@ -28,15 +27,6 @@ import {
   releaseOnExecutionEnded,
   releaseOnRegistered,
 } from './retrain';
-
-/** The retrainer's fields of MONITORING_SETTINGS' entries (the others are the checks'). */
-const monitoringSettingsSchema = z.record(
-  z.string(),
-  z.looseObject({
-    consecutiveWindows: z.int().check(z.gte(1)),
-    cooldownSeconds: z.number().check(z.gte(0)),
-  }),
-);
 
 const abandonText = process.env.RETRAIN_ABANDON_AFTER_SECONDS?.trim();
 const abandonAfterSeconds = abandonText ? Number(abandonText) : DEFAULT_ABANDON_AFTER_SECONDS;
@@ -53,10 +43,7 @@ const config: RetrainConfig = {
   dataBucket: requireEnv('DATA_BUCKET'),
   artifactsBucket: requireEnv('ARTIFACTS_BUCKET'),
   eventBusName: requireEnv('EVENT_BUS_NAME'),
-  monitoring: parseJsonEnv(
-    'MONITORING_SETTINGS',
-    monitoringSettingsSchema,
-  ) as unknown as RuntimeMonitoringSettingsMap,
+  monitoring: parseJsonEnv('MONITORING_SETTINGS', runtimeMonitoringSettingsMapSchema),
   ...(kmsKeyArn ? { kmsKeyArn } : {}),
   abandonAfterSeconds,
   captureLookbackSeconds,

@@ -83,6 +83,10 @@ export interface RuntimeDeploymentSettings {
 /** Every listed model plus `defaults`. */
 export type RuntimeModelSettingsMap = Readonly<Record<string, RuntimeModelSettings>>;
 
+/** What the quality check gets of a model's settings (its MODEL_SETTINGS has only these, for room). */
+export type RuntimeEvaluationSettings = Pick<RuntimeModelSettings, 'problemType' | 'evaluation'>;
+export type RuntimeEvaluationSettingsMap = Readonly<Record<string, RuntimeEvaluationSettings>>;
+
 /**
  * Every listed model's deployment settings plus `defaults`: a map of its own, not part of MODEL_SETTINGS, since
  * the training pipeline's Lambdas never deploy and their environment (4 KB for all variables) has no room for it.
@@ -92,7 +96,10 @@ export type RuntimeDeploymentSettingsMap = Readonly<Record<string, RuntimeDeploy
 export const MODEL_SETTINGS_DEFAULTS_KEY = 'defaults';
 
 /** The settings for a model: its own entry, or `defaults` for a model first seen in an upload. */
-export function runtimeSettingsFor(settings: RuntimeModelSettingsMap, model: string): RuntimeModelSettings {
+export function runtimeSettingsFor<S = RuntimeModelSettings>(
+  settings: Readonly<Record<string, S>>,
+  model: string,
+): S {
   const found = settings[model] ?? settings[MODEL_SETTINGS_DEFAULTS_KEY];
   if (!found) throw new Error(`MODEL_SETTINGS has neither "${model}" nor "${MODEL_SETTINGS_DEFAULTS_KEY}"`);
   return found;

@@ -3,7 +3,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
-import type { RuntimeModelSettingsMap } from '../shared/model-settings';
+import { runtimeModelSettingsMapSchema } from '../shared/model-settings-schemas';
 import type { RunPlan } from '../shared/pipeline';
 import { runContextSchema } from '../shared/pipeline-schemas';
 import { TrainedDatasets } from '../shared/registry/trained-datasets';
@@ -17,11 +17,7 @@ const powertools = createPowertools('validate-dataset');
 const config = {
   artifactsBucket: requireEnv('ARTIFACTS_BUCKET'),
   kmsKeyArn: requireEnv('KMS_KEY_ARN'),
-  // Produced by the stack from the validated configuration; checked here only for its shape.
-  modelSettings: parseJsonEnv(
-    'MODEL_SETTINGS',
-    z.record(z.string(), z.looseObject({ training: z.looseObject({ image: z.string() }) })),
-  ) as unknown as RuntimeModelSettingsMap,
+  modelSettings: parseJsonEnv('MODEL_SETTINGS', runtimeModelSettingsMapSchema),
 };
 const s3 = powertools.tracer.captureAWSv3Client(new S3Client({}));
 const dynamodb = DynamoDBDocumentClient.from(powertools.tracer.captureAWSv3Client(new DynamoDBClient({})));

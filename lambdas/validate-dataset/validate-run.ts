@@ -12,7 +12,11 @@ import {
   type RejectionReason,
   RejectionReasons,
 } from '../shared/metric-names';
-import { type RuntimeModelSettingsMap, runtimeSettingsFor } from '../shared/model-settings';
+import {
+  type RuntimeModelSettings,
+  type RuntimeModelSettingsMap,
+  runtimeSettingsFor,
+} from '../shared/model-settings';
 import type { DuplicateRunPlan, PlanLineage, RunContext, RunPlan, TrainingRunPlan } from '../shared/pipeline';
 import { PipelineErrors } from '../shared/pipeline';
 import type { TrainedDatasetLookup } from '../shared/registry/trained-datasets';
@@ -188,7 +192,7 @@ async function duplicatePlan(
 /** What validateDataset is told about the contract: the contract itself, or what to infer one with. */
 function inferenceGuide(
   found: FoundContract,
-  settings: ReturnType<typeof runtimeSettingsFor>,
+  settings: RuntimeModelSettings,
   run: RunContext,
 ): Pick<ValidateDatasetInput, 'contract' | 'targetColumn' | 'problemType' | 'labels'> {
   if (found.source === 'declared' || found.source === 'stored') return { contract: found.contract };

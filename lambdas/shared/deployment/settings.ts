@@ -1,37 +1,14 @@
 /** The deployment settings the deployment functions read from their environment (DEPLOYMENT_SETTINGS). */
 import type { RuntimeDeploymentSettingsMap } from '../model-settings';
+import { runtimeDeploymentSettingsMapSchema } from '../model-settings-schemas';
 import { parseJsonEnv } from '../runtime/env';
-import * as z from '../zod';
 import { ENDPOINT_WAIT_ALLOWANCE_SECONDS } from './workflow';
-
-/**
- * The map lib/config resolved and checked at synth time (toRuntimeDeploymentSettings); only its outline is
- * checked here, the ranges were checked against SageMaker's limits when the stack was built.
- */
-const settingsMapSchema = z.record(
-  z.string(),
-  z.looseObject({
-    mode: z.enum(['auto', 'manual']),
-    endpoint: z.looseObject({ type: z.enum(['realtime', 'serverless']) }),
-    trafficRouting: z.looseObject({ type: z.enum(['ALL_AT_ONCE', 'CANARY', 'LINEAR']) }),
-    bakeSeconds: z.number(),
-    maxExecutionTimeoutSeconds: z.number(),
-    dataCapturePercent: z.number(),
-    alarms: z.object({ latencyP99Ms: z.number(), errorRatePercent: z.number() }),
-    retainVersions: z.int(),
-  }),
-);
 
 /** Reads DEPLOYMENT_SETTINGS. */
 export function deploymentSettingsFromEnv(
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): RuntimeDeploymentSettingsMap {
-  // The outline is checked; the full shape is the synth-time type (see settingsMapSchema).
-  return parseJsonEnv(
-    'DEPLOYMENT_SETTINGS',
-    settingsMapSchema,
-    env,
-  ) as unknown as RuntimeDeploymentSettingsMap;
+  return parseJsonEnv('DEPLOYMENT_SETTINGS', runtimeDeploymentSettingsMapSchema, env);
 }
 
 /** The registry allows a lease of at most a day. */
