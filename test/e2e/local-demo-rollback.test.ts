@@ -18,7 +18,9 @@ describe('npm run demo -- --scenario rollback', () => {
       const { code, output } = await runDemoScenario('rollback', stateDir);
 
       // Assess
-      expect(output).toContain('✔ penguins v1 deployed: endpoint serverlessmlops-penguins serves it');
+      expect(output).toContain(
+        '✔ penguins v1 deployed: endpoint serverlessmlops-penguins served it while the demo ran',
+      );
       expect(output).toMatch(/blue\/green serverlessmlops-penguins-v2-a1: ActivatingTraffic, 50% of traffic/);
       expect(output).toMatch(/alarm serverlessmlops-penguins-invocation-5xx-errors: OK → ALARM/);
       expect(output).toMatch(/blue\/green serverlessmlops-penguins-v2-a1: Deleting/);
