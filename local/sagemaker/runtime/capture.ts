@@ -26,7 +26,7 @@ export interface CapturedInvocation {
   readonly config: DataCaptureConfig;
   readonly input: { readonly body: Buffer; readonly contentType: string | undefined };
   readonly output: { readonly body: Buffer; readonly contentType: string };
-  readonly inferenceId?: string;
+  readonly inferenceId?: string | undefined;
   readonly time: number;
 }
 

@@ -182,7 +182,7 @@ export async function startLocalSageMakerRuntime(
         config: captureConfig,
         input: { body, contentType: input.contentType },
         output: { body: answer.body, contentType: answer.contentType },
-        ...(input.inferenceId === undefined ? {} : { inferenceId: input.inferenceId }),
+        inferenceId: input.inferenceId,
         time: Date.now(),
       });
     }
