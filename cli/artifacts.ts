@@ -37,7 +37,7 @@ export const ARTIFACT_DESCRIPTIONS: Record<ArtifactName, string> = {
   encoding:
     'label classes and category codes, to encode prediction requests as the training data (accepted datasets)',
   contract:
-    "the data contract the run's dataset was validated against (older runs: the model's current contract, as the pipeline looks it up)",
+    "the data contract the run's dataset was accepted with (other runs: the model's current contract, as the pipeline looks it up)",
   model: 'model.tar.gz, the training job output (trained runs)',
 };
 
@@ -136,8 +136,9 @@ async function locate(deps: ArtifactDependencies, run: Run, name: ArtifactName):
 }
 
 /**
- * The contract the run was validated against (`runs/<id>/contract.json`, written by ValidateDataset); a run from
- * before that file has none, and gets the model's contract as the pipeline looks it up now, saying so.
+ * The contract the run was validated against (`runs/<id>/contract.json`, written by ValidateDataset for an
+ * accepted dataset); a run without it (older, rejected, a duplicate) gets the model's current contract as the
+ * pipeline looks it up now, saying so.
  */
 async function contractLocation(
   deps: ArtifactDependencies,
@@ -150,7 +151,7 @@ async function contractLocation(
   const found = await findContractText(deps.s3, deps.resources, run.model);
   if (found === undefined) return own;
   const note =
-    `run ${run.runId} has no ${own.uri} (runs validated before it was recorded have none): ` +
+    `run ${run.runId} has no ${own.uri} (only accepted datasets get one, since this version): ` +
     `this is model ${run.model}'s current contract, which may differ from the one the run was validated against`;
   return { ...(await at(found)), note };
 }

@@ -1062,7 +1062,7 @@ describe('mlops artifacts', () => {
     expect(own).toEqual({ code: 0, stdout: '{"target":"y0"}\n', stderr: '' });
     const note =
       `run ${rejected.runId} has no s3://${ARTIFACTS_BUCKET}/${runArtifactKey(rejected.runId, RunArtifacts.contract)} ` +
-      "(runs validated before it was recorded have none): this is model artifacts's current contract, which may " +
+      "(only accepted datasets get one, since this version): this is model artifacts's current contract, which may " +
       'differ from the one the run was validated against';
     expect(older).toEqual({ code: 0, stdout: '{"target":"y"}\n', stderr: `note: ${note}\n` });
     expect(listed.stdout).toMatch(
