@@ -112,8 +112,9 @@ describe('RunCost', () => {
         Properties: { Name: Match.stringLikeRegexp('RunCost.*-ExecutionEnded$') },
       }),
     );
-    const key = Object.values(template.findResources('AWS::KMS::Key'))[0];
-    const statements = (key?.Properties.KeyPolicy as { Statement: Record<string, unknown>[] }).Statement;
+    const [key] = Object.values(template.findResources('AWS::KMS::Key'));
+    if (key === undefined) throw new Error('no KMS key in the stack');
+    const statements = (key.Properties.KeyPolicy as { Statement: Record<string, unknown>[] }).Statement;
 
     // Assess
     expect(rules).toHaveLength(1);
