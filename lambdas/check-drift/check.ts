@@ -25,18 +25,19 @@ import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/clie
 import {
   CaptureParser,
   captureSchemaFor,
-  type EncodingLike,
   INTERNAL_INFERENCE_ID_PREFIX,
   windowFiles,
 } from '../shared/capture';
 import {
-  type BaselineStatistics,
+  baselineStatisticsSchema,
+  checkBaselineVersion,
   DriftAccumulator,
   type DriftReport,
   driftReport,
-  type PredictionBaseline,
+  predictionBaselineSchema,
   UnsupportedBaselineError,
 } from '../shared/drift';
+import { datasetEncodingSchema } from '../shared/encoding';
 import { DRIFT_DETECTED, type DriftDetectedDetail, EVENT_SOURCE } from '../shared/events';
 import {
   monitoringSettingsFor,
@@ -62,7 +63,8 @@ import {
   windowIdFor,
 } from '../shared/registry';
 import { MODEL_DIMENSION } from '../shared/runtime/powertools';
-import { RunArtifacts, runArtifactKey } from '../shared/s3-layout';
+import { DamagedArtifactError, parseArtifact, readJson, readJsonArtifact } from '../shared/s3-json';
+import { RunArtifacts, runArtifactKey, s3Uri } from '../shared/s3-layout';
 
 /** The scheduled rule's input (lib/constructs/monitoring.ts; model-settings.ts MonitoringScheduleInput). */
 export interface CheckDriftInput {
@@ -232,7 +234,7 @@ export async function checkModel(
     report = await computeReport(model, version, from, until, windowId, settings, deps);
   } catch (error) {
     // Every check would fail the same way until the model is retrained: said, not retried.
-    if (!(error instanceof UnsupportedBaselineError)) throw error;
+    if (!(error instanceof UnsupportedBaselineError || error instanceof DamagedArtifactError)) throw error;
     logger.warn('No drift check: the serving version has no usable baseline', { reason: error.message });
     return { model, status: 'no-baseline', reason: `${model} v${version.version}: ${error.message}` };
   }
@@ -316,18 +318,29 @@ async function computeReport(
   deps: CheckDriftDependencies,
 ): Promise<DriftWindowReport> {
   const runId = version.lineage.runId;
-  const baseline = await getJson<BaselineStatistics>(deps, runArtifactKey(runId, RunArtifacts.baseline));
-  const encoding = await getJson<EncodingLike>(deps, runArtifactKey(runId, RunArtifacts.encoding));
-  if (baseline === undefined || encoding === undefined) {
+  const bucket = deps.artifactsBucket;
+  const baselineKey = runArtifactKey(runId, RunArtifacts.baseline);
+  const rawBaseline = await readJson(deps.s3, bucket, baselineKey);
+  const encoding = await readJsonArtifact(
+    deps.s3,
+    bucket,
+    runArtifactKey(runId, RunArtifacts.encoding),
+    datasetEncodingSchema,
+  );
+  if (rawBaseline === undefined || encoding === undefined) {
     throw new UnsupportedBaselineError(
-      `run ${runId} has no ${baseline === undefined ? RunArtifacts.baseline : RunArtifacts.encoding}: retrain the model to get one`,
+      `run ${runId} has no ${rawBaseline === undefined ? RunArtifacts.baseline : RunArtifacts.encoding}: retrain the model to get one`,
     );
   }
-  const predictionBaseline = await getJson<PredictionBaseline>(
-    deps,
+  // UnsupportedBaselineError for a baseline without reference samples (formatVersion 1), before its shape.
+  checkBaselineVersion(rawBaseline);
+  const baseline = parseArtifact(baselineStatisticsSchema, rawBaseline, s3Uri(bucket, baselineKey));
+  const predictionBaseline = await readJsonArtifact(
+    deps.s3,
+    bucket,
     runArtifactKey(runId, RunArtifacts.predictionBaseline),
+    predictionBaselineSchema,
   );
-  // Throws UnsupportedBaselineError for a baseline without reference samples (formatVersion 1).
   const accumulator = new DriftAccumulator(baseline, predictionBaseline);
   const parser = new CaptureParser(captureSchemaFor(encoding, version.lineage.hyperparameters));
   let internalRecords = 0;
@@ -406,16 +419,6 @@ async function* openAhead(
     if (pending.length > FILES_AHEAD) yield await (pending.shift() as (typeof pending)[number]);
   }
   while (pending.length > 0) yield await (pending.shift() as (typeof pending)[number]);
-}
-
-async function getJson<T>(deps: CheckDriftDependencies, key: string): Promise<T | undefined> {
-  try {
-    const output = await deps.s3.send(new GetObjectCommand({ Bucket: deps.artifactsBucket, Key: key }));
-    return JSON.parse((await output.Body?.transformToString('utf8')) ?? '') as T;
-  } catch (error) {
-    if ((error as { name?: string }).name === 'NoSuchKey') return undefined;
-    throw error;
-  }
 }
 
 async function putText(deps: CheckDriftDependencies, key: string, body: string, contentType: string) {

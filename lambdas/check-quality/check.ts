@@ -7,13 +7,14 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { type CaptureSchema, captureSchemaFor } from '../shared/capture';
 import { EVENT_SOURCE, MODEL_QUALITY_DEGRADED, type ModelQualityDegradedDetail } from '../shared/events';
 import { DEFAULT_CAPTURE_LOOKBACK_SECONDS, forEachLabeledRow, loadLabels } from '../shared/ground-truth';
 
 export { DEFAULT_CAPTURE_LOOKBACK_SECONDS };
 
+import { datasetEncodingSchema } from '../shared/encoding';
 import { type MetricName, MetricNames } from '../shared/metric-names';
 import { DEFAULT_OBJECTIVE, findXgboostMetric, type ProblemType } from '../shared/metrics';
 import {
@@ -32,7 +33,14 @@ import type {
 } from '../shared/registry';
 import { WindowSupersededError, windowIdFor } from '../shared/registry';
 import { type MetricUnitValue, publishMetric } from '../shared/runtime/metrics';
-import { MonitoringReportFiles, RunArtifacts, runArtifactKey, windowReportKey } from '../shared/s3-layout';
+import { readJsonArtifact } from '../shared/s3-json';
+import {
+  MonitoringReportFiles,
+  RunArtifacts,
+  runArtifactKey,
+  s3Uri,
+  windowReportKey,
+} from '../shared/s3-layout';
 import { judgeQuality, type QualityJudgement } from './judge';
 import { outputKind, QUALITY_METRICS, QualityAccumulator, type QualityMetric } from './metrics';
 
@@ -355,8 +363,9 @@ export async function checkModelQuality(
 
 async function readEncoding(s3: S3Client, bucket: string, version: ModelVersion): Promise<Encoding> {
   const key = runArtifactKey(version.lineage.runId, RunArtifacts.encoding);
-  const output = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-  return JSON.parse((await output.Body?.transformToString('utf8')) ?? '') as Encoding;
+  const encoding = await readJsonArtifact(s3, bucket, key, datasetEncodingSchema);
+  if (encoding === undefined) throw new Error(`${s3Uri(bucket, key)} does not exist`);
+  return encoding;
 }
 
 /** Per model (the only dimension; ids as metadata): the metric's value, the labeled rows, and 0/1 degraded. */

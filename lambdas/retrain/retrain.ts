@@ -14,6 +14,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { parse as parseCsv } from 'csv-parse';
 import { captureSchemaFor } from '../shared/capture';
 import { type DatasetContract, parseDatasetContractJson } from '../shared/dataset-contract';
+import { datasetEncodingSchema } from '../shared/encoding';
 import { EVENT_SOURCE, RETRAIN_NEEDS_LABELS, RETRAIN_STARTED, type RetrainDetail } from '../shared/events';
 import { DEFAULT_CAPTURE_LOOKBACK_SECONDS, forEachLabeledRow, loadLabels } from '../shared/ground-truth';
 import { type MetricName, MetricNames } from '../shared/metric-names';
@@ -29,8 +30,9 @@ import {
 } from '../shared/registry';
 import { runIdOfExecution } from '../shared/runs';
 import { publishMetric } from '../shared/runtime/metrics';
+import { readJson, readJsonArtifact } from '../shared/s3-json';
 import { RunArtifacts, retrainDatasetKey, runArtifactKey, storedContractKey } from '../shared/s3-layout';
-import { type RetrainEncoding, RetrainRows, type RowRejections } from './dataset';
+import { RetrainRows, type RowRejections } from './dataset';
 import { noLabelsMessage, type RetrainTrigger, retrainGate, type WindowVerdict } from './decide';
 
 /** A retrain slot whose dataset started no run within this time is released as Abandoned. */
@@ -373,10 +375,11 @@ async function collectNewRows(version: ModelVersion, deps: RetrainDependencies):
   const lookback = (config.captureLookbackSeconds ?? DEFAULT_CAPTURE_LOOKBACK_SECONDS) * 1000;
   const trainedAt = Date.parse(run?.startedAt ?? version.createdAt);
   const since = new Date(Math.max(trainedAt, now.getTime() - lookback)).toISOString();
-  const encoding = await readJson<RetrainEncoding>(
+  const encoding = await readJsonArtifact(
     s3,
     config.artifactsBucket,
     runArtifactKey(version.lineage.runId, RunArtifacts.encoding),
+    datasetEncodingSchema,
   );
   if (encoding === undefined) throw new Error(`${version.model} v${version.version} has no encoding.json`);
   const contract = await readContract(s3, config.artifactsBucket, version.model);
@@ -395,7 +398,7 @@ async function collectNewRows(version: ModelVersion, deps: RetrainDependencies):
     s3,
     config.artifactsBucket,
     version.model,
-    captureSchemaFor(encoding as Parameters<typeof captureSchemaFor>[0], version.lineage.hyperparameters),
+    captureSchemaFor(encoding, version.lineage.hyperparameters),
     labels.index,
     range,
     (row) => rows.add(row),
@@ -413,24 +416,14 @@ function rejectionCounts(rejections: RowRejections): Record<string, number> {
   return counts;
 }
 
-async function readJson<T>(s3: S3Client, bucket: string, key: string): Promise<T | undefined> {
-  try {
-    const output = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    return JSON.parse((await output.Body?.transformToString('utf8')) ?? '') as T;
-  } catch (error) {
-    if ((error as { name?: string }).name === 'NoSuchKey') return undefined;
-    throw error;
-  }
-}
-
 async function readContract(
   s3: S3Client,
   bucket: string,
   model: string,
 ): Promise<DatasetContract | undefined> {
-  const text = await readJson<unknown>(s3, bucket, storedContractKey(model));
-  if (text === undefined) return undefined;
-  const parsed = parseDatasetContractJson(JSON.stringify(text));
+  const json = await readJson(s3, bucket, storedContractKey(model));
+  if (json === undefined) return undefined;
+  const parsed = parseDatasetContractJson(JSON.stringify(json));
   return parsed.ok ? parsed.contract : undefined;
 }
 

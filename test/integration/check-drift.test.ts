@@ -451,4 +451,28 @@ describe('checkDrift', () => {
     ]);
     expect(await windows.cursor('legacy', 'drift')).toBeUndefined();
   }, 60_000);
+
+  it('says which field of a damaged baseline is wrong, naming its key, without failing or recording', async () => {
+    // Prepare: the baseline loses a feature's name
+    await deployedModel('damaged', new Date(Date.now() - 3_600_000));
+    const key = runArtifactKey('damaged-0123456789abcdef', RunArtifacts.baseline);
+    const baseline = JSON.parse(await getText(key));
+    delete baseline.features[1].name;
+    await put(key, JSON.stringify(baseline));
+    await captureFile('damaged', rows(300, 43));
+    const time = await tick();
+
+    // Act
+    const result = await checkDrift({ models: ['damaged'], time }, deps());
+
+    // Assess
+    expect(result.models).toEqual([
+      {
+        model: 'damaged',
+        status: 'no-baseline',
+        reason: `damaged v1: s3://${BUCKET}/${key} is damaged: features.1.name: Invalid input: expected string, received undefined`,
+      },
+    ]);
+    expect(await windows.cursor('damaged', 'drift')).toBeUndefined();
+  }, 60_000);
 });

@@ -3,6 +3,8 @@
  * baseline, fed row by row in memory bounded by the baseline (reference samples and categories), never by
  * the window's size.
  */
+
+import * as z from '../zod';
 import {
   BASELINE_FORMAT_VERSION,
   type BaselineStatistics,
@@ -23,6 +25,13 @@ export interface PredictionBaseline {
   /** Per output column, that column's value for every reference prediction. */
   readonly reference: readonly (readonly number[])[];
 }
+
+/** prediction-baseline.json (written by FinishDeployment). */
+export const predictionBaselineSchema = z.looseObject({
+  formatVersion: z.literal(1),
+  outputs: z.int().check(z.gte(1)),
+  reference: z.array(z.array(z.number())),
+}) satisfies z.ZodMiniType<PredictionBaseline>;
 
 /** Quantile bins of the prediction baseline's PSI (as the training baseline's default). */
 const PREDICTION_BINS = 10;
@@ -50,7 +59,7 @@ export class DriftAccumulator {
     readonly baseline: BaselineStatistics,
     readonly predictionBaseline?: PredictionBaseline,
   ) {
-    checkBaseline(baseline);
+    checkBaselineVersion(baseline);
     this.features = baseline.features.map((column): FeatureCounter => {
       if (column.type === 'numeric')
         return {
@@ -120,8 +129,15 @@ export class DriftAccumulator {
   }
 }
 
-function checkBaseline(baseline: BaselineStatistics): void {
-  const version = (baseline as { formatVersion?: unknown }).formatVersion;
+/**
+ * Throws {@link UnsupportedBaselineError} unless `baseline` (parsed JSON) is of {@link BASELINE_FORMAT_VERSION}:
+ * a version 1 baseline has no reference samples, and the model must be retrained.
+ */
+export function checkBaselineVersion(baseline: unknown): void {
+  const version =
+    typeof baseline === 'object' && baseline !== null
+      ? (baseline as { formatVersion?: unknown }).formatVersion
+      : undefined;
   if (version === BASELINE_FORMAT_VERSION) return;
   if (version === 1)
     throw new UnsupportedBaselineError(

@@ -3,6 +3,7 @@
  * compares later data with: their shape, shared by the writer (lambdas/validate-dataset) and the readers.
  */
 import type { ProblemType } from '../dataset-contract';
+import * as z from '../zod';
 
 /** Statistics of one numeric column over the whole dataset. */
 export interface NumericColumnStatistics {
@@ -84,3 +85,42 @@ export function quantile(sorted: Float64Array, q: number): number {
   const upper = sorted[Math.min(low + 1, sorted.length - 1)] as number;
   return lower + (upper - lower) * (position - low);
 }
+
+const numericColumnSchema = z.looseObject({
+  name: z.string(),
+  type: z.literal('numeric'),
+  count: z.number(),
+  nulls: z.number(),
+  min: z.nullable(z.number()),
+  max: z.nullable(z.number()),
+  mean: z.nullable(z.number()),
+  std: z.nullable(z.number()),
+  binEdges: z.array(z.number()),
+  binCounts: z.array(z.number()),
+  reference: z.array(z.number()),
+}) satisfies z.ZodMiniType<NumericColumnStatistics>;
+
+const categoricalColumnSchema = z.looseObject({
+  name: z.string(),
+  type: z.literal('categorical'),
+  count: z.number(),
+  nulls: z.number(),
+  frequencies: z.array(z.looseObject({ value: z.string(), count: z.number() })),
+}) satisfies z.ZodMiniType<CategoricalColumnStatistics>;
+
+/** baseline.json of {@link BASELINE_FORMAT_VERSION} (check the version first: an old one needs a retrain). */
+export const baselineStatisticsSchema = z.looseObject({
+  formatVersion: z.literal(BASELINE_FORMAT_VERSION),
+  rows: z.number(),
+  sampleSize: z.number(),
+  seed: z.number(),
+  features: z.array(z.discriminatedUnion('type', [numericColumnSchema, categoricalColumnSchema])),
+  label: z.looseObject({
+    name: z.string(),
+    problemType: z.enum(['binary', 'multiclass', 'regression']),
+    classes: z.exactOptional(
+      z.array(z.looseObject({ value: z.string(), code: z.number(), count: z.number() })),
+    ),
+    numeric: z.exactOptional(numericColumnSchema),
+  }),
+}) satisfies z.ZodMiniType<BaselineStatistics>;

@@ -10,14 +10,16 @@
  */
 
 export {
+  checkBaselineVersion,
   DriftAccumulator,
   type FeatureCounter,
   type PredictionBaseline,
+  predictionBaselineSchema,
   referenceFromValues,
   UnsupportedBaselineError,
 } from './accumulator';
 export { featureRowMapper } from './baseline';
-export type { BaselineStatistics } from './baseline-statistics';
+export { type BaselineStatistics, baselineStatisticsSchema } from './baseline-statistics';
 export {
   CategoricalDriftCounter,
   type CategoricalDriftStatistics,
