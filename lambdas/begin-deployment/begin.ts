@@ -161,7 +161,7 @@ export async function beginDeployment(
         action: plan.action,
         previousConfigName: plan.previousConfigName,
         trafficRouting: routing.routing.type,
-        ...(routing.adjustedBecause === undefined ? {} : { trafficRoutingAdjusted: routing.adjustedBecause }),
+        trafficRoutingAdjusted: routing.adjustedBecause, // left out of the stored details when undefined
         endpointType: settings.endpoint.type,
       },
     },

@@ -165,7 +165,7 @@ async function deployedModels(deps: CheckDriftDependencies): Promise<string[]> {
   const models: string[] = [];
   let nextToken: string | undefined;
   do {
-    const page = await deps.registry.listModels(nextToken === undefined ? {} : { nextToken });
+    const page = await deps.registry.listModels({ nextToken });
     for (const summary of page.items) {
       if ((await servingVersion(deps, summary.model)) !== undefined) models.push(summary.model);
     }

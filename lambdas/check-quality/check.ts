@@ -177,7 +177,7 @@ export async function servingModels(registry: CheckQualityDependencies['registry
   const models: string[] = [];
   let nextToken: string | undefined;
   do {
-    const page = await registry.listModels(nextToken === undefined ? {} : { nextToken });
+    const page = await registry.listModels({ nextToken });
     for (const summary of page.items) {
       if ((await registry.getAlias(summary.model, 'production')) !== undefined) models.push(summary.model);
     }
@@ -331,11 +331,12 @@ export async function checkModelQuality(
     reasons: judgement.reasons,
     reports: { json: reportKey },
     summary: {
+      // toJsonObject (recordWindow) leaves out the undefined ones.
       metric,
-      ...(judgement.value === undefined ? {} : { value: judgement.value }),
-      ...(judgement.baseline === undefined ? {} : { baseline: judgement.baseline }),
-      ...(judgement.limit === undefined ? {} : { limit: judgement.limit }),
-      ...(judgement.pValue === undefined ? {} : { pValue: judgement.pValue }),
+      value: judgement.value,
+      baseline: judgement.baseline,
+      limit: judgement.limit,
+      pValue: judgement.pValue,
       labels: report.labels.labels,
       unmatchedLabels: report.labels.unmatched,
     },

@@ -197,7 +197,7 @@ async function allDeployments(
   const all: Deployment[] = [];
   let nextToken: string | undefined;
   do {
-    const page = await registry.listDeployments(model, nextToken === undefined ? {} : { nextToken });
+    const page = await registry.listDeployments(model, { nextToken });
     all.push(...page.items);
     nextToken = page.nextToken;
   } while (nextToken !== undefined);

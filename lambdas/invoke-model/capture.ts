@@ -33,7 +33,7 @@ export interface CapturedInvocation {
   readonly input: { readonly body: Uint8Array; readonly contentType: string | undefined };
   readonly output: { readonly body: Uint8Array; readonly contentType: string | undefined };
   /** The caller's InferenceId, when it sent one. */
-  readonly inferenceId?: string;
+  readonly inferenceId?: string | undefined;
   /** Milliseconds since the epoch. */
   readonly time: number;
   readonly eventId: string;

@@ -142,7 +142,7 @@ export async function invokeModel(
       output: { body: answer.body, contentType: answer.contentType },
       time,
       eventId,
-      ...(inferenceId === undefined ? {} : { inferenceId }),
+      inferenceId,
     });
   }
   try {

@@ -69,7 +69,7 @@ async function previousAttempts(
   let highest = 0;
   let nextToken: string | undefined;
   do {
-    const page = await registry.listDeployments(model, nextToken === undefined ? {} : { nextToken });
+    const page = await registry.listDeployments(model, { nextToken });
     for (const deployment of page.items) {
       if (deployment.version === version) highest = Math.max(highest, deployment.attempt);
     }

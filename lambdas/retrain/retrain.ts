@@ -333,7 +333,7 @@ async function windowsUpTo(
   do {
     const page = await windows.listWindows(model, trigger, {
       limit: 100,
-      ...(nextToken === undefined ? {} : { nextToken }),
+      nextToken,
     });
     found.push(...page.items);
     if (start < 0) start = found.findIndex((window) => window.windowId === windowId);

@@ -222,7 +222,7 @@ export class MonitoringWindows {
     do {
       const page = await this.listWindows(model, kind, {
         limit: Math.min(100, count - windows.length),
-        ...(nextToken === undefined ? {} : { nextToken }),
+        nextToken,
       });
       windows.push(...page.items);
       nextToken = page.nextToken;

@@ -10,6 +10,7 @@ import type {
   TransactWriteCommandInput,
   UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import { omitUndefined } from '../omit-undefined';
 import { CONDITION_FAILED, hasTransactionConflict } from './dynamo';
 import { EventAlreadyExistsError } from './errors';
 import {
@@ -231,7 +232,7 @@ export class RegistryRequests {
     if (stage !== undefined) {
       names['#stages'] = 'stages';
       names['#stage'] = stage.name;
-      values[':stage'] = stripUndefined({ at: stage.at, details: stage.details });
+      values[':stage'] = omitUndefined({ at: stage.at, details: stage.details });
       assignments.push('#stages.#stage = if_not_exists(#stages.#stage, :stage)');
     }
     return {
@@ -494,7 +495,7 @@ export class RegistryRequests {
     };
     const extra = Object.entries(set).map(([field, value], i) => {
       names[`#s${i}`] = field;
-      values[`:s${i}`] = stripUndefined(value);
+      values[`:s${i}`] = typeof value === 'object' && value !== null ? omitUndefined(value) : value;
       return `, #s${i} = :s${i}`;
     });
     return {
@@ -514,7 +515,7 @@ export class RegistryRequests {
     if (revision === null) return this.putNew(key, next);
     return {
       TableName: this.tableName,
-      Item: { ...stripUndefined(next), ...key },
+      Item: { ...omitUndefined(next), ...key },
       ConditionExpression: '#revision = :revision',
       ExpressionAttributeNames: { '#revision': 'revision' },
       ExpressionAttributeValues: { ':revision': revision },
@@ -645,7 +646,7 @@ export class RegistryRequests {
   private putNew(key: ItemKey, item: object): TransactPut {
     return {
       TableName: this.tableName,
-      Item: { ...stripUndefined(item), ...key },
+      Item: { ...omitUndefined(item), ...key },
       ConditionExpression: NOT_EXISTS,
       ExpressionAttributeNames: PK_NAME,
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
@@ -670,14 +671,4 @@ export function eventExists(event: AuditEvent): EventAlreadyExistsError {
 export function unexpectedCancellation(reasons: readonly CancellationReason[]): Error {
   const codes = reasons.map((reason) => `${reason.Code}${reason.Message ? ` (${reason.Message})` : ''}`);
   return new Error(`registry transaction cancelled: ${codes.join(', ')}`);
-}
-
-/** The document client refuses undefined attribute values unless configured to drop them; never send any. */
-export function stripUndefined<T>(value: T): T {
-  if (Array.isArray(value)) return value.map(stripUndefined) as T;
-  if (typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype) {
-    const entries = Object.entries(value).filter(([, entry]) => entry !== undefined);
-    return Object.fromEntries(entries.map(([key, entry]) => [key, stripUndefined(entry)])) as T;
-  }
-  return value;
 }
