@@ -119,3 +119,23 @@ export const idempotencyKey = (key: string): ItemKey => ({ [PK]: `IDEMPOTENCY#${
 
 /** Human-readable form of a key for error messages. */
 export const describeKey = (key: ItemKey): string => `${key[PK]} / ${key[SK]}`;
+
+export const WINDOW_PREFIX = 'WINDOW#';
+
+/** A monitoring window of `kind` (drift, quality), keyed by its end so windows sort by time. */
+export const monitoringWindowKey = (model: string, kind: string, until: string): ItemKey => ({
+  [PK]: modelPartition(model),
+  [SK]: `${WINDOW_PREFIX}${kind}#${until}`,
+});
+
+/** The monitoring cursor of `kind`: the end of the last recorded window. */
+export const monitoringCursorKey = (model: string, kind: string): ItemKey => ({
+  [PK]: modelPartition(model),
+  [SK]: `MONITOR#${kind}`,
+});
+
+/** The model's retrain slot. */
+export const retrainSlotKey = (model: string): ItemKey => ({
+  [PK]: modelPartition(model),
+  [SK]: 'RETRAIN#slot',
+});

@@ -15,11 +15,10 @@
 import * as z from '../zod';
 import { RETRY, withRetry } from './dynamo';
 import { RegistryError } from './errors';
-import { modelPartition } from './keys';
-import { NamedTransaction, unexpectedCancellation } from './requests';
+import { modelPartition, monitoringCursorKey, monitoringWindowKey, WINDOW_PREFIX } from './keys';
+import { unexpectedCancellation } from './requests';
 import { modelNameSchema, parseInput, toJsonObject } from './schemas';
 import { type ModelRegistryClientOptions, RegistryStore } from './store';
-import { RegistryKeys } from './table-design';
 import type { AuditEvent, JsonObject, Page, PageRequest } from './types';
 
 /** Audit event types of recorded windows, per check. */
@@ -97,18 +96,6 @@ export class WindowSupersededError extends RegistryError {
   }
 }
 
-const { partitionKey: PK, sortKey: SK } = RegistryKeys;
-const WINDOW_PREFIX = 'WINDOW#';
-
-const windowKey = (model: string, kind: MonitoringKind, until: string) => ({
-  [PK]: modelPartition(model),
-  [SK]: `${WINDOW_PREFIX}${kind}#${until}`,
-});
-const cursorKey = (model: string, kind: MonitoringKind) => ({
-  [PK]: modelPartition(model),
-  [SK]: `MONITOR#${kind}`,
-});
-
 const isoSchema = z.iso.datetime();
 
 const storedWindowSchema: z.ZodMiniType<MonitoringWindow> = z.object({
@@ -174,7 +161,10 @@ export class MonitoringWindows {
   /** The window of `kind` ending at `until`, if recorded. */
   async getWindow(model: string, kind: MonitoringKind, until: string): Promise<MonitoringWindow | undefined> {
     const name = parseInput(modelNameSchema, model, 'model');
-    return this.store.getItem(windowKey(name, kind, canonicalTime(until, 'until')), storedWindowSchema);
+    return this.store.getItem(
+      monitoringWindowKey(name, kind, canonicalTime(until, 'until')),
+      storedWindowSchema,
+    );
   }
 
   /** The window with this id, if recorded. */
@@ -281,37 +271,7 @@ export class MonitoringWindows {
         ...input.summary,
       },
     });
-    const table = this.store.tableName;
-    const transaction = new NamedTransaction({
-      window: {
-        Put: {
-          TableName: table,
-          Item: { ...window, ...windowKey(model, input.kind, until) },
-          ConditionExpression: 'attribute_not_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': PK },
-        },
-      },
-      cursor: {
-        Put: {
-          TableName: table,
-          Item: {
-            ...cursorKey(model, input.kind),
-            model,
-            kind: input.kind,
-            lastUntil: until,
-            lastWindowId: windowId,
-          },
-          ConditionExpression:
-            previousUntil === undefined ? 'attribute_not_exists(#pk)' : '#lastUntil = :previous',
-          ExpressionAttributeNames:
-            previousUntil === undefined ? { '#pk': PK } : { '#lastUntil': 'lastUntil' },
-          ...(previousUntil === undefined
-            ? {}
-            : { ExpressionAttributeValues: { ':previous': previousUntil } }),
-        },
-      },
-      event: { Put: this.store.requests.eventPut(event) },
-    });
+    const transaction = this.store.requests.windowRecording({ window, previousUntil, event });
     return withRetry(`recordWindow ${model} ${windowId}`, this.store.retry, async () => {
       const reasons = await this.store.transact(transaction.items);
       if (reasons === undefined) return { recorded: true as const, window, event };
@@ -330,7 +290,10 @@ export class MonitoringWindows {
   /** Where the cursor of `kind` stands: the end of the last recorded window, if any. */
   async cursor(model: string, kind: MonitoringKind): Promise<string | undefined> {
     const name = parseInput(modelNameSchema, model, 'model');
-    const item = await this.store.getItem(cursorKey(name, kind), z.looseObject({ lastUntil: z.string() }));
+    const item = await this.store.getItem(
+      monitoringCursorKey(name, kind),
+      z.looseObject({ lastUntil: z.string() }),
+    );
     return item?.lastUntil;
   }
 }

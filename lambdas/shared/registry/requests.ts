@@ -24,12 +24,17 @@ import {
   idempotencyKey,
   modelIndexAttributes,
   modelKey,
+  monitoringCursorKey,
+  monitoringWindowKey,
+  retrainSlotKey,
   runIndexAttributes,
   runKey,
   runStatusPartition,
   trainedDatasetKey,
   versionKey,
 } from './keys';
+import type { MonitoringWindow } from './monitoring';
+import type { RetrainInFlight } from './retraining';
 import { RegistryKeys } from './table-design';
 import type {
   Alias,
@@ -153,6 +158,121 @@ export class RegistryRequests {
       },
       event: { Put: this.eventPut(event) },
     });
+  }
+
+  /**
+   * A checked monitoring window (never overwriting one) with its event, moving the kind's cursor from
+   * `previousUntil` (absent: the first window) to the window's end.
+   */
+  windowRecording(input: {
+    readonly window: MonitoringWindow;
+    readonly previousUntil: string | undefined;
+    readonly event: AuditEvent;
+  }) {
+    const { window, previousUntil, event } = input;
+    const { model, kind, until, windowId } = window;
+    const cursor = { model, kind, lastUntil: until, lastWindowId: windowId };
+    return new NamedTransaction({
+      window: { Put: this.putNew(monitoringWindowKey(model, kind, until), window) },
+      cursor: {
+        Put:
+          previousUntil === undefined
+            ? this.putNew(monitoringCursorKey(model, kind), cursor)
+            : ({
+                TableName: this.tableName,
+                Item: { ...cursor, ...monitoringCursorKey(model, kind) },
+                ConditionExpression: '#lastUntil = :previous',
+                ExpressionAttributeNames: { '#lastUntil': 'lastUntil' },
+                ExpressionAttributeValues: { ':previous': previousUntil },
+              } satisfies TransactPut),
+      },
+      event: { Put: this.eventPut(event) },
+    });
+  }
+
+  /**
+   * Takes the model's retrain slot for `inFlight`: only when nothing is in flight and the last retrain started
+   * before `cutoff` (the cooldown), with its event.
+   */
+  retrainSlotTake(input: {
+    readonly model: string;
+    readonly inFlight: RetrainInFlight;
+    readonly now: string;
+    readonly cutoff: string;
+    readonly event: AuditEvent;
+  }) {
+    const { model, inFlight, now, cutoff, event } = input;
+    return new NamedTransaction({
+      slot: {
+        Update: {
+          TableName: this.tableName,
+          Key: retrainSlotKey(model),
+          UpdateExpression: 'SET #model = :model, #inFlight = :inFlight, #lastStartedAt = :now',
+          // ISO 8601 UTC strings of one format compare as the times do.
+          ConditionExpression:
+            'attribute_not_exists(#pk) OR (attribute_not_exists(#inFlight) AND (attribute_not_exists(#lastStartedAt) OR #lastStartedAt < :cutoff))',
+          ExpressionAttributeNames: {
+            '#pk': PK,
+            '#model': 'model',
+            '#inFlight': 'inFlight',
+            '#lastStartedAt': 'lastStartedAt',
+          },
+          ExpressionAttributeValues: {
+            ':model': model,
+            ':inFlight': inFlight,
+            ':now': now,
+            ':cutoff': cutoff,
+          },
+        } satisfies TransactUpdate,
+      },
+      event: { Put: this.eventPut(event) },
+    });
+  }
+
+  /** Releases the retrain slot held for `datasetKey` with its outcome, and its event. */
+  retrainSlotRelease(input: {
+    readonly model: string;
+    readonly datasetKey: string;
+    readonly outcome: string;
+    readonly now: string;
+    readonly event: AuditEvent;
+  }) {
+    const { model, datasetKey, outcome, now, event } = input;
+    return new NamedTransaction({
+      slot: {
+        Update: {
+          TableName: this.tableName,
+          Key: retrainSlotKey(model),
+          UpdateExpression: 'REMOVE #inFlight SET #lastOutcome = :outcome, #lastEndedAt = :now',
+          ConditionExpression: '#inFlight.#datasetKey = :datasetKey',
+          ExpressionAttributeNames: {
+            '#inFlight': 'inFlight',
+            '#datasetKey': 'datasetKey',
+            '#lastOutcome': 'lastOutcome',
+            '#lastEndedAt': 'lastEndedAt',
+          },
+          ExpressionAttributeValues: { ':datasetKey': datasetKey, ':outcome': outcome, ':now': now },
+        } satisfies TransactUpdate,
+      },
+      event: { Put: this.eventPut(event) },
+    });
+  }
+
+  /** Records `now` as the last "no labeled data" notice, unless one was sent after `cutoff`. */
+  retrainNoticeClaim(input: {
+    readonly model: string;
+    readonly now: string;
+    readonly cutoff: string;
+  }): UpdateCommandInput {
+    const { model, now, cutoff } = input;
+    return {
+      TableName: this.tableName,
+      Key: retrainSlotKey(model),
+      UpdateExpression: 'SET #model = :model, #lastNoticeAt = :now',
+      ConditionExpression: 'attribute_not_exists(#lastNoticeAt) OR #lastNoticeAt < :cutoff',
+      ExpressionAttributeNames: { '#model': 'model', '#lastNoticeAt': 'lastNoticeAt' },
+      ExpressionAttributeValues: { ':model': model, ':now': now, ':cutoff': cutoff },
+    };
   }
 
   /** A new run (never overwriting one) with its event. */

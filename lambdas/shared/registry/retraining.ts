@@ -14,11 +14,10 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from '../zod';
 import { RETRY, withRetry } from './dynamo';
-import { modelPartition } from './keys';
-import { NamedTransaction, unexpectedCancellation } from './requests';
+import { retrainSlotKey } from './keys';
+import { unexpectedCancellation } from './requests';
 import { modelNameSchema, parseInput } from './schemas';
 import { type ModelRegistryClientOptions, RegistryStore } from './store';
-import { RegistryKeys } from './table-design';
 import type { AuditEvent } from './types';
 
 /** What started a retrain. */
@@ -97,9 +96,6 @@ export type ReleaseRetrainSlotResult =
   | { readonly released: true; readonly slot: RetrainSlot; readonly event: AuditEvent }
   | { readonly released: false; readonly slot: RetrainSlot | undefined };
 
-const { partitionKey: PK, sortKey: SK } = RegistryKeys;
-const slotKey = (model: string) => ({ [PK]: modelPartition(model), [SK]: 'RETRAIN#slot' });
-
 const inFlightSchema = z.object({
   windowId: z.string(),
   trigger: z.enum(RETRAIN_TRIGGERS),
@@ -130,7 +126,7 @@ export class RetrainSlots {
   /** The model's slot, or undefined before its first retrain. */
   async getSlot(model: string): Promise<RetrainSlot | undefined> {
     const name = parseInput(modelNameSchema, model, 'model');
-    return this.store.getItem(slotKey(name), storedSlotSchema);
+    return this.store.getItem(retrainSlotKey(name), storedSlotSchema);
   }
 
   /**
@@ -161,31 +157,7 @@ export class RetrainSlots {
         datasetKey: input.datasetKey,
       },
     });
-    const transaction = new NamedTransaction({
-      slot: {
-        Update: {
-          TableName: this.store.tableName,
-          Key: slotKey(model),
-          UpdateExpression: 'SET #model = :model, #inFlight = :inFlight, #lastStartedAt = :now',
-          // ISO 8601 UTC strings of one format compare as the times do.
-          ConditionExpression:
-            'attribute_not_exists(#pk) OR (attribute_not_exists(#inFlight) AND (attribute_not_exists(#lastStartedAt) OR #lastStartedAt < :cutoff))',
-          ExpressionAttributeNames: {
-            '#pk': PK,
-            '#model': 'model',
-            '#inFlight': 'inFlight',
-            '#lastStartedAt': 'lastStartedAt',
-          },
-          ExpressionAttributeValues: {
-            ':model': model,
-            ':inFlight': inFlight,
-            ':now': now,
-            ':cutoff': cutoff,
-          },
-        },
-      },
-      event: { Put: this.store.requests.eventPut(event) },
-    });
+    const transaction = this.store.requests.retrainSlotTake({ model, inFlight, now, cutoff, event });
     return withRetry(`takeRetrainSlot ${model}`, this.store.retry, async () => {
       const reasons = await this.store.transact(transaction.items);
       if (reasons === undefined) {
@@ -217,14 +189,7 @@ export class RetrainSlots {
       this.store.write(
         async () => {
           await this.store.doc.send(
-            new UpdateCommand({
-              TableName: this.store.tableName,
-              Key: slotKey(name),
-              UpdateExpression: 'SET #model = :model, #lastNoticeAt = :now',
-              ConditionExpression: 'attribute_not_exists(#lastNoticeAt) OR #lastNoticeAt < :cutoff',
-              ExpressionAttributeNames: { '#model': 'model', '#lastNoticeAt': 'lastNoticeAt' },
-              ExpressionAttributeValues: { ':model': name, ':now': now, ':cutoff': cutoff },
-            }),
+            new UpdateCommand(this.store.requests.retrainNoticeClaim({ model: name, now, cutoff })),
           );
           return true;
         },
@@ -248,27 +213,12 @@ export class RetrainSlots {
       version: input.version,
       details: { datasetKey: input.datasetKey, outcome: input.outcome },
     });
-    const transaction = new NamedTransaction({
-      slot: {
-        Update: {
-          TableName: this.store.tableName,
-          Key: slotKey(model),
-          UpdateExpression: 'REMOVE #inFlight SET #lastOutcome = :outcome, #lastEndedAt = :now',
-          ConditionExpression: '#inFlight.#datasetKey = :datasetKey',
-          ExpressionAttributeNames: {
-            '#inFlight': 'inFlight',
-            '#datasetKey': 'datasetKey',
-            '#lastOutcome': 'lastOutcome',
-            '#lastEndedAt': 'lastEndedAt',
-          },
-          ExpressionAttributeValues: {
-            ':datasetKey': input.datasetKey,
-            ':outcome': input.outcome,
-            ':now': now,
-          },
-        },
-      },
-      event: { Put: this.store.requests.eventPut(event) },
+    const transaction = this.store.requests.retrainSlotRelease({
+      model,
+      datasetKey: input.datasetKey,
+      outcome: input.outcome,
+      now,
+      event,
     });
     return withRetry(`releaseRetrainSlot ${model}`, this.store.retry, async () => {
       const reasons = await this.store.transact(transaction.items);
