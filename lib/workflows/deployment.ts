@@ -24,6 +24,7 @@ import { FIXED_ALARM_FIELDS, VARYING_ALARM_FIELDS } from '../../lambdas/shared/e
 import { INVOCATIONS_TARGET_TRACKING, VARIANT_SCALING } from '../../lambdas/shared/endpoints/autoscaling';
 import { ALARM_KINDS, type AlarmKind, VARIANT_NAME } from '../../lambdas/shared/endpoints/naming';
 import { DEPLOYMENT_FAILED, EVENT_SOURCE, MODEL_DEPLOYED } from '../../lambdas/shared/events';
+import { retryTransientSageMakerErrors } from './sagemaker-retry';
 
 /** State names: the local runner, the tests and the bench address states by these. */
 export const DeploymentStates = {
@@ -119,23 +120,11 @@ const LAMBDA_TRANSIENT_ERRORS = [
 ];
 
 /**
- * SageMaker through the optimized integration (`arn:aws:states:::sagemaker:*`): Step Functions documents no
- * error names for it (https://docs.aws.amazon.com/step-functions/latest/dg/connect-sagemaker.html); what it
- * raises for SageMaker's unmodeled errors (throttling, 5xx, but also ValidationException) is
- * `SageMaker.AmazonSageMakerException`, the error code only in the Cause ("... Error Code:
- * ThrottlingException"), as reported in https://github.com/aws/aws-step-functions-data-science-sdk-python/issues/191.
- * There is no `SageMaker.ThrottlingException` from these tasks (that is the AWS SDK integrations' naming,
- * {@link SDK_TRANSIENT_ERRORS}), and the modeled ResourceLimitExceeded / ResourceInUse / ResourceNotFound are
- * not transient. So AmazonSageMakerException is retried twice only: a validation error then reaches the
- * failure recording with SageMaker's message.
- */
-export const SAGEMAKER_TRANSIENT_ERRORS = ['SageMaker.AmazonSageMakerException'];
-
-/**
  * AWS SDK integrations name errors `<ServiceName>.<ErrorName>` in PascalCase, always with the `Exception` suffix
  * (https://docs.aws.amazon.com/step-functions/latest/dg/supported-services-awssdk.html). These are the common
  * throttling and server errors of the APIs (CommonErrors in each API reference: ThrottlingException,
- * InternalFailure, ServiceUnavailable; CloudWatch's PutMetricAlarm also InternalServiceFault).
+ * InternalFailure, ServiceUnavailable; CloudWatch's PutMetricAlarm also InternalServiceFault). Named so, a
+ * Retrier can tell them from a validation error; the optimized SageMaker tasks cannot (sagemaker-retry.ts).
  */
 const commonTransient = (service: string) =>
   ['ThrottlingException', 'InternalFailureException', 'ServiceUnavailableException'].map(
@@ -233,14 +222,37 @@ export function deploymentDefinition(scope: Construct, props: DeploymentDefiniti
         ResultPath: fields.ResultPath === undefined ? null : fields.ResultPath,
       },
     });
-    state.addRetry({
-      errors: [...retryOn],
-      interval: Duration.seconds(5),
-      maxAttempts: 2,
-      backoffRate: 2,
-      jitterStrategy: sfn.JitterType.FULL,
-    });
+    if (retryOn.length > 0) {
+      state.addRetry({
+        errors: [...retryOn],
+        interval: Duration.seconds(5),
+        maxAttempts: 2,
+        backoffRate: 2,
+        jitterStrategy: sfn.JitterType.FULL,
+      });
+    }
     return state;
+  };
+  /**
+   * An optimized SageMaker task (`sagemaker:*`): no Retrier (its API errors, validation ones included, are all
+   * SageMaker.AmazonSageMakerException); transient causes are tried again by retryTransientSageMakerErrors,
+   * counted at `$.<task>Retries`, the error kept at `$.<task>Error` meanwhile so that a retry that got through
+   * leaves nothing at `resultPath` for RecordDeploymentFailure; the rest goes to `target` at `resultPath`.
+   */
+  const sageMakerTask = (
+    id: string,
+    resource: string,
+    fields: { Parameters: object },
+    target: sfn.IChainable,
+    resultPath = '$.error',
+  ) => {
+    const base = `$.${id.charAt(0).toLowerCase()}${id.slice(1)}`;
+    return retryTransientSageMakerErrors(scope, serviceTask(id, `sagemaker:${resource}`, fields, []), {
+      target,
+      resultPath,
+      retriesPath: `${base}Retries`,
+      caughtPath: `${base}Error`,
+    });
   };
 
   // Failure: record why, announce it, release the lease, fail the execution.
@@ -290,21 +302,18 @@ export function deploymentDefinition(scope: Construct, props: DeploymentDefiniti
     recordFailure,
   );
 
-  const createModel = catchInto(
-    serviceTask(
-      S.createModel,
-      'sagemaker:createModel',
-      {
-        Parameters: {
-          'ModelName.$': '$.plan.createModel.ModelName',
-          'PrimaryContainer.$': '$.plan.createModel.PrimaryContainer',
-          // The model's own role (lib/constructs/deployment-pipeline.ts): PassRole allows only the model roles.
-          'ExecutionRoleArn.$': '$.plan.createModel.ExecutionRoleArn',
-          'EnableNetworkIsolation.$': '$.plan.createModel.EnableNetworkIsolation',
-        } satisfies TaskParameters<CreateModelInput>,
-      },
-      SAGEMAKER_TRANSIENT_ERRORS,
-    ),
+  const createModel = sageMakerTask(
+    S.createModel,
+    'createModel',
+    {
+      Parameters: {
+        'ModelName.$': '$.plan.createModel.ModelName',
+        'PrimaryContainer.$': '$.plan.createModel.PrimaryContainer',
+        // The model's own role (lib/constructs/deployment-pipeline.ts): PassRole allows only the model roles.
+        'ExecutionRoleArn.$': '$.plan.createModel.ExecutionRoleArn',
+        'EnableNetworkIsolation.$': '$.plan.createModel.EnableNetworkIsolation',
+      } satisfies TaskParameters<CreateModelInput>,
+    },
     recordFailure,
   );
   // A serverless config has no DataCaptureConfig or KmsKeyId (requests.ts says why), and a JSONPath to an absent
@@ -312,46 +321,40 @@ export function deploymentDefinition(scope: Construct, props: DeploymentDefiniti
   // lambdas/shared/endpoints/requests.ts; these take its per-deployment fields and fix the rest.
   const config = '$.plan.createEndpointConfig';
   const variant = `${config}.ProductionVariants[0]`;
-  const createEndpointConfig = catchInto(
-    serviceTask(
-      S.createEndpointConfig,
-      'sagemaker:createEndpointConfig',
-      {
-        Parameters: {
-          'EndpointConfigName.$': '$.plan.names.endpointConfigName',
-          ProductionVariants: [
-            {
-              VariantName: VARIANT_NAME,
-              'ModelName.$': '$.plan.names.modelName',
-              ...fieldsFrom<ProductionVariant>(variant, ['InstanceType', 'InitialInstanceCount']),
-              InitialVariantWeight: 1,
-            },
-          ],
-          ...fieldsFrom<CreateEndpointConfigInput>(config, ['DataCaptureConfig', 'KmsKeyId']),
-        } satisfies TaskParameters<CreateEndpointConfigInput>,
-      },
-      SAGEMAKER_TRANSIENT_ERRORS,
-    ),
+  const createEndpointConfig = sageMakerTask(
+    S.createEndpointConfig,
+    'createEndpointConfig',
+    {
+      Parameters: {
+        'EndpointConfigName.$': '$.plan.names.endpointConfigName',
+        ProductionVariants: [
+          {
+            VariantName: VARIANT_NAME,
+            'ModelName.$': '$.plan.names.modelName',
+            ...fieldsFrom<ProductionVariant>(variant, ['InstanceType', 'InitialInstanceCount']),
+            InitialVariantWeight: 1,
+          },
+        ],
+        ...fieldsFrom<CreateEndpointConfigInput>(config, ['DataCaptureConfig', 'KmsKeyId']),
+      } satisfies TaskParameters<CreateEndpointConfigInput>,
+    },
     recordFailure,
   );
-  const createServerlessEndpointConfig = catchInto(
-    serviceTask(
-      S.createServerlessEndpointConfig,
-      'sagemaker:createEndpointConfig',
-      {
-        Parameters: {
-          'EndpointConfigName.$': '$.plan.names.endpointConfigName',
-          ProductionVariants: [
-            {
-              VariantName: VARIANT_NAME,
-              'ModelName.$': '$.plan.names.modelName',
-              ...fieldsFrom<ProductionVariant>(variant, ['ServerlessConfig']),
-            },
-          ],
-        } satisfies TaskParameters<CreateEndpointConfigInput>,
-      },
-      SAGEMAKER_TRANSIENT_ERRORS,
-    ),
+  const createServerlessEndpointConfig = sageMakerTask(
+    S.createServerlessEndpointConfig,
+    'createEndpointConfig',
+    {
+      Parameters: {
+        'EndpointConfigName.$': '$.plan.names.endpointConfigName',
+        ProductionVariants: [
+          {
+            VariantName: VARIANT_NAME,
+            'ModelName.$': '$.plan.names.modelName',
+            ...fieldsFrom<ProductionVariant>(variant, ['ServerlessConfig']),
+          },
+        ],
+      } satisfies TaskParameters<CreateEndpointConfigInput>,
+    },
     recordFailure,
   );
   // Each alarm's fixed fields as constants, its per-endpoint fields from the plan (alarms.ts builds both).
@@ -379,27 +382,21 @@ export function deploymentDefinition(scope: Construct, props: DeploymentDefiniti
     'EndpointName.$': '$.plan.names.endpointName',
     'EndpointConfigName.$': '$.plan.names.endpointConfigName',
   };
-  const createEndpoint = catchInto(
-    serviceTask(
-      S.createEndpoint,
-      'sagemaker:createEndpoint',
-      { Parameters: endpointParameters satisfies TaskParameters<CreateEndpointInput> },
-      SAGEMAKER_TRANSIENT_ERRORS,
-    ),
+  const createEndpoint = sageMakerTask(
+    S.createEndpoint,
+    'createEndpoint',
+    { Parameters: endpointParameters satisfies TaskParameters<CreateEndpointInput> },
     recordFailure,
   );
-  const updateEndpoint = catchInto(
-    serviceTask(
-      S.updateEndpoint,
-      'sagemaker:updateEndpoint',
-      {
-        Parameters: {
-          ...endpointParameters,
-          'DeploymentConfig.$': '$.plan.updateEndpoint.DeploymentConfig',
-        } satisfies TaskParameters<UpdateEndpointInput>,
-      },
-      SAGEMAKER_TRANSIENT_ERRORS,
-    ),
+  const updateEndpoint = sageMakerTask(
+    S.updateEndpoint,
+    'updateEndpoint',
+    {
+      Parameters: {
+        ...endpointParameters,
+        'DeploymentConfig.$': '$.plan.updateEndpoint.DeploymentConfig',
+      } satisfies TaskParameters<UpdateEndpointInput>,
+    },
     recordFailure,
   );
 
@@ -453,18 +450,18 @@ export function deploymentDefinition(scope: Construct, props: DeploymentDefiniti
   const waitForRestore = waitOn(S.waitForRestore, '$.restored');
   waitForRestore.addCatch(restoreFailed, { errors: ['States.ALL'], resultPath: '$.restoreError' });
   waitForRestore.next(recordFailure);
-  const restorePrevious = serviceTask(
+  const restorePrevious = sageMakerTask(
     S.restorePrevious,
-    'sagemaker:updateEndpoint',
+    'updateEndpoint',
     {
       Parameters: {
         'EndpointName.$': '$.plan.names.endpointName',
         'EndpointConfigName.$': '$.plan.previousConfigName',
       } satisfies TaskParameters<UpdateEndpointInput>,
     },
-    SAGEMAKER_TRANSIENT_ERRORS,
+    restoreFailed,
+    '$.restoreError',
   );
-  restorePrevious.addCatch(restoreFailed, { errors: ['States.ALL'], resultPath: '$.restoreError' });
   // An endpoint this deployment created that failed (SageMaker left it Failed: "DeleteEndpoint is the only
   // operation that can be performed", EndpointStatus in API_DescribeEndpoint) or failed its smoke test serves
   // nothing else: delete it, so that the next deployment creates it afresh rather than finding it Failed.

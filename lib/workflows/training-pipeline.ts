@@ -9,6 +9,7 @@ import type { Construct } from 'constructs';
 import { RunSteps } from '../../lambdas/shared/pipeline';
 import { RunAttributes, runKeyTemplate } from '../../lambdas/shared/registry/keys';
 import type { TableReference } from '../constructs/references';
+import { MAX_SAGEMAKER_RETRIES, retryTransientSageMakerErrors } from './sagemaker-retry';
 
 /** State names: the local runner and the tests address states by these. */
 export const TrainingStates = {
@@ -88,24 +89,8 @@ const LAMBDA_UNKNOWN = 'Lambda.Unknown';
 const EXISTING_JOB_ERRORS = ['SageMaker.ResourceInUseException', 'SageMaker.AmazonSageMakerException'];
 const EXISTING_JOB_CAUSE = '*training job with this name already exists*';
 
-/**
- * The causes of SageMaker.AmazonSageMakerException worth another CreateTrainingJob: the SDK's message ends in
- * "(Service: AmazonSageMaker; Status Code: <n>; Error Code: <code>; Request ID: ...)", and throttling
- * (ThrottlingException, "Rate exceeded") and server errors (5xx) are the transient ones
- * (https://docs.aws.amazon.com/sagemaker/latest/APIReference/CommonErrors.html). A ValidationException, also
- * reported under that name with Status Code 400, is a verdict: it is recorded at once.
- */
-export const TRANSIENT_TRAINING_CAUSES = [
-  '*Error Code: ThrottlingException*',
-  '*Rate exceeded*',
-  '*Status Code: 5*',
-];
-
 /** CreateTrainingJob calls after the first one for transient causes; then the run fails with the last cause. */
-export const MAX_TRAINING_RETRIES = 3;
-
-/** Where the workflow counts those retries, `{ count }` (absent until the first one). */
-const TRAINING_RETRIES_PATH = '$.trainingRetries';
+export const MAX_TRAINING_RETRIES = MAX_SAGEMAKER_RETRIES;
 
 /**
  * The training pipeline: StartRun -> (duplicate delivery? stop) -> ValidateDataset -> (bytes already
@@ -204,38 +189,27 @@ export function trainingPipelineDefinition(
   const metricsReported = new sfn.Choice(scope, TrainingStates.hasMetrics);
   const trainFailed = failureOf(TrainingStates.train);
   // SageMaker's API errors: an existing job (a lost response) is watched; a transient cause is tried again, a
-  // bounded number of times, with the count in the state (no state on the happy path); anything else fails.
-  const causeIs = (pattern: string) => sfn.Condition.stringMatches('$.error.Cause', pattern);
-  const transient = sfn.Condition.or(...TRANSIENT_TRAINING_CAUSES.map(causeIs));
-  const waitBeforeRetry = new sfn.Wait(scope, TrainingStates.waitBeforeTrainingRetry, {
-    time: sfn.WaitTime.duration(Duration.seconds(15)),
-  }).next(train);
-  train.addCatch(
-    new sfn.Choice(scope, TrainingStates.isExistingJob)
-      // A Choice on a missing path is an uncatchable States.Runtime: test the cause exists first.
-      .when(sfn.Condition.not(sfn.Condition.isPresent('$.error.Cause')), trainFailed)
-      .when(causeIs(EXISTING_JOB_CAUSE), watchExistingJob(scope, metricsReported, trainFailed))
-      .when(
-        sfn.Condition.and(transient, sfn.Condition.not(sfn.Condition.isPresent(TRAINING_RETRIES_PATH))),
-        new sfn.Pass(scope, TrainingStates.firstTrainingRetry, {
-          result: sfn.Result.fromObject({ count: 1 }),
-          resultPath: TRAINING_RETRIES_PATH,
-        }).next(waitBeforeRetry),
-      )
-      .when(
-        sfn.Condition.and(
-          transient,
-          sfn.Condition.numberLessThan(`${TRAINING_RETRIES_PATH}.count`, MAX_TRAINING_RETRIES),
-        ),
-        new sfn.Pass(scope, TrainingStates.nextTrainingRetry, {
-          parameters: { 'count.$': `States.MathAdd(${TRAINING_RETRIES_PATH}.count, 1)` },
-          resultPath: TRAINING_RETRIES_PATH,
-        }).next(waitBeforeRetry),
-      )
-      .otherwise(trainFailed),
-    { errors: EXISTING_JOB_ERRORS, resultPath: '$.error' },
-  );
-  train.addCatch(trainFailed, { errors: ['States.ALL'], resultPath: '$.error' });
+  // bounded number of times, counted at $.trainingRetries; anything else fails. The error may stay at $.error
+  // after a retry that got through: CollectTrainingResult keeps only run, plan and training.
+  retryTransientSageMakerErrors(scope, train, {
+    target: trainFailed,
+    resultPath: '$.error',
+    caughtPath: '$.error',
+    retriesPath: '$.trainingRetries',
+    errors: EXISTING_JOB_ERRORS,
+    before: [
+      [
+        sfn.Condition.stringMatches('$.error.Cause', EXISTING_JOB_CAUSE),
+        watchExistingJob(scope, metricsReported, trainFailed),
+      ],
+    ],
+    names: {
+      choice: TrainingStates.isExistingJob,
+      first: TrainingStates.firstTrainingRetry,
+      next: TrainingStates.nextTrainingRetry,
+      wait: TrainingStates.waitBeforeTrainingRetry,
+    },
+  });
 
   // Keeps ids and pointers only (the description is dropped); a job without metrics reaches EvaluateModel,
   // which fails it with MetricMissing, recorded like any other failure.
@@ -486,7 +460,8 @@ function trainTask(scope: Construct, props: TrainingPipelineDefinitionProps): sf
     jitterStrategy: sfn.JitterType.FULL,
   });
   // Throttling and other API errors surface as SageMaker.AmazonSageMakerException, validation errors too: no
-  // Retry on it (a Retrier cannot look at the cause); the catch in trainingPipelineDefinition retries the
-  // transient causes only. A failed job is States.TaskFailed, a verdict, not retried.
+  // Retry on it (a Retrier cannot look at the cause); retryTransientSageMakerErrors, in
+  // trainingPipelineDefinition, retries the transient causes only. A failed job is States.TaskFailed, a
+  // verdict, not retried.
   return state;
 }

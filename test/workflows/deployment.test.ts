@@ -16,6 +16,7 @@ import {
 } from '../../lambdas/shared/events';
 import { startDeployment } from '../../lambdas/start-deployment/start';
 import { DeploymentStates as S } from '../../lib/workflows/deployment';
+import { MAX_SAGEMAKER_RETRIES } from '../../lib/workflows/sagemaker-retry';
 import { taskFailure } from '../../local/stepfunctions/executor';
 import type { CfnTemplate } from '../../local/template/template';
 import { synthStack } from '../support/cdk';
@@ -235,8 +236,8 @@ describe('deployment workflow, executed from the synthesized definition', () => 
     const stored = await h.registry.getVersion('churn', version);
     expect(stored?.status).toBe('Failed');
     expect(stored?.statusReason).toContain('ValidationException: The KmsKeyId is not valid');
-    // Tried once and retried twice (SageMaker's ValidationException arrives as AmazonSageMakerException).
-    expect(h.sagemaker.calls.filter((c) => c.action === 'CreateEndpointConfig')).toHaveLength(3);
+    // Tried once: SageMaker's ValidationException arrives as AmazonSageMakerException, and its cause is a verdict.
+    expect(h.sagemaker.calls.filter((c) => c.action === 'CreateEndpointConfig')).toHaveLength(1);
     expect(h.sagemaker.calls.map((c) => c.action)).not.toContain('UpdateEndpoint');
     expect(await h.registry.getAlias('churn', 'production')).toEqual(production);
     expect(await h.registry.getDeploymentLease('churn')).toBeUndefined();
@@ -648,33 +649,184 @@ describe('deployment workflow, executed from the synthesized definition', () => 
     }
   });
 
-  it('retries the optimized SageMaker tasks on the error they raise (SageMaker.AmazonSageMakerException), and only on it', async () => {
+  it('gives the optimized SageMaker tasks no Retrier on SageMaker.AmazonSageMakerException: a catch decides on the cause', async () => {
+    // Prepare
     const definition = h.runtime.stateMachine(h.machineId).definition as {
-      States: Record<string, { Resource?: string; Retry?: { ErrorEquals: string[] }[] }>;
+      States: Record<
+        string,
+        {
+          Resource?: string;
+          Retry?: unknown[];
+          Catch?: { ErrorEquals: string[]; Next: string; ResultPath: string }[];
+        }
+      >;
     };
+
+    // Act
     const optimized = Object.entries(definition.States).filter(([, state]) =>
       /:states:::sagemaker:/.test(state.Resource ?? ''),
     );
-    expect(optimized.length).toBeGreaterThanOrEqual(5);
-    for (const [, state] of optimized) {
-      expect(state.Retry?.flatMap((r) => r.ErrorEquals)).toEqual(['SageMaker.AmazonSageMakerException']);
-    }
 
+    // Assess: a validation error cannot be told from throttling by name, so no Retrier names it
+    expect(optimized.map(([name]) => name).sort()).toEqual(
+      [
+        S.createModel,
+        S.createEndpointConfig,
+        S.createServerlessEndpointConfig,
+        S.createEndpoint,
+        S.updateEndpoint,
+        S.restorePrevious,
+      ].sort(),
+    );
+    for (const [name, state] of optimized) {
+      expect(state.Retry ?? []).toEqual([]);
+      const [api, rest] = state.Catch ?? [];
+      expect(api).toMatchObject({
+        ErrorEquals: ['SageMaker.AmazonSageMakerException'],
+        Next: `Is${name}ErrorTransient`,
+      });
+      expect(rest).toMatchObject(
+        name === S.restorePrevious
+          ? { ErrorEquals: ['States.ALL'], Next: S.recordFailure, ResultPath: '$.restoreError' }
+          : { ErrorEquals: ['States.ALL'], Next: S.recordFailure, ResultPath: '$.error' },
+      );
+    }
+  });
+
+  it.each([
+    ['CreateModel', 'Could not access model data at s3://nowhere/model.tar.gz'],
+    ['CreateEndpointConfig', 'The KmsKeyId is not valid'],
+  ])(
+    'fails on a ValidationException from %s after exactly one call, recording it',
+    async (action, message) => {
+      // Prepare
+      const version = await h.approved('churn');
+      h.sagemaker.failing = {
+        action,
+        error: taskFailure(
+          'SageMaker.AmazonSageMakerException',
+          `${message} (Service: AmazonSageMaker; Status Code: 400; Error Code: ValidationException; Request ID: 5d2a)`,
+        ),
+      };
+
+      // Act
+      const result = await h.deploy('churn', version);
+
+      // Assess
+      expect(result.status).toBe('FAILED');
+      expect(h.sagemaker.calls.filter((c) => c.action === action)).toHaveLength(1);
+      expect(h.sagemaker.calls.map((c) => c.action)).not.toContain('CreateEndpoint');
+      const [deployment] = (await h.registry.listDeployments('churn')).items;
+      expect(deployment?.status).toBe('Failed');
+      const stored = await h.registry.getVersion('churn', version);
+      expect(stored?.statusReason).toContain(`SageMaker.AmazonSageMakerException: ${message}`);
+      expect(stored?.statusReason).toContain('Error Code: ValidationException');
+      expect(h.published.map((e) => e.DetailType)).toEqual([DEPLOYMENT_FAILED]);
+      expect(await h.registry.getDeploymentLease('churn')).toBeUndefined();
+    },
+  );
+
+  it.each([
+    [
+      'CreateModel',
+      'Rate exceeded (Service: AmazonSageMaker; Status Code: 400; Error Code: ThrottlingException; Request ID: 5d2b)',
+    ],
+    [
+      'CreateEndpointConfig',
+      'null (Service: AmazonSageMaker; Status Code: 503; Error Code: ServiceUnavailable; Request ID: 5d2c)',
+    ],
+  ])('calls %s again after a transient cause, then deploys', async (action, cause) => {
+    // Prepare: the first two calls fail as Step Functions reports a throttled or unavailable SageMaker
     const version = await h.approved('churn');
-    // As Step Functions reports a throttled call: the service's code only in the cause.
     h.sagemaker.failing = {
-      action: 'CreateEndpointConfig',
-      times: 1,
+      action,
+      times: 2,
+      error: taskFailure('SageMaker.AmazonSageMakerException', cause),
+    };
+
+    // Act
+    const result = await h.deploy('churn', version);
+
+    // Assess
+    expect(result.status).toBe('SUCCEEDED');
+    expect(h.sagemaker.calls.filter((c) => c.action === action)).toHaveLength(3);
+    expect(await h.registry.getAlias('churn', 'production')).toMatchObject({ version });
+    expect(h.published.map((e) => e.DetailType)).toEqual([MODEL_DEPLOYED]);
+  });
+
+  it('gives up on a cause that stays transient after the bounded retries, recording the last one', async () => {
+    // Prepare
+    const version = await h.approved('churn');
+    h.sagemaker.failing = {
+      action: 'CreateModel',
       error: taskFailure(
         'SageMaker.AmazonSageMakerException',
-        'Rate exceeded (Service: AmazonSageMaker; Status Code: 400; Error Code: ThrottlingException)',
+        'Rate exceeded (Service: AmazonSageMaker; Status Code: 400; Error Code: ThrottlingException; Request ID: 5d2d)',
       ),
     };
 
+    // Act
     const result = await h.deploy('churn', version);
 
-    expect(result.status).toBe('SUCCEEDED');
-    expect(h.sagemaker.calls.filter((c) => c.action === 'CreateEndpointConfig')).toHaveLength(2);
+    // Assess
+    expect(result.status).toBe('FAILED');
+    expect(h.sagemaker.calls.filter((c) => c.action === 'CreateModel')).toHaveLength(
+      1 + MAX_SAGEMAKER_RETRIES,
+    );
+    const stored = await h.registry.getVersion('churn', version);
+    expect(stored?.statusReason).toContain('SageMaker.AmazonSageMakerException: Rate exceeded');
+  });
+
+  it('leaves nothing of a retry that got through for a later failure: the reasons name only the smoke test', async () => {
+    // Prepare: CreateModel throttled once, then the smoke test fails
+    const version = await h.approved('churn');
+    h.sagemaker.failing = {
+      action: 'CreateModel',
+      times: 1,
+      error: taskFailure(
+        'SageMaker.AmazonSageMakerException',
+        'Rate exceeded (Service: AmazonSageMaker; Status Code: 400; Error Code: ThrottlingException; Request ID: 5d2e)',
+      ),
+    };
+    h.predictions = (rows) => `${Array.from({ length: rows }, () => '1.7').join('\n')}\n`;
+
+    // Act
+    const result = await h.deploy('churn', version);
+
+    // Assess
+    expect(result.status).toBe('FAILED');
+    expect(h.sagemaker.calls.filter((c) => c.action === 'CreateModel')).toHaveLength(2);
+    const stored = await h.registry.getVersion('churn', version);
+    expect(stored?.statusReason).toContain('smoke test failed');
+    expect(stored?.statusReason).not.toContain('Rate exceeded');
+  });
+
+  it('records a ValidationException from restoring the previous config after one call, as the restore error', async () => {
+    // Prepare: v1 serves; v2 fails its smoke test, and the restore's UpdateEndpoint is refused
+    const v1 = await h.approved('canary');
+    expect((await h.deploy('canary', v1)).status).toBe('SUCCEEDED');
+    const v2 = await h.approved('canary');
+    h.predictions = (rows) => `${Array.from({ length: rows }, () => '1.7').join('\n')}\n`;
+    h.beforeSmokeTest = async () => {
+      h.sagemaker.failing = {
+        action: 'UpdateEndpoint',
+        error: taskFailure(
+          'SageMaker.AmazonSageMakerException',
+          'Endpoint is being updated (Service: AmazonSageMaker; Status Code: 400; Error Code: ValidationException; Request ID: 5d2f)',
+        ),
+      };
+    };
+
+    // Act
+    const result = await h.deploy('canary', v2);
+
+    // Assess
+    expect(result.status).toBe('FAILED');
+    expect(h.sagemaker.calls.filter((c) => c.action === 'UpdateEndpoint')).toHaveLength(2);
+    const stored = await h.registry.getVersion('canary', v2);
+    expect(stored?.statusReason).toContain(
+      'restoring the previous endpoint config failed: SageMaker.AmazonSageMakerException: Endpoint is being updated',
+    );
   });
 
   it('records autoscaling on the promoted deployment: AutoscalingRegistered, or AutoscalingFailed with the error', async () => {
