@@ -609,6 +609,16 @@ describe('RecordFailure', () => {
     const metrics = newMetrics();
     const clock = () => new Date('2026-11-26T12:00:00.000Z');
 
+    const emitted: string[] = [];
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      emitted.push(
+        ...String(chunk)
+          .split('\n')
+          .filter((line) => line.includes('"RunFailed"')),
+      );
+      return true;
+    });
+
     // Act: delivered twice
     const result = await recordFailure(
       { run, error: sageMakerFailure, step: 'TrainModel' },
@@ -618,6 +628,7 @@ describe('RecordFailure', () => {
       { run, error: sageMakerFailure, step: 'TrainModel' },
       { registry, logger, metrics: newMetrics(), clock },
     );
+    vi.restoreAllMocks();
 
     // Assess
     const reason =
@@ -635,7 +646,11 @@ describe('RecordFailure', () => {
     );
     expect(failures).toHaveLength(1);
     expect(failures[0]).toMatchObject({ runId: run.runId, details: { cause: reason, step: 'TrainModel' } });
-    expect(metrics.serializeMetrics()).toMatchObject({ model: 'failing', RunFailed: 1 });
+    // Each delivery publishes its own EMF line at once (a single metric): the registry, not the metric, is once.
+    expect(emitted.map((line) => JSON.parse(line))).toEqual([
+      expect.objectContaining({ model: 'failing', Step: 'TrainModel', RunFailed: 1 }),
+      expect.objectContaining({ model: 'failing', Step: 'TrainModel', RunFailed: 1 }),
+    ]);
   });
 
   it('leaves a run that already succeeded as it is', async () => {
