@@ -37,7 +37,7 @@ import {
 import type { DatasetEncoding } from '../../lambdas/validate-dataset/report';
 import type { LocalApp } from '../app';
 import { LOCAL_CREDENTIALS, localS3ClientConfig } from '../aws/s3-client';
-import { MLOPS_COMMAND, type ProgressPrinter } from '../progress';
+import type { ProgressPrinter } from '../progress';
 import { noisySample, waitForRuns } from './rollback';
 
 /** Rows per InvokeEndpoint request (multi-row CSV requests, as batch clients send them). */
@@ -225,12 +225,12 @@ export async function runDriftScenario(
       `production   v${v2 ?? '?'} (${v2 !== undefined && v2 !== v1 ? `moved from v${v1}` : `still v${v1}`})`,
     );
     print.detail(
-      `see          ${MLOPS_COMMAND} drift show ${model}  (and: drift report ${model} --out report.html)`,
+      `see          ${print.commands.mlops} drift show ${model}  (and: drift report ${model} --out report.html), while \`${print.commands.start}\` runs`,
     );
     if (outcome !== 0 || v2 === undefined || v2 === v1)
       return failed(print, `the retrained version was expected to replace v${v1} in production`);
     print.info(
-      `Scenario done: drift on the shifted traffic, a retrain on its labels, v${v2} passed the champion gate and serves.`,
+      `Scenario done: drift on the shifted traffic, a retrain on its labels, v${v2} passed the champion gate and was deployed.`,
     );
     return 0;
   } finally {
