@@ -309,12 +309,7 @@ function headerColumns(
   if (names.length === 0) return undefined;
   const declared = new Map((guide?.contract?.columns ?? []).map((column) => [column.name, column.type]));
   // The validator's own inference, when its result carries the columns it read.
-  const inferred = new Map(
-    ((result as { columns?: readonly { name: string; type: ColumnType }[] }).columns ?? []).map((column) => [
-      column.name,
-      column.type,
-    ]),
-  );
+  const inferred = new Map(result.columns.map((column) => [column.name, column.type]));
   const target = result.report.target;
   return names.map((name) => {
     const type = declared.get(name) ?? inferred.get(name);

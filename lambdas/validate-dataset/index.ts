@@ -15,7 +15,12 @@
  * Without a contract, a column that turns out to be text after numbers were seen needs its categories
  * counted again, so pass 1 is re-run once with the types fixed (a third read, only in that case).
  */
-import { type DatasetContract, isClassification, type ProblemType } from '../shared/dataset-contract';
+import {
+  type ColumnType,
+  type DatasetContract,
+  isClassification,
+  type ProblemType,
+} from '../shared/dataset-contract';
 import type { BaselineStatistics } from '../shared/drift/baseline-statistics';
 import { checkConfiguration, checkWholeDataset } from './checks';
 import { inferContract } from './inference';
@@ -87,6 +92,11 @@ export interface ValidateDatasetInput {
 export interface RejectedDataset {
   readonly status: 'rejected';
   readonly report: ValidationReport;
+  /**
+   * The columns pass 1 checked, with the type it had for each when it stopped (declared, or inferred so far);
+   * empty when it never read the header. What `mlops validate` shows of a rejected file.
+   */
+  readonly columns: readonly { readonly name: string; readonly type: ColumnType }[];
 }
 
 /** What every dataset pass 1 accepted comes with. */
@@ -127,6 +137,7 @@ export async function validateDataset(input: ValidateDatasetInput): Promise<Vali
   const contractSource = input.contract === undefined ? 'inferred' : 'declared';
   const reject = (facts: Partial<PassOutcome>): RejectedDataset => ({
     status: 'rejected',
+    columns: (facts.result?.columns ?? []).map(({ name, type }) => ({ name, type })),
     report: buildReport(
       {
         status: 'rejected',

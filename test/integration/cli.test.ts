@@ -889,6 +889,27 @@ describe('mlops validate', () => {
     );
   });
 
+  it('shows the types the validator inferred for a rejected file when the contract declares none', async () => {
+    // Prepare: a partial contract (the target only) and a ragged row
+    const partial = csvFile('partial-schema.json', JSON.stringify({ target: 'churned' }));
+    const file = csvFile('ragged.csv', 'tenure,plan,churned\n3,basic,no\n5,premium\n7,basic,yes\n');
+
+    // Act
+    const outcome = await mlops(['validate', file, '--schema', partial]);
+
+    // Assess
+    expect(outcome.code).toBe(1);
+    expect(outcome.stdout).toMatch(/^field-count +row 2 \(line 3\)/m);
+    expect(outcome.stdout).toContain(
+      [
+        'COLUMN   TYPE         ROLE',
+        'tenure   numeric      feature',
+        'plan     categorical  feature',
+        'churned  categorical  target',
+      ].join('\n'),
+    );
+  });
+
   it('refuses a file that is not a .csv, as upload does (exit 2), before reading anything', async () => {
     // Prepare
     const file = csvFile('data.txt', churnCsv());
