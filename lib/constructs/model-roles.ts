@@ -8,7 +8,7 @@ import {
   type RuntimeModelSettingsMap,
 } from '../../lambdas/shared/model-settings';
 import { KeyPatterns, Prefixes, RunArtifacts } from '../../lambdas/shared/s3-layout';
-import { ecrRepositoryOf } from '../config/training-images';
+import { ecrRepositoryArn, grantImagePull } from './image-pull';
 import { acknowledgeWildcardResource } from './nag';
 import type { BucketReference } from './references';
 
@@ -126,35 +126,10 @@ export class ModelRoles extends Construct {
       model === undefined
         ? Object.values(props.modelSettings)
         : [ownSettings ?? props.modelSettings[MODEL_SETTINGS_DEFAULTS_KEY]].filter((s) => s !== undefined);
-    const repositories = [
-      ...new Set(
-        images
-          .filter(({ training }) => !training.builtInAlgorithm)
-          .flatMap(({ training }) => {
-            const repository = ecrRepositoryOf(training.image);
-            return repository === undefined
-              ? []
-              : [
-                  `arn:${repository.partition ?? partition}:ecr:${repository.region}:${repository.account}:repository/${repository.name}`,
-                ];
-          }),
-      ),
-    ].sort();
-    if (repositories.length > 0) {
-      role.addToPolicy(
-        new iam.PolicyStatement({
-          actions: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'],
-          resources: repositories,
-        }),
-      );
-      role.addToPolicy(
-        new iam.PolicyStatement({
-          actions: ['ecr:GetAuthorizationToken'],
-          // '*': GetAuthorizationToken has no resource-level permissions.
-          resources: ['*'],
-        }),
-      );
-    }
+    const repositories = images
+      .filter(({ training }) => !training.builtInAlgorithm)
+      .flatMap(({ training }) => ecrRepositoryArn(training.image, partition) ?? []);
+    grantImagePull(role, repositories);
     acknowledgeWildcardResource(
       role,
       '*',

@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { KeyPatterns, Prefixes, RunArtifacts } from '../../lambdas/shared/s3-layout';
-import { ecrRepositoryOf } from '../config/training-images';
+import { ecrRepositoryArn, grantImagePull } from './image-pull';
 import { acknowledgeWildcardResource } from './nag';
 import type { BucketReference } from './references';
 
@@ -99,22 +99,10 @@ export class TrainingRole extends Construct {
       }),
     );
 
-    const repositories = [...new Set((props.images ?? []).map((image) => this.repositoryArn(image)))];
-    if (repositories.length > 0) {
-      role.addToPolicy(
-        new iam.PolicyStatement({
-          actions: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'],
-          resources: repositories.sort(),
-        }),
-      );
-      role.addToPolicy(
-        new iam.PolicyStatement({
-          actions: ['ecr:GetAuthorizationToken'],
-          // '*': GetAuthorizationToken has no resource-level permissions (it returns a registry login token).
-          resources: ['*'],
-        }),
-      );
-    }
+    grantImagePull(
+      role,
+      (props.images ?? []).map((image) => this.repositoryArn(image)),
+    );
 
     acknowledgeWildcardResource(
       role,
@@ -137,11 +125,8 @@ export class TrainingRole extends Construct {
 
   /** `arn:<partition>:ecr:<region>:<account>:repository/<name>` of an ECR image URI. */
   private repositoryArn(image: string): string {
-    const repository = ecrRepositoryOf(image);
-    if (!repository) {
-      throw new Error(`Training image ${JSON.stringify(image)} is not an ECR image URI`);
-    }
-    const partition = repository.partition ?? Stack.of(this).partition;
-    return `arn:${partition}:ecr:${repository.region}:${repository.account}:repository/${repository.name}`;
+    const arn = ecrRepositoryArn(image, Stack.of(this).partition);
+    if (arn === undefined) throw new Error(`Training image ${JSON.stringify(image)} is not an ECR image URI`);
+    return arn;
   }
 }
