@@ -363,22 +363,7 @@ export class EndpointLifecycle {
       return;
     }
     endpoint.status = 'InService';
-    this.store.save();
-    this.schedule(endpoint);
-    const instances = pending.variants.reduce((sum, variant) => sum + variant.instanceCount, 0);
-    this.deploymentStage({
-      endpointName: endpoint.name,
-      endpointArn: endpoint.arn,
-      status: 'Deleting',
-      startTime: now,
-      message: `Terminating ${instances} instance(s).`,
-      trafficPercent: 0,
-      pending: structuredClone(pending),
-      healthFailure: reason,
-      endpoint: structuredClone(endpoint),
-      time: new Date(now),
-    });
-    this.changed(endpoint);
+    this.terminateGreen(endpoint, pending, now, { healthFailure: reason });
   }
 
   /** Reports the endpoint's status as it is now to `onEndpointStatus`. */
@@ -455,6 +440,19 @@ export class EndpointLifecycle {
       `Deployment of endpoint configuration "${pending.endpointConfigName}" was rolled back: CloudWatch ` +
       `alarm(s) ${alarms.join(', ')} in ALARM state during the ${stage?.status ?? 'Creating'} stage. All ` +
       `traffic is served by endpoint configuration "${endpoint.serving?.endpointConfigName ?? ''}".`;
+    this.terminateGreen(endpoint, pending, now, { alarms: [...alarms] });
+  }
+
+  /**
+   * An update that did not complete, its endpoint already back on blue: saved and rescheduled, then the two
+   * events SageMaker sends — the green fleet Deleting ("Terminating X instance(s).") and the endpoint's state.
+   */
+  private terminateGreen(
+    endpoint: EndpointState,
+    pending: PendingDeployment,
+    now: number,
+    why: Pick<DeploymentStageChange, 'alarms' | 'healthFailure'>,
+  ): void {
     this.store.save();
     this.schedule(endpoint);
     const instances = pending.variants.reduce((sum, variant) => sum + variant.instanceCount, 0);
@@ -466,7 +464,7 @@ export class EndpointLifecycle {
       message: `Terminating ${instances} instance(s).`,
       trafficPercent: 0,
       pending: structuredClone(pending),
-      alarms: [...alarms],
+      ...why,
       endpoint: structuredClone(endpoint),
       time: new Date(now),
     });
