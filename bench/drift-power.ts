@@ -20,7 +20,7 @@ import {
   type DriftReport,
   driftReport,
 } from '../lambdas/shared/drift';
-import { Normals, normalBaseline, normalRows } from '../test/unit/drift/synthetic';
+import { Normals, normalBaseline, normalRows } from '../test/unit/lambdas/shared/drift/synthetic';
 
 const FEATURES = 20;
 const REFERENCE_ROWS = 5000;

@@ -9,7 +9,7 @@
  *   npx tsx bench/quality-check.ts --rows 250000     # one size
  *
  * Also prints the quality test's false-alarm and detection rates (seeded, 1,000 windows each), as
- * test/unit/quality/significance.test.ts asserts them. One `BENCH {json}` line per figure set.
+ * test/unit/lambdas/check-quality/judge.test.ts asserts them. One `BENCH {json}` line per figure set.
  */
 import { spawnSync } from 'node:child_process';
 import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
