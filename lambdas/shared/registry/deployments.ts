@@ -1,13 +1,13 @@
 /**
- * The registry's deployments: records of deployments and their stages, the transactions that begin,
- * promote and fail them, the per-model deployment lease and the endpoint waiters. ModelRegistryClient
- * delegates its deployment methods here and documents their contracts.
+ * The registry's deployments: records of deployments and their stages, and the transactions that begin,
+ * promote and fail them (each checks the model's lease, deployment-lease.ts). ModelRegistryClient delegates
+ * its deployment methods here and documents their contracts.
  */
 import type { CancellationReason } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, type DeleteCommandInput, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { omitUndefined } from '../omit-undefined';
 import type * as z from '../zod';
-import { numberAttribute, oldItemOf, RETRY, stringAttribute, withRetry } from './dynamo';
+import { numberAttribute, RETRY, stringAttribute, withRetry } from './dynamo';
 import {
   AliasMovedError,
   ConcurrentModificationError,
@@ -15,20 +15,11 @@ import {
   DeploymentEndedError,
   DeploymentMismatchError,
   DeploymentNotFoundError,
-  LeaseHeldError,
   LeaseNotHeldError,
   ValidationError,
   VersionNotFoundError,
 } from './errors';
-import {
-  aliasKey,
-  deploymentKey,
-  deploymentLeaseKey,
-  describeKey,
-  endpointWaiterKey,
-  modelDeploymentsPartition,
-  versionKey,
-} from './keys';
+import { aliasKey, deploymentKey, describeKey, modelDeploymentsPartition, versionKey } from './keys';
 import { assertDeploymentTransition, assertTransition, canTransition } from './lifecycle';
 import { eventExists, type NamedTransaction, unexpectedCancellation } from './requests';
 import {
@@ -41,16 +32,10 @@ import {
   parseItem,
   promoteDeploymentInputSchema,
   recordDeploymentFailureInputSchema,
-  sageMakerNameSchema,
   storedAliasSchema,
   storedDeploymentSchema,
-  storedLeaseSchema,
   storedVersionSchema,
-  storedWaiterSchema,
-  takeLeaseOptionsSchema,
-  taskTokenSchema,
   toJsonObject,
-  waiterTtlSchema,
 } from './schemas';
 import type { RegistryStore } from './store';
 import { RegistryKeys } from './table-design';
@@ -63,9 +48,7 @@ import {
   type Deployment,
   type DeploymentFailureResult,
   type DeploymentKind,
-  type DeploymentLease,
   type DeploymentProgress,
-  type EndpointWaiter,
   type JsonObject,
   type ModelVersion,
   type ModelVersionStatus,
@@ -76,11 +59,7 @@ import {
   type PromotionResult,
   REGISTRY_EVENT_TYPES,
   type RecordDeploymentFailureInput,
-  type TakeLeaseOptions,
 } from './types';
-
-/** A waiter nobody took is cleaned up after two days (longer than any deployment waits). */
-const DEFAULT_WAITER_TTL_SECONDS = 2 * 86_400;
 
 const { gsi2 } = RegistryKeys;
 
@@ -246,148 +225,6 @@ export class RegistryDeployments {
     return withRetry(`recordDeploymentFailure ${id}`, this.store.retry, () =>
       this.tryRecordFailure(id, data),
     );
-  }
-
-  // The deployment lease
-
-  async takeDeploymentLease(
-    model: string,
-    deploymentId: string,
-    options: TakeLeaseOptions,
-  ): Promise<DeploymentLease> {
-    const name = parseInput(modelNameSchema, model, 'model');
-    const id = parseInput(idSchema, deploymentId, 'deploymentId');
-    const { ttlSeconds } = parseInput(takeLeaseOptionsSchema, options, 'options');
-    return withRetry(`takeDeploymentLease ${name}`, this.store.retry, async () => {
-      const now = this.store.clock();
-      const untilMs = now.getTime() + ttlSeconds * 1000;
-      const at = this.store.now();
-      const request = this.store.requests.leaseTake({
-        model: name,
-        holder: id,
-        at,
-        nowMs: now.getTime(),
-        untilMs,
-      });
-      return this.store.write(
-        async () => {
-          await this.store.doc.send(new PutCommand(request));
-          return { model: name, holder: id, acquiredAt: at, expiresAt: new Date(untilMs).toISOString() };
-        },
-        (error) => {
-          const old = oldItemOf(error);
-          const holder = stringAttribute(old, 'holder');
-          const until = numberAttribute(old, 'leaseExpiresAt');
-          // Released between the check and our read of it: try again.
-          if (holder === undefined || until === undefined) return RETRY;
-          throw new LeaseHeldError(name, holder, new Date(until).toISOString(), id);
-        },
-      );
-    });
-  }
-
-  async renewDeploymentLease(
-    model: string,
-    deploymentId: string,
-    options: TakeLeaseOptions,
-  ): Promise<DeploymentLease> {
-    const name = parseInput(modelNameSchema, model, 'model');
-    const id = parseInput(idSchema, deploymentId, 'deploymentId');
-    const { ttlSeconds } = parseInput(takeLeaseOptionsSchema, options, 'options');
-    return withRetry(`renewDeploymentLease ${name}`, this.store.retry, async () => {
-      const untilMs = this.store.clock().getTime() + ttlSeconds * 1000;
-      const request = this.store.requests.leaseRenewal(name, id, untilMs);
-      return this.store.write(
-        async () => {
-          const output = await this.store.doc.send(new UpdateCommand(request));
-          return parseItem(storedLeaseSchema, output.Attributes ?? {}, describeKey(deploymentLeaseKey(name)));
-        },
-        (error) => {
-          throw new LeaseNotHeldError(name, id, stringAttribute(oldItemOf(error), 'holder'));
-        },
-      );
-    });
-  }
-
-  async releaseDeploymentLease(model: string, deploymentId: string): Promise<boolean> {
-    const name = parseInput(modelNameSchema, model, 'model');
-    const id = parseInput(idSchema, deploymentId, 'deploymentId');
-    return withRetry(`releaseDeploymentLease ${name}`, this.store.retry, async () => {
-      const request = this.store.requests.leaseRelease(name, id);
-      return this.store.write(
-        () => this.deleted(request),
-        () => false,
-      );
-    });
-  }
-
-  async getDeploymentLease(model: string): Promise<DeploymentLease | undefined> {
-    const name = parseInput(modelNameSchema, model, 'model');
-    return this.store.getItem(deploymentLeaseKey(name), storedLeaseSchema);
-  }
-
-  // Endpoint waiters
-
-  async putEndpointWaiter(
-    endpointName: string,
-    taskToken: string,
-    deploymentId: string,
-    options: { readonly ttlSeconds?: number } = {},
-  ): Promise<EndpointWaiter> {
-    const waiter: EndpointWaiter = {
-      endpointName: parseInput(sageMakerNameSchema, endpointName, 'endpointName'),
-      taskToken: parseInput(taskTokenSchema, taskToken, 'taskToken'),
-      deploymentId: parseInput(idSchema, deploymentId, 'deploymentId'),
-      createdAt: this.store.now(),
-    };
-    const ttlSeconds = parseInput(
-      waiterTtlSchema,
-      options.ttlSeconds ?? DEFAULT_WAITER_TTL_SECONDS,
-      'ttlSeconds',
-    );
-    const cleanupAt = Math.ceil(this.store.clock().getTime() / 1000) + ttlSeconds;
-    await withRetry(`putEndpointWaiter ${waiter.endpointName}`, this.store.retry, async () => {
-      const request = this.store.requests.waiterPut(waiter, cleanupAt);
-      return this.store.write(() => this.store.doc.send(new PutCommand(request)));
-    });
-    return waiter;
-  }
-
-  async getEndpointWaiter(endpointName: string): Promise<EndpointWaiter | undefined> {
-    const name = parseInput(sageMakerNameSchema, endpointName, 'endpointName');
-    return this.store.getItem(endpointWaiterKey(name), storedWaiterSchema);
-  }
-
-  async takeEndpointWaiter(endpointName: string): Promise<EndpointWaiter | undefined> {
-    const name = parseInput(sageMakerNameSchema, endpointName, 'endpointName');
-    return withRetry(`takeEndpointWaiter ${name}`, this.store.retry, async () => {
-      const request = this.store.requests.waiterTake(name);
-      return this.store.write(
-        async () => {
-          const output = await this.store.doc.send(new DeleteCommand(request));
-          return parseItem(storedWaiterSchema, output.Attributes ?? {}, describeKey(endpointWaiterKey(name)));
-        },
-        () => undefined,
-      );
-    });
-  }
-
-  async deleteEndpointWaiter(endpointName: string, deploymentId: string): Promise<boolean> {
-    const name = parseInput(sageMakerNameSchema, endpointName, 'endpointName');
-    const id = parseInput(idSchema, deploymentId, 'deploymentId');
-    return withRetry(`deleteEndpointWaiter ${name}`, this.store.retry, async () => {
-      const request = this.store.requests.waiterDelete(name, id);
-      return this.store.write(
-        () => this.deleted(request),
-        () => false,
-      );
-    });
-  }
-
-  /** Sends a conditional delete; true once it deleted. */
-  private async deleted(request: DeleteCommandInput): Promise<true> {
-    await this.store.doc.send(new DeleteCommand(request));
-    return true;
   }
 
   /** The stored deployment with this id, if any, checked to be the same request. */

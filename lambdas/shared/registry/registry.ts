@@ -2,8 +2,10 @@ import type { CancellationReason } from '@aws-sdk/client-dynamodb';
 import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type OmitUndefined, omitUndefined } from '../omit-undefined';
 import type * as z from '../zod';
+import { DeploymentLeases } from './deployment-lease';
 import { RegistryDeployments } from './deployments';
 import { numberAttribute, RETRY, stringAttribute, withRetry } from './dynamo';
+import { EndpointWaiters } from './endpoint-waiters';
 import {
   AliasConflictError,
   ConcurrentModificationError,
@@ -108,10 +110,14 @@ const { gsi1, gsi2 } = RegistryKeys;
 export class ModelRegistryClient {
   private readonly store: RegistryStore;
   private readonly deployments: RegistryDeployments;
+  private readonly leases: DeploymentLeases;
+  private readonly waiters: EndpointWaiters;
 
   constructor(options: ModelRegistryClientOptions) {
     this.store = new RegistryStore(options);
     this.deployments = new RegistryDeployments(this.store);
+    this.leases = new DeploymentLeases(this.store);
+    this.waiters = new EndpointWaiters(this.store);
   }
 
   // Models and versions
@@ -425,7 +431,7 @@ export class ModelRegistryClient {
     deploymentId: string,
     options: TakeLeaseOptions,
   ): Promise<DeploymentLease> {
-    return this.deployments.takeDeploymentLease(model, deploymentId, options);
+    return this.leases.takeDeploymentLease(model, deploymentId, options);
   }
 
   /**
@@ -437,7 +443,7 @@ export class ModelRegistryClient {
     deploymentId: string,
     options: TakeLeaseOptions,
   ): Promise<DeploymentLease> {
-    return this.deployments.renewDeploymentLease(model, deploymentId, options);
+    return this.leases.renewDeploymentLease(model, deploymentId, options);
   }
 
   /**
@@ -446,12 +452,12 @@ export class ModelRegistryClient {
    * @returns whether this call released it
    */
   public releaseDeploymentLease(model: string, deploymentId: string): Promise<boolean> {
-    return this.deployments.releaseDeploymentLease(model, deploymentId);
+    return this.leases.releaseDeploymentLease(model, deploymentId);
   }
 
   /** Who holds the model's deployment lease (possibly expired), or undefined. */
   public getDeploymentLease(model: string): Promise<DeploymentLease | undefined> {
-    return this.deployments.getDeploymentLease(model);
+    return this.leases.getDeploymentLease(model);
   }
 
   // Endpoint waiters
@@ -466,7 +472,7 @@ export class ModelRegistryClient {
     deploymentId: string,
     options: { readonly ttlSeconds?: number } = {},
   ): Promise<EndpointWaiter> {
-    return this.deployments.putEndpointWaiter(endpointName, taskToken, deploymentId, options);
+    return this.waiters.putEndpointWaiter(endpointName, taskToken, deploymentId, options);
   }
 
   /**
@@ -475,7 +481,7 @@ export class ModelRegistryClient {
    * @returns undefined when nobody waits
    */
   public getEndpointWaiter(endpointName: string): Promise<EndpointWaiter | undefined> {
-    return this.deployments.getEndpointWaiter(endpointName);
+    return this.waiters.getEndpointWaiter(endpointName);
   }
 
   /**
@@ -484,7 +490,7 @@ export class ModelRegistryClient {
    * @returns undefined when nobody waits (taken already, or never put)
    */
   public takeEndpointWaiter(endpointName: string): Promise<EndpointWaiter | undefined> {
-    return this.deployments.takeEndpointWaiter(endpointName);
+    return this.waiters.takeEndpointWaiter(endpointName);
   }
 
   /**
@@ -492,7 +498,7 @@ export class ModelRegistryClient {
    * @returns whether one was deleted
    */
   public deleteEndpointWaiter(endpointName: string, deploymentId: string): Promise<boolean> {
-    return this.deployments.deleteEndpointWaiter(endpointName, deploymentId);
+    return this.waiters.deleteEndpointWaiter(endpointName, deploymentId);
   }
 
   // Attempts (one read + one conditional write; RETRY when the race is not a verdict)
