@@ -1,9 +1,8 @@
 /** `mlops approve` and `mlops reject`: ../approval.ts, wired to commander. */
 import type { Command } from 'commander';
 import { type DecisionKind, decide, renderDecision } from '../approval';
-import { parseModelName } from '../arguments';
+import { parseModelName, parseVersion } from '../arguments';
 import type { GlobalOptions, Session } from '../session';
-import { parseVersion } from './version';
 
 export function addApprovalCommands(program: Command, session: Session): void {
   addDecisionCommand(program, session, 'approve');

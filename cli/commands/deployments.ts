@@ -3,7 +3,7 @@
  * (../deployment-status.ts, which also follows a request with --wait), wired to commander.
  */
 import type { Command } from 'commander';
-import { parseInteger, parseModelName, parseSeconds } from '../arguments';
+import { parseInteger, parseModelName, parseSeconds, parseVersion } from '../arguments';
 import {
   DEFAULT_DEPLOY_TIMEOUT_SECONDS,
   DEFAULT_DEPLOYMENT_LIMIT,
@@ -20,7 +20,6 @@ import { CliError } from '../errors';
 import { renderJson } from '../output';
 import type { GlobalOptions, Session } from '../session';
 import type { Target } from '../target';
-import { parseVersion } from './version';
 
 /** deploy and rollback, then the deployments group (the order of `mlops --help`). */
 export function addDeploymentCommands(program: Command, session: Session): void {

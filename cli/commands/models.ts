@@ -1,9 +1,8 @@
 /** `mlops models list|show`: ../models.ts, wired to commander. */
 import type { Command } from 'commander';
-import { parseModelName } from '../arguments';
+import { parseModelName, parseVersion } from '../arguments';
 import { listModels, renderModel, renderModelsTable, renderVersion, showModel, showVersion } from '../models';
 import type { GlobalOptions, Session } from '../session';
-import { parseVersion } from './version';
 
 export function addModelsCommands(program: Command, session: Session): void {
   const models = program.command('models').description('models and their versions');

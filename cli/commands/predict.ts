@@ -1,11 +1,10 @@
 /** `mlops predict`: ../predict.ts, wired to commander. */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { parseModelName } from '../arguments';
+import { parseModelName, parseVersion } from '../arguments';
 import { CliError } from '../errors';
 import { describePrediction, predict, renderPredictions } from '../predict';
 import type { GlobalOptions, Session } from '../session';
-import { parseVersion } from './version';
 
 export function addPredictCommand(program: Command, session: Session): void {
   program
