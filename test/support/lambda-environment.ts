@@ -20,3 +20,21 @@ export const MONITORING_SETTINGS = {
 export function stubLambdaEnvironment(env: Record<string, string | undefined>): void {
   for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
 }
+
+/**
+ * Stubs what the monitoring functions (check-quality, retrain) read at init, valid, with `overrides` on top
+ * (undefined removes a variable).
+ */
+export function stubMonitoringEnvironment(overrides: Record<string, string | undefined> = {}): void {
+  stubLambdaEnvironment({
+    REGISTRY_TABLE_NAME: 'registry',
+    DATA_BUCKET: 'data',
+    ARTIFACTS_BUCKET: 'artifacts',
+    EVENT_BUS_NAME: 'bus',
+    MONITORING_SETTINGS: JSON.stringify(MONITORING_SETTINGS),
+    MODEL_SETTINGS: JSON.stringify({ defaults: { evaluation: { minImprovement: 0 } } }),
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+    AWS_REGION: 'us-east-1',
+    ...overrides,
+  });
+}
