@@ -25,6 +25,7 @@ import { parseDatasetContract } from '../../lambdas/shared/dataset-contract';
 import type { RuntimeModelSettingsMap, RuntimeMonitoringSettings } from '../../lambdas/shared/model-settings';
 import { ModelRegistryClient, MonitoringWindows, RetrainSlots } from '../../lambdas/shared/registry';
 import { runForUpload } from '../../lambdas/shared/runs';
+import { captureFileKey, captureFolder, capturePrefix } from '../../lambdas/shared/s3-layout';
 import { type LocalEventBridge, startLocalEventBridge } from '../../local/aws/eventbridge';
 import { type LocalS3, startLocalS3 } from '../../local/aws/s3';
 import { localS3ClientConfig } from '../../local/aws/s3-client';
@@ -142,11 +143,10 @@ async function uploadWindow(model: string, window: number, count: number, extraL
   }
   // SageMaker may write a record twice: the retrain keeps one row per request row.
   lines.push(lines[0] as string);
-  await put(
-    ARTIFACTS,
-    `capture/${model}/churn-endpoint/AllTraffic/2026/11/30/10/w${window}.jsonl`,
-    `${lines.join('\n')}\n`,
-  );
+  // In the hour folder of now, as SageMaker writes it: the checks list captures by hour since the model served.
+  const now = Date.now();
+  const folder = captureFolder(capturePrefix(model), 'churn-endpoint', 'AllTraffic', now);
+  await put(ARTIFACTS, captureFileKey(folder, now, `w${window}`), `${lines.join('\n')}\n`);
   await put(DATA, `ground-truth/${model}/w${window}.jsonl`, `${labels.join('\n')}\n${extraLabels}`);
 }
 
