@@ -1,11 +1,11 @@
-import { Duration, Names, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { ENDPOINT_WAIT_ALLOWANCE_SECONDS } from '../../lambdas/shared/deployment/workflow';
@@ -28,6 +28,7 @@ import { ModelRoles } from './model-roles';
 import { acknowledgeWildcardResource } from './nag';
 import { PipelineFunction } from './pipeline-function';
 import type { BucketReference } from './references';
+import { deadLetterQueue } from './rule-dead-letters';
 
 /** Lambda environment variables are capped at 4 KB in total; leave room for the others. */
 const MAX_SETTINGS_BYTES = 3072;
@@ -252,17 +253,10 @@ export class DeploymentPipeline extends Construct {
     this.grantFunctions(registry, artifactsBucket, key, endpoints, stateMachineArn, sageMakerResources);
     this.stateMachine.grantStartExecution(f.startDeployment.function);
 
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', {
-      // SQS-managed encryption: EventBridge and Lambda can write to it without a key-policy grant.
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-      removalPolicy,
-    });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
+    this.deadLetterQueue = deadLetterQueue(this, 'DeadLetters', {
       reason:
         "This queue is the dead-letter queue of the deployment's rules and event functions; a DLQ of a DLQ would never be read.",
+      removalPolicy,
     });
     const ruleTarget = {
       deadLetterQueue: this.deadLetterQueue,

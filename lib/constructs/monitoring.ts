@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
   DRIFT_DETECTED,
@@ -24,6 +24,7 @@ import type { ModelRegistry } from './model-registry';
 import { acknowledgeWildcardResource } from './nag';
 import { PipelineFunction } from './pipeline-function';
 import type { BucketReference } from './references';
+import { deadLetterQueue } from './rule-dead-letters';
 
 /** Lambda environment variables are capped at 4 KB in total (names and values); leave room for the others. */
 const MAX_SETTINGS_BYTES = 3584;
@@ -157,17 +158,10 @@ export class Monitoring extends Construct {
     };
     this.grant(props, eventBus);
 
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', {
-      // SQS-managed encryption: EventBridge and Lambda can write to it without a key-policy grant.
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-      removalPolicy,
-    });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
+    this.deadLetterQueue = deadLetterQueue(this, 'DeadLetters', {
       reason:
         "This queue is the dead-letter queue of monitoring's rules and functions; a DLQ of a DLQ would never be read.",
+      removalPolicy,
     });
     const delivery = {
       deadLetterQueue: this.deadLetterQueue,

@@ -1,15 +1,16 @@
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { NOTIFIED_EVENT_TYPES } from '../../lambdas/notify/messages';
 import { EVENT_SOURCE } from '../../lambdas/shared/events';
 import { PipelineFunction } from './pipeline-function';
+import { deadLetterQueue } from './rule-dead-letters';
 
 export interface NotificationsProps {
   /** The stack's key: encrypts the topic (SSE-KMS) and the notify function's logs. */
@@ -110,16 +111,9 @@ export class Notifications extends Construct {
       new iam.PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [key.keyArn] }),
     );
 
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', {
-      // SQS-managed encryption: EventBridge and Lambda can write to it without a key-policy grant.
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
-    });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
+    this.deadLetterQueue = deadLetterQueue(this, 'DeadLetters', {
       reason: "This queue is the dead-letter queue of the notifications' rule and function.",
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     });
     const queue = this.deadLetterQueue;
     this.lifecycleRule = new events.Rule(this, 'LifecycleEvents', {

@@ -1,8 +1,9 @@
-import { Names, Stack, Token } from 'aws-cdk-lib';
+import { Duration, Names, type RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import type { IConstruct } from 'constructs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct, IConstruct } from 'constructs';
 
 /** EventBridge rule names: 1–64 characters. */
 const MAX_RULE_NAME = 64;
@@ -56,4 +57,32 @@ export function allowEventBridgeDeadLetters(
       `${scope.node.path} needs a KMS key of this stack (kms.Key): EventBridge must be allowed to use it for its rules' dead-letter queue.`,
     );
   }
+}
+
+/**
+ * A dead-letter queue: TLS-only, kept 14 days (the longest SQS allows), with the cdk-nag acknowledgement that it
+ * has no dead-letter queue of its own (`reason`). Encrypted with `encryptionKey` when given — then each
+ * producer needs the key (see {@link allowEventBridgeDeadLetters}) — else SQS-managed, which EventBridge and
+ * Lambda can write to without a key-policy grant.
+ */
+export function deadLetterQueue(
+  scope: Construct,
+  id: string,
+  options: {
+    readonly reason: string;
+    readonly removalPolicy: RemovalPolicy;
+    readonly encryptionKey?: kms.IKey;
+  },
+): sqs.Queue {
+  const { reason, removalPolicy, encryptionKey } = options;
+  const queue = new sqs.Queue(scope, id, {
+    ...(encryptionKey === undefined
+      ? { encryption: sqs.QueueEncryption.SQS_MANAGED }
+      : { encryptionMasterKey: encryptionKey }),
+    enforceSSL: true,
+    retentionPeriod: Duration.days(14),
+    removalPolicy,
+  });
+  Validations.of(queue).acknowledge({ id: 'AwsSolutions-SQS3', reason });
+  return queue;
 }

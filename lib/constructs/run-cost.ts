@@ -1,10 +1,10 @@
-import { type CfnResource, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { type CfnResource, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { FINAL_STATUSES } from '../../lambdas/run-cost/run-cost';
@@ -13,7 +13,7 @@ import { mergePrices, type PriceOverride, type PriceTables } from '../../lambdas
 import type { ModelRegistry } from './model-registry';
 import { acknowledgeWildcardResource } from './nag';
 import { PipelineFunction } from './pipeline-function';
-import { allowEventBridgeDeadLetters, ruleArn, uniqueRuleName } from './rule-dead-letters';
+import { allowEventBridgeDeadLetters, deadLetterQueue, ruleArn, uniqueRuleName } from './rule-dead-letters';
 
 /** The region whose prices an env-agnostic stack (region unknown at synth) is costed with. */
 export const FALLBACK_PRICE_REGION = 'us-east-1';
@@ -96,16 +96,11 @@ export class RunCost extends Construct {
     );
 
     // One queue for both: events the rule could not deliver, and invocations that failed Lambda's retries.
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', {
-      encryptionMasterKey: encryptionKey,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-      removalPolicy,
-    });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
+    this.deadLetterQueue = deadLetterQueue(this, 'DeadLetters', {
       reason:
         'Dead-letter queue of the RunCost rule and on-failure destination of RunCost; a DLQ of a DLQ would never be read.',
+      removalPolicy,
+      encryptionKey,
     });
     const ruleName = uniqueRuleName(this, 'ExecutionEnded');
     allowEventBridgeDeadLetters(this, encryptionKey, [ruleArn(this, ruleName)]);

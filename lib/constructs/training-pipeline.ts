@@ -1,10 +1,10 @@
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { EVENT_SOURCE, RUN_RETRY_REQUESTED } from '../../lambdas/shared/events';
@@ -16,7 +16,7 @@ import type { ModelRegistry } from './model-registry';
 import { acknowledgeWildcardResource } from './nag';
 import { PipelineFunction } from './pipeline-function';
 import type { BucketReference } from './references';
-import { allowEventBridgeDeadLetters, ruleArn, uniqueRuleName } from './rule-dead-letters';
+import { allowEventBridgeDeadLetters, deadLetterQueue, ruleArn, uniqueRuleName } from './rule-dead-letters';
 import { TrainingRole } from './training-role';
 
 /** Lambda environment variables are capped at 4 KB in total; leave room for the others. */
@@ -92,12 +92,10 @@ export class TrainingPipeline extends Construct {
     readonly recordDuplicate: PipelineFunction;
     readonly reconcileExecution: PipelineFunction;
   };
-  private readonly key: kms.IKey;
 
   constructor(scope: Construct, id: string, props: TrainingPipelineProps) {
     super(scope, id);
     const { dataBucket, artifactsBucket, registry, encryptionKey } = props;
-    this.key = encryptionKey;
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const eventBus = props.eventBus ?? events.EventBus.fromEventBusName(this, 'DefaultBus', 'default');
     const modelSettings = JSON.stringify(props.modelSettings);
@@ -197,11 +195,12 @@ export class TrainingPipeline extends Construct {
       retryRequested: uniqueRuleName(this, 'RetryRequested'),
       executionEnded: uniqueRuleName(this, 'ExecutionEnded'),
     };
-    this.deadLetterQueue = this.deadLetters(
-      'TriggerDeadLetters',
-      "This queue is the dead-letter queue of the pipeline's rules; a DLQ of a DLQ would never be read.",
+    this.deadLetterQueue = deadLetterQueue(this, 'TriggerDeadLetters', {
+      reason:
+        "This queue is the dead-letter queue of the pipeline's rules; a DLQ of a DLQ would never be read.",
       removalPolicy,
-    );
+      encryptionKey,
+    });
     allowEventBridgeDeadLetters(this, encryptionKey, [
       ruleArn(this, rules.datasetUploaded),
       ruleArn(this, rules.executionEnded),
@@ -254,11 +253,11 @@ export class TrainingPipeline extends Construct {
     // EventBridge invokes ReconcileExecution asynchronously: once Lambda's own retries are spent, the event
     // would be dropped and the run would stay Running. The on-failure destination keeps it; Lambda writes the
     // invocation record with the function's role.
-    this.reconcileDeadLetterQueue = this.deadLetters(
-      'ReconcileDeadLetters',
-      'On-failure destination of ReconcileExecution; a DLQ of a DLQ would never be read.',
+    this.reconcileDeadLetterQueue = deadLetterQueue(this, 'ReconcileDeadLetters', {
+      reason: 'On-failure destination of ReconcileExecution; a DLQ of a DLQ would never be read.',
       removalPolicy,
-    );
+      encryptionKey,
+    });
     const reconcile = this.functions.reconcileExecution.function;
     reconcile.configureAsyncInvoke({
       onFailure: { bind: () => ({ destination: this.reconcileDeadLetterQueue.queueArn }) },
@@ -269,18 +268,6 @@ export class TrainingPipeline extends Construct {
     // lambda-destinations' SqsDestination would grant the key's ReEncrypt* and GenerateDataKey* too.
     this.reconcileDeadLetterQueue.grant(reconcile, 'sqs:SendMessage');
     encryptionKey.grant(reconcile, 'kms:GenerateDataKey', 'kms:Decrypt');
-  }
-
-  /** An encrypted, TLS-only queue kept 14 days, the longest SQS allows. */
-  private deadLetters(id: string, reason: string, removalPolicy: RemovalPolicy): sqs.Queue {
-    const queue = new sqs.Queue(this, id, {
-      encryptionMasterKey: this.key,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-      removalPolicy,
-    });
-    Validations.of(queue).acknowledge({ id: 'AwsSolutions-SQS3', reason });
-    return queue;
   }
 
   /**
