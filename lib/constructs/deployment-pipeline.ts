@@ -28,7 +28,7 @@ import { ModelRoles } from './model-roles';
 import { acknowledgeWildcardResource } from './nag';
 import { PipelineFunction } from './pipeline-function';
 import type { BucketReference } from './references';
-import { deadLetterQueue } from './rule-dead-letters';
+import { deadLetterQueue, keepFailedInvocations, ruleDelivery } from './rule-dead-letters';
 
 /** Lambda environment variables are capped at 4 KB in total; leave room for the others. */
 const MAX_SETTINGS_BYTES = 3072;
@@ -258,11 +258,7 @@ export class DeploymentPipeline extends Construct {
         "This queue is the dead-letter queue of the deployment's rules and event functions; a DLQ of a DLQ would never be read.",
       removalPolicy,
     });
-    const ruleTarget = {
-      deadLetterQueue: this.deadLetterQueue,
-      retryAttempts: 8,
-      maxEventAge: Duration.hours(24),
-    };
+    const ruleTarget = ruleDelivery(this.deadLetterQueue);
     this.requestRule = new events.Rule(this, 'DeploymentRequested', {
       eventBus,
       description:
@@ -293,12 +289,7 @@ export class DeploymentPipeline extends Construct {
     });
     // EventBridge invokes both asynchronously: once Lambda's own retries are spent, the event is kept here.
     for (const target of [f.startDeployment, f.endpointEvent]) {
-      target.function.configureAsyncInvoke({
-        onFailure: { bind: () => ({ destination: this.deadLetterQueue.queueArn }) },
-        retryAttempts: 2,
-        maxEventAge: Duration.hours(6),
-      });
-      this.deadLetterQueue.grant(target.function, 'sqs:SendMessage');
+      keepFailedInvocations(target.function, this.deadLetterQueue);
     }
   }
 

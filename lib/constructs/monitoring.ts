@@ -24,7 +24,7 @@ import type { ModelRegistry } from './model-registry';
 import { acknowledgeWildcardResource } from './nag';
 import { PipelineFunction } from './pipeline-function';
 import type { BucketReference } from './references';
-import { deadLetterQueue } from './rule-dead-letters';
+import { deadLetterQueue, keepFailedInvocations, ruleDelivery } from './rule-dead-letters';
 
 /** Lambda environment variables are capped at 4 KB in total (names and values); leave room for the others. */
 const MAX_SETTINGS_BYTES = 3584;
@@ -163,11 +163,7 @@ export class Monitoring extends Construct {
         "This queue is the dead-letter queue of monitoring's rules and functions; a DLQ of a DLQ would never be read.",
       removalPolicy,
     });
-    const delivery = {
-      deadLetterQueue: this.deadLetterQueue,
-      retryAttempts: 8,
-      maxEventAge: Duration.hours(24),
-    };
+    const delivery = ruleDelivery(this.deadLetterQueue);
     const { checkDrift, checkQuality, retrain } = this.functions;
 
     const rules = new Map<string, events.Rule>();
@@ -213,12 +209,7 @@ export class Monitoring extends Construct {
     });
     // EventBridge invokes the functions asynchronously: once Lambda's own retries are spent, keep the event.
     for (const target of [checkDrift, checkQuality, retrain]) {
-      target.function.configureAsyncInvoke({
-        onFailure: { bind: () => ({ destination: this.deadLetterQueue.queueArn }) },
-        retryAttempts: 2,
-        maxEventAge: Duration.hours(6),
-      });
-      this.deadLetterQueue.grant(target.function, 'sqs:SendMessage');
+      keepFailedInvocations(target.function, this.deadLetterQueue);
     }
   }
 

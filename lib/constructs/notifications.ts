@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -10,7 +10,7 @@ import { Construct } from 'constructs';
 import { NOTIFIED_EVENT_TYPES } from '../../lambdas/notify/messages';
 import { EVENT_SOURCE } from '../../lambdas/shared/events';
 import { PipelineFunction } from './pipeline-function';
-import { deadLetterQueue } from './rule-dead-letters';
+import { deadLetterQueue, keepFailedInvocations, ruleDelivery } from './rule-dead-letters';
 
 export interface NotificationsProps {
   /** The stack's key: encrypts the topic (SSE-KMS) and the notify function's logs. */
@@ -120,19 +120,8 @@ export class Notifications extends Construct {
       ...(props.eventBus ? { eventBus: props.eventBus } : {}),
       description: `Lifecycle events (${NOTIFIED_EVENT_TYPES.join(', ')}) become messages on the notifications topic`,
       eventPattern: { source: [EVENT_SOURCE], detailType: [...NOTIFIED_EVENT_TYPES] },
-      targets: [
-        new targets.LambdaFunction(this.notifyFunction.function, {
-          deadLetterQueue: queue,
-          retryAttempts: 8,
-          maxEventAge: Duration.hours(24),
-        }),
-      ],
+      targets: [new targets.LambdaFunction(this.notifyFunction.function, ruleDelivery(queue))],
     });
-    this.notifyFunction.function.configureAsyncInvoke({
-      onFailure: { bind: () => ({ destination: queue.queueArn }) },
-      retryAttempts: 2,
-      maxEventAge: Duration.hours(6),
-    });
-    queue.grant(this.notifyFunction.function, 'sqs:SendMessage');
+    keepFailedInvocations(this.notifyFunction.function, queue);
   }
 }

@@ -2,6 +2,7 @@ import { Duration, Names, type RemovalPolicy, Stack, Token, Validations } from '
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct, IConstruct } from 'constructs';
 
@@ -85,4 +86,32 @@ export function deadLetterQueue(
   });
   Validations.of(queue).acknowledge({ id: 'AwsSolutions-SQS3', reason });
   return queue;
+}
+
+/**
+ * How every rule of the stack delivers to its target: 8 retries over up to 24 hours, then the event goes to
+ * `queue` (the rule's dead-letter queue).
+ */
+export function ruleDelivery(queue: sqs.IQueue): {
+  readonly deadLetterQueue: sqs.IQueue;
+  readonly retryAttempts: number;
+  readonly maxEventAge: Duration;
+} {
+  return { deadLetterQueue: queue, retryAttempts: 8, maxEventAge: Duration.hours(24) };
+}
+
+/**
+ * EventBridge invokes functions asynchronously: once Lambda's own retries (2, within 6 hours) are spent, the
+ * invocation record goes to `queue`, written with the function's role — so it may send to the queue and, for a
+ * queue under a customer managed key, generate and decrypt data keys with it (sqs-key-management.html, as
+ * above; lambda-destinations' SqsDestination would grant the key's ReEncrypt* and GenerateDataKey* too).
+ */
+export function keepFailedInvocations(fn: lambda.IFunction, queue: sqs.IQueue): void {
+  fn.configureAsyncInvoke({
+    onFailure: { bind: () => ({ destination: queue.queueArn }) },
+    retryAttempts: 2,
+    maxEventAge: Duration.hours(6),
+  });
+  queue.grant(fn, 'sqs:SendMessage');
+  queue.encryptionMasterKey?.grant(fn, 'kms:GenerateDataKey', 'kms:Decrypt');
 }

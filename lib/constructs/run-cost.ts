@@ -1,4 +1,4 @@
-import { type CfnResource, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { type CfnResource, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -13,7 +13,14 @@ import { mergePrices, type PriceOverride, type PriceTables } from '../../lambdas
 import type { ModelRegistry } from './model-registry';
 import { acknowledgeWildcardResource } from './nag';
 import { PipelineFunction } from './pipeline-function';
-import { allowEventBridgeDeadLetters, deadLetterQueue, ruleArn, uniqueRuleName } from './rule-dead-letters';
+import {
+  allowEventBridgeDeadLetters,
+  deadLetterQueue,
+  keepFailedInvocations,
+  ruleArn,
+  ruleDelivery,
+  uniqueRuleName,
+} from './rule-dead-letters';
 
 /** The region whose prices an env-agnostic stack (region unknown at synth) is costed with. */
 export const FALLBACK_PRICE_REGION = 'us-east-1';
@@ -113,21 +120,9 @@ export class RunCost extends Construct {
         detailType: ['Step Functions Execution Status Change'],
         detail: { status: [...FINAL_STATUSES], stateMachineArn: [stateMachine.stateMachineArn] },
       },
-      targets: [
-        new targets.LambdaFunction(fn, {
-          deadLetterQueue: this.deadLetterQueue,
-          retryAttempts: 8,
-          maxEventAge: Duration.hours(24),
-        }),
-      ],
+      targets: [new targets.LambdaFunction(fn, ruleDelivery(this.deadLetterQueue))],
     });
-    fn.configureAsyncInvoke({
-      onFailure: { bind: () => ({ destination: this.deadLetterQueue.queueArn }) },
-      retryAttempts: 2,
-      maxEventAge: Duration.hours(6),
-    });
-    this.deadLetterQueue.grant(fn, 'sqs:SendMessage');
-    encryptionKey.grant(fn, 'kms:GenerateDataKey', 'kms:Decrypt');
+    keepFailedInvocations(fn, this.deadLetterQueue);
   }
 }
 

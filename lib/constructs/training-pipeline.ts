@@ -16,7 +16,14 @@ import type { ModelRegistry } from './model-registry';
 import { acknowledgeWildcardResource } from './nag';
 import { PipelineFunction } from './pipeline-function';
 import type { BucketReference } from './references';
-import { allowEventBridgeDeadLetters, deadLetterQueue, ruleArn, uniqueRuleName } from './rule-dead-letters';
+import {
+  allowEventBridgeDeadLetters,
+  deadLetterQueue,
+  keepFailedInvocations,
+  ruleArn,
+  ruleDelivery,
+  uniqueRuleName,
+} from './rule-dead-letters';
 import { TrainingRole } from './training-role';
 
 /** Lambda environment variables are capped at 4 KB in total; leave room for the others. */
@@ -206,11 +213,7 @@ export class TrainingPipeline extends Construct {
       ruleArn(this, rules.executionEnded),
       ruleArn(this, rules.retryRequested, eventBus),
     ]);
-    const ruleTarget = {
-      deadLetterQueue: this.deadLetterQueue,
-      retryAttempts: 8,
-      maxEventAge: Duration.hours(24),
-    };
+    const ruleTarget = ruleDelivery(this.deadLetterQueue);
     this.rule = new events.Rule(this, 'DatasetUploaded', {
       ruleName: rules.datasetUploaded,
       description: `A CSV under ${Prefixes.datasets}<model>/ in the data bucket starts a training run`,
@@ -258,16 +261,7 @@ export class TrainingPipeline extends Construct {
       removalPolicy,
       encryptionKey,
     });
-    const reconcile = this.functions.reconcileExecution.function;
-    reconcile.configureAsyncInvoke({
-      onFailure: { bind: () => ({ destination: this.reconcileDeadLetterQueue.queueArn }) },
-      retryAttempts: 2,
-      maxEventAge: Duration.hours(6),
-    });
-    // What a producer of an SQS queue with a customer managed key needs (sqs-key-management.html above);
-    // lambda-destinations' SqsDestination would grant the key's ReEncrypt* and GenerateDataKey* too.
-    this.reconcileDeadLetterQueue.grant(reconcile, 'sqs:SendMessage');
-    encryptionKey.grant(reconcile, 'kms:GenerateDataKey', 'kms:Decrypt');
+    keepFailedInvocations(this.functions.reconcileExecution.function, this.reconcileDeadLetterQueue);
   }
 
   /**
