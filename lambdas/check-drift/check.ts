@@ -20,7 +20,7 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import {
   CaptureParser,
@@ -38,7 +38,7 @@ import {
   UnsupportedBaselineError,
 } from '../shared/drift';
 import { datasetEncodingSchema } from '../shared/encoding';
-import { DRIFT_DETECTED, type DriftDetectedDetail, EVENT_SOURCE } from '../shared/events';
+import { DRIFT_DETECTED, type DriftDetectedDetail } from '../shared/events';
 import {
   monitoringSettingsFor,
   type RuntimeMonitoringSettingsMap,
@@ -53,6 +53,7 @@ import {
   renderDriftReportHtml,
   windowReportKey,
 } from '../shared/monitoring';
+import { putEvent } from '../shared/put-event';
 import {
   MONITORING_EVENT_TYPES,
   type ModelRegistryClient,
@@ -474,27 +475,13 @@ async function publishDriftDetected(deps: CheckDriftDependencies, window: Monito
     reportKey: window.reports.json ?? '',
     htmlReportKey: window.reports.html ?? '',
   };
-  const entry = {
-    Source: EVENT_SOURCE,
-    DetailType: DRIFT_DETECTED,
-    Detail: JSON.stringify(detail),
-    ...(deps.eventBusName === 'default' ? {} : { EventBusName: deps.eventBusName }),
-  };
-  for (let attempt = 1; ; attempt++) {
-    const output = await deps.events.send(new PutEventsCommand({ Entries: [entry] }));
-    const result = output.Entries?.[0];
-    if (!output.FailedEntryCount && !result?.ErrorCode) {
-      deps.logger.info(`Published ${DRIFT_DETECTED}`, {
-        eventId: result?.EventId,
-        windowId: window.windowId,
-      });
-      return;
-    }
-    if (attempt >= PUT_EVENTS_ATTEMPTS) {
-      throw new Error(
-        `Could not publish ${DRIFT_DETECTED} for ${window.model} window ${window.windowId}: ${result?.ErrorCode ?? 'unknown error'} ${result?.ErrorMessage ?? ''}`.trim(),
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
+  const outcome = await putEvent(deps.events, deps.eventBusName, DRIFT_DETECTED, detail, {
+    attempts: PUT_EVENTS_ATTEMPTS,
+  });
+  if (!outcome.published) {
+    throw new Error(
+      `Could not publish ${DRIFT_DETECTED} for ${window.model} window ${window.windowId}: ${outcome.errorCode ?? 'unknown error'} ${outcome.errorMessage ?? ''}`.trim(),
+    );
   }
+  deps.logger.info(`Published ${DRIFT_DETECTED}`, { eventId: outcome.eventId, windowId: window.windowId });
 }

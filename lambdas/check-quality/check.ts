@@ -6,11 +6,12 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { type CaptureSchema, captureSchemaFor } from '../shared/capture';
-import { EVENT_SOURCE, MODEL_QUALITY_DEGRADED, type ModelQualityDegradedDetail } from '../shared/events';
+import { MODEL_QUALITY_DEGRADED, type ModelQualityDegradedDetail } from '../shared/events';
 import { DEFAULT_CAPTURE_LOOKBACK_SECONDS, forEachLabeledRow, loadLabels } from '../shared/ground-truth';
+import { putEvent } from '../shared/put-event';
 
 export { DEFAULT_CAPTURE_LOOKBACK_SECONDS };
 
@@ -415,21 +416,10 @@ async function publishDegraded(
     rows: window.rows,
     reasons: [...window.reasons],
   };
-  const output = await deps.eventBridge.send(
-    new PutEventsCommand({
-      Entries: [
-        {
-          Source: EVENT_SOURCE,
-          DetailType: MODEL_QUALITY_DEGRADED,
-          Detail: JSON.stringify(detail),
-          EventBusName: deps.config.eventBusName,
-        },
-      ],
-    }),
-  );
-  if ((output.FailedEntryCount ?? 0) > 0) {
+  const outcome = await putEvent(deps.eventBridge, deps.config.eventBusName, MODEL_QUALITY_DEGRADED, detail);
+  if (!outcome.published) {
     throw new Error(
-      `PutEvents refused ${MODEL_QUALITY_DEGRADED}: ${output.Entries?.[0]?.ErrorMessage ?? 'unknown error'}`,
+      `PutEvents refused ${MODEL_QUALITY_DEGRADED}: ${outcome.errorMessage ?? 'unknown error'}`,
     );
   }
 }

@@ -15,8 +15,8 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { EVENT_SOURCE, MODEL_REGISTERED, type ModelRegisteredDetail } from '../shared/events';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { MODEL_REGISTERED, type ModelRegisteredDetail } from '../shared/events';
 import { MetricNames } from '../shared/metric-names';
 import {
   type EvaluationDecision,
@@ -25,6 +25,7 @@ import {
   type TrainingResult,
   type TrainingRunPlan,
 } from '../shared/pipeline';
+import { putEvent } from '../shared/put-event';
 import type { Lineage, ModelRegistryClient, ModelVersionStatus } from '../shared/registry';
 import { publishMetric } from '../shared/runtime/metrics';
 import { MODEL_DIMENSION } from '../shared/runtime/powertools';
@@ -166,27 +167,15 @@ async function publishModelRegistered(
   deps: RegisterModelDependencies,
   detail: ModelRegisteredDetail,
 ): Promise<void> {
-  const entry = {
-    Source: EVENT_SOURCE,
-    DetailType: MODEL_REGISTERED,
-    Detail: JSON.stringify(detail),
-    // PutEvents without a bus name uses the default bus.
-    ...(deps.eventBusName === 'default' ? {} : { EventBusName: deps.eventBusName }),
-  };
-  // The SDK retries failed requests; PutEvents can also succeed as a request yet fail the entry.
-  for (let attempt = 1; ; attempt++) {
-    const output = await deps.events.send(new PutEventsCommand({ Entries: [entry] }));
-    const result = output.Entries?.[0];
-    if (!output.FailedEntryCount && !result?.ErrorCode) {
-      deps.logger.info(`Published ${MODEL_REGISTERED}`, { eventId: result?.EventId, bus: deps.eventBusName });
-      return;
-    }
-    if (attempt >= PUT_EVENTS_ATTEMPTS) {
-      throw new Error(
-        `Could not publish ${MODEL_REGISTERED} for ${detail.model} v${detail.version} to event bus ${deps.eventBusName} after ${attempt} attempts: ${result?.ErrorCode ?? 'unknown error'} ${result?.ErrorMessage ?? ''}`.trim(),
-      );
-    }
-    deps.logger.warn('PutEvents rejected the entry; retrying', { errorCode: result?.ErrorCode, attempt });
-    await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
+  const outcome = await putEvent(deps.events, deps.eventBusName, MODEL_REGISTERED, detail, {
+    attempts: PUT_EVENTS_ATTEMPTS,
+    onRetry: ({ errorCode, attempt }) =>
+      deps.logger.warn('PutEvents rejected the entry; retrying', { errorCode, attempt }),
+  });
+  if (!outcome.published) {
+    throw new Error(
+      `Could not publish ${MODEL_REGISTERED} for ${detail.model} v${detail.version} to event bus ${deps.eventBusName} after ${outcome.attempt} attempts: ${outcome.errorCode ?? 'unknown error'} ${outcome.errorMessage ?? ''}`.trim(),
+    );
   }
+  deps.logger.info(`Published ${MODEL_REGISTERED}`, { eventId: outcome.eventId, bus: deps.eventBusName });
 }

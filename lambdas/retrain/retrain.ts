@@ -8,17 +8,18 @@
 import { Readable } from 'node:stream';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
-import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { parse as parseCsv } from 'csv-parse';
 import { captureSchemaFor } from '../shared/capture';
 import { type DatasetContract, parseDatasetContractJson } from '../shared/dataset-contract';
 import { datasetEncodingSchema } from '../shared/encoding';
-import { EVENT_SOURCE, RETRAIN_NEEDS_LABELS, RETRAIN_STARTED, type RetrainDetail } from '../shared/events';
+import { RETRAIN_NEEDS_LABELS, RETRAIN_STARTED, type RetrainDetail } from '../shared/events';
 import { DEFAULT_CAPTURE_LOOKBACK_SECONDS, forEachLabeledRow, loadLabels } from '../shared/ground-truth';
 import { type MetricName, MetricNames } from '../shared/metric-names';
 import { monitoringSettingsFor, type RuntimeMonitoringSettingsMap } from '../shared/model-settings';
+import { putEvent } from '../shared/put-event';
 import {
   type ModelRegistryClient,
   type ModelVersion,
@@ -526,21 +527,8 @@ function emit(metrics: Metrics, model: string, name: MetricName): void {
 }
 
 async function publish(deps: RetrainDependencies, detailType: string, detail: RetrainDetail): Promise<void> {
-  const output = await deps.eventBridge.send(
-    new PutEventsCommand({
-      Entries: [
-        {
-          Source: EVENT_SOURCE,
-          DetailType: detailType,
-          Detail: JSON.stringify(detail),
-          EventBusName: deps.config.eventBusName,
-        },
-      ],
-    }),
-  );
-  if ((output.FailedEntryCount ?? 0) > 0) {
-    throw new Error(
-      `PutEvents refused ${detailType}: ${output.Entries?.[0]?.ErrorMessage ?? 'unknown error'}`,
-    );
+  const outcome = await putEvent(deps.eventBridge, deps.config.eventBusName, detailType, detail);
+  if (!outcome.published) {
+    throw new Error(`PutEvents refused ${detailType}: ${outcome.errorMessage ?? 'unknown error'}`);
   }
 }
