@@ -14,7 +14,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import {
   type Alarm,
@@ -27,6 +26,7 @@ import {
   type SuspendedState,
   type TargetTrackingScalingPolicyConfiguration,
 } from '@aws-sdk/client-application-auto-scaling';
+import { closeServer, listenLocally } from '../http-server';
 import { SageMakerApiError } from '../sagemaker/api-error';
 import {
   enumMember,
@@ -142,20 +142,14 @@ export async function startLocalApplicationAutoScaling(
       reply(response, 500, { __type: 'InternalServiceException', Message: String(error) }),
     );
   });
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const port = await listenLocally(server, options.port);
   return {
     endpoint: `http://127.0.0.1:${port}`,
     targets: () => service.targets(),
     policies: () => service.policies(),
     isAutoscaled: (resourceId) => service.isAutoscaled(resourceId),
     endpointDeleted: (endpointName) => service.endpointDeleted(endpointName),
-    stop: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve, reject) =>
-        server.close((error) => (error ? reject(error) : resolve())),
-      );
-    },
+    stop: () => closeServer(server),
   };
 }
 

@@ -14,7 +14,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeServer, listenLocally } from '../http-server';
 import type { LocalFunctionUrls } from '../lambda/function-urls';
 import type { LocalResources } from '../template/local-resources';
 import { type CfnTemplate, type ReferenceResolver, resolveIntrinsics } from '../template/template';
@@ -172,15 +172,10 @@ export async function startLocalCloudFormation(
     }
   }
 
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const port = await listenLocally(server, options.port);
   return {
     endpoint: `http://127.0.0.1:${port}`,
-    stop: () =>
-      new Promise((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((error) => (error ? reject(error) : resolve()));
-      }),
+    stop: () => closeServer(server),
   };
 }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeServer, listenLocally } from '../http-server';
 import { readBody, reply } from './json-protocol';
 
 /** An event as PutEvents receives it, plus what EventBridge adds. */
@@ -105,14 +105,12 @@ export async function startLocalEventBridge(env: {
     return { FailedEntryCount: results.filter((r) => 'ErrorCode' in r).length, Entries: results };
   }
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const port = await listenLocally(server);
   return {
     endpoint: `http://127.0.0.1:${port}`,
     events,
     onEvent: (listener) => listeners.push(listener),
     put,
-    stop: () =>
-      new Promise((resolve, reject) => server.close((error) => (error ? reject(error) : resolve()))),
+    stop: () => closeServer(server),
   };
 }

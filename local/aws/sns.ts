@@ -9,8 +9,8 @@
 import { randomUUID } from 'node:crypto';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { closeServer, listenLocally } from '../http-server';
 import { type CfnTemplate, resourcesOfType } from '../template/template';
 import { readBody } from './json-protocol';
 
@@ -141,18 +141,13 @@ export async function startLocalSns(options: LocalSnsOptions): Promise<LocalSns>
       sendError(response, new SnsError('InternalError', String(error), 500)),
     );
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const port = await listenLocally(server);
   return {
     endpoint: `http://127.0.0.1:${port}`,
     publish,
     messages: (topicArn) => published.get(topicArn) ?? [],
     file,
-    stop: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
+    stop: () => closeServer(server),
   };
 }
 

@@ -7,7 +7,7 @@
  * fails at once saying it is not served, rather than leaving for AWS's endpoint with the local credentials.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeServer, listenLocally } from '../http-server';
 import type { ExecutionRecord, ExecutionRegistry } from '../stepfunctions/executions';
 import { StepFunctionsApiError, type TaskTokens } from '../stepfunctions/task-tokens';
 import { readBody } from './json-protocol';
@@ -104,15 +104,10 @@ export async function startLocalStepFunctionsApi(
     }
   }
 
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const port = await listenLocally(server, options.port);
   return {
     endpoint: `http://127.0.0.1:${port}`,
-    stop: () =>
-      new Promise((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((error) => (error ? reject(error) : resolve()));
-      }),
+    stop: () => closeServer(server),
   };
 }
 

@@ -7,7 +7,6 @@
  * against it with only an `endpoint`. Metrics live in memory; alarms persist in `<workDir>/alarms.json`.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import type {
   DeleteAlarmsInput,
@@ -19,6 +18,7 @@ import type {
   SetAlarmStateInput,
 } from '@aws-sdk/client-cloudwatch';
 import { readBody } from '../aws/json-protocol';
+import { closeServer, listenLocally } from '../http-server';
 import { AlarmBook } from './alarm-book';
 import type { AlarmStateValue } from './alarms';
 import { evaluateAlarmRule, parseAlarmRule, type RuleNode } from './composite';
@@ -193,8 +193,7 @@ export async function startLocalCloudWatch(options: LocalCloudWatchOptions): Pro
       send(response, new CloudWatchError('InternalServiceError', String(error))),
     );
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const port = await listenLocally(server);
   alarms.start();
   return {
     endpoint: `http://127.0.0.1:${port}`,
@@ -210,10 +209,7 @@ export async function startLocalCloudWatch(options: LocalCloudWatchOptions): Pro
     },
     stop: async () => {
       alarms.stop();
-      await new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      });
+      await closeServer(server);
       await alarms.flush();
     },
   };

@@ -4,8 +4,7 @@
  * 127.0.0.1 only; actions need the token printed in the start summary.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -13,6 +12,7 @@ import { localTarget, type Target } from '../../cli/target';
 import type { LocalApp } from '../app';
 import { LOCAL_CREDENTIALS } from '../aws/s3-client';
 import { runtimeDiscovery } from '../discovery';
+import { closeServer, listenLocally } from '../http-server';
 import { type ChangeKind, ChangeStream } from './api/changes';
 import type { ConsoleFeed } from './api/feed';
 import { type ApiContext, ApiError, routeApi } from './api/routes';
@@ -135,10 +135,10 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
   const wanted = options.port ?? DEFAULT_CONSOLE_PORT;
   let portFallback = false;
   try {
-    port = await listen(server, wanted);
+    port = await listenLocally(server, wanted);
   } catch (error) {
     if (options.port !== undefined || (error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
-    port = await listen(server, 0);
+    port = await listenLocally(server, 0);
     portFallback = true;
   }
   return {
@@ -149,21 +149,9 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
     changed: (kind) => changes.emit(kind),
     stop: async () => {
       changes.close();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closeServer(server, { ignoreErrors: true });
     },
   };
-}
-
-function listen(server: Server, port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const onError = (error: Error) => reject(error);
-    server.once('error', onError);
-    server.listen(port, '127.0.0.1', () => {
-      server.off('error', onError);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
 }
 
 /** Refuses a Host that is not this console's (DNS rebinding: a foreign site's name resolving to 127.0.0.1). */

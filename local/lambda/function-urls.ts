@@ -11,7 +11,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeServer, listenLocally } from '../http-server';
 import type { LocalResources } from '../template/local-resources';
 import { type CfnTemplate, resolveIntrinsics, resourcesOfType } from '../template/template';
 import type { LocalFunction } from './functions';
@@ -46,15 +46,7 @@ export async function startLocalFunctionUrls(
   const servers: Server[] = [];
   const urls: LocalFunctionUrl[] = [];
   const stop = async () => {
-    await Promise.all(
-      servers.map(
-        (server) =>
-          new Promise<void>((resolve) => {
-            server.closeAllConnections();
-            server.close(() => resolve());
-          }),
-      ),
-    );
+    await Promise.all(servers.map((server) => closeServer(server, { ignoreErrors: true })));
   };
   try {
     for (const [logicalId, resource] of resourcesOfType(template, 'AWS::Lambda::Url')) {
@@ -87,8 +79,7 @@ export async function startLocalFunctionUrls(
         );
       });
       servers.push(server);
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      const { port } = server.address() as AddressInfo;
+      const port = await listenLocally(server);
       urls.push({ logicalId, functionName: fn.functionName, authType, url: `http://127.0.0.1:${port}/` });
     }
   } catch (error) {

@@ -1,8 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { readBody, reply } from '../aws/json-protocol';
+import { closeServer, listenLocally } from '../http-server';
 import { resourceNotFound, SageMakerApiError } from './api-error';
 import {
   endpointDeploymentStateChangeEvent,
@@ -166,8 +166,7 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions): Promi
       reply(response, 500, { __type: 'InternalFailure', message: String(error) }),
     );
   });
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const port = await listenLocally(server, options.port);
   return {
     endpoint: `http://127.0.0.1:${port}`,
     onJobEvent: (listener) => {
@@ -189,10 +188,7 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions): Promi
       for (const job of jobs.values()) job.stop('shutdown');
       await Promise.all([...jobs.values()].map((job) => job.done));
       s3.destroy();
-      server.closeAllConnections();
-      await new Promise<void>((resolve, reject) =>
-        server.close((error) => (error ? reject(error) : resolve())),
-      );
+      await closeServer(server);
     },
   };
 }

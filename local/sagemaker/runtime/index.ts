@@ -13,11 +13,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { MetricDatum } from '@aws-sdk/client-cloudwatch';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { omitUndefined } from '../../../lambdas/shared/omit-undefined';
+import { closeServer, listenLocally } from '../../http-server';
 import type { LocalHosting } from '../hosting';
 import type { Fleet } from '../hosting-state';
 import { type CaptureOptions, DataCapture, sampled } from './capture';
@@ -302,8 +302,7 @@ export async function startLocalSageMakerRuntime(
     });
   });
   server.keepAliveTimeout = 60_000;
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const port = await listenLocally(server, options.port);
 
   // Containers start when a fleet appears (as SageMaker provisions them before traffic) and stop when it goes.
   const attempted = new Set<string>();
@@ -370,8 +369,7 @@ export async function startLocalSageMakerRuntime(
     },
     stop: async () => {
       clearInterval(sweep);
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closeServer(server, { ignoreErrors: true });
       metrics?.stop();
       await capture.stop();
       await containers.stopAll();
